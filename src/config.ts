@@ -1,0 +1,108 @@
+import { z } from 'zod';
+
+// The only module that reads process.env. Every setting carries its unit in its name.
+
+const int = (min: number, fallback: number) => z.coerce.number().int().min(min).default(fallback);
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v === '' ? undefined : v));
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: int(0, 3000).pipe(z.number().max(65535)),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/ })
+    .default('postgres://postgres@127.0.0.1:5432/oc_numbers'),
+  DATABASE_POOL_MAX: int(1, 10),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9_-]+$/)
+    .default('ocn'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TRUST_PROXY: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  PHONE_VALIDATION: z.enum(['possible', 'valid']).default('possible'),
+  SYNC_WAIT_MS: int(0, 30_000),
+  RATE_LIMIT_MAX: int(1, 300),
+  RATE_LIMIT_WINDOW_MS: int(1, 60_000),
+  AUTH_FAILURE_LIMIT_MAX: int(1, 30),
+  IDEMPOTENCY_TTL_MS: int(1, 24 * 60 * 60 * 1000),
+  WORKER_CONCURRENCY: int(1, 4),
+  WORKER_LIMITER_MAX: int(1, 300),
+  WORKER_LIMITER_DURATION_MS: int(1, 60_000),
+  WORKER_CHUNK_SIZE: int(1, 100).pipe(z.number().max(500)),
+  WORKER_LOCK_DURATION_MS: int(1000, 30_000),
+  WORKER_STALLED_INTERVAL_MS: int(1000, 30_000),
+  WORKER_MAX_STALLED_COUNT: int(0, 5),
+  WORKER_ATTEMPTS: int(1, 10),
+  SHUTDOWN_TIMEOUT_MS: int(0, 10_000),
+  BULL_BOARD_USER: optionalText,
+  BULL_BOARD_PASSWORD: optionalText,
+});
+
+export type Env = z.input<typeof EnvSchema>;
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+function toConfig(env: z.output<typeof EnvSchema>) {
+  return {
+    env: env.NODE_ENV,
+    port: env.PORT,
+    host: env.HOST,
+    databaseUrl: env.DATABASE_URL,
+    databasePoolMax: env.DATABASE_POOL_MAX,
+    redisUrl: env.REDIS_URL,
+    queuePrefix: env.QUEUE_PREFIX,
+    logLevel: env.LOG_LEVEL,
+    trustProxy: env.TRUST_PROXY,
+    phoneValidation: env.PHONE_VALIDATION,
+    syncWaitMs: env.SYNC_WAIT_MS,
+    rateLimit: { max: env.RATE_LIMIT_MAX, windowMs: env.RATE_LIMIT_WINDOW_MS },
+    authFailureLimitMax: env.AUTH_FAILURE_LIMIT_MAX,
+    idempotencyTtlMs: env.IDEMPOTENCY_TTL_MS,
+    worker: {
+      concurrency: env.WORKER_CONCURRENCY,
+      limiter: { max: env.WORKER_LIMITER_MAX, durationMs: env.WORKER_LIMITER_DURATION_MS },
+      chunkSize: env.WORKER_CHUNK_SIZE,
+      lockDurationMs: env.WORKER_LOCK_DURATION_MS,
+      stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
+      maxStalledCount: env.WORKER_MAX_STALLED_COUNT,
+      attempts: env.WORKER_ATTEMPTS,
+    },
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    bullBoard:
+      env.BULL_BOARD_USER && env.BULL_BOARD_PASSWORD
+        ? { user: env.BULL_BOARD_USER, password: env.BULL_BOARD_PASSWORD }
+        : undefined,
+  };
+}
+
+export type Config = Readonly<ReturnType<typeof toConfig>>;
+
+/** Parses the environment; throws a ConfigError naming every bad variable at once. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+    );
+  }
+  const problems: string[] = [];
+  if (Boolean(env.BULL_BOARD_USER) !== Boolean(env.BULL_BOARD_PASSWORD)) {
+    problems.push('BULL_BOARD_USER and BULL_BOARD_PASSWORD must be set together');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(toConfig(parsed.data));
+}

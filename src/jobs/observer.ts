@@ -1,0 +1,16 @@
+import type { ItemOutcome } from '../numbers/status.ts';
+import type { JobState } from './states.ts';
+
+/**
+ * What the worker reports as it goes, for metrics. Optional everywhere: processing never
+ * depends on it.
+ */
+export interface JobObserver {
+  /** After each committed chunk: its outcomes and how long its transaction took. */
+  chunkCommitted(
+    outcomes: Readonly<Partial<Record<ItemOutcome, number>>>,
+    durationMs: number,
+  ): void;
+  /** When a job reaches a terminal state, with its wall time from start to end. */
+  jobEnded(state: JobState, durationMs: number): void;
+}

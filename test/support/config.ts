@@ -1,0 +1,19 @@
+import { type Config, type Env, loadConfig } from '../../src/config.ts';
+import { REDIS_URL } from './services.ts';
+
+/** The real config loader over a test environment: own database, own queue prefix, quiet logs. */
+export function testConfig(
+  databaseUrl: string,
+  queuePrefix: string,
+  overrides: Partial<Record<keyof Env, string>> = {},
+): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DATABASE_URL: databaseUrl,
+    REDIS_URL,
+    QUEUE_PREFIX: queuePrefix,
+    PORT: '0',
+    ...overrides,
+  });
+}

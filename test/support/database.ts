@@ -1,0 +1,39 @@
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import { inject } from 'vitest';
+import { createDb, type Db } from '../../src/db/client.ts';
+import { databaseUrl, PG_ADMIN_URL } from './services.ts';
+
+export interface TestDatabase extends Db {
+  name: string;
+  url: string;
+  /** Closes the pool and drops the database. */
+  drop(): Promise<void>;
+}
+
+/** A fresh, migrated database of this test file's own, cloned from the template. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `ocn_t_${Math.floor(Date.now() / 1000)}_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(PG_ADMIN_URL, { max: 1, onnotice: () => {} });
+  try {
+    await admin`create database ${admin(name)} template ${admin(inject('templateDatabase'))}`;
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
+  const url = databaseUrl(name);
+  const db = createDb(url, { poolMax: 10, applicationName: 'oc-numbers-test' });
+  return {
+    ...db,
+    name,
+    url,
+    async drop() {
+      await db.close();
+      const sql = postgres(PG_ADMIN_URL, { max: 1, onnotice: () => {} });
+      try {
+        await sql`drop database if exists ${sql(name)} with (force)`;
+      } finally {
+        await sql.end({ timeout: 5 });
+      }
+    },
+  };
+}

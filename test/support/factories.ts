@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../../src/db/client.ts';
+import { apiKeys, customers, operators, telephoneNumbers } from '../../src/db/schema.ts';
+import { generateApiKey } from '../../src/keys/api-key.ts';
+import type { NumberStatus } from '../../src/numbers/status.ts';
+
+// Builders for the inventory in any state. Numbers are +1206 followed by 7 digits from a
+// per-process counter, so they are unique within a test database and pass the E.164 rules.
+let nextNumber = Math.floor(Math.random() * 1_000_000);
+
+export function uniqueE164(): string {
+  nextNumber = (nextNumber + 1) % 10_000_000;
+  return `+1206${String(nextNumber).padStart(7, '0')}`;
+}
+
+export async function createOperator(db: Database, slug = `op-${randomUUID().slice(0, 8)}`) {
+  const [row] = await db.insert(operators).values({ slug }).returning();
+  if (!row) throw new Error('operator not created');
+  return row;
+}
+
+export async function createApiKey(
+  db: Database,
+  operatorId: string,
+  options: { role?: 'operator' | 'admin'; revoked?: boolean } = {},
+) {
+  const generated = generateApiKey();
+  const [row] = await db
+    .insert(apiKeys)
+    .values({
+      operatorId,
+      prefix: generated.prefix,
+      keyHash: generated.hash,
+      role: options.role ?? 'operator',
+      revokedAt: options.revoked ? new Date() : null,
+    })
+    .returning();
+  if (!row) throw new Error('api key not created');
+  return { ...row, key: generated.key };
+}
+
+export async function createCustomer(
+  db: Database,
+  operatorId: string,
+  options: { operatorConnect?: boolean } = {},
+) {
+  const [row] = await db
+    .insert(customers)
+    .values({
+      operatorId,
+      msTenantId: randomUUID(),
+      operatorConnect: options.operatorConnect ?? true,
+    })
+    .returning();
+  if (!row) throw new Error('customer not created');
+  return row;
+}
+
+export interface NumbersSpec {
+  operatorId: string;
+  /** null: a number with no customer. */
+  customerId: string | null;
+  status: NumberStatus;
+  count?: number;
+  e164s?: string[];
+}
+
+/** Inserts numbers and returns their E.164 strings in insertion order. */
+export async function createNumbers(db: Database, spec: NumbersSpec): Promise<string[]> {
+  const e164s = spec.e164s ?? Array.from({ length: spec.count ?? 1 }, uniqueE164);
+  const chunk = 5000;
+  for (let i = 0; i < e164s.length; i += chunk) {
+    await db.insert(telephoneNumbers).values(
+      e164s.slice(i, i + chunk).map((e164) => ({
+        e164,
+        operatorId: spec.operatorId,
+        customerId: spec.customerId,
+        status: spec.status,
+      })),
+    );
+  }
+  return e164s;
+}
+
+/** An operator with one Operator Connect customer and a key: the usual starting point. */
+export async function createTenant(db: Database) {
+  const operator = await createOperator(db);
+  const customer = await createCustomer(db, operator.id);
+  const apiKey = await createApiKey(db, operator.id);
+  return { operator, customer, apiKey };
+}
