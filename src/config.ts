@@ -41,6 +41,8 @@ const EnvSchema = z.object({
   WORKER_MAX_STALLED_COUNT: int(0, 5),
   WORKER_ATTEMPTS: int(1, 10),
   SHUTDOWN_TIMEOUT_MS: int(0, 10_000),
+  // Worker-only processes serve /metrics and /health/live on this port when set (issue 5).
+  WORKER_METRICS_PORT: optionalText.pipe(z.coerce.number().int().min(1).max(65535).optional()),
   BULL_BOARD_USER: optionalText,
   BULL_BOARD_PASSWORD: optionalText,
 });
@@ -82,6 +84,7 @@ function toConfig(env: z.output<typeof EnvSchema>) {
       attempts: env.WORKER_ATTEMPTS,
     },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    workerMetricsPort: env.WORKER_METRICS_PORT,
     bullBoard:
       env.BULL_BOARD_USER && env.BULL_BOARD_PASSWORD
         ? { user: env.BULL_BOARD_USER, password: env.BULL_BOARD_PASSWORD }
