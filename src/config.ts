@@ -42,7 +42,9 @@ const EnvSchema = z.object({
   WORKER_ATTEMPTS: int(1, 10),
   SHUTDOWN_TIMEOUT_MS: int(0, 10_000),
   // Worker-only processes serve /metrics and /health/live on this port when set (issue 5).
-  WORKER_METRICS_PORT: optionalText.pipe(z.coerce.number().int().min(1).max(65535).optional()),
+  WORKER_METRICS_PORT: optionalText
+    .transform((v) => (v === undefined ? undefined : Number(v)))
+    .pipe(z.number().int().min(1).max(65535).optional()),
   BULL_BOARD_USER: optionalText,
   BULL_BOARD_PASSWORD: optionalText,
 });
