@@ -27,11 +27,21 @@ const RETRYABLE_CLIENT_CODES = new Set([
   'ETIMEDOUT',
 ]);
 
+/**
+ * The SQLSTATE or client error code of a database error. Drizzle wraps query errors in a
+ * DrizzleQueryError whose `cause` is the postgres.js error, so the cause chain is searched.
+ */
+export function dbErrorCode(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
+}
+
 export function isTransientDbError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return (
-    typeof code === 'string' && (RETRYABLE_SQLSTATES.has(code) || RETRYABLE_CLIENT_CODES.has(code))
-  );
+  const code = dbErrorCode(err);
+  return code !== undefined && (RETRYABLE_SQLSTATES.has(code) || RETRYABLE_CLIENT_CODES.has(code));
 }
 
 export interface RetryOptions {
