@@ -1,0 +1,60 @@
+import type { Config } from '../src/config.ts';
+import type { BenchDatabase } from './database.ts';
+import type { NumberAllocator, Tenant } from './seed.ts';
+
+/** What every benchmark part gets: the isolated database, a seeded tenant and the sizes. */
+export interface BenchContext {
+  config: Config;
+  db: BenchDatabase;
+  tenant: Tenant;
+  numbers: NumberAllocator;
+  /** BullMQ prefix of this run only; deleted at the end. */
+  queuePrefix: string;
+  sizes: Sizes;
+  log(message: string): void;
+}
+
+export interface Sizes {
+  /** Numbers per job / request: the API maximum. */
+  jobSize: number;
+  /** Measured runs per method (the median and spread are over these). */
+  runs: number;
+  /** Jobs per run for the fast methods (service, floor) and for the naive loop. */
+  jobsPerRun: number;
+  naiveJobsPerRun: number;
+  naiveJobSize: number;
+  /** Sequential synchronous HTTP requests measured (after `httpWarmup`). */
+  httpRequests: number;
+  httpWarmup: number;
+  /** How long the admitted-load part offers the full budget. */
+  loadSeconds: number;
+  validationBodies: number;
+  scalingJobs: number;
+}
+
+export const FULL: Sizes = {
+  jobSize: 500,
+  runs: 7,
+  jobsPerRun: 20,
+  naiveJobsPerRun: 1,
+  naiveJobSize: 500,
+  httpRequests: 200,
+  httpWarmup: 20,
+  loadSeconds: 60,
+  validationBodies: 2000,
+  scalingJobs: 24,
+};
+
+/** Under a minute in total, for development. */
+export const QUICK: Sizes = {
+  jobSize: 500,
+  runs: 3,
+  jobsPerRun: 6,
+  naiveJobsPerRun: 1,
+  naiveJobSize: 200,
+  httpRequests: 30,
+  httpWarmup: 5,
+  loadSeconds: 6,
+  validationBodies: 300,
+  scalingJobs: 8,
+};

@@ -1,0 +1,50 @@
+import { Agent, request } from 'node:http';
+
+export interface HttpAnswer {
+  status: number;
+  body: string;
+  ms: number;
+}
+
+/** A keep-alive JSON client on node:http: the lightest client, so it barely skews latency. */
+export function createHttpClient(baseUrl: string, headers: Record<string, string>) {
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const base = new URL(baseUrl);
+  return {
+    post(path: string, body: unknown): Promise<HttpAnswer> {
+      const payload = JSON.stringify(body);
+      const started = process.hrtime.bigint();
+      return new Promise((resolve, reject) => {
+        const req = request(
+          {
+            agent,
+            host: base.hostname,
+            port: base.port,
+            path,
+            method: 'POST',
+            headers: {
+              ...headers,
+              'content-type': 'application/json',
+              'content-length': Buffer.byteLength(payload),
+            },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () =>
+              resolve({
+                status: res.statusCode ?? 0,
+                body: Buffer.concat(chunks).toString(),
+                ms: Number(process.hrtime.bigint() - started) / 1e6,
+              }),
+            );
+            res.on('error', reject);
+          },
+        );
+        req.on('error', reject);
+        req.end(payload);
+      });
+    },
+    close: () => agent.destroy(),
+  };
+}
