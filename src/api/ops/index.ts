@@ -1,8 +1,28 @@
 import type { FastifyInstance } from 'fastify';
+import { createMetricsRegistry } from '../../metrics/registry.ts';
 import type { AppDeps } from '../deps.ts';
+import { createRateLimiter } from '../rate-limit.ts';
+import { createAdminAuth } from './admin-auth.ts';
+import { registerBullBoard } from './bull-board.ts';
+import { registerHealth } from './health.ts';
+import { registerMetrics } from './metrics-route.ts';
 
 /**
- * Operations surfaces: /health/live, /health/ready, /metrics, Bull Board at /admin/queues.
- * Scaffold only: the operations work (issue 5) fills this in.
+ * Operations surfaces: /health/live, /health/ready, /metrics (admin), Bull Board at
+ * /admin/queues (admin). Call on the root instance, so the HTTP metrics hook sees every route.
  */
-export async function registerOps(_app: FastifyInstance, _deps: AppDeps): Promise<void> {}
+export async function registerOps(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  const requireAdmin = createAdminAuth({
+    keys: deps.keys,
+    bullBoard: deps.config.bullBoard,
+    failures: createRateLimiter(deps.redis, {
+      policy: 'admin-auth-failures',
+      keyPrefix: `${deps.config.queuePrefix}:rl:admin-auth-failures`,
+      max: deps.config.authFailureLimitMax,
+      windowMs: deps.config.rateLimit.windowMs,
+    }),
+  });
+  registerHealth(app, deps);
+  await registerMetrics(app, deps, deps.metricsRegistry ?? createMetricsRegistry(), requireAdmin);
+  await registerBullBoard(app, deps, requireAdmin);
+}

@@ -1,0 +1,82 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../../config.ts';
+import { bearerToken, type KeyAuthenticator } from '../../keys/authenticate.ts';
+import { sendProblem } from '../error-handler.ts';
+import { HttpProblem } from '../problem.ts';
+import { type RateLimiter, rateLimited } from '../rate-limit.ts';
+
+export const ADMIN_REALM = 'oc-numbers-admin';
+
+export interface AdminAuthDeps {
+  keys: KeyAuthenticator;
+  bullBoard: Config['bullBoard'];
+  /** Spent only by failed attempts, per client IP, so credentials cannot be guessed online. */
+  failures: RateLimiter;
+}
+
+/**
+ * `onRequest` hook for the admin surfaces (Bull Board, /metrics): an admin API key
+ * (`Authorization: Bearer …`) or the configured HTTP Basic credentials. An operator key is 403;
+ * anything else is 401 with a Basic challenge, so a browser asks for the credentials. With no
+ * Basic credentials configured and no admin key created, nothing is ever served.
+ *
+ * Replies are sent here rather than thrown: inside Bull Board's scope its own error handler
+ * would turn a thrown error into a non-problem JSON body.
+ */
+export function createAdminAuth(deps: AdminAuthDeps) {
+  return async function requireAdmin(request: FastifyRequest, reply: FastifyReply) {
+    const header = request.headers.authorization;
+    try {
+      const token = bearerToken(header);
+      if (token) {
+        const principal = await deps.keys.authenticate(token);
+        if (principal?.role === 'admin') return;
+        if (principal) {
+          return sendProblem(
+            new HttpProblem(403, 'FORBIDDEN', 'This needs an admin API key'),
+            request,
+            reply,
+          );
+        }
+      } else if (deps.bullBoard && basicMatches(header, deps.bullBoard)) {
+        return;
+      }
+      const state = await deps.failures.hit(request.ip);
+      if (!state.allowed) {
+        return sendProblem(rateLimited(state, 'Too many failed admin logins'), request, reply);
+      }
+      return sendProblem(
+        new HttpProblem(401, 'UNAUTHORIZED', 'Admin credentials are required', {
+          headers: { 'www-authenticate': `Basic realm="${ADMIN_REALM}", charset="UTF-8"` },
+        }),
+        request,
+        reply,
+      );
+    } catch (err) {
+      return sendProblem(err, request, reply);
+    }
+  };
+}
+
+function basicMatches(
+  header: string | undefined,
+  expected: { user: string; password: string },
+): boolean {
+  const match = /^Basic[ ]+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
+  if (!match?.[1]) return false;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return false;
+  // Both compared, always, so the time taken tells nothing about which one was wrong.
+  const userOk = safeEqual(decoded.slice(0, colon), expected.user);
+  const passwordOk = safeEqual(decoded.slice(colon + 1), expected.password);
+  return userOk && passwordOk;
+}
+
+function safeEqual(actual: string, expected: string): boolean {
+  const a = Buffer.from(actual);
+  const b = Buffer.from(expected);
+  // Compare against itself on a length mismatch so the work done does not depend on it.
+  return timingSafeEqual(a.length === b.length ? a : b, b) && a.length === b.length;
+}

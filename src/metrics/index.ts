@@ -1,0 +1,5 @@
+export { createHttpMetrics } from './http.ts';
+export { createJobMetricsObserver } from './jobs.ts';
+export { createMetricsRegistry } from './registry.ts';
+export { type MetricsServer, startMetricsServer } from './server.ts';
+export { registerStateMetrics } from './state.ts';

@@ -1,0 +1,66 @@
+import { Queue, QueueEvents } from 'bullmq';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { AppDeps } from '../../src/api/deps.ts';
+import { sendProblem } from '../../src/api/error-handler.ts';
+import { registerOps } from '../../src/api/ops/index.ts';
+import type { Env } from '../../src/config.ts';
+import { createKeyAuthenticator } from '../../src/keys/authenticate.ts';
+import { createLogger } from '../../src/logger.ts';
+import { READY_FOR_REMOVAL_QUEUE } from '../../src/queue/ready-for-removal-queue.ts';
+import { createRedis } from '../../src/queue/redis.ts';
+import { testConfig } from '../support/config.ts';
+import type { TestDatabase } from '../support/database.ts';
+
+export interface OpsHarness {
+  app: FastifyInstance;
+  deps: AppDeps;
+  close(): Promise<void>;
+}
+
+/**
+ * Real deps (own database, own queue prefix) around a bare Fastify instance carrying only the
+ * ops plugin and the API's error handler, so the ops surfaces are tested on their own.
+ */
+export async function buildOpsHarness(
+  database: TestDatabase,
+  prefix: string,
+  overrides: Partial<Record<keyof Env, string>> = {},
+  options: { redisUrl?: string } = {},
+): Promise<OpsHarness> {
+  const config = testConfig(database.url, prefix, overrides);
+  const logger = createLogger(config);
+  const redis = createRedis(options.redisUrl ?? config.redisUrl, 'fail-fast');
+  // An unreachable Redis is the point of some tests; its reconnect errors are expected.
+  if (options.redisUrl) redis.on('error', () => {});
+  const bullRedis = createRedis(config.redisUrl, 'bullmq');
+  const queue = new Queue(READY_FOR_REMOVAL_QUEUE, { connection: bullRedis, prefix });
+  const queueEvents = new QueueEvents(READY_FOR_REMOVAL_QUEUE, {
+    connection: config.redisUrl ? { url: config.redisUrl } : {},
+    prefix,
+  });
+  await queueEvents.waitUntilReady();
+  const deps: AppDeps = {
+    config,
+    logger,
+    db: database,
+    redis,
+    queue,
+    queueEvents,
+    keys: createKeyAuthenticator(database.db, 0),
+  };
+  const app = Fastify({ loggerInstance: logger });
+  app.setErrorHandler(sendProblem);
+  await registerOps(app, deps);
+  await app.ready();
+  return {
+    app,
+    deps,
+    async close() {
+      await app.close();
+      await queueEvents.close();
+      await queue.close();
+      await bullRedis.quit();
+      redis.disconnect();
+    },
+  };
+}

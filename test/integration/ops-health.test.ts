@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb } from '../../src/db/client.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { databaseUrl } from '../support/services.ts';
+import { buildOpsHarness, type OpsHarness } from './ops-harness.ts';
+
+describe('health endpoints', () => {
+  let database: TestDatabase;
+  const prefix = uniquePrefix('ops-health');
+  let healthy: OpsHarness;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    healthy = await buildOpsHarness(database, prefix);
+  });
+  afterAll(async () => {
+    await healthy?.close();
+    await database?.drop();
+    await deletePrefix(prefix);
+  });
+
+  it('answers live without credentials', async () => {
+    const res = await healthy.app.inject({ method: 'GET', url: '/health/live' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('is ready when Postgres and Redis answer', async () => {
+    const res = await healthy.app.inject({ method: 'GET', url: '/health/ready' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: 'ok', checks: { postgres: 'up', redis: 'up' } });
+  });
+
+  it('goes 503 naming Redis when Redis is unreachable', async () => {
+    // Port 1 refuses connections: the fail-fast client errors at once.
+    const harness = await buildOpsHarness(
+      database,
+      prefix,
+      {},
+      { redisUrl: 'redis://127.0.0.1:1' },
+    );
+    try {
+      const res = await harness.app.inject({ method: 'GET', url: '/health/ready' });
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.headers['retry-after']).toBe('5');
+      const body = res.json();
+      expect(body).toMatchObject({
+        status: 503,
+        errorCode: 'SERVICE_UNAVAILABLE',
+        detail: 'Not ready: redis unreachable',
+        checks: { postgres: 'up', redis: 'down' },
+      });
+      expect(body.errorTicket).toMatch(/^ET-/);
+      // Liveness does not depend on the stores.
+      expect((await harness.app.inject({ url: '/health/live' })).statusCode).toBe(200);
+    } finally {
+      await harness.close();
+    }
+  });
+
+  it('goes 503 naming Postgres when Postgres is unreachable', async () => {
+    const missing = createDb(databaseUrl('ocn_t_does_not_exist'), { poolMax: 1 });
+    const broken = { ...database, ...missing };
+    const harness = await buildOpsHarness(broken, prefix);
+    try {
+      const res = await harness.app.inject({ method: 'GET', url: '/health/ready' });
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toMatchObject({
+        detail: 'Not ready: postgres unreachable',
+        checks: { postgres: 'down', redis: 'up' },
+      });
+    } finally {
+      await harness.close();
+      await missing.close();
+    }
+  });
+});
