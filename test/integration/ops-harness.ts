@@ -1,11 +1,13 @@
 import { Queue, QueueEvents } from 'bullmq';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/api/app.ts';
+import { closeAppDeps, createAppDeps } from '../../src/api/create-deps.ts';
 import type { AppDeps } from '../../src/api/deps.ts';
 import { sendProblem } from '../../src/api/error-handler.ts';
 import { registerOps } from '../../src/api/ops/index.ts';
-import type { Env } from '../../src/config.ts';
+import type { Config, Env } from '../../src/config.ts';
 import { createKeyAuthenticator } from '../../src/keys/authenticate.ts';
-import { createLogger } from '../../src/logger.ts';
+import { createLogger, type Logger } from '../../src/logger.ts';
 import { READY_FOR_REMOVAL_QUEUE } from '../../src/queue/ready-for-removal-queue.ts';
 import { createRedis } from '../../src/queue/redis.ts';
 import { testConfig } from '../support/config.ts';
@@ -61,6 +63,24 @@ export async function buildOpsHarness(
       await queue.close();
       await bullRedis.quit();
       redis.disconnect();
+    },
+  };
+}
+
+/** The real app (`buildApp`) over real deps, as the API process builds it. */
+export async function buildRealApp(
+  config: Config,
+  logger: Logger = createLogger(config),
+): Promise<{ app: FastifyInstance; deps: AppDeps; close(): Promise<void> }> {
+  const deps = await createAppDeps(config, logger);
+  const app = await buildApp(deps);
+  await app.ready();
+  return {
+    app,
+    deps,
+    async close() {
+      await app.close();
+      await closeAppDeps(deps);
     },
   };
 }

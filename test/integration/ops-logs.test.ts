@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.ts';
+import { testConfig } from '../support/config.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { createTenant } from '../support/factories.ts';
+import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { buildRealApp } from './ops-harness.ts';
+
+type LogLine = Record<string, unknown> & { msg?: string };
+
+describe('request log lines', () => {
+  let database: TestDatabase;
+  const prefix = uniquePrefix('ops-logs');
+  let h: Awaited<ReturnType<typeof buildRealApp>>;
+  const raw: string[] = [];
+  const lines = () => raw.map((l) => JSON.parse(l) as LogLine);
+  let apiKey: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const config = testConfig(database.url, prefix, { LOG_LEVEL: 'info' });
+    const logger = createLogger(config, 'oc-numbers', { write: (line: string) => raw.push(line) });
+    h = await buildRealApp(config, logger);
+    apiKey = (await createTenant(database.db)).apiKey.key;
+  });
+  afterAll(async () => {
+    await h?.close();
+    await database?.drop();
+    await deletePrefix(prefix);
+  });
+
+  it('carry reqId and traceId on every line of a request, errorTicket on error answers, no key or body', async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const accepted = await h.app.inject({
+      method: 'POST',
+      url: '/api/v3/oc/numbers/action/ready-for-removal',
+      headers: {
+        authorization: `Bearer ${apiKey}`,
+        prefer: 'respond-async',
+        traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+      },
+      payload: { telephoneNumbers: ['+12065550177', '+12065550178'] },
+    });
+    expect(accepted.statusCode).toBe(202);
+    const errors = [
+      await h.app.inject({ method: 'GET', url: '/api/v3/oc/numbers/jobs' }),
+      await h.app.inject({
+        method: 'GET',
+        url: '/api/v3/oc/numbers/jobs/00000000-0000-4000-8000-000000000000',
+        headers: { authorization: `Bearer ${apiKey}` },
+      }),
+      await h.app.inject({
+        method: 'POST',
+        url: '/api/v3/oc/numbers/action/ready-for-removal',
+        headers: { authorization: `Bearer ${apiKey}` },
+        payload: { telephoneNumbers: ['not-a-number'] },
+      }),
+    ];
+
+    const all = lines();
+    if (process.env.OPS_DUMP_LOGS) console.log(raw.join(''));
+    const requestLines = all.filter((l) => 'reqId' in l);
+    expect(requestLines.length).toBeGreaterThan(0);
+    for (const line of requestLines)
+      expect(line.traceId, JSON.stringify(line)).toMatch(/^[0-9a-f]{32}$/);
+    // The caller's W3C trace id is kept on its request's lines.
+    const traced = requestLines.filter((l) => l.traceId === traceId);
+    expect(traced.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(traced.map((l) => l.reqId)).size).toBe(1);
+
+    for (const res of errors) {
+      expect(res.statusCode).toBeGreaterThanOrEqual(400);
+      const { errorTicket } = res.json();
+      const withTicket = all.filter((l) => l.errorTicket === errorTicket);
+      expect(withTicket, `log line for ${errorTicket}`).toHaveLength(1);
+      expect(withTicket[0]?.reqId).toBeDefined();
+    }
+
+    const text = raw.join('');
+    expect(text).not.toContain(apiKey);
+    expect(text).not.toContain(apiKey.slice(-16));
+    expect(text).not.toContain('telephoneNumbers');
+    expect(text).not.toContain('not-a-number');
+  });
+});
