@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import fastifyHelmet from '@fastify/helmet';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { createAuthHook } from './auth.ts';
+import type { AppDeps } from './deps.ts';
+import { sendProblem } from './error-handler.ts';
+import { registerOpenApi } from './openapi.ts';
+import { registerOps } from './ops/index.ts';
+import { notFound } from './problem.ts';
+import { createRateLimiter } from './rate-limit.ts';
+import { registerJobItemsRoute } from './routes/job-items.ts';
+import { registerJobRoutes } from './routes/jobs.ts';
+import { registerReadyForRemoval } from './routes/ready-for-removal.ts';
+import { traceIdOf } from './trace.ts';
+import { createJobWaiter } from './wait.ts';
+
+/** Builds the HTTP app from its dependencies; it does not listen (server.ts does). */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config } = deps;
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    trustProxy: config.trustProxy,
+    bodyLimit: 64 * 1024,
+    requestIdHeader: false,
+    genReqId: () => randomUUID(),
+    // Every request log line carries the trace id next to Fastify's reqId.
+    childLoggerFactory: (logger, bindings, options, rawReq) =>
+      logger.child({ ...bindings, traceId: traceIdOf(rawReq) }, options),
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler((err, request, reply) => sendProblem(err, request, reply));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(
+      notFound(`No route for ${request.method} ${request.url.split('?')[0]}`),
+      request,
+      reply,
+    ),
+  );
+
+  // JSON only (text/plain would otherwise reach the handler): anything else is a 415. An empty
+  // JSON body is "no body", which the endpoint reports as BODY_REQUIRED.
+  app.removeAllContentTypeParsers();
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') done(null, undefined);
+    else parseJson(request, body as string, done);
+  });
+
+  await app.register(fastifyHelmet);
+  await registerOpenApi(app);
+  await registerOps(app, deps);
+
+  const waiter = createJobWaiter({ db: deps.db.db, queueEvents: deps.queueEvents });
+  // On shutdown, waiting requests answer 202 with their job at once; the job goes on.
+  app.addHook('preClose', async () => waiter.releaseAll());
+  app.addHook('onClose', async () => waiter.close());
+
+  const prefix = `${config.queuePrefix}:ratelimit`;
+  const budget = createRateLimiter(deps.redis, {
+    policy: 'default',
+    keyPrefix: `${prefix}:ready-for-removal`,
+    max: config.rateLimit.max,
+    windowMs: config.rateLimit.windowMs,
+  });
+  const authFailures = createRateLimiter(deps.redis, {
+    policy: 'auth-failures',
+    keyPrefix: `${prefix}:auth-failures`,
+    max: config.authFailureLimitMax,
+    windowMs: config.rateLimit.windowMs,
+  });
+
+  await app.register(async (api) => {
+    api.decorateRequest('principal', null);
+    api.addHook('onRequest', createAuthHook(deps.keys, authFailures));
+    registerReadyForRemoval(api, { deps, waiter, budget });
+    registerJobRoutes(api, deps);
+    registerJobItemsRoute(api, deps);
+  });
+  return app;
+}

@@ -1,0 +1,64 @@
+import { Queue, QueueEvents } from 'bullmq';
+import type { Config } from '../config.ts';
+import { createDb } from '../db/client.ts';
+import type { JobResult } from '../jobs/result.ts';
+import { createKeyAuthenticator } from '../keys/authenticate.ts';
+import type { Logger } from '../logger.ts';
+import {
+  READY_FOR_REMOVAL_QUEUE,
+  type ReadyForRemovalJobData,
+} from '../queue/ready-for-removal-queue.ts';
+import { createRedis } from '../queue/redis.ts';
+import type { AppDeps } from './deps.ts';
+
+const DAY_S = 24 * 60 * 60;
+
+/** The API process's connections, opened and made ready before the app is built. */
+export async function createAppDeps(config: Config, logger: Logger): Promise<AppDeps> {
+  const db = createDb(config.databaseUrl, {
+    poolMax: config.databasePoolMax,
+    applicationName: 'oc-numbers-api',
+  });
+  // Request path: fail fast, so a Redis outage becomes a 503 instead of a hanging request.
+  const redis = createRedis(config.redisUrl, 'fail-fast', 'ocn-api');
+  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis (api) connection error'));
+  const queue = new Queue<ReadyForRemovalJobData, JobResult>(READY_FOR_REMOVAL_QUEUE, {
+    connection: redis,
+    prefix: config.queuePrefix,
+    defaultJobOptions: {
+      attempts: config.worker.attempts,
+      backoff: { type: 'exponential', delay: 1000 },
+      // Postgres keeps the record; Redis keeps only a short tail for Bull Board.
+      removeOnComplete: { age: DAY_S, count: 1000 },
+      removeOnFail: { age: 7 * DAY_S },
+    },
+  });
+  queue.on('error', (err) => logger.warn({ err: err.message }, 'queue error'));
+  const eventsRedis = createRedis(config.redisUrl, 'bullmq', 'ocn-api-events');
+  eventsRedis.on('error', (err) => logger.warn({ err: err.message }, 'redis (events) error'));
+  const queueEvents = new QueueEvents(READY_FOR_REMOVAL_QUEUE, {
+    connection: eventsRedis,
+    prefix: config.queuePrefix,
+  });
+  queueEvents.on('error', (err) => logger.warn({ err: err.message }, 'queue events error'));
+  await Promise.all([queue.waitUntilReady(), queueEvents.waitUntilReady()]);
+  connections.set(queueEvents, eventsRedis);
+  return {
+    config,
+    logger,
+    db,
+    redis,
+    queue,
+    queueEvents,
+    keys: createKeyAuthenticator(db.db),
+  };
+}
+
+// The connections we created and BullMQ does not close for us (LIBRARY-NOTES §0.5).
+const connections = new WeakMap<QueueEvents, ReturnType<typeof createRedis>>();
+
+export async function closeAppDeps(deps: AppDeps): Promise<void> {
+  await Promise.allSettled([deps.queueEvents.close(), deps.queue.close()]);
+  const eventsRedis = connections.get(deps.queueEvents);
+  await Promise.allSettled([eventsRedis?.quit(), deps.redis.quit(), deps.db.close()]);
+}

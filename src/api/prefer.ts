@@ -1,0 +1,26 @@
+// RFC 7240 `Prefer` request header: only the two preferences the endpoint honours.
+
+export interface Preferences {
+  respondAsync: boolean;
+  /** `wait=N`, in seconds. */
+  waitS?: number;
+}
+
+export function parsePrefer(header: string | string[] | undefined): Preferences {
+  const prefs: Preferences = { respondAsync: false };
+  if (header === undefined) return prefs;
+  const values = Array.isArray(header) ? header : [header];
+  for (const value of values) {
+    for (const part of value.split(',')) {
+      // A preference is `token [= value] *( ; parameter )`: the parameters are ignored.
+      const [token = '', raw] = (part.split(';')[0] ?? '').split('=').map((s) => s.trim());
+      const name = token.toLowerCase();
+      if (name === 'respond-async') prefs.respondAsync = true;
+      if (name === 'wait' && raw !== undefined) {
+        const seconds = Number(raw.replace(/^"|"$/g, ''));
+        if (Number.isInteger(seconds) && seconds >= 0) prefs.waitS = seconds;
+      }
+    }
+  }
+  return prefs;
+}

@@ -1,0 +1,125 @@
+import { randomBytes } from 'node:crypto';
+
+// RFC 9457 problem details. Every non-2xx answer of the API is one of these; `errorTicket` is
+// unique per answer and written to the log line, so support can find the request behind it.
+
+export type ErrorCode =
+  | 'BODY_REQUIRED'
+  | 'INVALID_BODY'
+  | 'MALFORMED_JSON'
+  | 'TOO_FEW_NUMBERS'
+  | 'TOO_MANY_NUMBERS'
+  | 'INVALID_TELEPHONE_NUMBERS'
+  | 'INVALID_REQUEST'
+  | 'INVALID_CURSOR'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'NOT_ACCEPTABLE'
+  | 'JOB_FINISHED'
+  | 'IDEMPOTENCY_KEY_MISMATCH'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'RATE_LIMITED'
+  | 'INTERNAL_ERROR'
+  | 'JOB_FAILED'
+  | 'SERVICE_UNAVAILABLE';
+
+const TITLES: Readonly<Record<ErrorCode, string>> = {
+  BODY_REQUIRED: 'Request body required',
+  INVALID_BODY: 'Invalid request body',
+  MALFORMED_JSON: 'Malformed JSON',
+  TOO_FEW_NUMBERS: 'Too few telephone numbers',
+  TOO_MANY_NUMBERS: 'Too many telephone numbers',
+  INVALID_TELEPHONE_NUMBERS: 'Invalid telephone numbers',
+  INVALID_REQUEST: 'Invalid request',
+  INVALID_CURSOR: 'Invalid cursor',
+  UNAUTHORIZED: 'Unauthorized',
+  FORBIDDEN: 'Forbidden',
+  NOT_FOUND: 'Not found',
+  METHOD_NOT_ALLOWED: 'Method not allowed',
+  NOT_ACCEPTABLE: 'Not acceptable',
+  JOB_FINISHED: 'Job already finished',
+  IDEMPOTENCY_KEY_MISMATCH: 'Idempotency key reused with a different body',
+  PAYLOAD_TOO_LARGE: 'Request body too large',
+  UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',
+  RATE_LIMITED: 'Too many requests',
+  INTERNAL_ERROR: 'Internal server error',
+  JOB_FAILED: 'Job failed',
+  SERVICE_UNAVAILABLE: 'Service unavailable',
+};
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  errorCode: ErrorCode;
+  errorTicket: string;
+  traceId: string;
+  [extension: string]: unknown;
+}
+
+/** A non-resolvable but stable identifier per code (RFC 9457 §3.1.1 allows any URI). */
+export function problemType(code: ErrorCode): string {
+  return `urn:oc-numbers:problem:${code.toLowerCase().replaceAll('_', '-')}`;
+}
+
+export function newErrorTicket(): string {
+  return `ET-${randomBytes(6).toString('hex').toUpperCase()}`;
+}
+
+/**
+ * Thrown anywhere in a request; the one error handler turns it into problem details.
+ * `extensions` become extra members of the body, `headers` extra response headers.
+ */
+export class HttpProblem extends Error {
+  readonly status: number;
+  readonly code: ErrorCode;
+  readonly extensions: Record<string, unknown>;
+  readonly headers: Record<string, string>;
+  constructor(
+    status: number,
+    code: ErrorCode,
+    detail: string,
+    options: { extensions?: Record<string, unknown>; headers?: Record<string, string> } = {},
+  ) {
+    super(detail);
+    this.name = 'HttpProblem';
+    this.status = status;
+    this.code = code;
+    this.extensions = options.extensions ?? {};
+    this.headers = options.headers ?? {};
+  }
+}
+
+export function buildProblem(input: {
+  status: number;
+  code: ErrorCode;
+  detail: string;
+  instance: string;
+  traceId: string;
+  extensions?: Record<string, unknown>;
+}): Problem {
+  return {
+    type: problemType(input.code),
+    title: TITLES[input.code],
+    status: input.status,
+    detail: input.detail,
+    instance: input.instance,
+    errorCode: input.code,
+    errorTicket: newErrorTicket(),
+    traceId: input.traceId,
+    ...input.extensions,
+  };
+}
+
+export const notFound = (what = 'The requested resource does not exist') =>
+  new HttpProblem(404, 'NOT_FOUND', what);
+
+export const serviceUnavailable = (detail: string, retryAfterS = 5) =>
+  new HttpProblem(503, 'SERVICE_UNAVAILABLE', detail, {
+    headers: { 'retry-after': String(retryAfterS) },
+  });

@@ -1,0 +1,113 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { getJob, type ItemRow, listItems } from '../../jobs/queries.ts';
+import { type FailureCode, failureDetail } from '../../jobs/result.ts';
+import { principalOf } from '../auth.ts';
+import { decodeCursor, encodeCursor } from '../cursor.ts';
+import type { AppDeps } from '../deps.ts';
+import { notFound } from '../problem.ts';
+import { JobItemsSchema, JobParams, ListItemsQuery, problems } from '../schemas.ts';
+import { JOBS_PATH } from './ready-for-removal.ts';
+
+type ItemView = z.output<typeof JobItemsSchema>['data'][number];
+
+// A job holds at most 500 numbers: CSV defaults to all of them in one answer.
+const DEFAULT_LIMIT = { json: 100, csv: 500 };
+const CSV_COLUMNS = [
+  'position',
+  'telephoneNumber',
+  'outcome',
+  'currentStatus',
+  'detail',
+  'processedAt',
+] as const;
+
+export function registerJobItemsRoute(app: FastifyInstance, deps: AppDeps) {
+  app.withTypeProvider<ZodTypeProvider>().get(
+    `${JOBS_PATH}/:jobId/items`,
+    {
+      schema: {
+        tags: ['jobs'],
+        security: [{ bearerAuth: [] }],
+        summary: "A job's numbers in request order with their outcomes (JSON or text/csv)",
+        description:
+          'NOT_PROCESSED: not processed yet, or never (cancelled job). `Accept: text/csv` gives the same page as CSV.',
+        params: JobParams,
+        querystring: ListItemsQuery,
+        response: {
+          200: {
+            description: 'One page of items',
+            content: {
+              'application/json': { schema: JobItemsSchema },
+              'text/csv': { schema: z.string().describe(`Columns: ${CSV_COLUMNS.join(',')}`) },
+            },
+          },
+          ...problems(400, 401, 404, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { operatorId } = principalOf(request);
+      const { jobId } = request.params;
+      const csv = wantsCsv(request.headers.accept);
+      const { outcome, cursor } = request.query;
+      const limit = request.query.limit ?? DEFAULT_LIMIT[csv ? 'csv' : 'json'];
+      const afterPosition = decodeCursor('items', cursor);
+      const job = await getJob(deps.db.db, operatorId, jobId);
+      if (!job) throw notFound('No job with this id exists for this operator');
+      const page = await listItems(deps.db.db, operatorId, jobId, {
+        limit,
+        ...(outcome && { outcome }),
+        ...(afterPosition !== undefined && { afterPosition }),
+      });
+      const last = page.items.at(-1);
+      const nextCursor = page.hasMore && last ? encodeCursor('items', last.position) : null;
+      if (nextCursor) {
+        const next = new URLSearchParams({ limit: String(limit), cursor: nextCursor });
+        if (outcome) next.set('outcome', outcome);
+        reply.header('link', `<${JOBS_PATH}/${jobId}/items?${next}>; rel="next"`);
+      }
+      const data = page.items.map(toItemView);
+      if (csv) {
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="job-${jobId}-items.csv"`)
+          .send(toCsv(data) as never); // a string is sent as is; the schema types JSON only
+      }
+      return { data, nextCursor };
+    },
+  );
+}
+
+function wantsCsv(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const csvAt = accept.indexOf('text/csv');
+  const jsonAt = accept.indexOf('application/json');
+  return csvAt >= 0 && (jsonAt < 0 || csvAt < jsonAt);
+}
+
+function toItemView(item: ItemRow): ItemView {
+  const view: ItemView = {
+    position: item.position,
+    telephoneNumber: item.telephoneNumber,
+    outcome: item.outcome ?? 'NOT_PROCESSED',
+    processedAt: item.processedAt?.toISOString() ?? null,
+  };
+  if (item.currentStatus) view.currentStatus = item.currentStatus;
+  if (item.outcome && item.outcome !== 'SUCCEEDED') {
+    view.detail = failureDetail(item.outcome as FailureCode, item.currentStatus);
+  }
+  return view;
+}
+
+function csvField(value: unknown): string {
+  const text = value === undefined || value === null ? '' : String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+function toCsv(items: ItemView[]): string {
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const item of items) lines.push(CSV_COLUMNS.map((c) => csvField(item[c])).join(','));
+  return `${lines.join('\r\n')}\r\n`;
+}

@@ -1,0 +1,94 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { isEnded, toJobView } from '../../jobs/job-view.ts';
+import { getJob, listJobs } from '../../jobs/queries.ts';
+import { principalOf } from '../auth.ts';
+import { cancelAndDequeue } from '../cancel.ts';
+import { decodeCursor, encodeCursor } from '../cursor.ts';
+import type { AppDeps } from '../deps.ts';
+import { HttpProblem, notFound } from '../problem.ts';
+import { JobListSchema, JobParams, JobSchema, ListJobsQuery, problems } from '../schemas.ts';
+import { JOBS_PATH } from './ready-for-removal.ts';
+
+const NO_SUCH_JOB = 'No job with this id exists for this operator';
+
+export function registerJobRoutes(app: FastifyInstance, deps: AppDeps) {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const common = { tags: ['jobs'], security: [{ bearerAuth: [] }] };
+
+  api.get(
+    `${JOBS_PATH}/:jobId`,
+    {
+      schema: {
+        ...common,
+        summary: 'A job with its live progress, and its result once it ended',
+        params: JobParams,
+        response: { 200: JobSchema, ...problems(401, 404, 503) },
+      },
+    },
+    async (request, reply) => {
+      const { operatorId } = principalOf(request);
+      const job = await getJob(deps.db.db, operatorId, request.params.jobId);
+      if (!job) throw notFound(NO_SUCH_JOB);
+      if (!isEnded(job.state)) reply.header('retry-after', '1');
+      return toJobView(job);
+    },
+  );
+
+  api.get(
+    JOBS_PATH,
+    {
+      schema: {
+        ...common,
+        summary: "The operator's jobs, newest first",
+        querystring: ListJobsQuery,
+        response: { 200: JobListSchema, ...problems(400, 401, 503) },
+      },
+    },
+    async (request, reply) => {
+      const { operatorId } = principalOf(request);
+      const { state, limit, cursor } = request.query;
+      const afterJobId = decodeCursor('jobs', cursor);
+      const page = await listJobs(deps.db.db, operatorId, {
+        limit,
+        ...(state && { state }),
+        ...(afterJobId && { afterJobId }),
+      });
+      const last = page.rows.at(-1);
+      const nextCursor = page.hasMore && last ? encodeCursor('jobs', last.id) : null;
+      if (nextCursor) {
+        const next = new URLSearchParams({ limit: String(limit), cursor: nextCursor });
+        if (state) next.set('state', state);
+        reply.header('link', `<${JOBS_PATH}?${next}>; rel="next"`);
+      }
+      return { data: page.rows.map(toJobView), nextCursor };
+    },
+  );
+
+  const cancelSchema = {
+    ...common,
+    summary: 'Cancel a queued or running job (numbers already processed stay processed)',
+    params: JobParams,
+    response: { 200: JobSchema, ...problems(401, 404, 409, 503) },
+  };
+  const cancel = async (operatorId: string, jobId: string, reply: FastifyReply) => {
+    const outcome = await cancelAndDequeue(
+      { db: deps.db.db, queue: deps.queue, logger: reply.log },
+      { operatorId, jobId },
+    );
+    if (outcome.kind === 'not-found') throw notFound(NO_SUCH_JOB);
+    if (outcome.kind === 'finished') {
+      throw new HttpProblem(409, 'JOB_FINISHED', `The job already ${outcome.job.state}`, {
+        extensions: { job: toJobView(outcome.job) },
+      });
+    }
+    reply.log.info({ jobId }, 'job cancelled');
+    return toJobView(outcome.job);
+  };
+  api.post(`${JOBS_PATH}/:jobId/cancel`, { schema: cancelSchema }, (request, reply) =>
+    cancel(principalOf(request).operatorId, request.params.jobId, reply),
+  );
+  api.delete(`${JOBS_PATH}/:jobId`, { schema: cancelSchema }, (request, reply) =>
+    cancel(principalOf(request).operatorId, request.params.jobId, reply),
+  );
+}

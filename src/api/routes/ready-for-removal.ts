@@ -1,0 +1,186 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { createJob, EnqueueError, requestHash } from '../../jobs/create.ts';
+import { type JobSummaryRow, toJobView } from '../../jobs/job-view.ts';
+import type { JobResult } from '../../jobs/result.ts';
+import { principalOf } from '../auth.ts';
+import { cancelAndDequeue } from '../cancel.ts';
+import type { AppDeps } from '../deps.ts';
+import { parsePrefer } from '../prefer.ts';
+import { HttpProblem, serviceUnavailable } from '../problem.ts';
+import { type RateLimiter, rateLimited } from '../rate-limit.ts';
+import { JobResultSchema, JobSchema, problems, ReadyForRemovalBody } from '../schemas.ts';
+import { traceIdOf } from '../trace.ts';
+import { parseReadyForRemovalBody } from '../validation/ready-for-removal.ts';
+import type { JobWaiter } from '../wait.ts';
+
+export const JOBS_PATH = '/api/v3/oc/numbers/jobs';
+const BODY_LIMIT_BYTES = 64 * 1024;
+const POLL_AFTER_S = '1';
+
+const Headers = z.looseObject({
+  prefer: z.string().optional().describe('`respond-async` (202 at once) and/or `wait=<seconds>`'),
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(255)
+    .optional()
+    .describe('Same key + same body within 24 h → the first job; different body → 422'),
+});
+
+export interface ReadyForRemovalContext {
+  deps: AppDeps;
+  waiter: JobWaiter;
+  budget: RateLimiter;
+}
+
+export function registerReadyForRemoval(app: FastifyInstance, ctx: ReadyForRemovalContext) {
+  const { deps, waiter, budget } = ctx;
+  const { config } = deps;
+
+  // Runs after the scope's auth hook: only authenticated requests spend the shared budget.
+  async function spendBudget(_request: FastifyRequest, reply: FastifyReply) {
+    const state = await budget.hit();
+    reply.headers(state.headers);
+    if (!state.allowed) {
+      throw rateLimited(state, 'The global budget of this endpoint is spent; retry later');
+    }
+  }
+
+  app.withTypeProvider<ZodTypeProvider>().post(
+    '/api/v3/oc/numbers/action/ready-for-removal',
+    {
+      bodyLimit: BODY_LIMIT_BYTES,
+      onRequest: spendBudget,
+      // The body is checked by parseReadyForRemovalBody (every problem at once, own codes);
+      // the schema is here for the OpenAPI document only.
+      validatorCompiler: (route) =>
+        route.httpPart === 'body'
+          ? (data: unknown) => ({ value: data })
+          : validatorCompiler(route as unknown as Parameters<typeof validatorCompiler>[0]),
+      schema: {
+        summary: 'Transition numbers from MarkedForRemoval to ReadyForRemoval',
+        description:
+          'Validates the request, queues a job and, by default, waits for its result (200). ' +
+          '`Prefer: respond-async` answers 202 at once; past the wait bound the answer is 202 ' +
+          'with the job. A client that disconnects while waiting cancels its job.',
+        tags: ['ready-for-removal'],
+        security: [{ bearerAuth: [] }],
+        headers: Headers,
+        body: ReadyForRemovalBody,
+        response: {
+          200: JobResultSchema.describe('The job ended: its result'),
+          202: JobSchema.describe('Still running (or respond-async): poll Location'),
+          ...problems(400, 401, 413, 415, 422, 429, 500, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const numbers = parseReadyForRemovalBody(request.body, config.phoneValidation);
+      const prefer = parsePrefer(request.headers.prefer);
+      const key = idempotencyKey(request.headers['idempotency-key']);
+      let outcome: Awaited<ReturnType<typeof createJob>>;
+      try {
+        outcome = await createJob(
+          { db: deps.db.db, queue: deps.queue },
+          {
+            operatorId: principal.operatorId,
+            apiKeyId: principal.apiKeyId,
+            telephoneNumbers: numbers,
+            traceId: traceIdOf(request.raw),
+            ...(key && {
+              idempotency: {
+                key,
+                requestHash: requestHash(numbers),
+                ttlMs: config.idempotencyTtlMs,
+              },
+            }),
+          },
+        );
+      } catch (err) {
+        if (err instanceof EnqueueError) {
+          request.log.error({ err }, 'job not queued');
+          throw serviceUnavailable('The job queue is unavailable; nothing was processed');
+        }
+        throw err;
+      }
+      if (outcome.kind === 'mismatch') {
+        throw new HttpProblem(
+          422,
+          'IDEMPOTENCY_KEY_MISMATCH',
+          'This Idempotency-Key was already used with a different request body',
+        );
+      }
+      const job = outcome.job;
+      request.log.info({ jobId: job.id, replayed: outcome.kind === 'replayed' }, 'job accepted');
+      if (outcome.kind === 'replayed') {
+        reply.header('idempotent-replayed', 'true');
+        return toJobView(job).result ? answerEnded(reply, job) : answerRunning(reply, job);
+      }
+      if (prefer.respondAsync) {
+        reply.header('preference-applied', 'respond-async');
+        return answerRunning(reply, job);
+      }
+      const waitMs =
+        prefer.waitS === undefined
+          ? config.syncWaitMs
+          : Math.min(config.syncWaitMs, prefer.waitS * 1000);
+      if (prefer.waitS !== undefined) reply.header('preference-applied', `wait=${prefer.waitS}`);
+
+      // The client going away while we wait cancels its job (SPEC §3.4).
+      const gone = new AbortController();
+      const onClose = () => {
+        if (!reply.raw.writableEnded) gone.abort();
+      };
+      reply.raw.once('close', onClose);
+      const waited = await waiter.wait(principal.operatorId, job.id, {
+        timeoutMs: waitMs,
+        signal: gone.signal,
+      });
+      reply.raw.off('close', onClose);
+      if (gone.signal.aborted) {
+        const cancelled = await cancelAndDequeue(
+          { db: deps.db.db, queue: deps.queue, logger: request.log },
+          { operatorId: principal.operatorId, jobId: job.id },
+        );
+        request.log.info({ jobId: job.id, outcome: cancelled.kind }, 'client gone; job cancelled');
+        return reply
+          .code(202)
+          .send(toJobView(cancelled.kind === 'not-found' ? job : cancelled.job));
+      }
+      const latest = waited?.job ?? job;
+      return waited?.ended ? answerEnded(reply, latest) : answerRunning(reply, latest);
+    },
+  );
+}
+
+function idempotencyKey(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  // draft-ietf-httpapi-idempotency-key-header-07: a structured-field string ("…"); bare tokens
+  // are accepted too.
+  const key = /^"(.*)"$/.exec(header)?.[1] ?? header;
+  if (key.length === 0) {
+    throw new HttpProblem(400, 'INVALID_REQUEST', 'Idempotency-Key must not be empty');
+  }
+  return key;
+}
+
+function answerRunning(reply: FastifyReply, job: JobSummaryRow) {
+  return reply
+    .code(202)
+    .header('location', `${JOBS_PATH}/${job.id}`)
+    .header('retry-after', POLL_AFTER_S)
+    .send(toJobView(job));
+}
+
+function answerEnded(reply: FastifyReply, job: JobSummaryRow) {
+  const result = toJobView(job).result as JobResult | undefined;
+  if (job.state === 'failed' || !result) {
+    throw new HttpProblem(500, 'JOB_FAILED', 'The job failed; look at the job for what was done', {
+      extensions: { jobId: job.id },
+    });
+  }
+  return reply.code(200).send(result);
+}

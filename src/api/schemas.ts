@@ -1,0 +1,174 @@
+import { z } from 'zod';
+import { JOB_STATES } from '../jobs/states.ts';
+import { ITEM_OUTCOMES, NUMBER_STATUSES } from '../numbers/status.ts';
+
+// Response and parameter schemas: they type the handlers, serialize the answers and generate
+// the OpenAPI document (one source). Request bodies of the endpoint are checked by
+// validation/ready-for-removal.ts, which reports every problem at once.
+
+const E164_EXAMPLE = '+14255551212';
+
+export const ReadyForRemovalBody = z
+  .strictObject({
+    telephoneNumbers: z
+      .array(z.string().regex(/^\+[1-9]\d{1,14}$/))
+      .min(1)
+      .max(500)
+      .describe('E.164 numbers, 1 to 500, no duplicates; processed in this order'),
+  })
+  .meta({ example: { telephoneNumbers: [E164_EXAMPLE, '+14255551213'] } });
+
+const NumberFailure = z.object({
+  telephoneNumber: z.string(),
+  errorCode: z.enum(['NUMBER_NOT_FOUND', 'NOT_OPERATOR_CONNECT_CUSTOMER', 'INVALID_STATUS']),
+  currentStatus: z.enum(NUMBER_STATUSES).optional(),
+  detail: z.string(),
+});
+
+const ResultCounts = {
+  jobId: z.uuid(),
+  requestedCount: z.number().int(),
+  processedCount: z.number().int(),
+  successCount: z.number().int(),
+  failedCount: z.number().int(),
+};
+const ResultStatus = z.enum(['success', 'partialSuccess', 'failure', 'cancelled']);
+
+/** The 200 body: the original endpoint's shape, extended (SPEC §3.6). */
+export const JobResultSchema = z.object({
+  data: z.object({ ...ResultCounts, failures: z.array(NumberFailure) }),
+  status: ResultStatus,
+  succeeded: z.boolean(),
+  message: z.string(),
+});
+
+const JobFields = {
+  jobId: z.uuid(),
+  operation: z.literal('ready-for-removal'),
+  state: z.enum(JOB_STATES),
+  createdAt: z.iso.datetime(),
+  startedAt: z.iso.datetime().nullable(),
+  finishedAt: z.iso.datetime().nullable(),
+  progress: z.object({
+    requestedCount: z.number().int(),
+    processedCount: z.number().int(),
+    successCount: z.number().int(),
+    failedCount: z.number().int(),
+    percent: z.number().int().min(0).max(100),
+  }),
+};
+
+/** SPEC §3.7; `result` once the job ended. */
+export const JobSchema = z.object({ ...JobFields, result: JobResultSchema.optional() });
+
+/** In lists the per-number failures are left out (see the job or its items for them). */
+export const JobListSchema = z.object({
+  data: z.array(
+    z.object({
+      ...JobFields,
+      result: z
+        .object({
+          data: z.object(ResultCounts),
+          status: ResultStatus,
+          succeeded: z.boolean(),
+          message: z.string(),
+        })
+        .optional(),
+    }),
+  ),
+  nextCursor: z.string().nullable(),
+});
+
+export const ITEM_FILTERS = [...ITEM_OUTCOMES, 'NOT_PROCESSED'] as const;
+
+export const JobItemsSchema = z.object({
+  data: z.array(
+    z.object({
+      position: z.number().int().describe('0-based index in the request'),
+      telephoneNumber: z.string(),
+      outcome: z.enum(ITEM_FILTERS),
+      currentStatus: z.enum(NUMBER_STATUSES).optional(),
+      detail: z.string().optional(),
+      processedAt: z.iso.datetime().nullable(),
+    }),
+  ),
+  nextCursor: z.string().nullable(),
+});
+
+export const JobParams = z.object({ jobId: z.uuid() });
+
+export const ListJobsQuery = z.strictObject({
+  state: z.enum(JOB_STATES).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(200).optional(),
+});
+
+export const ListItemsQuery = z.strictObject({
+  outcome: z.enum(ITEM_FILTERS).optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+  cursor: z.string().max(200).optional(),
+});
+
+/** RFC 9457 problem details; extension members depend on the errorCode. */
+export const ProblemSchema = z.looseObject({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  instance: z.string(),
+  errorCode: z.string(),
+  errorTicket: z.string(),
+  traceId: z.string(),
+  errors: z
+    .array(
+      z.union([
+        z.object({
+          index: z.number().int(),
+          telephoneNumber: z.unknown(),
+          errorCode: z.enum([
+            'INVALID_E164',
+            'INVALID_COUNTRY_CODE',
+            'IMPOSSIBLE_LENGTH',
+            'DUPLICATE_NUMBER',
+          ]),
+          detail: z.string(),
+          suggestion: z.string().optional(),
+          indexes: z.array(z.number().int()).optional(),
+        }),
+        z.object({ pointer: z.string(), detail: z.string(), in: z.string().optional() }),
+      ]),
+    )
+    .optional()
+    .describe('400: every bad entry (per-entry codes) or every bad property'),
+  jobId: z.uuid().optional().describe('JOB_FAILED: the job to look at'),
+  job: JobSchema.optional().describe('JOB_FINISHED: the job as it is'),
+});
+
+/** Problem responses for the given statuses, documented as application/problem+json. */
+export function problems<const S extends readonly number[]>(...statuses: S) {
+  const out: Record<
+    number,
+    { description: string; content: Record<string, { schema: typeof ProblemSchema }> }
+  > = {};
+  for (const status of statuses) {
+    out[status] = {
+      description: PROBLEM_DESCRIPTIONS[status] ?? 'Problem details',
+      content: { 'application/problem+json': { schema: ProblemSchema } },
+    };
+  }
+  return out as { [K in S[number]]: (typeof out)[number] };
+}
+
+const PROBLEM_DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid request: BODY_REQUIRED, INVALID_BODY, MALFORMED_JSON, TOO_FEW_NUMBERS, TOO_MANY_NUMBERS, INVALID_TELEPHONE_NUMBERS (errors lists every bad entry), INVALID_REQUEST, INVALID_CURSOR',
+  401: 'UNAUTHORIZED: missing, unknown or revoked API key',
+  404: 'NOT_FOUND: no such job for this operator',
+  406: 'NOT_ACCEPTABLE',
+  409: 'JOB_FINISHED: the job already completed or failed',
+  413: 'PAYLOAD_TOO_LARGE: body over 64 KiB',
+  415: 'UNSUPPORTED_MEDIA_TYPE: send application/json',
+  422: 'IDEMPOTENCY_KEY_MISMATCH: the key was used with a different body',
+  429: 'RATE_LIMITED: over the global budget (see RateLimit, RateLimit-Policy, Retry-After)',
+  500: 'INTERNAL_ERROR, or JOB_FAILED (the job failed permanently)',
+  503: 'SERVICE_UNAVAILABLE: Postgres or Redis unreachable (see Retry-After)',
+};

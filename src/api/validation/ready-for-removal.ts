@@ -1,0 +1,112 @@
+import { checkE164, type PhoneValidation } from '../../numbers/e164.ts';
+import { HttpProblem } from '../problem.ts';
+
+// SPEC §3.1: every problem of a body in one answer. Hand-written rather than a zod schema so
+// each entry gets its own code and the duplicates point at both indexes.
+
+export const MAX_NUMBERS = 500;
+
+export type EntryErrorCode =
+  | 'INVALID_E164'
+  | 'INVALID_COUNTRY_CODE'
+  | 'IMPOSSIBLE_LENGTH'
+  | 'DUPLICATE_NUMBER';
+
+export interface EntryError {
+  index: number;
+  telephoneNumber: unknown;
+  errorCode: EntryErrorCode;
+  detail: string;
+  /** For INVALID_E164 on formatted input: the E.164 form. */
+  suggestion?: string;
+  /** For DUPLICATE_NUMBER: the first index and this one. */
+  indexes?: [number, number];
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function invalidBody(pointer: string, detail: string): HttpProblem {
+  return new HttpProblem(400, 'INVALID_BODY', detail, {
+    extensions: { errors: [{ pointer, detail }] },
+  });
+}
+
+/** The request's numbers in order, or an HttpProblem listing everything wrong with the body. */
+export function parseReadyForRemovalBody(body: unknown, mode: PhoneValidation): string[] {
+  if (body === null || body === undefined) {
+    throw new HttpProblem(400, 'BODY_REQUIRED', 'A JSON object body is required');
+  }
+  if (!isPlainObject(body)) {
+    throw invalidBody('', 'The body must be a JSON object: { "telephoneNumbers": [ … ] }');
+  }
+  const unknown = Object.keys(body).filter((key) => key !== 'telephoneNumbers');
+  if (unknown.length > 0) {
+    throw new HttpProblem(400, 'INVALID_BODY', `Unknown properties: ${unknown.join(', ')}`, {
+      extensions: {
+        errors: unknown.map((key) => ({ pointer: `/${key}`, detail: 'unknown property' })),
+      },
+    });
+  }
+  const numbers = body.telephoneNumbers;
+  if (numbers === undefined) {
+    throw invalidBody('/telephoneNumbers', 'telephoneNumbers is required');
+  }
+  if (!Array.isArray(numbers)) {
+    throw invalidBody('/telephoneNumbers', 'telephoneNumbers must be an array of strings');
+  }
+  if (numbers.length === 0) {
+    throw new HttpProblem(400, 'TOO_FEW_NUMBERS', 'telephoneNumbers must hold at least 1 number');
+  }
+  const errors = entryErrors(numbers, mode);
+  if (numbers.length > MAX_NUMBERS) {
+    throw new HttpProblem(
+      400,
+      'TOO_MANY_NUMBERS',
+      `telephoneNumbers holds ${numbers.length} numbers; at most ${MAX_NUMBERS} are allowed per request`,
+      { extensions: { errors } },
+    );
+  }
+  if (errors.length > 0) {
+    throw new HttpProblem(
+      400,
+      'INVALID_TELEPHONE_NUMBERS',
+      `${errors.length} of ${numbers.length} telephone numbers are invalid; nothing was processed`,
+      { extensions: { errors } },
+    );
+  }
+  return numbers as string[];
+}
+
+function entryErrors(numbers: unknown[], mode: PhoneValidation): EntryError[] {
+  const errors: EntryError[] = [];
+  const firstIndex = new Map<string, number>();
+  numbers.forEach((value, index) => {
+    const check = checkE164(value, mode);
+    if (!check.ok) {
+      const error: EntryError = {
+        index,
+        telephoneNumber: value,
+        errorCode: check.errorCode,
+        detail: check.detail,
+      };
+      if (check.suggestion) error.suggestion = check.suggestion;
+      errors.push(error);
+      return;
+    }
+    const number = value as string;
+    const first = firstIndex.get(number);
+    if (first === undefined) {
+      firstIndex.set(number, index);
+      return;
+    }
+    errors.push({
+      index,
+      telephoneNumber: number,
+      errorCode: 'DUPLICATE_NUMBER',
+      detail: `${number} appears more than once: at index ${first} and ${index}`,
+      indexes: [first, index],
+    });
+  });
+  return errors;
+}

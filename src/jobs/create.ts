@@ -1,0 +1,127 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Queue } from 'bullmq';
+import { eq, sql } from 'drizzle-orm';
+import type { Database } from '../db/client.ts';
+import { idempotencyKeys, jobs } from '../db/schema.ts';
+import {
+  READY_FOR_REMOVAL_JOB,
+  type ReadyForRemovalJobData,
+} from '../queue/ready-for-removal-queue.ts';
+import type { JobSummaryRow } from './job-view.ts';
+import { findIdempotencyKey, getJob } from './queries.ts';
+import type { JobResult } from './result.ts';
+
+export interface CreateJobInput {
+  operatorId: string;
+  apiKeyId: string;
+  telephoneNumbers: string[];
+  traceId: string;
+  idempotency?: { key: string; requestHash: string; ttlMs: number };
+}
+
+export type CreateJobOutcome =
+  | { kind: 'created'; job: JobSummaryRow }
+  /** Same Idempotency-Key, same body: the first request's job. */
+  | { kind: 'replayed'; job: JobSummaryRow }
+  /** Same Idempotency-Key, different body. */
+  | { kind: 'mismatch' };
+
+/** The job could not be put on the queue; its rows were removed again. */
+export class EnqueueError extends Error {
+  constructor(cause: unknown) {
+    super('the job could not be queued', { cause });
+    this.name = 'EnqueueError';
+  }
+}
+
+/** What identifies "the same body" for Idempotency-Key: the numbers, in order. */
+export function requestHash(telephoneNumbers: readonly string[]): string {
+  return createHash('sha256').update(JSON.stringify(telephoneNumbers)).digest('hex');
+}
+
+const KEY_TAKEN = Symbol('idempotency key taken');
+
+/**
+ * The job lifecycle's first step: the jobs row (and the Idempotency-Key row) in one transaction,
+ * then the BullMQ job with the same id. The key's primary key serialises concurrent duplicates:
+ * the second waits for the first to commit and then answers about the first job.
+ */
+export async function createJob(
+  deps: { db: Database; queue: Queue<ReadyForRemovalJobData, JobResult> },
+  input: CreateJobInput,
+): Promise<CreateJobOutcome> {
+  const { db } = deps;
+  if (input.idempotency) {
+    const earlier = await earlierRequest(db, input);
+    if (earlier) return earlier;
+  }
+  const jobId = randomUUID();
+  let job: JobSummaryRow;
+  try {
+    job = await db.transaction(async (tx) => {
+      const [row] = await tx
+        .insert(jobs)
+        .values({
+          id: jobId,
+          operatorId: input.operatorId,
+          apiKeyId: input.apiKeyId,
+          telephoneNumbers: input.telephoneNumbers,
+          requestedCount: input.telephoneNumbers.length,
+          traceId: input.traceId,
+        })
+        .returning();
+      if (!row) throw new Error('job insert returned no row');
+      if (input.idempotency) await claimKey(tx, input.operatorId, jobId, input.idempotency);
+      return row;
+    });
+  } catch (err) {
+    if (err !== KEY_TAKEN) throw err;
+    const earlier = await earlierRequest(db, input);
+    if (earlier) return earlier;
+    throw new Error('idempotency key taken but not found');
+  }
+  try {
+    await deps.queue.add(READY_FOR_REMOVAL_JOB, { jobId, operatorId: input.operatorId }, { jobId });
+  } catch (err) {
+    await db.transaction(async (tx) => {
+      await tx.delete(idempotencyKeys).where(eq(idempotencyKeys.jobId, jobId));
+      await tx.delete(jobs).where(eq(jobs.id, jobId));
+    });
+    throw new EnqueueError(err);
+  }
+  return { kind: 'created', job };
+}
+
+type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
+
+/** Inserts the key, or takes over an expired one; throws KEY_TAKEN while a live one exists. */
+async function claimKey(
+  tx: Tx,
+  operatorId: string,
+  jobId: string,
+  idempotency: NonNullable<CreateJobInput['idempotency']>,
+) {
+  const claimed = await tx
+    .insert(idempotencyKeys)
+    .values({ operatorId, key: idempotency.key, requestHash: idempotency.requestHash, jobId })
+    .onConflictDoUpdate({
+      target: [idempotencyKeys.operatorId, idempotencyKeys.key],
+      set: { requestHash: idempotency.requestHash, jobId, createdAt: sql`now()` },
+      setWhere: sql`${idempotencyKeys.createdAt} <= now() - ${idempotency.ttlMs} * interval '1 millisecond'`,
+    })
+    .returning({ jobId: idempotencyKeys.jobId });
+  if (claimed.length === 0) throw KEY_TAKEN;
+}
+
+async function earlierRequest(
+  db: Database,
+  input: CreateJobInput,
+): Promise<CreateJobOutcome | undefined> {
+  const idem = input.idempotency;
+  if (!idem) return undefined;
+  const record = await findIdempotencyKey(db, input.operatorId, idem.key, idem.ttlMs);
+  if (!record) return undefined;
+  if (record.requestHash !== idem.requestHash) return { kind: 'mismatch' };
+  const job = await getJob(db, input.operatorId, record.jobId);
+  return job ? { kind: 'replayed', job } : undefined;
+}

@@ -1,0 +1,141 @@
+import { and, desc, eq, sql } from 'drizzle-orm';
+import type { Database } from '../db/client.ts';
+import { idempotencyKeys, jobs } from '../db/schema.ts';
+import type { ItemOutcome, NumberStatus } from '../numbers/status.ts';
+import type { JobSummaryRow } from './job-view.ts';
+import type { JobState } from './states.ts';
+
+// Read side of the job API. Every query is scoped to the operator: another operator's job is
+// indistinguishable from a missing one.
+
+const summaryColumns = {
+  id: jobs.id,
+  operation: jobs.operation,
+  state: jobs.state,
+  createdAt: jobs.createdAt,
+  startedAt: jobs.startedAt,
+  finishedAt: jobs.finishedAt,
+  requestedCount: jobs.requestedCount,
+  processedCount: jobs.processedCount,
+  successCount: jobs.successCount,
+  result: jobs.result,
+};
+
+export async function getJob(
+  db: Database,
+  operatorId: string,
+  jobId: string,
+): Promise<JobSummaryRow | undefined> {
+  const [row] = await db
+    .select(summaryColumns)
+    .from(jobs)
+    .where(and(eq(jobs.id, jobId), eq(jobs.operatorId, operatorId)))
+    .limit(1);
+  return row;
+}
+
+export interface ListJobsOptions {
+  state?: JobState;
+  limit: number;
+  /** Keyset: the id of the last job of the previous page. */
+  afterJobId?: string;
+}
+
+/** The operator's jobs, newest first; one row more than `limit` tells whether a next page exists. */
+export async function listJobs(db: Database, operatorId: string, options: ListJobsOptions) {
+  const conditions = [eq(jobs.operatorId, operatorId)];
+  if (options.state) conditions.push(eq(jobs.state, options.state));
+  if (options.afterJobId) {
+    // Compare on the stored (microsecond) timestamp, not on a millisecond copy in the cursor.
+    conditions.push(
+      sql`(${jobs.createdAt}, ${jobs.id}) < (select c.created_at, c.id from jobs c where c.id = ${options.afterJobId} and c.operator_id = ${operatorId})`,
+    );
+  }
+  const rows = await db
+    .select(summaryColumns)
+    .from(jobs)
+    .where(and(...conditions))
+    .orderBy(desc(jobs.createdAt), desc(jobs.id))
+    .limit(options.limit + 1);
+  return { rows: rows.slice(0, options.limit), hasMore: rows.length > options.limit };
+}
+
+export type ItemFilter = ItemOutcome | 'NOT_PROCESSED';
+
+export interface ItemRow {
+  position: number;
+  telephoneNumber: string;
+  outcome: ItemOutcome | null;
+  currentStatus: NumberStatus | null;
+  processedAt: Date | null;
+}
+
+export interface ListItemsOptions {
+  outcome?: ItemFilter;
+  limit: number;
+  afterPosition?: number;
+}
+
+/**
+ * Every requested number of a job in request order, with its ledger outcome (null: not
+ * processed, yet or ever). Ledger positions are 0-based indexes into jobs.telephone_numbers.
+ * Call after getJob: this returns an empty page for a job that is not the operator's.
+ */
+export async function listItems(
+  db: Database,
+  operatorId: string,
+  jobId: string,
+  options: ListItemsOptions,
+) {
+  const after = options.afterPosition ?? -1;
+  const filter =
+    options.outcome === undefined
+      ? sql``
+      : options.outcome === 'NOT_PROCESSED'
+        ? sql`and ji.job_id is null`
+        : sql`and ji.outcome = ${options.outcome}`;
+  const rows = await db.execute<{
+    position: number;
+    telephone_number: string;
+    outcome: ItemOutcome | null;
+    current_status: NumberStatus | null;
+    processed_at: string | null;
+  }>(sql`
+    select (t.ord - 1)::int as position, t.number as telephone_number, ji.outcome,
+           ji.current_status, ji.processed_at
+    from jobs j
+    cross join lateral unnest(j.telephone_numbers) with ordinality as t(number, ord)
+    left join job_items ji on ji.job_id = j.id and ji.position = t.ord - 1
+    where j.id = ${jobId} and j.operator_id = ${operatorId} and t.ord - 1 > ${after} ${filter}
+    order by t.ord
+    limit ${options.limit + 1}`);
+  const items: ItemRow[] = rows.slice(0, options.limit).map((r) => ({
+    position: r.position,
+    telephoneNumber: r.telephone_number,
+    outcome: r.outcome,
+    currentStatus: r.current_status,
+    processedAt: r.processed_at === null ? null : new Date(r.processed_at),
+  }));
+  return { items, hasMore: rows.length > options.limit };
+}
+
+/** The live Idempotency-Key record of an operator, if any. */
+export async function findIdempotencyKey(
+  db: Database,
+  operatorId: string,
+  key: string,
+  ttlMs: number,
+) {
+  const [row] = await db
+    .select({ requestHash: idempotencyKeys.requestHash, jobId: idempotencyKeys.jobId })
+    .from(idempotencyKeys)
+    .where(
+      and(
+        eq(idempotencyKeys.operatorId, operatorId),
+        eq(idempotencyKeys.key, key),
+        sql`${idempotencyKeys.createdAt} > now() - ${ttlMs} * interval '1 millisecond'`,
+      ),
+    )
+    .limit(1);
+  return row;
+}
