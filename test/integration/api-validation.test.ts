@@ -1,0 +1,276 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jobs } from '../../src/db/schema.ts';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { createApiKey, createTenant, uniqueE164 } from '../support/factories.ts';
+import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+
+// SPEC §3.1–3.2: validation and problem details, through the real app (no worker needed: a
+// rejected request queues nothing).
+
+const URL = '/api/v3/oc/numbers/action/ready-for-removal';
+const prefix = uniquePrefix('api-val');
+let t: TestDatabase;
+let api: TestApp;
+let operatorId: string;
+let auth: { authorization: string };
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  api = await startTestApp(t, prefix);
+  const { operator, apiKey } = await createTenant(t.db);
+  operatorId = operator.id;
+  auth = { authorization: `Bearer ${apiKey.key}` };
+});
+afterAll(async () => {
+  await api?.close();
+  await t?.drop();
+  await deletePrefix(prefix);
+});
+
+function post(payload: string | object | undefined, headers: Record<string, string> = {}) {
+  return api.app.inject({
+    method: 'POST',
+    url: URL,
+    headers: {
+      ...auth,
+      ...(payload !== undefined && { 'content-type': 'application/json' }),
+      ...headers,
+    },
+    ...(payload !== undefined && {
+      payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
+    }),
+  });
+}
+
+/** The stable part of a problem body, and a check of the parts that vary per answer. */
+function problemOf(res: { statusCode: number; headers: Record<string, unknown>; body: string }) {
+  expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+  const body = JSON.parse(res.body);
+  expect(body.status).toBe(res.statusCode);
+  expect(body.instance).toBe(URL);
+  expect(body.errorTicket).toMatch(/^ET-[0-9A-F]{12}$/);
+  expect(body.traceId).toMatch(/^[0-9a-f]{32}$/);
+  expect(body.type).toBe(
+    `urn:oc-numbers:problem:${body.errorCode.toLowerCase().replaceAll('_', '-')}`,
+  );
+  expect(res.body).not.toMatch(/at .*\.ts|node_modules|stack/i);
+  const { errorTicket: _t, traceId: _r, type: _y, instance: _i, ...rest } = body;
+  return rest;
+}
+
+describe('telephone number validation (SPEC §3.1)', () => {
+  it("accepts the original doc's examples (possible, not necessarily valid numbers)", async () => {
+    const res = await post(
+      { telephoneNumbers: ['+14255551212', '+14255551213', '+14151231234'] },
+      { prefer: 'respond-async' },
+    );
+    expect(res.statusCode).toBe(202);
+  });
+
+  it('lists every bad entry in one 400, with per-entry codes and both indexes of a duplicate', async () => {
+    const res = await post({
+      telephoneNumbers: [
+        '+14255551212',
+        '+1425555121',
+        '+999123456',
+        '14255551212',
+        '+1 425-555-1212',
+        '+14255551212',
+        42,
+      ],
+    });
+    expect(res.statusCode).toBe(400);
+    const formatted =
+      'must be in E.164 format: a "+", the country calling code and the number, digits only, at most 15 digits; did you mean +14255551212?';
+    expect(problemOf(res)).toEqual({
+      title: 'Invalid telephone numbers',
+      status: 400,
+      detail: '6 of 7 telephone numbers are invalid; nothing was processed',
+      errorCode: 'INVALID_TELEPHONE_NUMBERS',
+      errors: [
+        {
+          index: 1,
+          telephoneNumber: '+1425555121',
+          errorCode: 'IMPOSSIBLE_LENGTH',
+          detail: '+1425555121 is too short for its country calling code',
+        },
+        {
+          index: 2,
+          telephoneNumber: '+999123456',
+          errorCode: 'INVALID_COUNTRY_CODE',
+          detail: '+999123456 does not start with a known country calling code',
+        },
+        {
+          index: 3,
+          telephoneNumber: '14255551212',
+          errorCode: 'INVALID_E164',
+          detail: formatted,
+          suggestion: '+14255551212',
+        },
+        {
+          index: 4,
+          telephoneNumber: '+1 425-555-1212',
+          errorCode: 'INVALID_E164',
+          detail: formatted,
+          suggestion: '+14255551212',
+        },
+        {
+          index: 5,
+          telephoneNumber: '+14255551212',
+          errorCode: 'DUPLICATE_NUMBER',
+          detail: '+14255551212 appears more than once: at index 0 and 5',
+          indexes: [0, 5],
+        },
+        {
+          index: 6,
+          telephoneNumber: 42,
+          errorCode: 'INVALID_E164',
+          detail: 'must be a string in E.164 format',
+        },
+      ],
+    });
+  });
+
+  it('refuses empty and oversized lists', async () => {
+    const few = await post({ telephoneNumbers: [] });
+    expect(few.statusCode).toBe(400);
+    expect(problemOf(few)).toMatchObject({ errorCode: 'TOO_FEW_NUMBERS' });
+    const many = await post({ telephoneNumbers: Array.from({ length: 501 }, uniqueE164) });
+    expect(many.statusCode).toBe(400);
+    expect(problemOf(many)).toMatchObject({
+      errorCode: 'TOO_MANY_NUMBERS',
+      detail: 'telephoneNumbers holds 501 numbers; at most 500 are allowed per request',
+      errors: [],
+    });
+  });
+
+  it('queued nothing for any rejected request', async () => {
+    const rows = await t.db.select().from(jobs).where(eq(jobs.operatorId, operatorId));
+    expect(rows).toHaveLength(1); // the accepted request of the first test only
+  });
+});
+
+describe('body shape (SPEC §3.1)', () => {
+  it.each([
+    ['null', 'null'],
+    ['an empty JSON body', ''],
+  ])('%s → 400 BODY_REQUIRED', async (_name, payload) => {
+    const res = await post(payload);
+    expect(res.statusCode).toBe(400);
+    expect(problemOf(res)).toMatchObject({ errorCode: 'BODY_REQUIRED' });
+  });
+
+  it('no body at all → 400 BODY_REQUIRED', async () => {
+    const res = await post(undefined);
+    expect(res.statusCode).toBe(400);
+    expect(problemOf(res)).toMatchObject({ errorCode: 'BODY_REQUIRED' });
+  });
+
+  it.each([
+    ['an array', '["+14255551212"]', ''],
+    ['a string', '"+14255551212"', ''],
+    ['a number', '42', ''],
+    ['an object without telephoneNumbers', '{}', '/telephoneNumbers'],
+    ['telephoneNumbers not an array', '{"telephoneNumbers":"+14255551212"}', '/telephoneNumbers'],
+  ])('%s → 400 INVALID_BODY', async (_name, payload, pointer) => {
+    const res = await post(payload);
+    expect(res.statusCode).toBe(400);
+    const problem = problemOf(res);
+    expect(problem).toMatchObject({ errorCode: 'INVALID_BODY' });
+    expect(problem.errors[0].pointer).toBe(pointer);
+  });
+
+  it('unknown properties → 400 INVALID_BODY naming each', async () => {
+    const res = await post({ telephoneNumbers: ['+14255551212'], force: true, dryRun: 1 });
+    expect(res.statusCode).toBe(400);
+    expect(problemOf(res)).toEqual({
+      title: 'Invalid request body',
+      status: 400,
+      detail: 'Unknown properties: force, dryRun',
+      errorCode: 'INVALID_BODY',
+      errors: [
+        { pointer: '/force', detail: 'unknown property' },
+        { pointer: '/dryRun', detail: 'unknown property' },
+      ],
+    });
+  });
+
+  it('malformed JSON → 400 MALFORMED_JSON', async () => {
+    const res = await post('{"telephoneNumbers": ["+14255551212"');
+    expect(res.statusCode).toBe(400);
+    expect(problemOf(res)).toMatchObject({ errorCode: 'MALFORMED_JSON' });
+  });
+
+  it('wrong content type → 415', async () => {
+    const res = await api.app.inject({
+      method: 'POST',
+      url: URL,
+      headers: { ...auth, 'content-type': 'text/plain' },
+      payload: '{"telephoneNumbers":["+14255551212"]}',
+    });
+    expect(res.statusCode).toBe(415);
+    expect(problemOf(res)).toMatchObject({ errorCode: 'UNSUPPORTED_MEDIA_TYPE' });
+  });
+
+  it('a body over 64 KiB → 413', async () => {
+    const res = await post({ telephoneNumbers: ['+14255551212'], pad: 'x'.repeat(65 * 1024) });
+    expect(res.statusCode).toBe(413);
+    expect(problemOf(res)).toMatchObject({ errorCode: 'PAYLOAD_TOO_LARGE' });
+  });
+});
+
+describe('authentication and problem details (SPEC §3.2)', () => {
+  it('one identical 401 for a missing, unknown, malformed or revoked key', async () => {
+    const revoked = await createApiKey(t.db, operatorId, { revoked: true });
+    const bodies = [];
+    for (const authorization of [
+      undefined,
+      'Bearer ocn_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+      'Basic dXNlcjpwYXNz',
+      `Bearer ${revoked.key}`,
+    ]) {
+      const res = await api.app.inject({
+        method: 'POST',
+        url: URL,
+        headers: authorization ? { authorization } : {},
+        payload: { telephoneNumbers: ['+14255551212'] },
+      });
+      expect(res.statusCode).toBe(401);
+      expect(res.headers['www-authenticate']).toBe('Bearer');
+      bodies.push(problemOf(res));
+    }
+    expect(bodies[0]).toEqual({
+      title: 'Unauthorized',
+      status: 401,
+      detail: 'A valid API key is required',
+      errorCode: 'UNAUTHORIZED',
+    });
+    for (const body of bodies) expect(body).toEqual(bodies[0]);
+  });
+
+  it('takes the traceId from a W3C traceparent header', async () => {
+    const res = await post(
+      { telephoneNumbers: [] },
+      { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' },
+    );
+    expect(JSON.parse(res.body).traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+  });
+
+  it('gives every error answer its own errorTicket', async () => {
+    const [a, b] = await Promise.all([post('null'), post('null')]);
+    expect(JSON.parse(a?.body ?? '').errorTicket).not.toBe(JSON.parse(b?.body ?? '').errorTicket);
+  });
+
+  it('unknown routes → 404 problem details', async () => {
+    const res = await api.app.inject({
+      method: 'GET',
+      url: '/api/v3/oc/numbers/nope',
+      headers: auth,
+    });
+    expect(res.statusCode).toBe(404);
+    expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+    expect(JSON.parse(res.body)).toMatchObject({ errorCode: 'NOT_FOUND', status: 404 });
+  });
+});
