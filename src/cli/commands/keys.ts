@@ -1,0 +1,152 @@
+import type { Database } from '../../db/client.ts';
+import { listApiKeys, revokeApiKey } from '../../keys/admin.ts';
+import {
+  type ApiKeyRole,
+  createApiKeyForOperator,
+  InvalidOperatorSlugError,
+} from '../../keys/create.ts';
+import type { CliIo } from '../context.ts';
+import { type Command, PROGRAM, parseCommandArgs, printHelp, UsageError } from '../usage.ts';
+
+export async function keysCreate(
+  deps: { db: Database; io: CliIo },
+  input: { operatorSlug: string; role: ApiKeyRole },
+): Promise<number> {
+  const created = await createApiKeyForOperator(deps.db, input);
+  const { stdout, stderr } = deps.io;
+  if (created.operatorCreated) stderr.write(`Created operator "${created.operatorSlug}".\n`);
+  // The key alone on the first line, so scripts can take it with `head -n 1`.
+  stdout.write(`${created.key}\n`);
+  stdout.write(`prefix:   ${created.prefix}\nrole:     ${created.role}\n`);
+  stdout.write(`operator: ${created.operatorSlug}\n`);
+  stderr.write('Store this key now: it is shown only once and only its hash is kept.\n');
+  return 0;
+}
+
+export async function keysList(deps: { db: Database; io: CliIo }, operatorSlug: string) {
+  const keys = await listApiKeys(deps.db, operatorSlug);
+  if (!keys) {
+    deps.io.stderr.write(`error: operator "${operatorSlug}" not found\n`);
+    return 1;
+  }
+  if (keys.length === 0) {
+    deps.io.stdout.write(`Operator "${operatorSlug}" has no API keys.\n`);
+    return 0;
+  }
+  const rows = keys.map((k) => [
+    k.prefix,
+    k.role,
+    k.createdAt.toISOString(),
+    k.revokedAt?.toISOString() ?? '-',
+  ]);
+  const widths = [14, 10, 26];
+  for (const row of [['PREFIX', 'ROLE', 'CREATED', 'REVOKED'], ...rows]) {
+    const cells = row.map((cell, i) => cell.padEnd(widths[i] ?? 0));
+    deps.io.stdout.write(`${cells.join('').trimEnd()}\n`);
+  }
+  return 0;
+}
+
+export async function keysRevoke(deps: { db: Database; io: CliIo }, prefix: string) {
+  const result = await revokeApiKey(deps.db, prefix);
+  const { stdout, stderr } = deps.io;
+  switch (result.kind) {
+    case 'not-found':
+      stderr.write(`error: no API key has the prefix "${prefix}"\n`);
+      return 1;
+    case 'ambiguous':
+      stderr.write(`error: ${result.count} keys share the prefix "${prefix}"; nothing revoked\n`);
+      return 1;
+    case 'already-revoked':
+      stdout.write(
+        `Key ${prefix} of operator "${result.operatorSlug}" was already revoked at ${result.revokedAt.toISOString()}.\n`,
+      );
+      return 0;
+    case 'revoked':
+      stdout.write(
+        `Revoked key ${prefix} of operator "${result.operatorSlug}". Running services stop accepting it within seconds (they cache keys briefly).\n`,
+      );
+      return 0;
+  }
+}
+
+export const keysCreateCommand: Command = {
+  path: ['keys', 'create'],
+  summary: 'create an API key for an operator and print it once',
+  help: `Usage: ${PROGRAM} keys create --operator <slug> [--admin]
+
+Creates an API key for the operator, creating the operator first if it does not exist.
+The key is printed once, on the first line of stdout; only its SHA-256 hash and its
+prefix are stored, so a lost key cannot be shown again: revoke it and create another.
+
+Options:
+  --operator <slug>  operator slug: lower-case letters, digits and "-"
+  --admin            create an admin key instead of an operator key
+  -h, --help         show this help
+`,
+  async run(args, ctx) {
+    const { values } = parseCommandArgs(
+      'keys create',
+      args,
+      {
+        operator: { type: 'string' },
+        admin: { type: 'boolean' },
+      },
+      false,
+    );
+    if (values.help) return printHelp(ctx.io, this.help);
+    if (!values.operator) throw new UsageError('--operator <slug> is required', 'keys create');
+    const input = {
+      operatorSlug: values.operator,
+      role: values.admin ? 'admin' : 'operator',
+    } as const;
+    try {
+      return await ctx.withDb(({ db }) => keysCreate({ db, io: ctx.io }, input));
+    } catch (err) {
+      if (err instanceof InvalidOperatorSlugError) throw new UsageError(err.message, 'keys create');
+      throw err;
+    }
+  },
+};
+
+export const keysListCommand: Command = {
+  path: ['keys', 'list'],
+  summary: "list an operator's API keys (prefix, role, created, revoked)",
+  help: `Usage: ${PROGRAM} keys list --operator <slug>
+
+Lists the operator's API keys: prefix, role, creation and revocation time. Keys
+themselves are never stored, so they cannot be listed.
+
+Options:
+  --operator <slug>  operator slug
+  -h, --help         show this help
+`,
+  async run(args, ctx) {
+    const { values } = parseCommandArgs('keys list', args, { operator: { type: 'string' } }, false);
+    if (values.help) return printHelp(ctx.io, this.help);
+    const operator = values.operator;
+    if (!operator) throw new UsageError('--operator <slug> is required', 'keys list');
+    return ctx.withDb(({ db }) => keysList({ db, io: ctx.io }, operator));
+  },
+};
+
+export const keysRevokeCommand: Command = {
+  path: ['keys', 'revoke'],
+  summary: 'revoke an API key by its prefix',
+  help: `Usage: ${PROGRAM} keys revoke <prefix>
+
+Revokes the API key with this prefix (as printed by "keys create" and "keys list").
+Revoking an already revoked key changes nothing.
+
+Options:
+  -h, --help  show this help
+`,
+  async run(args, ctx) {
+    const { values, positionals } = parseCommandArgs('keys revoke', args, {}, true);
+    if (values.help) return printHelp(ctx.io, this.help);
+    const [prefix, ...extra] = positionals;
+    if (!prefix) throw new UsageError('the key prefix is required', 'keys revoke');
+    if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`, 'keys revoke');
+    return ctx.withDb(({ db }) => keysRevoke({ db, io: ctx.io }, prefix));
+  },
+};

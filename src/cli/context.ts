@@ -1,0 +1,45 @@
+import { type Config, loadConfig } from '../config.ts';
+import { createDb, type Db } from '../db/client.ts';
+
+/** Where a command writes: process.stdout/stderr in the real CLI, a buffer in tests. */
+export interface Output {
+  write(text: string): unknown;
+}
+
+export interface CliIo {
+  stdout: Output;
+  stderr: Output;
+  /** Input for commands that read "-"; absent when there is none. */
+  stdin?: NodeJS.ReadableStream;
+}
+
+/** What every command may use; nothing is opened until a command asks for it. */
+export interface CliContext {
+  io: CliIo;
+  /** The validated configuration; throws ConfigError, which the CLI prints as is. */
+  config(): Config;
+  /** Opens the configured database for the duration of `fn`, then closes it. */
+  withDb<T>(fn: (db: Db, config: Config) => Promise<T>): Promise<T>;
+}
+
+/** `env` undefined reads the process environment (through loadConfig, its only reader). */
+export function createCliContext(io: CliIo, env?: Record<string, string | undefined>): CliContext {
+  let config: Config | undefined;
+  const getConfig = () => {
+    config ??= loadConfig(env);
+    return config;
+  };
+  return {
+    io,
+    config: getConfig,
+    async withDb(fn) {
+      const current = getConfig();
+      const db = createDb(current.databaseUrl, { poolMax: 2, applicationName: 'oc-numbers-cli' });
+      try {
+        return await fn(db, current);
+      } finally {
+        await db.close();
+      }
+    },
+  };
+}

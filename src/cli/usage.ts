@@ -1,0 +1,53 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import type { CliContext, CliIo } from './context.ts';
+
+/** How the CLI is invoked, as shown in help texts. */
+export const PROGRAM = 'npm run cli --';
+
+/** A wrong command line: the CLI prints the message and a pointer to help, and exits 2. */
+export class UsageError extends Error {
+  readonly helpCommand: string;
+  constructor(message: string, helpCommand: string) {
+    super(message);
+    this.name = 'UsageError';
+    this.helpCommand = helpCommand;
+  }
+}
+
+/** One runnable command, e.g. `keys create`. */
+export interface Command {
+  /** Group and name: ['keys', 'create']. */
+  path: readonly [string, string];
+  summary: string;
+  help: string;
+  run(args: string[], ctx: CliContext): Promise<number>;
+}
+
+const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
+
+/**
+ * node:util parseArgs in strict mode plus `-h/--help`; its errors (unknown flag, missing
+ * value) become UsageErrors naming the command.
+ */
+export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(
+  command: string,
+  args: string[],
+  options: T,
+  allowPositionals: boolean,
+) {
+  try {
+    return parseArgs({
+      args,
+      options: { ...options, ...HELP_OPTION },
+      allowPositionals,
+      strict: true,
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message, command);
+  }
+}
+
+export function printHelp(io: CliIo, text: string): number {
+  io.stdout.write(text);
+  return 0;
+}
