@@ -30,7 +30,16 @@ export interface Sizes {
   loadSeconds: number;
   validationBodies: number;
   scalingJobs: number;
+  /** Jobs in flight for the in-process scaling runs. */
+  scalingConcurrency: number[];
+  /** Worker-process layouts measured through BullMQ. */
+  fleets: { processes: number; concurrency: number }[];
 }
+
+const FLEETS = [
+  { processes: 1, concurrency: 4 },
+  { processes: 2, concurrency: 2 },
+];
 
 export const FULL: Sizes = {
   jobSize: 500,
@@ -43,6 +52,8 @@ export const FULL: Sizes = {
   loadSeconds: 60,
   validationBodies: 2000,
   scalingJobs: 24,
+  scalingConcurrency: [1, 2, 4],
+  fleets: FLEETS,
 };
 
 /** Under a minute in total, for development. */
@@ -57,4 +68,6 @@ export const QUICK: Sizes = {
   loadSeconds: 6,
   validationBodies: 300,
   scalingJobs: 8,
+  scalingConcurrency: [1, 2, 4],
+  fleets: FLEETS,
 };

@@ -73,13 +73,14 @@ export function freePort(): Promise<number> {
 export async function waitUntil(
   check: () => Promise<boolean>,
   timeoutMs: number,
-  what: string,
+  what: string | (() => string),
   intervalMs = 50,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

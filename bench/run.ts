@@ -1,17 +1,18 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.ts';
-import { type BenchContext, FULL, QUICK } from './context.ts';
+import { FULL, QUICK } from './context.ts';
 import { createBenchDatabase } from './database.ts';
 import { machineInfo } from './machine.ts';
-import { PARTS, type PartName, type Results } from './parts/index.ts';
+import type { Results } from './parts/index.ts';
 import { deleteQueuePrefix, newQueuePrefix } from './queue-prefix.ts';
 import { buildRows, flatten } from './report.ts';
+import { isPartName, PART_NAMES, runParts } from './runner.ts';
 import { NumberAllocator, seedTenant } from './seed.ts';
 import { formatTable } from './table.ts';
 
-// `npm run bench [-- --quick] [-- --parts core,validation]`: every part in one process, on an
-// isolated database and queue prefix that are removed at the end.
+// `npm run bench [-- --quick] [-- --parts core,validation] [-- --markdown]`: every part in one
+// process, on an isolated database and queue prefix that are removed at the end.
 
 const { values } = parseArgs({
   options: {
@@ -23,42 +24,42 @@ const { values } = parseArgs({
 });
 
 const config = loadConfig(process.env);
-const selected = (values.parts?.split(',') ?? Object.keys(PARTS)) as PartName[];
-for (const name of selected) if (!(name in PARTS)) throw new Error(`unknown part ${name}`);
+const selected = values.parts?.split(',') ?? PART_NAMES;
+const unknown = selected.filter((name) => !isPartName(name));
+if (unknown.length > 0) {
+  throw new Error(`unknown part(s) ${unknown.join(', ')}; parts: ${PART_NAMES.join(', ')}`);
+}
+const parts = selected.filter(isPartName);
 
+const log = (message: string) => process.stderr.write(`${message}\n`);
 const started = Date.now();
 const machineBefore = await machineInfo(config.databaseUrl);
 const db = await createBenchDatabase(config.databaseUrl);
 const queuePrefix = newQueuePrefix();
-const log = (message: string) => process.stderr.write(`${message}\n`);
-const results: Results = {};
+let results: Results;
 try {
-  const ctx: BenchContext = {
-    config,
-    db,
-    tenant: await seedTenant(db.sql),
-    numbers: new NumberAllocator(),
-    queuePrefix,
-    sizes: values.quick ? QUICK : FULL,
-    log,
-  };
   log(
     `bench database ${db.name}, queue prefix ${queuePrefix}, ${values.quick ? 'quick' : 'full'} mode`,
   );
-  for (const name of selected) {
-    log(`\n[${name}] ${PARTS[name].title}`);
-    const partStarted = Date.now();
-    await PARTS[name].run(ctx, results);
-    log(`[${name}] done in ${((Date.now() - partStarted) / 1000).toFixed(1)} s`);
-  }
+  results = await runParts(
+    {
+      config,
+      db,
+      tenant: await seedTenant(db.sql),
+      numbers: new NumberAllocator(),
+      queuePrefix,
+      sizes: values.quick ? QUICK : FULL,
+      log,
+    },
+    parts,
+  );
 } finally {
   await db.drop();
   await deleteQueuePrefix(config.redisUrl, queuePrefix);
 }
 
 const machineAfter = await machineInfo(config.databaseUrl);
-const rows = buildRows(results);
-process.stdout.write(`\n${formatTable(rows, values.markdown)}\n`);
+process.stdout.write(`\n${formatTable(buildRows(results), values.markdown)}\n`);
 const document = {
   ...flatten(results),
   mode: values.quick ? 'quick' : 'full',

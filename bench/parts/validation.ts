@@ -1,4 +1,4 @@
-import { checkE164 } from '../../src/numbers/e164.ts';
+import { parseReadyForRemovalBody } from '../../src/api/validation/ready-for-removal.ts';
 import type { BenchContext } from '../context.ts';
 import { e164Of } from '../seed.ts';
 import { type Spread, spread } from '../stats.ts';
@@ -15,7 +15,7 @@ type Validate = (body: unknown) => unknown;
 
 /** The request-body validation the API runs, timed in batches of bodies. */
 export async function benchValidation(ctx: BenchContext): Promise<ValidationResult> {
-  const { validate, name } = await loadValidator();
+  const { validate, name } = loadValidator(ctx);
   const size = ctx.sizes.jobSize;
   const texts = Array.from({ length: ctx.sizes.validationBodies }, (_, b) =>
     JSON.stringify({
@@ -50,20 +50,11 @@ function timePerItem<T>(items: readonly T[], fn: (item: T) => unknown): number {
   return elapsedUs / items.length;
 }
 
-/** The API's own validation module when present; else the same rules from the domain. */
-async function loadValidator(): Promise<{ validate: Validate; name: string }> {
-  return { validate: fallbackValidate, name: 'checkE164 + duplicate check' };
-}
-
-function fallbackValidate(body: unknown): unknown {
-  const numbers = (body as { telephoneNumbers: string[] }).telephoneNumbers;
-  const seen = new Map<string, number>();
-  const errors: unknown[] = [];
-  for (const [index, n] of numbers.entries()) {
-    const check = checkE164(n);
-    if (!check.ok) errors.push({ index, ...check });
-    if (seen.has(n)) errors.push({ index, errorCode: 'DUPLICATE_NUMBER' });
-    seen.set(n, index);
-  }
-  return errors.length === 0;
+/** The API's own body validation (SPEC §3.1), exactly as the route calls it. */
+function loadValidator(ctx: BenchContext): { validate: Validate; name: string } {
+  const mode = ctx.config.phoneValidation;
+  return {
+    validate: (body) => parseReadyForRemovalBody(body, mode),
+    name: `parseReadyForRemovalBody, ${mode}`,
+  };
 }

@@ -1,0 +1,20 @@
+import type { BenchContext } from './context.ts';
+import { PARTS, type PartName, type Results } from './parts/index.ts';
+
+export const PART_NAMES = Object.keys(PARTS) as PartName[];
+
+export function isPartName(name: string): name is PartName {
+  return name in PARTS;
+}
+
+/** Runs the named parts in order on one context; each adds its figures to the results. */
+export async function runParts(ctx: BenchContext, names: readonly PartName[]): Promise<Results> {
+  const results: Results = {};
+  for (const name of names) {
+    ctx.log(`\n[${name}] ${PARTS[name].title}`);
+    const started = Date.now();
+    await PARTS[name].run(ctx, results);
+    ctx.log(`[${name}] done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+  return results;
+}

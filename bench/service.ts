@@ -1,0 +1,64 @@
+import type { BenchContext } from './context.ts';
+import { createHttpClient } from './http-client.ts';
+import { freePort, type NodeChild, spawnNode, waitUntil } from './processes.ts';
+
+export const READY_FOR_REMOVAL_PATH = '/api/v3/oc/numbers/action/ready-for-removal';
+
+export interface RunningService {
+  child: NodeChild;
+  baseUrl: string;
+  /** Keep-alive client carrying the tenant's API key. */
+  client: ReturnType<typeof createHttpClient>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole service (`src/main.ts`: API + worker in one process, as `npm start` runs it) as a
+ * child process on the bench database and queue prefix, so the bench's own event loop and CPU
+ * stay out of its measurements.
+ */
+export async function startService(
+  ctx: BenchContext,
+  env: Record<string, string>,
+): Promise<RunningService> {
+  const port = await freePort();
+  const child = spawnNode('src/main.ts', {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DATABASE_URL: ctx.db.url,
+    REDIS_URL: ctx.config.redisUrl,
+    QUEUE_PREFIX: ctx.queuePrefix,
+    ...env,
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  try {
+    await waitUntil(
+      async () => (await fetch(`${baseUrl}/health/ready`)).ok,
+      30_000,
+      () => `the service to be ready; its output:\n${child.output()}`,
+      100,
+    );
+  } catch (err) {
+    await child.stop();
+    throw err;
+  }
+  const client = createHttpClient(baseUrl, { authorization: `Bearer ${ctx.tenant.apiKey}` });
+  return {
+    child,
+    baseUrl,
+    client,
+    async stop() {
+      client.close();
+      await child.stop();
+    },
+  };
+}
+
+/** A 500-number request answered 200 with every number moved. */
+export function isFullSuccess(answer: { status: number; body: string }, count: number): boolean {
+  if (answer.status !== 200) return false;
+  const parsed = JSON.parse(answer.body) as { status?: string; data?: { successCount?: number } };
+  return parsed.status === 'success' && parsed.data?.successCount === count;
+}

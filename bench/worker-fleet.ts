@@ -1,0 +1,93 @@
+import { Queue, QueueEvents } from 'bullmq';
+import type { Config } from '../src/config.ts';
+import {
+  READY_FOR_REMOVAL_JOB,
+  READY_FOR_REMOVAL_QUEUE,
+  type ReadyForRemovalJobData,
+} from '../src/queue/ready-for-removal-queue.ts';
+import { createRedis } from '../src/queue/redis.ts';
+import { type NodeChild, spawnNode, waitUntil } from './processes.ts';
+
+export interface FleetOptions {
+  config: Config;
+  databaseUrl: string;
+  queuePrefix: string;
+  processes: number;
+  concurrency: number;
+}
+
+/**
+ * Worker processes (`workers/ready-for-removal.ts`, as deployed) plus the bench's own queue
+ * and event listener, to enqueue jobs as the API does and count their completions.
+ */
+export async function startWorkerFleet(options: FleetOptions) {
+  const { config, queuePrefix } = options;
+  const env = {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: options.databaseUrl,
+    REDIS_URL: config.redisUrl,
+    QUEUE_PREFIX: queuePrefix,
+    WORKER_CONCURRENCY: String(options.concurrency),
+    // The worker's global limiter is a product guard, not what is measured here.
+    WORKER_LIMITER_MAX: '1000000',
+  };
+  const children: NodeChild[] = Array.from({ length: options.processes }, () =>
+    spawnNode('workers/ready-for-removal.ts', env),
+  );
+  const connection = createRedis(config.redisUrl, 'bullmq', 'bench-fleet');
+  const queue = new Queue<ReadyForRemovalJobData>(READY_FOR_REMOVAL_QUEUE, {
+    connection,
+    prefix: queuePrefix,
+  });
+  const events = new QueueEvents(READY_FOR_REMOVAL_QUEUE, {
+    connection: { url: config.redisUrl },
+    prefix: queuePrefix,
+  });
+  const close = async () => {
+    await Promise.all(children.map((c) => c.stop()));
+    await events.close();
+    await queue.close();
+    await connection.quit();
+  };
+  try {
+    await events.waitUntilReady();
+    await waitUntil(
+      async () => (await queue.getWorkersCount()) >= options.processes,
+      30_000,
+      () => `${options.processes} worker processes\n${children.map((c) => c.output()).join('\n')}`,
+    );
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return {
+    children,
+    /** Enqueues the jobs (rows already in Postgres) and resolves when all have completed. */
+    async runAll(jobs: readonly { jobId: string; operatorId: string }[]): Promise<void> {
+      const pending = new Set(jobs.map((j) => j.jobId));
+      const done = new Promise<void>((resolve, reject) => {
+        const onCompleted = ({ jobId }: { jobId: string }) => {
+          pending.delete(jobId);
+          if (pending.size === 0) finish();
+        };
+        const onFailed = ({ jobId, failedReason }: { jobId: string; failedReason: string }) => {
+          if (pending.has(jobId)) finish(new Error(`job ${jobId} failed: ${failedReason}`));
+        };
+        const finish = (err?: Error) => {
+          events.off('completed', onCompleted);
+          events.off('failed', onFailed);
+          if (err) reject(err);
+          else resolve();
+        };
+        events.on('completed', onCompleted);
+        events.on('failed', onFailed);
+      });
+      await queue.addBulk(
+        jobs.map((data) => ({ name: READY_FOR_REMOVAL_JOB, data, opts: { jobId: data.jobId } })),
+      );
+      await done;
+    },
+    close,
+  };
+}
