@@ -1,0 +1,124 @@
+import { sql } from 'drizzle-orm';
+import type { Executor } from '../jobs/ledger.ts';
+import type { ItemOutcome } from './status.ts';
+
+// The MarkedForRemoval → ReadyForRemoval transition (SPEC §3.6), set-based: one statement
+// decides, applies and records a whole chunk of a job's numbers. It must run inside the
+// chunk's transaction, after the jobs row was locked (that lock serialises deliveries of the
+// same job, so `from` is the job's processed_count and cannot move meanwhile).
+
+export interface ChunkOutcome {
+  /** Numbers recorded by this chunk, and how many of them moved. */
+  processed: number;
+  succeeded: number;
+  byOutcome: Record<ItemOutcome, number>;
+  /** The job's counters after this chunk. */
+  processedCount: number;
+  successCount: number;
+}
+
+interface ChunkRow extends Record<string, unknown> {
+  processed: number;
+  succeeded: number;
+  not_found: number;
+  not_oc: number;
+  invalid_status: number;
+  processed_count: number;
+  success_count: number;
+}
+
+/**
+ * Processes positions [from, from + size) of the job's request (0-based) and records them.
+ *
+ * - The numbers come straight from `jobs.telephone_numbers`, so nothing large crosses the wire.
+ * - Only the job operator's numbers are looked at; another operator's number is treated exactly
+ *   like an unknown one (NUMBER_NOT_FOUND, untouched, not even locked).
+ * - Rows are locked in id order, so jobs racing over overlapping numbers queue up instead of
+ *   deadlocking. In READ COMMITTED a row locked after a wait is re-read at its newest version,
+ *   so the loser of a race sees ReadyForRemoval and records INVALID_STATUS. All later CTEs see
+ *   one snapshot, which is why every outcome is computed once, from the locked rows.
+ * - The ledger insert has no ON CONFLICT on purpose: a position recorded twice aborts the chunk.
+ */
+export async function transitionChunk(
+  tx: Executor,
+  job: { jobId: string; from: number; size: number },
+): Promise<ChunkOutcome> {
+  const rows = await tx.execute<ChunkRow>(sql`
+    with job as (
+      select id, operator_id, coalesce('api-key:' || api_key_id::text, 'job:' || id::text) as actor,
+             telephone_numbers[${job.from}::int + 1 : ${job.from}::int + ${job.size}::int] as slice
+      from jobs where id = ${job.jobId}
+    ),
+    input as (
+      select (${job.from}::int + u.ord - 1)::int as position, u.e164
+      from job, unnest(job.slice) with ordinality as u(e164, ord)
+    ),
+    locked as materialized (
+      select n.id, n.e164, n.status, n.customer_id
+      from telephone_numbers n
+      join input on input.e164 = n.e164
+      where n.operator_id = (select operator_id from job)
+      order by n.id
+      for no key update of n
+    ),
+    decided as materialized (
+      select input.position, input.e164, l.id as number_id, l.status,
+        (case
+          when l.id is null then 'NUMBER_NOT_FOUND'
+          when c.id is null or not c.operator_connect then 'NOT_OPERATOR_CONNECT_CUSTOMER'
+          when l.status <> 'MarkedForRemoval' then 'INVALID_STATUS'
+          else 'SUCCEEDED'
+        end)::item_outcome as outcome
+      from input
+      left join locked l on l.e164 = input.e164
+      left join customers c on c.id = l.customer_id
+    ),
+    moved as (
+      update telephone_numbers n
+      set status = 'ReadyForRemoval', assignable = false,
+          confirmed_for_removal_at = now(), updated_at = now()
+      from decided d
+      where n.id = d.number_id and d.outcome = 'SUCCEEDED'
+      returning n.id
+    ),
+    history as (
+      insert into number_status_history (number_id, job_id, from_status, to_status, actor)
+      select moved.id, job.id, 'MarkedForRemoval', 'ReadyForRemoval', job.actor from moved, job
+    ),
+    ledger as (
+      insert into job_items (job_id, position, telephone_number, number_id, outcome, current_status)
+      select job.id, d.position, d.e164, d.number_id, d.outcome,
+             case when d.outcome = 'INVALID_STATUS' then d.status end
+      from decided d, job
+      returning outcome
+    ),
+    tally as (
+      select count(*)::int as processed,
+        (count(*) filter (where outcome = 'SUCCEEDED'))::int as succeeded,
+        (count(*) filter (where outcome = 'NUMBER_NOT_FOUND'))::int as not_found,
+        (count(*) filter (where outcome = 'NOT_OPERATOR_CONNECT_CUSTOMER'))::int as not_oc,
+        (count(*) filter (where outcome = 'INVALID_STATUS'))::int as invalid_status
+      from ledger
+    ),
+    counters as (
+      update jobs set processed_count = jobs.processed_count + tally.processed,
+                      success_count = jobs.success_count + tally.succeeded
+      from tally where jobs.id = ${job.jobId}
+      returning jobs.processed_count, jobs.success_count
+    )
+    select tally.*, counters.processed_count, counters.success_count from tally, counters`);
+  const row = rows[0];
+  if (!row) throw new Error(`job ${job.jobId} not found while processing a chunk`);
+  return {
+    processed: row.processed,
+    succeeded: row.succeeded,
+    byOutcome: {
+      SUCCEEDED: row.succeeded,
+      NUMBER_NOT_FOUND: row.not_found,
+      NOT_OPERATOR_CONNECT_CUSTOMER: row.not_oc,
+      INVALID_STATUS: row.invalid_status,
+    },
+    processedCount: row.processed_count,
+    successCount: row.success_count,
+  };
+}

@@ -1,0 +1,109 @@
+import { QueueEvents } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Config } from '../../src/config.ts';
+import { createLogger } from '../../src/logger.ts';
+import type { JobProgress } from '../../src/queue/ready-for-removal-queue.ts';
+import { READY_FOR_REMOVAL_QUEUE } from '../../src/queue/ready-for-removal-queue.ts';
+import { createReadyForRemovalWorker } from '../../workers/create-worker.ts';
+import { testConfig } from '../support/config.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { createNumbers, createTenant } from '../support/factories.ts';
+import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { insertJob, ledgerCounts } from '../support/worker-jobs.ts';
+import { createTestQueue, waitForJobState } from '../support/worker-queue.ts';
+
+let t: TestDatabase;
+let config: Config;
+let producer: ReturnType<typeof createTestQueue>;
+let running: Awaited<ReturnType<typeof createReadyForRemovalWorker>>;
+let events: QueueEvents;
+const prefix = uniquePrefix('wq');
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  config = testConfig(t.url, prefix, { WORKER_CHUNK_SIZE: '50' });
+  producer = createTestQueue(config);
+  events = new QueueEvents(READY_FOR_REMOVAL_QUEUE, {
+    connection: { url: config.redisUrl },
+    prefix,
+  });
+  await events.waitUntilReady();
+  running = await createReadyForRemovalWorker({
+    config,
+    db: t,
+    logger: createLogger(config),
+    recoveryIntervalMs: 0,
+  });
+});
+afterAll(async () => {
+  await running?.close();
+  await events?.close();
+  await producer?.close();
+  await deletePrefix(prefix);
+  await t?.drop();
+});
+
+describe('the BullMQ worker', () => {
+  it('processes an enqueued job, reports progress through BullMQ and returns the result', async () => {
+    const { operator, customer } = await createTenant(t.db);
+    const numbers = await createNumbers(t.db, {
+      operatorId: operator.id,
+      customerId: customer.id,
+      status: 'MarkedForRemoval',
+      count: 200,
+    });
+    const row = await insertJob(t.db, { operatorId: operator.id, numbers });
+    const progress: JobProgress[] = [];
+    events.on('progress', ({ jobId, data }) => {
+      if (jobId === row.id) progress.push(data as JobProgress);
+    });
+    const job = await producer.enqueue(row);
+    const result = await job.waitUntilFinished(events, 15_000);
+
+    expect(result).toMatchObject({
+      status: 'success',
+      data: { jobId: row.id, requestedCount: 200, processedCount: 200, successCount: 200 },
+    });
+    const done = await waitForJobState(t.db, row.id, ['completed']);
+    expect(done.result).toEqual(result);
+    expect(await ledgerCounts(t.db, row.id)).toEqual({
+      items: 200,
+      succeeded: 200,
+      distinctPositions: 200,
+      history: 200,
+    });
+    const stored = await producer.queue.getJob(row.id);
+    expect(stored?.progress).toEqual({
+      requestedCount: 200,
+      processedCount: 200,
+      successCount: 200,
+      failedCount: 0,
+      percent: 100,
+    });
+    expect(progress.at(-1)?.percent).toBe(100);
+  });
+
+  it('completes a job that was cancelled while queued without touching its numbers', async () => {
+    const { operator, customer } = await createTenant(t.db);
+    const numbers = await createNumbers(t.db, {
+      operatorId: operator.id,
+      customerId: customer.id,
+      status: 'MarkedForRemoval',
+      count: 3,
+    });
+    const row = await insertJob(t.db, { operatorId: operator.id, numbers, state: 'cancelled' });
+    const job = await producer.enqueue(row);
+    const result = await job.waitUntilFinished(events, 15_000);
+    expect(result).toMatchObject({ status: 'cancelled', data: { processedCount: 0 } });
+    expect(await ledgerCounts(t.db, row.id)).toMatchObject({ items: 0, history: 0 });
+  });
+
+  it('fails a job whose jobs row does not exist, without retrying', async () => {
+    const { operator } = await createTenant(t.db);
+    const ghost = { id: crypto.randomUUID(), operatorId: operator.id };
+    const job = await producer.enqueue(ghost);
+    await expect(job.waitUntilFinished(events, 15_000)).rejects.toThrow(/does not exist/);
+    const failed = await producer.queue.getJob(ghost.id);
+    expect(failed?.attemptsMade).toBe(1);
+  });
+});

@@ -1,0 +1,75 @@
+import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
+import type { Config } from '../src/config.ts';
+import type { Db } from '../src/db/client.ts';
+import { describeError, failJob } from '../src/jobs/fail.ts';
+import type { JobObserver } from '../src/jobs/observer.ts';
+import { JobInterruptedError, JobNotFoundError, runJob } from '../src/jobs/processing.ts';
+import type { JobResult } from '../src/jobs/result.ts';
+import type { Logger } from '../src/logger.ts';
+import { ReadyForRemovalJobData } from '../src/queue/ready-for-removal-queue.ts';
+import { createProgressReporter } from './progress.ts';
+
+export interface ProcessorDeps {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  observer?: JobObserver;
+}
+
+export type ReadyForRemovalJob = Job<ReadyForRemovalJobData, JobResult>;
+
+/**
+ * The BullMQ processor. It declares its three parameters on purpose: BullMQ only passes an
+ * AbortSignal to processors whose `length` is 3 (LIBRARY-NOTES 1.3), and the signal is how a
+ * shutdown past its deadline stops a job between two chunks.
+ */
+export function createProcessor(deps: ProcessorDeps) {
+  const { config, db, logger, observer } = deps;
+  return async function processReadyForRemoval(
+    job: ReadyForRemovalJob,
+    token: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<JobResult> {
+    // Redis content is untyped even though we wrote it: validate at the boundary.
+    const parsed = ReadyForRemovalJobData.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`invalid job data: ${parsed.error.message}`);
+    const { jobId } = parsed.data;
+    const log = logger.child({ jobId, attempt: job.attemptsMade + 1 });
+    const progress = createProgressReporter(job, log);
+    const startedAt = Date.now();
+    try {
+      const result = await runJob(db.db, jobId, {
+        chunkSize: config.worker.chunkSize,
+        signal,
+        onProgress: progress.report,
+        observer,
+        logger: log,
+      });
+      await progress.flush();
+      return result;
+    } catch (err) {
+      if (err instanceof JobInterruptedError && token) {
+        // Shutting down: hand the job back without spending an attempt; the next worker
+        // resumes after the last committed chunk.
+        log.info('job interrupted by shutdown; returning it to the queue');
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
+      if (err instanceof JobNotFoundError) throw new UnrecoverableError(err.message);
+      const lastAttempt =
+        err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      if (!lastAttempt) {
+        log.warn({ err }, 'job attempt failed; BullMQ will retry it');
+        throw err;
+      }
+      log.error({ err }, 'job failed on its last attempt');
+      await failJob(db.db, jobId, describeError(err))
+        .then(() => observer?.jobEnded('failed', Date.now() - startedAt))
+        .catch((markErr: unknown) => {
+          // The recovery sweep marks it later from BullMQ's failed state.
+          log.error({ err: markErr }, 'could not mark the job failed');
+        });
+      throw err;
+    }
+  };
+}
