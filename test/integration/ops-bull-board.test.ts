@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { READY_FOR_REMOVAL_JOB } from '../../src/queue/ready-for-removal-queue.ts';
-import { testConfig } from '../support/config.ts';
+import { startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createApiKey, createTenant } from '../support/factories.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
-import { buildRealApp } from './ops-harness.ts';
 
 const basic = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
@@ -13,7 +12,7 @@ const basic = (user: string, password: string) =>
 describe('Bull Board on the real app', () => {
   let database: TestDatabase;
   const prefix = uniquePrefix('ops-board');
-  let h: Awaited<ReturnType<typeof buildRealApp>>;
+  let h: TestApp;
   let adminKey: string;
   let operatorKey: string;
   let operatorId: string;
@@ -21,12 +20,11 @@ describe('Bull Board on the real app', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     // A budget of 1 request per window: the board must not spend or obey it.
-    const config = testConfig(database.url, prefix, {
+    h = await startTestApp(database, prefix, {
       BULL_BOARD_USER: 'ops',
       BULL_BOARD_PASSWORD: 'board-pass',
       RATE_LIMIT_MAX: '1',
     });
-    h = await buildRealApp(config);
     const tenant = await createTenant(database.db);
     operatorId = tenant.operator.id;
     operatorKey = tenant.apiKey.key;

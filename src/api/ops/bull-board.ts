@@ -13,14 +13,14 @@ export const BULL_BOARD_PATH = '/admin/queues';
  */
 export async function registerBullBoard(
   app: FastifyInstance,
-  deps: Pick<AppDeps, 'queue'>,
+  deps: Pick<AppDeps, 'queue' | 'config'>,
   requireAdmin: onRequestAsyncHookHandler,
 ): Promise<void> {
   await app.register(async (board) => {
     board.addHook('onRequest', requireAdmin);
     const serverAdapter = new FastifyAdapter();
     serverAdapter.setBasePath(BULL_BOARD_PATH);
-    const queue = new BullMQAdapter(deps.queue, {
+    const queue = new LimiterAwareAdapter(deps.queue, deps.config.worker.limiter.max, {
       readOnlyMode: false,
       displayName: 'Ready for removal',
       description: 'Confirms MarkedForRemoval numbers as ReadyForRemoval; one job per request.',
@@ -33,6 +33,29 @@ export async function registerBullBoard(
     });
     await board.register(serverAdapter.registerPlugin(), { prefix: BULL_BOARD_PATH });
   });
+}
+
+/**
+ * The board's "rate limited" badge asks BullMQ for the limiter window's TTL without the
+ * limit, so it shows "rate limited" whenever a window is open, even after one job. Passing the
+ * workers' limit (WORKER_LIMITER_MAX) makes it show only a limiter that is really exhausted.
+ */
+class LimiterAwareAdapter extends BullMQAdapter {
+  readonly #queue: AppDeps['queue'];
+  readonly #maxJobs: number;
+  constructor(
+    queue: AppDeps['queue'],
+    maxJobs: number,
+    options: ConstructorParameters<typeof BullMQAdapter>[1],
+  ) {
+    super(queue, options);
+    this.#queue = queue;
+    this.#maxJobs = maxJobs;
+  }
+  override async getActiveRateLimitTtl(): Promise<number> {
+    const ttl = await this.#queue.getRateLimitTtl(this.#maxJobs);
+    return ttl > 0 ? ttl : 0;
+  }
 }
 
 interface BoardJob {
