@@ -1,5 +1,5 @@
-import { type Config, loadConfig } from '../config.ts';
-import { createDb, type Db } from '../db/client.ts';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/client.ts';
 
 /** Where a command writes: process.stdout/stderr in the real CLI, a buffer in tests. */
 export interface Output {
@@ -13,11 +13,14 @@ export interface CliIo {
   stdin?: NodeJS.ReadableStream;
 }
 
-/** What every command may use; nothing is opened until a command asks for it. */
+/**
+ * What every command may use. Nothing is loaded or opened until a command asks for it: the
+ * database driver alone takes seconds to load, which `--help` should not pay.
+ */
 export interface CliContext {
   io: CliIo;
-  /** The validated configuration; throws ConfigError, which the CLI prints as is. */
-  config(): Config;
+  /** The validated configuration; rejects with a ConfigError, which the CLI prints as is. */
+  config(): Promise<Config>;
   /** Opens the configured database for the duration of `fn`, then closes it. */
   withDb<T>(fn: (db: Db, config: Config) => Promise<T>): Promise<T>;
 }
@@ -25,7 +28,8 @@ export interface CliContext {
 /** `env` undefined reads the process environment (through loadConfig, its only reader). */
 export function createCliContext(io: CliIo, env?: Record<string, string | undefined>): CliContext {
   let config: Config | undefined;
-  const getConfig = () => {
+  const getConfig = async () => {
+    const { loadConfig } = await import('../config.ts');
     config ??= loadConfig(env);
     return config;
   };
@@ -33,7 +37,8 @@ export function createCliContext(io: CliIo, env?: Record<string, string | undefi
     io,
     config: getConfig,
     async withDb(fn) {
-      const current = getConfig();
+      const current = await getConfig();
+      const { createDb } = await import('../db/client.ts');
       const db = createDb(current.databaseUrl, { poolMax: 2, applicationName: 'oc-numbers-cli' });
       try {
         return await fn(db, current);

@@ -1,4 +1,3 @@
-import { ConfigError } from '../config.ts';
 import { dbMigrateCommand } from './commands/db-migrate.ts';
 import { keysCreateCommand, keysListCommand, keysRevokeCommand } from './commands/keys.ts';
 import { numbersImportCommand } from './commands/numbers-import.ts';
@@ -27,7 +26,8 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
       stderr.write(`error: ${err.message}\nRun "${helpLine}" for usage.\n`);
       return 2;
     }
-    if (err instanceof ConfigError) {
+    // By name: importing ConfigError here would load the config schema for every --help.
+    if (err instanceof Error && err.name === 'ConfigError') {
       stderr.write(`${err.message}\n`);
       return 1;
     }

@@ -1,17 +1,9 @@
 import { checkE164, type PhoneValidation } from './e164.ts';
+import { IMPORT_COLUMNS } from './import-contract.ts';
 import { operatorSlugProblem } from './operator-slug.ts';
 import { isNumberStatus, NUMBER_STATUSES, type NumberStatus } from './status.ts';
 
-// The inventory CSV contract (SPEC §4). The header must name exactly these columns, each once,
-// in any order: a missing column is an error rather than a silent default, so a file exported
-// with a renamed or dropped column cannot quietly detach every number from its customer.
-export const IMPORT_COLUMNS = [
-  'telephoneNumber',
-  'status',
-  'operator',
-  'msTenantId',
-  'operatorConnect',
-] as const;
+export { IMPORT_COLUMNS };
 
 export type ImportColumn = (typeof IMPORT_COLUMNS)[number];
 export type ColumnPositions = Readonly<Record<ImportColumn, number>>;

@@ -5,6 +5,7 @@ import { withTransientRetry } from '../db/retry.ts';
 import type { PhoneValidation } from './e164.ts';
 import { applyImportBatch, type BatchOutcome } from './import-batch.ts';
 import { createFileConsistency } from './import-consistency.ts';
+import { DEFAULT_IMPORT_BATCH_SIZE } from './import-contract.ts';
 import {
   type ColumnPositions,
   checkHeader,
@@ -12,8 +13,6 @@ import {
   type ImportRow,
   type RejectedRow,
 } from './import-row.ts';
-
-export const DEFAULT_IMPORT_BATCH_SIZE = 5000;
 
 export interface ImportOptions {
   phoneValidation: PhoneValidation;
@@ -80,8 +79,23 @@ export async function importNumbers(
     writing.catch(() => {});
   };
 
+  // A CSV syntax error (a stray quote) makes the rest of the file unreadable. Failing the
+  // stream would also drop the records already parsed but not yet consumed, so the error is
+  // only noted here, and the loop stops when it reaches that line.
+  let malformed: ImportSummary['aborted'];
   const parser = source.pipe(
-    parse({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }),
+    parse({
+      bom: true,
+      trim: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      info: true,
+      skip_records_with_error: true,
+      on_skip: (err) => {
+        malformed ??= { line: Number(err?.lines) || 0, reason: `malformed CSV: ${err?.message}` };
+        return undefined;
+      },
+    }),
   );
   source.once('error', (err) => parser.destroy(err));
   parser.once('close', () => source.destroy());
@@ -93,6 +107,7 @@ export async function importNumbers(
       info: Info;
     }>) {
       const line = lines.startOf(info);
+      if (malformed && line >= malformed.line) break;
       if (!positions) {
         const header = checkHeader(record);
         if (!header.ok) {
@@ -113,6 +128,7 @@ export async function importNumbers(
     if (!(err instanceof CsvError)) throw err;
     summary.aborted = { line: Number(err.lines) || 0, reason: `malformed CSV: ${err.message}` };
   }
+  summary.aborted ??= malformed;
   if (!positions && !summary.aborted) {
     summary.aborted = { line: 1, reason: 'the file is empty: a header line is required' };
   }

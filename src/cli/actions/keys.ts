@@ -1,0 +1,66 @@
+import type { Database } from '../../db/client.ts';
+import { listApiKeys, revokeApiKey } from '../../keys/admin.ts';
+import { type ApiKeyRole, createApiKeyForOperator } from '../../keys/create.ts';
+import type { CliIo } from '../context.ts';
+
+export async function keysCreate(
+  deps: { db: Database; io: CliIo },
+  input: { operatorSlug: string; role: ApiKeyRole },
+): Promise<number> {
+  const created = await createApiKeyForOperator(deps.db, input);
+  const { stdout, stderr } = deps.io;
+  if (created.operatorCreated) stderr.write(`Created operator "${created.operatorSlug}".\n`);
+  // The key alone on the first line, so scripts can take it with `head -n 1`.
+  stdout.write(`${created.key}\n`);
+  stdout.write(`prefix:   ${created.prefix}\nrole:     ${created.role}\n`);
+  stdout.write(`operator: ${created.operatorSlug}\n`);
+  stderr.write('Store this key now: it is shown only once and only its hash is kept.\n');
+  return 0;
+}
+
+export async function keysList(deps: { db: Database; io: CliIo }, operatorSlug: string) {
+  const keys = await listApiKeys(deps.db, operatorSlug);
+  if (!keys) {
+    deps.io.stderr.write(`error: operator "${operatorSlug}" not found\n`);
+    return 1;
+  }
+  if (keys.length === 0) {
+    deps.io.stdout.write(`Operator "${operatorSlug}" has no API keys.\n`);
+    return 0;
+  }
+  const rows = keys.map((k) => [
+    k.prefix,
+    k.role,
+    k.createdAt.toISOString(),
+    k.revokedAt?.toISOString() ?? '-',
+  ]);
+  const widths = [14, 10, 26];
+  for (const row of [['PREFIX', 'ROLE', 'CREATED', 'REVOKED'], ...rows]) {
+    const cells = row.map((cell, i) => cell.padEnd(widths[i] ?? 0));
+    deps.io.stdout.write(`${cells.join('').trimEnd()}\n`);
+  }
+  return 0;
+}
+
+export async function keysRevoke(deps: { db: Database; io: CliIo }, prefix: string) {
+  const result = await revokeApiKey(deps.db, prefix);
+  const { stdout, stderr } = deps.io;
+  switch (result.kind) {
+    case 'not-found':
+      stderr.write(`error: no API key has the prefix "${prefix}"\n`);
+      return 1;
+    case 'ambiguous':
+      stderr.write(`error: ${result.count} keys share the prefix "${prefix}"; nothing revoked\n`);
+      return 1;
+    case 'already-revoked':
+      stdout.write(
+        `Key ${prefix} of operator "${result.operatorSlug}" was already revoked at ${result.revokedAt.toISOString()}.\n`,
+      );
+      return 0;
+    case 'revoked':
+      stdout.write(
+        `Revoked key ${prefix} of operator "${result.operatorSlug}". Running services stop accepting it within seconds (they cache keys briefly).\n`,
+      );
+      return 0;
+  }
+}
