@@ -1,6 +1,7 @@
 import { Queue, QueueEvents } from 'bullmq';
 import type { Config } from '../config.ts';
 import { createDb } from '../db/client.ts';
+import { readyForRemovalJobOptions } from '../jobs/job-options.ts';
 import type { JobResult } from '../jobs/result.ts';
 import { createKeyAuthenticator } from '../keys/authenticate.ts';
 import type { Logger } from '../logger.ts';
@@ -10,8 +11,6 @@ import {
 } from '../queue/ready-for-removal-queue.ts';
 import { createRedis } from '../queue/redis.ts';
 import type { AppDeps } from './deps.ts';
-
-const DAY_S = 24 * 60 * 60;
 
 /** The API process's connections, opened and made ready before the app is built. */
 export async function createAppDeps(config: Config, logger: Logger): Promise<AppDeps> {
@@ -25,13 +24,8 @@ export async function createAppDeps(config: Config, logger: Logger): Promise<App
   const queue = new Queue<ReadyForRemovalJobData, JobResult>(READY_FOR_REMOVAL_QUEUE, {
     connection: redis,
     prefix: config.queuePrefix,
-    defaultJobOptions: {
-      attempts: config.worker.attempts,
-      backoff: { type: 'exponential', delay: 1000 },
-      // Postgres keeps the record; Redis keeps only a short tail for Bull Board.
-      removeOnComplete: { age: DAY_S, count: 1000 },
-      removeOnFail: { age: 7 * DAY_S },
-    },
+    // The same retry budget the worker's recovery uses when it re-enqueues a job.
+    defaultJobOptions: readyForRemovalJobOptions(config),
   });
   queue.on('error', (err) => logger.warn({ err: err.message }, 'queue error'));
   const eventsRedis = createRedis(config.redisUrl, 'bullmq', 'ocn-api-events');

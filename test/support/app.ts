@@ -4,6 +4,7 @@ import { closeAppDeps, createAppDeps } from '../../src/api/create-deps.ts';
 import type { AppDeps } from '../../src/api/deps.ts';
 import type { Config, Env } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
+import { createReadyForRemovalWorker } from '../../workers/create-worker.ts';
 import { testConfig } from './config.ts';
 import type { TestDatabase } from './database.ts';
 
@@ -11,7 +12,14 @@ export interface TestApp {
   app: FastifyInstance;
   deps: AppDeps;
   config: Config;
+  /** Listens on an ephemeral port (for tests that need a real socket); returns the base URL. */
+  listen(): Promise<string>;
   close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  /** Also run a real worker in-process on the same database and prefix. */
+  worker?: boolean;
 }
 
 /** The real API (real deps, own database and queue prefix), ready for `inject` or `listen`. */
@@ -19,17 +27,25 @@ export async function startTestApp(
   database: TestDatabase,
   prefix: string,
   overrides: Partial<Record<keyof Env, string>> = {},
+  options: TestAppOptions = {},
 ): Promise<TestApp> {
   const config = testConfig(database.url, prefix, overrides);
   const logger = createLogger(config);
   const deps = await createAppDeps(config, logger);
   const app = await buildApp(deps);
   await app.ready();
+  const worker = options.worker
+    ? await createReadyForRemovalWorker({ config, db: deps.db, logger, recoveryIntervalMs: 0 })
+    : undefined;
   return {
     app,
     deps,
     config,
+    async listen() {
+      return app.listen({ host: '127.0.0.1', port: 0 });
+    },
     async close() {
+      await worker?.close();
       await app.close();
       await closeAppDeps(deps);
     },

@@ -1,0 +1,120 @@
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jobs } from '../../src/db/schema.ts';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { createTenant } from '../support/factories.ts';
+import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+
+// SPEC §3.3: one global budget in Redis, shared by every API instance. Two app instances on
+// one database and prefix stand for two API processes. The window is long so that the test
+// never straddles two windows.
+
+const URL = '/api/v3/oc/numbers/action/ready-for-removal';
+const prefix = uniquePrefix('api-rl');
+const settings = { RATE_LIMIT_WINDOW_MS: '600000', AUTH_FAILURE_LIMIT_MAX: '5' };
+let t: TestDatabase;
+let a: TestApp;
+let b: TestApp;
+let operatorId: string;
+let auth: { authorization: string };
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  a = await startTestApp(t, prefix, settings);
+  b = await startTestApp(t, prefix, settings);
+  const tenant = await createTenant(t.db);
+  operatorId = tenant.operator.id;
+  auth = { authorization: `Bearer ${tenant.apiKey.key}` };
+});
+afterAll(async () => {
+  await a?.close();
+  await b?.close();
+  await t?.drop();
+  await deletePrefix(prefix);
+});
+
+const submit = (api: TestApp, headers: Record<string, string> = auth, ip = '127.0.0.1') =>
+  api.app.inject({
+    method: 'POST',
+    url: URL,
+    remoteAddress: ip,
+    headers: { ...headers, prefer: 'respond-async' },
+    payload: { telephoneNumbers: ['+14255551212'] },
+  });
+
+describe('global rate limit (SPEC §3.3)', () => {
+  it('failed authentication does not spend the operators budget, and has its own per-IP limit', async () => {
+    const bad = { authorization: 'Bearer ocn_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' };
+    for (let i = 1; i <= 5; i++) {
+      const res = await submit(i % 2 ? a : b, bad, '10.0.0.1');
+      expect(res.statusCode).toBe(401);
+      expect(res.headers.ratelimit).toMatch(new RegExp(`^"auth-failures";r=${5 - i};t=\\d+$`));
+    }
+    const blocked = await submit(a, bad, '10.0.0.1');
+    expect(blocked.statusCode).toBe(429);
+    expect(JSON.parse(blocked.body)).toMatchObject({ errorCode: 'RATE_LIMITED', status: 429 });
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+    // Another client is not affected, and a valid key is never refused for its IP's failures.
+    expect((await submit(b, bad, '10.0.0.2')).statusCode).toBe(401);
+    const valid = await submit(a, auth, '10.0.0.1');
+    expect(valid.statusCode).toBe(202);
+    expect(valid.headers.ratelimit).toMatch(/^"default";r=299;t=\d+$/);
+  });
+
+  it('answers the 301st request of a window with 429, across two instances, and queues nothing for it', async () => {
+    // One request was spent above; 299 more, alternating between the instances.
+    for (let i = 2; i <= 300; i++) {
+      const res = await submit(i % 2 ? a : b);
+      expect(res.statusCode).toBe(202);
+      expect(res.headers['ratelimit-policy']).toBe('"default";q=300;w=600');
+      expect(res.headers.ratelimit).toMatch(new RegExp(`^"default";r=${300 - i};t=\\d+$`));
+    }
+    const over = await submit(b);
+    expect(over.statusCode).toBe(429);
+    expect(over.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+    const { errorTicket, traceId, ...problem } = JSON.parse(over.body);
+    expect(problem).toEqual({
+      type: 'urn:oc-numbers:problem:rate-limited',
+      title: 'Too many requests',
+      status: 429,
+      detail: 'The global budget of this endpoint is spent; retry later',
+      instance: URL,
+      errorCode: 'RATE_LIMITED',
+    });
+    const retryAfter = Number(over.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(600);
+    expect(over.headers['ratelimit-policy']).toBe('"default";q=300;w=600');
+    expect(over.headers.ratelimit).toBe(`"default";r=0;t=${retryAfter}`);
+    expect((await submit(a)).statusCode).toBe(429);
+
+    const [row] = await t.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(jobs)
+      .where(eq(jobs.operatorId, operatorId));
+    expect(row?.n).toBe(300);
+    expect(await a.deps.queue.count()).toBe(300);
+  });
+
+  it('job routes are outside the endpoint budget', async () => {
+    const res = await a.app.inject({
+      method: 'GET',
+      url: '/api/v3/oc/numbers/jobs',
+      headers: auth,
+    });
+    expect(res.statusCode).toBe(200);
+  });
+
+  it('answers 503 SERVICE_UNAVAILABLE with Retry-After when Redis is unreachable', async () => {
+    b.deps.redis.disconnect();
+    const res = await submit(b);
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('5');
+    expect(JSON.parse(res.body)).toMatchObject({
+      errorCode: 'SERVICE_UNAVAILABLE',
+      detail: 'Rate limiting is unavailable; retry later',
+    });
+    expect(res.body).not.toMatch(/redis|ECONN|stream/i);
+  });
+});

@@ -1,0 +1,335 @@
+import { and, eq, inArray } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jobItems, jobs, telephoneNumbers } from '../../src/db/schema.ts';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { createCustomer, createNumbers, createTenant, uniqueE164 } from '../support/factories.ts';
+import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+
+// SPEC §3.4 and §3.6 end to end: the real API and a real worker on one database and prefix.
+
+const URL = '/api/v3/oc/numbers/action/ready-for-removal';
+const prefix = uniquePrefix('api-sync');
+let t: TestDatabase;
+let api: TestApp;
+let tenant: Awaited<ReturnType<typeof createTenant>>;
+let auth: { authorization: string };
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  // Chunks of one number make every number its own transaction, so a test can stop a job
+  // between two numbers by holding a lock on one of them.
+  api = await startTestApp(
+    t,
+    prefix,
+    { WORKER_CHUNK_SIZE: '1', SYNC_WAIT_MS: '10000' },
+    { worker: true },
+  );
+  tenant = await createTenant(t.db);
+  auth = { authorization: `Bearer ${tenant.apiKey.key}` };
+});
+afterAll(async () => {
+  await api?.close();
+  await t?.drop();
+  await deletePrefix(prefix);
+});
+
+const marked = (count: number) =>
+  createNumbers(t.db, {
+    operatorId: tenant.operator.id,
+    customerId: tenant.customer.id,
+    status: 'MarkedForRemoval',
+    count,
+  });
+
+const submit = (telephoneNumbers: string[], headers: Record<string, string> = {}) =>
+  api.app.inject({
+    method: 'POST',
+    url: URL,
+    headers: { ...auth, ...headers },
+    payload: { telephoneNumbers },
+  });
+
+/** Holds row locks on numbers from another connection until released. */
+async function lockNumbers(e164s: string[]) {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let locked!: () => void;
+  const isLocked = new Promise<void>((resolve) => {
+    locked = resolve;
+  });
+  const done = t.sql.begin(async (tx) => {
+    await tx`select id from telephone_numbers where e164 = any(${tx.array(e164s)}) for update`;
+    locked();
+    await released;
+  });
+  await isLocked;
+  return async () => {
+    release();
+    await done;
+  };
+}
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not reached');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('synchronous answers (SPEC §3.4 default, §3.6 body)', () => {
+  it('200 success when every number moved', async () => {
+    const numbers = await marked(3);
+    const res = await submit(numbers);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers.ratelimit).toMatch(/^"default";r=\d+;t=\d+$/);
+    const body = JSON.parse(res.body);
+    expect(body).toEqual({
+      data: {
+        jobId: expect.any(String),
+        requestedCount: 3,
+        processedCount: 3,
+        successCount: 3,
+        failedCount: 0,
+        failures: [],
+      },
+      status: 'success',
+      succeeded: true,
+      message: 'Numbers successfully transitioned to ReadyForRemoval status',
+    });
+    const rows = await t.db
+      .select({ status: telephoneNumbers.status, assignable: telephoneNumbers.assignable })
+      .from(telephoneNumbers)
+      .where(inArray(telephoneNumbers.e164, numbers));
+    expect(rows).toEqual(Array(3).fill({ status: 'ReadyForRemoval', assignable: false }));
+  });
+
+  it('200 partialSuccess with every failure, in request order', async () => {
+    const [ok] = await marked(1);
+    const [active] = await createNumbers(t.db, {
+      operatorId: tenant.operator.id,
+      customerId: tenant.customer.id,
+      status: 'Active',
+    });
+    const notOc = await createCustomer(t.db, tenant.operator.id, { operatorConnect: false });
+    const [plain] = await createNumbers(t.db, {
+      operatorId: tenant.operator.id,
+      customerId: notOc.id,
+      status: 'MarkedForRemoval',
+    });
+    const other = await createTenant(t.db);
+    const [foreign] = await createNumbers(t.db, {
+      operatorId: other.operator.id,
+      customerId: other.customer.id,
+      status: 'MarkedForRemoval',
+    });
+    const unknown = uniqueE164();
+    const res = await submit([
+      unknown,
+      ok as string,
+      active as string,
+      plain as string,
+      foreign as string,
+    ]);
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(res.body)).toEqual({
+      data: {
+        jobId: expect.any(String),
+        requestedCount: 5,
+        processedCount: 5,
+        successCount: 1,
+        failedCount: 4,
+        failures: [
+          {
+            telephoneNumber: unknown,
+            errorCode: 'NUMBER_NOT_FOUND',
+            detail: 'The telephone number does not exist in this inventory',
+          },
+          {
+            telephoneNumber: active,
+            errorCode: 'INVALID_STATUS',
+            currentStatus: 'Active',
+            detail:
+              'The telephone number is in Active status; only MarkedForRemoval numbers can be transitioned to ReadyForRemoval',
+          },
+          {
+            telephoneNumber: plain,
+            errorCode: 'NOT_OPERATOR_CONNECT_CUSTOMER',
+            detail: 'The telephone number is not associated with an Operator Connect customer',
+          },
+          {
+            telephoneNumber: foreign,
+            errorCode: 'NUMBER_NOT_FOUND',
+            detail: 'The telephone number does not exist in this inventory',
+          },
+        ],
+      },
+      status: 'partialSuccess',
+      succeeded: false,
+      message: '1 of 5 numbers transitioned to ReadyForRemoval status',
+    });
+  });
+
+  it('200 failure when no number moved', async () => {
+    const numbers = await marked(2);
+    await submit(numbers);
+    const res = await submit(numbers);
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(res.body)).toMatchObject({
+      data: { requestedCount: 2, processedCount: 2, successCount: 0, failedCount: 2 },
+      status: 'failure',
+      succeeded: false,
+      message: '0 of 2 numbers transitioned to ReadyForRemoval status',
+    });
+  });
+});
+
+describe('asynchronous answers (SPEC §3.4)', () => {
+  it('Prefer: respond-async → 202 with the job, Location, Retry-After, Preference-Applied; the job ends', async () => {
+    const numbers = await marked(2);
+    const res = await submit(numbers, { prefer: 'respond-async' });
+    expect(res.statusCode).toBe(202);
+    const job = JSON.parse(res.body);
+    expect(res.headers.location).toBe(`/api/v3/oc/numbers/jobs/${job.jobId}`);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(res.headers['preference-applied']).toBe('respond-async');
+    expect(job).toMatchObject({
+      operation: 'ready-for-removal',
+      state: 'queued',
+      startedAt: null,
+      finishedAt: null,
+      progress: {
+        requestedCount: 2,
+        processedCount: 0,
+        successCount: 0,
+        failedCount: 0,
+        percent: 0,
+      },
+    });
+    expect(job.result).toBeUndefined();
+    const ended = await waitFor(async () => {
+      const poll = await api.app.inject({
+        method: 'GET',
+        url: res.headers.location as string,
+        headers: auth,
+      });
+      const body = JSON.parse(poll.body);
+      if (body.state === 'queued' || body.state === 'active') {
+        expect(poll.headers['retry-after']).toBe('1');
+        return undefined;
+      }
+      expect(poll.headers['retry-after']).toBeUndefined();
+      return body;
+    });
+    expect(ended).toMatchObject({
+      state: 'completed',
+      progress: {
+        requestedCount: 2,
+        processedCount: 2,
+        successCount: 2,
+        failedCount: 0,
+        percent: 100,
+      },
+      result: { status: 'success', succeeded: true, data: { jobId: job.jobId, processedCount: 2 } },
+    });
+  });
+
+  it('past the wait bound → 202 with the running job, which goes on and is polled to its end', async () => {
+    const numbers = await marked(3);
+    const release = await lockNumbers([numbers[1] as string]);
+    const res = await submit(numbers, { prefer: 'wait=1' });
+    expect(res.statusCode).toBe(202);
+    expect(res.headers['preference-applied']).toBe('wait=1');
+    const job = JSON.parse(res.body);
+    expect(job.state).toBe('active');
+    expect(job.progress).toMatchObject({ requestedCount: 3, processedCount: 1, percent: 33 });
+    await release();
+    const row = await waitFor(async () => {
+      const [r] = await t.db.select().from(jobs).where(eq(jobs.id, job.jobId));
+      return r?.state === 'completed' ? r : undefined;
+    });
+    expect(row.successCount).toBe(3);
+  });
+
+  it('a client that disconnects while waiting cancels its job; the partial result stays on the job', async () => {
+    const numbers = await marked(6);
+    const base = await api.listen();
+    const release = await lockNumbers([numbers[2] as string]);
+    const abort = new AbortController();
+    const request = fetch(`${base}${URL}`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ telephoneNumbers: numbers }),
+      signal: abort.signal,
+    }).catch((err: Error) => err);
+    // The worker has done two numbers and waits for the third (locked here).
+    const jobId = await waitFor(async () => {
+      const [r] = await t.db
+        .select({ id: jobs.id, processed: jobs.processedCount })
+        .from(jobs)
+        .where(and(eq(jobs.operatorId, tenant.operator.id), eq(jobs.requestedCount, 6)));
+      return r?.processed === 2 ? r.id : undefined;
+    });
+    abort.abort();
+    expect(await request).toBeInstanceOf(Error);
+    // The API's cancel queues behind the worker's chunk on the jobs row lock: two waiters.
+    await waitFor(async () => {
+      const [r] = await t.sql<{ n: number }[]>`
+        select count(*)::int as n from pg_stat_activity
+        where datname = current_database() and wait_event_type = 'Lock'`;
+      return (r?.n ?? 0) >= 2 ? true : undefined;
+    });
+    await release();
+    const row = await waitFor(async () => {
+      const [r] = await t.db.select().from(jobs).where(eq(jobs.id, jobId));
+      return r?.state === 'cancelled' ? r : undefined;
+    });
+    expect(row.processedCount).toBe(3);
+    expect(row.successCount).toBe(3);
+    expect(row.cancelRequestedAt).not.toBeNull();
+    expect(row.result).toMatchObject({
+      status: 'cancelled',
+      succeeded: false,
+      data: {
+        jobId,
+        requestedCount: 6,
+        processedCount: 3,
+        successCount: 3,
+        failedCount: 0,
+        failures: [],
+      },
+    });
+    // Counts equal the ledger; the numbers after the cut were left untouched.
+    const ledger = await t.db.select().from(jobItems).where(eq(jobItems.jobId, jobId));
+    expect(ledger.map((i) => i.position).sort()).toEqual([0, 1, 2]);
+    expect(ledger.filter((i) => i.outcome === 'SUCCEEDED')).toHaveLength(3);
+    // Give a (wrongly) resuming worker the chance to touch more numbers before checking.
+    await new Promise((r) => setTimeout(r, 200));
+    const statuses = await t.db
+      .select({ e164: telephoneNumbers.e164, status: telephoneNumbers.status })
+      .from(telephoneNumbers)
+      .where(inArray(telephoneNumbers.e164, numbers));
+    const byNumber = new Map(statuses.map((s) => [s.e164, s.status]));
+    expect(numbers.map((n) => byNumber.get(n))).toEqual([
+      'ReadyForRemoval',
+      'ReadyForRemoval',
+      'ReadyForRemoval',
+      'MarkedForRemoval',
+      'MarkedForRemoval',
+      'MarkedForRemoval',
+    ]);
+    const [after] = await t.db
+      .select({ processed: jobs.processedCount, state: jobs.state })
+      .from(jobs)
+      .where(eq(jobs.id, jobId));
+    expect(after).toEqual({ processed: 3, state: 'cancelled' });
+    const [history] = await t.sql<{ n: number }[]>`
+      select count(*)::int as n from number_status_history where job_id = ${jobId}`;
+    expect(history?.n).toBe(3);
+  });
+});
