@@ -59,15 +59,15 @@ export const FULL: Sizes = {
 /** Under a minute in total, for development. */
 export const QUICK: Sizes = {
   jobSize: 500,
-  runs: 3,
-  jobsPerRun: 6,
+  runs: 2,
+  jobsPerRun: 4,
   naiveJobsPerRun: 1,
-  naiveJobSize: 200,
-  httpRequests: 30,
-  httpWarmup: 5,
-  loadSeconds: 6,
-  validationBodies: 300,
-  scalingJobs: 8,
+  naiveJobSize: 100,
+  httpRequests: 20,
+  httpWarmup: 3,
+  loadSeconds: 5,
+  validationBodies: 70,
+  scalingJobs: 4,
   scalingConcurrency: [1, 2, 4],
   fleets: FLEETS,
 };

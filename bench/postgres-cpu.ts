@@ -2,16 +2,19 @@ import type { Sql } from '../src/db/client.ts';
 import { processCpuSeconds } from './processes.ts';
 
 /**
- * CPU used by the Postgres backends that serve the bench database (not the bench's own
- * connections), read from /proc: possible because Postgres runs on this machine. WAL writer,
- * checkpointer and other shared background processes are not counted.
+ * CPU used by the Postgres backends of the bench database, read from /proc (possible because
+ * Postgres runs on this machine): either the service's connections or the bench's own
+ * (application_name 'oc-numbers-bench'). WAL writer, checkpointer and other shared
+ * background processes are not counted.
  */
 export class PostgresCpu {
   readonly #sql: Sql;
+  readonly #whose: 'service' | 'bench';
   #start = new Map<number, number>();
 
-  constructor(sql: Sql) {
+  constructor(sql: Sql, whose: 'service' | 'bench') {
     this.#sql = sql;
+    this.#whose = whose;
   }
 
   async start(): Promise<void> {
@@ -28,9 +31,10 @@ export class PostgresCpu {
   }
 
   async #sample(): Promise<Map<number, number>> {
+    const bench = this.#whose === 'bench';
     const rows = await this.#sql<{ pid: number }[]>`
       select pid from pg_stat_activity
-      where datname = current_database() and application_name <> 'oc-numbers-bench'`;
+      where datname = current_database() and (application_name = 'oc-numbers-bench') = ${bench}`;
     const out = new Map<number, number>();
     for (const { pid } of rows) {
       const seconds = await processCpuSeconds(pid).catch(() => undefined);

@@ -9,7 +9,9 @@ export interface Row {
 
 export function formatTable(rows: readonly Row[], markdown = false): string {
   if (markdown) return formatMarkdown(rows);
-  const labelWidth = Math.max(...rows.map((r) => r.label.length));
+  const labelWidth = Math.max(
+    ...rows.filter((r) => r.value !== undefined).map((r) => r.label.length),
+  );
   const valueWidth = Math.max(...rows.map((r) => (r.value ?? '').length));
   return rows
     .map((r) =>

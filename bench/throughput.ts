@@ -1,4 +1,5 @@
 import type { BenchContext } from './context.ts';
+import { PostgresCpu } from './postgres-cpu.ts';
 import { chunk, insertJobs, seedMarkedNumbers } from './seed.ts';
 import { type Spread, spread } from './stats.ts';
 
@@ -14,54 +15,94 @@ export interface Method {
   transition(jobId: string, numbers: readonly string[]): Promise<unknown>;
 }
 
+/** Where the time of a method goes, per 1,000 numbers, summed over its measured runs. */
+export interface Breakdown {
+  wallMs: number;
+  /** CPU of this Node process: query building, drivers, result parsing, JS of the method. */
+  nodeCpuMs: number;
+  /** CPU of the Postgres backends serving this process; undefined if /proc is unreadable. */
+  postgresCpuMs: number | undefined;
+}
+
+export interface Measured {
+  numbersPerSec: Spread;
+  breakdown: Breakdown;
+}
+
 interface PreparedRun {
   jobs: { id: string; numbers: string[] }[];
+  count: number;
 }
 
 /**
  * Measures every method `runs` times, interleaved (A B C A B C …) so that background noise
  * and table growth fall on all methods alike. Seeding happens before the clock starts, and one
- * untimed warm-up job per method comes first.
+ * untimed warm-up run of one job per method comes first.
  */
 export async function measureThroughput(
   ctx: BenchContext,
   methods: readonly Method[],
   runs: number,
-): Promise<Map<string, Spread>> {
-  const samples = new Map<string, number[]>(methods.map((m) => [m.name, []]));
+): Promise<Map<string, Measured>> {
   const prepared = new Map<string, PreparedRun[]>();
   for (const method of methods) {
-    const list: PreparedRun[] = [];
-    list.push(await prepareRun(ctx, method, 1)); // warm-up
+    const list = [await prepareRun(ctx, method, method.concurrency)]; // warm-up
     for (let r = 0; r < runs; r += 1) list.push(await prepareRun(ctx, method, method.jobsPerRun));
     prepared.set(method.name, list);
   }
   await ctx.db.sql`analyze`;
+  const pgCpu = new PostgresCpu(ctx.db.sql, 'bench');
+  const totals = new Map(
+    methods.map((m) => [
+      m.name,
+      { samples: [] as number[], numbers: 0, wallS: 0, nodeS: 0, pgS: 0 as number | undefined },
+    ]),
+  );
   for (let r = 0; r <= runs; r += 1) {
     for (const method of methods) {
       const run = prepared.get(method.name)?.[r];
-      if (!run) throw new Error('run not prepared');
+      const total = totals.get(method.name);
+      if (!run || !total) throw new Error('run not prepared');
+      await pgCpu.start();
+      const cpuBefore = process.cpuUsage();
       const seconds = await timeRun(method, run);
-      const count = run.jobs.reduce((n, j) => n + j.numbers.length, 0);
-      if (r > 0) samples.get(method.name)?.push(count / seconds);
+      const cpu = process.cpuUsage(cpuBefore);
+      const pgSeconds = await pgCpu.elapsed();
+      const perSec = run.count / seconds;
       ctx.log(
-        `  ${method.name} ${r === 0 ? 'warm-up' : `run ${r}`}: ${Math.round(count / seconds)} numbers/s`,
+        `  ${method.name} ${r === 0 ? 'warm-up' : `run ${r}`}: ${Math.round(perSec)} numbers/s`,
       );
+      if (r === 0) continue;
+      total.samples.push(perSec);
+      total.numbers += run.count;
+      total.wallS += seconds;
+      total.nodeS += (cpu.user + cpu.system) / 1e6;
+      total.pgS =
+        total.pgS === undefined || pgSeconds === undefined ? undefined : total.pgS + pgSeconds;
     }
   }
-  return new Map([...samples].map(([name, values]) => [name, spread(values)]));
+  const perThousand = (seconds: number, numbers: number) => (seconds * 1e6) / numbers;
+  return new Map(
+    [...totals].map(([name, t]) => [
+      name,
+      {
+        numbersPerSec: spread(t.samples),
+        breakdown: {
+          wallMs: perThousand(t.wallS, t.numbers),
+          nodeCpuMs: perThousand(t.nodeS, t.numbers),
+          postgresCpuMs: t.pgS === undefined ? undefined : perThousand(t.pgS, t.numbers),
+        },
+      },
+    ]),
+  );
 }
 
 async function prepareRun(ctx: BenchContext, method: Method, jobCount: number) {
-  const numbers = await seedMarkedNumbers(
-    ctx.db.sql,
-    ctx.numbers,
-    ctx.tenant,
-    jobCount * method.jobSize,
-  );
+  const count = jobCount * method.jobSize;
+  const numbers = await seedMarkedNumbers(ctx.db.sql, ctx.numbers, ctx.tenant, count);
   const lists = chunk(numbers, method.jobSize);
   const ids = await insertJobs(ctx.db.sql, ctx.tenant, lists, method.jobState);
-  return { jobs: ids.map((id, i) => ({ id, numbers: lists[i] ?? [] })) };
+  return { jobs: ids.map((id, i) => ({ id, numbers: lists[i] ?? [] })), count };
 }
 
 async function timeRun(method: Method, run: PreparedRun): Promise<number> {

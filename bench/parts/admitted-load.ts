@@ -60,7 +60,7 @@ export async function benchAdmittedLoad(ctx: BenchContext): Promise<AdmittedLoad
     backlog.samples += 1;
   };
   const sampler = setInterval(() => void sample().catch(() => {}), 250);
-  const pgCpu = new PostgresCpu(ctx.db.sql);
+  const pgCpu = new PostgresCpu(ctx.db.sql, 'service');
   try {
     await pgCpu.start();
     const cpuBefore = await service.child.cpuSeconds();

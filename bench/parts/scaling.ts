@@ -26,7 +26,7 @@ export async function benchScaling(ctx: BenchContext): Promise<ScalingResult> {
   const measured = await measureThroughput(ctx, methods, sizes.runs);
   const inProcess = sizes.scalingConcurrency.map((concurrency) => ({
     concurrency,
-    numbersPerSec: measured.get(`${concurrency} concurrent`) ?? spread([]),
+    numbersPerSec: measured.get(`${concurrency} concurrent`)?.numbersPerSec ?? spread([]),
   }));
   const queued = [];
   for (const fleet of sizes.fleets) {
@@ -40,36 +40,30 @@ async function measureFleet(
   fleet: { processes: number; concurrency: number },
 ): Promise<Spread> {
   const { sizes } = ctx;
-  const runs = [];
-  for (let r = 0; r <= sizes.runs; r += 1) {
-    const jobCount = r === 0 ? fleet.processes * fleet.concurrency : sizes.scalingJobs;
-    const numbers = await seedMarkedNumbers(
-      ctx.db.sql,
-      ctx.numbers,
-      ctx.tenant,
-      jobCount * sizes.jobSize,
-    );
-    const ids = await insertJobs(ctx.db.sql, ctx.tenant, chunk(numbers, sizes.jobSize), 'queued');
-    runs.push({
-      jobs: ids.map((jobId) => ({ jobId, operatorId: ctx.tenant.operatorId })),
-      numbers: numbers.length,
-    });
-  }
-  await ctx.db.sql`analyze`;
   const workers = await startWorkerFleet({
     config: ctx.config,
     databaseUrl: ctx.db.url,
     queuePrefix: `${ctx.queuePrefix}-fleet${fleet.processes}`,
     ...fleet,
   });
+  const label = `${fleet.processes} process(es) × concurrency ${fleet.concurrency}`;
   const samples: number[] = [];
   try {
-    for (const [r, run] of runs.entries()) {
+    for (let r = 0; r <= sizes.runs; r += 1) {
+      // Seeded right before each run: the workers' recovery sweep re-enqueues `queued` jobs
+      // rows older than 30 s, which would start prepared jobs behind the bench's back.
+      const jobCount = r === 0 ? fleet.processes * fleet.concurrency : sizes.scalingJobs;
+      const numbers = await seedMarkedNumbers(
+        ctx.db.sql,
+        ctx.numbers,
+        ctx.tenant,
+        jobCount * sizes.jobSize,
+      );
+      const ids = await insertJobs(ctx.db.sql, ctx.tenant, chunk(numbers, sizes.jobSize), 'queued');
       const started = process.hrtime.bigint();
-      await workers.runAll(run.jobs);
-      const perSec = run.numbers / (Number(process.hrtime.bigint() - started) / 1e9);
+      await workers.runAll(ids.map((jobId) => ({ jobId, operatorId: ctx.tenant.operatorId })));
+      const perSec = numbers.length / (Number(process.hrtime.bigint() - started) / 1e9);
       if (r > 0) samples.push(perSec);
-      const label = `${fleet.processes} process(es) × concurrency ${fleet.concurrency}`;
       ctx.log(`  ${label} ${r === 0 ? 'warm-up' : `run ${r}`}: ${Math.round(perSec)} numbers/s`);
     }
   } finally {

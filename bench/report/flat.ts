@@ -1,0 +1,47 @@
+import type { Results } from '../parts/index.ts';
+
+/** The top-level keys of results.json: medians, flat, for scripts and dashboards. */
+export function flatten(r: Results): Record<string, number | undefined> {
+  const out: Record<string, number | undefined> = {};
+  if (r.probes) {
+    out.roundTripMs = round(r.probes.roundTripMs, 3);
+    out.commitMs = round(r.probes.commitMs, 2);
+  }
+  if (r.core) {
+    const perSec = (m: { numbersPerSec: { median: number } }) => m.numbersPerSec.median;
+    const { service, serviceOneChunk, naive, floor } = r.core;
+    out.workerNumbersPerSec = round(perSec(service));
+    out.workerOneChunkNumbersPerSec = serviceOneChunk && round(perSec(serviceOneChunk));
+    out.naiveNumbersPerSec = round(perSec(naive));
+    out.floorNumbersPerSec = round(perSec(floor));
+    out.workerVsNaive = round(perSec(service) / perSec(naive), 2);
+    out.workerVsFloor = round(perSec(service) / perSec(floor), 2);
+  }
+  if (r.e2e) {
+    out.sync500P50Ms = round(r.e2e.latencyMs.p50, 1);
+    out.sync500P95Ms = round(r.e2e.latencyMs.p95, 1);
+    out.sync500P99Ms = round(r.e2e.latencyMs.p99, 1);
+  }
+  if (r.load) {
+    const pg = r.load.postgresCpuMsPer1000Numbers;
+    out.loadNumbersPerSec = round(r.load.numbersPerSec);
+    out.loadMaxBacklog = r.load.maxWaiting;
+    out.loadServiceCpuMsPer1000Numbers = round(r.load.serviceCpuMsPer1000Numbers, 1);
+    out.loadPostgresCpuMsPer1000Numbers = pg === undefined ? undefined : round(pg, 1);
+  }
+  if (r.validation) out.validationUsPerBody = round(r.validation.validateUsPerBody.median);
+  if (r.scaling) {
+    for (const s of r.scaling.inProcess) {
+      out[`scaling${s.concurrency}JobsNumbersPerSec`] = round(s.numbersPerSec.median);
+    }
+    for (const s of r.scaling.queued) {
+      out[`scaling${s.processes}ProcessesNumbersPerSec`] = round(s.numbersPerSec.median);
+    }
+  }
+  return out;
+}
+
+function round(v: number, digits = 0): number {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}

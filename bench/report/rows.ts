@@ -1,0 +1,140 @@
+import type { Results } from '../parts/index.ts';
+import type { Spread } from '../stats.ts';
+import { ms, num, type Row, ratio, withRange } from '../table.ts';
+import type { Breakdown } from '../throughput.ts';
+
+const range = (s: Spread, unit = '') => withRange(s.median, s.min, s.max, unit);
+const runs = (s: Spread, what = 'runs') => `median (min–max) of ${s.samples} ${what}`;
+
+/** The printed table: one section per part that ran. */
+export function buildRows(r: Results): Row[] {
+  return [
+    ...probeRows(r),
+    ...coreRows(r),
+    ...endToEndRows(r),
+    ...loadRows(r),
+    ...validationRows(r),
+    ...scalingRows(r),
+  ];
+}
+
+function probeRows({ probes }: Results): Row[] {
+  if (!probes) return [];
+  return [
+    { label: 'Machine' },
+    { label: 'Postgres round trip (select 1)', value: ms(probes.roundTripMs) },
+    { label: 'commit of a one-row write (WAL flush)', value: ms(probes.commitMs) },
+  ];
+}
+
+function coreRows({ core: c }: Results): Row[] {
+  if (!c) return [];
+  const ratioTo = (b: { numbersPerSec: Spread }) =>
+    ratio(c.service.numbersPerSec.median / b.numbersPerSec.median);
+  const methods = [
+    { label: `service: runJob, chunks of ${c.chunkSize}`, m: c.service },
+    ...(c.serviceOneChunk
+      ? [{ label: 'service: runJob, one 500-number chunk', m: c.serviceOneChunk }]
+      : []),
+    { label: 'naive: 1 transaction, 6 round trips per number', m: c.naive },
+    { label: 'floor: 1 bulk UPDATE + history insert per job', m: c.floor },
+  ];
+  return [
+    { label: '1. Worker core — numbers/s on 500-number jobs, one job at a time' },
+    ...methods.map(({ label, m }, i) => ({
+      label,
+      value: range(m.numbersPerSec),
+      ...(i === 0 ? { note: `${runs(m.numbersPerSec)}; target ≥ 20,000` } : {}),
+    })),
+    { label: 'service / naive', value: ratioTo(c.naive), note: 'target ≥ 20×' },
+    { label: 'service / floor', value: ratioTo(c.floor) },
+    { label: '   where the time goes, per 1,000 numbers' },
+    ...methods.map(({ label, m }) => ({
+      label: label.split(':')[0] + breakdownLabel(label),
+      value: breakdown(m.breakdown),
+    })),
+  ];
+}
+
+const breakdownLabel = (label: string) => (label.includes('one 500') ? ' (one chunk)' : '');
+
+function breakdown(b: Breakdown): string {
+  const pg = b.postgresCpuMs;
+  const waits = b.wallMs - b.nodeCpuMs - (pg ?? 0);
+  return `${num(b.wallMs)} ms = node ${num(b.nodeCpuMs)} + pg ${pg === undefined ? 'n/a' : num(pg)} + waits ${num(waits)}`;
+}
+
+function endToEndRows({ e2e }: Results): Row[] {
+  if (!e2e) return [];
+  const l = e2e.latencyMs;
+  const outcome =
+    e2e.failures === 0 ? 'all answered 200 success' : `${e2e.failures} did not fully succeed`;
+  return [
+    { label: '2. End to end — synchronous 500-number request over HTTP, warm service' },
+    { label: 'p50', value: ms(l.p50), note: `${l.samples} sequential requests; target ≤ 100 ms` },
+    { label: 'p95', value: ms(l.p95) },
+    { label: 'p99', value: ms(l.p99) },
+    { label: 'service CPU per request', value: ms(e2e.serviceCpuMsPerRequest), note: outcome },
+  ];
+}
+
+function loadRows({ load: d }: Results): Row[] {
+  if (!d) return [];
+  const statuses = Object.entries(d.statusCounts)
+    .map(([s, n]) => `${n}× ${s}`)
+    .join(', ');
+  const pg = d.postgresCpuMsPer1000Numbers;
+  return [
+    {
+      label: `3. Admitted load — ${num(d.requestsPerMinute)} requests/min × 500 numbers for ${num(d.seconds)} s`,
+    },
+    { label: 'requests fully succeeded', value: `${d.succeeded} / ${d.requests}`, note: statuses },
+    { label: 'numbers moved per second', value: num(d.numbersPerSec), note: 'offered: 2,500/s' },
+    { label: 'latency p50 / p99', value: `${num(d.latencyMs.p50)} / ${num(d.latencyMs.p99)} ms` },
+    {
+      label: 'backlog: most jobs waiting in the queue',
+      value: num(d.maxWaiting),
+      note: `most active ${d.maxActive}; ${d.backlogSamples} samples, every 250 ms`,
+    },
+    { label: 'jobs unfinished after the last answer', value: num(d.unfinishedJobs) },
+    {
+      label: 'service CPU per 1,000 numbers',
+      value: ms(d.serviceCpuMsPer1000Numbers),
+      note: 'API + worker process',
+    },
+    {
+      label: 'Postgres CPU per 1,000 numbers',
+      value: pg === undefined ? 'n/a' : ms(pg),
+      note: 'the service’s backends (/proc); WAL writer etc. excluded',
+    },
+  ];
+}
+
+function validationRows({ validation: v }: Results): Row[] {
+  if (!v) return [];
+  return [
+    { label: '4. Validation — one 500-number body' },
+    {
+      label: `validate (${v.validator})`,
+      value: range(v.validateUsPerBody, ' µs'),
+      note: runs(v.validateUsPerBody, 'batches'),
+    },
+    { label: 'JSON.parse of the same body, for scale', value: range(v.parseUsPerBody, ' µs') },
+  ];
+}
+
+function scalingRows({ scaling }: Results): Row[] {
+  if (!scaling) return [];
+  return [
+    { label: '5. Scaling — numbers/s' },
+    ...scaling.inProcess.map((s) => ({
+      label: `runJob in one process, ${s.concurrency} concurrent job(s)`,
+      value: range(s.numbersPerSec),
+    })),
+    ...scaling.queued.map((s) => ({
+      label: `via BullMQ: ${s.processes} worker process(es) × concurrency ${s.concurrency}`,
+      value: range(s.numbersPerSec),
+      note: 'enqueue to last completion',
+    })),
+  ];
+}
