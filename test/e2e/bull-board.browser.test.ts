@@ -64,7 +64,7 @@ describe('Bull Board in headless Chromium', () => {
       headers: { authorization: `Bearer ${apiKey.key}`, 'content-type': 'application/json' },
       body: JSON.stringify({ telephoneNumbers: numbers }),
     });
-    const body = await res.json();
+    const body = (await res.json()) as { status: string; data: { jobId: string } };
     expect(res.status, JSON.stringify(body)).toBe(200);
     expect(body.status).toBe('success');
     jobId = body.data.jobId;
@@ -132,8 +132,8 @@ describe('Bull Board in headless Chromium', () => {
       await card.waitFor();
 
       await card.getByRole('tab', { name: 'Progress' }).click();
-      await expect.poll(() => card.innerText()).toContain('processedCount');
-      const progress = await card.innerText();
+      await expect.poll(() => card.textContent()).toContain('processedCount');
+      const progress = (await card.textContent()) ?? '';
       for (const field of [
         'requestedCount:3',
         'processedCount:3',
@@ -146,8 +146,8 @@ describe('Bull Board in headless Chromium', () => {
       await page.screenshot({ path: 'test-output/bull-board-progress.png', fullPage: true });
 
       await card.getByRole('tab', { name: 'Data' }).click();
-      await expect.poll(() => card.innerText()).toContain('returnValue');
-      const resultText = await card.innerText();
+      await expect.poll(() => card.textContent()).toContain('returnValue');
+      const resultText = (await card.textContent()) ?? '';
       expect(resultText).toContain('Numbers successfully transitioned to ReadyForRemoval status');
 
       // One job is far below the workers' limiter (WORKER_LIMITER_MAX): no "rate limited" badge.

@@ -1,5 +1,5 @@
 import { Queue, QueueEvents } from 'bullmq';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app.ts';
 import { closeAppDeps, createAppDeps } from '../../src/api/create-deps.ts';
 import type { AppDeps } from '../../src/api/deps.ts';
@@ -50,7 +50,7 @@ export async function buildOpsHarness(
     queueEvents,
     keys: createKeyAuthenticator(database.db, 0),
   };
-  const app = Fastify({ loggerInstance: logger });
+  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger });
   app.setErrorHandler(sendProblem);
   await registerOps(app, deps);
   await app.ready();

@@ -54,7 +54,7 @@ class LimiterAwareAdapter extends BullMQAdapter {
   }
   override async getActiveRateLimitTtl(): Promise<number> {
     const ttl = await this.#queue.getRateLimitTtl(this.#maxJobs);
-    return ttl > 0 ? ttl : 0;
+    return Math.max(ttl, 0);
   }
 }
 
