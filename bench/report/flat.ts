@@ -29,7 +29,10 @@ export function flatten(r: Results): Record<string, number | undefined> {
     out.loadServiceCpuMsPer1000Numbers = round(r.load.serviceCpuMsPer1000Numbers, 1);
     out.loadPostgresCpuMsPer1000Numbers = pg === undefined ? undefined : round(pg, 1);
   }
-  if (r.validation) out.validationUsPerBody = round(r.validation.validateUsPerBody.median);
+  if (r.validation) {
+    out.validationUsPerBody = round(r.validation.coldUsPerBody.median);
+    out.validationMemoisedUsPerBody = round(r.validation.warmUsPerBody.median);
+  }
   if (r.scaling) {
     for (const s of r.scaling.inProcess) {
       out[`scaling${s.concurrency}JobsNumbersPerSec`] = round(s.numbersPerSec.median);
