@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto';
+import { createReadyForRemovalWorker } from '../workers/create-worker.ts';
+import { buildApp } from './api/app.ts';
+import { closeAppDeps, createAppDeps } from './api/create-deps.ts';
+import { type Config, ConfigError, loadConfig } from './config.ts';
+import { createDb } from './db/client.ts';
+import { prepareDatabase } from './db/migrate.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createJobMetricsObserver, createMetricsRegistry } from './metrics/index.ts';
+
+// `npm start`: the whole service in one process on the local defaults — creates the database
+// if missing, applies migrations, then serves the API and runs a worker side by side.
+// `npm run start:api` and `npm run start:worker` run the halves separately, for scaling out.
+
+function readConfig(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(err.message);
+    process.exit(1);
+  }
+}
+
+/**
+ * Bull Board is never served without credentials. A development start without configured
+ * ones gets a one-time pair, printed once and valid for this process only.
+ */
+function withDevBoardCredentials(config: Config, logger: Logger): Config {
+  if (config.bullBoard || config.env === 'production') return config;
+  const bullBoard = { user: 'admin', password: randomBytes(18).toString('base64url') };
+  logger.warn(
+    { bullBoardUser: bullBoard.user },
+    'no BULL_BOARD_USER/BULL_BOARD_PASSWORD configured: generated one-time Bull Board credentials',
+  );
+  process.stderr.write(
+    `\nBull Board: http://${config.host}:${config.port}/admin/queues  user: ${bullBoard.user}  password: ${bullBoard.password}\n` +
+      '(one-time credentials for this run; set BULL_BOARD_USER and BULL_BOARD_PASSWORD to choose your own)\n\n',
+  );
+  return Object.freeze({ ...config, bullBoard });
+}
+
+async function main(): Promise<void> {
+  const baseConfig = readConfig();
+  const logger = createLogger(baseConfig, 'oc-numbers');
+  const config = withDevBoardCredentials(baseConfig, logger);
+  await prepareDatabase(config.databaseUrl);
+
+  const metricsRegistry = createMetricsRegistry();
+  const deps = { ...(await createAppDeps(config, logger)), metricsRegistry };
+  const workerDb = createDb(config.databaseUrl, {
+    poolMax: config.worker.concurrency + 2,
+    applicationName: 'oc-numbers-worker',
+  });
+  const worker = await createReadyForRemovalWorker({
+    config,
+    db: workerDb,
+    logger,
+    observer: createJobMetricsObserver(metricsRegistry),
+  });
+  const app = await buildApp(deps);
+  await app.listen({ host: config.host, port: config.port });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const deadline = setTimeout(() => {
+      logger.error('shutdown deadline passed; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 2000);
+    deadline.unref();
+    // Stop taking requests first, then let the worker finish or checkpoint its chunk.
+    await app.close();
+    await worker.close();
+    await Promise.allSettled([closeAppDeps(deps), workerDb.close()]);
+    clearTimeout(deadline);
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  console.error('oc-numbers failed to start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});
