@@ -1,7 +1,7 @@
 // Writes a deterministic inventory CSV (SPEC §4 contract) for import measurements and seeding:
 //   node bench/make-inventory-csv.ts <out.csv> [--rows 100000] [--operators 2] [--customers 50]
 // Numbers are +1206 2000000 upwards (possible US numbers), statuses cycle through all four,
-// every 10th number has no customer and every 7th customer is not Operator Connect.
+// every 11th number has no customer and every 7th customer is not Operator Connect.
 
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
@@ -38,7 +38,7 @@ file.write('telephoneNumber,status,operator,msTenantId,operatorConnect\n');
 for (let i = 0; i < rows; i++) {
   const operator = i % operatorCount;
   const customer = Math.floor(i / operatorCount) % customersPerOperator;
-  const hasCustomer = i % 10 !== 9;
+  const hasCustomer = i % 11 !== 10;
   const line = [
     `+1206${String(2_000_000 + i).padStart(7, '0')}`,
     statuses[i % statuses.length],
