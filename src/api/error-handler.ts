@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { isTransientDbError } from '../db/retry.ts';
-import { buildProblem, type ErrorCode, HttpProblem } from './problem.ts';
+import { buildProblem, type ErrorCode, HttpProblem, notFound } from './problem.ts';
 import { traceIdOf } from './trace.ts';
 
 // The one place where errors become answers (STYLE.md #5): our own HttpProblem, Fastify's
@@ -43,7 +43,7 @@ export function toHttpProblem(err: unknown): HttpProblem {
   if (hasZodFastifySchemaValidationErrors(err)) {
     // A malformed job id is just an id that does not exist (no hint about the id format).
     if (err.validationContext === 'params') {
-      return new HttpProblem(404, 'NOT_FOUND', 'The requested resource does not exist');
+      return notFound();
     }
     return new HttpProblem(
       400,

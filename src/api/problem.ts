@@ -116,6 +116,7 @@ export function buildProblem(input: {
   };
 }
 
+/** One body for a missing, foreign or malformed id: nothing tells them apart (SPEC §2). */
 export const notFound = (what = 'The requested resource does not exist') =>
   new HttpProblem(404, 'NOT_FOUND', what);
 

@@ -8,7 +8,8 @@ import type { JobState } from './states.ts';
 // Read side of the job API. Every query is scoped to the operator: another operator's job is
 // indistinguishable from a missing one.
 
-const summaryColumns = {
+/** The columns of a job resource (SPEC §3.7). */
+export const summaryColumns = {
   id: jobs.id,
   operation: jobs.operation,
   state: jobs.state,

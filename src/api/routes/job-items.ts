@@ -55,7 +55,7 @@ export function registerJobItemsRoute(app: FastifyInstance, deps: AppDeps) {
       const limit = request.query.limit ?? DEFAULT_LIMIT[csv ? 'csv' : 'json'];
       const afterPosition = decodeCursor('items', cursor);
       const job = await getJob(deps.db.db, operatorId, jobId);
-      if (!job) throw notFound('No job with this id exists for this operator');
+      if (!job) throw notFound();
       const page = await listItems(deps.db.db, operatorId, jobId, {
         limit,
         ...(outcome && { outcome }),

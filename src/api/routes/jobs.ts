@@ -10,8 +10,6 @@ import { HttpProblem, notFound } from '../problem.ts';
 import { JobListSchema, JobParams, JobSchema, ListJobsQuery, problems } from '../schemas.ts';
 import { JOBS_PATH } from './ready-for-removal.ts';
 
-const NO_SUCH_JOB = 'No job with this id exists for this operator';
-
 export function registerJobRoutes(app: FastifyInstance, deps: AppDeps) {
   const api = app.withTypeProvider<ZodTypeProvider>();
   const common = { tags: ['jobs'], security: [{ bearerAuth: [] }] };
@@ -29,7 +27,7 @@ export function registerJobRoutes(app: FastifyInstance, deps: AppDeps) {
     async (request, reply) => {
       const { operatorId } = principalOf(request);
       const job = await getJob(deps.db.db, operatorId, request.params.jobId);
-      if (!job) throw notFound(NO_SUCH_JOB);
+      if (!job) throw notFound();
       if (!isEnded(job.state)) reply.header('retry-after', '1');
       return toJobView(job);
     },
@@ -76,7 +74,7 @@ export function registerJobRoutes(app: FastifyInstance, deps: AppDeps) {
       { db: deps.db.db, queue: deps.queue, logger: reply.log },
       { operatorId, jobId },
     );
-    if (outcome.kind === 'not-found') throw notFound(NO_SUCH_JOB);
+    if (outcome.kind === 'not-found') throw notFound();
     if (outcome.kind === 'finished') {
       throw new HttpProblem(409, 'JOB_FINISHED', `The job already ${outcome.job.state}`, {
         extensions: { job: toJobView(outcome.job) },

@@ -1,0 +1,154 @@
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { idempotencyKeys, jobs } from '../../src/db/schema.ts';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { createNumbers, createTenant } from '../support/factories.ts';
+import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+
+// SPEC §3.5: Idempotency-Key, scoped to the operator, with a real worker.
+
+const URL = '/api/v3/oc/numbers/action/ready-for-removal';
+const prefix = uniquePrefix('api-idem');
+let t: TestDatabase;
+let api: TestApp;
+let tenant: Awaited<ReturnType<typeof createTenant>>;
+let auth: { authorization: string };
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  api = await startTestApp(t, prefix, {}, { worker: true });
+  tenant = await createTenant(t.db);
+  auth = { authorization: `Bearer ${tenant.apiKey.key}` };
+});
+afterAll(async () => {
+  await api?.close();
+  await t?.drop();
+  await deletePrefix(prefix);
+});
+
+const marked = (count: number) =>
+  createNumbers(t.db, {
+    operatorId: tenant.operator.id,
+    customerId: tenant.customer.id,
+    status: 'MarkedForRemoval',
+    count,
+  });
+
+const submit = (telephoneNumbers: string[], headers: Record<string, string>, key = auth) =>
+  api.app.inject({
+    method: 'POST',
+    url: URL,
+    headers: { ...key, ...headers },
+    payload: { telephoneNumbers },
+  });
+
+const jobCount = async (operatorId = tenant.operator.id) => {
+  const [row] = await t.db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(jobs)
+    .where(eq(jobs.operatorId, operatorId));
+  return row?.n;
+};
+
+describe('Idempotency-Key (SPEC §3.5)', () => {
+  it('same key and body → the first job and its result, never a second job', async () => {
+    const numbers = await marked(2);
+    const first = await submit(numbers, { 'idempotency-key': '"order-1"' });
+    expect(first.statusCode).toBe(200);
+    const before = await jobCount();
+    const again = await submit(numbers, { 'idempotency-key': '"order-1"' });
+    expect(again.statusCode).toBe(200);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    // The numbers are ReadyForRemoval now: a second job would have reported a failure.
+    expect(JSON.parse(again.body)).toEqual(JSON.parse(first.body));
+    expect(JSON.parse(again.body).status).toBe('success');
+    expect(await jobCount()).toBe(before);
+  });
+
+  it('while the first job runs, a replay answers 202 with that job', async () => {
+    const numbers = await marked(1);
+    // Hold the number so the first job cannot finish yet.
+    let release!: () => void;
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => {
+      locked = r;
+    });
+    const holder = t.sql.begin(async (tx) => {
+      await tx`select 1 from telephone_numbers where e164 = ${numbers[0] as string} for update`;
+      locked();
+      await released;
+    });
+    await isLocked;
+    const first = await submit(numbers, { 'idempotency-key': 'order-2', prefer: 'respond-async' });
+    expect(first.statusCode).toBe(202);
+    const replay = await submit(numbers, { 'idempotency-key': 'order-2' });
+    expect(replay.statusCode).toBe(202);
+    expect(replay.headers.location).toBe(first.headers.location);
+    expect(JSON.parse(replay.body).jobId).toBe(JSON.parse(first.body).jobId);
+    release();
+    await holder;
+  });
+
+  it('same key, different body → 422 IDEMPOTENCY_KEY_MISMATCH, nothing queued', async () => {
+    const numbers = await marked(2);
+    await submit(numbers, { 'idempotency-key': 'order-3', prefer: 'respond-async' });
+    const before = await jobCount();
+    const res = await submit([...numbers].reverse(), { 'idempotency-key': 'order-3' });
+    expect(res.statusCode).toBe(422);
+    expect(JSON.parse(res.body)).toMatchObject({
+      status: 422,
+      errorCode: 'IDEMPOTENCY_KEY_MISMATCH',
+      detail: 'This Idempotency-Key was already used with a different request body',
+    });
+    expect(await jobCount()).toBe(before);
+  });
+
+  it('concurrent duplicates create exactly one job', async () => {
+    const numbers = await marked(3);
+    const before = await jobCount();
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        submit(numbers, { 'idempotency-key': 'order-4', prefer: 'respond-async' }),
+      ),
+    );
+    expect(answers.map((a) => a.statusCode)).toEqual(Array(8).fill(202));
+    expect(new Set(answers.map((a) => JSON.parse(a.body).jobId)).size).toBe(1);
+    expect(await jobCount()).toBe(before + 1);
+  });
+
+  it('keys are scoped to the operator', async () => {
+    const other = await createTenant(t.db);
+    const otherAuth = { authorization: `Bearer ${other.apiKey.key}` };
+    const numbers = await marked(1);
+    const mine = await submit(numbers, { 'idempotency-key': 'shared', prefer: 'respond-async' });
+    const theirs = await submit(
+      numbers,
+      { 'idempotency-key': 'shared', prefer: 'respond-async' },
+      otherAuth,
+    );
+    expect(theirs.statusCode).toBe(202);
+    expect(JSON.parse(theirs.body).jobId).not.toBe(JSON.parse(mine.body).jobId);
+    expect(await jobCount(other.operator.id)).toBe(1);
+  });
+
+  it('an expired key starts a new job', async () => {
+    const numbers = await marked(1);
+    const first = await submit(numbers, { 'idempotency-key': 'order-5', prefer: 'respond-async' });
+    await t.db
+      .update(idempotencyKeys)
+      .set({ createdAt: sql`now() - interval '25 hours'` })
+      .where(eq(idempotencyKeys.key, 'order-5'));
+    const later = await submit(numbers, { 'idempotency-key': 'order-5', prefer: 'respond-async' });
+    expect(later.statusCode).toBe(202);
+    expect(JSON.parse(later.body).jobId).not.toBe(JSON.parse(first.body).jobId);
+    const [key] = await t.db
+      .select()
+      .from(idempotencyKeys)
+      .where(eq(idempotencyKeys.key, 'order-5'));
+    expect(key?.jobId).toBe(JSON.parse(later.body).jobId);
+  });
+});

@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+
+// The OpenAPI document is generated from the routes' zod schemas: every route, status code and
+// error body of the API is in it.
+
+const prefix = uniquePrefix('api-oas');
+let t: TestDatabase;
+let api: TestApp;
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  api = await startTestApp(t, prefix);
+});
+afterAll(async () => {
+  await api?.close();
+  await t?.drop();
+  await deletePrefix(prefix);
+});
+
+describe('OpenAPI', () => {
+  it('documents every API route with its status codes and problem bodies', async () => {
+    const res = await api.app.inject({ method: 'GET', url: '/openapi.json' });
+    expect(res.statusCode).toBe(200);
+    const doc = JSON.parse(res.body);
+    expect(doc.openapi).toBe('3.1.0');
+    const statuses = (path: string, method: string) =>
+      Object.keys(doc.paths[path][method].responses).sort();
+    expect(statuses('/api/v3/oc/numbers/action/ready-for-removal', 'post')).toEqual(
+      ['200', '202', '400', '401', '413', '415', '422', '429', '500', '503'].sort(),
+    );
+    expect(statuses('/api/v3/oc/numbers/jobs/{jobId}', 'get')).toEqual([
+      '200',
+      '401',
+      '404',
+      '503',
+    ]);
+    expect(statuses('/api/v3/oc/numbers/jobs/{jobId}', 'delete')).toEqual([
+      '200',
+      '401',
+      '404',
+      '409',
+      '503',
+    ]);
+    expect(statuses('/api/v3/oc/numbers/jobs/{jobId}/cancel', 'post')).toEqual([
+      '200',
+      '401',
+      '404',
+      '409',
+      '503',
+    ]);
+    expect(statuses('/api/v3/oc/numbers/jobs/{jobId}/items', 'get')).toEqual([
+      '200',
+      '400',
+      '401',
+      '404',
+      '503',
+    ]);
+    expect(statuses('/api/v3/oc/numbers/jobs', 'get')).toEqual(['200', '400', '401', '503']);
+
+    const post = doc.paths['/api/v3/oc/numbers/action/ready-for-removal'].post;
+    expect(
+      post.requestBody.content['application/json'].schema.properties.telephoneNumbers,
+    ).toMatchObject({
+      type: 'array',
+      minItems: 1,
+      maxItems: 500,
+    });
+    const problem = post.responses['400'].content['application/problem+json'].schema;
+    expect(problem.required).toEqual(
+      expect.arrayContaining([
+        'type',
+        'title',
+        'status',
+        'detail',
+        'instance',
+        'errorCode',
+        'errorTicket',
+        'traceId',
+      ]),
+    );
+    expect(post.responses['200'].content['application/json'].schema.properties.data).toBeDefined();
+    expect(
+      Object.keys(doc.paths['/api/v3/oc/numbers/jobs/{jobId}/items'].get.responses['200'].content),
+    ).toEqual(['application/json', 'text/csv']);
+    expect(doc.components.securitySchemes.bearerAuth).toEqual({
+      type: 'http',
+      scheme: 'bearer',
+      description: 'API key',
+    });
+  });
+
+  it('serves Swagger UI at /docs', async () => {
+    const res = await api.app.inject({ method: 'GET', url: '/docs/' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/text\/html/);
+  });
+});
