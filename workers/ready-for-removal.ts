@@ -4,6 +4,12 @@ import { type Config, ConfigError, loadConfig } from '../src/config.ts';
 import { createDb } from '../src/db/client.ts';
 import { prepareDatabase } from '../src/db/migrate.ts';
 import { createLogger } from '../src/logger.ts';
+import {
+  createJobMetricsObserver,
+  createMetricsRegistry,
+  type MetricsServer,
+  startMetricsServer,
+} from '../src/metrics/index.ts';
 import { createReadyForRemovalWorker } from './create-worker.ts';
 import { RedisPolicyError } from './redis-policy.ts';
 
@@ -25,9 +31,16 @@ async function main(): Promise<void> {
     poolMax: config.databasePoolMax,
     applicationName: 'oc-numbers-worker',
   });
+  // This process's own job metrics, served on WORKER_METRICS_PORT when set (docs/operations.md).
+  const registry = createMetricsRegistry();
   let running: Awaited<ReturnType<typeof createReadyForRemovalWorker>>;
   try {
-    running = await createReadyForRemovalWorker({ config, db, logger });
+    running = await createReadyForRemovalWorker({
+      config,
+      db,
+      logger,
+      observer: createJobMetricsObserver(registry),
+    });
   } catch (err) {
     await db.close();
     if (err instanceof RedisPolicyError) {
@@ -36,6 +49,14 @@ async function main(): Promise<void> {
       return;
     }
     throw err;
+  }
+  let metrics: MetricsServer | undefined;
+  if (config.workerMetricsPort) {
+    metrics = await startMetricsServer(registry, {
+      port: config.workerMetricsPort,
+      host: config.host,
+    });
+    logger.info({ port: metrics.port }, 'worker metrics and liveness served');
   }
 
   let stopping = false;
@@ -49,6 +70,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.shutdownTimeoutMs + 5000).unref();
     await running.close();
+    await metrics?.close();
     await db.close();
     logger.info('worker stopped');
   };
