@@ -62,6 +62,7 @@ export async function benchAdmittedLoad(ctx: BenchContext): Promise<AdmittedLoad
   const sampler = setInterval(() => void sample().catch(() => {}), 250);
   const pgCpu = new PostgresCpu(ctx.db.sql, 'service');
   try {
+    const [clock] = await ctx.db.sql<{ now: Date }[]>`select now()`;
     await pgCpu.start();
     const cpuBefore = await service.child.cpuSeconds();
     const started = performance.now();
@@ -75,7 +76,8 @@ export async function benchAdmittedLoad(ctx: BenchContext): Promise<AdmittedLoad
     const serviceCpu = (await service.child.cpuSeconds()) - cpuBefore;
     const postgresCpu = await pgCpu.elapsed();
     const [unfinished] = await ctx.db.sql<{ n: number }[]>`
-      select count(*)::int as n from jobs where state in ('queued', 'active')`;
+      select count(*)::int as n from jobs
+      where state in ('queued', 'active') and created_at >= ${clock?.now ?? new Date(0)}`;
     return summarize({
       answers,
       seconds,

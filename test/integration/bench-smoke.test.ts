@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BenchContext, Sizes } from '../../bench/context.ts';
+import { flatten } from '../../bench/report/flat.ts';
+import { buildRows } from '../../bench/report/rows.ts';
+import { PART_NAMES, runParts } from '../../bench/runner.ts';
+import { NumberAllocator, seedTenant } from '../../bench/seed.ts';
+import { formatTable } from '../../bench/table.ts';
+import { testConfig } from '../support/config.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+
+// Benchmarks are not tests; this only keeps the bench code working: every part, tiny sizes.
+const TINY: Sizes = {
+  jobSize: 10,
+  runs: 1,
+  jobsPerRun: 2,
+  naiveJobsPerRun: 1,
+  naiveJobSize: 5,
+  httpRequests: 2,
+  httpWarmup: 1,
+  loadSeconds: 1,
+  validationBodies: 7,
+  scalingJobs: 2,
+  scalingConcurrency: [1, 2],
+  fleets: [{ processes: 1, concurrency: 1 }],
+};
+
+describe('npm run bench (smoke, tiny sizes)', () => {
+  let database: TestDatabase;
+  let prefix: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    prefix = uniquePrefix('bench');
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+    await deletePrefix(prefix);
+  });
+
+  it('runs every part and reports the keys results.json promises', async () => {
+    const ctx: BenchContext = {
+      config: testConfig(database.url, prefix),
+      db: database,
+      tenant: await seedTenant(database.sql),
+      numbers: new NumberAllocator(),
+      queuePrefix: prefix,
+      sizes: TINY,
+      log: process.env.BENCH_SMOKE_LOG ? (m) => process.stderr.write(`${m}\n`) : () => {},
+    };
+    const results = await runParts(ctx, PART_NAMES);
+
+    const flat = flatten(results);
+    for (const key of [
+      'workerNumbersPerSec',
+      'naiveNumbersPerSec',
+      'floorNumbersPerSec',
+      'sync500P50Ms',
+      'sync500P99Ms',
+    ]) {
+      expect(flat[key], key).toBeGreaterThan(0);
+    }
+    expect(results.e2e?.failures).toBe(0);
+    expect(results.load?.succeeded).toBe(results.load?.requests);
+    expect(results.load?.unfinishedJobs).toBe(0);
+    expect(results.scaling?.queued).toHaveLength(1);
+    expect(formatTable(buildRows(results))).toContain('service / naive');
+  }, 120_000);
+});
