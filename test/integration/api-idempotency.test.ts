@@ -43,12 +43,12 @@ const submit = (telephoneNumbers: string[], headers: Record<string, string>, key
     payload: { telephoneNumbers },
   });
 
-const jobCount = async (operatorId = tenant.operator.id) => {
+const jobCount = async (operatorId = tenant.operator.id): Promise<number> => {
   const [row] = await t.db
     .select({ n: sql<number>`count(*)::int` })
     .from(jobs)
     .where(eq(jobs.operatorId, operatorId));
-  return row?.n;
+  return row?.n ?? 0;
 };
 
 describe('Idempotency-Key (SPEC §3.5)', () => {
