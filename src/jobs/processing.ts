@@ -149,7 +149,7 @@ export async function runJob(db: Database, jobId: string, options: RunOptions): 
   const start = await startJob(db, jobId, options.logger);
   if (start.kind === 'ended') return start.result;
   const log = options.logger?.child({ traceId: start.job.traceId ?? undefined });
-  log?.debug({ processedCount: start.job.processedCount }, 'job started');
+  log?.info({ processedCount: start.job.processedCount }, 'job started');
   onProgress?.(progressOf(start.job));
   const startedAt = Date.now();
   for (;;) {

@@ -1,0 +1,98 @@
+import { inArray, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Config } from '../../src/config.ts';
+import { numberStatusHistory, telephoneNumbers } from '../../src/db/schema.ts';
+import { testConfig } from '../support/config.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { createNumbers, createTenant } from '../support/factories.ts';
+import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { blockNumber, waitingBackends } from '../support/worker-blocker.ts';
+import { insertJob, jobRow, ledgerCounts } from '../support/worker-jobs.ts';
+import { spawnWorker, type WorkerProcess } from '../support/worker-process.ts';
+import { createTestQueue, waitFor, waitForJobState } from '../support/worker-queue.ts';
+
+let t: TestDatabase;
+let config: Config;
+let producer: ReturnType<typeof createTestQueue>;
+const prefix = uniquePrefix('wcrash');
+const workers: WorkerProcess[] = [];
+
+function startWorker() {
+  const worker = spawnWorker({
+    DATABASE_URL: t.url,
+    REDIS_URL: config.redisUrl,
+    QUEUE_PREFIX: prefix,
+    WORKER_CHUNK_SIZE: '50',
+  });
+  workers.push(worker);
+  return worker;
+}
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  config = testConfig(t.url, prefix);
+  producer = createTestQueue(config);
+});
+afterAll(async () => {
+  await Promise.all(workers.map((w) => w.stop()));
+  await producer?.close();
+  await deletePrefix(prefix);
+  await t?.drop();
+});
+
+describe('a worker process killed with SIGKILL mid-job', () => {
+  it('is taken over by another worker that records every number exactly once', async () => {
+    const { operator, customer } = await createTenant(t.db);
+    const numbers = await createNumbers(t.db, {
+      operatorId: operator.id,
+      customerId: customer.id,
+      status: 'MarkedForRemoval',
+      count: 500,
+    });
+    const row = await insertJob(t.db, { operatorId: operator.id, numbers });
+    // The worker commits chunks up to position 300, then waits inside the next chunk.
+    const blocker = await blockNumber(t.url, numbers[320] as string);
+
+    // Two workers (starting one takes seconds on a busy machine); the one that takes the job
+    // is killed and the other must finish it.
+    const pair = [startWorker(), startWorker()];
+    await Promise.all(pair.map((w) => w.waitForLine('ready-for-removal worker started')));
+    await producer.enqueue(row);
+    await waitFor('the worker to wait inside the chunk after 300', async () => {
+      const { processedCount } = await jobRow(t.db, row.id);
+      const waiting = await waitingBackends(t.sql, 'oc-numbers-worker');
+      return processedCount === 300 && waiting.length > 0 ? true : undefined;
+    });
+    const holder = pair.findIndex((w) => w.lines.some((l) => l.includes('job started')));
+    const [victim, survivor] = holder === 0 ? pair : [pair[1], pair[0]];
+    if (!victim || !survivor) throw new Error('no worker took the job');
+    victim.child.kill('SIGKILL');
+    expect(await victim.exited).toBe('SIGKILL');
+    await blocker.release();
+
+    const done = await waitForJobState(t.db, row.id, ['completed'], 25_000);
+    expect(done).toMatchObject({ processedCount: 500, successCount: 500 });
+    expect(done.result).toMatchObject({ status: 'success', data: { processedCount: 500 } });
+    expect(await ledgerCounts(t.db, row.id)).toEqual({
+      items: 500,
+      succeeded: 500,
+      distinctPositions: 500,
+      history: 500,
+    });
+    const perNumber = await t.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(numberStatusHistory)
+      .groupBy(numberStatusHistory.numberId);
+    expect(perNumber.length).toBe(500);
+    expect(perNumber.every((r) => r.n === 1)).toBe(true);
+    const statuses = await t.db
+      .selectDistinct({ status: telephoneNumbers.status })
+      .from(telephoneNumbers)
+      .where(inArray(telephoneNumbers.e164, numbers));
+    expect(statuses).toEqual([{ status: 'ReadyForRemoval' }]);
+    const job = await producer.queue.getJob(row.id);
+    expect(await job?.getState()).toBe('completed');
+    expect(survivor.lines.some((l) => l.includes('job stalled'))).toBe(true);
+    expect(survivor.lines.some((l) => l.includes('"msg":"job completed"'))).toBe(true);
+  }, 45_000);
+});

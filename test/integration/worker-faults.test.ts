@@ -1,0 +1,125 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb } from '../../src/db/client.ts';
+import { jobItems, numberStatusHistory, telephoneNumbers } from '../../src/db/schema.ts';
+import { runJob } from '../../src/jobs/processing.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { createNumbers, createTenant } from '../support/factories.ts';
+import { blockNumber, waitingBackends } from '../support/worker-blocker.ts';
+import { insertJob, jobRow, ledgerCounts } from '../support/worker-jobs.ts';
+import { waitFor } from '../support/worker-queue.ts';
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(async () => {
+  await t?.drop();
+});
+
+describe('processing under faults', () => {
+  it('recovers from pg_terminate_backend of its connection mid-job, recording each number once', async () => {
+    const { operator, customer } = await createTenant(t.db);
+    const numbers = await createNumbers(t.db, {
+      operatorId: operator.id,
+      customerId: customer.id,
+      status: 'MarkedForRemoval',
+      count: 500,
+    });
+    const row = await insertJob(t.db, { operatorId: operator.id, numbers });
+    const blocker = await blockNumber(t.url, numbers[120] as string);
+    const worker = createDb(t.url, { poolMax: 2, applicationName: 'ocn-terminated-worker' });
+    try {
+      const run = runJob(worker.db, row.id, { chunkSize: 50 });
+      const pids = await waitFor('the worker to wait inside the chunk after 100', async () => {
+        const waiting = await waitingBackends(t.sql, 'ocn-terminated-worker');
+        return waiting.length > 0 ? waiting : undefined;
+      });
+      expect((await jobRow(t.db, row.id)).processedCount).toBe(100);
+      const [killed] = await t.sql`select bool_and(pg_terminate_backend(pid)) as ok
+        from unnest(${pids}::int[]) as pid`;
+      expect(killed?.ok).toBe(true);
+      await blocker.release();
+
+      const result = await run;
+      expect(result).toMatchObject({ status: 'success', data: { processedCount: 500 } });
+      expect(await ledgerCounts(t.db, row.id)).toEqual({
+        items: 500,
+        succeeded: 500,
+        distinctPositions: 500,
+        history: 500,
+      });
+      expect(await jobRow(t.db, row.id)).toMatchObject({
+        state: 'completed',
+        processedCount: 500,
+        successCount: 500,
+      });
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it('gives exactly one success per number to 20 jobs racing over overlapping numbers', async () => {
+    const { operator, customer } = await createTenant(t.db);
+    const pool = await createNumbers(t.db, {
+      operatorId: operator.id,
+      customerId: customer.id,
+      status: 'MarkedForRemoval',
+      count: 300,
+    });
+    // Each job takes 150 numbers of the pool from a different offset, in a different order,
+    // so every number is wanted by about 10 jobs and lock orders would cross.
+    const jobs = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => {
+        const slice = Array.from({ length: 150 }, (_, k) => pool[(i * 15 + k) % 300] as string);
+        return insertJob(t.db, {
+          operatorId: operator.id,
+          numbers: i % 2 === 0 ? slice : slice.reverse(),
+        });
+      }),
+    );
+    const racers = createDb(t.url, { poolMax: 20, applicationName: 'ocn-racers' });
+    try {
+      const results = await Promise.all(
+        jobs.map((job) => runJob(racers.db, job.id, { chunkSize: 10 })),
+      );
+      expect(results.every((r) => r.data.processedCount === 150)).toBe(true);
+    } finally {
+      await racers.close();
+    }
+
+    const ids = jobs.map((j) => j.id);
+    const successes = await t.db
+      .select({ number: jobItems.telephoneNumber, n: sql<number>`count(*)::int` })
+      .from(jobItems)
+      .where(and(inArray(jobItems.jobId, ids), eq(jobItems.outcome, 'SUCCEEDED')))
+      .groupBy(jobItems.telephoneNumber);
+    expect(successes).toHaveLength(300);
+    expect(successes.every((s) => s.n === 1)).toBe(true);
+    const losers = await t.db
+      .select({ status: jobItems.currentStatus, outcome: jobItems.outcome })
+      .from(jobItems)
+      .where(and(inArray(jobItems.jobId, ids), eq(jobItems.outcome, 'INVALID_STATUS')));
+    expect(losers).toHaveLength(20 * 150 - 300);
+    expect(losers.every((l) => l.status === 'ReadyForRemoval')).toBe(true);
+    const history = await t.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(numberStatusHistory)
+      .where(inArray(numberStatusHistory.jobId, ids));
+    expect(history[0]?.n).toBe(300);
+    for (const job of jobs) {
+      const row = await jobRow(t.db, job.id);
+      const counts = await ledgerCounts(t.db, job.id);
+      expect(row.state).toBe('completed');
+      expect([row.processedCount, row.successCount]).toEqual([counts.items, counts.succeeded]);
+      expect(counts.history).toBe(counts.succeeded);
+    }
+    const moved = await t.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(telephoneNumbers)
+      .where(
+        and(inArray(telephoneNumbers.e164, pool), eq(telephoneNumbers.status, 'ReadyForRemoval')),
+      );
+    expect(moved[0]?.n).toBe(300);
+  });
+});
