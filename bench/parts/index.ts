@@ -1,5 +1,6 @@
 import type { BenchContext } from '../context.ts';
 import { type AdmittedLoadResult, benchAdmittedLoad } from './admitted-load.ts';
+import { type BoundsResult, benchBounds } from './bounds.ts';
 import { benchEndToEnd, type EndToEndResult } from './end-to-end.ts';
 import { type ProbeResult, probeMachine } from './probes.ts';
 import { benchScaling, type ScalingResult } from './scaling.ts';
@@ -9,6 +10,7 @@ import { benchWorkerCore, type WorkerCoreResult } from './worker-core.ts';
 export interface Results {
   probes?: ProbeResult;
   core?: WorkerCoreResult;
+  bounds?: BoundsResult;
   e2e?: EndToEndResult;
   load?: AdmittedLoadResult;
   validation?: ValidationResult;
@@ -32,6 +34,12 @@ export const PARTS = {
     title: 'worker core vs naive loop vs bulk-UPDATE floor',
     run: async (ctx, results) => {
       results.core = await benchWorkerCore(ctx);
+    },
+  },
+  bounds: {
+    title: 'what bounds the worker: runJob without commit flush, without FK checks',
+    run: async (ctx, results) => {
+      results.bounds = await benchBounds(ctx);
     },
   },
   e2e: {

@@ -17,6 +17,11 @@ export function flatten(r: Results): Record<string, number | undefined> {
     out.workerVsNaive = round(perSec(service) / perSec(naive), 2);
     out.workerVsFloor = round(perSec(service) / perSec(floor), 2);
   }
+  if (r.bounds) {
+    const key = (label: string) =>
+      `bounds${label.replace(/[^a-zA-Z0-9]+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())}NumbersPerSec`;
+    for (const v of r.bounds.variants) out[key(v.label)] = round(v.measured.numbersPerSec.median);
+  }
   if (r.e2e) {
     out.sync500P50Ms = round(r.e2e.latencyMs.p50, 1);
     out.sync500P95Ms = round(r.e2e.latencyMs.p95, 1);

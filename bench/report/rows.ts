@@ -11,6 +11,7 @@ export function buildRows(r: Results): Row[] {
   return [
     ...probeRows(r),
     ...coreRows(r),
+    ...boundsRows(r),
     ...endToEndRows(r),
     ...loadRows(r),
     ...validationRows(r),
@@ -62,6 +63,16 @@ function breakdown(b: Breakdown): string {
   const pg = b.postgresCpuMs;
   const waits = b.wallMs - b.nodeCpuMs - (pg ?? 0);
   return `${num(b.wallMs)} ms = node ${num(b.nodeCpuMs)} + pg ${pg === undefined ? 'n/a' : num(pg)} + waits ${num(waits)}`;
+}
+
+function boundsRows({ bounds }: Results): Row[] {
+  if (!bounds) return [];
+  return [
+    { label: '1b. What bounds the worker — runJob numbers/s (diagnosis only)' },
+    ...bounds.variants.map((v) => ({ label: v.label, value: range(v.measured.numbersPerSec) })),
+    { label: '   where the time goes, per 1,000 numbers' },
+    ...bounds.variants.map((v) => ({ label: v.label, value: breakdown(v.measured.breakdown) })),
+  ];
 }
 
 function endToEndRows({ e2e }: Results): Row[] {
