@@ -1,0 +1,64 @@
+import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
+import { assertInvariants } from '../../support/invariants.ts';
+import { type ServiceProcess, startApi, startWorker } from '../../support/processes.ts';
+import { deletePrefix, uniquePrefix } from '../../support/redis.ts';
+import { REDIS_URL } from '../../support/services.ts';
+
+// One scenario's world: its own database and queue prefix, the processes it started, and
+// the clean-up that stops them all and checks the invariants.
+
+export interface Scenario {
+  db: TestDatabase;
+  prefix: string;
+  /** Env every process of this scenario gets (database, Redis, prefix). */
+  env: Record<string, string>;
+  processes: ServiceProcess[];
+  api(extra?: Record<string, string>): Promise<ServiceProcess>;
+  worker(extra?: Record<string, string>): Promise<ServiceProcess>;
+  /** Every line all processes wrote (for the "no key in logs" check). */
+  allLines(): string[];
+  close(): Promise<void>;
+}
+
+export async function createScenario(
+  label: string,
+  base: Record<string, string> = {},
+): Promise<Scenario> {
+  const db = await createTestDatabase();
+  const prefix = uniquePrefix(label);
+  const env = {
+    DATABASE_URL: db.url,
+    REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    WORKER_CHUNK_SIZE: '50',
+    ...base,
+  };
+  const processes: ServiceProcess[] = [];
+  return {
+    db,
+    prefix,
+    env,
+    processes,
+    async api(extra = {}) {
+      const api = await startApi({ ...env, ...extra });
+      processes.push(api);
+      return api;
+    },
+    async worker(extra = {}) {
+      const worker = await startWorker({ ...env, ...extra });
+      processes.push(worker);
+      return worker;
+    },
+    allLines: () => processes.flatMap((p) => p.lines),
+    async close() {
+      await Promise.all(processes.map((p) => p.stop('SIGKILL')));
+      await deletePrefix(prefix).catch(() => {});
+      await db.drop();
+    },
+  };
+}
+
+/** Invariants, then nothing left half-done: for afterEach/afterAll of every scenario. */
+export async function checkWorld(scenario: Scenario): Promise<void> {
+  await assertInvariants(scenario.db.sql);
+}

@@ -1,0 +1,159 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+
+// Real service processes for the reliability suite: the same entry points `npm run start:api`
+// and `npm run start:worker` run, on this Node binary, against a test database and prefix.
+
+const ENTRIES = {
+  api: fileURLToPath(new URL('../../src/api/server.ts', import.meta.url)),
+  worker: fileURLToPath(new URL('../../workers/ready-for-removal.ts', import.meta.url)),
+} as const;
+
+export type ServiceKind = keyof typeof ENTRIES;
+
+export interface ServiceProcess {
+  kind: ServiceKind;
+  child: ChildProcess;
+  pid: number;
+  /** Every line written so far (pino JSON on stdout, anything on stderr). */
+  lines: string[];
+  /** The API's base URL (`http://127.0.0.1:<port>`); undefined for a worker. */
+  url: string | undefined;
+  waitForLine(text: string, timeoutMs?: number): Promise<string>;
+  /** The exit code, or the name of the signal that ended it. */
+  exited: Promise<number | string>;
+  /** Sends `signal` (default SIGKILL) if still running and waits for the exit. */
+  stop(signal?: NodeJS.Signals): Promise<number | string>;
+}
+
+/** A loopback port nobody listens on right now: bind port 0, read it, close. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  await once(server, 'close');
+  if (!address || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/** Short lock and stall intervals: a killed worker's job comes back within seconds. */
+const BASE_ENV: Record<string, string> = {
+  NODE_ENV: 'test',
+  LOG_LEVEL: 'info',
+  WORKER_LOCK_DURATION_MS: '2000',
+  WORKER_STALLED_INTERVAL_MS: '1000',
+  WORKER_MAX_STALLED_COUNT: '5',
+  SHUTDOWN_TIMEOUT_MS: '4000',
+};
+
+export async function spawnService(
+  kind: ServiceKind,
+  env: Record<string, string>,
+): Promise<ServiceProcess> {
+  const port = kind === 'api' ? String(await freePort()) : undefined;
+  const child = spawn(process.execPath, [ENTRIES[kind]], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      ...BASE_ENV,
+      HOST: '127.0.0.1',
+      ...(port && { PORT: port }),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (child.pid === undefined) throw new Error(`${kind} did not start`);
+  const lines: string[] = [];
+  const waiters: { text: string; resolve: (line: string) => void }[] = [];
+  let partial = '';
+  const onData = (chunk: Buffer) => {
+    const text = partial + chunk.toString();
+    const parts = text.split('\n');
+    partial = parts.pop() ?? '';
+    for (const line of parts) {
+      if (!line) continue;
+      lines.push(line);
+      for (const waiter of waiters.filter((w) => line.includes(w.text))) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(line);
+      }
+    }
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string);
+  const running = () => child.exitCode === null && child.signalCode === null;
+  return {
+    kind,
+    child,
+    pid: child.pid,
+    lines,
+    url: port ? `http://127.0.0.1:${port}` : undefined,
+    exited,
+    waitForLine(text, timeoutMs = 30_000) {
+      const seen = lines.find((line) => line.includes(text));
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          reject(new Error(`no "${text}" from the ${kind}; it wrote:\n${lines.join('\n')}`));
+        }, timeoutMs);
+        waiters.push({
+          text,
+          resolve: (line) => {
+            clearTimeout(timer);
+            resolve(line);
+          },
+        });
+      });
+    },
+    async stop(signal = 'SIGKILL') {
+      if (running()) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Polls `/health/ready` until it answers 200 (Postgres and Redis reachable). */
+export async function waitUntilReady(api: ServiceProcess, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (api.child.exitCode !== null) {
+      throw new Error(`the api exited with ${api.child.exitCode}:\n${api.lines.join('\n')}`);
+    }
+    const ok = await fetch(`${api.url}/health/ready`)
+      .then((r) => r.ok)
+      .catch(() => false);
+    if (ok) return;
+    if (Date.now() > deadline) {
+      throw new Error(`the api was not ready in ${timeoutMs} ms:\n${api.lines.join('\n')}`);
+    }
+    await sleep(100);
+  }
+}
+
+export async function startApi(env: Record<string, string>): Promise<ServiceProcess> {
+  const api = await spawnService('api', env);
+  await waitUntilReady(api);
+  return api;
+}
+
+export async function startWorker(env: Record<string, string>): Promise<ServiceProcess> {
+  const worker = await spawnService('worker', env);
+  await worker.waitForLine('ready-for-removal worker started');
+  return worker;
+}
+
+/** The running worker process that logged the start of `jobId`, if any. */
+export function holderOf(workers: readonly ServiceProcess[], jobId: string) {
+  return workers.find(
+    (w) =>
+      w.kind === 'worker' &&
+      w.child.exitCode === null &&
+      w.child.signalCode === null &&
+      w.lines.some((l) => l.includes('"job started"') && l.includes(jobId)),
+  );
+}
