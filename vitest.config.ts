@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     environment: 'node',
     include: ['test/**/*.test.ts'],
+    // The slow fault and load scenarios run with `npm run test:reliability` only.
+    exclude: ['**/node_modules/**', 'test/reliability/slow/**'],
     globalSetup: ['test/support/global-setup.ts'],
     pool: 'forks',
     // Each file has its own database and queue prefix, so files may run side by side.
