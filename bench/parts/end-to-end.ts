@@ -1,10 +1,18 @@
 import type { BenchContext } from '../context.ts';
+import { waitUntil } from '../processes.ts';
 import { chunk, seedMarkedNumbers } from '../seed.ts';
-import { isFullSuccess, READY_FOR_REMOVAL_PATH, startService } from '../service.ts';
+import {
+  isFullSuccess,
+  READY_FOR_REMOVAL_PATH,
+  type RunningService,
+  startService,
+} from '../service.ts';
 import { type Latency, latency } from '../stats.ts';
 
 export interface EndToEndResult {
   latencyMs: Latency;
+  /** `Prefer: respond-async`: validation, auth, rate limit, job row, enqueue; no processing. */
+  intakeLatencyMs: Latency;
   /** CPU ms the service process spent per measured request (API + worker + JSON). */
   serviceCpuMsPerRequest: number;
   failures: number;
@@ -17,7 +25,8 @@ export interface EndToEndResult {
  */
 export async function benchEndToEnd(ctx: BenchContext): Promise<EndToEndResult> {
   const { sizes } = ctx;
-  const total = sizes.httpWarmup + sizes.httpRequests;
+  const asyncCount = Math.max(1, Math.floor(sizes.httpRequests / 2));
+  const total = sizes.httpWarmup + sizes.httpRequests + asyncCount;
   const numbers = await seedMarkedNumbers(
     ctx.db.sql,
     ctx.numbers,
@@ -34,7 +43,8 @@ export async function benchEndToEnd(ctx: BenchContext): Promise<EndToEndResult> 
   let failures = 0;
   let cpuBefore = 0;
   try {
-    for (const [i, body] of bodies.entries()) {
+    const syncBodies = bodies.slice(0, sizes.httpWarmup + sizes.httpRequests);
+    for (const [i, body] of syncBodies.entries()) {
       if (i === sizes.httpWarmup) cpuBefore = await service.child.cpuSeconds();
       const answer = await service.client.post(READY_FOR_REMOVAL_PATH, body);
       if (!isFullSuccess(answer, body.telephoneNumbers.length)) {
@@ -45,8 +55,19 @@ export async function benchEndToEnd(ctx: BenchContext): Promise<EndToEndResult> 
       if (i >= sizes.httpWarmup) timings.push(answer.ms);
     }
     const cpu = (await service.child.cpuSeconds()) - cpuBefore;
+    const intake: number[] = [];
+    for (const body of bodies.slice(syncBodies.length)) {
+      const answer = await service.client.post(READY_FOR_REMOVAL_PATH, body, {
+        prefer: 'respond-async',
+      });
+      if (answer.status !== 202) failures += 1;
+      intake.push(answer.ms);
+      // One job at a time, as above: the next intake does not compete with this processing.
+      await waitForJob(service, (JSON.parse(answer.body) as { jobId: string }).jobId);
+    }
     const result = {
       latencyMs: latency(timings),
+      intakeLatencyMs: latency(intake),
       serviceCpuMsPerRequest: (cpu * 1000) / sizes.httpRequests,
       failures,
     };
@@ -57,4 +78,16 @@ export async function benchEndToEnd(ctx: BenchContext): Promise<EndToEndResult> 
   } finally {
     await service.stop();
   }
+}
+
+async function waitForJob(service: RunningService, jobId: string): Promise<void> {
+  await waitUntil(
+    async () => {
+      const answer = await service.client.get(`/api/v3/oc/numbers/jobs/${jobId}`);
+      return (JSON.parse(answer.body) as { state?: string }).state === 'completed';
+    },
+    30_000,
+    `job ${jobId} to complete`,
+    10,
+  );
 }

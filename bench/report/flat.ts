@@ -26,6 +26,7 @@ export function flatten(r: Results): Record<string, number | undefined> {
     out.sync500P50Ms = round(r.e2e.latencyMs.p50, 1);
     out.sync500P95Ms = round(r.e2e.latencyMs.p95, 1);
     out.sync500P99Ms = round(r.e2e.latencyMs.p99, 1);
+    out.intake500P50Ms = round(r.e2e.intakeLatencyMs.p50, 1);
   }
   if (r.load) {
     const pg = r.load.postgresCpuMsPer1000Numbers;
