@@ -63,6 +63,24 @@ export function toJobView(row: JobSummaryRow): JobView {
     finishedAt: row.finishedAt?.toISOString() ?? null,
     progress: progressOf(row),
   };
-  if (isEnded(row.state) && row.result) view.result = row.result as JobResult;
+  if (isEnded(row.state) && row.result) view.result = canonicalResult(row.result as JobResult);
   return view;
+}
+
+/** The stored result in the documented member order (jsonb does not keep key order). */
+export function canonicalResult(result: JobResult): JobResult {
+  const { data, status, succeeded, message } = result;
+  return {
+    data: {
+      jobId: data.jobId,
+      requestedCount: data.requestedCount,
+      processedCount: data.processedCount,
+      successCount: data.successCount,
+      failedCount: data.failedCount,
+      failures: data.failures,
+    },
+    status,
+    succeeded,
+    message,
+  };
 }

@@ -53,7 +53,8 @@ export async function listJobs(db: Database, operatorId: string, options: ListJo
     );
   }
   const rows = await db
-    .select(summaryColumns)
+    // A list leaves the per-number failures out: up to 500 per job, they stay on the job itself.
+    .select({ ...summaryColumns, result: sql<unknown>`${jobs.result} #- '{data,failures}'` })
     .from(jobs)
     .where(and(...conditions))
     .orderBy(desc(jobs.createdAt), desc(jobs.id))

@@ -332,4 +332,32 @@ describe('asynchronous answers (SPEC §3.4)', () => {
       select count(*)::int as n from number_status_history where job_id = ${jobId}`;
     expect(history?.n).toBe(3);
   });
+
+  it('on shutdown, waiting requests answer 202 with their job at once; the job stays queued', async () => {
+    const quiet = uniquePrefix('api-sync-quiet');
+    const other = await startTestApp(t, quiet); // no worker on this queue
+    try {
+      const started = Date.now();
+      const pending = other.app.inject({
+        method: 'POST',
+        url: URL,
+        headers: auth,
+        payload: { telephoneNumbers: [uniqueE164()] },
+      });
+      await waitFor(async () => {
+        const [r] = await t.db
+          .select({ id: jobs.id })
+          .from(jobs)
+          .where(and(eq(jobs.operatorId, tenant.operator.id), eq(jobs.state, 'queued')));
+        return r;
+      });
+      await other.close();
+      const res = await pending;
+      expect(res.statusCode).toBe(202);
+      expect(JSON.parse(res.body).state).toBe('queued');
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      await deletePrefix(quiet);
+    }
+  });
 });
