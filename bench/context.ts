@@ -50,7 +50,7 @@ export const FULL: Sizes = {
   httpRequests: 200,
   httpWarmup: 20,
   loadSeconds: 60,
-  validationBodies: 2000,
+  validationBodies: 700,
   scalingJobs: 24,
   scalingConcurrency: [1, 2, 4],
   fleets: FLEETS,

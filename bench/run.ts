@@ -60,6 +60,11 @@ try {
 }
 
 const machineAfter = await machineInfo(config.databaseUrl);
+const m = machineBefore;
+process.stdout.write(
+  `\n${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, PostgreSQL ${m.postgres}; ` +
+    `load average ${m.loadAverage.join(' ')} before, ${machineAfter.loadAverage.join(' ')} after\n`,
+);
 process.stdout.write(`\n${formatTable(buildRows(results), values.markdown)}\n`);
 const document = {
   ...flatten(results),
