@@ -34,6 +34,8 @@ export async function buildOpsHarness(
   const redis = createRedis(options.redisUrl ?? config.redisUrl, 'fail-fast');
   // An unreachable Redis is the point of some tests; its reconnect errors are expected.
   if (options.redisUrl) redis.on('error', () => {});
+  // As createAppDeps does (via queue.waitUntilReady): start with the request-path connection up.
+  else if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
   const bullRedis = createRedis(config.redisUrl, 'bullmq');
   const queue = new Queue(READY_FOR_REMOVAL_QUEUE, { connection: bullRedis, prefix });
   const queueEvents = new QueueEvents(READY_FOR_REMOVAL_QUEUE, {
