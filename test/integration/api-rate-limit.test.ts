@@ -127,4 +127,17 @@ describe('global rate limit (SPEC §3.3)', () => {
     });
     expect(res.body).not.toMatch(/redis|ECONN|stream/i);
   });
+
+  it('answers 503 SERVICE_UNAVAILABLE with Retry-After when Postgres is unreachable', async () => {
+    await a.deps.db.close();
+    const res = await a.app.inject({
+      method: 'GET',
+      url: '/api/v3/oc/numbers/jobs/00000000-0000-4000-8000-000000000000',
+      headers: auth,
+    });
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('5');
+    expect(JSON.parse(res.body)).toMatchObject({ errorCode: 'SERVICE_UNAVAILABLE', status: 503 });
+    expect(res.body).not.toMatch(/postgres|CONNECTION|select/i);
+  });
 });

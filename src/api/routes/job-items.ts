@@ -8,7 +8,7 @@ import { decodeCursor, encodeCursor } from '../cursor.ts';
 import type { AppDeps } from '../deps.ts';
 import { notFound } from '../problem.ts';
 import { JobItemsSchema, JobParams, ListItemsQuery, problems } from '../schemas.ts';
-import { JOBS_PATH } from './ready-for-removal.ts';
+import { JOBS_PATH } from './job-answers.ts';
 
 type ItemView = z.output<typeof JobItemsSchema>['data'][number];
 

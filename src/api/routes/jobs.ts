@@ -8,7 +8,7 @@ import { decodeCursor, encodeCursor } from '../cursor.ts';
 import type { AppDeps } from '../deps.ts';
 import { HttpProblem, notFound } from '../problem.ts';
 import { JobListSchema, JobParams, JobSchema, ListJobsQuery, problems } from '../schemas.ts';
-import { JOBS_PATH } from './ready-for-removal.ts';
+import { JOBS_PATH } from './job-answers.ts';
 
 export function registerJobRoutes(app: FastifyInstance, deps: AppDeps) {
   const api = app.withTypeProvider<ZodTypeProvider>();

@@ -2,10 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { createJob, EnqueueError, requestHash } from '../../jobs/create.ts';
-import { type JobSummaryRow, toJobView } from '../../jobs/job-view.ts';
-import type { JobResult } from '../../jobs/result.ts';
+import { toJobView } from '../../jobs/job-view.ts';
 import { principalOf } from '../auth.ts';
-import { cancelAndDequeue } from '../cancel.ts';
 import type { AppDeps } from '../deps.ts';
 import { parsePrefer } from '../prefer.ts';
 import { HttpProblem, serviceUnavailable } from '../problem.ts';
@@ -14,10 +12,9 @@ import { JobResultSchema, JobSchema, problems, ReadyForRemovalBody } from '../sc
 import { traceIdOf } from '../trace.ts';
 import { parseReadyForRemovalBody } from '../validation/ready-for-removal.ts';
 import type { JobWaiter } from '../wait.ts';
+import { answerEnded, answerRunning, waitForResult } from './job-answers.ts';
 
-export const JOBS_PATH = '/api/v3/oc/numbers/jobs';
 const BODY_LIMIT_BYTES = 64 * 1024;
-const POLL_AFTER_S = '1';
 
 const Headers = z.looseObject({
   prefer: z.string().optional().describe('`respond-async` (202 at once) and/or `wait=<seconds>`'),
@@ -129,29 +126,7 @@ export function registerReadyForRemoval(app: FastifyInstance, ctx: ReadyForRemov
           : Math.min(config.syncWaitMs, prefer.waitS * 1000);
       if (prefer.waitS !== undefined) reply.header('preference-applied', `wait=${prefer.waitS}`);
 
-      // The client going away while we wait cancels its job (SPEC §3.4).
-      const gone = new AbortController();
-      const onClose = () => {
-        if (!reply.raw.writableEnded) gone.abort();
-      };
-      reply.raw.once('close', onClose);
-      const waited = await waiter.wait(principal.operatorId, job.id, {
-        timeoutMs: waitMs,
-        signal: gone.signal,
-      });
-      reply.raw.off('close', onClose);
-      if (gone.signal.aborted) {
-        const cancelled = await cancelAndDequeue(
-          { db: deps.db.db, queue: deps.queue, logger: request.log },
-          { operatorId: principal.operatorId, jobId: job.id },
-        );
-        request.log.info({ jobId: job.id, outcome: cancelled.kind }, 'client gone; job cancelled');
-        return reply
-          .code(202)
-          .send(toJobView(cancelled.kind === 'not-found' ? job : cancelled.job));
-      }
-      const latest = waited?.job ?? job;
-      return waited?.ended ? answerEnded(reply, latest) : answerRunning(reply, latest);
+      return waitForResult({ deps, waiter }, request, reply, job, waitMs);
     },
   );
 }
@@ -165,22 +140,4 @@ function idempotencyKey(header: string | undefined): string | undefined {
     throw new HttpProblem(400, 'INVALID_REQUEST', 'Idempotency-Key must not be empty');
   }
   return key;
-}
-
-function answerRunning(reply: FastifyReply, job: JobSummaryRow) {
-  return reply
-    .code(202)
-    .header('location', `${JOBS_PATH}/${job.id}`)
-    .header('retry-after', POLL_AFTER_S)
-    .send(toJobView(job));
-}
-
-function answerEnded(reply: FastifyReply, job: JobSummaryRow) {
-  const result = toJobView(job).result as JobResult | undefined;
-  if (job.state === 'failed' || !result) {
-    throw new HttpProblem(500, 'JOB_FAILED', 'The job failed; look at the job for what was done', {
-      extensions: { jobId: job.id },
-    });
-  }
-  return reply.code(200).send(result);
 }
