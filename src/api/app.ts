@@ -15,6 +15,8 @@ import { registerReadyForRemoval } from './routes/ready-for-removal.ts';
 import { traceIdOf } from './trace.ts';
 import { createJobWaiter } from './wait.ts';
 
+const ROUTER_ERRORS = new Set(['FST_ERR_BAD_URL', 'FST_ERR_MAX_PARAM_LENGTH']);
+
 /** Builds the HTTP app from its dependencies; it does not listen (server.ts does). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
@@ -27,6 +29,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Every request log line carries the trace id next to Fastify's reqId.
     childLoggerFactory: (logger, bindings, options, rawReq) =>
       logger.child({ ...bindings, traceId: traceIdOf(rawReq) }, options),
+    // Router errors never reach the error handler: without this, a path parameter over 100
+    // characters got Fastify's own 414 JSON and a malformed %-escape its own 400, both with
+    // FST_ERR_* codes. A path the router cannot read names nothing that exists: the same 404.
+    frameworkErrors: (err, request, reply) =>
+      sendProblem(ROUTER_ERRORS.has(err.code) ? notFound() : err, request, reply),
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
