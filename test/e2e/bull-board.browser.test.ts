@@ -105,7 +105,8 @@ describe('Bull Board in headless Chromium', () => {
     });
     try {
       const page = await context.newPage();
-      page.setDefaultTimeout(8000);
+      // Generous for a loaded 2-core CI machine; a healthy run takes about 5 s in all.
+      page.setDefaultTimeout(20_000);
       // The board links a web font; the network is closed, so only our server is reachable.
       await page.route('**/*', (route) =>
         new URL(route.request().url()).host === new URL(baseUrl).host
@@ -156,5 +157,5 @@ describe('Bull Board in headless Chromium', () => {
     } finally {
       await context.close();
     }
-  });
+  }, 90_000);
 });
