@@ -1,0 +1,306 @@
+import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { uniqueE164 } from '../support/factories.ts';
+import { waitForJobsEnded } from '../support/invariants.ts';
+import type { ServiceProcess } from '../support/processes.ts';
+import { bodyLike, numberList } from './support/arbitraries.ts';
+import { type Answer, assertProblemAnswers, type Client, createClient } from './support/http.ts';
+import { type ExpectedAnswer, judgeBody } from './support/oracle.ts';
+import { checkWorld, createScenario, type Scenario } from './support/scenario.ts';
+import { ASYNC, ENDPOINT, JOBS, tenantWithNumbers } from './support/tenants.ts';
+
+// Issue 7, bad input: fuzzed bodies and numbers judged by an independent oracle, boundary
+// sizes, oversized and compressed bodies, wrong types and content types, odd ids in paths.
+// Against a real API process (budget raised: this file sends hundreds of requests).
+
+const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
+
+let world: Scenario;
+let api: ServiceProcess;
+let client: Client;
+let key: string;
+const accepted: string[] = [];
+
+beforeAll(async () => {
+  world = await createScenario('rel-input', {
+    RATE_LIMIT_MAX: '1000000',
+    AUTH_FAILURE_LIMIT_MAX: '1000000',
+  });
+  [api] = await Promise.all([world.api(), world.worker()]);
+  client = createClient(api.url as string);
+  key = (await tenantWithNumbers(world.db.db, 1)).key;
+}, 60_000);
+afterAll(async () => {
+  await world?.close();
+});
+
+async function post(body: unknown, raw?: string) {
+  const answer = await client.request('POST', ENDPOINT, {
+    key,
+    headers: { ...ASYNC, 'content-type': 'application/json' },
+    ...(raw === undefined ? { body } : { raw }),
+  });
+  if (answer.status === 202) accepted.push((answer.json as { jobId: string }).jobId);
+  return answer;
+}
+
+/** Fastify refuses `__proto__` and `constructor.prototype` keys anywhere in a body. */
+function poisoned(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) return value.some(poisoned);
+  const record = value as Record<string, unknown>;
+  if (Object.hasOwn(record, '__proto__')) return true;
+  const ctor = record.constructor;
+  if (Object.hasOwn(record, 'constructor') && typeof ctor === 'object' && ctor !== null) {
+    if (Object.hasOwn(ctor, 'prototype')) return true;
+  }
+  return Object.values(record).some(poisoned);
+}
+
+function mismatch(answer: Answer, expected: ExpectedAnswer): string | undefined {
+  if (answer.status >= 500) return `a ${answer.status}`;
+  if (answer.status !== expected.status)
+    return `status ${answer.status}, expected ${expected.status}`;
+  if (expected.status === 202) return undefined;
+  const body = answer.json as {
+    errorCode?: string;
+    errors?: { index: number; errorCode: string }[];
+  };
+  if (!expected.codes?.includes(body.errorCode ?? '')) return `errorCode ${body.errorCode}`;
+  if (!expected.entries) return undefined;
+  const errors = body.errors ?? [];
+  if (errors.length !== expected.entries.size) return `${errors.length} entry errors`;
+  const wrong = errors.find((e) => !expected.entries?.get(e.index)?.includes(e.errorCode));
+  return wrong ? `entry ${wrong.index}: ${wrong.errorCode}` : undefined;
+}
+
+describe('fuzzing (fast-check) against an independent oracle', () => {
+  it('decides every list of numbers like the oracle, never with a 5xx', async () => {
+    await fc.assert(
+      fc.asyncProperty(numberList, async (telephoneNumbers) => {
+        const answer = await post({ telephoneNumbers });
+        const wrong = mismatch(answer, judgeBody({ telephoneNumbers }));
+        if (wrong) throw new Error(`${wrong}: ${answer.text.slice(0, 400)}`);
+      }),
+      { numRuns: RUNS },
+    );
+  }, 120_000);
+
+  it('decides every body like the oracle, never with a 5xx', async () => {
+    await fc.assert(
+      fc.asyncProperty(bodyLike, async (body) => {
+        const raw = JSON.stringify(body);
+        const sent: unknown = JSON.parse(raw);
+        const answer = await post(undefined, raw);
+        const expected: ExpectedAnswer = poisoned(sent)
+          ? { status: 400, codes: ['MALFORMED_JSON', 'INVALID_BODY'] }
+          : judgeBody(sent);
+        const wrong = mismatch(answer, expected);
+        if (wrong) throw new Error(`${wrong}: ${answer.text.slice(0, 400)}`);
+      }),
+      { numRuns: RUNS },
+    );
+  }, 120_000);
+});
+
+describe('boundaries and hostile bodies', () => {
+  const numbers = (n: number) => Array.from({ length: n }, uniqueE164);
+
+  it('takes 1 and 500 numbers, refuses 0 and 501', async () => {
+    expect((await post({ telephoneNumbers: [] })).json).toMatchObject({
+      errorCode: 'TOO_FEW_NUMBERS',
+    });
+    expect((await post({ telephoneNumbers: numbers(1) })).status).toBe(202);
+    expect((await post({ telephoneNumbers: numbers(500) })).status).toBe(202);
+    const over = await post({ telephoneNumbers: numbers(501) });
+    expect(over.json).toMatchObject({ status: 400, errorCode: 'TOO_MANY_NUMBERS' });
+  });
+
+  it('answers 413 to bodies over 64 KiB, with or without a Content-Length', async () => {
+    const big = JSON.stringify({ telephoneNumbers: numbers(500), pad: 'x'.repeat(64 * 1024) });
+    expect((await post(undefined, big)).json).toMatchObject({
+      status: 413,
+      errorCode: 'PAYLOAD_TOO_LARGE',
+    });
+    const chunked = await rawPost(api, Buffer.from(big), { 'transfer-encoding': 'chunked' });
+    expect(chunked.status).toBe(413);
+  });
+
+  it('never inflates a gzip bomb: refused, and the process stays small', async () => {
+    const rssBefore = rssOf(api.pid);
+    const bomb = gzipSync(Buffer.alloc(50 * 1024 * 1024, 0x20)); // 50 MiB of spaces, ~50 KiB
+    const answer = await rawPost(api, bomb, { 'content-encoding': 'gzip' });
+    expect(answer.status).toBeGreaterThanOrEqual(400);
+    expect(answer.status).toBeLessThan(500);
+    expect(answer.headers['content-type']).toMatch(/^application\/problem\+json/);
+    const grewMiB = (rssOf(api.pid) - rssBefore) / 1024;
+    console.info(
+      `[figure] gzip bomb (${bomb.length} B → 50 MiB): ${answer.status}, RSS grew ${grewMiB.toFixed(1)} MiB`,
+    );
+    expect(grewMiB).toBeLessThan(40);
+  });
+
+  it('refuses wrong types, poisoned keys, non-ASCII digits and malformed JSON with a 400', async () => {
+    const cases: [string, string][] = [
+      ['null', 'BODY_REQUIRED'],
+      ['[]', 'INVALID_BODY'],
+      ['"+14255551212"', 'INVALID_BODY'],
+      ['42', 'INVALID_BODY'],
+      ['{"telephoneNumbers":"+14255551212"}', 'INVALID_BODY'],
+      ['{"telephoneNumbers":{"0":"+14255551212"}}', 'INVALID_BODY'],
+      ['{"telephoneNumbers":[14255551212]}', 'INVALID_TELEPHONE_NUMBERS'],
+      ['{"telephoneNumbers":[["+14255551212"]]}', 'INVALID_TELEPHONE_NUMBERS'],
+      ['{"telephoneNumbers":["+١٤٢٥٥٥٥١٢١٢"]}', 'INVALID_TELEPHONE_NUMBERS'],
+      ['{"telephoneNumbers":["+１４２５５５５１２１２"]}', 'INVALID_TELEPHONE_NUMBERS'],
+      ['{"__proto__":{"isAdmin":true},"telephoneNumbers":["+14255551212"]}', 'MALFORMED_JSON'],
+      ['{"constructor":{"prototype":{}},"telephoneNumbers":["+14255551212"]}', 'MALFORMED_JSON'],
+      ['{"telephoneNumbers":["+14255551212"],"extra":1}', 'INVALID_BODY'],
+      ['{', 'MALFORMED_JSON'],
+      ['{"telephoneNumbers":[}', 'MALFORMED_JSON'],
+      ['{"telephoneNumbers":["+14255551212",]}', 'MALFORMED_JSON'],
+      ["{'telephoneNumbers':['+14255551212']}", 'MALFORMED_JSON'],
+      ['{"telephoneNumbers":[NaN]}', 'MALFORMED_JSON'],
+    ];
+    for (const [raw, code] of cases) {
+      const answer = await post(undefined, raw);
+      expect({
+        raw,
+        status: answer.status,
+        code: (answer.json as { errorCode?: string }).errorCode,
+      }).toEqual(
+        expect.objectContaining({
+          raw,
+          status: 400,
+          code: expect.stringMatching(
+            code === 'MALFORMED_JSON' ? /MALFORMED_JSON|INVALID_BODY/ : code,
+          ),
+        }),
+      );
+    }
+  });
+
+  it('answers 415 to every content type but JSON', async () => {
+    const body = JSON.stringify({ telephoneNumbers: ['+14255551212'] });
+    for (const type of [
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'application/xml',
+      'application/jsonx',
+      'text/json',
+    ]) {
+      const answer = await client.request('POST', ENDPOINT, {
+        key,
+        raw: body,
+        headers: { 'content-type': type },
+      });
+      expect({ type, status: answer.status }).toEqual({ type, status: 415 });
+    }
+    const none = await rawPost(api, Buffer.from(body), { 'content-type': '' });
+    expect(none.status).toBe(415);
+  });
+
+  it('answers one and the same 404 to odd job ids in paths', async () => {
+    const ids = [
+      'not-a-uuid',
+      '00000000-0000-0000-0000-000000000000',
+      '%00',
+      '..%2F..%2Fetc%2Fpasswd',
+      "1'%20or%20'1'='1",
+      '%7B%7D',
+      'a'.repeat(5000),
+      '6F9619FF-8B86-D011-B42D-00C04FC964FF',
+      '{6f9619ff-8b86-d011-b42d-00c04fc964ff}',
+      '%F0%9F%92%A5',
+      '%E0%A4%A',
+      '%',
+      '-1',
+      '1e999',
+    ];
+    for (const id of ids) {
+      for (const [method, path] of [
+        ['GET', `${JOBS}/${id}`],
+        ['GET', `${JOBS}/${id}/items`],
+        ['POST', `${JOBS}/${id}/cancel`],
+        ['DELETE', `${JOBS}/${id}`],
+      ] as const) {
+        const answer = await client.request(method, path, { key });
+        expect({
+          path: path.slice(0, 80),
+          status: answer.status,
+          code: (answer.json as { errorCode?: string }).errorCode,
+        }).toEqual({ path: path.slice(0, 80), status: 404, code: 'NOT_FOUND' });
+      }
+    }
+  });
+});
+
+afterAll(async () => {
+  if (!world) return;
+  await waitForJobsEnded(world.db.sql, accepted, 60_000);
+  await checkWorld(world);
+  assertProblemAnswers(client.answers);
+  console.info(
+    `[figure] hostile input: ${client.answers.length} requests, ${accepted.length} accepted jobs ended, 0 5xx`,
+  );
+}, 90_000);
+
+function rssOf(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(match?.[1] ?? 0);
+}
+
+/** A POST through node:http, for headers fetch will not send (chunked, encodings, none). */
+function rawPost(target: ServiceProcess, body: Buffer, headers: Record<string, string>) {
+  const url = new URL(ENDPOINT, target.url);
+  return new Promise<{
+    status: number;
+    headers: Record<string, string | string[] | undefined>;
+    text: string;
+  }>((resolve, reject) => {
+    const req = httpRequest(url, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${key}`,
+        'content-type': 'application/json',
+        ...(headers['transfer-encoding'] ? {} : { 'content-length': String(body.length) }),
+        ...headers,
+      },
+    });
+    for (const [name, value] of Object.entries(headers)) if (value === '') req.removeHeader(name);
+    req.on('response', (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => {
+        const answer = { status: res.statusCode ?? 0, headers: res.headers, text };
+        client.answers.push({
+          method: 'POST',
+          path: ENDPOINT,
+          status: answer.status,
+          text,
+          headers: new Headers(
+            Object.entries(res.headers).flatMap(([k, v]) =>
+              typeof v === 'string' ? [[k, v] as [string, string]] : [],
+            ),
+          ),
+          json: safeJson(text),
+        });
+        resolve(answer);
+      });
+    });
+    // The server may answer (413) and close before the whole body is written.
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
