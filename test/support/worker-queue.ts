@@ -16,6 +16,7 @@ import { jobRow } from './worker-jobs.ts';
 /** A producer like the API's: same queue name, prefix and job options. */
 export function createTestQueue(config: Config) {
   const connection = createRedis(config.redisUrl, 'bullmq', 'oc-numbers-test-queue');
+  connection.on('error', () => {}); // restarts in tests are expected; ioredis reconnects
   const queue = new Queue<ReadyForRemovalJobData, JobResult>(READY_FOR_REMOVAL_QUEUE, {
     connection,
     prefix: config.queuePrefix,

@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Config } from '../../src/config.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createReadyForRemovalWorker } from '../../workers/create-worker.ts';
+import { RedisPolicyError } from '../../workers/redis-policy.ts';
+import { testConfig } from '../support/config.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { createNumbers, createTenant } from '../support/factories.ts';
+import { uniquePrefix } from '../support/redis.ts';
+import { blockNumber } from '../support/worker-blocker.ts';
+import { insertJob, jobRow, ledgerCounts } from '../support/worker-jobs.ts';
+import { createTestQueue, waitFor, waitForJobState } from '../support/worker-queue.ts';
+import { startPrivateRedis } from '../support/worker-redis-server.ts';
+
+let t: TestDatabase;
+const servers: Awaited<ReturnType<typeof startPrivateRedis>>[] = [];
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.stop()));
+  await t?.drop();
+});
+
+function configFor(redisUrl: string, env: Record<string, string> = {}): Config {
+  return testConfig(t.url, uniquePrefix('wredis'), { REDIS_URL: redisUrl, ...env });
+}
+
+describe('the worker and its Redis', () => {
+  it('refuses to start on a Redis that may evict keys, saying why', async () => {
+    const redis = await startPrivateRedis('allkeys-lru');
+    servers.push(redis);
+    const config = configFor(redis.url);
+    const starting = createReadyForRemovalWorker({ config, db: t, logger: createLogger(config) });
+    await expect(starting).rejects.toBeInstanceOf(RedisPolicyError);
+    await expect(starting).rejects.toThrow(/maxmemory-policy is "allkeys-lru".*noeviction/);
+  });
+
+  it('survives a Redis restart that lost every job: reconnects and re-enqueues from Postgres', async () => {
+    const redis = await startPrivateRedis();
+    servers.push(redis);
+    const config = configFor(redis.url, { WORKER_CHUNK_SIZE: '50' });
+    const running = await createReadyForRemovalWorker({
+      config,
+      db: t,
+      logger: createLogger(config),
+      recoveryIntervalMs: 300,
+      recoveryMinAgeMs: 0,
+    });
+    const producer = createTestQueue(config);
+    try {
+      const { operator, customer } = await createTenant(t.db);
+      const numbers = await createNumbers(t.db, {
+        operatorId: operator.id,
+        customerId: customer.id,
+        status: 'MarkedForRemoval',
+        count: 300,
+      });
+      // Job A runs (held inside its chunk 100..149) when Redis loses everything; job B is
+      // committed in Postgres but its enqueue is lost (as if the API died, or Redis lost it).
+      const a = await insertJob(t.db, { operatorId: operator.id, numbers: numbers.slice(0, 200) });
+      const b = await insertJob(t.db, { operatorId: operator.id, numbers: numbers.slice(200) });
+      const blocker = await blockNumber(t.url, numbers[120] as string);
+      await producer.enqueue(a);
+      await waitFor('job A to be mid-job', async () =>
+        (await jobRow(t.db, a.id)).processedCount === 100 ? true : undefined,
+      );
+      await redis.restart();
+      await blocker.release();
+
+      for (const [row, count] of [[a, 200] as const, [b, 100] as const]) {
+        const done = await waitForJobState(t.db, row.id, ['completed'], 20_000);
+        expect(done).toMatchObject({ processedCount: count, successCount: count });
+        expect(await ledgerCounts(t.db, row.id)).toEqual({
+          items: count,
+          succeeded: count,
+          distinctPositions: count,
+          history: count,
+        });
+      }
+    } finally {
+      await producer.close();
+      await running.close();
+    }
+  });
+});

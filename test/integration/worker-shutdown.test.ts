@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Config } from '../../src/config.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createReadyForRemovalWorker } from '../../workers/create-worker.ts';
+import { testConfig } from '../support/config.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { createNumbers, createTenant } from '../support/factories.ts';
+import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { blockNumber, waitingBackends } from '../support/worker-blocker.ts';
+import { insertJob, jobRow, ledgerCounts } from '../support/worker-jobs.ts';
+import { spawnWorker, type WorkerProcess } from '../support/worker-process.ts';
+import { createTestQueue, waitFor, waitForJobState } from '../support/worker-queue.ts';
+
+let t: TestDatabase;
+let config: Config;
+let producer: ReturnType<typeof createTestQueue>;
+let child: WorkerProcess | undefined;
+const prefix = uniquePrefix('wterm');
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  config = testConfig(t.url, prefix, { WORKER_CHUNK_SIZE: '50' });
+  producer = createTestQueue(config);
+});
+afterAll(async () => {
+  await child?.stop();
+  await producer?.close();
+  await deletePrefix(prefix);
+  await t?.drop();
+});
+
+describe('SIGTERM to a worker process', () => {
+  it('stops taking jobs, checkpoints the running one, closes everything and exits 0', async () => {
+    const { operator, customer } = await createTenant(t.db);
+    const numbers = await createNumbers(t.db, {
+      operatorId: operator.id,
+      customerId: customer.id,
+      status: 'MarkedForRemoval',
+      count: 520,
+    });
+    const running = await insertJob(t.db, {
+      operatorId: operator.id,
+      numbers: numbers.slice(0, 500),
+    });
+    const later = await insertJob(t.db, { operatorId: operator.id, numbers: numbers.slice(500) });
+    const blocker = await blockNumber(t.url, numbers[120] as string);
+
+    child = spawnWorker({
+      DATABASE_URL: t.url,
+      REDIS_URL: config.redisUrl,
+      QUEUE_PREFIX: prefix,
+      WORKER_CHUNK_SIZE: '50',
+      SHUTDOWN_TIMEOUT_MS: '3000',
+    });
+    await child.waitForLine('ready-for-removal worker started');
+    await producer.enqueue(running);
+    await waitFor('the worker to be inside the chunk 100..149', async () =>
+      (await waitingBackends(t.sql, 'oc-numbers-worker')).length > 0 ? true : undefined,
+    );
+
+    child.child.kill('SIGTERM');
+    await child.waitForLine('"msg":"shutting down"');
+    await producer.enqueue(later);
+    // Past half the deadline the job is asked to stop after the chunk it is in.
+    await child.waitForLine('asking running jobs to stop');
+    await blocker.release();
+    expect(await child.exited).toBe(0);
+    expect(child.lines.some((l) => l.includes('"msg":"worker stopped"'))).toBe(true);
+
+    // Checkpointed: the chunk in flight committed, the job went back to the queue without
+    // spending an attempt, and the job enqueued after SIGTERM was not taken.
+    expect(await jobRow(t.db, running.id)).toMatchObject({ state: 'active', processedCount: 150 });
+    const requeued = await producer.queue.getJob(running.id);
+    expect(await requeued?.getState()).toBe('waiting');
+    expect(requeued?.attemptsMade).toBe(0);
+    expect((await jobRow(t.db, later.id)).state).toBe('queued');
+
+    const next = await createReadyForRemovalWorker({
+      config,
+      db: t,
+      logger: createLogger(config),
+      recoveryIntervalMs: 0,
+    });
+    try {
+      for (const [row, count] of [[running, 500] as const, [later, 20] as const]) {
+        await waitForJobState(t.db, row.id, ['completed']);
+        expect(await ledgerCounts(t.db, row.id)).toEqual({
+          items: count,
+          succeeded: count,
+          distinctPositions: count,
+          history: count,
+        });
+      }
+    } finally {
+      await next.close();
+    }
+  }, 45_000);
+});
