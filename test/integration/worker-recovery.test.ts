@@ -1,0 +1,150 @@
+import { QueueEvents, UnrecoverableError, Worker } from 'bullmq';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Config } from '../../src/config.ts';
+import { readyForRemovalJobOptions } from '../../src/jobs/job-options.ts';
+import { recoverOrphanedJobs } from '../../src/jobs/recovery.ts';
+import { createLogger } from '../../src/logger.ts';
+import { READY_FOR_REMOVAL_QUEUE } from '../../src/queue/ready-for-removal-queue.ts';
+import { createReadyForRemovalWorker } from '../../workers/create-worker.ts';
+import { testConfig } from '../support/config.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { createNumbers, createTenant } from '../support/factories.ts';
+import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { insertJob, jobRow, ledgerCounts } from '../support/worker-jobs.ts';
+import { createTestQueue, waitForJobState } from '../support/worker-queue.ts';
+
+let t: TestDatabase;
+const prefixes: string[] = [];
+const closers: (() => Promise<unknown>)[] = [];
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(async () => {
+  for (const close of closers.reverse()) await close();
+  await Promise.all(prefixes.map(deletePrefix));
+  await t?.drop();
+});
+
+function setup(env: Record<string, string> = {}): {
+  config: Config;
+  producer: ReturnType<typeof createTestQueue>;
+} {
+  const prefix = uniquePrefix('wrec');
+  prefixes.push(prefix);
+  const config = testConfig(t.url, prefix, env);
+  const producer = createTestQueue(config);
+  closers.push(() => producer.close());
+  return { config, producer };
+}
+
+async function marked(count: number) {
+  const { operator, customer } = await createTenant(t.db);
+  const numbers = await createNumbers(t.db, {
+    operatorId: operator.id,
+    customerId: customer.id,
+    status: 'MarkedForRemoval',
+    count,
+  });
+  return { operator, numbers };
+}
+
+describe('recovery and permanent failures', () => {
+  it('re-enqueues old unfinished jobs BullMQ lost, and fails those BullMQ failed', async () => {
+    const { config, producer } = setup();
+    const { operator, numbers } = await marked(3);
+    const lost = await insertJob(t.db, { operatorId: operator.id, numbers });
+    const fresh = await insertJob(t.db, { operatorId: operator.id, numbers });
+    const failedInQueue = await insertJob(t.db, {
+      operatorId: operator.id,
+      numbers,
+      state: 'active',
+    });
+    await t.db.execute(
+      sql`update jobs set created_at = now() - interval '1 hour' where id in (${lost.id}, ${failedInQueue.id})`,
+    );
+    // A job BullMQ failed without our processor (as when it stalls more than maxStalledCount).
+    const events = new QueueEvents(READY_FOR_REMOVAL_QUEUE, {
+      connection: { url: config.redisUrl },
+      prefix: config.queuePrefix,
+    });
+    await events.waitUntilReady();
+    const foreignWorker = new Worker(
+      READY_FOR_REMOVAL_QUEUE,
+      async () => {
+        throw new UnrecoverableError('job stalled more than allowable limit');
+      },
+      {
+        connection: { url: config.redisUrl, maxRetriesPerRequest: null },
+        prefix: config.queuePrefix,
+      },
+    );
+    const failing = await producer.enqueue(failedInQueue);
+    await expect(failing.waitUntilFinished(events, 10_000)).rejects.toThrow(/stalled/);
+    await foreignWorker.close();
+    await events.close();
+
+    const outcome = await recoverOrphanedJobs({
+      db: t.db,
+      queue: producer.queue,
+      jobOptions: readyForRemovalJobOptions(config),
+      logger: createLogger(config),
+      minAgeMs: 60_000,
+    });
+    expect(outcome).toEqual({ requeued: [lost.id], failed: [failedInQueue.id] });
+    expect(await producer.queue.getJobState(lost.id)).toBe('waiting');
+    expect(await producer.queue.getJobState(fresh.id)).toBe('unknown');
+    expect(await jobRow(t.db, failedInQueue.id)).toMatchObject({
+      state: 'failed',
+      error: 'job stalled more than allowable limit',
+      result: { status: 'failure', data: { processedCount: 0 } },
+    });
+    // Running it again changes nothing: the re-added job already exists.
+    const again = await recoverOrphanedJobs({
+      db: t.db,
+      queue: producer.queue,
+      jobOptions: readyForRemovalJobOptions(config),
+      logger: createLogger(config),
+      minAgeMs: 60_000,
+    });
+    expect(again).toEqual({ requeued: [], failed: [] });
+  });
+
+  it('marks the jobs row failed with its partial counts once the last attempt fails', async () => {
+    const { config, producer } = setup({ WORKER_CHUNK_SIZE: '50', WORKER_ATTEMPTS: '2' });
+    const { operator, numbers } = await marked(100);
+    const row = await insertJob(t.db, { operatorId: operator.id, numbers });
+    // Fault injection in this test's own database: the ledger refuses position 60, for good.
+    await t.db.execute(
+      sql.raw(`
+      create function refuse_position_60() returns trigger language plpgsql as $$
+      begin raise exception 'disk on fire'; end $$;
+      create trigger refuse_position_60 before insert on job_items for each row
+      when (new.position = 60) execute function refuse_position_60();`),
+    );
+    const worker = await createReadyForRemovalWorker({
+      config,
+      db: t,
+      logger: createLogger(config),
+      recoveryIntervalMs: 0,
+    });
+    closers.push(() => worker.close());
+    await producer.enqueue(row);
+    const failed = await waitForJobState(t.db, row.id, ['failed'], 20_000);
+    expect(failed).toMatchObject({
+      processedCount: 50,
+      successCount: 50,
+      error: 'disk on fire (P0001)',
+      result: {
+        data: { requestedCount: 100, processedCount: 50, successCount: 50, failedCount: 0 },
+      },
+    });
+    expect(failed.finishedAt).toBeInstanceOf(Date);
+    expect(await ledgerCounts(t.db, row.id)).toMatchObject({ items: 50, history: 50 });
+    const job = await producer.queue.getJob(row.id);
+    expect(await job?.getState()).toBe('failed');
+    expect(job?.attemptsMade).toBe(2);
+    await t.db.execute(sql`drop trigger refuse_position_60 on job_items`);
+  });
+});
