@@ -17,8 +17,10 @@ export async function ensureDatabase(url: string): Promise<void> {
     const [found] = await sql`select 1 as found from pg_database where datname = ${name}`;
     if (found) return;
     await sql`create database ${sql(name)}`.catch((err: unknown) => {
-      // 42P04: created meanwhile by another process starting at the same time.
-      if ((err as { code?: string }).code !== '42P04') throw err;
+      // Created meanwhile by another process starting at the same time: 42P04 (duplicate
+      // database), or 23505 when both inserted into pg_database at once.
+      const code = (err as { code?: string }).code;
+      if (code !== '42P04' && code !== '23505') throw err;
     });
   } finally {
     await sql.end({ timeout: 5 });

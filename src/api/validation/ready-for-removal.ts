@@ -1,4 +1,4 @@
-import { checkE164, type E164Check, type PhoneValidation } from '../../numbers/e164.ts';
+import { checkE164, type PhoneValidation } from '../../numbers/e164.ts';
 import { HttpProblem } from '../problem.ts';
 
 // SPEC §3.1: every problem of a body in one answer. Hand-written rather than a zod schema so
@@ -78,28 +78,11 @@ export function parseReadyForRemovalBody(body: unknown, mode: PhoneValidation): 
   return numbers as string[];
 }
 
-// libphonenumber-js finds the country of a +1 number by trying ~25 NANP plans' patterns: 30 to
-// 130 µs a number. Numbers come back (retries, the same inventory), so verdicts are memoised.
-const MEMO_LIMIT = 100_000;
-const verdicts = new Map<string, E164Check>();
-
-function checkNumber(value: unknown, mode: PhoneValidation): E164Check {
-  if (typeof value !== 'string') return checkE164(value, mode);
-  const key = mode === 'possible' ? value : `valid:${value}`;
-  let verdict = verdicts.get(key);
-  if (!verdict) {
-    verdict = checkE164(value, mode);
-    if (verdicts.size >= MEMO_LIMIT) verdicts.clear();
-    verdicts.set(key, verdict);
-  }
-  return verdict;
-}
-
 function entryErrors(numbers: unknown[], mode: PhoneValidation): EntryError[] {
   const errors: EntryError[] = [];
   const firstIndex = new Map<string, number>();
   numbers.forEach((value, index) => {
-    const check = checkNumber(value, mode);
+    const check = checkE164(value, mode);
     if (!check.ok) {
       const error: EntryError = {
         index,
