@@ -1,0 +1,229 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey, createNumbers } from '../support/factories.ts';
+import { eventually, waitForJobsEnded } from '../support/invariants.ts';
+import type { ServiceProcess } from '../support/processes.ts';
+import { type Answer, assertProblemAnswers, type Client, createClient } from './support/http.ts';
+import { lockNumber, workerBackendsWaitingOnLock } from './support/row-lock.ts';
+import { checkWorld, createScenario, type Scenario } from './support/scenario.ts';
+import { secretsInDatabase, secretsInRedis } from './support/secrets.ts';
+import { ASYNC, adminKey, ENDPOINT, JOBS, tenantWithNumbers } from './support/tenants.ts';
+
+// Issue 7, security: tenant isolation, one 401 for every bad key, admin surfaces closed to
+// anonymous and operator callers, helmet headers, and no plaintext key anywhere at rest.
+
+let world: Scenario;
+let api: ServiceProcess;
+let client: Client;
+let a: Awaited<ReturnType<typeof tenantWithNumbers>>;
+let b: Awaited<ReturnType<typeof tenantWithNumbers>>;
+const keysSeen: string[] = [];
+
+beforeAll(async () => {
+  world = await createScenario('rel-sec', {
+    BULL_BOARD_USER: 'ops',
+    BULL_BOARD_PASSWORD: 'board-secret-pass',
+    AUTH_FAILURE_LIMIT_MAX: '100000',
+    RATE_LIMIT_MAX: '100000',
+  });
+  [api] = await Promise.all([world.api(), world.worker()]);
+  client = createClient(api.url as string);
+  a = await tenantWithNumbers(world.db.db, 120);
+  b = await tenantWithNumbers(world.db.db, 20);
+  keysSeen.push(a.key, b.key);
+}, 60_000);
+
+/** A problem body without what differs per answer (ticket, trace id, the path itself). */
+function shape(answer: Answer) {
+  const { errorTicket, traceId, instance, ...rest } = answer.json as Record<string, unknown>;
+  return {
+    status: answer.status,
+    type: answer.headers.get('content-type'),
+    authenticate: answer.headers.get('www-authenticate'),
+    body: rest,
+    hasTicket:
+      typeof errorTicket === 'string' &&
+      typeof traceId === 'string' &&
+      typeof instance === 'string',
+  };
+}
+
+const idRoutes = (id: string) =>
+  [
+    ['GET', `${JOBS}/${id}`, {}],
+    ['GET', `${JOBS}/${id}/items`, {}],
+    ['GET', `${JOBS}/${id}/items`, { accept: 'text/csv' }],
+    ['POST', `${JOBS}/${id}/cancel`, {}],
+    ['DELETE', `${JOBS}/${id}`, {}],
+  ] as const;
+
+describe('tenant isolation', () => {
+  it("answers another operator's job exactly like a missing one, and leaves it alone", async () => {
+    // A's job stops mid-way on a row lock, so B's cancel would have something to cancel.
+    const lock = await lockNumber(world.db.url, a.numbers[60] as string);
+    const started = await client.request('POST', ENDPOINT, {
+      key: a.key,
+      headers: ASYNC,
+      body: { telephoneNumbers: a.numbers },
+    });
+    const { jobId } = started.json as { jobId: string };
+    try {
+      await eventually('the job to wait mid-way', async () =>
+        (await workerBackendsWaitingOnLock(world.db.sql)).length > 0 ? true : undefined,
+      );
+      const missing = randomUUID();
+      for (const [method, path, headers] of idRoutes(jobId)) {
+        const foreign = await client.request(method, path, { key: b.key, headers });
+        const absent = await client.request(method, path.replace(jobId, missing), {
+          key: b.key,
+          headers,
+        });
+        expect(foreign.status).toBe(404);
+        expect(shape(foreign)).toEqual(shape(absent));
+      }
+      const list = await client.request('GET', `${JOBS}?limit=100`, { key: b.key });
+      expect(list.text).not.toContain(jobId);
+      const [row] = await world.db.sql<{ state: string; cancel_requested_at: Date | null }[]>`
+        select state, cancel_requested_at from jobs where id = ${jobId}`;
+      expect(row).toEqual({ state: 'active', cancel_requested_at: null });
+    } finally {
+      await lock.release();
+    }
+    await waitForJobsEnded(world.db.sql, [jobId]);
+    const done = await client.request('GET', `${JOBS}/${jobId}`, { key: a.key });
+    expect(done.json).toMatchObject({ state: 'completed', progress: { successCount: 120 } });
+  });
+
+  it("reports another operator's numbers as NUMBER_NOT_FOUND and leaves them untouched", async () => {
+    const before = await world.db.sql`
+      select e164, status, assignable, updated_at from telephone_numbers where operator_id = ${b.operator.id} order by e164`;
+    const own = await createNumbers(world.db.db, {
+      operatorId: a.operator.id,
+      customerId: a.customer.id,
+      status: 'MarkedForRemoval',
+      count: 2,
+    });
+    const answer = await client.request('POST', ENDPOINT, {
+      key: a.key,
+      body: { telephoneNumbers: [...b.numbers.slice(0, 5), ...own] },
+    });
+    expect(answer.status).toBe(200);
+    const result = answer.json as {
+      data: { successCount: number; failures: { telephoneNumber: string; errorCode: string }[] };
+    };
+    expect(result.data.successCount).toBe(2);
+    expect(result.data.failures).toEqual(
+      b.numbers
+        .slice(0, 5)
+        .map((n) => expect.objectContaining({ telephoneNumber: n, errorCode: 'NUMBER_NOT_FOUND' })),
+    );
+    const after = await world.db.sql`
+      select e164, status, assignable, updated_at from telephone_numbers where operator_id = ${b.operator.id} order by e164`;
+    expect(after).toEqual(before);
+    const [history] = await world.db.sql<{ n: number }[]>`
+      select count(*)::int as n from number_status_history h join telephone_numbers t on t.id = h.number_id
+      where t.operator_id = ${b.operator.id}`;
+    expect(history?.n).toBe(0);
+  });
+});
+
+describe('authentication', () => {
+  it('gives missing, unknown, malformed and revoked keys one identical 401 on every route', async () => {
+    const revoked = (await createApiKey(world.db.db, b.operator.id, { revoked: true })).key;
+    const unknown = `ocn_${'A'.repeat(43)}`;
+    keysSeen.push(revoked, unknown);
+    const credentials: (string | undefined)[] = [
+      undefined,
+      '',
+      'Bearer',
+      `Bearer ${unknown}`,
+      `Bearer ${revoked}`,
+      `Bearer ${a.key}x`,
+      `Basic ${Buffer.from('ops:board-secret-pass').toString('base64')}`,
+      `Token ${a.key}`,
+      'Bearer \u00e9\u00e9',
+    ];
+    const routes = [
+      ['POST', ENDPOINT],
+      ['GET', JOBS],
+      ...idRoutes(randomUUID()).map(([m, p]) => [m, p]),
+    ] as const;
+    const shapes = new Set<string>();
+    for (const [method, path] of routes) {
+      for (const authorization of credentials) {
+        const answer = await client.request(method, path, {
+          headers: authorization === undefined ? {} : { authorization },
+          ...(method === 'POST' &&
+            path === ENDPOINT && { body: { telephoneNumbers: ['+14255551212'] } }),
+        });
+        expect(answer.status).toBe(401);
+        shapes.add(JSON.stringify(shape(answer)));
+      }
+    }
+    expect([...shapes]).toHaveLength(1);
+  });
+
+  it('closes Bull Board and /metrics to anonymous callers (401) and operator keys (403)', async () => {
+    const admin = await adminKey(world.db.db, a.operator.id);
+    keysSeen.push(admin);
+    for (const path of [
+      '/metrics',
+      '/admin/queues',
+      '/admin/queues/api/queues',
+      '/admin/queues/api/redis/stats',
+    ]) {
+      expect((await client.request('GET', path)).status).toBe(401);
+      expect(
+        (await client.request('GET', path, { headers: { authorization: 'Basic b3BzOm5vcGU=' } }))
+          .status,
+      ).toBe(401);
+      expect((await client.request('GET', path, { key: a.key })).status).toBe(403);
+      expect((await client.request('GET', path, { key: admin })).status).toBe(200);
+    }
+    const put = await client.request('PUT', '/admin/queues/api/queues/pause', { key: b.key });
+    expect(put.status).toBe(403);
+  });
+});
+
+describe('headers and secrets', () => {
+  it('sends the helmet headers on answers and errors alike', async () => {
+    const answers = [
+      await client.request('GET', JOBS, { key: a.key }),
+      await client.request('GET', `${JOBS}/${randomUUID()}`, { key: a.key }),
+      await client.request('GET', JOBS),
+      await client.request('GET', '/health/live'),
+      await client.request('GET', '/openapi.json'),
+      await client.request('POST', ENDPOINT, {
+        key: a.key,
+        raw: '{',
+        headers: { 'content-type': 'application/json' },
+      }),
+    ];
+    for (const answer of answers) {
+      expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(answer.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
+      expect(answer.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+      expect(answer.headers.get('content-security-policy')).toContain("default-src 'self'");
+      expect(answer.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(answer.headers.get('x-powered-by')).toBeNull();
+    }
+  });
+
+  it('never stores or logs an API key in plaintext', async () => {
+    await waitForJobsEnded(world.db.sql);
+    expect(await secretsInDatabase(world.db.sql, keysSeen)).toEqual([]);
+    expect(await secretsInRedis(world.prefix, keysSeen)).toEqual([]);
+    const logged = world.allLines().filter((line) => keysSeen.some((k) => line.includes(k)));
+    expect(logged).toEqual([]);
+    // The log lines exist (the check would be empty otherwise): requests were logged.
+    expect(world.allLines().length).toBeGreaterThan(50);
+  });
+});
+
+afterAll(async () => {
+  if (!world) return;
+  await waitForJobsEnded(world.db.sql);
+  await checkWorld(world);
+  assertProblemAnswers(client.answers.filter((x) => !x.path.startsWith('/admin/queues/api')));
+  await world.close();
+}, 90_000);
