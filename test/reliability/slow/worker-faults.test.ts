@@ -1,0 +1,108 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { waitForJobsEnded } from '../../support/invariants.ts';
+import type { ServiceProcess } from '../../support/processes.ts';
+import { assertProblemAnswers, type Client, createClient } from '../support/http.ts';
+import { countRows, runningWorker, waitUntilHeldAt } from '../support/mid-job.ts';
+import { lockNumber } from '../support/row-lock.ts';
+import { checkWorld, createScenario, type Scenario } from '../support/scenario.ts';
+import { ASYNC, ENDPOINT, tenantWithNumbers } from '../support/tenants.ts';
+
+// Issue 7, faults on the worker side: SIGKILL twice in a row, SIGTERM mid-job, and the
+// worker's Postgres connection terminated mid-chunk. Every job must end with each number
+// recorded once and its counts equal to the ledger.
+
+let world: Scenario;
+let api: ServiceProcess;
+let client: Client;
+
+beforeAll(async () => {
+  world = await createScenario('rel-wfault');
+  [api] = await Promise.all([world.api(), world.worker(), world.worker()]);
+  client = createClient(api.url as string);
+}, 90_000);
+afterEach(async () => {
+  await waitForJobsEnded(world.db.sql, undefined, 60_000);
+  await checkWorld(world);
+});
+afterAll(async () => {
+  assertProblemAnswers(client?.answers ?? []);
+  await world?.close();
+});
+
+async function submit(numbers: string[], key: string) {
+  const answer = await client.request('POST', ENDPOINT, {
+    key,
+    headers: ASYNC,
+    body: { telephoneNumbers: numbers },
+  });
+  expect(answer.status).toBe(202);
+  return (answer.json as { jobId: string }).jobId;
+}
+
+const live = () =>
+  world.processes.filter(
+    (p) => p.kind === 'worker' && p.child.exitCode === null && p.child.signalCode === null,
+  );
+
+describe('worker faults', () => {
+  it('survives SIGKILL twice in a row on the same job', async () => {
+    const t = await tenantWithNumbers(world.db.db, 500);
+    const first = await lockNumber(world.db.url, t.numbers[150] as string);
+    const second = await lockNumber(world.db.url, t.numbers[350] as string);
+    const jobId = await submit(t.numbers, t.key);
+    const started = Date.now();
+    await waitUntilHeldAt(world, jobId, 150);
+    await (await runningWorker(world, jobId)).stop('SIGKILL');
+    const replacement = world.worker();
+    await first.release();
+    await waitUntilHeldAt(world, jobId, 350);
+    await (await runningWorker(world, jobId)).stop('SIGKILL');
+    await replacement;
+    await second.release();
+    await waitForJobsEnded(world.db.sql, [jobId], 60_000);
+    const [job] = await world.db
+      .sql`select state, processed_count, success_count from jobs where id = ${jobId}`;
+    expect(job).toEqual({ state: 'completed', processed_count: 500, success_count: 500 });
+    expect(await countRows(world, 'history', t.operator.id)).toBe(500);
+    console.info(
+      `[figure] sigkill twice: completed ${Date.now() - started} ms after submit (2 kills)`,
+    );
+    if (live().length < 2) await world.worker();
+  });
+
+  it('finishes or hands back the job on SIGTERM mid-job, and exits cleanly', async () => {
+    const t = await tenantWithNumbers(world.db.db, 500);
+    const lock = await lockNumber(world.db.url, t.numbers[200] as string);
+    const jobId = await submit(t.numbers, t.key);
+    await waitUntilHeldAt(world, jobId, 200);
+    const holder = await runningWorker(world, jobId);
+    holder.child.kill('SIGTERM');
+    await holder.waitForLine('shutting down');
+    await lock.release();
+    const stoppedAt = Date.now();
+    expect(await holder.exited).toBe(0);
+    const exitMs = Date.now() - stoppedAt;
+    await waitForJobsEnded(world.db.sql, [jobId], 60_000);
+    const [job] = await world.db
+      .sql`select state, processed_count, success_count from jobs where id = ${jobId}`;
+    expect(job).toEqual({ state: 'completed', processed_count: 500, success_count: 500 });
+    console.info(`[figure] sigterm mid-job: worker exited 0 after ${exitMs} ms; job completed`);
+    await world.worker();
+  });
+
+  it('recovers when the worker connection is terminated (pg_terminate_backend) mid-chunk', async () => {
+    const t = await tenantWithNumbers(world.db.db, 500);
+    const lock = await lockNumber(world.db.url, t.numbers[250] as string);
+    const jobId = await submit(t.numbers, t.key);
+    const waiting = await waitUntilHeldAt(world, jobId, 250);
+    const [terminated] = await world.db.sql<{ ok: boolean }[]>`
+      select bool_and(pg_terminate_backend(pid)) as ok from unnest(${waiting}::int[]) as pid`;
+    expect(terminated?.ok).toBe(true);
+    await lock.release();
+    await waitForJobsEnded(world.db.sql, [jobId], 60_000);
+    const [job] = await world.db
+      .sql`select state, processed_count, success_count from jobs where id = ${jobId}`;
+    expect(job).toEqual({ state: 'completed', processed_count: 500, success_count: 500 });
+    expect(await countRows(world, 'moved', t.operator.id)).toBe(500);
+  });
+});

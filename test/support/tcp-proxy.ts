@@ -1,0 +1,78 @@
+import { once } from 'node:events';
+import { connect, createServer, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+// A small TCP proxy on 127.0.0.1 in front of a service (Postgres), to slow it down or cut it
+// off for a while without touching the service itself, which other people are using.
+
+export interface TcpProxy {
+  port: number;
+  /** Delays every chunk in both directions by `ms` (0: none). */
+  setDelay(ms: number): void;
+  /** Resets every open connection and refuses new ones until `restore()`. */
+  cutOff(): void;
+  restore(): void;
+  /** Connections accepted so far. */
+  accepted(): number;
+  close(): Promise<void>;
+}
+
+export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+  let delayMs = 0;
+  let down = false;
+  let count = 0;
+  const sockets = new Set<Socket>();
+  const pipe = (from: Socket, to: Socket) => {
+    // Chunks keep their order: each waits for the one before it.
+    let chain = Promise.resolve();
+    from.on('data', (chunk) => {
+      const ms = delayMs;
+      chain = chain.then(async () => {
+        if (ms > 0) await sleep(ms);
+        if (!to.destroyed) to.write(chunk);
+      });
+    });
+    from.on('end', () => void chain.then(() => to.end()));
+  };
+  const server = createServer((client) => {
+    if (down) {
+      client.resetAndDestroy();
+      return;
+    }
+    count++;
+    const upstream = connect(target.port, target.host);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    pipe(client, upstream);
+    pipe(upstream, client);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('proxy has no port');
+  return {
+    port: address.port,
+    setDelay: (ms) => {
+      delayMs = ms;
+    },
+    cutOff() {
+      down = true;
+      for (const s of sockets) s.resetAndDestroy();
+    },
+    restore() {
+      down = false;
+    },
+    accepted: () => count,
+    async close() {
+      for (const s of sockets) s.destroy();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}
