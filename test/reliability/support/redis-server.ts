@@ -46,6 +46,7 @@ export async function startThrowawayRedis(): Promise<ThrowawayRedis> {
         maxRetriesPerRequest: 0,
         retryStrategy: () => null,
       });
+      probe.on('error', () => {});
       const ok = await probe
         .connect()
         .then(() => probe.ping())
