@@ -24,7 +24,10 @@ export async function loadFailures(db: Executor, jobId: string) {
     })
     .from(jobItems)
     .where(and(eq(jobItems.jobId, jobId), ne(jobItems.outcome, 'SUCCEEDED')))
-    .orderBy(asc(jobItems.position));
+    .orderBy(asc(jobItems.position))
+    // Prepared (postgres.js caches it per connection): no describe round trip, no re-planning.
+    .prepare('load_failures')
+    .execute();
   return rows.map(({ telephoneNumber, outcome, currentStatus }) => {
     const errorCode = outcome as FailureCode;
     return {

@@ -3,17 +3,11 @@ import { dbErrorCode, withTransientRetry } from '../db/retry.ts';
 import type { Logger } from '../logger.ts';
 import { type ChunkOutcome, transitionChunk } from '../numbers/transition.ts';
 import type { JobProgress } from '../queue/ready-for-removal-queue.ts';
-import {
-  isEnded,
-  type LockedJob,
-  lockJob,
-  markActive,
-  markCompleted,
-  storedResult,
-} from './job-rows.ts';
+import { isEnded, type LockedJob, lockJob, markCompleted, storedResult } from './job-rows.ts';
 import type { JobObserver } from './observer.ts';
 import type { JobResult } from './result.ts';
 import type { JobState } from './states.ts';
+import { txSql } from './tx-sql.ts';
 
 /** The jobs row does not exist (never created, or rolled back by the API): nothing to do. */
 export class JobNotFoundError extends Error {
@@ -25,15 +19,17 @@ export class JobInterruptedError extends Error {
   override name = 'JobInterruptedError';
 }
 
-export type StartOutcome =
-  | { kind: 'ended'; state: JobState; result: JobResult }
-  | { kind: 'started'; job: LockedJob };
-
 export type ChunkStep =
-  | { kind: 'progressed'; progress: JobProgress; chunk: ChunkOutcome }
-  | { kind: 'completed'; progress: JobProgress; chunk?: ChunkOutcome; result: JobResult }
-  /** Ended elsewhere meanwhile (cancelled, or finished by another delivery). */
-  | { kind: 'ended'; state: JobState; result: JobResult };
+  | { kind: 'progressed'; job: LockedJob; progress: JobProgress; chunk: ChunkOutcome }
+  | {
+      kind: 'completed';
+      job: LockedJob;
+      progress: JobProgress;
+      chunk: ChunkOutcome;
+      result: JobResult;
+    }
+  /** Ended before this chunk (cancelled, or finished by another delivery). */
+  | { kind: 'ended'; job: LockedJob; state: JobState; result: JobResult };
 
 export function progressOf(job: {
   requestedCount: number;
@@ -69,27 +65,12 @@ async function retry<T>(fn: () => Promise<T>, log?: Logger): Promise<T> {
   }
 }
 
-/** Marks the job active, or reports the stored result of a job that already ended. */
-export async function startJob(db: Database, jobId: string, log?: Logger): Promise<StartOutcome> {
-  return retry(
-    () =>
-      db.transaction(async (tx): Promise<StartOutcome> => {
-        const job = await lockJob(tx, jobId);
-        if (!job) throw new JobNotFoundError(`job ${jobId} does not exist`);
-        if (isEnded(job.state)) {
-          return { kind: 'ended', state: job.state, result: await storedResult(tx, job) };
-        }
-        const startedAt = await markActive(tx, jobId);
-        return { kind: 'started', job: { ...job, state: 'active', startedAt } };
-      }),
-    log,
-  );
-}
-
 /**
- * One transaction: lock the jobs row, stop if it ended (a cancel landed), else record the next
- * `chunkSize` positions after `processed_count` and, with the last one, complete the job.
- * Safe to run again after any failure: a rolled-back chunk left nothing behind.
+ * One transaction: lock the jobs row and, pipelined behind it in the same round trip, record
+ * the next `chunkSize` positions after `processed_count` (starting the job if it was queued);
+ * with the last positions, also complete the job and store its result. If the job ended
+ * meanwhile (a cancel landed), the chunk statement does nothing and its stored result is
+ * returned. Safe to run again after any failure: a rolled-back chunk left nothing behind.
  */
 export async function processNextChunk(
   db: Database,
@@ -100,27 +81,26 @@ export async function processNextChunk(
   return retry(
     () =>
       db.transaction(async (tx): Promise<ChunkStep> => {
-        const job = await lockJob(tx, jobId);
+        const sql = txSql(tx);
+        const [job, chunk] = await Promise.all([
+          lockJob(sql, jobId),
+          transitionChunk(sql, { jobId, size: chunkSize }),
+        ]);
         if (!job) throw new JobNotFoundError(`job ${jobId} does not exist`);
-        if (isEnded(job.state)) {
-          return { kind: 'ended', state: job.state, result: await storedResult(tx, job) };
+        if (!chunk) {
+          if (!isEnded(job.state))
+            throw new Error(`job ${jobId} is ${job.state} but not processable`);
+          const result = await storedResult(tx, job);
+          return { kind: 'ended', job, state: job.state, result };
         }
-        if (job.state !== 'active') throw new Error(`job ${jobId} is ${job.state}, not started`);
-        let chunk: ChunkOutcome | undefined;
-        if (job.processedCount < job.requestedCount) {
-          const size = Math.min(chunkSize, job.requestedCount - job.processedCount);
-          chunk = await transitionChunk(tx, { jobId, from: job.processedCount, size });
-          job.processedCount = chunk.processedCount;
-          job.successCount = chunk.successCount;
-        }
+        job.processedCount = chunk.processedCount;
+        job.successCount = chunk.successCount;
         const progress = progressOf(job);
-        if (job.processedCount < job.requestedCount && chunk) {
-          return { kind: 'progressed', progress, chunk };
+        if (job.processedCount < job.requestedCount) {
+          return { kind: 'progressed', job, progress, chunk };
         }
         const result = await markCompleted(tx, job);
-        return chunk
-          ? { kind: 'completed', progress, chunk, result }
-          : { kind: 'completed', progress, result };
+        return { kind: 'completed', job, progress, chunk, result };
       }),
     log,
   );
@@ -146,23 +126,23 @@ export interface RunOptions {
  */
 export async function runJob(db: Database, jobId: string, options: RunOptions): Promise<JobResult> {
   const { chunkSize, signal, onProgress, observer } = options;
-  const start = await startJob(db, jobId, options.logger);
-  if (start.kind === 'ended') return start.result;
-  const log = options.logger?.child({ traceId: start.job.traceId ?? undefined });
-  log?.info({ processedCount: start.job.processedCount }, 'job started');
-  onProgress?.(progressOf(start.job));
   const startedAt = Date.now();
-  for (;;) {
+  let log = options.logger;
+  for (let first = true; ; first = false) {
     if (signal?.aborted) throw new JobInterruptedError(`job ${jobId} interrupted`);
     const chunkStartedAt = performance.now();
     const step = await processNextChunk(db, jobId, chunkSize, log);
     if (step.kind === 'ended') {
-      log?.info({ state: step.state }, 'job ended elsewhere; stopping');
-      if (step.state === 'cancelled') observer?.jobEnded('cancelled', Date.now() - startedAt);
+      if (!first && step.state === 'cancelled')
+        observer?.jobEnded('cancelled', Date.now() - startedAt);
+      log?.info({ state: step.state }, first ? 'job had already ended' : 'job ended elsewhere');
       return step.result;
     }
-    if (step.chunk)
-      observer?.chunkCommitted(step.chunk.byOutcome, performance.now() - chunkStartedAt);
+    if (first) {
+      log = log?.child({ traceId: step.job.traceId ?? undefined });
+      log?.info({ processedCount: step.job.processedCount - step.chunk.processed }, 'job started');
+    }
+    observer?.chunkCommitted(step.chunk.byOutcome, performance.now() - chunkStartedAt);
     onProgress?.(step.progress);
     if (step.kind === 'completed') {
       observer?.jobEnded('completed', Date.now() - startedAt);

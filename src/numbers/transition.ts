@@ -1,11 +1,11 @@
-import { sql } from 'drizzle-orm';
-import type { Executor } from '../jobs/ledger.ts';
+import type { Sql } from '../db/client.ts';
 import type { ItemOutcome } from './status.ts';
 
 // The MarkedForRemoval → ReadyForRemoval transition (SPEC §3.6), set-based: one statement
-// decides, applies and records a whole chunk of a job's numbers. It must run inside the
-// chunk's transaction, after the jobs row was locked (that lock serialises deliveries of the
-// same job, so `from` is the job's processed_count and cannot move meanwhile).
+// decides, applies and records the next chunk of a job's numbers. It must run inside the
+// chunk's transaction right after the statement that locked the jobs row (that lock serialises
+// deliveries of the same job and cancels; in READ COMMITTED this statement's snapshot is taken
+// after the lock was granted, so it sees the job's latest counters and ledger).
 
 export interface ChunkOutcome {
   /** Numbers recorded by this chunk, and how many of them moved. */
@@ -17,7 +17,7 @@ export interface ChunkOutcome {
   successCount: number;
 }
 
-interface ChunkRow extends Record<string, unknown> {
+interface ChunkRow {
   processed: number;
   succeeded: number;
   not_found: number;
@@ -28,9 +28,12 @@ interface ChunkRow extends Record<string, unknown> {
 }
 
 /**
- * Processes positions [from, from + size) of the job's request (0-based) and records them.
+ * Processes the next `size` positions of the job's request after its `processed_count`
+ * (positions are 0-based) and records them. Does nothing and returns undefined unless the job
+ * is queued or active; a queued job becomes active (`started_at` set once).
  *
- * - The numbers come straight from `jobs.telephone_numbers`, so nothing large crosses the wire.
+ * - The numbers come straight from `jobs.telephone_numbers`, so nothing large crosses the wire,
+ *   and the statement needs nothing from the caller but the job id: it can be pipelined.
  * - Only the job operator's numbers are looked at; another operator's number is treated exactly
  *   like an unknown one (NUMBER_NOT_FOUND, untouched, not even locked).
  * - Rows are locked in id order, so jobs racing over overlapping numbers queue up instead of
@@ -40,17 +43,18 @@ interface ChunkRow extends Record<string, unknown> {
  * - The ledger insert has no ON CONFLICT on purpose: a position recorded twice aborts the chunk.
  */
 export async function transitionChunk(
-  tx: Executor,
-  job: { jobId: string; from: number; size: number },
-): Promise<ChunkOutcome> {
-  const rows = await tx.execute<ChunkRow>(sql`
-    with job as (
-      select id, operator_id, coalesce('api-key:' || api_key_id::text, 'job:' || id::text) as actor,
-             telephone_numbers[${job.from}::int + 1 : ${job.from}::int + ${job.size}::int] as slice
-      from jobs where id = ${job.jobId}
+  sql: Sql,
+  job: { jobId: string; size: number },
+): Promise<ChunkOutcome | undefined> {
+  const rows = await sql<ChunkRow[]>`
+    with job as materialized (
+      select id, operator_id, processed_count as start,
+             coalesce('api-key:' || api_key_id::text, 'job:' || id::text) as actor,
+             telephone_numbers[processed_count + 1 : processed_count + ${job.size}::int] as slice
+      from jobs where id = ${job.jobId}::uuid and state in ('queued', 'active')
     ),
     input as (
-      select (${job.from}::int + u.ord - 1)::int as position, u.e164
+      select (job.start + u.ord - 1)::int as position, u.e164
       from job, unnest(job.slice) with ordinality as u(e164, ord)
     ),
     locked as materialized (
@@ -102,13 +106,14 @@ export async function transitionChunk(
     ),
     counters as (
       update jobs set processed_count = jobs.processed_count + tally.processed,
-                      success_count = jobs.success_count + tally.succeeded
-      from tally where jobs.id = ${job.jobId}
+                      success_count = jobs.success_count + tally.succeeded,
+                      state = 'active', started_at = coalesce(jobs.started_at, now())
+      from tally, job where jobs.id = job.id
       returning jobs.processed_count, jobs.success_count
     )
-    select tally.*, counters.processed_count, counters.success_count from tally, counters`);
+    select tally.*, counters.processed_count, counters.success_count from tally, counters`;
   const row = rows[0];
-  if (!row) throw new Error(`job ${job.jobId} not found while processing a chunk`);
+  if (!row) return undefined;
   return {
     processed: row.processed,
     succeeded: row.succeeded,
