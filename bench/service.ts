@@ -6,6 +6,8 @@ export const READY_FOR_REMOVAL_PATH = '/api/v3/oc/numbers/action/ready-for-remov
 
 export interface RunningService {
   child: NodeChild;
+  /** This service's own BullMQ and rate-limit prefix. */
+  queuePrefix: string;
   baseUrl: string;
   /** Keep-alive client carrying the tenant's API key. */
   client: ReturnType<typeof createHttpClient>;
@@ -19,8 +21,12 @@ export interface RunningService {
  */
 export async function startService(
   ctx: BenchContext,
+  name: string,
   env: Record<string, string>,
 ): Promise<RunningService> {
+  // A prefix per service: BullMQ's limiter and the rate-limit window are counters in Redis
+  // under the prefix, and one part's requests must not spend the next part's budget.
+  const queuePrefix = `${ctx.queuePrefix}-${name}`;
   const port = await freePort();
   const child = spawnNode('src/main.ts', {
     NODE_ENV: 'production',
@@ -29,7 +35,7 @@ export async function startService(
     PORT: String(port),
     DATABASE_URL: ctx.db.url,
     REDIS_URL: ctx.config.redisUrl,
-    QUEUE_PREFIX: ctx.queuePrefix,
+    QUEUE_PREFIX: queuePrefix,
     ...env,
   });
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -47,6 +53,7 @@ export async function startService(
   const client = createHttpClient(baseUrl, { authorization: `Bearer ${ctx.tenant.apiKey}` });
   return {
     child,
+    queuePrefix,
     baseUrl,
     client,
     async stop() {

@@ -45,12 +45,12 @@ export async function benchAdmittedLoad(ctx: BenchContext): Promise<AdmittedLoad
   );
   const bodies = chunk(numbers, sizes.jobSize).map((telephoneNumbers) => ({ telephoneNumbers }));
   await ctx.db.sql`analyze`;
-  const service = await startService(ctx, {
+  const service = await startService(ctx, 'load', {
     RATE_LIMIT_MAX: String(config.rateLimit.max),
     RATE_LIMIT_WINDOW_MS: String(config.rateLimit.windowMs),
   });
   const connection = createRedis(config.redisUrl, 'bullmq', 'bench-backlog');
-  const queue = new Queue(READY_FOR_REMOVAL_QUEUE, { connection, prefix: ctx.queuePrefix });
+  const queue = new Queue(READY_FOR_REMOVAL_QUEUE, { connection, prefix: service.queuePrefix });
   const backlog = { maxWaiting: 0, maxActive: 0, samples: 0 };
   const sample = async () => {
     const c = await queue.getJobCounts('waiting', 'delayed', 'prioritized', 'active');

@@ -35,7 +35,7 @@ export async function benchEndToEnd(ctx: BenchContext): Promise<EndToEndResult> 
   );
   const bodies = chunk(numbers, sizes.jobSize).map((telephoneNumbers) => ({ telephoneNumbers }));
   await ctx.db.sql`analyze`;
-  const service = await startService(ctx, {
+  const service = await startService(ctx, 'e2e', {
     RATE_LIMIT_MAX: '1000000',
     WORKER_LIMITER_MAX: '1000000',
   });
