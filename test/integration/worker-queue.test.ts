@@ -44,6 +44,17 @@ afterAll(async () => {
 });
 
 describe('the BullMQ worker', () => {
+  it('takes its limiter, concurrency and lock settings from the config', () => {
+    expect(running.worker.opts).toMatchObject({
+      prefix,
+      concurrency: config.worker.concurrency,
+      limiter: { max: 300, duration: 60_000 },
+      lockDuration: config.worker.lockDurationMs,
+      stalledInterval: config.worker.stalledIntervalMs,
+      maxStalledCount: config.worker.maxStalledCount,
+    });
+  });
+
   it('processes an enqueued job, reports progress through BullMQ and returns the result', async () => {
     const { operator, customer } = await createTenant(t.db);
     const numbers = await createNumbers(t.db, {
