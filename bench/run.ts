@@ -37,6 +37,15 @@ const started = Date.now();
 const machineBefore = await machineInfo(config.databaseUrl);
 const db = await createBenchDatabase(config.databaseUrl);
 const queuePrefix = newQueuePrefix();
+const cleanUp = async () => {
+  await db.drop();
+  await deleteQueuePrefix(config.redisUrl, queuePrefix);
+};
+// Ctrl-C must not leave a bench database behind (children get the signal from the terminal).
+process.once('SIGINT', () => {
+  log('\ninterrupted: dropping the bench database');
+  void cleanUp().finally(() => process.exit(130));
+});
 let results: Results;
 try {
   log(
@@ -55,8 +64,7 @@ try {
     parts,
   );
 } finally {
-  await db.drop();
-  await deleteQueuePrefix(config.redisUrl, queuePrefix);
+  await cleanUp();
 }
 
 const machineAfter = await machineInfo(config.databaseUrl);
