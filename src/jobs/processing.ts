@@ -46,6 +46,15 @@ export function progressOf(job: {
   };
 }
 
+/** A unique violation of the ledger's key (job_id, position), wherever Drizzle wrapped it. */
+function isLedgerConflict(err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code, constraint_name } = e as { code?: unknown; constraint_name?: unknown };
+    if (code === '23505') return constraint_name === 'job_items_pk';
+  }
+  return false;
+}
+
 /**
  * Runs a transaction again after transient errors (deadlock, serialization, dropped
  * connection). Also after a ledger conflict: another delivery recorded the same position, so
@@ -59,7 +68,7 @@ async function retry<T>(fn: () => Promise<T>, log?: Logger): Promise<T> {
           log?.warn({ code: dbErrorCode(err), attempt }, 'transient database error, retrying'),
       });
     } catch (err) {
-      if (dbErrorCode(err) !== '23505' || conflicts >= 3) throw err;
+      if (!isLedgerConflict(err) || conflicts >= 3) throw err;
       log?.warn({ conflicts }, 'position already recorded by another delivery, re-reading the job');
     }
   }
@@ -111,10 +120,10 @@ export interface RunOptions {
   chunkSize: number;
   /** Aborting stops the run between two chunks with a JobInterruptedError. */
   signal?: AbortSignal;
-  /** Called with the job's counters after the start and after every chunk (not throttled). */
+  /** Called with the job's counters after every committed chunk (not throttled). */
   onProgress?: (progress: JobProgress) => void;
   observer?: JobObserver;
-  /** Gets the job's traceId added once the jobs row is read. */
+  /** Lines after the first chunk also carry the job's traceId (from the jobs row). */
   logger?: Logger;
 }
 

@@ -1,6 +1,6 @@
 import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { numberStatusHistory, telephoneNumbers } from '../../src/db/schema.ts';
+import { jobItems, numberStatusHistory, telephoneNumbers } from '../../src/db/schema.ts';
 import { cancelJob } from '../../src/jobs/cancel.ts';
 import { JobNotFoundError, processNextChunk, runJob } from '../../src/jobs/processing.ts';
 import type { JobProgress } from '../../src/queue/ready-for-removal-queue.ts';
@@ -179,6 +179,34 @@ describe('runJob: the rules of SPEC §3.6, per number and in order', () => {
     const untouched = await numberRows(numbers.slice(4));
     expect(untouched.every((n) => n.status === 'MarkedForRemoval')).toBe(true);
     expect((await jobRow(t.db, job.id)).state).toBe('cancelled');
+  });
+
+  it('never records a position twice: the ledger key aborts the chunk, whatever the counters say', async () => {
+    const { operator, customer } = await createTenant(t.db);
+    const numbers = await createNumbers(t.db, {
+      operatorId: operator.id,
+      customerId: customer.id,
+      status: 'MarkedForRemoval',
+      count: 3,
+    });
+    const job = await insertJob(t.db, { operatorId: operator.id, numbers });
+    // Counters behind the ledger (which the code never does): position 1 is already recorded.
+    await t.db.insert(jobItems).values({
+      jobId: job.id,
+      position: 1,
+      telephoneNumber: numbers[1] as string,
+      outcome: 'INVALID_STATUS',
+      currentStatus: 'Active',
+    });
+    await expect(runJob(t.db, job.id, { chunkSize: 10 })).rejects.toMatchObject({
+      code: '23505',
+      constraint_name: 'job_items_pk',
+    });
+    expect(await ledgerCounts(t.db, job.id)).toMatchObject({ items: 1, history: 0 });
+    expect((await numberRows(numbers)).map((n) => n.status)).toEqual(
+      numbers.map(() => 'MarkedForRemoval'),
+    );
+    expect(await jobRow(t.db, job.id)).toMatchObject({ state: 'queued', processedCount: 0 });
   });
 
   it('refuses a job that does not exist', async () => {
