@@ -1,0 +1,178 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { READY_FOR_REMOVAL_QUEUE } from '../../../src/queue/ready-for-removal-queue.ts';
+import { uniqueE164 } from '../../support/factories.ts';
+import { waitForJobsEnded } from '../../support/invariants.ts';
+import { REDIS_URL } from '../../support/services.ts';
+import { type Answer, assertProblemAnswers, type Client, createClient } from '../support/http.ts';
+import { checkWorld, createScenario, type Scenario } from '../support/scenario.ts';
+import { ASYNC, ENDPOINT, JOBS, tenantWithNumbers } from '../support/tenants.ts';
+
+// Issue 7, load: the global budget spent by many clients across two API processes, ten
+// concurrent jobs over overlapping numbers, and pollers hammering the job API while jobs run.
+
+const BUDGET = 60;
+let world: Scenario;
+let apiA: Client;
+let apiB: Client;
+
+beforeAll(async () => {
+  world = await createScenario('rel-load', {
+    RATE_LIMIT_MAX: String(BUDGET),
+    RATE_LIMIT_WINDOW_MS: '60000',
+  });
+  const [a, b] = await Promise.all([world.api(), world.api(), world.worker(), world.worker()]);
+  apiA = createClient(a.url as string);
+  apiB = createClient(b.url as string);
+}, 90_000);
+afterEach(async () => {
+  await waitForJobsEnded(world.db.sql, undefined, 90_000);
+  await checkWorld(world);
+});
+afterAll(async () => {
+  assertProblemAnswers([...(apiA?.answers ?? []), ...(apiB?.answers ?? [])]);
+  await world?.close();
+});
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+};
+
+describe('load', () => {
+  it('never accepts more than the global budget per window across two API processes; a 429 enqueues nothing', async () => {
+    const t = await tenantWithNumbers(world.db.db, 1);
+    const answers: Answer[] = [];
+    // 24 clients × 8 requests, alternating between the two processes.
+    await Promise.all(
+      Array.from({ length: 24 }, async (_, c) => {
+        for (let r = 0; r < 8; r++) {
+          const api = (c + r) % 2 === 0 ? apiA : apiB;
+          answers.push(
+            await api.request('POST', ENDPOINT, {
+              key: t.key,
+              headers: ASYNC,
+              body: { telephoneNumbers: [uniqueE164()] },
+            }),
+          );
+        }
+      }),
+    );
+    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+    const windows = await redis.keys(`${world.prefix}:ratelimit:ready-for-removal:*`);
+    await redis.quit();
+    const accepted = answers.filter((a) => a.status === 202);
+    const limited = answers.filter((a) => a.status === 429);
+    expect(accepted.length + limited.length).toBe(answers.length);
+    expect(accepted.length).toBeLessThanOrEqual(BUDGET * windows.length);
+    if (windows.length === 1) expect(accepted.length).toBe(BUDGET);
+    for (const answer of limited) {
+      expect(answer.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(answer.headers.get('ratelimit')).toMatch(/r=0/);
+      expect(answer.headers.get('ratelimit-policy')).toBe(`"default";q=${BUDGET};w=60`);
+    }
+    for (const answer of answers) expect(answer.headers.get('ratelimit')).toBeTruthy();
+    const [rows] = await world.db.sql<
+      { n: number }[]
+    >`select count(*)::int as n from jobs where operator_id = ${t.operator.id}`;
+    expect(rows?.n).toBe(accepted.length);
+    const queue = new Queue(READY_FOR_REMOVAL_QUEUE, {
+      connection: { url: REDIS_URL },
+      prefix: world.prefix,
+    });
+    await waitForJobsEnded(world.db.sql, undefined, 60_000);
+    const counts = await queue.getJobCounts();
+    await queue.close();
+    expect(Object.values(counts).reduce((x, y) => x + y, 0)).toBe(accepted.length);
+    console.info(
+      `[figure] budget ${BUDGET}/60 s over 2 API processes: ${answers.length} requests from 24 clients → ${accepted.length} accepted, ${limited.length} × 429 (${windows.length} window(s)); jobs rows ${rows?.n}, BullMQ jobs ${accepted.length}`,
+    );
+    // Let the next scenario start with a fresh budget.
+    const cleaner = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+    if (windows.length > 0) await cleaner.del(...windows);
+    await cleaner.quit();
+  });
+
+  it('gives each of 50 shared numbers to exactly one of 10 concurrent jobs', async () => {
+    const t = await tenantWithNumbers(world.db.db, 50 + 10 * 50);
+    const shared = t.numbers.slice(0, 50);
+    const started = Date.now();
+    const results = await Promise.all(
+      Array.from({ length: 10 }, async (_, j) => {
+        const own = t.numbers.slice(50 + j * 50, 100 + j * 50);
+        // Shared numbers in a different order in every job, interleaved with its own.
+        const rotated = [...shared.slice(j * 5), ...shared.slice(0, j * 5)];
+        const body = { telephoneNumbers: rotated.flatMap((n, i) => [n, own[i] as string]) };
+        const api = j % 2 === 0 ? apiA : apiB;
+        return api.request('POST', ENDPOINT, { key: t.key, body });
+      }),
+    );
+    const wallMs = Date.now() - started;
+    expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
+    const total = results.reduce(
+      (sum, r) => sum + (r.json as { data: { successCount: number } }).data.successCount,
+      0,
+    );
+    expect(total).toBe(10 * 50 + 50);
+    const failures = results.flatMap(
+      (r) =>
+        (r.json as { data: { failures: { errorCode: string; currentStatus?: string }[] } }).data
+          .failures,
+    );
+    expect(failures).toHaveLength(9 * 50);
+    expect(new Set(failures.map((f) => `${f.errorCode}/${f.currentStatus}`))).toEqual(
+      new Set(['INVALID_STATUS/ReadyForRemoval']),
+    );
+    console.info(
+      `[figure] 10 concurrent sync jobs × 100 numbers, 50 % shared: ${total} successes (550 expected), 450 INVALID_STATUS, all answered in ${wallMs} ms`,
+    );
+  });
+
+  it('keeps progress monotonic and answers fast while pollers hammer the job API', async () => {
+    const t = await tenantWithNumbers(world.db.db, 5 * 500);
+    const ids: string[] = [];
+    for (let j = 0; j < 5; j++) {
+      const api = j % 2 === 0 ? apiA : apiB;
+      const created = await api.request('POST', ENDPOINT, {
+        key: t.key,
+        headers: ASYNC,
+        body: { telephoneNumbers: t.numbers.slice(j * 500, (j + 1) * 500) },
+      });
+      expect(created.status).toBe(202);
+      ids.push((created.json as { jobId: string }).jobId);
+    }
+    const latencies: number[] = [];
+    let regressions = 0;
+    const deadline = Date.now() + 30_000;
+    await Promise.all(
+      Array.from({ length: 10 }, async (_, p) => {
+        const last = new Map<string, number>();
+        for (let i = 0; i < 1000 && Date.now() < deadline; i++) {
+          const id = ids[(p + i) % ids.length] as string;
+          const at = performance.now();
+          const answer = await (p % 2 === 0 ? apiA : apiB).request('GET', `${JOBS}/${id}`, {
+            key: t.key,
+          });
+          latencies.push(performance.now() - at);
+          expect(answer.status).toBe(200);
+          const view = answer.json as { state: string; progress: { processedCount: number } };
+          if (view.progress.processedCount < (last.get(id) ?? 0)) regressions++;
+          last.set(id, view.progress.processedCount);
+          if (i % 50 === 49) {
+            const [open] = await world.db.sql<{ n: number }[]>`
+              select count(*)::int as n from jobs where id = any(${ids}::uuid[]) and state in ('queued', 'active')`;
+            if (open?.n === 0) break;
+          }
+        }
+      }),
+    );
+    await waitForJobsEnded(world.db.sql, ids, 60_000);
+    expect(regressions).toBe(0);
+    const [span] = await world.db.sql<{ ms: number }[]>`
+      select extract(epoch from max(finished_at) - min(created_at)) * 1000 as ms from jobs where id = any(${ids}::uuid[])`;
+    console.info(
+      `[figure] 10 pollers, ${latencies.length} GETs while 5 × 500-number jobs ran: p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, 0 progress regressions; jobs done in ${Math.round(Number(span?.ms))} ms`,
+    );
+  });
+});
