@@ -144,7 +144,10 @@ export async function runJob(db: Database, jobId: string, options: RunOptions): 
     if (step.kind === 'ended') {
       if (!first && step.state === 'cancelled')
         observer?.jobEnded('cancelled', Date.now() - startedAt);
-      log?.info({ state: step.state }, first ? 'job had already ended' : 'job ended elsewhere');
+      log?.info(
+        { state: step.state, durationMs: Date.now() - startedAt },
+        first ? 'job had already ended' : 'job ended elsewhere',
+      );
       return step.result;
     }
     if (first) {
@@ -155,7 +158,10 @@ export async function runJob(db: Database, jobId: string, options: RunOptions): 
     onProgress?.(step.progress);
     if (step.kind === 'completed') {
       observer?.jobEnded('completed', Date.now() - startedAt);
-      log?.info(step.progress, 'job completed');
+      log?.info(
+        { state: 'completed', ...step.progress, durationMs: Date.now() - startedAt },
+        'job completed',
+      );
       return step.result;
     }
   }

@@ -118,7 +118,40 @@ describe('request log lines', () => {
     }
   });
 
-  // Gap reported to the worker engineer: the worker logs nothing when a job completes or
-  // fails as not found, so there is no job line to carry jobId/traceId yet.
-  it.todo('the worker logs one line per ended job with jobId, traceId, state, counts, duration');
+  it('the worker logs one line per ended job with jobId, traceId, state, counts and duration', async () => {
+    const worker = await createReadyForRemovalWorker({
+      config: h.deps.config,
+      db: database,
+      logger: h.deps.logger,
+      recoveryIntervalMs: 0,
+    });
+    try {
+      const traceId = '0af7651916cd43dd8448eb211c80319c';
+      const done = await h.app.inject({
+        method: 'POST',
+        url: '/api/v3/oc/numbers/action/ready-for-removal',
+        headers: {
+          authorization: `Bearer ${apiKey}`,
+          traceparent: `00-${traceId}-b7ad6b7169203331-01`,
+        },
+        payload: { telephoneNumbers: ['+12065550188', '+12065550189'] },
+      });
+      expect(done.statusCode).toBe(200);
+      const jobId = done.json().data.jobId as string;
+      const ended = lines().filter((l) => l.jobId === jobId && l.msg === 'job completed');
+      expect(ended).toHaveLength(1);
+      expect(ended[0]).toMatchObject({
+        jobId,
+        traceId,
+        state: 'completed',
+        requestedCount: 2,
+        processedCount: 2,
+        successCount: 0,
+        failedCount: 2,
+      });
+      expect(ended[0]?.durationMs).toEqual(expect.any(Number));
+    } finally {
+      await worker.close();
+    }
+  });
 });
