@@ -2,25 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { createReadyForRemovalWorker } from '../workers/create-worker.ts';
 import { buildApp } from './api/app.ts';
 import { closeAppDeps, createAppDeps } from './api/create-deps.ts';
-import { type Config, ConfigError, loadConfig } from './config.ts';
+import type { Config } from './config.ts';
 import { createDb } from './db/client.ts';
 import { prepareDatabase } from './db/migrate.ts';
+import { closeOnSignals, loadConfigOrExit } from './lifecycle.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createJobMetricsObserver, createMetricsRegistry } from './metrics/index.ts';
 
 // `npm start`: the whole service in one process on the local defaults — creates the database
 // if missing, applies migrations, then serves the API and runs a worker side by side.
 // `npm run start:api` and `npm run start:worker` run the halves separately, for scaling out.
-
-function readConfig(): Config {
-  try {
-    return loadConfig();
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    console.error(err.message);
-    process.exit(1);
-  }
-}
 
 /**
  * Bull Board is never served without credentials. A development start without configured
@@ -41,7 +32,7 @@ function withDevBoardCredentials(config: Config, logger: Logger): Config {
 }
 
 async function main(): Promise<void> {
-  const baseConfig = readConfig();
+  const baseConfig = loadConfigOrExit();
   const logger = createLogger(baseConfig, 'oc-numbers');
   const config = withDevBoardCredentials(baseConfig, logger);
   await prepareDatabase(config.databaseUrl);
@@ -61,25 +52,12 @@ async function main(): Promise<void> {
   const app = await buildApp(deps);
   await app.listen({ host: config.host, port: config.port });
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    const deadline = setTimeout(() => {
-      logger.error('shutdown deadline passed; exiting');
-      process.exit(1);
-    }, config.shutdownTimeoutMs + 2000);
-    deadline.unref();
-    // Stop taking requests first, then let the worker finish or checkpoint its chunk.
+  // Stop taking requests first, then let the worker finish or checkpoint its chunk.
+  closeOnSignals(logger, config.shutdownTimeoutMs + 5000, async () => {
     await app.close();
     await worker.close();
     await Promise.allSettled([closeAppDeps(deps), workerDb.close()]);
-    clearTimeout(deadline);
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  });
 }
 
 main().catch((err: unknown) => {

@@ -1,8 +1,8 @@
 // Entry point of a worker-only process (`npm run start:worker`): any number of these may run
 // next to any number of API processes, sharing one Redis and one Postgres.
-import { type Config, ConfigError, loadConfig } from '../src/config.ts';
 import { createDb } from '../src/db/client.ts';
 import { prepareDatabase } from '../src/db/migrate.ts';
+import { closeOnSignals, loadConfigOrExit } from '../src/lifecycle.ts';
 import { createLogger } from '../src/logger.ts';
 import {
   createJobMetricsObserver,
@@ -13,18 +13,8 @@ import {
 import { createReadyForRemovalWorker } from './create-worker.ts';
 import { RedisPolicyError } from './redis-policy.ts';
 
-function configOrExit(): Config {
-  try {
-    return loadConfig();
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`${err.message}\n`);
-    process.exit(1);
-  }
-}
-
 async function main(): Promise<void> {
-  const config = configOrExit();
+  const config = loadConfigOrExit();
   const logger = createLogger(config, 'oc-numbers-worker');
   await prepareDatabase(config.databaseUrl);
   const db = createDb(config.databaseUrl, {
@@ -59,23 +49,12 @@ async function main(): Promise<void> {
     logger.info({ port: metrics.port }, 'worker metrics and liveness served');
   }
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    // Last resort if a close hangs (e.g. Redis unreachable): never outlive the deadline by much.
-    setTimeout(() => {
-      logger.error('shutdown did not finish in time; exiting');
-      process.exit(1);
-    }, config.shutdownTimeoutMs + 5000).unref();
+  // Past the deadline the worker closes by force; a little slack for that before giving up.
+  closeOnSignals(logger, config.shutdownTimeoutMs + 5000, async () => {
     await running.close();
     await metrics?.close();
     await db.close();
-    logger.info('worker stopped');
-  };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  });
 }
 
 main().catch((err: unknown) => {

@@ -65,7 +65,7 @@ describe('SIGTERM to a worker process', () => {
     await child.waitForLine('asking running jobs to stop');
     await blocker.release();
     expect(await child.exited).toBe(0);
-    expect(child.lines.some((l) => l.includes('"msg":"worker stopped"'))).toBe(true);
+    expect(child.lines.some((l) => l.includes('"msg":"stopped"'))).toBe(true);
 
     // Checkpointed: the chunk in flight committed, the job went back to the queue without
     // spending an attempt, and the job enqueued after SIGTERM was not taken.

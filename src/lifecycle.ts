@@ -1,0 +1,45 @@
+import { type Config, ConfigError, loadConfig } from './config.ts';
+import type { Logger } from './logger.ts';
+
+// What every process entry (npm start, start:api, start:worker) does the same way.
+
+/** The config, or the list of every bad variable on stderr and exit code 1. */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
+}
+
+/**
+ * On SIGTERM or SIGINT runs `close` once, then lets the process end on its own: a handle
+ * left open is a bug, so the process exits with 1 if it is still alive `deadlineMs` later.
+ */
+export function closeOnSignals(
+  logger: Logger,
+  deadlineMs: number,
+  close: () => Promise<void>,
+): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      logger.error('shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, deadlineMs).unref();
+    close().then(
+      () => logger.info('stopped'),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exitCode = 1;
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
