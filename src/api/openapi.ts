@@ -2,6 +2,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+import { documentResponseHeaders } from './openapi-headers.ts';
 
 // The OpenAPI document is generated from the routes' zod schemas (one source of truth) and
 // served at /openapi.json, with Swagger UI at /docs.
@@ -25,6 +26,13 @@ export async function registerOpenApi(app: FastifyInstance) {
       ],
     },
     transform: jsonSchemaTransform,
+    transformObject: (documentObject) =>
+      documentResponseHeaders(
+        'openapiObject' in documentObject
+          ? documentObject.openapiObject
+          : documentObject.swaggerObject,
+        '/api/v3/oc/numbers/action/ready-for-removal',
+      ),
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

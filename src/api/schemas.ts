@@ -8,10 +8,26 @@ import { ITEM_OUTCOMES, NUMBER_STATUSES } from '../numbers/status.ts';
 
 const E164_EXAMPLE = '+14255551212';
 
+// OWASP API4 (Spectral's OWASP ruleset): every integer names its format, every string and array
+// its bound. The bounds are real ones: E.164 is at most 16 characters, a job at most 500
+// numbers, a page at most 100 jobs, timestamps are ISO 8601, and problem texts that quote the
+// request are bounded by its 64 KiB body limit.
+const int32 = () => z.int32().meta({ format: 'int32' });
+const E164_MAX = 16;
+const TEXT_MAX = 1000;
+const QUOTES_BODY_MAX = 70_000;
+const uuid = () => z.uuid().max(36);
+const timestamp = () => z.iso.datetime().max(40);
+
 export const ReadyForRemovalBody = z
   .strictObject({
     telephoneNumbers: z
-      .array(z.string().regex(/^\+[1-9]\d{1,14}$/))
+      .array(
+        z
+          .string()
+          .regex(/^\+[1-9]\d{1,14}$/)
+          .max(E164_MAX),
+      )
       .min(1)
       .max(500)
       .describe('E.164 numbers, 1 to 500, no duplicates; processed in this order'),
@@ -19,42 +35,42 @@ export const ReadyForRemovalBody = z
   .meta({ example: { telephoneNumbers: [E164_EXAMPLE, '+14255551213'] } });
 
 const NumberFailure = z.object({
-  telephoneNumber: z.string(),
+  telephoneNumber: z.string().max(E164_MAX),
   errorCode: z.enum(['NUMBER_NOT_FOUND', 'NOT_OPERATOR_CONNECT_CUSTOMER', 'INVALID_STATUS']),
   currentStatus: z.enum(NUMBER_STATUSES).optional(),
-  detail: z.string(),
+  detail: z.string().max(TEXT_MAX),
 });
 
 const ResultCounts = {
-  jobId: z.uuid(),
-  requestedCount: z.number().int(),
-  processedCount: z.number().int(),
-  successCount: z.number().int(),
-  failedCount: z.number().int(),
+  jobId: uuid(),
+  requestedCount: int32(),
+  processedCount: int32(),
+  successCount: int32(),
+  failedCount: int32(),
 };
 const ResultStatus = z.enum(['success', 'partialSuccess', 'failure', 'cancelled']);
 
 /** The 200 body: the original endpoint's shape, extended (SPEC §3.6). */
 export const JobResultSchema = z.object({
-  data: z.object({ ...ResultCounts, failures: z.array(NumberFailure) }),
+  data: z.object({ ...ResultCounts, failures: z.array(NumberFailure).max(500) }),
   status: ResultStatus,
   succeeded: z.boolean(),
-  message: z.string(),
+  message: z.string().max(TEXT_MAX),
 });
 
 const JobFields = {
-  jobId: z.uuid(),
+  jobId: uuid(),
   operation: z.literal('ready-for-removal'),
   state: z.enum(JOB_STATES),
-  createdAt: z.iso.datetime(),
-  startedAt: z.iso.datetime().nullable(),
-  finishedAt: z.iso.datetime().nullable(),
+  createdAt: timestamp(),
+  startedAt: timestamp().nullable(),
+  finishedAt: timestamp().nullable(),
   progress: z.object({
-    requestedCount: z.number().int(),
-    processedCount: z.number().int(),
-    successCount: z.number().int(),
-    failedCount: z.number().int(),
-    percent: z.number().int().min(0).max(100),
+    requestedCount: int32(),
+    processedCount: int32(),
+    successCount: int32(),
+    failedCount: int32(),
+    percent: int32().min(0).max(100),
   }),
 };
 
@@ -63,67 +79,71 @@ export const JobSchema = z.object({ ...JobFields, result: JobResultSchema.option
 
 /** In lists the per-number failures are left out (see the job or its items for them). */
 export const JobListSchema = z.object({
-  data: z.array(
-    z.object({
-      ...JobFields,
-      result: z
-        .object({
-          data: z.object(ResultCounts),
-          status: ResultStatus,
-          succeeded: z.boolean(),
-          message: z.string(),
-        })
-        .optional(),
-    }),
-  ),
-  nextCursor: z.string().nullable(),
+  data: z
+    .array(
+      z.object({
+        ...JobFields,
+        result: z
+          .object({
+            data: z.object(ResultCounts),
+            status: ResultStatus,
+            succeeded: z.boolean(),
+            message: z.string().max(TEXT_MAX),
+          })
+          .optional(),
+      }),
+    )
+    .max(100),
+  nextCursor: z.string().max(200).nullable(),
 });
 
 export const ITEM_FILTERS = [...ITEM_OUTCOMES, 'NOT_PROCESSED'] as const;
 
 export const JobItemsSchema = z.object({
-  data: z.array(
-    z.object({
-      position: z.number().int().describe('0-based index in the request'),
-      telephoneNumber: z.string(),
-      outcome: z.enum(ITEM_FILTERS),
-      currentStatus: z.enum(NUMBER_STATUSES).optional(),
-      detail: z.string().optional(),
-      processedAt: z.iso.datetime().nullable(),
-    }),
-  ),
-  nextCursor: z.string().nullable(),
+  data: z
+    .array(
+      z.object({
+        position: int32().describe('0-based index in the request'),
+        telephoneNumber: z.string().max(E164_MAX),
+        outcome: z.enum(ITEM_FILTERS),
+        currentStatus: z.enum(NUMBER_STATUSES).optional(),
+        detail: z.string().max(TEXT_MAX).optional(),
+        processedAt: timestamp().nullable(),
+      }),
+    )
+    .max(500),
+  nextCursor: z.string().max(200).nullable(),
 });
 
-export const JobParams = z.object({ jobId: z.uuid() });
+export const JobParams = z.object({ jobId: uuid() });
 
 export const ListJobsQuery = z.strictObject({
   state: z.enum(JOB_STATES).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  limit: z.coerce.number().int().min(1).max(100).default(20).meta({ format: 'int32' }),
   cursor: z.string().max(200).optional(),
 });
 
 export const ListItemsQuery = z.strictObject({
   outcome: z.enum(ITEM_FILTERS).optional(),
-  limit: z.coerce.number().int().min(1).max(500).optional(),
+  limit: z.coerce.number().int().min(1).max(500).meta({ format: 'int32' }).optional(),
   cursor: z.string().max(200).optional(),
 });
 
 /** RFC 9457 problem details; extension members depend on the errorCode. */
 export const ProblemSchema = z.looseObject({
-  type: z.string(),
-  title: z.string(),
-  status: z.number().int(),
-  detail: z.string(),
-  instance: z.string(),
-  errorCode: z.string(),
-  errorTicket: z.string(),
-  traceId: z.string(),
+  type: z.string().max(200),
+  title: z.string().max(200),
+  status: int32().min(400).max(599),
+  detail: z.string().max(QUOTES_BODY_MAX),
+  instance: z.string().max(8192).describe('The request path'),
+  errorCode: z.string().max(64),
+  errorTicket: z.string().max(64),
+  traceId: z.string().max(32),
   errors: z
     .array(
       z.union([
         z.object({
-          index: z.number().int(),
+          index: int32(),
           telephoneNumber: z.unknown(),
           errorCode: z.enum([
             'INVALID_E164',
@@ -131,16 +151,22 @@ export const ProblemSchema = z.looseObject({
             'IMPOSSIBLE_LENGTH',
             'DUPLICATE_NUMBER',
           ]),
-          detail: z.string(),
-          suggestion: z.string().optional(),
-          indexes: z.array(z.number().int()).optional(),
+          detail: z.string().max(TEXT_MAX),
+          suggestion: z.string().max(E164_MAX).optional(),
+          indexes: z.array(int32()).max(2).optional(),
         }),
-        z.object({ pointer: z.string(), detail: z.string(), in: z.string().optional() }),
+        z.object({
+          pointer: z.string().max(QUOTES_BODY_MAX),
+          detail: z.string().max(TEXT_MAX),
+          in: z.string().max(16).optional(),
+        }),
       ]),
     )
+    // At most one entry per array element, and a 64 KiB body holds at most 32 Ki of them.
+    .max(32_768)
     .optional()
     .describe('400: every bad entry (per-entry codes) or every bad property'),
-  jobId: z.uuid().optional().describe('JOB_FAILED: the job to look at'),
+  jobId: uuid().optional().describe('JOB_FAILED: the job to look at'),
   job: JobSchema.optional().describe('JOB_FINISHED: the job as it is'),
 });
 

@@ -40,7 +40,13 @@ export function registerJobItemsRoute(app: FastifyInstance, deps: AppDeps) {
             description: 'One page of items',
             content: {
               'application/json': { schema: JobItemsSchema },
-              'text/csv': { schema: z.string().describe(`Columns: ${CSV_COLUMNS.join(',')}`) },
+              'text/csv': {
+                // 500 rows of at most a few hundred characters each.
+                schema: z
+                  .string()
+                  .max(200_000)
+                  .describe(`Columns: ${CSV_COLUMNS.join(',')}`),
+              },
             },
           },
           ...problems(400, 401, 404, 503),

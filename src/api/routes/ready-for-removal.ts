@@ -17,7 +17,11 @@ import { answerEnded, answerRunning, waitForResult } from './job-answers.ts';
 const BODY_LIMIT_BYTES = 64 * 1024;
 
 const Headers = z.looseObject({
-  prefer: z.string().optional().describe('`respond-async` (202 at once) and/or `wait=<seconds>`'),
+  prefer: z
+    .string()
+    .max(200)
+    .optional()
+    .describe('`respond-async` (202 at once) and/or `wait=<seconds>`'),
   'idempotency-key': z
     .string()
     .min(1)
