@@ -1,5 +1,30 @@
-// Spectral ruleset for the reliability suite: the OWASP API Security Top 10 rules, loaded
-// from node_modules (a YAML `extends` by package name could make Spectral fetch it online).
+// Spectral ruleset for the reliability suite: the OWASP API Security Top 10 rules (all of
+// them), loaded from node_modules (a YAML `extends` by package name may fetch it online).
 import owasp from '@stoplight/spectral-owasp-ruleset';
 
-export default { extends: [[owasp, 'all']] };
+// Two rules are switched off where the service deliberately does what they warn about; both
+// are product decisions (SPEC §3.3, §4), reported to the lead, not test conveniences:
+// - api4 rate-limit: only the ready-for-removal endpoint has a budget (SPEC §3.3; its answers
+//   and every 401 document the RateLimit fields). The job resources are cheap indexed reads
+//   of the caller's own jobs, and /health and /metrics are for orchestrators and scrapers.
+// - api8 define-cors-origin: the API sends no CORS headers at all, so browsers refuse
+//   cross-origin calls (the safe default the rule is about); documenting an
+//   Access-Control-Allow-Origin the server never sends would make the document lie.
+const unthrottled = [
+  '/health/live',
+  '/health/ready',
+  '/metrics',
+  '/api/v3/oc/numbers/jobs',
+  '/api/v3/oc/numbers/jobs/{jobId}',
+  '/api/v3/oc/numbers/jobs/{jobId}/cancel',
+  '/api/v3/oc/numbers/jobs/{jobId}/items',
+].map(
+  // A JSON pointer in URI-fragment form: ~0, ~1, and braces percent-encoded.
+  (path) => `**#/paths/${encodeURIComponent(path.replaceAll('~', '~0').replaceAll('/', '~1'))}`,
+);
+
+export default {
+  extends: [[owasp, 'all']],
+  rules: { 'owasp:api8:2023-define-cors-origin': 'off' },
+  overrides: [{ files: unthrottled, rules: { 'owasp:api4:2023-rate-limit': 'off' } }],
+};
