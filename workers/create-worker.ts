@@ -55,9 +55,10 @@ export async function createReadyForRemovalWorker(
     throw err;
   }
 
+  let closing: Promise<void> | undefined;
   const worker = new Worker<ReadyForRemovalJobData, JobResult>(
     READY_FOR_REMOVAL_QUEUE,
-    createProcessor({ ...deps, logger }),
+    createProcessor({ ...deps, logger, isClosing: () => closing !== undefined }),
     {
       connection,
       prefix: config.queuePrefix,
@@ -103,7 +104,6 @@ export async function createReadyForRemovalWorker(
     'ready-for-removal worker started',
   );
 
-  let closing: Promise<void> | undefined;
   const close = async () => {
     clearInterval(timer);
     const timeoutMs = config.shutdownTimeoutMs;

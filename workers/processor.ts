@@ -14,6 +14,8 @@ export interface ProcessorDeps {
   db: Db;
   logger: Logger;
   observer?: JobObserver;
+  /** True once the worker is shutting down (see the first check in the processor). */
+  isClosing?: () => boolean;
 }
 
 export type ReadyForRemovalJob = Job<ReadyForRemovalJobData, JobResult>;
@@ -36,6 +38,13 @@ export function createProcessor(deps: ProcessorDeps) {
     const { jobId } = parsed.data;
     const log = logger.child({ jobId, attempt: job.attemptsMade + 1 });
     const progress = createProgressReporter(job, log);
+    if (deps.isClosing?.() && token) {
+      // BullMQ's blocking fetch can hand over a job after close() began (it does not check
+      // `closing` once the wait returns). A closing worker takes no new work: put it back.
+      log.info('job fetched while shutting down; returning it to the queue');
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
     const startedAt = Date.now();
     try {
       const result = await runJob(db.db, jobId, {
