@@ -12,6 +12,9 @@ export async function runParts(ctx: BenchContext, names: readonly PartName[]): P
   const results: Results = {};
   for (const name of names) {
     ctx.log(`\n[${name}] ${PARTS[name].title}`);
+    // No part pays for the previous one's dead rows: autovacuum would otherwise start on the
+    // tables the previous part churned through, in the middle of this part's measurements.
+    await ctx.db.sql`vacuum (analyze)`;
     const started = Date.now();
     await PARTS[name].run(ctx, results);
     ctx.log(`[${name}] done in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -20,6 +20,10 @@ export interface AdmittedLoadResult {
   maxWaiting: number;
   maxActive: number;
   backlogSamples: number;
+  /** [seconds since start, waiting, active] for every sample where anything waited. */
+  backlogWhenNonZero: [number, number, number][];
+  /** The five slowest requests: when they were sent and how long they took. */
+  slowest: { sentAtSeconds: number; ms: number }[];
   /** Jobs not completed in Postgres once the last answer came back. */
   unfinishedJobs: number;
   serviceCpuMsPer1000Numbers: number;
@@ -51,13 +55,21 @@ export async function benchAdmittedLoad(ctx: BenchContext): Promise<AdmittedLoad
   });
   const connection = createRedis(config.redisUrl, 'bullmq', 'bench-backlog');
   const queue = new Queue(READY_FOR_REMOVAL_QUEUE, { connection, prefix: service.queuePrefix });
-  const backlog = { maxWaiting: 0, maxActive: 0, samples: 0 };
+  const backlog = {
+    maxWaiting: 0,
+    maxActive: 0,
+    samples: 0,
+    nonZero: [] as [number, number, number][],
+  };
+  let loadStarted = performance.now();
   const sample = async () => {
     const c = await queue.getJobCounts('waiting', 'delayed', 'prioritized', 'active');
     const waiting = (c.waiting ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0);
     backlog.maxWaiting = Math.max(backlog.maxWaiting, waiting);
     backlog.maxActive = Math.max(backlog.maxActive, c.active ?? 0);
     backlog.samples += 1;
+    const at = Math.round((performance.now() - loadStarted) / 100) / 10;
+    if (waiting > 0) backlog.nonZero.push([at, waiting, c.active ?? 0]);
   };
   const sampler = setInterval(() => void sample().catch(() => {}), 250);
   const pgCpu = new PostgresCpu(ctx.db.sql, 'service');
@@ -66,6 +78,7 @@ export async function benchAdmittedLoad(ctx: BenchContext): Promise<AdmittedLoad
     await pgCpu.start();
     const cpuBefore = await service.child.cpuSeconds();
     const started = performance.now();
+    loadStarted = started;
     const answers = await Promise.all(
       bodies.map(async (body, i) => {
         await sleepUntil(started + i * intervalMs);
@@ -79,6 +92,7 @@ export async function benchAdmittedLoad(ctx: BenchContext): Promise<AdmittedLoad
       select count(*)::int as n from jobs
       where state in ('queued', 'active') and created_at >= ${clock?.now ?? new Date(0)}`;
     return summarize({
+      intervalMs,
       answers,
       seconds,
       perMinute,
@@ -100,7 +114,13 @@ function summarize(m: {
   answers: HttpAnswer[];
   seconds: number;
   perMinute: number;
-  backlog: { maxWaiting: number; maxActive: number; samples: number };
+  backlog: {
+    maxWaiting: number;
+    maxActive: number;
+    samples: number;
+    nonZero: [number, number, number][];
+  };
+  intervalMs: number;
   serviceCpu: number;
   postgresCpu: number | undefined;
   unfinished: number;
@@ -122,6 +142,11 @@ function summarize(m: {
     maxWaiting: m.backlog.maxWaiting,
     maxActive: m.backlog.maxActive,
     backlogSamples: m.backlog.samples,
+    backlogWhenNonZero: m.backlog.nonZero,
+    slowest: m.answers
+      .map((a, i) => ({ sentAtSeconds: (i * m.intervalMs) / 1000, ms: Math.round(a.ms) }))
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 5),
     unfinishedJobs: m.unfinished,
     serviceCpuMsPer1000Numbers: perThousand(m.serviceCpu),
     postgresCpuMsPer1000Numbers:
