@@ -18,11 +18,20 @@ export interface DbOptions {
   applicationName?: string;
 }
 
+// Postgres notices a vanished client only when it next talks to it, so a worker killed while
+// its chunk waits on a row lock would keep its backend, and the job-row lock, until that wait
+// ended (blocking a cancel meanwhile). With this check (PostgreSQL 14+, on Linux, macOS and
+// the BSDs) such a backend ends within about a second.
+const CLIENT_CONNECTION_CHECK_INTERVAL = '1s';
+
 export function createDb(url: string, options: DbOptions = {}): Db {
   const sql = postgres(url, {
     max: options.poolMax ?? 10,
     onnotice: () => {},
-    connection: { application_name: options.applicationName ?? 'oc-numbers' },
+    connection: {
+      application_name: options.applicationName ?? 'oc-numbers',
+      client_connection_check_interval: CLIENT_CONNECTION_CHECK_INTERVAL,
+    },
   });
   const db = drizzle(sql, { schema });
   return {

@@ -66,8 +66,20 @@ describe('a worker process killed with SIGKILL mid-job', () => {
     const holder = pair.findIndex((w) => w.lines.some((l) => l.includes('job started')));
     const [victim, survivor] = holder === 0 ? pair : [pair[1], pair[0]];
     if (!victim || !survivor) throw new Error('no worker took the job');
+    const victimBackends = await waitingBackends(t.sql, 'oc-numbers-worker');
     victim.child.kill('SIGKILL');
     expect(await victim.exited).toBe('SIGKILL');
+    // The dead worker's backend is ended by Postgres' client connection check although the
+    // lock it waits for is still held: its job-row lock does not outlive it.
+    await waitFor(
+      "the killed worker's backend to end",
+      async () => {
+        const alive =
+          await t.sql`select 1 from pg_stat_activity where pid = any(${victimBackends})`;
+        return alive.length === 0 ? true : undefined;
+      },
+      10_000,
+    );
     await blocker.release();
 
     const done = await waitForJobState(t.db, row.id, ['completed'], 25_000);
