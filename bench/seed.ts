@@ -94,3 +94,15 @@ export async function insertJobs(
   for (const batch of chunk(rows, 200)) await sql`insert into jobs ${sql(batch)}`;
   return ids;
 }
+
+/**
+ * Refuses to start service or worker processes while jobs rows are open: their recovery sweep
+ * would re-enqueue them and the part would measure someone else's work.
+ */
+export async function assertNoOpenJobs(sql: Sql): Promise<void> {
+  const [row] = await sql<{ n: number }[]>`
+    select count(*)::int as n from jobs where state in ('queued', 'active')`;
+  if (row && row.n > 0) {
+    throw new Error(`${row.n} unfinished jobs rows would be re-enqueued by the recovery sweep`);
+  }
+}

@@ -1,6 +1,7 @@
 import type { BenchContext } from './context.ts';
 import { createHttpClient } from './http-client.ts';
 import { freePort, type NodeChild, spawnNode, waitUntil } from './processes.ts';
+import { assertNoOpenJobs } from './seed.ts';
 
 export const READY_FOR_REMOVAL_PATH = '/api/v3/oc/numbers/action/ready-for-removal';
 
@@ -27,6 +28,7 @@ export async function startService(
   // A prefix per service: BullMQ's limiter and the rate-limit window are counters in Redis
   // under the prefix, and one part's requests must not spend the next part's budget.
   const queuePrefix = `${ctx.queuePrefix}-${name}`;
+  await assertNoOpenJobs(ctx.db.sql);
   const port = await freePort();
   const child = spawnNode('src/main.ts', {
     NODE_ENV: 'production',

@@ -68,6 +68,7 @@ export async function measureThroughput(
       const seconds = await timeRun(method, run);
       const cpu = process.cpuUsage(cpuBefore);
       const pgSeconds = await pgCpu.elapsed();
+      await closeJobs(ctx, run);
       const perSec = run.count / seconds;
       ctx.log(
         `  ${method.name} ${r === 0 ? 'warm-up' : `run ${r}`}: ${Math.round(perSec)} numbers/s`,
@@ -115,4 +116,15 @@ async function timeRun(method: Method, run: PreparedRun): Promise<number> {
   };
   await Promise.all(Array.from({ length: method.concurrency }, runner));
   return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+/**
+ * Baselines never end their jobs rows; left `active`, the service's recovery sweep would find
+ * them (older than 30 s, not in the queue) and re-enqueue them into a later part's workers.
+ */
+async function closeJobs(ctx: BenchContext, run: PreparedRun): Promise<void> {
+  const ids = run.jobs.map((j) => j.id);
+  await ctx.db.sql`
+    update jobs set state = 'completed', finished_at = now()
+    where id = any(${ids}::uuid[]) and state in ('queued', 'active')`;
 }

@@ -1,6 +1,6 @@
 import { runJob } from '../../src/jobs/processing.ts';
 import type { BenchContext } from '../context.ts';
-import { chunk, insertJobs, seedMarkedNumbers } from '../seed.ts';
+import { assertNoOpenJobs, chunk, insertJobs, seedMarkedNumbers } from '../seed.ts';
 import { type Spread, spread } from '../stats.ts';
 import { type Method, measureThroughput } from '../throughput.ts';
 import { startWorkerFleet } from '../worker-fleet.ts';
@@ -40,6 +40,7 @@ async function measureFleet(
   fleet: { processes: number; concurrency: number },
 ): Promise<Spread> {
   const { sizes } = ctx;
+  await assertNoOpenJobs(ctx.db.sql);
   const workers = await startWorkerFleet({
     config: ctx.config,
     databaseUrl: ctx.db.url,
