@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.ts';
 import { FULL, QUICK } from './context.ts';
@@ -14,6 +14,7 @@ import { formatTable } from './table.ts';
 
 // `npm run bench [-- --quick] [-- --parts core,validation] [-- --markdown]`: every part in one
 // process, on an isolated database and queue prefix that are removed at the end.
+// `npm run bench -- --from bench/results.json [--markdown]` prints a saved run again.
 
 const { values } = parseArgs({
   options: {
@@ -21,8 +22,28 @@ const { values } = parseArgs({
     parts: { type: 'string' },
     markdown: { type: 'boolean', default: false },
     output: { type: 'string', default: new URL('./results.json', import.meta.url).pathname },
+    from: { type: 'string' },
   },
 });
+
+interface Document {
+  machine: Awaited<ReturnType<typeof machineInfo>> & { loadAverageAfter: number[] };
+  details: Results;
+}
+
+function printReport(document: Document): void {
+  const m = document.machine;
+  process.stdout.write(
+    `\n${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, PostgreSQL ${m.postgres}; ` +
+      `load average ${m.loadAverage.join(' ')} before, ${m.loadAverageAfter.join(' ')} after\n`,
+  );
+  process.stdout.write(`\n${formatTable(buildRows(document.details), values.markdown)}\n`);
+}
+
+if (values.from) {
+  printReport(JSON.parse(await readFile(values.from, 'utf8')) as Document);
+  process.exit(0);
+}
 
 const config = loadConfig(process.env);
 const selected = values.parts?.split(',') ?? PART_NAMES;
@@ -48,9 +69,8 @@ process.once('SIGINT', () => {
 });
 let results: Results;
 try {
-  log(
-    `bench database ${db.name}, queue prefix ${queuePrefix}, ${values.quick ? 'quick' : 'full'} mode`,
-  );
+  const mode = values.quick ? 'quick' : 'full';
+  log(`bench database ${db.name}, queue prefix ${queuePrefix}, ${mode} mode`);
   results = await runParts(
     {
       config,
@@ -68,12 +88,6 @@ try {
 }
 
 const machineAfter = await machineInfo(config.databaseUrl);
-const m = machineBefore;
-process.stdout.write(
-  `\n${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, PostgreSQL ${m.postgres}; ` +
-    `load average ${m.loadAverage.join(' ')} before, ${machineAfter.loadAverage.join(' ')} after\n`,
-);
-process.stdout.write(`\n${formatTable(buildRows(results), values.markdown)}\n`);
 const document = {
   ...flatten(results),
   mode: values.quick ? 'quick' : 'full',
@@ -82,5 +96,6 @@ const document = {
   machine: { ...machineBefore, loadAverageAfter: machineAfter.loadAverage },
   details: results,
 };
+printReport(document);
 await writeFile(values.output, `${JSON.stringify(document, null, 2)}\n`);
 process.stdout.write(`\nwrote ${values.output}\n`);

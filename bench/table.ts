@@ -27,7 +27,7 @@ function formatMarkdown(rows: readonly Row[]): string {
   for (const r of rows) {
     lines.push(
       r.value === undefined
-        ? `| **${r.label}** | | |`
+        ? `| **${r.label.trim()}** | | |`
         : `| ${r.label} | ${r.value} | ${r.note ?? ''} |`,
     );
   }
@@ -36,11 +36,13 @@ function formatMarkdown(rows: readonly Row[]): string {
 
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const oneDecimal = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
+const twoDecimals = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
 
 /** 23,456 for big numbers, 12.3 for small ones. */
 export function num(value: number): string {
   if (!Number.isFinite(value)) return 'n/a';
-  return Math.abs(value) >= 100 ? integer.format(value) : oneDecimal.format(value);
+  if (Math.abs(value) >= 100) return integer.format(value);
+  return Math.abs(value) >= 1 ? oneDecimal.format(value) : twoDecimals.format(value);
 }
 
 export function ms(value: number): string {

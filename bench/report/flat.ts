@@ -18,9 +18,8 @@ export function flatten(r: Results): Record<string, number | undefined> {
     out.workerVsFloor = round(perSec(service) / perSec(floor), 2);
   }
   if (r.bounds) {
-    const key = (label: string) =>
-      `bounds${label.replace(/[^a-zA-Z0-9]+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())}NumbersPerSec`;
-    for (const v of r.bounds.variants) out[key(v.label)] = round(v.measured.numbersPerSec.median);
+    for (const v of r.bounds.variants)
+      out[`bounds${camel(v.label)}NumbersPerSec`] = round(v.measured.numbersPerSec.median);
   }
   if (r.e2e) {
     out.sync500P50Ms = round(r.e2e.latencyMs.p50, 1);
@@ -53,4 +52,13 @@ export function flatten(r: Results): Record<string, number | undefined> {
 function round(v: number, digits = 0): number {
   const f = 10 ** digits;
   return Math.round(v * f) / f;
+}
+
+/** "one chunk, no commit flush" → "OneChunkNoCommitFlush" */
+function camel(label: string): string {
+  return label
+    .split(/[^a-zA-Z0-9]+/)
+    .filter(Boolean)
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
 }

@@ -140,18 +140,21 @@ function validationRows({ validation: v }: Results): Row[] {
   ];
 }
 
-function scalingRows({ scaling }: Results): Row[] {
+function scalingRows({ scaling, core }: Results): Row[] {
   if (!scaling) return [];
+  const naive = core?.naive.numbersPerSec.median;
+  const vsNaive = (s: Spread) => (naive ? `${ratio(s.median / naive)} the naive loop` : undefined);
   return [
     { label: '5. Scaling — numbers/s' },
     ...scaling.inProcess.map((s) => ({
       label: `runJob in one process, ${s.concurrency} concurrent job(s)`,
       value: range(s.numbersPerSec),
+      note: vsNaive(s.numbersPerSec),
     })),
     ...scaling.queued.map((s) => ({
       label: `via BullMQ: ${s.processes} worker process(es) × concurrency ${s.concurrency}`,
       value: range(s.numbersPerSec),
-      note: 'enqueue to last completion',
+      note: ['enqueue to last completion', vsNaive(s.numbersPerSec)].filter(Boolean).join('; '),
     })),
   ];
 }
