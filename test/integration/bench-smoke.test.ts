@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BenchContext, Sizes } from '../../bench/context.ts';
+import { deleteQueuePrefix } from '../../bench/queue-prefix.ts';
 import { flatten } from '../../bench/report/flat.ts';
 import { buildRows } from '../../bench/report/rows.ts';
 import { PART_NAMES, runParts } from '../../bench/runner.ts';
@@ -7,7 +8,8 @@ import { NumberAllocator, seedTenant } from '../../bench/seed.ts';
 import { formatTable } from '../../bench/table.ts';
 import { testConfig } from '../support/config.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { uniquePrefix } from '../support/redis.ts';
+import { REDIS_URL } from '../support/services.ts';
 
 // Benchmarks are not tests; this only keeps the bench code working: every part, tiny sizes.
 const TINY: Sizes = {
@@ -36,7 +38,8 @@ describe('npm run bench (smoke, tiny sizes)', () => {
 
   afterAll(async () => {
     await database?.drop();
-    await deletePrefix(prefix);
+    // The bench derives a prefix per service and worker fleet (`<prefix>-e2e`, …): all go.
+    await deleteQueuePrefix(REDIS_URL, prefix);
   });
 
   it('runs every part and reports the keys results.json promises', async () => {
