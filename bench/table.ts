@@ -1,4 +1,4 @@
-// Plain-text table for the terminal (and, with `markdown`, for docs/performance.md).
+// Plain-text table for the terminal (and, with `markdown`, for the README).
 
 export interface Row {
   /** A section heading row when only `label` is set. */
