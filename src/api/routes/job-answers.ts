@@ -48,6 +48,8 @@ export async function waitForResult(
     if (!reply.raw.writableEnded) gone.abort();
   };
   reply.raw.once('close', onClose);
+  // A client that left while the job was being created closed before the listener existed.
+  if (request.raw.socket?.destroyed) onClose();
   const waited = await ctx.waiter.wait(operatorId, job.id, {
     timeoutMs: waitMs,
     signal: gone.signal,
