@@ -56,6 +56,15 @@ export async function spawnService(
   env: Record<string, string>,
 ): Promise<ServiceProcess> {
   const port = kind === 'api' ? String(await freePort()) : undefined;
+  return spawnOnPort(kind, env, port);
+}
+
+/** Starts `kind` at once; an API needs `port` (spawnService finds a free one). */
+export function spawnOnPort(
+  kind: ServiceKind,
+  env: Record<string, string>,
+  port?: string,
+): ServiceProcess {
   const child = spawn(process.execPath, [ENTRIES[kind]], {
     env: {
       PATH: process.env.PATH ?? '',
