@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { idempotencyKeys, jobs } from '../../src/db/schema.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { createNumbers, createTenant } from '../support/factories.ts';
+import { createMarkedNumbers, createTenant } from '../support/factories.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 
 // SPEC §3.5: Idempotency-Key, scoped to the operator, with a real worker.
@@ -27,13 +27,7 @@ afterAll(async () => {
   await deletePrefix(prefix);
 });
 
-const marked = (count: number) =>
-  createNumbers(t.db, {
-    operatorId: tenant.operator.id,
-    customerId: tenant.customer.id,
-    status: 'MarkedForRemoval',
-    count,
-  });
+const marked = (count: number) => createMarkedNumbers(t.db, tenant, count);
 
 const submit = (telephoneNumbers: string[], headers: Record<string, string>, key = auth) =>
   api.app.inject({

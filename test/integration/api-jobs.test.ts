@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobs } from '../../src/db/schema.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { createNumbers, createTenant, uniqueE164 } from '../support/factories.ts';
+import { createMarkedNumbers, createTenant, uniqueE164 } from '../support/factories.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { waitFor } from '../support/worker-queue.ts';
 
 // SPEC §3.7 and cancelling (§3.4). Two API instances on one database: `idle` has no worker on
 // its queue (its jobs stay queued), `busy` runs a real worker (its jobs get processed).
@@ -37,13 +38,7 @@ afterAll(async () => {
   await deletePrefix(busyPrefix);
 });
 
-const marked = (count: number) =>
-  createNumbers(t.db, {
-    operatorId: tenant.operator.id,
-    customerId: tenant.customer.id,
-    status: 'MarkedForRemoval',
-    count,
-  });
+const marked = (count: number) => createMarkedNumbers(t.db, tenant, count);
 
 const get = (api: TestApp, url: string, headers: Record<string, string> = auth) =>
   api.app.inject({ method: 'GET', url, headers });
@@ -56,16 +51,6 @@ async function submit(api: TestApp, telephoneNumbers: string[], prefer?: string)
     payload: { telephoneNumbers },
   });
   return { res, body: JSON.parse(res.body) };
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not reached');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('job resource (SPEC §3.7)', () => {
@@ -238,7 +223,7 @@ describe('cancelling (SPEC §3.4)', () => {
     });
     await isLocked;
     const { body: running } = await submit(busy, numbers, 'respond-async');
-    await waitFor(async () => {
+    await waitFor('the first number to be processed', async () => {
       const body = JSON.parse((await get(idle, `${JOBS}/${running.jobId}`)).body);
       return body.progress.processedCount === 1 ? true : undefined;
     });

@@ -3,8 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobItems, jobs, telephoneNumbers } from '../../src/db/schema.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { createCustomer, createNumbers, createTenant, uniqueE164 } from '../support/factories.ts';
+import {
+  createCustomer,
+  createMarkedNumbers,
+  createNumbers,
+  createTenant,
+  uniqueE164,
+} from '../support/factories.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { waitFor } from '../support/worker-queue.ts';
 
 // SPEC §3.4 and §3.6 end to end: the real API and a real worker on one database and prefix.
 
@@ -34,13 +41,7 @@ afterAll(async () => {
   await deletePrefix(prefix);
 });
 
-const marked = (count: number) =>
-  createNumbers(t.db, {
-    operatorId: tenant.operator.id,
-    customerId: tenant.customer.id,
-    status: 'MarkedForRemoval',
-    count,
-  });
+const marked = (count: number) => createMarkedNumbers(t.db, tenant, count);
 
 const submit = (telephoneNumbers: string[], headers: Record<string, string> = {}) =>
   api.app.inject({
@@ -70,16 +71,6 @@ async function lockNumbers(e164s: string[]) {
     release();
     await done;
   };
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not reached');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('synchronous answers (SPEC §3.4 default, §3.6 body)', () => {
@@ -212,7 +203,7 @@ describe('asynchronous answers (SPEC §3.4)', () => {
       },
     });
     expect(job.result).toBeUndefined();
-    const ended = await waitFor(async () => {
+    const ended = await waitFor('the job to end (polled through its Location)', async () => {
       const poll = await api.app.inject({
         method: 'GET',
         url: res.headers.location as string,
@@ -249,7 +240,7 @@ describe('asynchronous answers (SPEC §3.4)', () => {
     expect(job.state).toBe('active');
     expect(job.progress).toMatchObject({ requestedCount: 3, processedCount: 1, percent: 33 });
     await release();
-    const row = await waitFor(async () => {
+    const row = await waitFor('the job to complete', async () => {
       const [r] = await t.db.select().from(jobs).where(eq(jobs.id, job.jobId));
       return r?.state === 'completed' ? r : undefined;
     });
@@ -268,7 +259,7 @@ describe('asynchronous answers (SPEC §3.4)', () => {
       signal: abort.signal,
     }).catch((err: Error) => err);
     // The worker has done two numbers and waits for the third (locked here).
-    const jobId = await waitFor(async () => {
+    const jobId = await waitFor('the worker to wait at the third number', async () => {
       const [r] = await t.db
         .select({ id: jobs.id, processed: jobs.processedCount })
         .from(jobs)
@@ -278,14 +269,14 @@ describe('asynchronous answers (SPEC §3.4)', () => {
     abort.abort();
     expect(await request).toBeInstanceOf(Error);
     // The API's cancel queues behind the worker's chunk on the jobs row lock: two waiters.
-    await waitFor(async () => {
+    await waitFor('the cancel to queue behind the chunk', async () => {
       const [r] = await t.sql<{ n: number }[]>`
         select count(*)::int as n from pg_stat_activity
         where datname = current_database() and wait_event_type = 'Lock'`;
       return (r?.n ?? 0) >= 2 ? true : undefined;
     });
     await release();
-    const row = await waitFor(async () => {
+    const row = await waitFor('the job to be cancelled', async () => {
       const [r] = await t.db.select().from(jobs).where(eq(jobs.id, jobId));
       return r?.state === 'cancelled' ? r : undefined;
     });
@@ -344,7 +335,7 @@ describe('asynchronous answers (SPEC §3.4)', () => {
         headers: auth,
         payload: { telephoneNumbers: [uniqueE164()] },
       });
-      await waitFor(async () => {
+      await waitFor('a queued job', async () => {
         const [r] = await t.db
           .select({ id: jobs.id })
           .from(jobs)

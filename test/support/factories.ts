@@ -89,3 +89,17 @@ export async function createTenant(db: Database) {
   const apiKey = await createApiKey(db, operator.id);
   return { operator, customer, apiKey };
 }
+
+/** `count` numbers of the tenant's Operator Connect customer, ready to be confirmed. */
+export function createMarkedNumbers(
+  db: Database,
+  tenant: { operator: { id: string }; customer: { id: string } },
+  count: number,
+): Promise<string[]> {
+  return createNumbers(db, {
+    operatorId: tenant.operator.id,
+    customerId: tenant.customer.id,
+    status: 'MarkedForRemoval',
+    count,
+  });
+}
