@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     poolMax: config.databasePoolMax,
     applicationName: 'oc-numbers-worker',
   });
-  // This process's own job metrics, served on WORKER_METRICS_PORT when set (README, "Operations").
+  // This process's own job metrics, served on WORKER_METRICS_PORT when set (docs/operations.md, "Metrics").
   const registry = createMetricsRegistry();
   let running: Awaited<ReturnType<typeof createReadyForRemovalWorker>>;
   try {
