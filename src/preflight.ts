@@ -6,16 +6,11 @@ import type { Config } from './config.ts';
 // without them should read which one is missing, where it was looked for and how to get it —
 // not a driver's `connect ECONNREFUSED` or a start that hangs retrying Redis.
 
-interface Service {
-  name: 'PostgreSQL' | 'Redis';
-  setting: 'DATABASE_URL' | 'REDIS_URL';
-  url: string;
-  check(): Promise<void>;
-}
+type ServiceName = 'PostgreSQL' | 'Redis';
 
 export interface ServiceProblem {
-  service: Service['name'];
-  setting: Service['setting'];
+  service: ServiceName;
+  setting: 'DATABASE_URL' | 'REDIS_URL';
   /** The URL with its password masked. */
   url: string;
   reason: string;
@@ -48,30 +43,18 @@ const UNREACHABLE_CODES = new Set([
 export async function assertServicesReachable(
   config: Pick<Config, 'databaseUrl' | 'redisUrl'>,
 ): Promise<void> {
-  const services: Service[] = [
-    {
-      name: 'PostgreSQL',
-      setting: 'DATABASE_URL',
-      url: config.databaseUrl,
-      check: () => pingPostgres(config.databaseUrl),
-    },
-    {
-      name: 'Redis',
-      setting: 'REDIS_URL',
-      url: config.redisUrl,
-      check: () => pingRedis(config.redisUrl),
-    },
-  ];
-  const outcomes = await Promise.all(
-    services.map((s) =>
-      s.check().then(
-        () => undefined,
-        (err: unknown) => toProblem(s, err),
-      ),
+  const problems = await Promise.all([
+    pingPostgres(config.databaseUrl).then(
+      () => undefined,
+      (err: unknown) => toProblem('PostgreSQL', 'DATABASE_URL', config.databaseUrl, err),
     ),
-  );
-  const problems = outcomes.filter((p) => p !== undefined);
-  if (problems.length > 0) throw new ServicesUnavailableError(problems);
+    pingRedis(config.redisUrl).then(
+      () => undefined,
+      (err: unknown) => toProblem('Redis', 'REDIS_URL', config.redisUrl, err),
+    ),
+  ]);
+  const found = problems.filter((p) => p !== undefined);
+  if (found.length > 0) throw new ServicesUnavailableError(found);
 }
 
 async function pingPostgres(url: string): Promise<void> {
@@ -110,17 +93,19 @@ async function pingRedis(url: string): Promise<void> {
   }
 }
 
-function toProblem(service: Service, err: unknown): ServiceProblem {
+function toProblem(
+  service: ServiceName,
+  setting: ServiceProblem['setting'],
+  url: string,
+  err: unknown,
+): ServiceProblem {
   const code = (err as { code?: unknown }).code;
-  const reason = describe(err);
   return {
-    service: service.name,
-    setting: service.setting,
-    url: maskPassword(service.url),
-    reason,
-    unreachable:
-      (typeof code === 'string' && UNREACHABLE_CODES.has(code)) ||
-      /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|timed? ?out/i.test(reason),
+    service,
+    setting,
+    url: maskPassword(url),
+    reason: describe(err),
+    unreachable: typeof code === 'string' && UNREACHABLE_CODES.has(code),
   };
 }
 
@@ -155,7 +140,7 @@ function formatProblems(problems: ServiceProblem[]): string {
     const names = missing.map((p) => (p.service === 'PostgreSQL' ? 'postgres' : 'redis'));
     lines.push(
       '',
-      'To run them on this machine, either:',
+      `To run ${missing.length > 1 ? 'them' : 'it'} on this machine, either:`,
       `  - with Docker: docker compose up -d ${names.join(' ')}   (published on 127.0.0.1, matching the defaults)`,
       '  - or from the OS packages (postgresql, redis-server): docs/operations.md, "Local Postgres and Redis"',
       `or point ${missing.map((p) => p.setting).join(' and ')} at running ones (see .env.example).`,
