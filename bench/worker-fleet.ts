@@ -6,7 +6,8 @@ import {
   type ReadyForRemovalJobData,
 } from '../src/queue/ready-for-removal-queue.ts';
 import { createRedis } from '../src/queue/redis.ts';
-import { type NodeChild, spawnNode, waitUntil } from './processes.ts';
+import { waitFor } from '../test/support/worker-queue.ts';
+import { type NodeChild, spawnNode } from './processes.ts';
 
 export interface FleetOptions {
   config: Config;
@@ -52,14 +53,16 @@ export async function startWorkerFleet(options: FleetOptions) {
   };
   try {
     await events.waitUntilReady();
-    await waitUntil(
-      async () => (await queue.getWorkersCount()) >= options.processes,
+    await waitFor(
+      `${options.processes} worker processes`,
+      async () => (await queue.getWorkersCount()) >= options.processes || undefined,
       30_000,
-      () => `${options.processes} worker processes\n${children.map((c) => c.output()).join('\n')}`,
+      50,
     );
   } catch (err) {
+    const output = children.map((c) => c.output()).join('\n');
     await close();
-    throw err;
+    throw new Error(`${(err as Error).message}; their output:\n${output}`);
   }
   return {
     children,

@@ -51,6 +51,9 @@ const EnvSchema = z.object({
 
 export type Env = z.input<typeof EnvSchema>;
 
+/** Every environment variable this module reads (docs/operations.md has a row for each). */
+export const ENV_VARIABLES = Object.keys(EnvSchema.shape) as (keyof Env)[];
+
 export class ConfigError extends Error {
   readonly problems: string[];
   constructor(problems: string[]) {

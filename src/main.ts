@@ -5,9 +5,10 @@ import { closeAppDeps, createAppDeps } from './api/create-deps.ts';
 import type { Config } from './config.ts';
 import { createDb } from './db/client.ts';
 import { prepareDatabase } from './db/migrate.ts';
-import { closeOnSignals, loadConfigOrExit } from './lifecycle.ts';
+import { closeOnSignals, exitOnStartFailure, loadConfigOrExit } from './lifecycle.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createJobMetricsObserver, createMetricsRegistry } from './metrics/index.ts';
+import { assertServicesReachable } from './preflight.ts';
 
 // `npm start`: the whole service in one process on the local defaults — creates the database
 // if missing, applies migrations, then serves the API and runs a worker side by side.
@@ -34,6 +35,7 @@ function withDevBoardCredentials(config: Config, logger: Logger): Config {
 async function main(): Promise<void> {
   const baseConfig = loadConfigOrExit();
   const logger = createLogger(baseConfig, 'oc-numbers');
+  await assertServicesReachable(baseConfig);
   const config = withDevBoardCredentials(baseConfig, logger);
   await prepareDatabase(config.databaseUrl);
 
@@ -60,7 +62,4 @@ async function main(): Promise<void> {
   });
 }
 
-main().catch((err: unknown) => {
-  console.error('oc-numbers failed to start:', err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+main().catch(exitOnStartFailure('oc-numbers'));

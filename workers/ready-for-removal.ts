@@ -2,7 +2,7 @@
 // next to any number of API processes, sharing one Redis and one Postgres.
 import { createDb } from '../src/db/client.ts';
 import { prepareDatabase } from '../src/db/migrate.ts';
-import { closeOnSignals, loadConfigOrExit } from '../src/lifecycle.ts';
+import { closeOnSignals, exitOnStartFailure, loadConfigOrExit } from '../src/lifecycle.ts';
 import { createLogger } from '../src/logger.ts';
 import {
   createJobMetricsObserver,
@@ -10,18 +10,20 @@ import {
   type MetricsServer,
   startMetricsServer,
 } from '../src/metrics/index.ts';
+import { assertServicesReachable } from '../src/preflight.ts';
 import { createReadyForRemovalWorker } from './create-worker.ts';
 import { RedisPolicyError } from './redis-policy.ts';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config, 'oc-numbers-worker');
+  await assertServicesReachable(config);
   await prepareDatabase(config.databaseUrl);
   const db = createDb(config.databaseUrl, {
     poolMax: config.databasePoolMax,
     applicationName: 'oc-numbers-worker',
   });
-  // This process's own job metrics, served on WORKER_METRICS_PORT when set (README, "Operations").
+  // This process's own job metrics, served on WORKER_METRICS_PORT when set (docs/operations.md, "Metrics").
   const registry = createMetricsRegistry();
   let running: Awaited<ReturnType<typeof createReadyForRemovalWorker>>;
   try {
@@ -57,9 +59,4 @@ async function main(): Promise<void> {
   });
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(
-    `worker failed to start: ${err instanceof Error ? err.stack : String(err)}\n`,
-  );
-  process.exit(1);
-});
+main().catch(exitOnStartFailure('oc-numbers-worker'));

@@ -43,7 +43,7 @@ export async function benchBounds(ctx: BenchContext): Promise<BoundsResult> {
     variant('one chunk, no commit flush, no FK checks', clients.noFlushNoFk.db, sizes.jobSize),
   ];
   try {
-    const measured = await measureThroughput(ctx, methods, sizes.runs);
+    const measured = await measureThroughput(ctx, methods, sizes.runs, { cpuSplit: true });
     return {
       chunkSize,
       variants: methods.map(({ name }) => {

@@ -23,7 +23,7 @@ export async function benchScaling(ctx: BenchContext): Promise<ScalingResult> {
     jobState: 'queued',
     transition: (jobId) => runJob(ctx.db.db, jobId, { chunkSize: config.worker.chunkSize }),
   }));
-  const measured = await measureThroughput(ctx, methods, sizes.runs);
+  const measured = await measureThroughput(ctx, methods, sizes.runs, { cpuSplit: false });
   const inProcess = sizes.scalingConcurrency.map((concurrency) => ({
     concurrency,
     numbersPerSec: measured.get(`${concurrency} concurrent`)?.numbersPerSec ?? spread([]),

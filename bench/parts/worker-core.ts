@@ -48,7 +48,7 @@ export async function benchWorkerCore(ctx: BenchContext): Promise<WorkerCoreResu
     },
   ];
   if (chunkSize < sizes.jobSize) methods.push(service(ONE_CHUNK, sizes.jobSize));
-  const results = await measureThroughput(ctx, methods, sizes.runs);
+  const results = await measureThroughput(ctx, methods, sizes.runs, { cpuSplit: ctx.diagnose });
   const measured = results.get('service');
   const naive = results.get('naive');
   const floor = results.get('floor');

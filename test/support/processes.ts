@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 // and `npm run start:worker` run, on this Node binary, against a test database and prefix.
 
 const ENTRIES = {
+  main: fileURLToPath(new URL('../../src/main.ts', import.meta.url)), // `npm start`
   api: fileURLToPath(new URL('../../src/api/server.ts', import.meta.url)),
   worker: fileURLToPath(new URL('../../workers/ready-for-removal.ts', import.meta.url)),
 } as const;
