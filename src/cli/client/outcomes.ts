@@ -45,11 +45,9 @@ export async function outcomesOf(
     if (!item || item.telephoneNumber !== number) {
       return { outcome: 'UNKNOWN', detail: `job ${jobId} does not list this number`, jobId };
     }
-    return {
-      outcome: item.outcome,
-      currentStatus: item.currentStatus,
-      detail: item.detail,
-      jobId,
-    };
+    // As in the full-result path: the status is reported for failures only.
+    return item.outcome === SUCCEEDED
+      ? { outcome: SUCCEEDED, jobId }
+      : { outcome: item.outcome, currentStatus: item.currentStatus, detail: item.detail, jobId };
   });
 }
