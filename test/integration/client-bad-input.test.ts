@@ -78,7 +78,7 @@ describe('submit with bad input', () => {
     expect(run.stderrLines()[0]).toMatch(
       /^line 3: \+1 425-555-1212: INVALID_E164: .*did you mean \+14255551212\?/,
     );
-    expect(run.stderrLines()[1]).toMatch(/^error: 1 invalid lines/);
+    expect(run.stderrLines()[1]).toMatch(/^error: 1 invalid line in /);
   }, 30_000);
 
   it('no key, and a wrong key: exit 2 and 4', async () => {

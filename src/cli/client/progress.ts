@@ -28,10 +28,8 @@ export function createProgress(
   let done = 0;
   let succeeded = 0;
   let failed = 0;
-  let batches = 0;
   const rate = () => Math.round(done / Math.max(0.001, (performance.now() - started) / 1000));
   const add = (r: BatchReport) => {
-    batches++;
     done += r.numbers;
     succeeded += r.succeeded;
     failed += r.failed;
@@ -68,7 +66,7 @@ export function createProgress(
       const note = r.note ? ` ${r.note}` : '';
       stderr.write(
         `batch ${r.index + 1}/${totals.batches}: ${r.numbers} numbers, ${r.succeeded} succeeded, ` +
-          `${r.failed} failed${jobs}${replay}${note} | ${done}/${totals.numbers} done, ${batches} batches, ${rate()}/s\n`,
+          `${r.failed} failed${jobs}${replay}${note} | ${done}/${totals.numbers} numbers done, ${rate()}/s\n`,
       );
     },
     message: (text) => stderr.write(`${text}\n`),

@@ -47,7 +47,7 @@ export async function submit(
   listRejectedLines(io, plan);
   if (plan.invalid.length > 0 && !options.skipInvalid) {
     throw inputError(
-      `${plan.invalid.length} invalid lines in ${options.file}; nothing was sent (fix them, or pass --skip-invalid to send the rest)`,
+      `${plural(plan.invalid.length, 'invalid line')} in ${options.file}; nothing was sent (fix them, or pass --skip-invalid to send the rest)`,
     );
   }
   const sink = options.out ? await openResultsFile(options.out) : undefined;
@@ -144,3 +144,5 @@ function listRejectedLines(io: ClientIo, plan: Plan) {
     io.stderr.write(`… and ${plan.duplicates.length - LISTED_LINES_MAX} more repeated lines\n`);
   }
 }
+
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
