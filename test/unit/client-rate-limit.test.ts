@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  paceDelayMs,
+  nextRequestAt,
   parseRateLimit,
   parseRateLimitPolicy,
 } from '../../src/cli/client/rate-limit-headers.ts';
@@ -24,14 +24,14 @@ describe('RateLimit headers (draft-10)', () => {
     expect(parseRateLimit(null)).toEqual([]);
   });
 
-  it('spreads what is left over the window and waits the whole reset when nothing is left', () => {
-    expect(paceDelayMs(parseRateLimit('"global";r=299;t=60'))).toBe(200);
-    expect(paceDelayMs(parseRateLimit('"global";r=0;t=2'))).toBe(2000);
-    expect(paceDelayMs([])).toBe(0);
+  it('spreads what is left from the request start; with nothing left, waits t from the answer', () => {
+    expect(nextRequestAt(parseRateLimit('"global";r=299;t=60'), 1000, 1080)).toBe(1200);
+    expect(nextRequestAt(parseRateLimit('"global";r=0;t=2'), 1000, 1080)).toBe(3080);
+    expect(nextRequestAt([], 1000, 1080)).toBe(1000);
   });
 
   it('respects the tightest policy', () => {
     const states = parseRateLimit('"global";r=299;t=60, "operator";r=9;t=60');
-    expect(paceDelayMs(states)).toBe(6000);
+    expect(nextRequestAt(states, 0, 50)).toBe(6000);
   });
 });

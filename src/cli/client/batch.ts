@@ -39,6 +39,7 @@ export async function postBatch(
   let rateLimited = 0;
   for (;;) {
     await ctx.pacer.wait(ctx.interrupt);
+    const sentAt = Date.now();
     let answer: Awaited<ReturnType<ApiClient['request']>>;
     try {
       answer = await ctx.api.request('POST', path, {
@@ -54,11 +55,11 @@ export async function postBatch(
       continue;
     }
     if (answer.status === 429) {
-      ctx.pacer.observeRateLimited(answer.headers);
+      ctx.pacer.observeRateLimited(answer.headers, sentAt);
       if (++rateLimited > MAX_RATE_LIMITED) throw refusal('the budget stays spent', answer);
       continue;
     }
-    ctx.pacer.observe(answer.headers);
+    ctx.pacer.observe(answer.headers, sentAt);
     const replayed = answer.headers.get('idempotent-replayed') === 'true';
     if (answer.status === 200) {
       const result = answer.body as JobResultBody;

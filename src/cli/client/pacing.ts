@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { retryAfterMs } from './http.ts';
-import { paceDelayMs, parseRateLimit } from './rate-limit-headers.ts';
+import { nextRequestAt, parseRateLimit } from './rate-limit-headers.ts';
 
 /**
  * Spaces budget-spending requests from the answers' RateLimit headers. Requests go one at a
@@ -11,15 +11,16 @@ export class Pacer {
   /** 429 answers met (reported in the summary: alone, the client should meet none). */
   rateLimited = 0;
 
-  observe(headers: Headers, now = Date.now()): void {
-    this.push(now + paceDelayMs(parseRateLimit(headers.get('ratelimit'))));
+  /** An answer to a request sent at `sentAt` (requests are spaced start to start). */
+  observe(headers: Headers, sentAt: number, receivedAt = Date.now()): void {
+    this.push(nextRequestAt(parseRateLimit(headers.get('ratelimit')), sentAt, receivedAt));
   }
 
   /** A 429: wait its Retry-After (or the reported reset), whichever is later. */
-  observeRateLimited(headers: Headers, now = Date.now()): void {
+  observeRateLimited(headers: Headers, sentAt: number, receivedAt = Date.now()): void {
     this.rateLimited++;
-    this.observe(headers, now);
-    this.push(now + (retryAfterMs(headers) ?? 1000));
+    this.observe(headers, sentAt, receivedAt);
+    this.push(receivedAt + (retryAfterMs(headers) ?? 1000));
   }
 
   async wait(signal?: AbortSignal): Promise<void> {

@@ -78,15 +78,22 @@ export function parseRateLimitPolicy(header: string | null) {
 }
 
 /**
- * How long to wait before the next request so that no listed budget runs out: each policy's
- * remaining requests spread evenly over the rest of its window (t / (r + 1)), and with none
- * left, the whole rest of the window. The tightest policy wins. `t` is rounded up by the
- * service and counted from when the answer arrived, so the wait never ends before the reset.
+ * When the next request may start so that no listed budget runs out: each policy's remaining
+ * requests spread evenly over the rest of its window (t / (r + 1) after this request
+ * started), and with none left, the whole rest of the window counted from when the answer
+ * arrived: the service rounds `t` up and measured it before answering, so that wait never
+ * ends before the reset. The tightest policy wins.
  */
-export function paceDelayMs(states: readonly PolicyState[]): number {
-  let delay = 0;
+export function nextRequestAt(
+  states: readonly PolicyState[],
+  sentAt: number,
+  receivedAt: number,
+): number {
+  let at = sentAt;
   for (const { remaining, resetS } of states) {
-    delay = Math.max(delay, (resetS * 1000) / (remaining + 1));
+    const next =
+      remaining === 0 ? receivedAt + resetS * 1000 : sentAt + (resetS * 1000) / (remaining + 1);
+    at = Math.max(at, next);
   }
-  return Math.ceil(delay);
+  return Math.ceil(at);
 }

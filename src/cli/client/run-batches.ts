@@ -8,7 +8,7 @@ import { type Batch, idempotencyKey } from './plan.ts';
 // budget the next POST meets), jobs followed concurrently, a bounded number in flight.
 
 /** Jobs submitted but not yet ended, at most; enough to keep the budget's pace. */
-export const MAX_IN_FLIGHT = 8;
+export const MAX_IN_FLIGHT = 16;
 
 export interface BatchDone {
   batch: Batch;
