@@ -120,7 +120,9 @@ export function refusal(what: string, answer: ApiAnswer): ClientError {
       ? ' (check OCN_API_KEY or --key-file)'
       : answer.status === 404
         ? ' (check --url)'
-        : '';
+        : errorCode === 'INVALID_TELEPHONE_NUMBERS'
+          ? ' (the service checks numbers more strictly: set PHONE_VALIDATION as it does)'
+          : '';
   return new ClientError(
     answer.status === 400 ? EXIT.invalidInput : EXIT.service,
     `${what}: the service answered ${answer.status} ${errorCode}: ${detail}${hint}`,
