@@ -19,6 +19,11 @@ export interface CliIo {
  */
 export interface CliContext {
   io: CliIo;
+  /**
+   * The environment as given: the bulk client (src/cli/client/) reads its own few variables
+   * from it (OCN_API_KEY, OCN_URL, …), since it runs where the service's configuration is not.
+   */
+  env: Record<string, string | undefined>;
   /** The validated configuration; rejects with a ConfigError, which the CLI prints as is. */
   config(): Promise<Config>;
   /** Opens the configured database for the duration of `fn`, then closes it. */
@@ -35,6 +40,7 @@ export function createCliContext(io: CliIo, env?: Record<string, string | undefi
   };
   return {
     io,
+    env: env ?? process.env,
     config: getConfig,
     async withDb(fn) {
       const current = await getConfig();
