@@ -82,7 +82,10 @@ describe('cancelJob', () => {
     for (const state of ['completed', 'failed'] as const) {
       const job = await insertJob(t.db, { operatorId: operator.id, numbers: ['+1'], state });
       const outcome = await cancelJob(t.db, { operatorId: operator.id, jobId: job.id });
-      expect(outcome).toEqual({ kind: 'finished', job });
+      expect(outcome).toMatchObject({
+        kind: 'finished',
+        job: { id: job.id, state, result: job.result },
+      });
     }
   });
 });

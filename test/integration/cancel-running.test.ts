@@ -2,12 +2,12 @@ import { QueueEvents } from 'bullmq';
 import { inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.ts';
-import { createDb } from '../../src/db/client.ts';
+import { closeDb, createDb } from '../../src/db/client.ts';
 import { telephoneNumbers } from '../../src/db/schema.ts';
 import { cancelJob } from '../../src/jobs/cancel.ts';
 import { createLogger } from '../../src/logger.ts';
-import { READY_FOR_REMOVAL_QUEUE } from '../../src/queue/ready-for-removal-queue.ts';
-import { createReadyForRemovalWorker } from '../../workers/create-worker.ts';
+import { ACTION_QUEUE } from '../../src/queue/action-queue.ts';
+import { createActionWorker } from '../../workers/create-worker.ts';
 import { testConfig } from '../support/config.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createNumbers, createTenant } from '../support/factories.ts';
@@ -20,14 +20,14 @@ let t: TestDatabase;
 let config: Config;
 let producer: ReturnType<typeof createTestQueue>;
 let events: QueueEvents;
-let running: Awaited<ReturnType<typeof createReadyForRemovalWorker>>;
+let running: Awaited<ReturnType<typeof createActionWorker>>;
 const prefix = uniquePrefix('cancel');
 
 beforeAll(async () => {
   t = await createTestDatabase();
   config = testConfig(t.url, prefix, { WORKER_CHUNK_SIZE: '50' });
   producer = createTestQueue(config);
-  events = new QueueEvents(READY_FOR_REMOVAL_QUEUE, {
+  events = new QueueEvents(ACTION_QUEUE, {
     connection: { url: config.redisUrl },
     prefix,
   });
@@ -35,7 +35,7 @@ beforeAll(async () => {
   // The worker has its own pool, as it would in its own process; the cancel below comes
   // through another client, as it would from an API instance.
   const workerDb = createDb(t.url, { poolMax: 4, applicationName: 'ocn-cancel-worker' });
-  const worker = await createReadyForRemovalWorker({
+  const worker = await createActionWorker({
     config,
     db: workerDb,
     logger: createLogger(config),
@@ -45,7 +45,7 @@ beforeAll(async () => {
     ...worker,
     close: async () => {
       await worker.close();
-      await workerDb.close();
+      await closeDb(workerDb);
     },
   };
 });

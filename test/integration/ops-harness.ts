@@ -8,7 +8,7 @@ import { registerOps } from '../../src/api/ops/index.ts';
 import type { Config, Env } from '../../src/config.ts';
 import { createKeyAuthenticator } from '../../src/keys/authenticate.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
-import { READY_FOR_REMOVAL_QUEUE } from '../../src/queue/ready-for-removal-queue.ts';
+import { ACTION_QUEUE } from '../../src/queue/action-queue.ts';
 import { createRedis } from '../../src/queue/redis.ts';
 import { testConfig } from '../support/config.ts';
 import type { TestDatabase } from '../support/database.ts';
@@ -37,8 +37,8 @@ export async function buildOpsHarness(
   // As createAppDeps does (via queue.waitUntilReady): start with the request-path connection up.
   else if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
   const bullRedis = createRedis(config.redisUrl, 'bullmq');
-  const queue = new Queue(READY_FOR_REMOVAL_QUEUE, { connection: bullRedis, prefix });
-  const queueEvents = new QueueEvents(READY_FOR_REMOVAL_QUEUE, {
+  const queue = new Queue(ACTION_QUEUE, { connection: bullRedis, prefix });
+  const queueEvents = new QueueEvents(ACTION_QUEUE, {
     connection: config.redisUrl ? { url: config.redisUrl } : {},
     prefix,
   });
@@ -46,7 +46,7 @@ export async function buildOpsHarness(
   const deps: AppDeps = {
     config,
     logger,
-    db: database,
+    db: database.db,
     redis,
     queue,
     queueEvents,

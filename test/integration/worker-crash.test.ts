@@ -56,7 +56,7 @@ describe('a worker process killed with SIGKILL mid-job', () => {
     // Two workers (starting one takes seconds on a busy machine); the one that takes the job
     // is killed and the other must finish it.
     const pair = [startWorker(), startWorker()];
-    await Promise.all(pair.map((w) => w.waitForLine('ready-for-removal worker started')));
+    await Promise.all(pair.map((w) => w.waitForLine('action worker started')));
     await producer.enqueue(row);
     await waitFor('the worker to wait inside the chunk after 300', async () => {
       const { processedCount } = await jobRow(t.db, row.id);

@@ -1,8 +1,9 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb } from '../../src/db/client.ts';
+import { closeDb, createDb } from '../../src/db/client.ts';
 import { jobItems, numberStatusHistory, telephoneNumbers } from '../../src/db/schema.ts';
-import { runJob } from '../../src/jobs/processing.ts';
+import { READY_FOR_REMOVAL } from '../../src/jobs/operations.ts';
+import { runJob } from '../../src/jobs/run.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createNumbers, createTenant } from '../support/factories.ts';
 import { blockNumber, waitingBackends } from '../support/worker-blocker.ts';
@@ -30,7 +31,11 @@ describe('processing under faults', () => {
     const blocker = await blockNumber(t.url, numbers[120] as string);
     const worker = createDb(t.url, { poolMax: 2, applicationName: 'ocn-terminated-worker' });
     try {
-      const run = runJob(worker.db, row.id, { chunkSize: 50 });
+      const run = runJob(
+        worker,
+        { jobId: row.id, operation: READY_FOR_REMOVAL },
+        { chunkSize: 50 },
+      );
       const pids = await waitFor('the worker to wait inside the chunk after 100', async () => {
         const waiting = await waitingBackends(t.sql, 'ocn-terminated-worker');
         return waiting.length > 0 ? waiting : undefined;
@@ -55,7 +60,7 @@ describe('processing under faults', () => {
         successCount: 500,
       });
     } finally {
-      await worker.close();
+      await closeDb(worker);
     }
   });
 
@@ -81,11 +86,13 @@ describe('processing under faults', () => {
     const racers = createDb(t.url, { poolMax: 20, applicationName: 'ocn-racers' });
     try {
       const results = await Promise.all(
-        jobs.map((job) => runJob(racers.db, job.id, { chunkSize: 10 })),
+        jobs.map((job) =>
+          runJob(racers, { jobId: job.id, operation: READY_FOR_REMOVAL }, { chunkSize: 10 }),
+        ),
       );
       expect(results.every((r) => r.data.processedCount === 150)).toBe(true);
     } finally {
-      await racers.close();
+      await closeDb(racers);
     }
 
     const ids = jobs.map((j) => j.id);

@@ -2,8 +2,10 @@ import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobItems, numberStatusHistory, telephoneNumbers } from '../../src/db/schema.ts';
 import { cancelJob } from '../../src/jobs/cancel.ts';
-import { JobNotFoundError, processNextChunk, runJob } from '../../src/jobs/processing.ts';
-import type { JobProgress } from '../../src/queue/ready-for-removal-queue.ts';
+import { READY_FOR_REMOVAL } from '../../src/jobs/operations.ts';
+import { JobNotFoundError, processNextChunk } from '../../src/jobs/processing.ts';
+import { runJob } from '../../src/jobs/run.ts';
+import type { JobProgress } from '../../src/jobs/schemas.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import {
   createCustomer,
@@ -60,10 +62,14 @@ describe('runJob: the rules of SPEC §3.6, per number and in order', () => {
     const before = await numberRows([cases.foreign, cases.active]);
 
     const progress: JobProgress[] = [];
-    const result = await runJob(t.db, job.id, {
-      chunkSize: 4,
-      onProgress: (p) => progress.push(p),
-    });
+    const result = await runJob(
+      t.db,
+      { jobId: job.id, operation: READY_FOR_REMOVAL },
+      {
+        chunkSize: 4,
+        onProgress: (p) => progress.push(p),
+      },
+    );
 
     expect(result).toMatchObject({
       status: 'partialSuccess',
@@ -140,10 +146,16 @@ describe('runJob: the rules of SPEC §3.6, per number and in order', () => {
       count: 3,
     });
     const job = await insertJob(t.db, { operatorId: operator.id, numbers });
-    const first = await runJob(t.db, job.id, { chunkSize: 100 });
+    const first = await runJob(
+      t.db,
+      { jobId: job.id, operation: READY_FOR_REMOVAL },
+      { chunkSize: 100 },
+    );
     expect(first.status).toBe('success');
     expect(first.message).toBe('Numbers successfully transitioned to ReadyForRemoval status');
-    expect(await runJob(t.db, job.id, { chunkSize: 100 })).toEqual(first);
+    expect(
+      await runJob(t.db, { jobId: job.id, operation: READY_FOR_REMOVAL }, { chunkSize: 100 }),
+    ).toEqual(first);
     expect(await ledgerCounts(t.db, job.id)).toEqual({
       items: 3,
       succeeded: 3,
@@ -161,11 +173,17 @@ describe('runJob: the rules of SPEC §3.6, per number and in order', () => {
       count: 10,
     });
     const job = await insertJob(t.db, { operatorId: operator.id, numbers });
-    expect((await processNextChunk(t.db, job.id, 4)).kind).toBe('progressed');
+    expect(
+      (await processNextChunk(t.db, { jobId: job.id, operation: READY_FOR_REMOVAL }, 4)).kind,
+    ).toBe('progressed');
     const cancelled = await cancelJob(t.db, { operatorId: operator.id, jobId: job.id });
     expect(cancelled.kind).toBe('cancelled');
 
-    const result = await runJob(t.db, job.id, { chunkSize: 4 });
+    const result = await runJob(
+      t.db,
+      { jobId: job.id, operation: READY_FOR_REMOVAL },
+      { chunkSize: 4 },
+    );
     expect(result).toMatchObject({
       status: 'cancelled',
       data: { processedCount: 4, successCount: 4 },
@@ -198,7 +216,9 @@ describe('runJob: the rules of SPEC §3.6, per number and in order', () => {
       outcome: 'INVALID_STATUS',
       currentStatus: 'Active',
     });
-    await expect(runJob(t.db, job.id, { chunkSize: 10 })).rejects.toMatchObject({
+    await expect(
+      runJob(t.db, { jobId: job.id, operation: READY_FOR_REMOVAL }, { chunkSize: 10 }),
+    ).rejects.toMatchObject({
       code: '23505',
       constraint_name: 'job_items_pk',
     });
@@ -212,7 +232,11 @@ describe('runJob: the rules of SPEC §3.6, per number and in order', () => {
   it('refuses a job that does not exist', async () => {
     await createOperator(t.db);
     await expect(
-      runJob(t.db, '00000000-0000-4000-8000-000000000000', { chunkSize: 10 }),
+      runJob(
+        t.db,
+        { jobId: '00000000-0000-4000-8000-000000000000', operation: READY_FOR_REMOVAL },
+        { chunkSize: 10 },
+      ),
     ).rejects.toBeInstanceOf(JobNotFoundError);
   });
 });

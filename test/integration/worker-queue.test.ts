@@ -1,10 +1,10 @@
 import { QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.ts';
+import type { JobProgress } from '../../src/jobs/schemas.ts';
 import { createLogger } from '../../src/logger.ts';
-import type { JobProgress } from '../../src/queue/ready-for-removal-queue.ts';
-import { READY_FOR_REMOVAL_QUEUE } from '../../src/queue/ready-for-removal-queue.ts';
-import { createReadyForRemovalWorker } from '../../workers/create-worker.ts';
+import { ACTION_QUEUE } from '../../src/queue/action-queue.ts';
+import { createActionWorker } from '../../workers/create-worker.ts';
 import { testConfig } from '../support/config.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createNumbers, createTenant } from '../support/factories.ts';
@@ -15,7 +15,7 @@ import { createTestQueue, waitForJobState } from '../support/worker-queue.ts';
 let t: TestDatabase;
 let config: Config;
 let producer: ReturnType<typeof createTestQueue>;
-let running: Awaited<ReturnType<typeof createReadyForRemovalWorker>>;
+let running: Awaited<ReturnType<typeof createActionWorker>>;
 let events: QueueEvents;
 const prefix = uniquePrefix('wq');
 
@@ -23,14 +23,14 @@ beforeAll(async () => {
   t = await createTestDatabase();
   config = testConfig(t.url, prefix, { WORKER_CHUNK_SIZE: '50' });
   producer = createTestQueue(config);
-  events = new QueueEvents(READY_FOR_REMOVAL_QUEUE, {
+  events = new QueueEvents(ACTION_QUEUE, {
     connection: { url: config.redisUrl },
     prefix,
   });
   await events.waitUntilReady();
-  running = await createReadyForRemovalWorker({
+  running = await createActionWorker({
     config,
-    db: t,
+    db: t.db,
     logger: createLogger(config),
     recoveryIntervalMs: 0,
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
-import { createReadyForRemovalWorker } from '../../workers/create-worker.ts';
+import { createActionWorker } from '../../workers/create-worker.ts';
 import { testConfig } from '../support/config.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createNumbers, createTenant } from '../support/factories.ts';
@@ -52,7 +52,7 @@ describe('SIGTERM to a worker process', () => {
       WORKER_CHUNK_SIZE: '50',
       SHUTDOWN_TIMEOUT_MS: '3000',
     });
-    await child.waitForLine('ready-for-removal worker started');
+    await child.waitForLine('action worker started');
     await producer.enqueue(running);
     await waitFor('the worker to be inside the chunk 100..149', async () =>
       (await waitingBackends(t.sql, 'oc-numbers-worker')).length > 0 ? true : undefined,
@@ -75,9 +75,9 @@ describe('SIGTERM to a worker process', () => {
     expect(requeued?.attemptsMade).toBe(0);
     expect((await jobRow(t.db, later.id)).state).toBe('queued');
 
-    const next = await createReadyForRemovalWorker({
+    const next = await createActionWorker({
       config,
-      db: t,
+      db: t.db,
       logger: createLogger(config),
       recoveryIntervalMs: 0,
     });

@@ -4,7 +4,7 @@ import { closeAppDeps, createAppDeps } from '../../src/api/create-deps.ts';
 import type { AppDeps } from '../../src/api/deps.ts';
 import type { Config, Env } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
-import { createReadyForRemovalWorker } from '../../workers/create-worker.ts';
+import { createActionWorker } from '../../workers/create-worker.ts';
 import { testConfig } from './config.ts';
 import type { TestDatabase } from './database.ts';
 
@@ -35,7 +35,7 @@ export async function startTestApp(
   const app = await buildApp(deps);
   await app.ready();
   const worker = options.worker
-    ? await createReadyForRemovalWorker({ config, db: deps.db, logger, recoveryIntervalMs: 0 })
+    ? await createActionWorker({ config, db: deps.db, logger, recoveryIntervalMs: 0 })
     : undefined;
   return {
     app,

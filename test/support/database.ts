@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { inject } from 'vitest';
-import { createDb, type Db } from '../../src/db/client.ts';
+import { closeDb, createDb, type Database, type Sql } from '../../src/db/client.ts';
 import { databaseUrl, PG_ADMIN_URL } from './services.ts';
 
-export interface TestDatabase extends Db {
+export interface TestDatabase {
+  db: Database;
+  /** The raw postgres.js client of `db`. */
+  sql: Sql;
   name: string;
   url: string;
   /** Closes the pool and drops the database. */
@@ -23,11 +26,12 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const url = databaseUrl(name);
   const db = createDb(url, { poolMax: 10, applicationName: 'oc-numbers-test' });
   return {
-    ...db,
+    db,
+    sql: db.$client,
     name,
     url,
     async drop() {
-      await db.close();
+      await closeDb(db);
       const sql = postgres(PG_ADMIN_URL, { max: 1, onnotice: () => {} });
       try {
         await sql`drop database if exists ${sql(name)} with (force)`;

@@ -2,14 +2,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import type { Config } from '../../src/config.ts';
 import type { Database } from '../../src/db/client.ts';
-import { readyForRemovalJobOptions } from '../../src/jobs/job-options.ts';
-import type { JobResult } from '../../src/jobs/result.ts';
-import type { JobState } from '../../src/jobs/states.ts';
+import type { JobState } from '../../src/db/enums.ts';
+import type { JobResult } from '../../src/jobs/schemas.ts';
 import {
-  READY_FOR_REMOVAL_JOB,
-  READY_FOR_REMOVAL_QUEUE,
-  type ReadyForRemovalJobData,
-} from '../../src/queue/ready-for-removal-queue.ts';
+  ACTION_QUEUE,
+  type ActionJobData,
+  actionJobOptions,
+} from '../../src/queue/action-queue.ts';
 import { createRedis } from '../../src/queue/redis.ts';
 import { jobRow } from './worker-jobs.ts';
 
@@ -17,7 +16,7 @@ import { jobRow } from './worker-jobs.ts';
 export function createTestQueue(config: Config) {
   const connection = createRedis(config.redisUrl, 'bullmq', 'oc-numbers-test-queue');
   connection.on('error', () => {}); // restarts in tests are expected; ioredis reconnects
-  const queue = new Queue<ReadyForRemovalJobData, JobResult>(READY_FOR_REMOVAL_QUEUE, {
+  const queue = new Queue<ActionJobData, JobResult>(ACTION_QUEUE, {
     connection,
     prefix: config.queuePrefix,
   });
@@ -25,9 +24,9 @@ export function createTestQueue(config: Config) {
     queue,
     enqueue: (job: { id: string; operatorId: string }) =>
       queue.add(
-        READY_FOR_REMOVAL_JOB,
+        'ready-for-removal',
         { jobId: job.id, operatorId: job.operatorId },
-        { ...readyForRemovalJobOptions(config), jobId: job.id },
+        { ...actionJobOptions(config), jobId: job.id },
       ),
     async close() {
       await queue.close();

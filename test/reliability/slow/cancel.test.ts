@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { READY_FOR_REMOVAL_QUEUE } from '../../../src/queue/ready-for-removal-queue.ts';
+import { ACTION_QUEUE } from '../../../src/queue/action-queue.ts';
 import { eventually, waitForJobsEnded } from '../../support/invariants.ts';
 import { REDIS_URL } from '../../support/services.ts';
 import { assertProblemAnswers, type Client, createClient } from '../support/http.ts';
@@ -106,7 +106,7 @@ describe('cancellation', () => {
     await lock.release();
     const cancel = await cancelling;
     expect(cancel.json).toMatchObject({ state: 'cancelled', progress: { processedCount: 200 } });
-    const queue = new Queue(READY_FOR_REMOVAL_QUEUE, {
+    const queue = new Queue(ACTION_QUEUE, {
       connection: { url: REDIS_URL },
       prefix: world.prefix,
     });
