@@ -5,7 +5,7 @@ import { startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createMarkedNumbers, createTenant, uniqueE164 } from '../support/factories.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
-import { waitFor } from '../support/worker-queue.ts';
+import { waitFor } from '../support/wait.ts';
 
 // SPEC §3.7 and cancelling (§3.4). Two API instances on one database: `idle` has no worker on
 // its queue (its jobs stay queued), `busy` runs a real worker (its jobs get processed).

@@ -11,7 +11,7 @@ import {
   uniqueE164,
 } from '../support/factories.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
-import { waitFor } from '../support/worker-queue.ts';
+import { waitFor } from '../support/wait.ts';
 
 // SPEC §3.4 and §3.6 end to end: the real API and a real worker on one database and prefix.
 

@@ -10,11 +10,12 @@ import { ACTION_QUEUE } from '../../src/queue/action-queue.ts';
 import { createActionWorker } from '../../workers/create-worker.ts';
 import { testConfig } from '../support/config.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { createNumbers, createTenant } from '../support/factories.ts';
+import { createMarkedJob, createTenant } from '../support/factories.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { waitFor } from '../support/wait.ts';
 import { blockNumber, waitingBackends } from '../support/worker-blocker.ts';
-import { insertJob, jobRow, ledgerCounts } from '../support/worker-jobs.ts';
-import { createTestQueue, waitFor } from '../support/worker-queue.ts';
+import { jobRow, ledgerCounts } from '../support/worker-jobs.ts';
+import { createTestQueue } from '../support/worker-queue.ts';
 
 let t: TestDatabase;
 let config: Config;
@@ -59,14 +60,8 @@ afterAll(async () => {
 
 describe('cancelling a running job from another client', () => {
   it('lands after the chunk in flight: committed numbers stay done, the rest untouched', async () => {
-    const { operator, customer } = await createTenant(t.db);
-    const numbers = await createNumbers(t.db, {
-      operatorId: operator.id,
-      customerId: customer.id,
-      status: 'MarkedForRemoval',
-      count: 500,
-    });
-    const row = await insertJob(t.db, { operatorId: operator.id, numbers });
+    const tenant = await createTenant(t.db);
+    const { job: row, numbers } = await createMarkedJob(t.db, tenant, 500);
     const blocker = await blockNumber(t.url, numbers[120] as string);
     const job = await producer.enqueue(row);
     const finished = job.waitUntilFinished(events, 20_000);
@@ -75,7 +70,7 @@ describe('cancelling a running job from another client', () => {
     );
 
     // The cancel waits for the jobs row the chunk holds, then lands right after it.
-    const cancelling = cancelJob(t.db, { operatorId: operator.id, jobId: row.id });
+    const cancelling = cancelJob(t.db, { operatorId: tenant.operator.id, jobId: row.id });
     await waitFor('the cancel to wait for the jobs row', async () =>
       (await waitingBackends(t.sql, 'oc-numbers-test')).length > 0 ? true : undefined,
     );

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeyAuthenticator } from '../../src/keys/authenticate.ts';
+import { cli } from '../support/cli-harness.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { databaseUrl, PG_ADMIN_URL } from '../support/services.ts';
-import { cli } from './cli-harness.ts';
 
 let t: TestDatabase;
 beforeAll(async () => {

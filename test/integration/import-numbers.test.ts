@@ -3,9 +3,9 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ImportOptions, importNumbers } from '../../src/numbers/import.ts';
 import type { RejectedRow } from '../../src/numbers/import-row.ts';
+import { inventoryCsv } from '../support/cli-harness.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createNumbers, createOperator, uniqueE164 } from '../support/factories.ts';
-import { inventoryCsv } from './cli-harness.ts';
 
 let t: TestDatabase;
 beforeAll(async () => {

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDb, createDb } from '../../src/db/client.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { buildOpsHarness, type OpsHarness } from '../support/ops-harness.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 import { databaseUrl } from '../support/services.ts';
-import { buildOpsHarness, type OpsHarness } from './ops-harness.ts';
 
 describe('health endpoints', () => {
   let database: TestDatabase;

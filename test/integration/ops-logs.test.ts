@@ -3,18 +3,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.ts';
 
 import { createActionWorker } from '../../workers/create-worker.ts';
+import { startAppWithConfig } from '../support/app.ts';
 import { testConfig } from '../support/config.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createTenant } from '../support/factories.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
-import { buildRealApp } from './ops-harness.ts';
 
 type LogLine = Record<string, unknown> & { msg?: string };
 
 describe('request log lines', () => {
   let database: TestDatabase;
   const prefix = uniquePrefix('ops-logs');
-  let h: Awaited<ReturnType<typeof buildRealApp>>;
+  let h: Awaited<ReturnType<typeof startAppWithConfig>>;
   const raw: string[] = [];
   const lines = () => raw.map((l) => JSON.parse(l) as LogLine);
   let apiKey: string;
@@ -23,7 +23,7 @@ describe('request log lines', () => {
     database = await createTestDatabase();
     const config = testConfig(database.url, prefix, { LOG_LEVEL: 'info' });
     const logger = createLogger(config, 'oc-numbers', { write: (line: string) => raw.push(line) });
-    h = await buildRealApp(config, logger);
+    h = await startAppWithConfig(config, { logger });
     apiKey = (await createTenant(database.db)).apiKey.key;
   });
   afterAll(async () => {

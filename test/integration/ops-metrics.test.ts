@@ -9,8 +9,8 @@ import {
 
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createApiKey, createTenant } from '../support/factories.ts';
+import { buildOpsHarness, type OpsHarness } from '../support/ops-harness.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
-import { buildOpsHarness, type OpsHarness } from './ops-harness.ts';
 
 const BASIC = { BULL_BOARD_USER: 'ops', BULL_BOARD_PASSWORD: 's3cret-pass' };
 const basic = (user: string, password: string) =>

@@ -4,12 +4,13 @@ import type { Config } from '../../src/config.ts';
 import { numberStatusHistory, telephoneNumbers } from '../../src/db/schema.ts';
 import { testConfig } from '../support/config.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { createNumbers, createTenant } from '../support/factories.ts';
+import { createMarkedJob, createTenant } from '../support/factories.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { waitFor } from '../support/wait.ts';
 import { blockNumber, waitingBackends } from '../support/worker-blocker.ts';
-import { insertJob, jobRow, ledgerCounts } from '../support/worker-jobs.ts';
+import { jobRow, ledgerCounts } from '../support/worker-jobs.ts';
 import { spawnWorker, type WorkerProcess } from '../support/worker-process.ts';
-import { createTestQueue, waitFor, waitForJobState } from '../support/worker-queue.ts';
+import { createTestQueue, waitForJobState } from '../support/worker-queue.ts';
 
 let t: TestDatabase;
 let config: Config;
@@ -42,14 +43,8 @@ afterAll(async () => {
 
 describe('a worker process killed with SIGKILL mid-job', () => {
   it('is taken over by another worker that records every number exactly once', async () => {
-    const { operator, customer } = await createTenant(t.db);
-    const numbers = await createNumbers(t.db, {
-      operatorId: operator.id,
-      customerId: customer.id,
-      status: 'MarkedForRemoval',
-      count: 500,
-    });
-    const row = await insertJob(t.db, { operatorId: operator.id, numbers });
+    const tenant = await createTenant(t.db);
+    const { job: row, numbers } = await createMarkedJob(t.db, tenant, 500);
     // The worker commits chunks up to position 300, then waits inside the next chunk.
     const blocker = await blockNumber(t.url, numbers[320] as string);
 

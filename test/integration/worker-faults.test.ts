@@ -5,10 +5,10 @@ import { jobItems, numberStatusHistory, telephoneNumbers } from '../../src/db/sc
 import { READY_FOR_REMOVAL } from '../../src/jobs/operations.ts';
 import { runJob } from '../../src/jobs/run.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { createNumbers, createTenant } from '../support/factories.ts';
+import { createMarkedJob, createMarkedNumbers, createTenant } from '../support/factories.ts';
+import { waitFor } from '../support/wait.ts';
 import { blockNumber, waitingBackends } from '../support/worker-blocker.ts';
 import { insertJob, jobRow, ledgerCounts } from '../support/worker-jobs.ts';
-import { waitFor } from '../support/worker-queue.ts';
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -20,14 +20,8 @@ afterAll(async () => {
 
 describe('processing under faults', () => {
   it('recovers from pg_terminate_backend of its connection mid-job, recording each number once', async () => {
-    const { operator, customer } = await createTenant(t.db);
-    const numbers = await createNumbers(t.db, {
-      operatorId: operator.id,
-      customerId: customer.id,
-      status: 'MarkedForRemoval',
-      count: 500,
-    });
-    const row = await insertJob(t.db, { operatorId: operator.id, numbers });
+    const tenant = await createTenant(t.db);
+    const { job: row, numbers } = await createMarkedJob(t.db, tenant, 500);
     const blocker = await blockNumber(t.url, numbers[120] as string);
     const worker = createDb(t.url, { poolMax: 2, applicationName: 'ocn-terminated-worker' });
     try {
@@ -65,20 +59,15 @@ describe('processing under faults', () => {
   });
 
   it('gives exactly one success per number to 20 jobs racing over overlapping numbers', async () => {
-    const { operator, customer } = await createTenant(t.db);
-    const pool = await createNumbers(t.db, {
-      operatorId: operator.id,
-      customerId: customer.id,
-      status: 'MarkedForRemoval',
-      count: 300,
-    });
+    const tenant = await createTenant(t.db);
+    const pool = await createMarkedNumbers(t.db, tenant, 300);
     // Each job takes 150 numbers of the pool from a different offset, in a different order,
     // so every number is wanted by about 10 jobs and lock orders would cross.
     const jobs = await Promise.all(
       Array.from({ length: 20 }, (_, i) => {
         const slice = Array.from({ length: 150 }, (_, k) => pool[(i * 15 + k) % 300] as string);
         return insertJob(t.db, {
-          operatorId: operator.id,
+          operatorId: tenant.operator.id,
           numbers: i % 2 === 0 ? slice : slice.reverse(),
         });
       }),

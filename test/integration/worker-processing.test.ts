@@ -9,6 +9,7 @@ import type { JobProgress } from '../../src/jobs/schemas.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import {
   createCustomer,
+  createMarkedJob,
   createNumbers,
   createOperator,
   createTenant,
@@ -138,14 +139,8 @@ describe('runJob: the rules of SPEC §3.6, per number and in order', () => {
   });
 
   it('returns the stored result and does nothing for a job that already ended', async () => {
-    const { operator, customer } = await createTenant(t.db);
-    const numbers = await createNumbers(t.db, {
-      operatorId: operator.id,
-      customerId: customer.id,
-      status: 'MarkedForRemoval',
-      count: 3,
-    });
-    const job = await insertJob(t.db, { operatorId: operator.id, numbers });
+    const tenant = await createTenant(t.db);
+    const { job } = await createMarkedJob(t.db, tenant, 3);
     const first = await runJob(
       t.db,
       { jobId: job.id, operation: READY_FOR_REMOVAL },
@@ -165,18 +160,12 @@ describe('runJob: the rules of SPEC §3.6, per number and in order', () => {
   });
 
   it('stops at the chunk after a cancel, keeping what was committed', async () => {
-    const { operator, customer } = await createTenant(t.db);
-    const numbers = await createNumbers(t.db, {
-      operatorId: operator.id,
-      customerId: customer.id,
-      status: 'MarkedForRemoval',
-      count: 10,
-    });
-    const job = await insertJob(t.db, { operatorId: operator.id, numbers });
+    const tenant = await createTenant(t.db);
+    const { job, numbers } = await createMarkedJob(t.db, tenant, 10);
     expect(
       (await processNextChunk(t.db, { jobId: job.id, operation: READY_FOR_REMOVAL }, 4)).kind,
     ).toBe('progressed');
-    const cancelled = await cancelJob(t.db, { operatorId: operator.id, jobId: job.id });
+    const cancelled = await cancelJob(t.db, { operatorId: tenant.operator.id, jobId: job.id });
     expect(cancelled.kind).toBe('cancelled');
 
     const result = await runJob(
@@ -200,14 +189,8 @@ describe('runJob: the rules of SPEC §3.6, per number and in order', () => {
   });
 
   it('never records a position twice: the ledger key aborts the chunk, whatever the counters say', async () => {
-    const { operator, customer } = await createTenant(t.db);
-    const numbers = await createNumbers(t.db, {
-      operatorId: operator.id,
-      customerId: customer.id,
-      status: 'MarkedForRemoval',
-      count: 3,
-    });
-    const job = await insertJob(t.db, { operatorId: operator.id, numbers });
+    const tenant = await createTenant(t.db);
+    const { job, numbers } = await createMarkedJob(t.db, tenant, 3);
     // Counters behind the ledger (which the code never does): position 1 is already recorded.
     await t.db.insert(jobItems).values({
       jobId: job.id,

@@ -7,9 +7,9 @@ import { ACTION_QUEUE } from '../../src/queue/action-queue.ts';
 import { createActionWorker } from '../../workers/create-worker.ts';
 import { testConfig } from '../support/config.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { createNumbers, createTenant } from '../support/factories.ts';
+import { createMarkedJob, createTenant } from '../support/factories.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
-import { insertJob, ledgerCounts } from '../support/worker-jobs.ts';
+import { ledgerCounts } from '../support/worker-jobs.ts';
 import { createTestQueue, waitForJobState } from '../support/worker-queue.ts';
 
 let t: TestDatabase;
@@ -56,14 +56,8 @@ describe('the BullMQ worker', () => {
   });
 
   it('processes an enqueued job, reports progress through BullMQ and returns the result', async () => {
-    const { operator, customer } = await createTenant(t.db);
-    const numbers = await createNumbers(t.db, {
-      operatorId: operator.id,
-      customerId: customer.id,
-      status: 'MarkedForRemoval',
-      count: 200,
-    });
-    const row = await insertJob(t.db, { operatorId: operator.id, numbers });
+    const tenant = await createTenant(t.db);
+    const { job: row } = await createMarkedJob(t.db, tenant, 200);
     const progress: JobProgress[] = [];
     events.on('progress', ({ jobId, data }) => {
       if (jobId === row.id) progress.push(data as JobProgress);
@@ -95,14 +89,8 @@ describe('the BullMQ worker', () => {
   });
 
   it('completes a job that was cancelled while queued without touching its numbers', async () => {
-    const { operator, customer } = await createTenant(t.db);
-    const numbers = await createNumbers(t.db, {
-      operatorId: operator.id,
-      customerId: customer.id,
-      status: 'MarkedForRemoval',
-      count: 3,
-    });
-    const row = await insertJob(t.db, { operatorId: operator.id, numbers, state: 'cancelled' });
+    const tenant = await createTenant(t.db);
+    const { job: row } = await createMarkedJob(t.db, tenant, 3, { state: 'cancelled' });
     const job = await producer.enqueue(row);
     const result = await job.waitUntilFinished(events, 15_000);
     expect(result).toMatchObject({ status: 'cancelled', data: { processedCount: 0 } });

@@ -5,12 +5,13 @@ import { createActionWorker } from '../../workers/create-worker.ts';
 import { RedisPolicyError } from '../../workers/redis-policy.ts';
 import { testConfig } from '../support/config.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { createNumbers, createTenant } from '../support/factories.ts';
+import { createMarkedNumbers, createTenant } from '../support/factories.ts';
 import { uniquePrefix } from '../support/redis.ts';
+import { startPrivateRedis } from '../support/redis-server.ts';
+import { waitFor } from '../support/wait.ts';
 import { blockNumber } from '../support/worker-blocker.ts';
 import { insertJob, jobRow, ledgerCounts } from '../support/worker-jobs.ts';
-import { createTestQueue, waitFor, waitForJobState } from '../support/worker-queue.ts';
-import { startPrivateRedis } from '../support/worker-redis-server.ts';
+import { createTestQueue, waitForJobState } from '../support/worker-queue.ts';
 
 let t: TestDatabase;
 const servers: Awaited<ReturnType<typeof startPrivateRedis>>[] = [];
@@ -50,17 +51,18 @@ describe('the worker and its Redis', () => {
     });
     const producer = createTestQueue(config);
     try {
-      const { operator, customer } = await createTenant(t.db);
-      const numbers = await createNumbers(t.db, {
-        operatorId: operator.id,
-        customerId: customer.id,
-        status: 'MarkedForRemoval',
-        count: 300,
-      });
+      const tenant = await createTenant(t.db);
+      const numbers = await createMarkedNumbers(t.db, tenant, 300);
       // Job A runs (held inside its chunk 100..149) when Redis loses everything; job B is
       // committed in Postgres but its enqueue is lost (as if the API died, or Redis lost it).
-      const a = await insertJob(t.db, { operatorId: operator.id, numbers: numbers.slice(0, 200) });
-      const b = await insertJob(t.db, { operatorId: operator.id, numbers: numbers.slice(200) });
+      const a = await insertJob(t.db, {
+        operatorId: tenant.operator.id,
+        numbers: numbers.slice(0, 200),
+      });
+      const b = await insertJob(t.db, {
+        operatorId: tenant.operator.id,
+        numbers: numbers.slice(200),
+      });
       const blocker = await blockNumber(t.url, numbers[120] as string);
       await producer.enqueue(a);
       await waitFor('job A to be mid-job', async () =>

@@ -4,12 +4,13 @@ import { createLogger } from '../../src/logger.ts';
 import { createActionWorker } from '../../workers/create-worker.ts';
 import { testConfig } from '../support/config.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { createNumbers, createTenant } from '../support/factories.ts';
+import { createMarkedNumbers, createTenant } from '../support/factories.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { waitFor } from '../support/wait.ts';
 import { blockNumber, waitingBackends } from '../support/worker-blocker.ts';
 import { insertJob, jobRow, ledgerCounts } from '../support/worker-jobs.ts';
 import { spawnWorker, type WorkerProcess } from '../support/worker-process.ts';
-import { createTestQueue, waitFor, waitForJobState } from '../support/worker-queue.ts';
+import { createTestQueue, waitForJobState } from '../support/worker-queue.ts';
 
 let t: TestDatabase;
 let config: Config;
@@ -31,18 +32,16 @@ afterAll(async () => {
 
 describe('SIGTERM to a worker process', () => {
   it('stops taking jobs, checkpoints the running one, closes everything and exits 0', async () => {
-    const { operator, customer } = await createTenant(t.db);
-    const numbers = await createNumbers(t.db, {
-      operatorId: operator.id,
-      customerId: customer.id,
-      status: 'MarkedForRemoval',
-      count: 520,
-    });
+    const tenant = await createTenant(t.db);
+    const numbers = await createMarkedNumbers(t.db, tenant, 520);
     const running = await insertJob(t.db, {
-      operatorId: operator.id,
+      operatorId: tenant.operator.id,
       numbers: numbers.slice(0, 500),
     });
-    const later = await insertJob(t.db, { operatorId: operator.id, numbers: numbers.slice(500) });
+    const later = await insertJob(t.db, {
+      operatorId: tenant.operator.id,
+      numbers: numbers.slice(500),
+    });
     const blocker = await blockNumber(t.url, numbers[120] as string);
 
     child = spawnWorker({

@@ -3,7 +3,7 @@ import { buildApp } from '../../src/api/app.ts';
 import { closeAppDeps, createAppDeps } from '../../src/api/create-deps.ts';
 import type { AppDeps } from '../../src/api/deps.ts';
 import type { Config, Env } from '../../src/config.ts';
-import { createLogger } from '../../src/logger.ts';
+import { createLogger, type Logger } from '../../src/logger.ts';
 import { createActionWorker } from '../../workers/create-worker.ts';
 import { testConfig } from './config.ts';
 import type { TestDatabase } from './database.ts';
@@ -20,6 +20,8 @@ export interface TestApp {
 export interface TestAppOptions {
   /** Also run a real worker in-process on the same database and prefix. */
   worker?: boolean;
+  /** A logger of the test's own (to read its lines); else one from the config. */
+  logger?: Logger;
 }
 
 /** The real API (real deps, own database and queue prefix), ready for `inject` or `listen`. */
@@ -29,8 +31,15 @@ export async function startTestApp(
   overrides: Partial<Record<keyof Env, string>> = {},
   options: TestAppOptions = {},
 ): Promise<TestApp> {
-  const config = testConfig(database.url, prefix, overrides);
-  const logger = createLogger(config);
+  return startAppWithConfig(testConfig(database.url, prefix, overrides), options);
+}
+
+/** The same, for a config the test built itself. */
+export async function startAppWithConfig(
+  config: Config,
+  options: TestAppOptions = {},
+): Promise<TestApp> {
+  const logger = options.logger ?? createLogger(config);
   const deps = await createAppDeps(config, logger);
   const app = await buildApp(deps);
   await app.ready();

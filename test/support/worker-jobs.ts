@@ -7,13 +7,14 @@ import { jobItems, jobs, numberStatusHistory } from '../../src/db/schema.ts';
 /** Inserts a jobs row the way the API does (state queued unless told otherwise). */
 export async function insertJob(
   db: Database,
-  spec: { operatorId: string; numbers: string[]; state?: JobState },
+  spec: { operatorId: string; numbers: string[]; state?: JobState; operation?: string },
 ) {
   const [row] = await db
     .insert(jobs)
     .values({
       id: randomUUID(),
       operatorId: spec.operatorId,
+      ...(spec.operation && { operation: spec.operation }),
       state: spec.state ?? 'queued',
       telephoneNumbers: spec.numbers,
       requestedCount: spec.numbers.length,

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import type { Config } from '../../src/config.ts';
 import type { Database } from '../../src/db/client.ts';
@@ -10,6 +9,7 @@ import {
   actionJobOptions,
 } from '../../src/queue/action-queue.ts';
 import { createRedis } from '../../src/queue/redis.ts';
+import { waitFor } from './wait.ts';
 import { jobRow } from './worker-jobs.ts';
 
 /** A producer like the API's: same queue name, prefix and job options. */
@@ -33,22 +33,6 @@ export function createTestQueue(config: Config) {
       await connection.quit();
     },
   };
-}
-
-/** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs = 15_000,
-  everyMs = 25,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(everyMs);
-  }
 }
 
 export function waitForJobState(
