@@ -1,10 +1,10 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { idempotencyKeys, jobs } from '../../src/db/schema.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { closeApiSuite, openApiSuite, type TestApp } from '../support/app.ts';
+import type { TestDatabase } from '../support/database.ts';
 import { createMarkedNumbers, createTenant } from '../support/factories.ts';
-import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { uniquePrefix } from '../support/redis.ts';
 
 // SPEC §3.5: Idempotency-Key, scoped to the operator, with a real worker.
 
@@ -16,16 +16,9 @@ let tenant: Awaited<ReturnType<typeof createTenant>>;
 let auth: { authorization: string };
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  api = await startTestApp(t, prefix, {}, { worker: true });
-  tenant = await createTenant(t.db);
-  auth = { authorization: `Bearer ${tenant.apiKey.key}` };
+  ({ t, api, tenant, auth } = await openApiSuite(prefix));
 });
-afterAll(async () => {
-  await api?.close();
-  await t?.drop();
-  await deletePrefix(prefix);
-});
+afterAll(() => closeApiSuite({ t, api }, prefix));
 
 const marked = (count: number) => createMarkedNumbers(t.db, tenant, count);
 

@@ -1,10 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobs } from '../../src/db/schema.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { bearer, closeApiSuite, startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createMarkedNumbers, createTenant, uniqueE164 } from '../support/factories.ts';
-import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { uniquePrefix } from '../support/redis.ts';
 import { waitFor } from '../support/wait.ts';
 
 // SPEC §3.7 and cancelling (§3.4). Two API instances on one database: `idle` has no worker on
@@ -26,16 +26,12 @@ beforeAll(async () => {
   idle = await startTestApp(t, idlePrefix);
   busy = await startTestApp(t, busyPrefix, { WORKER_CHUNK_SIZE: '1' }, { worker: true });
   tenant = await createTenant(t.db);
-  auth = { authorization: `Bearer ${tenant.apiKey.key}` };
-  const other = await createTenant(t.db);
-  otherAuth = { authorization: `Bearer ${other.apiKey.key}` };
+  auth = bearer(tenant.apiKey.key);
+  otherAuth = bearer((await createTenant(t.db)).apiKey.key);
 });
 afterAll(async () => {
   await busy?.close();
-  await idle?.close();
-  await t?.drop();
-  await deletePrefix(idlePrefix);
-  await deletePrefix(busyPrefix);
+  await closeApiSuite({ t, api: idle }, idlePrefix, busyPrefix);
 });
 
 const marked = (count: number) => createMarkedNumbers(t.db, tenant, count);

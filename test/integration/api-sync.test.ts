@@ -1,8 +1,8 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobItems, jobs, telephoneNumbers } from '../../src/db/schema.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { closeApiSuite, openApiSuite, startTestApp, type TestApp } from '../support/app.ts';
+import type { TestDatabase } from '../support/database.ts';
 import {
   createCustomer,
   createMarkedNumbers,
@@ -23,23 +23,14 @@ let tenant: Awaited<ReturnType<typeof createTenant>>;
 let auth: { authorization: string };
 
 beforeAll(async () => {
-  t = await createTestDatabase();
   // Chunks of one number make every number its own transaction, so a test can stop a job
   // between two numbers by holding a lock on one of them.
-  api = await startTestApp(
-    t,
-    prefix,
-    { WORKER_CHUNK_SIZE: '1', SYNC_WAIT_MS: '10000' },
-    { worker: true },
-  );
-  tenant = await createTenant(t.db);
-  auth = { authorization: `Bearer ${tenant.apiKey.key}` };
+  ({ t, api, tenant, auth } = await openApiSuite(prefix, {
+    WORKER_CHUNK_SIZE: '1',
+    SYNC_WAIT_MS: '10000',
+  }));
 });
-afterAll(async () => {
-  await api?.close();
-  await t?.drop();
-  await deletePrefix(prefix);
-});
+afterAll(() => closeApiSuite({ t, api }, prefix));
 
 const marked = (count: number) => createMarkedNumbers(t.db, tenant, count);
 

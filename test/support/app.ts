@@ -6,7 +6,9 @@ import type { Config, Env } from '../../src/config.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 import { createActionWorker } from '../../workers/create-worker.ts';
 import { testConfig } from './config.ts';
-import type { TestDatabase } from './database.ts';
+import { createTestDatabase, type TestDatabase } from './database.ts';
+import { createTenant } from './factories.ts';
+import { deletePrefix } from './redis.ts';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -59,4 +61,41 @@ export async function startAppWithConfig(
       await closeAppDeps(deps);
     },
   };
+}
+
+export type Tenant = Awaited<ReturnType<typeof createTenant>>;
+
+/** The Authorization header of a key. */
+export const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+
+export interface ApiSuite {
+  t: TestDatabase;
+  api: TestApp;
+  tenant: Tenant;
+  auth: { authorization: string };
+}
+
+/**
+ * What most API test files start from: their own database, the real app on it (with an
+ * in-process worker unless `worker: false`) and one tenant with its key. Close with
+ * `closeApiSuite`.
+ */
+export async function openApiSuite(
+  prefix: string,
+  overrides: Partial<Record<keyof Env, string>> = {},
+  options: TestAppOptions = { worker: true },
+): Promise<ApiSuite> {
+  const t = await createTestDatabase();
+  const api = await startTestApp(t, prefix, overrides, options);
+  const tenant = await createTenant(t.db);
+  return { t, api, tenant, auth: bearer(tenant.apiKey.key) };
+}
+
+export async function closeApiSuite(
+  suite: { t?: TestDatabase; api?: TestApp },
+  ...prefixes: string[]
+): Promise<void> {
+  await suite.api?.close();
+  await suite.t?.drop();
+  for (const prefix of prefixes) await deletePrefix(prefix);
 }
