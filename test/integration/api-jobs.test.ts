@@ -6,6 +6,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createMarkedNumbers, createTenant, uniqueE164 } from '../support/factories.ts';
 import { uniquePrefix } from '../support/redis.ts';
 import { waitFor } from '../support/wait.ts';
+import { lockNumbers } from '../support/worker-blocker.ts';
 
 // SPEC §3.7 and cancelling (§3.4). Two API instances on one database: `idle` has no worker on
 // its queue (its jobs stay queued), `busy` runs a real worker (its jobs get processed).
@@ -204,20 +205,7 @@ describe('cancelling (SPEC §3.4)', () => {
 
   it('cancels a running job from another API instance than the one that runs it', async () => {
     const numbers = await marked(3);
-    let release!: () => void;
-    const released = new Promise<void>((r) => {
-      release = r;
-    });
-    let locked!: () => void;
-    const isLocked = new Promise<void>((r) => {
-      locked = r;
-    });
-    const holder = t.sql.begin(async (tx) => {
-      await tx`select 1 from telephone_numbers where e164 = ${numbers[1] as string} for update`;
-      locked();
-      await released;
-    });
-    await isLocked;
+    const release = await lockNumbers(t.sql, [numbers[1] as string]);
     const { body: running } = await submit(busy, numbers, 'respond-async');
     await waitFor('the first number to be processed', async () => {
       const body = JSON.parse((await get(idle, `${JOBS}/${running.jobId}`)).body);
@@ -229,8 +217,7 @@ describe('cancelling (SPEC §3.4)', () => {
       headers: auth,
     });
     await new Promise((r) => setTimeout(r, 100));
-    release();
-    await holder;
+    await release();
     const res = await cancel;
     expect(res.statusCode).toBe(200);
     const body = JSON.parse(res.body);

@@ -1,19 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { jobItems, jobs } from '../../src/db/schema.ts';
 import { cancelJob } from '../../src/jobs/cancel.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { useTestDatabase } from '../support/database.ts';
 import { createMarkedJob, createOperator, createTenant } from '../support/factories.ts';
 import { insertJob, jobRow } from '../support/worker-jobs.ts';
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(async () => {
-  await t.drop();
-});
+const t = useTestDatabase();
 
 describe('cancelJob', () => {
   it('reports unknown ids, malformed ids and jobs of another operator as not found', async () => {

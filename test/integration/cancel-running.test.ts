@@ -1,4 +1,4 @@
-import { QueueEvents } from 'bullmq';
+import type { QueueEvents } from 'bullmq';
 import { inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.ts';
@@ -6,16 +6,14 @@ import { closeDb, createDb } from '../../src/db/client.ts';
 import { telephoneNumbers } from '../../src/db/schema.ts';
 import { cancelJob } from '../../src/jobs/cancel.ts';
 import { createLogger } from '../../src/logger.ts';
-import { ACTION_QUEUE } from '../../src/queue/action-queue.ts';
 import { createActionWorker } from '../../workers/create-worker.ts';
 import { testConfig } from '../support/config.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { createMarkedJob, createTenant } from '../support/factories.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 import { waitFor } from '../support/wait.ts';
-import { blockNumber, waitingBackends } from '../support/worker-blocker.ts';
-import { jobRow, ledgerCounts } from '../support/worker-jobs.ts';
-import { createTestQueue } from '../support/worker-queue.ts';
+import { createHeldJob, waitingBackends } from '../support/worker-blocker.ts';
+import { jobRow, ledgerCounts, recordedOnce } from '../support/worker-jobs.ts';
+import { createTestQueue, createTestQueueEvents } from '../support/worker-queue.ts';
 
 let t: TestDatabase;
 let config: Config;
@@ -28,11 +26,7 @@ beforeAll(async () => {
   t = await createTestDatabase();
   config = testConfig(t.url, prefix, { WORKER_CHUNK_SIZE: '50' });
   producer = createTestQueue(config);
-  events = new QueueEvents(ACTION_QUEUE, {
-    connection: { url: config.redisUrl },
-    prefix,
-  });
-  await events.waitUntilReady();
+  events = await createTestQueueEvents(config);
   // The worker has its own pool, as it would in its own process; the cancel below comes
   // through another client, as it would from an API instance.
   const workerDb = createDb(t.url, { poolMax: 4, applicationName: 'ocn-cancel-worker' });
@@ -60,9 +54,7 @@ afterAll(async () => {
 
 describe('cancelling a running job from another client', () => {
   it('lands after the chunk in flight: committed numbers stay done, the rest untouched', async () => {
-    const tenant = await createTenant(t.db);
-    const { job: row, numbers } = await createMarkedJob(t.db, tenant, 500);
-    const blocker = await blockNumber(t.url, numbers[120] as string);
+    const { tenant, job: row, numbers, blocker } = await createHeldJob(t, 500, 120);
     const job = await producer.enqueue(row);
     const finished = job.waitUntilFinished(events, 20_000);
     await waitFor('the worker to be inside the chunk 100..149', async () =>
@@ -88,12 +80,7 @@ describe('cancelling a running job from another client', () => {
     expect(stored).toMatchObject({ state: 'cancelled', processedCount: 150, successCount: 150 });
     expect(stored.result).toEqual(result);
     expect(stored.cancelRequestedAt).toBeInstanceOf(Date);
-    expect(await ledgerCounts(t.db, row.id)).toEqual({
-      items: 150,
-      succeeded: 150,
-      distinctPositions: 150,
-      history: 150,
-    });
+    expect(await ledgerCounts(t.db, row.id)).toEqual(recordedOnce(150, 150));
     const rest = await t.db
       .select({
         status: telephoneNumbers.status,

@@ -1,28 +1,20 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { closeDb, createDb } from '../../src/db/client.ts';
 import { jobItems, numberStatusHistory, telephoneNumbers } from '../../src/db/schema.ts';
 import { READY_FOR_REMOVAL } from '../../src/jobs/operations.ts';
 import { runJob } from '../../src/jobs/run.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { createMarkedJob, createMarkedNumbers, createTenant } from '../support/factories.ts';
+import { useTestDatabase } from '../support/database.ts';
+import { createMarkedNumbers, createTenant } from '../support/factories.ts';
 import { waitFor } from '../support/wait.ts';
-import { blockNumber, waitingBackends } from '../support/worker-blocker.ts';
-import { insertJob, jobRow, ledgerCounts } from '../support/worker-jobs.ts';
+import { createHeldJob, waitingBackends } from '../support/worker-blocker.ts';
+import { insertJob, jobRow, ledgerCounts, recordedOnce } from '../support/worker-jobs.ts';
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(async () => {
-  await t?.drop();
-});
+const t = useTestDatabase();
 
 describe('processing under faults', () => {
   it('recovers from pg_terminate_backend of its connection mid-job, recording each number once', async () => {
-    const tenant = await createTenant(t.db);
-    const { job: row, numbers } = await createMarkedJob(t.db, tenant, 500);
-    const blocker = await blockNumber(t.url, numbers[120] as string);
+    const { job: row, blocker } = await createHeldJob(t, 500, 120);
     const worker = createDb(t.url, { poolMax: 2, applicationName: 'ocn-terminated-worker' });
     try {
       const run = runJob(
@@ -42,12 +34,7 @@ describe('processing under faults', () => {
 
       const result = await run;
       expect(result).toMatchObject({ status: 'success', data: { processedCount: 500 } });
-      expect(await ledgerCounts(t.db, row.id)).toEqual({
-        items: 500,
-        succeeded: 500,
-        distinctPositions: 500,
-        history: 500,
-      });
+      expect(await ledgerCounts(t.db, row.id)).toEqual(recordedOnce(500, 500));
       expect(await jobRow(t.db, row.id)).toMatchObject({
         state: 'completed',
         processedCount: 500,

@@ -1,16 +1,19 @@
-import { QueueEvents } from 'bullmq';
+import type { QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.ts';
 import type { JobProgress } from '../../src/jobs/schemas.ts';
 import { createLogger } from '../../src/logger.ts';
-import { ACTION_QUEUE } from '../../src/queue/action-queue.ts';
 import { createActionWorker } from '../../workers/create-worker.ts';
 import { testConfig } from '../support/config.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createMarkedJob, createTenant } from '../support/factories.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
-import { ledgerCounts } from '../support/worker-jobs.ts';
-import { createTestQueue, waitForJobState } from '../support/worker-queue.ts';
+import { ledgerCounts, recordedOnce } from '../support/worker-jobs.ts';
+import {
+  createTestQueue,
+  createTestQueueEvents,
+  waitForJobState,
+} from '../support/worker-queue.ts';
 
 let t: TestDatabase;
 let config: Config;
@@ -23,11 +26,7 @@ beforeAll(async () => {
   t = await createTestDatabase();
   config = testConfig(t.url, prefix, { WORKER_CHUNK_SIZE: '50' });
   producer = createTestQueue(config);
-  events = new QueueEvents(ACTION_QUEUE, {
-    connection: { url: config.redisUrl },
-    prefix,
-  });
-  await events.waitUntilReady();
+  events = await createTestQueueEvents(config);
   running = await createActionWorker({
     config,
     db: t.db,
@@ -71,12 +70,7 @@ describe('the BullMQ worker', () => {
     });
     const done = await waitForJobState(t.db, row.id, ['completed']);
     expect(done.result).toEqual(result);
-    expect(await ledgerCounts(t.db, row.id)).toEqual({
-      items: 200,
-      succeeded: 200,
-      distinctPositions: 200,
-      history: 200,
-    });
+    expect(await ledgerCounts(t.db, row.id)).toEqual(recordedOnce(200, 200));
     const stored = await producer.queue.getJob(row.id);
     expect(stored?.progress).toEqual({
       requestedCount: 200,

@@ -5,12 +5,11 @@ import { createActionWorker } from '../../workers/create-worker.ts';
 import { RedisPolicyError } from '../../workers/redis-policy.ts';
 import { testConfig } from '../support/config.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { createMarkedNumbers, createTenant } from '../support/factories.ts';
 import { uniquePrefix } from '../support/redis.ts';
 import { startPrivateRedis } from '../support/redis-server.ts';
 import { waitFor } from '../support/wait.ts';
-import { blockNumber } from '../support/worker-blocker.ts';
-import { insertJob, jobRow, ledgerCounts } from '../support/worker-jobs.ts';
+import { createHeldJobs } from '../support/worker-blocker.ts';
+import { jobRow, ledgerCounts, recordedOnce } from '../support/worker-jobs.ts';
 import { createTestQueue, waitForJobState } from '../support/worker-queue.ts';
 
 let t: TestDatabase;
@@ -51,19 +50,10 @@ describe('the worker and its Redis', () => {
     });
     const producer = createTestQueue(config);
     try {
-      const tenant = await createTenant(t.db);
-      const numbers = await createMarkedNumbers(t.db, tenant, 300);
       // Job A runs (held inside its chunk 100..149) when Redis loses everything; job B is
       // committed in Postgres but its enqueue is lost (as if the API died, or Redis lost it).
-      const a = await insertJob(t.db, {
-        operatorId: tenant.operator.id,
-        numbers: numbers.slice(0, 200),
-      });
-      const b = await insertJob(t.db, {
-        operatorId: tenant.operator.id,
-        numbers: numbers.slice(200),
-      });
-      const blocker = await blockNumber(t.url, numbers[120] as string);
+      const { jobs, blocker } = await createHeldJobs(t, [200, 100], 120);
+      const [a, b] = jobs as [(typeof jobs)[0], (typeof jobs)[0]];
       await producer.enqueue(a);
       await waitFor('job A to be mid-job', async () =>
         (await jobRow(t.db, a.id)).processedCount === 100 ? true : undefined,
@@ -74,12 +64,7 @@ describe('the worker and its Redis', () => {
       for (const [row, count] of [[a, 200] as const, [b, 100] as const]) {
         const done = await waitForJobState(t.db, row.id, ['completed'], 20_000);
         expect(done).toMatchObject({ processedCount: count, successCount: count });
-        expect(await ledgerCounts(t.db, row.id)).toEqual({
-          items: count,
-          succeeded: count,
-          distinctPositions: count,
-          history: count,
-        });
+        expect(await ledgerCounts(t.db, row.id)).toEqual(recordedOnce(count, count));
       }
     } finally {
       await producer.close();

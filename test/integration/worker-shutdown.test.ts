@@ -4,11 +4,10 @@ import { createLogger } from '../../src/logger.ts';
 import { createActionWorker } from '../../workers/create-worker.ts';
 import { testConfig } from '../support/config.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { createMarkedNumbers, createTenant } from '../support/factories.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 import { waitFor } from '../support/wait.ts';
-import { blockNumber, waitingBackends } from '../support/worker-blocker.ts';
-import { insertJob, jobRow, ledgerCounts } from '../support/worker-jobs.ts';
+import { createHeldJobs, waitingBackends } from '../support/worker-blocker.ts';
+import { jobRow, ledgerCounts, recordedOnce } from '../support/worker-jobs.ts';
 import { spawnWorker, type WorkerProcess } from '../support/worker-process.ts';
 import { createTestQueue, waitForJobState } from '../support/worker-queue.ts';
 
@@ -32,17 +31,8 @@ afterAll(async () => {
 
 describe('SIGTERM to a worker process', () => {
   it('stops taking jobs, checkpoints the running one, closes everything and exits 0', async () => {
-    const tenant = await createTenant(t.db);
-    const numbers = await createMarkedNumbers(t.db, tenant, 520);
-    const running = await insertJob(t.db, {
-      operatorId: tenant.operator.id,
-      numbers: numbers.slice(0, 500),
-    });
-    const later = await insertJob(t.db, {
-      operatorId: tenant.operator.id,
-      numbers: numbers.slice(500),
-    });
-    const blocker = await blockNumber(t.url, numbers[120] as string);
+    const { jobs, blocker } = await createHeldJobs(t, [500, 20], 120);
+    const [running, later] = jobs as [(typeof jobs)[0], (typeof jobs)[0]];
 
     child = spawnWorker({
       DATABASE_URL: t.url,
@@ -83,12 +73,7 @@ describe('SIGTERM to a worker process', () => {
     try {
       for (const [row, count] of [[running, 500] as const, [later, 20] as const]) {
         await waitForJobState(t.db, row.id, ['completed']);
-        expect(await ledgerCounts(t.db, row.id)).toEqual({
-          items: count,
-          succeeded: count,
-          distinctPositions: count,
-          history: count,
-        });
+        expect(await ledgerCounts(t.db, row.id)).toEqual(recordedOnce(count, count));
       }
     } finally {
       await next.close();

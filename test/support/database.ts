@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { closeDb, createDb, type Database, type Sql } from '../../src/db/client.ts';
 import { databaseUrl, PG_ADMIN_URL } from './services.ts';
 
@@ -39,5 +39,38 @@ export async function createTestDatabase(): Promise<TestDatabase> {
         await sql.end({ timeout: 5 });
       }
     },
+  };
+}
+
+/**
+ * For a file that needs only a database: creates it before the file's tests and drops it after
+ * them. The handle reads through to the database once it exists.
+ */
+export function useTestDatabase(): TestDatabase {
+  let current: TestDatabase | undefined;
+  beforeAll(async () => {
+    current = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await current?.drop();
+  });
+  const get = () => {
+    if (!current) throw new Error('the test database exists from beforeAll on');
+    return current;
+  };
+  return {
+    get db() {
+      return get().db;
+    },
+    get sql() {
+      return get().sql;
+    },
+    get name() {
+      return get().name;
+    },
+    get url() {
+      return get().url;
+    },
+    drop: () => get().drop(),
   };
 }

@@ -53,3 +53,11 @@ export async function ledgerCounts(db: Database, jobId: string) {
   if (!counts) throw new Error('no counts');
   return counts;
 }
+
+/** The `ledgerCounts` of a job that recorded `items` numbers once each, `succeeded` of them moved. */
+export const recordedOnce = (items: number, succeeded: number) => ({
+  items,
+  succeeded,
+  distinctPositions: items,
+  history: succeeded,
+});

@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import { Queue, QueueEvents } from 'bullmq';
 import type { Config } from '../../src/config.ts';
 import type { Database } from '../../src/db/client.ts';
 import type { JobState } from '../../src/db/enums.ts';
@@ -49,4 +49,14 @@ export function waitForJobState(
     },
     timeoutMs,
   );
+}
+
+/** The queue's events (completed, failed, progress), ready to listen to. */
+export async function createTestQueueEvents(config: Config): Promise<QueueEvents> {
+  const events = new QueueEvents(ACTION_QUEUE, {
+    connection: { url: config.redisUrl },
+    prefix: config.queuePrefix,
+  });
+  await events.waitUntilReady();
+  return events;
 }
