@@ -6,7 +6,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createMarkedNumbers, createTenant, uniqueE164 } from '../support/factories.ts';
 import { uniquePrefix } from '../support/redis.ts';
 import { waitFor } from '../support/wait.ts';
-import { lockNumbers } from '../support/worker-blocker.ts';
+import { lockNumbers, waitingBackends } from '../support/worker-blocker.ts';
 
 // SPEC §3.7 and cancelling (§3.4). Two API instances on one database: `idle` has no worker on
 // its queue (its jobs stay queued), `busy` runs a real worker (its jobs get processed).
@@ -216,7 +216,11 @@ describe('cancelling (SPEC §3.4)', () => {
       url: `${JOBS}/${running.jobId}`,
       headers: auth,
     });
-    await new Promise((r) => setTimeout(r, 100));
+    // The busy app's worker waits on the held number; the cancel must wait on the job's row
+    // lock behind it before the number is let go (both use the API's pool).
+    await waitFor('the cancel to wait for the job row', async () =>
+      (await waitingBackends(t.sql, 'oc-numbers-api')).length >= 2 ? true : undefined,
+    );
     await release();
     const res = await cancel;
     expect(res.statusCode).toBe(200);
