@@ -1,5 +1,5 @@
 import { freePort } from '../test/support/processes.ts';
-import { waitFor } from '../test/support/worker-queue.ts';
+import { waitFor } from '../test/support/wait.ts';
 import type { BenchContext } from './context.ts';
 import { createHttpClient } from './http-client.ts';
 import { type NodeChild, spawnNode } from './processes.ts';

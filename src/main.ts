@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { createReadyForRemovalWorker } from '../workers/create-worker.ts';
+import { createActionWorker } from '../workers/create-worker.ts';
 import { buildApp } from './api/app.ts';
 import { closeAppDeps, createAppDeps } from './api/create-deps.ts';
 import type { Config } from './config.ts';
-import { createDb } from './db/client.ts';
+import { closeDb, createDb } from './db/client.ts';
 import { prepareDatabase } from './db/migrate.ts';
 import { closeOnSignals, exitOnStartFailure, loadConfigOrExit } from './lifecycle.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     poolMax: config.worker.concurrency + 2,
     applicationName: 'oc-numbers-worker',
   });
-  const worker = await createReadyForRemovalWorker({
+  const worker = await createActionWorker({
     config,
     db: workerDb,
     logger,
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   closeOnSignals(logger, config.shutdownTimeoutMs + 5000, async () => {
     await app.close();
     await worker.close();
-    await Promise.allSettled([closeAppDeps(deps), workerDb.close()]);
+    await Promise.allSettled([closeAppDeps(deps), closeDb(workerDb)]);
   });
 }
 

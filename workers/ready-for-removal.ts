@@ -1,6 +1,6 @@
 // Entry point of a worker-only process (`npm run start:worker`): any number of these may run
 // next to any number of API processes, sharing one Redis and one Postgres.
-import { createDb } from '../src/db/client.ts';
+import { closeDb, createDb } from '../src/db/client.ts';
 import { prepareDatabase } from '../src/db/migrate.ts';
 import { closeOnSignals, exitOnStartFailure, loadConfigOrExit } from '../src/lifecycle.ts';
 import { createLogger } from '../src/logger.ts';
@@ -11,7 +11,7 @@ import {
   startMetricsServer,
 } from '../src/metrics/index.ts';
 import { assertServicesReachable } from '../src/preflight.ts';
-import { createReadyForRemovalWorker } from './create-worker.ts';
+import { createActionWorker } from './create-worker.ts';
 import { RedisPolicyError } from './redis-policy.ts';
 
 async function main(): Promise<void> {
@@ -25,16 +25,16 @@ async function main(): Promise<void> {
   });
   // This process's own job metrics, served on WORKER_METRICS_PORT when set (docs/operations.md, "Metrics").
   const registry = createMetricsRegistry();
-  let running: Awaited<ReturnType<typeof createReadyForRemovalWorker>>;
+  let running: Awaited<ReturnType<typeof createActionWorker>>;
   try {
-    running = await createReadyForRemovalWorker({
+    running = await createActionWorker({
       config,
       db,
       logger,
       observer: createJobMetricsObserver(registry),
     });
   } catch (err) {
-    await db.close();
+    await closeDb(db);
     if (err instanceof RedisPolicyError) {
       logger.fatal(err.message);
       process.exitCode = 1;
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   closeOnSignals(logger, config.shutdownTimeoutMs + 5000, async () => {
     await running.close();
     await metrics?.close();
-    await db.close();
+    await closeDb(db);
   });
 }
 

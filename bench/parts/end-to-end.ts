@@ -1,4 +1,4 @@
-import { waitFor } from '../../test/support/worker-queue.ts';
+import { waitFor } from '../../test/support/wait.ts';
 import type { BenchContext } from '../context.ts';
 import { chunk, seedMarkedNumbers } from '../seed.ts';
 import {

@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import fastifyHelmet from '@fastify/helmet';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { OPERATIONS, type Operation } from '../jobs/operations.ts';
+import { createJobService } from '../jobs/service.ts';
+import { BODY_LIMIT_BYTES, rateLimitKeys } from '../limits.ts';
 import { createAuthHook } from './auth.ts';
 import type { AppDeps } from './deps.ts';
 import { sendProblem } from './error-handler.ts';
@@ -9,11 +12,10 @@ import { registerOpenApi } from './openapi.ts';
 import { registerOps } from './ops/index.ts';
 import { notFound } from './problem.ts';
 import { createRateLimiter } from './rate-limit.ts';
+import { registerAction } from './routes/action.ts';
 import { registerJobItemsRoute } from './routes/job-items.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
-import { registerReadyForRemoval } from './routes/ready-for-removal.ts';
 import { traceIdOf } from './trace.ts';
-import { createJobWaiter } from './wait.ts';
 
 const ROUTER_ERRORS = new Set(['FST_ERR_BAD_URL', 'FST_ERR_MAX_PARAM_LENGTH']);
 
@@ -23,7 +25,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     trustProxy: config.trustProxy,
-    bodyLimit: 64 * 1024,
+    bodyLimit: BODY_LIMIT_BYTES,
     requestIdHeader: false,
     genReqId: () => randomUUID(),
     // Every request log line carries the trace id next to Fastify's reqId.
@@ -59,21 +61,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerOpenApi(app);
   await registerOps(app, deps);
 
-  const waiter = createJobWaiter({ db: deps.db.db, queueEvents: deps.queueEvents });
+  const jobs = createJobService(deps);
   // On shutdown, waiting requests answer 202 with their job at once; the job goes on.
-  app.addHook('preClose', async () => waiter.releaseAll());
-  app.addHook('onClose', async () => waiter.close());
+  app.addHook('preClose', async () => jobs.releaseAll());
+  app.addHook('onClose', async () => jobs.close());
 
-  const prefix = `${config.queuePrefix}:ratelimit`;
-  const budget = createRateLimiter(deps.redis, {
-    policy: 'default',
-    keyPrefix: `${prefix}:ready-for-removal`,
-    max: config.rateLimit.max,
-    windowMs: config.rateLimit.windowMs,
-  });
+  const keys = rateLimitKeys(config.queuePrefix);
+  // Each operation has its own global budget of the configured size.
+  const budgetOf = (operation: Operation) =>
+    createRateLimiter(deps.redis, {
+      policy: 'default',
+      keyPrefix: keys.action(operation.name),
+      max: config.rateLimit.max,
+      windowMs: config.rateLimit.windowMs,
+    });
   const authFailures = createRateLimiter(deps.redis, {
     policy: 'auth-failures',
-    keyPrefix: `${prefix}:auth-failures`,
+    keyPrefix: keys.authFailures,
     max: config.authFailureLimitMax,
     windowMs: config.rateLimit.windowMs,
   });
@@ -81,9 +85,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(async (api) => {
     api.decorateRequest('principal', null);
     api.addHook('onRequest', createAuthHook(deps.keys, authFailures));
-    registerReadyForRemoval(api, { deps, waiter, budget });
-    registerJobRoutes(api, deps);
-    registerJobItemsRoute(api, deps);
+    for (const operation of Object.values(OPERATIONS)) {
+      registerAction(api, { deps, jobs, budget: budgetOf(operation) }, operation);
+    }
+    registerJobRoutes(api, jobs);
+    registerJobItemsRoute(api, jobs);
   });
   return app;
 }

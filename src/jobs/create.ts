@@ -1,15 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Queue } from 'bullmq';
 import { eq, sql } from 'drizzle-orm';
-import type { Database } from '../db/client.ts';
+import type { Database, Executor } from '../db/client.ts';
 import { idempotencyKeys, jobs } from '../db/schema.ts';
-import {
-  READY_FOR_REMOVAL_JOB,
-  type ReadyForRemovalJobData,
-} from '../queue/ready-for-removal-queue.ts';
+import type { ActionQueue } from '../queue/action-queue.ts';
 import type { JobSummaryRow } from './job-view.ts';
+import type { Operation } from './operations.ts';
 import { findIdempotencyKey, getJob, summaryColumns } from './queries.ts';
-import type { JobResult } from './result.ts';
 
 export interface CreateJobInput {
   operatorId: string;
@@ -47,7 +43,8 @@ const KEY_TAKEN = Symbol('idempotency key taken');
  * the second waits for the first to commit and then answers about the first job.
  */
 export async function createJob(
-  deps: { db: Database; queue: Queue<ReadyForRemovalJobData, JobResult> },
+  deps: { db: Database; queue: ActionQueue },
+  operation: Operation,
   input: CreateJobInput,
 ): Promise<CreateJobOutcome> {
   const { db } = deps;
@@ -60,6 +57,7 @@ export async function createJob(
     id: jobId,
     operatorId: input.operatorId,
     apiKeyId: input.apiKeyId,
+    operation: operation.name,
     telephoneNumbers: input.telephoneNumbers,
     requestedCount: input.telephoneNumbers.length,
     traceId: input.traceId,
@@ -84,7 +82,7 @@ export async function createJob(
     }
   }
   try {
-    await deps.queue.add(READY_FOR_REMOVAL_JOB, { jobId, operatorId: input.operatorId }, { jobId });
+    await deps.queue.add(operation.name, { jobId, operatorId: input.operatorId }, { jobId });
   } catch (err) {
     await db.transaction(async (tx) => {
       await tx.delete(idempotencyKeys).where(eq(idempotencyKeys.jobId, jobId));
@@ -101,11 +99,9 @@ function firstRow<T>(rows: T[]): T {
   return row;
 }
 
-type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
-
 /** Inserts the key, or takes over an expired one; throws KEY_TAKEN while a live one exists. */
 async function claimKey(
-  tx: Tx,
+  tx: Executor,
   operatorId: string,
   jobId: string,
   idempotency: NonNullable<CreateJobInput['idempotency']>,

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockNumber, workerBackendsWaitingOnLock } from '../reliability/support/row-lock.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { eventually } from '../support/invariants.ts';
 import { type ServiceProcess, startApi, startWorker } from '../support/processes.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 import { REDIS_URL } from '../support/services.ts';
+import { waitFor } from '../support/wait.ts';
 import {
   expectLedgerAgrees,
   INVALID_LINES,
@@ -136,12 +136,12 @@ describe('submit', () => {
     const lock = await lockNumber(db.url, blocked);
     try {
       const run = runClient(s.args, s.env);
-      await eventually('a worker waiting on the locked number', async () =>
+      await waitFor('a worker waiting on the locked number', async () =>
         (await workerBackendsWaitingOnLock(db.sql)).length > 0 ? true : undefined,
       );
       run.child.kill('SIGINT');
       // The cancel waits for the chunk that holds the job row: release it once it does.
-      await eventually('the cancel to wait for the job row', async () => {
+      await waitFor('the cancel to wait for the job row', async () => {
         const rows = await db.sql`select pid from pg_stat_activity
           where application_name = 'oc-numbers-api' and wait_event_type = 'Lock'`;
         return rows.length > 0 ? true : undefined;

@@ -1,8 +1,8 @@
 import { eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { prepareDatabase } from '../../src/db/migrate.ts';
 import { telephoneNumbers } from '../../src/db/schema.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { useTestDatabase } from '../support/database.ts';
 import {
   createCustomer,
   createNumbers,
@@ -10,13 +10,7 @@ import {
   createTenant,
 } from '../support/factories.ts';
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(async () => {
-  await t.drop();
-});
+const t = useTestDatabase();
 
 describe('data model', () => {
   it('migrating an already migrated database changes nothing', async () => {

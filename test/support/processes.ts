@@ -153,7 +153,7 @@ export async function startApi(env: Record<string, string>): Promise<ServiceProc
 
 export async function startWorker(env: Record<string, string>): Promise<ServiceProcess> {
   const worker = await spawnService('worker', env);
-  await worker.waitForLine('ready-for-removal worker started');
+  await worker.waitForLine('action worker started');
   return worker;
 }
 

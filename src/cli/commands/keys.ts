@@ -37,7 +37,7 @@ Options:
       role: values.admin ? 'admin' : 'operator',
     } as const;
     const { keysCreate } = await import('../actions/keys.ts');
-    return ctx.withDb(({ db }) => keysCreate({ db, io: ctx.io }, input));
+    return ctx.withDb((db) => keysCreate({ db, io: ctx.io }, input));
   },
 };
 
@@ -59,7 +59,7 @@ Options:
     const operator = values.operator;
     if (!operator) throw new UsageError('--operator <slug> is required', 'keys list');
     const { keysList } = await import('../actions/keys.ts');
-    return ctx.withDb(({ db }) => keysList({ db, io: ctx.io }, operator));
+    return ctx.withDb((db) => keysList({ db, io: ctx.io }, operator));
   },
 };
 
@@ -81,6 +81,6 @@ Options:
     if (!prefix) throw new UsageError('the key prefix is required', 'keys revoke');
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`, 'keys revoke');
     const { keysRevoke } = await import('../actions/keys.ts');
-    return ctx.withDb(({ db }) => keysRevoke({ db, io: ctx.io }, prefix));
+    return ctx.withDb((db) => keysRevoke({ db, io: ctx.io }, prefix));
   },
 };
