@@ -11,7 +11,10 @@ import { notFound } from './problem.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { registerJobItemsRoute } from './routes/job-items.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
+import { registerNumberRoute } from './routes/number.ts';
+import { registerNumbersList } from './routes/numbers-list.ts';
 import { registerReadyForRemoval } from './routes/ready-for-removal.ts';
+import { registerRemovalStatusSummary } from './routes/removal-status-summary.ts';
 import { traceIdOf } from './trace.ts';
 import { createJobWaiter } from './wait.ts';
 
@@ -84,6 +87,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     registerReadyForRemoval(api, { deps, waiter, budget });
     registerJobRoutes(api, deps);
     registerJobItemsRoute(api, deps);
+    registerRemovalStatusSummary(api, deps);
+    registerNumbersList(api, deps);
+    registerNumberRoute(api, deps);
   });
   return app;
 }
