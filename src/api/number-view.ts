@@ -52,18 +52,31 @@ function csvLine(view: NumberView): string {
 }
 
 /**
- * The CSV export as a byte stream. Readable.from pulls the next batch from `batches` only when
- * the stream wants more data, so a slow client holds back the database cursor (backpressure)
- * and memory stays at about one batch; destroying the stream breaks off the cursor.
+ * The CSV export as a byte stream. Readable.from pulls the next batch from the cursor only when
+ * the stream wants more data, so a slow client holds back the database (backpressure) and
+ * memory stays at about one batch. The first batch is read before anything is sent, so a query
+ * that cannot run still gets a problem answer instead of a cut-off 200. However the stream ends
+ * (done, failed, or destroyed because the client left, even before its first read), the
+ * cursor is closed and its connection goes back to the pool.
  */
-export function numbersCsv(batches: AsyncIterable<InventoryRow[]>): Readable {
+export async function numbersCsv(batches: AsyncIterable<InventoryRow[]>): Promise<Readable> {
+  const cursor = batches[Symbol.asyncIterator]();
+  const first = await cursor.next();
+  const csvOf = (batch: InventoryRow[]) => {
+    let chunk = '';
+    for (const row of batch) chunk += csvLine(toNumberView(row));
+    return chunk;
+  };
   async function* lines() {
-    yield `${CSV_COLUMNS.join(',')}\r\n`;
-    for await (const batch of batches) {
-      let chunk = '';
-      for (const row of batch) chunk += csvLine(toNumberView(row));
-      yield chunk;
+    try {
+      yield `${CSV_COLUMNS.join(',')}\r\n`;
+      for (let next = first; !next.done; next = await cursor.next()) yield csvOf(next.value);
+    } finally {
+      await cursor.return?.();
     }
   }
-  return Readable.from(lines(), { objectMode: false });
+  const stream = Readable.from(lines(), { objectMode: false });
+  // A stream destroyed before its first read never runs the generator's finally.
+  stream.once('close', () => void cursor.return?.());
+  return stream;
 }

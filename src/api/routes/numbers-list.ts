@@ -54,7 +54,7 @@ export function registerNumbersList(app: FastifyInstance, deps: AppDeps) {
       const filter = { operatorId, ...(msTenantId && { msTenantId }), ...(status && { status }) };
       const type = negotiateMediaType(request.headers, ['application/json', 'text/csv']);
       if (type === 'text/csv') {
-        const csv = numbersCsv(streamNumbers(deps.db.sql, filter, CSV_BATCH_ROWS));
+        const csv = await numbersCsv(streamNumbers(deps.db.sql, filter, CSV_BATCH_ROWS));
         return reply
           .type('text/csv; charset=utf-8')
           .header('content-disposition', 'attachment; filename="numbers.csv"')
