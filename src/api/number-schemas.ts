@@ -14,8 +14,11 @@ const timestamp = () => z.iso.datetime().max(40);
 const E164 = /^\+[1-9]\d{1,14}$/;
 export const MAX_PAGE_SIZE = 1000;
 
-/** Any 8-4-4-4-12 hex GUID (Microsoft tenant ids are not always RFC 9562 UUIDs). */
-export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * Any 8-4-4-4-12 hex GUID, either case (Microsoft tenant ids are not always RFC 9562 UUIDs).
+ * Both cases are spelled out rather than flagged /i: the OpenAPI pattern drops regex flags.
+ */
+export const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const msTenantId = () => z.string().regex(GUID).max(36);
 
 export const RemovalStatusSummarySchema = z
