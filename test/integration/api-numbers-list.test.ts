@@ -120,6 +120,8 @@ describe('number list', () => {
     expect(seen).toEqual(all);
     const past = (await get('?PageNumber=5&PageSize=2')).json();
     expect(past).toEqual({ currentPage: 5, pageSize: 2, totalPages: 4, totalRecords: 7, data: [] });
+    const farthest = (await get('?PageNumber=2000000&PageSize=1000')).json();
+    expect(farthest).toMatchObject({ currentPage: 2_000_000, totalRecords: 7, data: [] });
     const maxPage = (await get('?PageSize=1000')).json();
     expect(maxPage).toMatchObject({ pageSize: 1000, totalPages: 1, totalRecords: 7 });
   });
@@ -170,6 +172,7 @@ describe('number list', () => {
     ['PageSize=ten', '/PageSize'],
     ['PageNumber=0', '/PageNumber'],
     ['PageNumber=1.5', '/PageNumber'],
+    ['PageNumber=2000001', '/PageNumber'],
     ['acquiredNumberStatus=Bogus', '/acquiredNumberStatus'],
     ['acquiredNumberStatus=4', '/acquiredNumberStatus'],
     ['pageSize=10', '/'],
