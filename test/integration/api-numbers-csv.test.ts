@@ -1,6 +1,7 @@
 import { get as httpGet, type IncomingMessage } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportSlotsFor } from '../../src/api/export-slots.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createNumbers, createTenant } from '../support/factories.ts';
@@ -122,7 +123,7 @@ describe('number list as CSV', () => {
     expect(refused.json()).toMatchObject({ errorCode: 'NOT_ACCEPTABLE' });
   });
 
-  it('a paused client holds the cursor open; a client gone mid-export frees its connection', async () => {
+  it('paused clients hold their cursors; a full instance answers 503; clients gone free them', async () => {
     const many = await createTenant(t.db);
     // About 12 MB of CSV: far more than a paused reader's socket buffers take in (their
     // autotuning grows only while the reader keeps up), so the stream must wait for it.
@@ -131,28 +132,44 @@ describe('number list as CSV', () => {
       select '+1303' || lpad(i::text, 7, '0'), ${many.operator.id}, ${many.customer.id}, 'Active'
       from generate_series(1, 100000) as i`;
     const base = await api.listen();
-    const response = await new Promise<IncomingMessage>((resolve, reject) => {
-      const request = httpGet(
-        `${base}${URL}`,
-        { headers: { authorization: `Bearer ${many.apiKey.key}`, accept: 'text/csv' } },
-        resolve,
-      );
-      request.on('error', reject);
-    });
-    await new Promise((resolve) => response.once('data', resolve));
-    response.pause();
+    const slots = exportSlotsFor(api.config.databasePoolMax);
+    const paused: IncomingMessage[] = [];
+    for (let i = 0; i < slots; i++) paused.push(await pausedExport(base, many.apiKey.key));
     const exporting = () => t.sql<{ state: string }[]>`
       select state from pg_stat_activity
       where datname = ${t.name} and application_name = 'oc-numbers-api'
         and query like '%order by n.e164%' and query not like '%limit%' and state <> 'idle'`;
-    // Still reading the cursor after a while: the export waits for the client.
+    // Still reading their cursors after a while: the exports wait for their clients.
     for (let check = 0; check < 3; check++) {
-      expect((await exporting()).length).toBe(1);
+      expect((await exporting()).length).toBe(slots);
       await sleep(200);
     }
-    response.destroy();
-    await waitFor('the export to release its connection', async () =>
+    // Every export slot of the instance is taken: one more export waits for a free one.
+    const refused = await csv('');
+    expect(refused.statusCode).toBe(503);
+    expect(refused.headers['retry-after']).toBe('10');
+    expect(refused.json()).toMatchObject({ errorCode: 'SERVICE_UNAVAILABLE' });
+    expect((await csv('', tenant.apiKey.key, 'application/json')).statusCode).toBe(200);
+
+    for (const response of paused) response.destroy();
+    await waitFor('the exports to release their connections', async () =>
       (await exporting()).length === 0 ? true : undefined,
     );
+    expect((await csv('')).statusCode).toBe(200);
   });
 });
+
+/** Starts an export over a real socket and stops reading after its first chunk. */
+async function pausedExport(base: string, key: string): Promise<IncomingMessage> {
+  const response = await new Promise<IncomingMessage>((resolve, reject) => {
+    const request = httpGet(
+      `${base}${URL}`,
+      { headers: { authorization: `Bearer ${key}`, accept: 'text/csv' } },
+      resolve,
+    );
+    request.on('error', reject);
+  });
+  await new Promise((resolve) => response.once('data', resolve));
+  response.pause();
+  return response;
+}

@@ -5,6 +5,7 @@ import { listNumbersPage, streamNumbers } from '../../numbers/inventory-queries.
 import { parseStatusInput } from '../../numbers/status-input.ts';
 import { principalOf } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
+import { createExportSlots, exportSlotsFor } from '../export-slots.ts';
 import { normalizeInventoryQuery } from '../inventory-query.ts';
 import { negotiateMediaType } from '../negotiate.ts';
 import { invalidQueryProblem, ListNumbersQuery, NumberPageSchema } from '../number-schemas.ts';
@@ -15,6 +16,7 @@ import { problems } from '../schemas.ts';
 const CSV_BATCH_ROWS = 1000;
 
 export function registerNumbersList(app: FastifyInstance, deps: AppDeps) {
+  const exports = createExportSlots(exportSlotsFor(deps.config.databasePoolMax));
   app.withTypeProvider<ZodTypeProvider>().get(
     '/api/v3/oc/numbers',
     {
@@ -27,7 +29,9 @@ export function registerNumbersList(app: FastifyInstance, deps: AppDeps) {
         description:
           'Filters: msTenantId (a customer), acquiredNumberStatus. Empty parameters are ignored. ' +
           '`Accept: text/csv` streams every number of the filter (PageNumber and PageSize do ' +
-          'not apply), telephoneNumber first: a file the bulk client takes as input.',
+          'not apply), telephoneNumber first: a file the bulk client takes as input. Each API ' +
+          'instance runs a few exports at a time (a quarter of its database pool); past that, ' +
+          '503 with Retry-After.',
         querystring: ListNumbersQuery,
         response: {
           200: {
@@ -54,7 +58,14 @@ export function registerNumbersList(app: FastifyInstance, deps: AppDeps) {
       const filter = { operatorId, ...(msTenantId && { msTenantId }), ...(status && { status }) };
       const type = negotiateMediaType(request.headers, ['application/json', 'text/csv']);
       if (type === 'text/csv') {
-        const csv = await numbersCsv(streamNumbers(deps.db.sql, filter, CSV_BATCH_ROWS));
+        const release = exports.acquire();
+        const csv = await numbersCsv(streamNumbers(deps.db.sql, filter, CSV_BATCH_ROWS)).catch(
+          (err: unknown) => {
+            release();
+            throw err;
+          },
+        );
+        csv.once('close', release);
         return reply
           .type('text/csv; charset=utf-8')
           .header('content-disposition', 'attachment; filename="numbers.csv"')
