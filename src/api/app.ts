@@ -15,6 +15,9 @@ import { createRateLimiter } from './rate-limit.ts';
 import { registerAction } from './routes/action.ts';
 import { registerJobItemsRoute } from './routes/job-items.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
+import { registerNumberRoute } from './routes/number.ts';
+import { registerNumbersList } from './routes/numbers-list.ts';
+import { registerRemovalStatusSummary } from './routes/removal-status-summary.ts';
 import { traceIdOf } from './trace.ts';
 
 const ROUTER_ERRORS = new Set(['FST_ERR_BAD_URL', 'FST_ERR_MAX_PARAM_LENGTH']);
@@ -90,6 +93,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
     registerJobRoutes(api, jobs);
     registerJobItemsRoute(api, jobs);
+    registerRemovalStatusSummary(api, deps);
+    registerNumbersList(api, deps);
+    registerNumberRoute(api, deps);
   });
   return app;
 }
