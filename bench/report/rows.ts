@@ -34,6 +34,9 @@ function coreRows({ core: c }: Results): Row[] {
     ratio(c.service.numbersPerSec.median / b.numbersPerSec.median);
   const methods = [
     { label: `service: runJob, chunks of ${c.chunkSize}`, m: c.service },
+    ...(c.serviceClear
+      ? [{ label: 'service: clear-removal-status, same chunks', m: c.serviceClear }]
+      : []),
     ...(c.serviceOneChunk
       ? [{ label: 'service: runJob, one 500-number chunk', m: c.serviceOneChunk }]
       : []),
@@ -48,6 +51,15 @@ function coreRows({ core: c }: Results): Row[] {
       ...(i === 0 ? { note: `${runs(m.numbersPerSec)}; target ≥ 20,000` } : {}),
     })),
     { label: 'service / naive', value: ratioTo(c.naive), note: 'target ≥ 20×' },
+    ...(c.serviceClear
+      ? [
+          {
+            label: 'clear-removal-status / ready-for-removal',
+            value: ratio(c.serviceClear.numbersPerSec.median / c.service.numbersPerSec.median),
+            note: 'target ≈ 1×',
+          },
+        ]
+      : []),
     { label: 'service / floor', value: ratioTo(c.floor) },
     { label: '   where the time goes, per 1,000 numbers' },
     ...methods.map(({ label, m }) => ({
@@ -57,7 +69,8 @@ function coreRows({ core: c }: Results): Row[] {
   ];
 }
 
-const breakdownLabel = (label: string) => (label.includes('one 500') ? ' (one chunk)' : '');
+const breakdownLabel = (label: string) =>
+  label.includes('one 500') ? ' (one chunk)' : label.includes('clear-removal') ? ' (clear)' : '';
 
 function breakdown(b: Breakdown): string {
   const pg = b.postgresCpuMs;
