@@ -35,6 +35,31 @@ export const NumbersBody = z
   })
   .meta({ id: 'NumbersBody', example: { telephoneNumbers: [E164_EXAMPLE, '+14255551213'] } });
 
+/** The headers an action reads. */
+export const ActionHeaders = z.looseObject({
+  prefer: z
+    .string()
+    .max(200)
+    .optional()
+    .describe('`respond-async` (202 at once) and/or `wait=<seconds>`'),
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(255)
+    .optional()
+    .describe('Same key + same body within 24 h → the first job; different body → 422'),
+});
+
+/** The query string of an action. */
+export const ActionQuery = z.object({
+  dryRun: z
+    .enum(['true', 'false'])
+    .optional()
+    .describe(
+      '`true`: validate and evaluate every rule against the current state, write nothing, create no job (200 with `data.jobId: null` and `dryRun: true`)',
+    ),
+});
+
 /** In lists the per-number failures are left out (see the job or its items for them). */
 export const JobListSchema = z
   .object({

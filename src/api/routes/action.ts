@@ -12,33 +12,10 @@ import type { AppDeps } from '../deps.ts';
 import { parsePrefer } from '../prefer.ts';
 import { HttpProblem, serviceUnavailable } from '../problem.ts';
 import { type RateLimiter, rateLimited } from '../rate-limit.ts';
-import { NumbersBody, problems } from '../schemas.ts';
+import { ActionHeaders, ActionQuery, NumbersBody, problems } from '../schemas.ts';
 import { traceIdOf } from '../trace.ts';
 import { parseNumbersBody } from '../validation/numbers-body.ts';
 import { answerEnded, answerRunning, waitForResult } from './job-answers.ts';
-
-const Headers = z.looseObject({
-  prefer: z
-    .string()
-    .max(200)
-    .optional()
-    .describe('`respond-async` (202 at once) and/or `wait=<seconds>`'),
-  'idempotency-key': z
-    .string()
-    .min(1)
-    .max(255)
-    .optional()
-    .describe('Same key + same body within 24 h → the first job; different body → 422'),
-});
-
-const Query = z.object({
-  dryRun: z
-    .enum(['true', 'false'])
-    .optional()
-    .describe(
-      '`true`: validate and evaluate every rule against the current state, write nothing, create no job (200 with `data.jobId: null` and `dryRun: true`)',
-    ),
-});
 
 export interface ActionContext {
   deps: AppDeps;
@@ -81,8 +58,8 @@ export function registerAction(app: FastifyInstance, ctx: ActionContext, operati
           'with the job. A client that disconnects while waiting cancels its job.',
         tags: [operation.name],
         security: [{ bearerAuth: [] }],
-        headers: Headers,
-        querystring: Query,
+        headers: ActionHeaders,
+        querystring: ActionQuery,
         body: NumbersBody,
         response: {
           200: z
