@@ -1,9 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { jobItems, jobs, numberStatusHistory, telephoneNumbers } from '../../src/db/schema.ts';
-import { type ApiSuite, closeApiSuite, openApiSuite } from '../support/app.ts';
-import { createMarkedNumbers } from '../support/factories.ts';
-import { uniquePrefix } from '../support/redis.ts';
+import { useApiSuite } from '../support/app.ts';
 
 // The second operation against the real API and a real worker: clear-removal-status, both
 // operations over the same numbers, dry runs, and what both endpoints share.
@@ -11,30 +9,11 @@ import { uniquePrefix } from '../support/redis.ts';
 const CONFIRM = '/api/v3/oc/numbers/action/ready-for-removal';
 const CLEAR = '/api/v3/oc/action/clear-removal-status';
 const JOBS = '/api/v3/oc/numbers/jobs';
-const prefix = uniquePrefix('api-clear');
-// Filled in by beforeAll.
-let { t, api, tenant, auth } = {} as ApiSuite;
-
-beforeAll(async () => {
-  ({ t, api, tenant, auth } = await openApiSuite(prefix, {
-    WORKER_CONCURRENCY: '4',
-    WORKER_CHUNK_SIZE: '10',
-  }));
-});
-afterAll(() => closeApiSuite({ t, api }, prefix));
-
-const marked = (count: number) => createMarkedNumbers(t.db, tenant, count);
-
-const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
-  api.app.inject({
-    method: 'POST',
-    url,
-    headers: { ...auth, ...headers },
-    payload: body as object,
-  });
+const suite = useApiSuite('api-clear', { WORKER_CONCURRENCY: '4', WORKER_CHUNK_SIZE: '10' });
+const { marked, post } = suite;
 
 async function statusesOf(numbers: string[]) {
-  const rows = await t.db
+  const rows = await suite.t.db
     .select({
       e164: telephoneNumbers.e164,
       status: telephoneNumbers.status,
@@ -46,12 +25,14 @@ async function statusesOf(numbers: string[]) {
 }
 
 async function historyCount(): Promise<number> {
-  const [row] = await t.db.select({ n: sql<number>`count(*)::int` }).from(numberStatusHistory);
+  const [row] = await suite.t.db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(numberStatusHistory);
   return row?.n ?? 0;
 }
 
 async function jobCount(): Promise<number> {
-  const [row] = await t.db.select({ n: sql<number>`count(*)::int` }).from(jobs);
+  const [row] = await suite.t.db.select({ n: sql<number>`count(*)::int` }).from(jobs);
   return row?.n ?? 0;
 }
 
@@ -71,7 +52,7 @@ describe('clear-removal-status', () => {
       status: 'Active',
       assignable: true,
     });
-    const [history] = await t.db
+    const [history] = await suite.t.db
       .select()
       .from(numberStatusHistory)
       .where(eq(numberStatusHistory.jobId, clearBody.data.jobId));
@@ -89,7 +70,10 @@ describe('clear-removal-status', () => {
       },
     });
 
-    const view = await api.app.inject({ url: `${JOBS}/${clearBody.data.jobId}`, headers: auth });
+    const view = await suite.api.app.inject({
+      url: `${JOBS}/${clearBody.data.jobId}`,
+      headers: suite.auth,
+    });
     expect(view.json()).toMatchObject({ operation: 'clear-removal-status', state: 'completed' });
   });
 
@@ -125,7 +109,7 @@ describe('clear-removal-status', () => {
     ]);
     const jobIds = [confirm.json().data.jobId, clear.json().data.jobId];
     expect(confirm.json().data.successCount + clear.json().data.successCount).toBe(200);
-    const items = await t.db
+    const items = await suite.t.db
       .select({
         number: jobItems.telephoneNumber,
         outcome: jobItems.outcome,
@@ -144,7 +128,7 @@ describe('clear-removal-status', () => {
       expect(loser).toMatchObject({ outcome: 'INVALID_STATUS' });
       expect(loser?.currentStatus).toBe(statuses.get(number)?.status);
     }
-    const [moves] = await t.db
+    const [moves] = await suite.t.db
       .select({ n: sql<number>`count(*)::int` })
       .from(numberStatusHistory)
       .where(inArray(numberStatusHistory.jobId, jobIds));
@@ -154,7 +138,7 @@ describe('clear-removal-status', () => {
   it('lists jobs by operation', async () => {
     await post(CLEAR, { telephoneNumbers: await marked(1) });
     const list = async (query: string) =>
-      api.app.inject({ url: `${JOBS}?limit=100&${query}`, headers: auth });
+      suite.api.app.inject({ url: `${JOBS}?limit=100&${query}`, headers: suite.auth });
     const clears = (await list('operation=clear-removal-status')).json().data;
     expect(clears.length).toBeGreaterThan(0);
     expect(new Set(clears.map((j: { operation: string }) => j.operation))).toEqual(
@@ -183,7 +167,7 @@ describe('?dryRun=true', () => {
   it('evaluates every rule on both endpoints and writes nothing', async () => {
     const numbers = await marked(2);
     const unknown = '+12065550187';
-    await t.db
+    await suite.t.db
       .update(telephoneNumbers)
       .set({ status: 'Active' })
       .where(eq(telephoneNumbers.e164, numbers[1] as string));
@@ -221,7 +205,7 @@ describe('?dryRun=true', () => {
       });
     }
     expect({ jobs: await jobCount(), history: await historyCount() }).toEqual(before);
-    const [stillMarked] = await t.db
+    const [stillMarked] = await suite.t.db
       .select({ n: sql<number>`count(*)::int` })
       .from(telephoneNumbers)
       .where(
@@ -271,7 +255,11 @@ describe('the two endpoints answer bad requests alike', () => {
 
   it('without a key, 401 on both', async () => {
     for (const url of [CONFIRM, CLEAR]) {
-      const res = await api.app.inject({ method: 'POST', url, payload: { telephoneNumbers: [] } });
+      const res = await suite.api.app.inject({
+        method: 'POST',
+        url,
+        payload: { telephoneNumbers: [] },
+      });
       expect(res.statusCode).toBe(401);
     }
   });

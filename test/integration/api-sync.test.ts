@@ -1,7 +1,13 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobItems, jobs, telephoneNumbers } from '../../src/db/schema.ts';
-import { type ApiSuite, closeApiSuite, openApiSuite, startTestApp } from '../support/app.ts';
+import {
+  type ApiSuite,
+  closeApiSuite,
+  openApiSuite,
+  postJson,
+  startTestApp,
+} from '../support/app.ts';
 import {
   createCustomer,
   createMarkedNumbers,
@@ -33,12 +39,7 @@ afterAll(() => closeApiSuite({ t, api }, prefix));
 const marked = (count: number) => createMarkedNumbers(t.db, tenant, count);
 
 const submit = (telephoneNumbers: string[], headers: Record<string, string> = {}) =>
-  api.app.inject({
-    method: 'POST',
-    url: URL,
-    headers: { ...auth, ...headers },
-    payload: { telephoneNumbers },
-  });
+  postJson(api, auth, URL, { telephoneNumbers }, headers);
 
 describe('synchronous answers (SPEC §3.4 default, §3.6 body)', () => {
   it('200 success when every number moved', async () => {
