@@ -70,6 +70,14 @@ describe('clear-removal-status', () => {
       },
     });
 
+    const items = await suite.api.app.inject({
+      url: `${JOBS}/${confirmed.json().data.jobId}/items?outcome=INVALID_STATUS`,
+      headers: suite.auth,
+    });
+    expect(items.json().data[0].detail).toMatch(
+      /only MarkedForRemoval numbers can be transitioned/,
+    );
+
     const view = await suite.api.app.inject({
       url: `${JOBS}/${clearBody.data.jobId}`,
       headers: suite.auth,
@@ -98,6 +106,14 @@ describe('clear-removal-status', () => {
       },
     });
     expect((await statusesOf(numbers)).get(numbers[0] as string)?.status).toBe('ReadyForRemoval');
+    const items = await suite.api.app.inject({
+      url: `${JOBS}/${res.json().data.jobId}/items`,
+      headers: suite.auth,
+    });
+    expect(items.json().data[0]).toMatchObject({
+      outcome: 'INVALID_STATUS',
+      detail: expect.stringMatching(/can be cleared of removal status$/),
+    });
   });
 
   it('races the other operation over the same numbers: exactly one wins each number', async () => {
