@@ -15,7 +15,7 @@ export interface TestApp {
   app: FastifyInstance;
   deps: AppDeps;
   config: Config;
-  /** Listens on an ephemeral port (for tests that need a real socket); returns the base URL. */
+  /** Listens on an ephemeral port (for tests that need a real socket), once; the base URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
 }
@@ -49,12 +49,14 @@ export async function startAppWithConfig(
   const worker = options.worker
     ? await createActionWorker({ config, db: deps.db, logger, recoveryIntervalMs: 0 })
     : undefined;
+  let listening: Promise<string> | undefined;
   return {
     app,
     deps,
     config,
-    async listen() {
-      return app.listen({ host: '127.0.0.1', port: 0 });
+    listen() {
+      listening ??= app.listen({ host: '127.0.0.1', port: 0 });
+      return listening;
     },
     async close() {
       await worker?.close();
