@@ -1,7 +1,8 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { jobItems, jobs, numberStatusHistory, telephoneNumbers } from '../../src/db/schema.ts';
-import { useApiSuite } from '../support/app.ts';
+import { bearer, postJson, useApiSuite } from '../support/app.ts';
+import { createTenant } from '../support/factories.ts';
 
 // The second operation against the real API and a real worker: clear-removal-status, both
 // operations over the same numbers, dry runs, and what both endpoints share.
@@ -176,6 +177,29 @@ describe('clear-removal-status', () => {
     const other = await post(CLEAR, { telephoneNumbers: numbers }, key);
     expect(other.statusCode).toBe(422);
     expect(other.json().errorCode).toBe('IDEMPOTENCY_KEY_MISMATCH');
+  });
+});
+
+describe('another operator', () => {
+  it("can neither clear nor dry-run a tenant's numbers: they look unknown and stay as they are", async () => {
+    const numbers = await marked(2);
+    const stranger = bearer((await createTenant(suite.t.db)).apiKey.key);
+    for (const url of [CLEAR, `${CLEAR}?dryRun=true`, `${CONFIRM}?dryRun=true`]) {
+      const res = await postJson(suite.api, stranger, url, { telephoneNumbers: numbers });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({
+        status: 'failure',
+        data: {
+          successCount: 0,
+          failures: numbers.map((n) => ({ telephoneNumber: n, errorCode: 'NUMBER_NOT_FOUND' })),
+        },
+      });
+    }
+    const statuses = await statusesOf(numbers);
+    expect(numbers.map((n) => statuses.get(n)?.status)).toEqual([
+      'MarkedForRemoval',
+      'MarkedForRemoval',
+    ]);
   });
 });
 
