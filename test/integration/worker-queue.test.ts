@@ -99,4 +99,17 @@ describe('the BullMQ worker', () => {
     const failed = await producer.queue.getJob(ghost.id);
     expect(failed?.attemptsMade).toBe(1);
   });
+
+  it('fails a job of an operation it does not know, without retrying or touching its row', async () => {
+    const tenant = await createTenant(t.db);
+    const { job: row } = await createMarkedJob(t.db, tenant, 2);
+    const job = await producer.queue.add(
+      'delete-everything',
+      { jobId: row.id, operatorId: row.operatorId },
+      { jobId: row.id, attempts: 3 },
+    );
+    await expect(job.waitUntilFinished(events, 15_000)).rejects.toThrow(/unknown operation/);
+    expect((await producer.queue.getJob(row.id))?.attemptsMade).toBe(1);
+    expect(await ledgerCounts(t.db, row.id)).toEqual(recordedOnce(0, 0));
+  });
 });
