@@ -8,6 +8,25 @@ const optionalText = z
   .optional()
   .transform((v) => (v === undefined || v === '' ? undefined : v));
 
+const bool = (fallback: 'true' | 'false') =>
+  z
+    .enum(['true', 'false'])
+    .default(fallback)
+    .transform((v) => v === 'true');
+/** `host:port,host:port` (empty = unset). */
+const hostPortList = optionalText.pipe(
+  z
+    .string()
+    .regex(/^[^\s:,]+:\d{1,5}(,[^\s:,]+:\d{1,5})*$/, 'expected host:port,host:port')
+    .transform((v) =>
+      v.split(',').map((pair) => {
+        const [host = '', port = ''] = pair.split(':');
+        return { host, port: Number(port) };
+      }),
+    )
+    .optional(),
+);
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: int(0, 3000).pipe(z.number().max(65535)),
@@ -17,9 +36,14 @@ const EnvSchema = z.object({
     .default('postgres://postgres@127.0.0.1:5432/oc_numbers'),
   DATABASE_POOL_MAX: int(1, 10),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  // A `{tag}` part (e.g. `{ocn}`) puts every key of the queue in one Redis Cluster slot.
   QUEUE_PREFIX: z
     .string()
-    .regex(/^[a-zA-Z0-9_-]+$/)
+    .regex(
+      /^[a-zA-Z0-9_-]*(\{[a-zA-Z0-9_-]+\})?[a-zA-Z0-9_-]*$/,
+      'letters, digits, _ and -, with at most one {hash-tag}',
+    )
+    .min(1)
     .default('ocn'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: z
@@ -47,6 +71,13 @@ const EnvSchema = z.object({
     .pipe(z.number().int().min(1).max(65535).optional()),
   BULL_BOARD_USER: optionalText,
   BULL_BOARD_PASSWORD: optionalText,
+  // Scaling out (docs/operations.md, "Scaling out"): Redis through Sentinel or as a Cluster,
+  // Postgres through PgBouncer in transaction mode, migrations as their own step.
+  REDIS_SENTINELS: hostPortList,
+  REDIS_SENTINEL_NAME: z.string().min(1).default('mymaster'),
+  REDIS_CLUSTER_NODES: hostPortList,
+  MIGRATE_ON_START: bool('true'),
+  DATABASE_PREPARE: bool('true'),
 });
 
 export type Env = z.input<typeof EnvSchema>;
@@ -60,7 +91,50 @@ export class ConfigError extends Error {
   }
 }
 
-function toConfig(env: z.output<typeof EnvSchema>) {
+type ParsedEnv = z.output<typeof EnvSchema>;
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/** Credentials, TLS and database number come from REDIS_URL in every mode. */
+export type RedisTarget =
+  | { mode: 'standalone'; url: string }
+  | { mode: 'sentinel'; url: string; sentinels: HostPort[]; name: string }
+  | { mode: 'cluster'; url: string; nodes: HostPort[] };
+
+/** Where Redis is: one server (REDIS_URL), a Sentinel-watched primary, or a Cluster. */
+function redisTarget(env: ParsedEnv): RedisTarget {
+  if (env.REDIS_CLUSTER_NODES) {
+    return { mode: 'cluster', url: env.REDIS_URL, nodes: env.REDIS_CLUSTER_NODES };
+  }
+  if (env.REDIS_SENTINELS) {
+    return {
+      mode: 'sentinel',
+      url: env.REDIS_URL,
+      sentinels: env.REDIS_SENTINELS,
+      name: env.REDIS_SENTINEL_NAME,
+    };
+  }
+  return { mode: 'standalone', url: env.REDIS_URL };
+}
+
+/** The cross-variable rules of the scale-out settings. */
+function scaleOutProblems(env: ParsedEnv): string[] {
+  const problems: string[] = [];
+  if (env.REDIS_CLUSTER_NODES && env.REDIS_SENTINELS) {
+    problems.push('REDIS_CLUSTER_NODES and REDIS_SENTINELS: set one or the other');
+  }
+  if (env.REDIS_CLUSTER_NODES && !/\{[^}]+\}/.test(env.QUEUE_PREFIX)) {
+    problems.push(
+      `QUEUE_PREFIX: a Redis Cluster needs a hash tag so every queue key shares a slot, e.g. {${env.QUEUE_PREFIX}}`,
+    );
+  }
+  return problems;
+}
+
+function toConfig(env: ParsedEnv) {
   return {
     env: env.NODE_ENV,
     port: env.PORT,
@@ -91,6 +165,11 @@ function toConfig(env: z.output<typeof EnvSchema>) {
       env.BULL_BOARD_USER && env.BULL_BOARD_PASSWORD
         ? { user: env.BULL_BOARD_USER, password: env.BULL_BOARD_PASSWORD }
         : undefined,
+    redis: redisTarget(env),
+    /** false behind PgBouncer < 1.21 in transaction mode: no named prepared statements. */
+    databasePrepare: env.DATABASE_PREPARE,
+    /** false where migrations run as their own step (`npm run db:migrate`). */
+    migrateOnStart: env.MIGRATE_ON_START,
   };
 }
 
@@ -104,7 +183,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
     );
   }
-  const problems: string[] = [];
+  const problems: string[] = scaleOutProblems(parsed.data);
   if (Boolean(env.BULL_BOARD_USER) !== Boolean(env.BULL_BOARD_PASSWORD)) {
     problems.push('BULL_BOARD_USER and BULL_BOARD_PASSWORD must be set together');
   }

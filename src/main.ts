@@ -35,13 +35,14 @@ async function main(): Promise<void> {
   const baseConfig = loadConfigOrExit();
   const logger = createLogger(baseConfig, 'oc-numbers');
   const config = withDevBoardCredentials(baseConfig, logger);
-  await prepareDatabase(config.databaseUrl);
+  if (config.migrateOnStart) await prepareDatabase(config.databaseUrl);
 
   const metricsRegistry = createMetricsRegistry();
   const deps = { ...(await createAppDeps(config, logger)), metricsRegistry };
   const workerDb = createDb(config.databaseUrl, {
     poolMax: config.worker.concurrency + 2,
     applicationName: 'oc-numbers-worker',
+    prepare: config.databasePrepare,
   });
   const worker = await createReadyForRemovalWorker({
     config,

@@ -46,7 +46,7 @@ export async function createReadyForRemovalWorker(
 ): Promise<ReadyForRemovalWorker> {
   const { config, db } = deps;
   const logger = deps.logger.child({ component: 'worker' });
-  const connection = createRedis(config.redisUrl, 'bullmq', 'oc-numbers-worker');
+  const connection = createRedis(config.redis, 'bullmq', 'oc-numbers-worker');
   connection.on('error', (err) => logger.warn({ err }, 'redis connection error'));
   try {
     await assertNoEviction(connection);

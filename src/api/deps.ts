@@ -1,5 +1,4 @@
 import type { Queue, QueueEvents } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
@@ -7,6 +6,7 @@ import type { JobResult } from '../jobs/result.ts';
 import type { KeyAuthenticator } from '../keys/authenticate.ts';
 import type { Logger } from '../logger.ts';
 import type { ReadyForRemovalJobData } from '../queue/ready-for-removal-queue.ts';
+import type { RedisClient } from '../queue/redis.ts';
 
 /** Everything the HTTP app needs, built once per process and passed in (STYLE.md #7). */
 export interface AppDeps {
@@ -14,7 +14,7 @@ export interface AppDeps {
   logger: Logger;
   db: Db;
   /** Fail-fast connection for request-path work (rate limits, health): a down Redis gives 503. */
-  redis: Redis;
+  redis: RedisClient;
   queue: Queue<ReadyForRemovalJobData, JobResult>;
   /** Created once and awaited with waitUntilReady() before use (LIBRARY-NOTES 1.6). */
   queueEvents: QueueEvents;

@@ -9,7 +9,7 @@ import { closeAppDeps, createAppDeps } from './create-deps.ts';
 async function main() {
   const config = loadConfigOrExit();
   const logger = createLogger(config, 'oc-numbers-api');
-  await prepareDatabase(config.databaseUrl);
+  if (config.migrateOnStart) await prepareDatabase(config.databaseUrl);
   const deps = await createAppDeps(config, logger);
   const app = await buildApp(deps);
   await app.listen({ host: config.host, port: config.port });

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { inject } from 'vitest';
 import { createDb, type Db } from '../../src/db/client.ts';
-import { databaseUrl, PG_ADMIN_URL } from './services.ts';
+import { applyDatabaseSettings } from '../../src/db/settings.ts';
+import { databaseUrl, directDatabaseUrl, PG_ADMIN_URL, PG_POOLER_URL } from './services.ts';
 
 export interface TestDatabase extends Db {
   name: string;
@@ -20,8 +21,20 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   } finally {
     await admin.end({ timeout: 5 });
   }
+  // A clone does not inherit the template's ALTER DATABASE settings: store them as the
+  // migrate step would.
+  const direct = postgres(directDatabaseUrl(name), { max: 1, onnotice: () => {} });
+  try {
+    await applyDatabaseSettings(direct);
+  } finally {
+    await direct.end({ timeout: 5 });
+  }
   const url = databaseUrl(name);
-  const db = createDb(url, { poolMax: 10, applicationName: 'oc-numbers-test' });
+  const db = createDb(url, {
+    poolMax: 10,
+    applicationName: 'oc-numbers-test',
+    prepare: !PG_POOLER_URL,
+  });
   return {
     ...db,
     name,
