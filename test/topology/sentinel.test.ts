@@ -6,6 +6,7 @@ import { createScenario, type Scenario } from '../reliability/support/scenario.t
 import { ENDPOINT, tenantWithNumbers } from '../reliability/support/tenants.ts';
 import { assertInvariants, eventually, waitForJobsEnded } from '../support/invariants.ts';
 import { type ServiceProcess, waitUntilReady } from '../support/processes.ts';
+import { missingBinaries } from '../support/topology/daemons.ts';
 import { onNode } from '../support/topology/redis-nodes.ts';
 import {
   SENTINEL_MASTER_NAME,
@@ -23,7 +24,11 @@ let world: Scenario | undefined;
 let client: Client | undefined;
 let apiProcess: ServiceProcess | undefined;
 
+const skipReason = missingBinaries('redis-server', 'redis-sentinel');
+if (skipReason) console.warn(`topology test skipped: ${skipReason}`);
+
 beforeAll(async () => {
+  if (skipReason) return;
   sentinel = await startSentinelSet();
   world = await createScenario('scale-sentinel', {
     REDIS_URL: 'redis://127.0.0.1:1',
@@ -45,7 +50,7 @@ afterAll(async () => {
   }
 });
 
-describe('Redis behind Sentinel', () => {
+describe.skipIf(skipReason)('Redis behind Sentinel', () => {
   it('fails over when the primary dies mid-run: the jobs in flight end, no number is processed twice', {
     timeout: 90_000,
   }, async () => {

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { chmodSync, closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -65,4 +65,14 @@ export function createDaemonSet(label: string): DaemonSet {
       everyDir.delete(dir);
     },
   };
+}
+
+/** Why a topology test cannot run here (a server binary missing from PATH), or undefined. */
+export function missingBinaries(...names: string[]): string | undefined {
+  const missing = names.filter(
+    (name) => spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status !== 0,
+  );
+  return missing.length > 0
+    ? `${missing.join(', ')} not installed (.ci/run installs Debian's redis-sentinel and pgbouncer)`
+    : undefined;
 }
