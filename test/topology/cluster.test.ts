@@ -10,11 +10,11 @@ import { type ServiceProcess, waitUntilReady } from '../support/processes.ts';
 import { missingBinaries } from '../support/topology/daemons.ts';
 import { type RedisClusterSet, startRedisCluster } from '../support/topology/redis-cluster.ts';
 import { onNode } from '../support/topology/redis-nodes.ts';
-import { runMainFlows, spendBudgetAcrossApis, submit } from './flows.ts';
+import { runMainFlows, spendBudgetAcrossApis, startFleet, submit } from './flows.ts';
 
 // Redis Cluster, three primaries and three replicas; the service knows only the nodes and
 // uses a hash-tagged prefix, so the queue's keys and the rate limiter's all live in one slot.
-// Two APIs and two workers pass the main flows; then the primary serving that slot is killed
+// Two APIs and a worker pass the main flows; then the primary serving that slot is killed
 // while a job is held mid-way, a replica takes over, and the service carries on.
 
 const MAX = 10;
@@ -37,7 +37,10 @@ beforeAll(async () => {
     RATE_LIMIT_MAX: String(MAX),
     RATE_LIMIT_WINDOW_MS: '1000000000',
   });
-  const [a, b] = await Promise.all([world.api(), world.api(), world.worker(), world.worker()]);
+  const [a, b] = (await startFleet(world, { apis: 2, workers: 1 })) as [
+    ServiceProcess,
+    ServiceProcess,
+  ];
   apiProcesses = [a, b];
   apis = [createClient(a.url as string), createClient(b.url as string)];
 }, 90_000);

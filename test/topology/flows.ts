@@ -5,6 +5,7 @@ import { lockNumber } from '../reliability/support/row-lock.ts';
 import type { Scenario } from '../reliability/support/scenario.ts';
 import { ASYNC, ENDPOINT, JOBS } from '../reliability/support/tenants.ts';
 import { eventually, waitForJobsEnded } from '../support/invariants.ts';
+import { type ServiceProcess, spawnService, waitUntilReady } from '../support/processes.ts';
 import { waitingBackends } from '../support/worker-blocker.ts';
 
 // The main flows every supported topology must pass, over two API processes: a synchronous
@@ -115,4 +116,26 @@ export async function spendBudgetAcrossApis(
     .filter((x) => x.method === 'POST' && x.path === ENDPOINT && x.status !== 429);
   expect(accepted.length).toBe(max);
   return next;
+}
+
+/**
+ * Starts `apis` API and `workers` worker processes of `world` side by side, allowing a minute
+ * each: on a loaded 2-core machine four Node processes starting at once can take over 30 s.
+ */
+export async function startFleet(
+  world: Scenario,
+  counts: { apis: number; workers: number },
+  env: Record<string, string> = {},
+): Promise<ServiceProcess[]> {
+  const spawnOne = async (kind: 'api' | 'worker') => {
+    const service = await spawnService(kind, { ...world.env, ...env });
+    world.processes.push(service);
+    if (kind === 'api') await waitUntilReady(service, 60_000);
+    else await service.waitForLine('ready-for-removal worker started', 60_000);
+    return service;
+  };
+  const apis = Array.from({ length: counts.apis }, () => spawnOne('api'));
+  const workers = Array.from({ length: counts.workers }, () => spawnOne('worker'));
+  await Promise.all(workers);
+  return Promise.all(apis);
 }

@@ -4,9 +4,10 @@ import { assertProblemAnswers, type Client, createClient } from '../reliability/
 import { createScenario, type Scenario } from '../reliability/support/scenario.ts';
 import { tenantWithNumbers } from '../reliability/support/tenants.ts';
 import { assertInvariants } from '../support/invariants.ts';
+import type { ServiceProcess } from '../support/processes.ts';
 import { missingBinaries } from '../support/topology/daemons.ts';
 import { type PgBouncer, startPgBouncer } from '../support/topology/pgbouncer.ts';
-import { runMainFlows, spendBudgetAcrossApis } from './flows.ts';
+import { runMainFlows, spendBudgetAcrossApis, startFleet } from './flows.ts';
 
 // Postgres behind PgBouncer 1.18 in transaction mode, between every service process and
 // Postgres: no named prepared statements (DATABASE_PREPARE=false), no migration at start (a
@@ -33,7 +34,10 @@ beforeAll(async () => {
     DATABASE_PREPARE: 'false',
     MIGRATE_ON_START: 'false',
   };
-  const [a, b] = await Promise.all([world.api(env), world.api(env), world.worker(env)]);
+  const [a, b] = (await startFleet(world, { apis: 2, workers: 1 }, env)) as [
+    ServiceProcess,
+    ServiceProcess,
+  ];
   apis = [createClient(a.url as string), createClient(b.url as string)];
 }, 90_000);
 

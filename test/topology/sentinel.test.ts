@@ -13,7 +13,7 @@ import {
   type SentinelSet,
   startSentinelSet,
 } from '../support/topology/redis-sentinel.ts';
-import { submit } from './flows.ts';
+import { startFleet, submit } from './flows.ts';
 
 // Redis as a primary, a replica and three sentinels; the service knows only the sentinels
 // (REDIS_URL points nowhere). The primary is killed while a job is held mid-way: the
@@ -36,7 +36,7 @@ beforeAll(async () => {
     REDIS_SENTINEL_NAME: SENTINEL_MASTER_NAME,
     RATE_LIMIT_MAX: '100000',
   });
-  const [api] = await Promise.all([world.api(), world.worker(), world.worker()]);
+  const [api] = (await startFleet(world, { apis: 1, workers: 2 })) as [ServiceProcess];
   apiProcess = api;
   client = createClient(api.url as string);
 }, 90_000);
