@@ -80,6 +80,8 @@ export async function createReadyForRemovalWorker(
     connection,
     prefix: config.queuePrefix,
   });
+  // Without a listener BullMQ prints connection errors raw to stderr (seen during failovers).
+  queue.on('error', (err) => logger.warn({ err: err.message }, 'recovery queue error'));
   const recover = () =>
     recoverOrphanedJobs({
       db: db.db,

@@ -15,8 +15,8 @@ export const DATABASE_SETTINGS = {
 
 /**
  * Stores DATABASE_SETTINGS on the database `sql` is connected to; idempotent. Needs the
- * database's owner (or a superuser): without that right it warns and returns false, and the
- * service runs without the settings.
+ * database's owner (or a superuser) and PostgreSQL 14+: otherwise it warns and returns false,
+ * and the service runs without the settings.
  */
 export async function applyDatabaseSettings(sql: postgres.Sql): Promise<boolean> {
   const [row] = await sql<{ name: string }[]>`select current_database() as name`;
@@ -29,9 +29,11 @@ export async function applyDatabaseSettings(sql: postgres.Sql): Promise<boolean>
     }
     return true;
   } catch (err) {
-    if ((err as { code?: string }).code !== '42501') throw err;
+    // 42501: not the database's owner; 42704: a Postgres before 14 (no such parameter).
+    const code = (err as { code?: string }).code;
+    if (code !== '42501' && code !== '42704') throw err;
     process.emitWarning(
-      `not allowed to ALTER DATABASE ${row.name}: ${Object.keys(DATABASE_SETTINGS).join(', ')} not set (run the migrate step as the database owner)`,
+      `could not ALTER DATABASE ${row.name} (${code}): ${Object.keys(DATABASE_SETTINGS).join(', ')} not set; run the migrate step as the database's owner on PostgreSQL 14 or newer`,
     );
     return false;
   }
