@@ -27,7 +27,8 @@ export function createDb(url: string, options: DbOptions = {}): Db {
   const sql = postgres(url, {
     max: options.poolMax ?? 10,
     onnotice: () => {},
-    prepare: options.prepare ?? true,
+    // Unset: postgres.js' default (true), or `?prepare=false` in the URL.
+    ...(options.prepare !== undefined && { prepare: options.prepare }),
     // Only parameters a pooler passes on may go here (PgBouncer refuses others): per-database
     // settings such as the dead-client check are set at migrate time (see migrate.ts).
     connection: { application_name: options.applicationName ?? 'oc-numbers' },

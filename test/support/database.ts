@@ -3,7 +3,7 @@ import postgres from 'postgres';
 import { inject } from 'vitest';
 import { createDb, type Db } from '../../src/db/client.ts';
 import { applyDatabaseSettings } from '../../src/db/settings.ts';
-import { databaseUrl, directDatabaseUrl, PG_ADMIN_URL, PG_POOLER_URL } from './services.ts';
+import { databaseUrl, directDatabaseUrl, PG_ADMIN_URL } from './services.ts';
 
 export interface TestDatabase extends Db {
   name: string;
@@ -30,11 +30,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     await direct.end({ timeout: 5 });
   }
   const url = databaseUrl(name);
-  const db = createDb(url, {
-    poolMax: 10,
-    applicationName: 'oc-numbers-test',
-    prepare: !PG_POOLER_URL,
-  });
+  const db = createDb(url, { poolMax: 10, applicationName: 'oc-numbers-test' });
   return {
     ...db,
     name,

@@ -16,10 +16,15 @@ export const POOLER_ENV: Record<string, string> = PG_POOLER_URL
   ? { DATABASE_PREPARE: 'false', MIGRATE_ON_START: 'false' }
   : {};
 
-/** The URL services and tests use for database `name` (through the pooler when there is one). */
+/**
+ * The URL services and tests use for database `name`: through the pooler when there is one,
+ * with `?prepare=false` so every postgres.js client on it (the tests' own too) sends unnamed
+ * statements, as PgBouncer 1.18 in transaction mode requires.
+ */
 export function databaseUrl(name: string): string {
   const url = new URL(PG_POOLER_URL ?? PG_ADMIN_URL);
   url.pathname = `/${name}`;
+  if (PG_POOLER_URL) url.searchParams.set('prepare', 'false');
   return url.toString();
 }
 
