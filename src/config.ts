@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { redisTarget, scaleOutProblems } from './queue/redis-target.ts';
 
 // The only module that reads process.env. Every setting carries its unit in its name.
 
@@ -91,50 +92,7 @@ export class ConfigError extends Error {
   }
 }
 
-type ParsedEnv = z.output<typeof EnvSchema>;
-
-export interface HostPort {
-  host: string;
-  port: number;
-}
-
-/** Credentials, TLS and database number come from REDIS_URL in every mode. */
-export type RedisTarget =
-  | { mode: 'standalone'; url: string }
-  | { mode: 'sentinel'; url: string; sentinels: HostPort[]; name: string }
-  | { mode: 'cluster'; url: string; nodes: HostPort[] };
-
-/** Where Redis is: one server (REDIS_URL), a Sentinel-watched primary, or a Cluster. */
-function redisTarget(env: ParsedEnv): RedisTarget {
-  if (env.REDIS_CLUSTER_NODES) {
-    return { mode: 'cluster', url: env.REDIS_URL, nodes: env.REDIS_CLUSTER_NODES };
-  }
-  if (env.REDIS_SENTINELS) {
-    return {
-      mode: 'sentinel',
-      url: env.REDIS_URL,
-      sentinels: env.REDIS_SENTINELS,
-      name: env.REDIS_SENTINEL_NAME,
-    };
-  }
-  return { mode: 'standalone', url: env.REDIS_URL };
-}
-
-/** The cross-variable rules of the scale-out settings. */
-function scaleOutProblems(env: ParsedEnv): string[] {
-  const problems: string[] = [];
-  if (env.REDIS_CLUSTER_NODES && env.REDIS_SENTINELS) {
-    problems.push('REDIS_CLUSTER_NODES and REDIS_SENTINELS: set one or the other');
-  }
-  if (env.REDIS_CLUSTER_NODES && !/\{[^}]+\}/.test(env.QUEUE_PREFIX)) {
-    problems.push(
-      `QUEUE_PREFIX: a Redis Cluster needs a hash tag so every queue key shares a slot, e.g. {${env.QUEUE_PREFIX}}`,
-    );
-  }
-  return problems;
-}
-
-function toConfig(env: ParsedEnv) {
+function toConfig(env: z.output<typeof EnvSchema>) {
   return {
     env: env.NODE_ENV,
     port: env.PORT,

@@ -1,5 +1,5 @@
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
-import type { RedisTarget } from '../config.ts';
+import type { RedisTarget } from './redis-target.ts';
 
 /** A standalone or Sentinel-managed connection, or a Cluster client: BullMQ takes all three. */
 export type RedisClient = Redis | Cluster;
