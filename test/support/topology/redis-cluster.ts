@@ -65,11 +65,8 @@ export async function startRedisCluster(): Promise<RedisClusterSet> {
     });
     await Promise.all(ports.map((port) => untilAnswers(port)));
     const addresses = ports.map((port) => `127.0.0.1:${port}`);
-    await run(
-      'redis-cli',
-      ['--cluster', 'create', ...addresses, '--cluster-replicas', '1'].concat('--cluster-yes'),
-      { timeout: 30_000 },
-    );
+    const create = ['--cluster', 'create', ...addresses, '--cluster-replicas', '1'];
+    await run('redis-cli', [...create, '--cluster-yes'], { timeout: 30_000 });
     await until('every node to see a healthy cluster of six', async () => {
       for (const port of ports) {
         const info = String(await onNode(port, 'CLUSTER', 'INFO'));
