@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { redisTarget, scaleOutProblems } from './queue/redis-target.ts';
 
 // The only module that reads process.env. Every setting carries its unit in its name.
 
@@ -7,6 +8,25 @@ const optionalText = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v === '' ? undefined : v));
+
+const bool = (fallback: 'true' | 'false') =>
+  z
+    .enum(['true', 'false'])
+    .default(fallback)
+    .transform((v) => v === 'true');
+/** `host:port,host:port` (empty = unset). */
+const hostPortList = optionalText.pipe(
+  z
+    .string()
+    .regex(/^[^\s:,]+:\d{1,5}(,[^\s:,]+:\d{1,5})*$/, 'expected host:port,host:port')
+    .transform((v) =>
+      v.split(',').map((pair) => {
+        const [host = '', port = ''] = pair.split(':');
+        return { host, port: Number(port) };
+      }),
+    )
+    .optional(),
+);
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -17,9 +37,14 @@ const EnvSchema = z.object({
     .default('postgres://postgres@127.0.0.1:5432/oc_numbers'),
   DATABASE_POOL_MAX: int(1, 10),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  // A `{tag}` part (e.g. `{ocn}`) puts every key of the queue in one Redis Cluster slot.
   QUEUE_PREFIX: z
     .string()
-    .regex(/^[a-zA-Z0-9_-]+$/)
+    .regex(
+      /^[a-zA-Z0-9_-]*(\{[a-zA-Z0-9_-]+\})?[a-zA-Z0-9_-]*$/,
+      'letters, digits, _ and -, with at most one {hash-tag}',
+    )
+    .min(1)
     .default('ocn'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: z
@@ -47,6 +72,13 @@ const EnvSchema = z.object({
     .pipe(z.number().int().min(1).max(65535).optional()),
   BULL_BOARD_USER: optionalText,
   BULL_BOARD_PASSWORD: optionalText,
+  // Scaling out (docs/operations.md, "Scaling out"): Redis through Sentinel or as a Cluster,
+  // Postgres through PgBouncer in transaction mode, migrations as their own step.
+  REDIS_SENTINELS: hostPortList,
+  REDIS_SENTINEL_NAME: z.string().min(1).default('mymaster'),
+  REDIS_CLUSTER_NODES: hostPortList,
+  MIGRATE_ON_START: bool('true'),
+  DATABASE_PREPARE: bool('true'),
 });
 
 export type Env = z.input<typeof EnvSchema>;
@@ -94,6 +126,11 @@ function toConfig(env: z.output<typeof EnvSchema>) {
       env.BULL_BOARD_USER && env.BULL_BOARD_PASSWORD
         ? { user: env.BULL_BOARD_USER, password: env.BULL_BOARD_PASSWORD }
         : undefined,
+    redis: redisTarget(env),
+    /** false behind PgBouncer < 1.21 in transaction mode: no named prepared statements. */
+    databasePrepare: env.DATABASE_PREPARE,
+    /** false where migrations run as their own step (`npm run db:migrate`). */
+    migrateOnStart: env.MIGRATE_ON_START,
   };
 }
 
@@ -107,7 +144,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
     );
   }
-  const problems: string[] = [];
+  const problems: string[] = scaleOutProblems(parsed.data);
   if (Boolean(env.BULL_BOARD_USER) !== Boolean(env.BULL_BOARD_PASSWORD)) {
     problems.push('BULL_BOARD_USER and BULL_BOARD_PASSWORD must be set together');
   }

@@ -41,7 +41,7 @@ export interface ActionWorker {
 export async function createActionWorker(deps: WorkerDeps): Promise<ActionWorker> {
   const { config, db } = deps;
   const logger = deps.logger.child({ component: 'worker' });
-  const connection = createRedis(config.redisUrl, 'bullmq', 'oc-numbers-worker');
+  const connection = createRedis(config.redis, 'bullmq', 'oc-numbers-worker');
   connection.on('error', (err) => logger.warn({ err }, 'redis connection error'));
   try {
     await assertNoEviction(connection);
@@ -75,6 +75,8 @@ export async function createActionWorker(deps: WorkerDeps): Promise<ActionWorker
     connection,
     prefix: config.queuePrefix,
   });
+  // Without a listener BullMQ prints connection errors raw to stderr (seen during failovers).
+  queue.on('error', (err) => logger.warn({ err: err.message }, 'recovery queue error'));
   const sweep = startRecoverySweep(
     { config, db, queue, logger },
     {

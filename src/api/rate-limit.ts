@@ -1,9 +1,11 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis.ts';
 import { HttpProblem, serviceUnavailable } from './problem.ts';
 
 // A fixed-window counter in Redis, so every API instance spends one shared budget. The window
 // is computed from Redis' own clock (TIME) so instances with skewed clocks still agree.
 // @fastify/rate-limit does not emit the draft-10 RateLimit/RateLimit-Policy fields, hence this.
+// The window's counter is KEYS[1] plus a suffix: with the hash-tagged prefix a Redis Cluster
+// requires (`{ocn}:…`, checked by the config) both hash to one slot, as a script's keys must.
 const HIT_SCRIPT = `
 local t = redis.call('TIME')
 local nowMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -14,11 +16,11 @@ if count == 1 then redis.call('PEXPIRE', key, windowMs + 1000) end
 return { count, windowMs - (nowMs % windowMs) }
 `;
 
-type RedisWithHit = Redis & {
+type RedisWithHit = RedisClient & {
   ocnRateLimitHit(key: string, windowMs: number): Promise<[number, number]>;
 };
 
-function withHitCommand(redis: Redis): RedisWithHit {
+function withHitCommand(redis: RedisClient): RedisWithHit {
   const candidate = redis as RedisWithHit;
   if (typeof candidate.ocnRateLimitHit !== 'function') {
     redis.defineCommand('ocnRateLimitHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
@@ -45,7 +47,7 @@ export interface RateLimiterOptions {
   windowMs: number;
 }
 
-export function createRateLimiter(redis: Redis, options: RateLimiterOptions): RateLimiter {
+export function createRateLimiter(redis: RedisClient, options: RateLimiterOptions): RateLimiter {
   const client = withHitCommand(redis);
   const windowS = Math.ceil(options.windowMs / 1000);
   const policyHeader = `"${options.policy}";q=${options.max};w=${windowS}`;
