@@ -129,7 +129,7 @@ export async function startFleet(
     const service = await spawnService(kind, { ...world.env, ...env });
     world.processes.push(service);
     if (kind === 'api') await waitUntilReady(service, 60_000);
-    else await service.waitForLine('ready-for-removal worker started', 60_000);
+    else await service.waitForLine('action worker started', 60_000);
     return service;
   };
   const apis = Array.from({ length: counts.apis }, () => spawnOne('api'));
