@@ -1,14 +1,10 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { describe, expect, it } from 'vitest';
 import { createMarkedNumbers, createTenant } from '../support/factories.ts';
 import { createMixedNumbers } from '../support/mixed-numbers.ts';
-import { type ServiceProcess, startApi, startWorker } from '../support/processes.ts';
-import { deletePrefix, uniquePrefix } from '../support/redis.ts';
-import { REDIS_URL } from '../support/services.ts';
 import { expectLedgerAgrees, readResults, runClient } from './client-harness.ts';
+import { useClientService } from './client-service.ts';
 import { recordingProxy } from './recording-proxy.ts';
 
 const ACTION = '/api/v3/oc/numbers/action/ready-for-removal';
@@ -16,30 +12,12 @@ const ACTION = '/api/v3/oc/numbers/action/ready-for-removal';
 // `submit --dry-run` (both operations) and `submit --operation clear-removal-status` against a
 // real API and worker, over a few hundred numbers with every kind of outcome.
 
-let db: TestDatabase;
-let prefix: string;
-let api: ServiceProcess;
-let worker: ServiceProcess;
-let dir: string;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  prefix = uniquePrefix('client-dry');
-  dir = await mkdtemp(join(tmpdir(), 'ocn-client-dry-'));
-  const env = { DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: prefix };
-  [api, worker] = await Promise.all([startApi(env), startWorker(env)]);
-}, 60_000);
-afterAll(async () => {
-  await Promise.all([api?.stop(), worker?.stop()]);
-  await deletePrefix(prefix).catch(() => {});
-  await db?.drop();
-  await rm(dir, { recursive: true, force: true });
-});
+const svc = useClientService('client-dry');
 
 /** 600 numbers of one tenant (two batches): marked, active, ready, no OC customer, unknown. */
 async function inventory(name: string) {
-  const tenant = await createTenant(db.db);
-  const groups = await createMixedNumbers(db.db, tenant, {
+  const tenant = await createTenant(svc.db.db);
+  const groups = await createMixedNumbers(svc.db.db, tenant, {
     marked: 400,
     active: 80,
     ready: 40,
@@ -57,7 +35,7 @@ async function inventory(name: string) {
         ]
       : [n],
   );
-  const file = join(dir, `${name}.txt`);
+  const file = join(svc.dir, `${name}.txt`);
   await writeFile(file, `${numbers.join('\n')}\n`);
   return { tenant, groups, numbers, file, env: { OCN_API_KEY: tenant.apiKey.key } };
 }
@@ -78,14 +56,14 @@ function expectedOutcomes(inv: Inventory, success: string) {
 }
 
 const statuses = async (operatorId: string) =>
-  db.sql<{ e164: string; status: string; assignable: boolean }[]>`
+  svc.db.sql<{ e164: string; status: string; assignable: boolean }[]>`
     select e164, status, assignable from telephone_numbers
     where operator_id = ${operatorId} order by e164`;
 const jobRows = async (operatorId: string) =>
-  (await db.sql`select 1 from jobs where operator_id = ${operatorId}`).length;
+  (await svc.db.sql`select 1 from jobs where operator_id = ${operatorId}`).length;
 
-async function submit(inv: Inventory, out: string, ...extra: string[]) {
-  const url = extra.includes('--url') ? [] : ['--url', api.url as string];
+async function submit(inv: Pick<Inventory, 'file' | 'env'>, out: string, ...extra: string[]) {
+  const url = extra.includes('--url') ? [] : ['--url', svc.url];
   const args = ['submit', inv.file, ...url, '--out', out, '--json', ...extra];
   const run = runClient(args, inv.env);
   const code = await run.exited;
@@ -115,11 +93,14 @@ describe('submit --dry-run', () => {
     it(`${operation}: every row says what would happen; nothing changes, no job exists`, async () => {
       const inv = await inventory(`dry-${operation}`);
       const before = await statuses(inv.tenant.operator.id);
-      const out = join(dir, `dry-${operation}.csv`);
+      const out = join(svc.dir, `dry-${operation}.csv`);
       // The guard reads the real /openapi.json and lets the run go on.
       const run = await submit(inv, out, '--dry-run', '--operation', operation);
       expect(run.code).toBe(1); // some numbers would fail a rule
       expect(run.stderr.filter((l) => l.startsWith('error:'))).toEqual([]);
+      const batchLines = run.stderr.filter((l) => l.startsWith('batch '));
+      expect(batchLines).toHaveLength(2);
+      for (const line of batchLines) expect(line).toContain('(dry run: nothing changed)');
       expect(run.summary).toMatchObject({
         operation,
         dryRun: true,
@@ -146,26 +127,26 @@ describe('submit --dry-run', () => {
   }
 
   it('all would succeed: exit 0, no Prefer, no Idempotency-Key; the real run is no replay', async () => {
-    const tenant = await createTenant(db.db);
-    const numbers = await createMarkedNumbers(db.db, tenant, 300);
-    const file = join(dir, 'all-marked.txt');
+    const tenant = await createTenant(svc.db.db);
+    const numbers = await createMarkedNumbers(svc.db.db, tenant, 300);
+    const file = join(svc.dir, 'all-marked.txt');
     await writeFile(file, `${numbers.join('\n')}\n`);
-    const inv = { tenant, numbers, file, env: { OCN_API_KEY: tenant.apiKey.key } };
-    const proxy = await recordingProxy(api.url as string);
-    try {
-      const dry = await submit(
-        inv as Inventory,
-        join(dir, 'all-dry.csv'),
-        '--dry-run',
+    const proxy = await recordingProxy(svc.url);
+    const viaProxy = (name: string, ...flags: string[]) =>
+      submit(
+        { file, env: { OCN_API_KEY: tenant.apiKey.key } },
+        join(svc.dir, `${name}.csv`),
         '--url',
         proxy.url,
+        ...flags,
       );
-      expect(dry.code).toBe(0);
-      expect(dry.summary).toMatchObject({
-        dryRun: true,
-        succeeded: 300,
-        outcomes: { WOULD_SUCCEED: 300 },
-      });
+    try {
+      const dry = await viaProxy('all-dry', '--dry-run');
+      expect([dry.code, dry.summary.dryRun, dry.summary.outcomes]).toEqual([
+        0,
+        true,
+        { WOULD_SUCCEED: 300 },
+      ]);
       expect(await jobRows(tenant.operator.id)).toBe(0);
       const dryPosts = proxy.posts();
       expect(dryPosts.map((p) => p.url)).toEqual([`${ACTION}?dryRun=true`]);
@@ -173,13 +154,12 @@ describe('submit --dry-run', () => {
       expect(dryPosts[0]?.headers).not.toHaveProperty('prefer');
       expect(dryPosts[0]?.headers).not.toHaveProperty('idempotency-key');
 
-      const real = await submit(inv as Inventory, join(dir, 'all-real.csv'), '--url', proxy.url);
-      expect(real.code).toBe(0);
-      expect(real.summary).toMatchObject({
-        dryRun: false,
-        replayed: 0,
-        outcomes: { SUCCEEDED: 300 },
-      });
+      const real = await viaProxy('all-real');
+      expect([real.code, real.summary.replayed, real.summary.outcomes]).toEqual([
+        0,
+        0,
+        { SUCCEEDED: 300 },
+      ]);
       expect(await jobRows(tenant.operator.id)).toBe(1);
       const realPost = proxy.posts().at(-1);
       expect(realPost?.url).toBe(ACTION);
@@ -193,7 +173,7 @@ describe('submit --dry-run', () => {
 describe('submit --operation clear-removal-status', () => {
   it('clears the marked numbers, reports every other one with its true outcome', async () => {
     const inv = await inventory('clear');
-    const out = join(dir, 'clear.csv');
+    const out = join(svc.dir, 'clear.csv');
     const run = await submit(inv, out, '--operation', 'clear-removal-status');
     expect(run.code).toBe(1);
     expect(run.summary).toMatchObject({
@@ -205,19 +185,19 @@ describe('submit --operation clear-removal-status', () => {
       outcomes: { SUCCEEDED: 400 },
     });
     expectRows(run.rows, inv, 'SUCCEEDED');
-    await expectLedgerAgrees(db, inv.tenant.operator.id, run.rows);
+    await expectLedgerAgrees(svc.db, inv.tenant.operator.id, run.rows);
     const after = new Map((await statuses(inv.tenant.operator.id)).map((r) => [r.e164, r]));
     for (const n of inv.groups.marked) {
       expect(after.get(n)).toMatchObject({ status: 'Active', assignable: true });
     }
-    const jobs = await db.sql<{ operation: string }[]>`
+    const jobs = await svc.db.sql<{ operation: string }[]>`
       select operation from jobs where operator_id = ${inv.tenant.operator.id}`;
     expect(jobs.map((j) => j.operation)).toEqual(['clear-removal-status', 'clear-removal-status']);
 
     // Run again: both batches replay their jobs; nothing is processed twice.
     const again = await submit(
       inv,
-      join(dir, 'clear-again.csv'),
+      join(svc.dir, 'clear-again.csv'),
       '--operation',
       'clear-removal-status',
     );
