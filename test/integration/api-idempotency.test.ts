@@ -128,4 +128,31 @@ describe('Idempotency-Key (SPEC §3.5)', () => {
       .where(eq(idempotencyKeys.key, 'order-5'));
     expect(key?.jobId).toBe(JSON.parse(later.body).jobId);
   });
+
+  it('a dry run stores no key: the real run with that key then creates its job', async () => {
+    const numbers = await marked(2);
+    const before = await jobCount();
+    const dry = await api.app.inject({
+      method: 'POST',
+      url: `${URL}?dryRun=true`,
+      headers: { ...auth, 'idempotency-key': '"order-6"', prefer: 'respond-async' },
+      payload: { telephoneNumbers: numbers },
+    });
+    expect(dry.statusCode).toBe(200);
+    expect(dry.json()).toMatchObject({ dryRun: true, data: { jobId: null } });
+    expect(dry.headers['preference-applied']).toBeUndefined();
+    const stored = await t.db
+      .select()
+      .from(idempotencyKeys)
+      .where(eq(idempotencyKeys.key, 'order-6'));
+    expect(stored).toEqual([]);
+    expect(await jobCount()).toBe(before);
+
+    const real = await submit(numbers, { 'idempotency-key': '"order-6"' });
+    expect(real.statusCode).toBe(200);
+    expect(real.headers['idempotent-replayed']).toBeUndefined();
+    expect(real.json()).toMatchObject({ status: 'success', data: { successCount: 2 } });
+    expect(real.json().dryRun).toBeUndefined();
+    expect(await jobCount()).toBe(before + 1);
+  });
 });
