@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'RATE_LIMITED'
+  | 'REQUEST_TIMEOUT'
   | 'INTERNAL_ERROR'
   | 'JOB_FAILED'
   | 'SERVICE_UNAVAILABLE';
@@ -45,6 +46,7 @@ const TITLES: Readonly<Record<ErrorCode, string>> = {
   PAYLOAD_TOO_LARGE: 'Request body too large',
   UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',
   RATE_LIMITED: 'Too many requests',
+  REQUEST_TIMEOUT: 'Request timeout',
   INTERNAL_ERROR: 'Internal server error',
   JOB_FAILED: 'Job failed',
   SERVICE_UNAVAILABLE: 'Service unavailable',
