@@ -40,6 +40,9 @@ const EnvSchema = z.object({
   WORKER_STALLED_INTERVAL_MS: int(1000, 30_000),
   WORKER_MAX_STALLED_COUNT: int(0, 5),
   WORKER_ATTEMPTS: int(1, 10),
+  // The recovery sweep (docs/reliability.md): how often, and how old a job must be to be touched.
+  RECOVERY_INTERVAL_MS: int(0, 30_000),
+  RECOVERY_MIN_AGE_MS: int(1000, 30_000),
   SHUTDOWN_TIMEOUT_MS: int(0, 10_000),
   // Slow and idle clients (docs/reliability.md, "Slow clients"): a connection that has not sent
   // its headers in time, or its whole request, is answered 408 and closed.
@@ -93,6 +96,8 @@ function toConfig(env: z.output<typeof EnvSchema>) {
       stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
       maxStalledCount: env.WORKER_MAX_STALLED_COUNT,
       attempts: env.WORKER_ATTEMPTS,
+      recoveryIntervalMs: env.RECOVERY_INTERVAL_MS,
+      recoveryMinAgeMs: env.RECOVERY_MIN_AGE_MS,
     },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     http: {

@@ -110,6 +110,34 @@ describe('recovery and permanent failures', () => {
     expect(again).toEqual({ requeued: [], failed: [] });
   });
 
+  it('pages through every unfinished job in one sweep, not only the oldest page', async () => {
+    const { config, producer } = setup();
+    const { operator, numbers } = await marked(1);
+    const lost = [];
+    for (let i = 0; i < 7; i++)
+      lost.push(await insertJob(t.db, { operatorId: operator.id, numbers }));
+    const ids = lost.map((j) => j.id);
+    // Four share one created_at to the microsecond: the page cursor must break ties by id.
+    await t.db.execute(
+      sql`update jobs set created_at = now() - interval '1 hour' where id in ${sql.raw(`('${ids.slice(0, 4).join("','")}')`)}`,
+    );
+    await t.db.execute(
+      sql`update jobs set created_at = now() - interval '30 minutes' where id in ${sql.raw(`('${ids.slice(4).join("','")}')`)}`,
+    );
+    const outcome = await recoverOrphanedJobs({
+      db: t.db,
+      queue: producer.queue,
+      jobOptions: actionJobOptions(config),
+      logger: createLogger(config),
+      minAgeMs: 60_000,
+      batchSize: 3,
+    });
+    // (Jobs the other tests of this file left unfinished are swept up too: one database.)
+    expect(outcome.requeued).toEqual(expect.arrayContaining(ids));
+    expect(new Set(outcome.requeued).size).toBe(outcome.requeued.length);
+    for (const id of ids) expect(await producer.queue.getJobState(id)).toBe('waiting');
+  });
+
   it('marks the jobs row failed with its partial counts once the last attempt fails', async () => {
     const { config, producer } = setup({ WORKER_CHUNK_SIZE: '50', WORKER_ATTEMPTS: '2' });
     const { operator, numbers } = await marked(100);
