@@ -16,13 +16,16 @@ export interface TcpProxy {
    * either way until `restore()` (like packets dropped and then retransmitted by TCP).
    */
   silence(): void;
+  /** Points new connections at `target` and resets the open ones (a failover moving an address). */
+  retarget(target: { host: string; port: number }): void;
   restore(): void;
   /** Connections accepted so far. */
   accepted(): number;
   close(): Promise<void>;
 }
 
-export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+export async function startTcpProxy(initial: { host: string; port: number }): Promise<TcpProxy> {
+  let target = initial;
   let delayMs = 0;
   let down = false;
   let silent: Promise<void> | undefined;
@@ -68,6 +71,10 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     port: address.port,
     setDelay: (ms) => {
       delayMs = ms;
+    },
+    retarget(next) {
+      target = next;
+      for (const s of sockets) s.resetAndDestroy();
     },
     silence() {
       silent ??= new Promise((resolve) => {
