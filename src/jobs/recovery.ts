@@ -1,5 +1,5 @@
 import type { JobsOptions } from 'bullmq';
-import { and, asc, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { jobs } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
@@ -21,6 +21,8 @@ export interface RecoveryDeps {
  * Reconciles Postgres (the record) with BullMQ (the carrier) for jobs that have not ended:
  * - no BullMQ job (Redis lost its data, or the API died between commit and enqueue) → add it
  *   again under the same id; a concurrent add of the same id by another worker is a no-op;
+ * - a BullMQ job completed while Postgres has it unfinished (its final commit was lost) → run it
+ *   again from the counters Postgres kept;
  * - a BullMQ job failed without the worker recording it (stalled too often) → mark it failed.
  * Safe to run from every worker process at once.
  */
@@ -45,6 +47,16 @@ export async function recoverOrphanedJobs(deps: RecoveryDeps) {
         );
         requeued.push(row.id);
         logger.warn({ jobId: row.id }, 'recovery: re-enqueued a job BullMQ did not know');
+      } else if (state === 'completed' && (await stillUnfinished(db, row.id))) {
+        // BullMQ saw the job finish but Postgres has it unfinished: the commit that ended it was
+        // lost (a Postgres crash or failover to a replica that had not received it). Run it again:
+        // it resumes at the counters Postgres kept.
+        await (await queue.getJob(row.id))?.retry('completed');
+        requeued.push(row.id);
+        logger.warn(
+          { jobId: row.id },
+          'recovery: re-ran a job BullMQ completed but Postgres had not',
+        );
       } else if (state === 'failed') {
         const job = await queue.getJob(row.id);
         await failJob(db, row.id, job?.failedReason || 'failed in the queue');
@@ -89,4 +101,12 @@ function unfinishedJobsPage(
     )
     .orderBy(asc(jobs.createdAt), asc(jobs.id))
     .limit(pageSize);
+}
+
+async function stillUnfinished(db: Database, jobId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ state: jobs.state })
+    .from(jobs)
+    .where(and(eq(jobs.id, jobId), inArray(jobs.state, ['queued', 'active'])));
+  return row !== undefined;
 }

@@ -138,6 +138,40 @@ describe('recovery and permanent failures', () => {
     for (const id of ids) expect(await producer.queue.getJobState(id)).toBe('waiting');
   });
 
+  it('runs again a job BullMQ completed whose final commit Postgres lost', async () => {
+    const { config, producer } = setup();
+    const { operator, numbers } = await marked(2);
+    const lostCommit = await insertJob(t.db, { operatorId: operator.id, numbers, state: 'active' });
+    await t.db.execute(
+      sql`update jobs set created_at = now() - interval '1 hour' where id = ${lostCommit.id}`,
+    );
+    // BullMQ has it completed (the worker got its commit acknowledged), Postgres does not.
+    const events = new QueueEvents(ACTION_QUEUE, {
+      connection: { url: config.redisUrl },
+      prefix: config.queuePrefix,
+    });
+    await events.waitUntilReady();
+    const foreignWorker = new Worker(ACTION_QUEUE, async () => ({}), {
+      connection: { url: config.redisUrl, maxRetriesPerRequest: null },
+      prefix: config.queuePrefix,
+    });
+    const done = await producer.enqueue(lostCommit);
+    await done.waitUntilFinished(events, 10_000);
+    await foreignWorker.close();
+    await events.close();
+    expect(await producer.queue.getJobState(lostCommit.id)).toBe('completed');
+
+    const outcome = await recoverOrphanedJobs({
+      db: t.db,
+      queue: producer.queue,
+      jobOptions: actionJobOptions(config),
+      logger: createLogger(config),
+      minAgeMs: 60_000,
+    });
+    expect(outcome.requeued).toContain(lostCommit.id);
+    expect(await producer.queue.getJobState(lostCommit.id)).toBe('waiting');
+  });
+
   it('marks the jobs row failed with its partial counts once the last attempt fails', async () => {
     const { config, producer } = setup({ WORKER_CHUNK_SIZE: '50', WORKER_ATTEMPTS: '2' });
     const { operator, numbers } = await marked(100);
