@@ -65,7 +65,16 @@ const EnvSchema = z.object({
   WORKER_STALLED_INTERVAL_MS: int(1000, 30_000),
   WORKER_MAX_STALLED_COUNT: int(0, 5),
   WORKER_ATTEMPTS: int(1, 10),
+  // The recovery sweep (docs/reliability.md): how often, and how old a job must be to be touched.
+  RECOVERY_INTERVAL_MS: int(0, 30_000),
+  RECOVERY_MIN_AGE_MS: int(1000, 30_000),
   SHUTDOWN_TIMEOUT_MS: int(0, 10_000),
+  // Slow and idle clients (docs/reliability.md, "Slow clients"): a connection that has not sent
+  // its headers in time, or its whole request, is answered 408 and closed.
+  HTTP_HEADERS_TIMEOUT_MS: int(1, 10_000),
+  HTTP_REQUEST_TIMEOUT_MS: int(1, 30_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(1, 72_000),
+  HTTP_CONNECTION_TIMEOUT_MS: int(0, 60_000),
   // Worker-only processes serve /metrics and /health/live on this port when set (issue 5).
   WORKER_METRICS_PORT: optionalText
     .transform((v) => (v === undefined ? undefined : Number(v)))
@@ -119,8 +128,16 @@ function toConfig(env: z.output<typeof EnvSchema>) {
       stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
       maxStalledCount: env.WORKER_MAX_STALLED_COUNT,
       attempts: env.WORKER_ATTEMPTS,
+      recoveryIntervalMs: env.RECOVERY_INTERVAL_MS,
+      recoveryMinAgeMs: env.RECOVERY_MIN_AGE_MS,
     },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    http: {
+      headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      connectionTimeoutMs: env.HTTP_CONNECTION_TIMEOUT_MS,
+    },
     workerMetricsPort: env.WORKER_METRICS_PORT,
     bullBoard:
       env.BULL_BOARD_USER && env.BULL_BOARD_PASSWORD
@@ -148,6 +165,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (Boolean(env.BULL_BOARD_USER) !== Boolean(env.BULL_BOARD_PASSWORD)) {
     problems.push('BULL_BOARD_USER and BULL_BOARD_PASSWORD must be set together');
   }
+  problems.push(...httpTimeoutProblems(parsed.data));
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(toConfig(parsed.data));
+}
+
+/** Node refuses a headers timeout over the request timeout; a socket timeout must outlast a wait. */
+function httpTimeoutProblems(env: z.output<typeof EnvSchema>): string[] {
+  const problems: string[] = [];
+  if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
+    problems.push('HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS');
+  }
+  if (env.HTTP_CONNECTION_TIMEOUT_MS !== 0 && env.HTTP_CONNECTION_TIMEOUT_MS <= env.SYNC_WAIT_MS) {
+    problems.push(
+      'HTTP_CONNECTION_TIMEOUT_MS must be 0 (off) or longer than SYNC_WAIT_MS: a synchronous request is silent while it waits',
+    );
+  }
+  return problems;
 }

@@ -16,9 +16,9 @@ export interface WorkerDeps {
   db: Database;
   logger: Logger;
   observer?: JobObserver;
-  /** How often this process reconciles Postgres with BullMQ (default 30 s; 0 = never). */
+  /** How often this process reconciles Postgres with BullMQ (default: the config; 0 = never). */
   recoveryIntervalMs?: number;
-  /** Jobs younger than this are not reconciled (default 30 s). */
+  /** Jobs younger than this are not reconciled (default: the config). */
   recoveryMinAgeMs?: number;
 }
 
@@ -80,8 +80,8 @@ export async function createActionWorker(deps: WorkerDeps): Promise<ActionWorker
   const sweep = startRecoverySweep(
     { config, db, queue, logger },
     {
-      intervalMs: deps.recoveryIntervalMs ?? 30_000,
-      minAgeMs: deps.recoveryMinAgeMs ?? 30_000,
+      intervalMs: deps.recoveryIntervalMs ?? config.worker.recoveryIntervalMs,
+      minAgeMs: deps.recoveryMinAgeMs ?? config.worker.recoveryMinAgeMs,
     },
   );
 

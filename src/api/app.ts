@@ -8,6 +8,7 @@ import { BODY_LIMIT_BYTES, rateLimitKeys } from '../limits.ts';
 import { createAuthHook } from './auth.ts';
 import type { AppDeps } from './deps.ts';
 import { sendProblem } from './error-handler.ts';
+import { httpServerOptions } from './http-timeouts.ts';
 import { registerOpenApi } from './openapi.ts';
 import { registerOps } from './ops/index.ts';
 import { notFound } from './problem.ts';
@@ -29,6 +30,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger as FastifyBaseLogger,
     trustProxy: config.trustProxy,
     bodyLimit: BODY_LIMIT_BYTES,
+    // Headers, request, keep-alive and socket timeouts: slow and idle clients cannot hold
+    // connections (docs/reliability.md, "Slow clients").
+    ...httpServerOptions(config.http),
     requestIdHeader: false,
     genReqId: () => randomUUID(),
     // Every request log line carries the trace id next to Fastify's reqId.

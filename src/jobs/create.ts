@@ -47,8 +47,10 @@ const KEY_TAKEN = Symbol('idempotency key taken');
 
 /**
  * The job lifecycle's first step: the jobs row (with the Idempotency-Key row, in one transaction),
- * then the BullMQ job with the same id; if that add fails, the rows are deleted again. The key's primary key serialises concurrent duplicates:
- * the second waits for the first to commit and then answers about the first job.
+ * then the BullMQ job with the same id; if that add fails, the rows are deleted again unless a
+ * worker has started the job (the add reached Redis, its reply was lost). The key's primary
+ * key serialises concurrent duplicates: the second waits for the first to commit and then
+ * answers about the first job.
  */
 export async function createJob(
   deps: { db: Database; queue: ActionQueue },
@@ -92,13 +94,33 @@ export async function createJob(
   try {
     await deps.queue.add(operation.name, { jobId, operatorId: input.operatorId }, { jobId });
   } catch (err) {
-    await db.transaction(async (tx) => {
-      await tx.delete(idempotencyKeys).where(eq(idempotencyKeys.jobId, jobId));
-      await tx.delete(jobs).where(eq(jobs.id, jobId));
-    });
+    // The add may have reached Redis with only its reply lost, and a worker may run the job
+    // already: then it was queued after all. Withdrawn or not, never a 500.
+    const withdrawn = await withdrawUnstarted(db, jobId).catch(() => false);
+    if (!withdrawn) return { kind: 'created', job };
     throw new EnqueueError(err);
   }
   return { kind: 'created', job };
+}
+
+/**
+ * Deletes a job (and its Idempotency-Key) that no worker has started, under the jobs-row lock
+ * every chunk takes first; a worker that gets the row afterwards finds no job and does nothing.
+ * False if a worker started it (its numbers may have moved: the record must stay) or the
+ * database could not be reached (the recovery sweep enqueues the job again later).
+ */
+async function withdrawUnstarted(db: Database, jobId: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .select({ state: jobs.state })
+      .from(jobs)
+      .where(eq(jobs.id, jobId))
+      .for('update');
+    if (row?.state !== 'queued') return false;
+    await tx.delete(idempotencyKeys).where(eq(idempotencyKeys.jobId, jobId));
+    await tx.delete(jobs).where(eq(jobs.id, jobId));
+    return true;
+  });
 }
 
 function firstRow<T>(rows: T[]): T {

@@ -6,15 +6,23 @@ export type RedisClient = Redis | Cluster;
 
 export type ConnectionKind = 'bullmq' | 'fail-fast';
 
+/** A request-path command unanswered this long fails (a silent Redis: packets dropped, no reset). */
+export const REQUEST_PATH_COMMAND_TIMEOUT_MS = 1000;
+
 /**
  * BullMQ's blocking and worker connections need `maxRetriesPerRequest: null` (they wait out
  * Redis restarts and failovers); request-path connections fail fast so the API can answer 503
- * instead.
+ * instead, also when Redis goes silent without closing the connection (`commandTimeout`).
  */
 function kindOptions(kind: ConnectionKind): RedisOptions {
   return kind === 'bullmq'
     ? { maxRetriesPerRequest: null, enableReadyCheck: true }
-    : { maxRetriesPerRequest: 1, connectTimeout: 2000, enableOfflineQueue: false };
+    : {
+        maxRetriesPerRequest: 1,
+        connectTimeout: 2000,
+        enableOfflineQueue: false,
+        commandTimeout: REQUEST_PATH_COMMAND_TIMEOUT_MS,
+      };
 }
 
 /** User, password, TLS and database number of REDIS_URL, for Sentinel and Cluster nodes. */
