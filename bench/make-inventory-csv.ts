@@ -1,4 +1,4 @@
-// Writes a deterministic inventory CSV (SPEC §4 contract) for import measurements and seeding:
+// Writes a deterministic inventory CSV (the contract in docs/cli.md) for import measurements and seeding:
 //   node bench/make-inventory-csv.ts <out.csv> [--rows 100000] [--operators 2] [--customers 50]
 // Numbers are +1206 2000000 upwards (possible US numbers), statuses cycle through all four,
 // every 11th number has no customer and every 7th customer is not Operator Connect.

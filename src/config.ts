@@ -75,7 +75,7 @@ const EnvSchema = z.object({
   HTTP_REQUEST_TIMEOUT_MS: int(1, 30_000),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: int(1, 72_000),
   HTTP_CONNECTION_TIMEOUT_MS: int(0, 60_000),
-  // Worker-only processes serve /metrics and /health/live on this port when set (issue 5).
+  // Worker-only processes serve /metrics and /health/live on this port when set.
   WORKER_METRICS_PORT: optionalText
     .transform((v) => (v === undefined ? undefined : Number(v)))
     .pipe(z.number().int().min(1).max(65535).optional()),

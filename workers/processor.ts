@@ -25,7 +25,7 @@ export type ActionJob = Job<ActionJobData, JobResult>;
 
 /**
  * The BullMQ processor. It declares its three parameters on purpose: BullMQ only passes an
- * AbortSignal to processors whose `length` is 3 (LIBRARY-NOTES 1.3), and the signal is how a
+ * AbortSignal to processors whose `length` is 3 (BullMQ checks `processor.length`), and the signal is how a
  * shutdown past its deadline stops a job between two chunks.
  */
 export function createProcessor(deps: ProcessorDeps) {

@@ -1,7 +1,7 @@
 import type { Sql } from '../../src/db/client.ts';
 
 /**
- * The floor (SPEC §5 baseline b): what moving the numbers costs with no per-number rules,
+ * The floor (docs/performance.md, baseline b): what moving the numbers costs with no per-number rules,
  * ledger or progress at all: one bulk UPDATE of the job's numbers plus its history insert, in
  * a single statement (one round trip, one implicit transaction).
  */

@@ -1,7 +1,7 @@
 import type { Sql } from '../../src/db/client.ts';
 
 /**
- * The naive way (SPEC §5 baseline a): one transaction per number, each statement awaited before
+ * The naive way (docs/performance.md, baseline a): one transaction per number, each statement awaited before
  * the next, so every number pays six round trips: BEGIN, SELECT … FOR UPDATE, UPDATE, INSERT
  * history, INSERT ledger, COMMIT. Numbers are done strictly one after another, in order.
  */

@@ -16,7 +16,7 @@ export interface ValidationResult {
 const BATCHES = 7;
 const WARM_BODIES = 20;
 
-/** Part 4: the API's body validation (SPEC §3.1), exactly as the route calls it. */
+/** Part 4: the API's body validation (docs/api.md, "Errors"), exactly as the route calls it. */
 export async function benchValidation(ctx: BenchContext): Promise<ValidationResult> {
   const mode = ctx.config.phoneValidation;
   const validate = (body: unknown) => parseNumbersBody(body, mode);

@@ -45,7 +45,7 @@ export async function createAppDeps(config: Config, logger: Logger): Promise<App
   };
 }
 
-// The connections we created and BullMQ does not close for us (LIBRARY-NOTES §0.5).
+// The connections we created ourselves: BullMQ closes only the ones it made.
 const connections = new WeakMap<QueueEvents, ReturnType<typeof createRedis>>();
 
 export async function closeAppDeps(deps: AppDeps): Promise<void> {

@@ -7,7 +7,7 @@ import type { Logger } from '../logger.ts';
 import type { ActionQueue } from '../queue/action-queue.ts';
 import type { RedisClient } from '../queue/redis.ts';
 
-/** Everything the HTTP app needs, built once per process and passed in (STYLE.md #7). */
+/** Everything the HTTP app needs, built once per process and passed in. */
 export interface AppDeps {
   config: Config;
   logger: Logger;
@@ -15,7 +15,7 @@ export interface AppDeps {
   /** Fail-fast connection for request-path work (rate limits, health): a down Redis gives 503. */
   redis: RedisClient;
   queue: ActionQueue;
-  /** Created once and awaited with waitUntilReady() before use (LIBRARY-NOTES 1.6). */
+  /** Created once and awaited with waitUntilReady() before use: a QueueEvents not yet ready can miss a fast job's `completed` event. */
   queueEvents: QueueEvents;
   keys: KeyAuthenticator;
   /** Shared with an in-process worker so one /metrics shows both; created by the app if absent. */

@@ -4,7 +4,7 @@ import { isTransientDbError } from '../db/retry.ts';
 import { buildProblem, type ErrorCode, HttpProblem, notFound } from './problem.ts';
 import { traceIdOf } from './trace.ts';
 
-// The one place where errors become answers (STYLE.md #5): our own HttpProblem, Fastify's
+// The one place where errors become answers: our own HttpProblem, Fastify's
 // framework errors (FST_ERR_CTP_*), schema validation errors, and everything else as a 5xx
 // whose internals stay in the log.
 

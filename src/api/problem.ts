@@ -120,7 +120,7 @@ export function buildProblem(input: {
   };
 }
 
-/** One body for a missing, foreign or malformed id: nothing tells them apart (SPEC §2). */
+/** One body for a missing, foreign or malformed id: nothing tells them apart (docs/architecture.md). */
 export const notFound = (what = 'The requested resource does not exist') =>
   new HttpProblem(404, 'NOT_FOUND', what);
 

@@ -1,7 +1,7 @@
 import { parsePhoneNumberFromString, validatePhoneNumberLength } from 'libphonenumber-js/max';
 import { E164_PATTERN } from '../limits.ts';
 
-// Strict E.164 (SPEC §3.1): the raw string must already be in E.164 form; libphonenumber-js
+// Strict E.164 (docs/api.md, "Errors"): the raw string must already be in E.164 form; libphonenumber-js
 // alone would accept formatted input such as "+1 425-555-1212".
 
 // A +1 number with ten national digits starting 2-9 is possible in every NANP country, so its

@@ -93,7 +93,7 @@ async function classify(sql: Tx, rows: readonly ImportRow[]) {
         reject(row, 'the number belongs to another operator; an import never moves numbers'),
       );
     } else if (current.status === 'ReadyForRemoval' && row.status !== 'ReadyForRemoval') {
-      // ReadyForRemoval is final (SPEC §1: never handed out again); a stale export must not
+      // ReadyForRemoval is final (never handed out again); a stale export must not
       // bring a confirmed number back.
       rejected.push(
         reject(

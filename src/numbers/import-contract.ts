@@ -1,4 +1,4 @@
-// The inventory CSV contract (SPEC §4), kept free of imports so the CLI's help can show it
+// The inventory CSV contract (docs/cli.md), kept free of imports so the CLI's help can show it
 // without loading the validators.
 
 /**

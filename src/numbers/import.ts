@@ -36,7 +36,7 @@ export interface ImportSummary {
 }
 
 /**
- * Streams an inventory CSV (SPEC §4) into the database: each line is validated on its own,
+ * Streams an inventory CSV (docs/cli.md) into the database: each line is validated on its own,
  * valid lines are upserted in batches of one transaction each. Re-importing a file writes
  * nothing, so an import that stopped halfway is finished by running it again.
  */

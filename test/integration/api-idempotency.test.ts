@@ -6,7 +6,7 @@ import { createMarkedNumbers, createTenant } from '../support/factories.ts';
 import { uniquePrefix } from '../support/redis.ts';
 import { lockNumbers } from '../support/worker-blocker.ts';
 
-// SPEC §3.5: Idempotency-Key, scoped to the operator, with a real worker.
+// Idempotency-Key (docs/api.md, "Retry safely"), scoped to the operator, with a real worker.
 
 const URL = '/api/v3/oc/numbers/action/ready-for-removal';
 const prefix = uniquePrefix('api-idem');
@@ -36,7 +36,7 @@ const jobCount = async (operatorId = tenant.operator.id): Promise<number> => {
   return row?.n ?? 0;
 };
 
-describe('Idempotency-Key (SPEC §3.5)', () => {
+describe('Idempotency-Key', () => {
   it('same key and body → the first job and its result, never a second job', async () => {
     const numbers = await marked(2);
     const first = await submit(numbers, { 'idempotency-key': '"order-1"' });

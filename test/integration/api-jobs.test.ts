@@ -8,7 +8,7 @@ import { uniquePrefix } from '../support/redis.ts';
 import { waitFor } from '../support/wait.ts';
 import { lockNumbers, waitingBackends } from '../support/worker-blocker.ts';
 
-// SPEC §3.7 and cancelling (§3.4). Two API instances on one database: `idle` has no worker on
+// The job resource and cancelling (docs/api.md, "Jobs"). Two API instances on one database: `idle` has no worker on
 // its queue (its jobs stay queued), `busy` runs a real worker (its jobs get processed).
 
 const URL = '/api/v3/oc/numbers/action/ready-for-removal';
@@ -50,7 +50,7 @@ async function submit(api: TestApp, telephoneNumbers: string[], prefer?: string)
   return { res, body: JSON.parse(res.body) };
 }
 
-describe('job resource (SPEC §3.7)', () => {
+describe('job resource', () => {
   it('a finished job carries its result; the items list every number in request order', async () => {
     const [ok] = await marked(1);
     const unknown = uniqueE164();
@@ -177,7 +177,7 @@ describe('job resource (SPEC §3.7)', () => {
   });
 });
 
-describe('cancelling (SPEC §3.4)', () => {
+describe('cancelling', () => {
   it('cancels a queued job and removes it from the queue; cancelling again changes nothing', async () => {
     const { body: queued } = await submit(idle, [uniqueE164()], 'respond-async');
     expect(await idle.deps.queue.getJob(queued.jobId)).toBeDefined();
@@ -251,7 +251,7 @@ describe('cancelling (SPEC §3.4)', () => {
   });
 });
 
-describe('isolation (SPEC §2, §5)', () => {
+describe('isolation', () => {
   it("another operator's job is a 404 identical to a missing or malformed id", async () => {
     const { body: mine } = await submit(idle, [uniqueE164()], 'respond-async');
     const missing = '00000000-0000-4000-8000-000000000000';

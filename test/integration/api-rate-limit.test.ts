@@ -7,7 +7,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createTenant } from '../support/factories.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 
-// SPEC §3.3: one global budget in Redis, shared by every API instance. Two app instances on
+// The rate limit (docs/api.md, "Rate limit"): one global budget in Redis, shared by every API instance. Two app instances on
 // one database and prefix stand for two API processes. The window is long so that the test
 // never straddles two windows.
 
@@ -44,7 +44,7 @@ const submit = (api: TestApp, headers: Record<string, string> = auth, ip = '127.
     payload: { telephoneNumbers: ['+14255551212'] },
   });
 
-describe('global rate limit (SPEC §3.3)', () => {
+describe('global rate limit', () => {
   it('failed authentication does not spend the operators budget, and has its own per-IP limit', async () => {
     const bad = { authorization: 'Bearer ocn_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' };
     for (let i = 1; i <= 5; i++) {

@@ -14,7 +14,7 @@ import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 import { waitFor } from '../support/wait.ts';
 import { lockNumbers } from '../support/worker-blocker.ts';
 
-// SPEC §3.4 and §3.6 end to end: the real API and a real worker on one database and prefix.
+// Waiting, async answers and result bodies (docs/api.md) end to end: the real API and a real worker on one database and prefix.
 
 const URL = '/api/v3/oc/numbers/action/ready-for-removal';
 const CLEAR_URL = '/api/v3/oc/action/clear-removal-status';
@@ -39,7 +39,7 @@ const marked = (count: number) => createMarkedNumbers(t.db, tenant, count);
 const submit = (telephoneNumbers: string[], headers: Record<string, string> = {}) =>
   postJson(api, auth, URL, { telephoneNumbers }, headers);
 
-describe('synchronous answers (SPEC §3.4 default, §3.6 body)', () => {
+describe('synchronous answers (the default, and the result body)', () => {
   it('200 success when every number moved', async () => {
     const numbers = await marked(3);
     const res = await submit(numbers);
@@ -140,7 +140,7 @@ describe('synchronous answers (SPEC §3.4 default, §3.6 body)', () => {
   });
 });
 
-describe('asynchronous answers (SPEC §3.4)', () => {
+describe('asynchronous answers', () => {
   it('Prefer: respond-async → 202 with the job, Location, Retry-After, Preference-Applied; the job ends', async () => {
     const numbers = await marked(2);
     const res = await submit(numbers, { prefer: 'respond-async' });

@@ -6,7 +6,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createApiKey, createTenant, uniqueE164 } from '../support/factories.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 
-// SPEC §3.1–3.2: validation and problem details, through the real app (no worker needed: a
+// Validation and problem details (docs/api.md, "Errors"), through the real app (no worker needed: a
 // rejected request queues nothing).
 
 const URL = '/api/v3/oc/numbers/action/ready-for-removal';
@@ -60,7 +60,7 @@ function problemOf(res: { statusCode: number; headers: Record<string, unknown>; 
   return rest;
 }
 
-describe('telephone number validation (SPEC §3.1)', () => {
+describe('telephone number validation', () => {
   it("accepts the original doc's examples (possible, not necessarily valid numbers)", async () => {
     const res = await post(
       { telephoneNumbers: ['+14255551212', '+14255551213', '+14151231234'] },
@@ -152,7 +152,7 @@ describe('telephone number validation (SPEC §3.1)', () => {
   });
 });
 
-describe('body shape (SPEC §3.1)', () => {
+describe('body shape', () => {
   it.each([
     ['null', 'null'],
     ['an empty JSON body', ''],
@@ -221,7 +221,7 @@ describe('body shape (SPEC §3.1)', () => {
   });
 });
 
-describe('authentication and problem details (SPEC §3.2)', () => {
+describe('authentication and problem details', () => {
   it('one identical 401 for a missing, unknown, malformed or revoked key', async () => {
     const revoked = await createApiKey(t.db, operatorId, { revoked: true });
     const bodies = [];

@@ -23,7 +23,7 @@ async function numberRows(e164s: string[]) {
   return t.db.select().from(telephoneNumbers).where(inArray(telephoneNumbers.e164, e164s));
 }
 
-describe('runJob: the rules of SPEC §3.6, per number and in order', () => {
+describe('runJob: the rules of each operation, per number and in order', () => {
   it('decides every status and ownership case on its own', async () => {
     const { operator, customer } = await createTenant(t.db);
     const notOc = await createCustomer(t.db, operator.id, { operatorConnect: false });

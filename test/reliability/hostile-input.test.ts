@@ -12,7 +12,7 @@ import { type ExpectedAnswer, judgeBody } from './support/oracle.ts';
 import { checkWorld, createScenario, type Scenario } from './support/scenario.ts';
 import { ASYNC, ENDPOINT, JOBS, tenantWithNumbers } from './support/tenants.ts';
 
-// Issue 7, bad input: fuzzed bodies and numbers judged by an independent oracle, boundary
+// Bad input: fuzzed bodies and numbers judged by an independent oracle, boundary
 // sizes, oversized and compressed bodies, wrong types and content types, odd ids in paths.
 // Against a real API process (budget raised: this file sends hundreds of requests).
 

@@ -10,7 +10,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 import { servedRoutes } from './support/routes.ts';
 
-// Issue 7, security: the OpenAPI document passes Spectral's OWASP API Security ruleset with no
+// Security: the OpenAPI document passes Spectral's OWASP API Security ruleset with no
 // errors, and documents every route the server really has (read from Fastify's route tree).
 
 const SPECTRAL = fileURLToPath(

@@ -10,7 +10,7 @@ import { checkWorld, createScenario, type Scenario } from './support/scenario.ts
 import { secretsInDatabase, secretsInRedis } from './support/secrets.ts';
 import { ASYNC, adminKey, ENDPOINT, JOBS, tenantWithNumbers } from './support/tenants.ts';
 
-// Issue 7, security: tenant isolation, one 401 for every bad key, admin surfaces closed to
+// Security: tenant isolation, one 401 for every bad key, admin surfaces closed to
 // anonymous and operator callers, helmet headers, and no plaintext key anywhere at rest.
 
 let world: Scenario;

@@ -7,7 +7,7 @@ import { lockNumber, workerBackendsWaitingOnLock } from './support/row-lock.ts';
 import { checkWorld, createScenario, type Scenario } from './support/scenario.ts';
 import { ASYNC, ENDPOINT, JOBS, tenantWithNumbers } from './support/tenants.ts';
 
-// Issue 7, faults: SIGKILL of the worker that runs a 500-number job at 40 % of it. Another
+// Faults: SIGKILL of the worker that runs a 500-number job at 40 % of it. Another
 // worker process must resume after the last committed chunk and record every number once.
 
 let world: Scenario;

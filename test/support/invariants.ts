@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type postgres from 'postgres';
 
-// What must hold in the database after any scenario, whatever was killed, dropped or raced
-// (issue 7). Each check is one query that returns the offending rows, so a failure names them.
+// What must hold in the database after any scenario, whatever was killed, dropped or raced.
+// Each check is one query that returns the offending rows, so a failure names them.
 
 type Sql = postgres.Sql;
 

@@ -11,7 +11,7 @@ import { lockNumber } from '../support/row-lock.ts';
 import { checkWorld, createScenario, type Scenario } from '../support/scenario.ts';
 import { ASYNC, ENDPOINT, JOBS, tenantWithNumbers } from '../support/tenants.ts';
 
-// Issue 7: cancellation racing with completion (exactly one terminal state, and the answer
+// Cancellation racing with completion (exactly one terminal state, and the answer
 // tells which), and a cancel sent to API process A while worker process B runs the job.
 
 let world: Scenario;

@@ -10,7 +10,7 @@ import { lockNumber } from '../support/row-lock.ts';
 import { checkWorld, createScenario, type Scenario } from '../support/scenario.ts';
 import { ASYNC, ENDPOINT, tenantWithNumbers } from '../support/tenants.ts';
 
-// Issue 7, infrastructure faults: Postgres slowed and briefly unreachable (through a TCP
+// Infrastructure faults: Postgres slowed and briefly unreachable (through a TCP
 // proxy), Redis connections killed and Redis restarted with its data lost (a throwaway
 // redis-server: the shared one on 6379 is never touched).
 

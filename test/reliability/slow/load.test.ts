@@ -10,7 +10,7 @@ import { type Answer, assertProblemAnswers, type Client, createClient } from '..
 import { checkWorld, createScenario, type Scenario } from '../support/scenario.ts';
 import { ASYNC, ENDPOINT, JOBS, tenantWithNumbers } from '../support/tenants.ts';
 
-// Issue 7, load: the global budget spent by many clients across two API processes, ten
+// Load: the global budget spent by many clients across two API processes, ten
 // concurrent jobs over overlapping numbers, and pollers hammering the job API while jobs run.
 
 const BUDGET = 60;

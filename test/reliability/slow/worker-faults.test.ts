@@ -7,7 +7,7 @@ import { lockNumber } from '../support/row-lock.ts';
 import { checkWorld, createScenario, type Scenario } from '../support/scenario.ts';
 import { ASYNC, ENDPOINT, tenantWithNumbers } from '../support/tenants.ts';
 
-// Issue 7, faults on the worker side: SIGKILL twice in a row, SIGTERM mid-job, and the
+// Faults on the worker side: SIGKILL twice in a row, SIGTERM mid-job, and the
 // worker's Postgres connection terminated mid-chunk. Every job must end with each number
 // recorded once and its counts equal to the ledger.
 

@@ -1,7 +1,7 @@
 import { isPossiblePhoneNumber } from 'libphonenumber-js/max';
 import metadata from 'libphonenumber-js/metadata.max.json';
 
-// An independent oracle for SPEC §3.1, written from the spec and not from our validator:
+// An independent oracle for the E.164 rules of docs/api.md, written from the contract and not from our validator:
 // the E.164 regex, the set of country calling codes in libphonenumber's metadata, and its
 // "possible number" rule. Country calling codes are prefix-free, so at most one matches.
 

@@ -3,8 +3,8 @@
 import owasp from '@stoplight/spectral-owasp-ruleset';
 
 // Two rules are switched off where the service deliberately does what they warn about; both
-// are product decisions (SPEC §3.3, §4), reported to the lead, not test conveniences:
-// - api4 rate-limit: only the ready-for-removal endpoint has a budget (SPEC §3.3; its answers
+// are product decisions (docs/api.md, "Rate limit"; docs/operations.md), reported to the lead, not test conveniences:
+// - api4 rate-limit: only the ready-for-removal endpoint has a budget (docs/api.md, "Rate limit"; its answers
 //   and every 401 document the RateLimit fields). The job resources are cheap indexed reads
 //   of the caller's own jobs, the inventory reads are outside the action budgets by design
 //   (docs/api.md), and /health and /metrics are for orchestrators and scrapers.
