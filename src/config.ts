@@ -1,12 +1,18 @@
 import { z } from 'zod';
+import { TrustProxy } from './config-trust-proxy.ts';
 
 // The only module that reads process.env. Every setting carries its unit in its name.
 
-const int = (min: number, fallback: number) => z.coerce.number().int().min(min).default(fallback);
-const optionalText = z
+// Plain decimal digits only: Number() would also read '1e3', '0x10' or ' ' (as 0).
+const wholeNumber = z
   .string()
-  .optional()
-  .transform((v) => (v === undefined || v === '' ? undefined : v));
+  .trim()
+  .regex(/^\d+$/, 'must be a whole number of decimal digits')
+  .transform(Number);
+const int = (min: number, fallback: number) =>
+  wholeNumber.pipe(z.number().int().min(min)).default(fallback);
+const optionalInt = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  wholeNumber.pipe(z.number().int().min(min).max(max)).optional();
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -22,14 +28,13 @@ const EnvSchema = z.object({
     .regex(/^[a-zA-Z0-9_-]+$/)
     .default('ocn'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  TRUST_PROXY: z
-    .enum(['true', 'false'])
-    .default('false')
-    .transform((v) => v === 'true'),
+  TRUST_PROXY: TrustProxy,
   PHONE_VALIDATION: z.enum(['possible', 'valid']).default('possible'),
   SYNC_WAIT_MS: int(0, 30_000),
   RATE_LIMIT_MAX: int(1, 300),
   RATE_LIMIT_WINDOW_MS: int(1, 60_000),
+  // Each operator's share of an action endpoint's budget; unset = the whole budget (no cap).
+  RATE_LIMIT_OPERATOR_MAX: optionalInt(1),
   AUTH_FAILURE_LIMIT_MAX: int(1, 30),
   IDEMPOTENCY_TTL_MS: int(1, 24 * 60 * 60 * 1000),
   WORKER_CONCURRENCY: int(1, 4),
@@ -41,12 +46,10 @@ const EnvSchema = z.object({
   WORKER_MAX_STALLED_COUNT: int(0, 5),
   WORKER_ATTEMPTS: int(1, 10),
   SHUTDOWN_TIMEOUT_MS: int(0, 10_000),
-  // Worker-only processes serve /metrics and /health/live on this port when set (issue 5).
-  WORKER_METRICS_PORT: optionalText
-    .transform((v) => (v === undefined ? undefined : Number(v)))
-    .pipe(z.number().int().min(1).max(65535).optional()),
-  BULL_BOARD_USER: optionalText,
-  BULL_BOARD_PASSWORD: optionalText,
+  // Worker-only processes serve /metrics and /health/live on this port when set.
+  WORKER_METRICS_PORT: optionalInt(1, 65535),
+  BULL_BOARD_USER: z.string().optional(),
+  BULL_BOARD_PASSWORD: z.string().optional(),
 });
 
 export type Env = z.input<typeof EnvSchema>;
@@ -73,7 +76,11 @@ function toConfig(env: z.output<typeof EnvSchema>) {
     trustProxy: env.TRUST_PROXY,
     phoneValidation: env.PHONE_VALIDATION,
     syncWaitMs: env.SYNC_WAIT_MS,
-    rateLimit: { max: env.RATE_LIMIT_MAX, windowMs: env.RATE_LIMIT_WINDOW_MS },
+    rateLimit: {
+      max: env.RATE_LIMIT_MAX,
+      operatorMax: env.RATE_LIMIT_OPERATOR_MAX ?? env.RATE_LIMIT_MAX,
+      windowMs: env.RATE_LIMIT_WINDOW_MS,
+    },
     authFailureLimitMax: env.AUTH_FAILURE_LIMIT_MAX,
     idempotencyTtlMs: env.IDEMPOTENCY_TTL_MS,
     worker: {
@@ -96,16 +103,33 @@ function toConfig(env: z.output<typeof EnvSchema>) {
 
 export type Config = Readonly<ReturnType<typeof toConfig>>;
 
+/** The settings this module reads, in the environment's names. */
+export const SETTING_NAMES = Object.keys(EnvSchema.shape) as (keyof Env)[];
+
+/**
+ * The raw typed settings. A variable that is empty (or only blanks) counts as unset, as most
+ * tools treat `NAME=`: it takes the default rather than reading as 0 or "".
+ */
+export function parseEnv(env: Record<string, string | undefined>) {
+  const given: Record<string, string> = {};
+  for (const name of SETTING_NAMES) {
+    const value = env[name];
+    if (value !== undefined && value.trim() !== '') given[name] = value;
+  }
+  return EnvSchema.safeParse(given);
+}
+
 /** Parses the environment; throws a ConfigError naming every bad variable at once. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const parsed = EnvSchema.safeParse(env);
+  const parsed = parseEnv(env);
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
     );
   }
   const problems: string[] = [];
-  if (Boolean(env.BULL_BOARD_USER) !== Boolean(env.BULL_BOARD_PASSWORD)) {
+  const { BULL_BOARD_USER: user, BULL_BOARD_PASSWORD: password } = parsed.data;
+  if ((user === undefined) !== (password === undefined)) {
     problems.push('BULL_BOARD_USER and BULL_BOARD_PASSWORD must be set together');
   }
   if (problems.length > 0) throw new ConfigError(problems);

@@ -2,13 +2,15 @@ import { randomUUID } from 'node:crypto';
 import fastifyHelmet from '@fastify/helmet';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { fastifyTrustProxy } from '../config-trust-proxy.ts';
+import { createActionBudget } from './action-budget.ts';
 import { createAuthHook } from './auth.ts';
 import type { AppDeps } from './deps.ts';
 import { sendProblem } from './error-handler.ts';
 import { registerOpenApi } from './openapi.ts';
 import { registerOps } from './ops/index.ts';
 import { notFound } from './problem.ts';
-import { createRateLimiter } from './rate-limit.ts';
+import { createPerClientLimiter } from './rate-limit.ts';
 import { registerJobItemsRoute } from './routes/job-items.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
 import { registerReadyForRemoval } from './routes/ready-for-removal.ts';
@@ -22,7 +24,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
-    trustProxy: config.trustProxy,
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     bodyLimit: 64 * 1024,
     requestIdHeader: false,
     genReqId: () => randomUUID(),
@@ -64,16 +66,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('preClose', async () => waiter.releaseAll());
   app.addHook('onClose', async () => waiter.close());
 
-  const prefix = `${config.queuePrefix}:ratelimit`;
-  const budget = createRateLimiter(deps.redis, {
-    policy: 'default',
-    keyPrefix: `${prefix}:ready-for-removal`,
-    max: config.rateLimit.max,
-    windowMs: config.rateLimit.windowMs,
-  });
-  const authFailures = createRateLimiter(deps.redis, {
+  const budget = createActionBudget(deps.redis, config, 'ready-for-removal');
+  const authFailures = createPerClientLimiter(deps.redis, {
     policy: 'auth-failures',
-    keyPrefix: `${prefix}:auth-failures`,
+    keyPrefix: `${config.queuePrefix}:ratelimit:auth-failures`,
     max: config.authFailureLimitMax,
     windowMs: config.rateLimit.windowMs,
   });

@@ -1,4 +1,5 @@
 import { and, eq, isNull } from 'drizzle-orm';
+import { LRUCache } from 'lru-cache';
 import type { Database } from '../db/client.ts';
 import { apiKeys } from '../db/schema.ts';
 import { hashApiKey, looksLikeApiKey } from './api-key.ts';
@@ -16,26 +17,34 @@ export interface KeyAuthenticator {
 
 /**
  * Looks keys up by their hash, with a short cache so a busy client costs no query per request;
- * a revoked key stops working within `cacheTtlMs`.
+ * a revoked key stops working within `cacheTtlMs` (0: no cache).
+ *
+ * Only keys that exist are cached, in a bounded LRU: a flood of random keys never enters it, so
+ * it cannot push the keys in use out (the per-client failure budget bounds those lookups).
  */
-export function createKeyAuthenticator(db: Database, cacheTtlMs = 5000): KeyAuthenticator {
-  const cache = new Map<string, { principal: Principal | null; expiresAt: number }>();
+export function createKeyAuthenticator(
+  db: Database,
+  cacheTtlMs = 5000,
+  maxCachedKeys = 10_000,
+): KeyAuthenticator {
+  const cache =
+    cacheTtlMs > 0
+      ? new LRUCache<string, Principal>({ max: maxCachedKeys, ttl: cacheTtlMs })
+      : undefined;
   return {
     async authenticate(key) {
       if (!key || !looksLikeApiKey(key)) return null;
       const hash = hashApiKey(key);
-      const now = Date.now();
-      const hit = cache.get(hash);
-      if (hit && hit.expiresAt > now) return hit.principal;
+      const cached = cache?.get(hash);
+      if (cached) return cached;
       const [row] = await db
         .select({ apiKeyId: apiKeys.id, operatorId: apiKeys.operatorId, role: apiKeys.role })
         .from(apiKeys)
         .where(and(eq(apiKeys.keyHash, hash), isNull(apiKeys.revokedAt)))
         .limit(1);
-      const principal = row ?? null;
-      if (cache.size > 10_000) cache.clear();
-      cache.set(hash, { principal, expiresAt: now + cacheTtlMs });
-      return principal;
+      if (!row) return null;
+      cache?.set(hash, row);
+      return row;
     },
   };
 }

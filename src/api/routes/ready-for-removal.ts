@@ -1,13 +1,13 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { createJob, EnqueueError, requestHash } from '../../jobs/create.ts';
 import { toJobView } from '../../jobs/job-view.ts';
+import { type ActionBudget, spendActionBudget } from '../action-budget.ts';
 import { principalOf } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
 import { parsePrefer } from '../prefer.ts';
 import { HttpProblem, serviceUnavailable } from '../problem.ts';
-import { type RateLimiter, rateLimited } from '../rate-limit.ts';
 import { JobResultSchema, JobSchema, problems, ReadyForRemovalBody } from '../schemas.ts';
 import { traceIdOf } from '../trace.ts';
 import { parseReadyForRemovalBody } from '../validation/ready-for-removal.ts';
@@ -33,27 +33,18 @@ const Headers = z.looseObject({
 export interface ReadyForRemovalContext {
   deps: AppDeps;
   waiter: JobWaiter;
-  budget: RateLimiter;
+  budget: ActionBudget;
 }
 
 export function registerReadyForRemoval(app: FastifyInstance, ctx: ReadyForRemovalContext) {
   const { deps, waiter, budget } = ctx;
   const { config } = deps;
 
-  // Runs after the scope's auth hook: only authenticated requests spend the shared budget.
-  async function spendBudget(_request: FastifyRequest, reply: FastifyReply) {
-    const state = await budget.hit();
-    reply.headers(state.headers);
-    if (!state.allowed) {
-      throw rateLimited(state, 'The global budget of this endpoint is spent; retry later');
-    }
-  }
-
   app.withTypeProvider<ZodTypeProvider>().post(
     '/api/v3/oc/numbers/action/ready-for-removal',
     {
       bodyLimit: BODY_LIMIT_BYTES,
-      onRequest: spendBudget,
+      onRequest: spendActionBudget(budget),
       // The body is checked by parseReadyForRemovalBody (every problem at once, own codes);
       // the schema is here for the OpenAPI document only.
       validatorCompiler: (route) =>
