@@ -78,7 +78,7 @@ describe('synchronous answers (SPEC §3.4 default, §3.6 body)', () => {
     const numbers = await marked(3);
     const res = await submit(numbers);
     expect(res.statusCode).toBe(200);
-    expect(res.headers.ratelimit).toMatch(/^"default";r=\d+;t=\d+$/);
+    expect(res.headers.ratelimit).toMatch(/^"global";r=\d+;t=\d+, "operator";r=\d+;t=\d+$/);
     const body = JSON.parse(res.body);
     expect(body).toEqual({
       data: {
