@@ -14,6 +14,7 @@ import { createPerClientLimiter } from './rate-limit.ts';
 import { registerJobItemsRoute } from './routes/job-items.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
 import { registerReadyForRemoval } from './routes/ready-for-removal.ts';
+import { guardShutdown } from './shutdown-guard.ts';
 import { traceIdOf } from './trace.ts';
 import { createJobWaiter } from './wait.ts';
 
@@ -26,6 +27,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger as FastifyBaseLogger,
     trustProxy: fastifyTrustProxy(config.trustProxy),
     bodyLimit: 64 * 1024,
+    // guardShutdown answers instead, with problem details and Retry-After.
+    return503OnClosing: false,
     requestIdHeader: false,
     genReqId: () => randomUUID(),
     // Every request log line carries the trace id next to Fastify's reqId.
@@ -37,6 +40,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     frameworkErrors: (err, request, reply) =>
       sendProblem(ROUTER_ERRORS.has(err.code) ? notFound() : err, request, reply),
   });
+  guardShutdown(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler((err, request, reply) => sendProblem(err, request, reply));

@@ -119,7 +119,10 @@ export function registerReadyForRemoval(app: FastifyInstance, ctx: ReadyForRemov
         prefer.waitS === undefined
           ? config.syncWaitMs
           : Math.min(config.syncWaitMs, prefer.waitS * 1000);
-      if (prefer.waitS !== undefined) reply.header('preference-applied', `wait=${prefer.waitS}`);
+      // The wait actually applied, capped at SYNC_WAIT_MS; the field counts whole seconds.
+      if (prefer.waitS !== undefined) {
+        reply.header('preference-applied', `wait=${Math.floor(waitMs / 1000)}`);
+      }
 
       return waitForResult({ deps, waiter }, request, reply, job, waitMs);
     },
