@@ -75,7 +75,9 @@ describe('load', () => {
     for (const answer of limited) {
       expect(answer.headers.get('retry-after')).toMatch(/^\d+$/);
       expect(answer.headers.get('ratelimit')).toMatch(/r=0/);
-      expect(answer.headers.get('ratelimit-policy')).toBe(`"global";q=${BUDGET};w=60, "operator";q=${BUDGET};w=60`);
+      expect(answer.headers.get('ratelimit-policy')).toBe(
+        `"global";q=${BUDGET};w=60, "operator";q=${BUDGET};w=60`,
+      );
     }
     for (const answer of answers) expect(answer.headers.get('ratelimit')).toBeTruthy();
     const [rows] = await world.db.sql<
