@@ -299,8 +299,12 @@ describe('asynchronous answers (SPEC §3.4)', () => {
     const ledger = await t.db.select().from(jobItems).where(eq(jobItems.jobId, jobId));
     expect(ledger.map((i) => i.position).sort()).toEqual([0, 1, 2]);
     expect(ledger.filter((i) => i.outcome === 'SUCCEEDED')).toHaveLength(3);
-    // Give a (wrongly) resuming worker the chance to touch more numbers before checking.
-    await new Promise((r) => setTimeout(r, 200));
+    // Check once the worker has let go of the job for good (a wrongly resuming worker would
+    // still hold it, or have put it back to wait).
+    await waitFor('the worker to finish with the job', async () => {
+      const state = await api.deps.queue.getJobState(jobId);
+      return state === 'completed' || state === 'failed' || state === 'unknown' ? state : undefined;
+    });
     const statuses = await t.db
       .select({ e164: telephoneNumbers.e164, status: telephoneNumbers.status })
       .from(telephoneNumbers)
