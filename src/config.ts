@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TrustProxy } from './config-trust-proxy.ts';
+import { workerLimiter, workerLimiterProblem } from './config-worker-limiter.ts';
 
 // The only module that reads process.env. Every setting carries its unit in its name.
 
@@ -38,8 +39,9 @@ const EnvSchema = z.object({
   AUTH_FAILURE_LIMIT_MAX: int(1, 30),
   IDEMPOTENCY_TTL_MS: int(1, 24 * 60 * 60 * 1000),
   WORKER_CONCURRENCY: int(1, 4),
-  WORKER_LIMITER_MAX: int(1, 300),
-  WORKER_LIMITER_DURATION_MS: int(1, 60_000),
+  // Unset: sized from the API budget (see config-worker-limiter.ts).
+  WORKER_LIMITER_MAX: optionalInt(1),
+  WORKER_LIMITER_DURATION_MS: optionalInt(1),
   WORKER_CHUNK_SIZE: int(1, 100).pipe(z.number().max(500)),
   WORKER_LOCK_DURATION_MS: int(1000, 30_000),
   WORKER_STALLED_INTERVAL_MS: int(1000, 30_000),
@@ -61,6 +63,16 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
     this.problems = problems;
   }
+}
+
+function limiterInputs(env: z.output<typeof EnvSchema>) {
+  return {
+    rateLimitMax: env.RATE_LIMIT_MAX,
+    rateLimitWindowMs: env.RATE_LIMIT_WINDOW_MS,
+    syncWaitMs: env.SYNC_WAIT_MS,
+    workerLimiterMax: env.WORKER_LIMITER_MAX,
+    workerLimiterDurationMs: env.WORKER_LIMITER_DURATION_MS,
+  };
 }
 
 function toConfig(env: z.output<typeof EnvSchema>) {
@@ -85,7 +97,7 @@ function toConfig(env: z.output<typeof EnvSchema>) {
     idempotencyTtlMs: env.IDEMPOTENCY_TTL_MS,
     worker: {
       concurrency: env.WORKER_CONCURRENCY,
-      limiter: { max: env.WORKER_LIMITER_MAX, durationMs: env.WORKER_LIMITER_DURATION_MS },
+      limiter: workerLimiter(limiterInputs(env)),
       chunkSize: env.WORKER_CHUNK_SIZE,
       lockDurationMs: env.WORKER_LOCK_DURATION_MS,
       stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
@@ -132,6 +144,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if ((user === undefined) !== (password === undefined)) {
     problems.push('BULL_BOARD_USER and BULL_BOARD_PASSWORD must be set together');
   }
+  const limiter = limiterInputs(parsed.data);
+  const limiterProblem = workerLimiterProblem(limiter, workerLimiter(limiter));
+  if (limiterProblem) problems.push(limiterProblem);
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(toConfig(parsed.data));
 }

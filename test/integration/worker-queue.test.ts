@@ -48,7 +48,7 @@ describe('the BullMQ worker', () => {
     expect(running.worker.opts).toMatchObject({
       prefix,
       concurrency: config.worker.concurrency,
-      limiter: { max: 300, duration: 60_000 },
+      limiter: { max: 3 * config.rateLimit.max, duration: config.rateLimit.windowMs },
       lockDuration: config.worker.lockDurationMs,
       stalledInterval: config.worker.stalledIntervalMs,
       maxStalledCount: config.worker.maxStalledCount,
