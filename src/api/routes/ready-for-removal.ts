@@ -1,7 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { createJob, EnqueueError, requestHash } from '../../jobs/create.ts';
+import {
+  createJob,
+  EnqueueError,
+  IdempotencyKeyBusyError,
+  requestHash,
+} from '../../jobs/create.ts';
 import { toJobView } from '../../jobs/job-view.ts';
 import { type ActionBudget, spendActionBudget } from '../action-budget.ts';
 import { principalOf } from '../auth.ts';
@@ -96,6 +101,9 @@ export function registerReadyForRemoval(app: FastifyInstance, ctx: ReadyForRemov
           request.log.error({ err }, 'job not queued');
           throw serviceUnavailable('The job queue is unavailable; nothing was processed');
         }
+        if (err instanceof IdempotencyKeyBusyError) {
+          throw serviceUnavailable('Concurrent requests are using this Idempotency-Key; retry', 1);
+        }
         throw err;
       }
       if (outcome.kind === 'mismatch') {
@@ -106,6 +114,13 @@ export function registerReadyForRemoval(app: FastifyInstance, ctx: ReadyForRemov
         );
       }
       const job = outcome.job;
+      if (outcome.kind === 'created' && outcome.enqueueError !== undefined) {
+        // The add reported a failure, yet a worker already took the job: it runs.
+        request.log.warn(
+          { err: outcome.enqueueError, jobId: job.id },
+          'enqueue failed but job runs',
+        );
+      }
       request.log.info({ jobId: job.id, replayed: outcome.kind === 'replayed' }, 'job accepted');
       if (outcome.kind === 'replayed') {
         reply.header('idempotent-replayed', 'true');
