@@ -5,11 +5,11 @@ import type { Db } from '../src/db/client.ts';
 import { readyForRemovalJobOptions } from '../src/jobs/job-options.ts';
 import type { JobObserver } from '../src/jobs/observer.ts';
 import { recoverOrphanedJobs } from '../src/jobs/recovery.ts';
-import type { JobResult } from '../src/jobs/result.ts';
 import type { Logger } from '../src/logger.ts';
 import {
   READY_FOR_REMOVAL_QUEUE,
   type ReadyForRemovalJobData,
+  type ReadyForRemovalReturnValue,
 } from '../src/queue/ready-for-removal-queue.ts';
 import { createRedis } from '../src/queue/redis.ts';
 import { createProcessor } from './processor.ts';
@@ -27,7 +27,7 @@ export interface WorkerDeps {
 }
 
 export interface ReadyForRemovalWorker {
-  worker: Worker<ReadyForRemovalJobData, JobResult>;
+  worker: Worker<ReadyForRemovalJobData, ReadyForRemovalReturnValue>;
   /**
    * Stops taking jobs and waits for the running ones; past half of `shutdownTimeoutMs` they are
    * asked to stop after their current chunk (and go back to the queue), past the whole of it
@@ -56,7 +56,7 @@ export async function createReadyForRemovalWorker(
   }
 
   let closing: Promise<void> | undefined;
-  const worker = new Worker<ReadyForRemovalJobData, JobResult>(
+  const worker = new Worker<ReadyForRemovalJobData, ReadyForRemovalReturnValue>(
     READY_FOR_REMOVAL_QUEUE,
     createProcessor({ ...deps, logger, isClosing: () => closing !== undefined }),
     {
@@ -76,10 +76,13 @@ export async function createReadyForRemovalWorker(
   worker.on('stalled', (jobId) => logger.warn({ jobId }, 'job stalled; it will be resumed'));
 
   // Recovery needs a Queue to look jobs up and re-add them; it shares the connection.
-  const queue = new Queue<ReadyForRemovalJobData, JobResult>(READY_FOR_REMOVAL_QUEUE, {
-    connection,
-    prefix: config.queuePrefix,
-  });
+  const queue = new Queue<ReadyForRemovalJobData, ReadyForRemovalReturnValue>(
+    READY_FOR_REMOVAL_QUEUE,
+    {
+      connection,
+      prefix: config.queuePrefix,
+    },
+  );
   const recover = () =>
     recoverOrphanedJobs({
       db: db.db,

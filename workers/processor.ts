@@ -6,7 +6,10 @@ import type { JobObserver } from '../src/jobs/observer.ts';
 import { JobInterruptedError, JobNotFoundError, runJob } from '../src/jobs/processing.ts';
 import type { JobResult } from '../src/jobs/result.ts';
 import type { Logger } from '../src/logger.ts';
-import { ReadyForRemovalJobData } from '../src/queue/ready-for-removal-queue.ts';
+import {
+  ReadyForRemovalJobData,
+  type ReadyForRemovalReturnValue,
+} from '../src/queue/ready-for-removal-queue.ts';
 import { createProgressReporter } from './progress.ts';
 
 export interface ProcessorDeps {
@@ -18,7 +21,7 @@ export interface ProcessorDeps {
   isClosing?: () => boolean;
 }
 
-export type ReadyForRemovalJob = Job<ReadyForRemovalJobData, JobResult>;
+export type ReadyForRemovalJob = Job<ReadyForRemovalJobData, ReadyForRemovalReturnValue>;
 
 /**
  * The BullMQ processor. It declares its three parameters on purpose: BullMQ only passes an
@@ -31,7 +34,7 @@ export function createProcessor(deps: ProcessorDeps) {
     job: ReadyForRemovalJob,
     token: string | undefined,
     signal: AbortSignal | undefined,
-  ): Promise<JobResult> {
+  ): Promise<ReadyForRemovalReturnValue> {
     // Redis content is untyped even though we wrote it: validate at the boundary.
     const parsed = ReadyForRemovalJobData.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`invalid job data: ${parsed.error.message}`);
@@ -55,7 +58,7 @@ export function createProcessor(deps: ProcessorDeps) {
         logger: log,
       });
       await progress.flush();
-      return result;
+      return toReturnValue(result);
     } catch (err) {
       if (err instanceof JobInterruptedError && token) {
         // Shutting down: hand the job back without spending an attempt; the next worker
@@ -80,5 +83,18 @@ export function createProcessor(deps: ProcessorDeps) {
         });
       throw err;
     }
+  };
+}
+
+/** The counts of a result, for Redis and Bull Board; the numbers stay in Postgres. */
+function toReturnValue(result: JobResult): ReadyForRemovalReturnValue {
+  const { jobId, requestedCount, processedCount, successCount, failedCount } = result.data;
+  return {
+    jobId,
+    status: result.status,
+    requestedCount,
+    processedCount,
+    successCount,
+    failedCount,
   };
 }

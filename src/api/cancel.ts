@@ -2,8 +2,10 @@ import type { Queue } from 'bullmq';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../db/client.ts';
 import { type CancelOutcome, cancelJob } from '../jobs/cancel.ts';
-import type { JobResult } from '../jobs/result.ts';
-import type { ReadyForRemovalJobData } from '../queue/ready-for-removal-queue.ts';
+import type {
+  ReadyForRemovalJobData,
+  ReadyForRemovalReturnValue,
+} from '../queue/ready-for-removal-queue.ts';
 
 /**
  * Cancels in Postgres (durable, seen by whichever worker runs the job at its next chunk), then
@@ -13,7 +15,7 @@ import type { ReadyForRemovalJobData } from '../queue/ready-for-removal-queue.ts
 export async function cancelAndDequeue(
   deps: {
     db: Database;
-    queue: Queue<ReadyForRemovalJobData, JobResult>;
+    queue: Queue<ReadyForRemovalJobData, ReadyForRemovalReturnValue>;
     logger: FastifyBaseLogger;
   },
   target: { operatorId: string; jobId: string },

@@ -2,12 +2,12 @@ import { Queue, QueueEvents } from 'bullmq';
 import type { Config } from '../config.ts';
 import { createDb } from '../db/client.ts';
 import { readyForRemovalJobOptions } from '../jobs/job-options.ts';
-import type { JobResult } from '../jobs/result.ts';
 import { createKeyAuthenticator } from '../keys/authenticate.ts';
 import type { Logger } from '../logger.ts';
 import {
   READY_FOR_REMOVAL_QUEUE,
   type ReadyForRemovalJobData,
+  type ReadyForRemovalReturnValue,
 } from '../queue/ready-for-removal-queue.ts';
 import { createRedis } from '../queue/redis.ts';
 import type { AppDeps } from './deps.ts';
@@ -21,12 +21,15 @@ export async function createAppDeps(config: Config, logger: Logger): Promise<App
   // Request path: fail fast, so a Redis outage becomes a 503 instead of a hanging request.
   const redis = createRedis(config.redisUrl, 'fail-fast', 'ocn-api');
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis (api) connection error'));
-  const queue = new Queue<ReadyForRemovalJobData, JobResult>(READY_FOR_REMOVAL_QUEUE, {
-    connection: redis,
-    prefix: config.queuePrefix,
-    // The same retry budget the worker's recovery uses when it re-enqueues a job.
-    defaultJobOptions: readyForRemovalJobOptions(config),
-  });
+  const queue = new Queue<ReadyForRemovalJobData, ReadyForRemovalReturnValue>(
+    READY_FOR_REMOVAL_QUEUE,
+    {
+      connection: redis,
+      prefix: config.queuePrefix,
+      // The same retry budget the worker's recovery uses when it re-enqueues a job.
+      defaultJobOptions: readyForRemovalJobOptions(config),
+    },
+  );
   queue.on('error', (err) => logger.warn({ err: err.message }, 'queue error'));
   const eventsRedis = createRedis(config.redisUrl, 'bullmq', 'ocn-api-events');
   eventsRedis.on('error', (err) => logger.warn({ err: err.message }, 'redis (events) error'));

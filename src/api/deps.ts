@@ -3,10 +3,12 @@ import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
-import type { JobResult } from '../jobs/result.ts';
 import type { KeyAuthenticator } from '../keys/authenticate.ts';
 import type { Logger } from '../logger.ts';
-import type { ReadyForRemovalJobData } from '../queue/ready-for-removal-queue.ts';
+import type {
+  ReadyForRemovalJobData,
+  ReadyForRemovalReturnValue,
+} from '../queue/ready-for-removal-queue.ts';
 
 /** Everything the HTTP app needs, built once per process and passed in (STYLE.md #7). */
 export interface AppDeps {
@@ -15,7 +17,7 @@ export interface AppDeps {
   db: Db;
   /** Fail-fast connection for request-path work (rate limits, health): a down Redis gives 503. */
   redis: Redis;
-  queue: Queue<ReadyForRemovalJobData, JobResult>;
+  queue: Queue<ReadyForRemovalJobData, ReadyForRemovalReturnValue>;
   /** Created once and awaited with waitUntilReady() before use (LIBRARY-NOTES 1.6). */
   queueEvents: QueueEvents;
   keys: KeyAuthenticator;

@@ -6,10 +6,10 @@ import { idempotencyKeys, jobs } from '../db/schema.ts';
 import {
   READY_FOR_REMOVAL_JOB,
   type ReadyForRemovalJobData,
+  type ReadyForRemovalReturnValue,
 } from '../queue/ready-for-removal-queue.ts';
 import type { JobSummaryRow } from './job-view.ts';
 import { findIdempotencyKey, getJob, summaryColumns } from './queries.ts';
-import type { JobResult } from './result.ts';
 
 export interface CreateJobInput {
   operatorId: string;
@@ -57,7 +57,7 @@ const KEY_TAKEN = Symbol('idempotency key taken');
  * duplicates: the second waits for the first to commit and then answers about the first job.
  */
 export async function createJob(
-  deps: { db: Database; queue: Queue<ReadyForRemovalJobData, JobResult> },
+  deps: { db: Database; queue: Queue<ReadyForRemovalJobData, ReadyForRemovalReturnValue> },
   input: CreateJobInput,
 ): Promise<CreateJobOutcome> {
   // A key seen taken and then found gone (expired in between, or freed by a request whose
@@ -117,7 +117,7 @@ async function createOrReplay(
  * may already be moving numbers. Such a job exists, so the answer is the job, not an error.
  */
 async function enqueue(
-  deps: { db: Database; queue: Queue<ReadyForRemovalJobData, JobResult> },
+  deps: { db: Database; queue: Queue<ReadyForRemovalJobData, ReadyForRemovalReturnValue> },
   operatorId: string,
   job: JobSummaryRow,
 ): Promise<CreateJobOutcome> {

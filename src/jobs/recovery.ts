@@ -6,13 +6,13 @@ import type { Logger } from '../logger.ts';
 import {
   READY_FOR_REMOVAL_JOB,
   type ReadyForRemovalJobData,
+  type ReadyForRemovalReturnValue,
 } from '../queue/ready-for-removal-queue.ts';
 import { failJob } from './fail.ts';
-import type { JobResult } from './result.ts';
 
 export interface RecoveryDeps {
   db: Database;
-  queue: Queue<ReadyForRemovalJobData, JobResult>;
+  queue: Queue<ReadyForRemovalJobData, ReadyForRemovalReturnValue>;
   jobOptions: JobsOptions;
   logger: Logger;
   /** Younger jobs are left alone: the API may be between its commit and its enqueue. */

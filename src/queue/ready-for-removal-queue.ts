@@ -19,3 +19,17 @@ export interface JobProgress {
   failedCount: number;
   percent: number;
 }
+
+/**
+ * What a finished BullMQ job returns. Redis keeps it (and Bull Board shows it) for thousands of
+ * finished jobs, so it holds counts only: never telephone numbers or the failure list, which
+ * Postgres keeps for the job API.
+ */
+export interface ReadyForRemovalReturnValue {
+  jobId: string;
+  status: 'success' | 'partialSuccess' | 'failure' | 'cancelled';
+  requestedCount: number;
+  processedCount: number;
+  successCount: number;
+  failedCount: number;
+}

@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJob, requestHash } from '../../src/jobs/create.ts';
-import type { JobResult } from '../../src/jobs/result.ts';
-import type { ReadyForRemovalJobData } from '../../src/queue/ready-for-removal-queue.ts';
+import type {
+  ReadyForRemovalJobData,
+  ReadyForRemovalReturnValue,
+} from '../../src/queue/ready-for-removal-queue.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createMarkedNumbers, createTenant } from '../support/factories.ts';
@@ -50,7 +52,7 @@ describe('createJob', () => {
         await waitForJobState(t.db, job.id as string, ['completed']);
         throw new Error('Connection is closed.');
       },
-    } as unknown as Queue<ReadyForRemovalJobData, JobResult>;
+    } as unknown as Queue<ReadyForRemovalJobData, ReadyForRemovalReturnValue>;
     const outcome = await createJob({ db: t.db, queue: lostReply }, input(numbers));
     expect(outcome).toMatchObject({
       kind: 'created',
@@ -65,7 +67,7 @@ describe('createJob', () => {
       async add() {
         throw new Error('Connection is closed.');
       },
-    } as unknown as Queue<ReadyForRemovalJobData, JobResult>;
+    } as unknown as Queue<ReadyForRemovalJobData, ReadyForRemovalReturnValue>;
     await expect(createJob({ db: t.db, queue: down }, input(numbers))).rejects.toMatchObject({
       name: 'EnqueueError',
     });

@@ -3,12 +3,12 @@ import { Queue } from 'bullmq';
 import type { Config } from '../../src/config.ts';
 import type { Database } from '../../src/db/client.ts';
 import { readyForRemovalJobOptions } from '../../src/jobs/job-options.ts';
-import type { JobResult } from '../../src/jobs/result.ts';
 import type { JobState } from '../../src/jobs/states.ts';
 import {
   READY_FOR_REMOVAL_JOB,
   READY_FOR_REMOVAL_QUEUE,
   type ReadyForRemovalJobData,
+  type ReadyForRemovalReturnValue,
 } from '../../src/queue/ready-for-removal-queue.ts';
 import { createRedis } from '../../src/queue/redis.ts';
 import { jobRow } from './worker-jobs.ts';
@@ -17,10 +17,13 @@ import { jobRow } from './worker-jobs.ts';
 export function createTestQueue(config: Config) {
   const connection = createRedis(config.redisUrl, 'bullmq', 'oc-numbers-test-queue');
   connection.on('error', () => {}); // restarts in tests are expected; ioredis reconnects
-  const queue = new Queue<ReadyForRemovalJobData, JobResult>(READY_FOR_REMOVAL_QUEUE, {
-    connection,
-    prefix: config.queuePrefix,
-  });
+  const queue = new Queue<ReadyForRemovalJobData, ReadyForRemovalReturnValue>(
+    READY_FOR_REMOVAL_QUEUE,
+    {
+      connection,
+      prefix: config.queuePrefix,
+    },
+  );
   return {
     queue,
     enqueue: (job: { id: string; operatorId: string }) =>
