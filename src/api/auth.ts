@@ -1,13 +1,18 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isDbUnavailableError } from '../db/unavailable.ts';
-import { bearerToken, type KeyAuthenticator, type Principal } from '../keys/authenticate.ts';
+import {
+  bearerToken,
+  type KeyAuthenticator,
+  type OperatorPrincipal,
+  type Principal,
+} from '../keys/authenticate.ts';
 import { HttpProblem, serviceUnavailable } from './problem.ts';
 import { type RateLimiter, rateLimited } from './rate-limit.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the auth hook on every route of the API scope. */
-    principal: Principal | null;
+    principal: OperatorPrincipal | null;
   }
 }
 
@@ -35,6 +40,13 @@ export function createAuthHook(keys: KeyAuthenticator, failures: RateLimiter<str
       if (!isDbUnavailableError(err)) throw err;
       throw serviceUnavailable('Authentication is unavailable; retry later');
     }
+    if (principal?.role === 'admin') {
+      throw new HttpProblem(
+        403,
+        'FORBIDDEN',
+        'Admin keys belong to no operator and cannot call the operator API',
+      );
+    }
     if (principal) {
       request.principal = principal;
       return;
@@ -49,7 +61,7 @@ export function createAuthHook(keys: KeyAuthenticator, failures: RateLimiter<str
 }
 
 /** The authenticated principal; routes of the API scope always have one. */
-export function principalOf(request: FastifyRequest): Principal {
+export function principalOf(request: FastifyRequest): OperatorPrincipal {
   if (!request.principal) throw new HttpProblem(401, 'UNAUTHORIZED', 'A valid API key is required');
   return request.principal;
 }

@@ -34,8 +34,8 @@ export async function listApiKeys(
 }
 
 export type RevokeResult =
-  | { kind: 'revoked'; operatorSlug: string; revokedAt: Date }
-  | { kind: 'already-revoked'; operatorSlug: string; revokedAt: Date }
+  | { kind: 'revoked'; operatorSlug: string | null; revokedAt: Date }
+  | { kind: 'already-revoked'; operatorSlug: string | null; revokedAt: Date }
   | { kind: 'not-found' }
   /** Prefixes are 48 random bits, so this is rare; refusing beats revoking the wrong key. */
   | { kind: 'ambiguous'; count: number };
@@ -46,7 +46,8 @@ export async function revokeApiKey(db: Database, prefix: string): Promise<Revoke
     const matches = await tx
       .select({ id: apiKeys.id, revokedAt: apiKeys.revokedAt, operatorSlug: operators.slug })
       .from(apiKeys)
-      .innerJoin(operators, eq(operators.id, apiKeys.operatorId))
+      // Admin keys belong to no operator.
+      .leftJoin(operators, eq(operators.id, apiKeys.operatorId))
       .where(eq(apiKeys.prefix, prefix))
       .for('update', { of: apiKeys });
     const [match] = matches;

@@ -4,10 +4,32 @@ import type { Database } from '../db/client.ts';
 import { apiKeys } from '../db/schema.ts';
 import { hashApiKey, looksLikeApiKey } from './api-key.ts';
 
-export interface Principal {
+/** An operator's key: it acts for that operator only. */
+export interface OperatorPrincipal {
   apiKeyId: string;
+  role: 'operator';
   operatorId: string;
+}
+
+/** A platform admin key: it belongs to no operator (Bull Board, /metrics; not the operator API). */
+export interface AdminPrincipal {
+  apiKeyId: string;
+  role: 'admin';
+  operatorId: null;
+}
+
+export type Principal = OperatorPrincipal | AdminPrincipal;
+
+function toPrincipal(row: {
+  apiKeyId: string;
+  operatorId: string | null;
   role: 'operator' | 'admin';
+}): Principal | null {
+  if (row.role === 'admin') return { apiKeyId: row.apiKeyId, role: 'admin', operatorId: null };
+  // The schema's check constraint rules out an operator key without an operator.
+  return row.operatorId
+    ? { apiKeyId: row.apiKeyId, role: 'operator', operatorId: row.operatorId }
+    : null;
 }
 
 export interface KeyAuthenticator {
@@ -42,9 +64,10 @@ export function createKeyAuthenticator(
         .from(apiKeys)
         .where(and(eq(apiKeys.keyHash, hash), isNull(apiKeys.revokedAt)))
         .limit(1);
-      if (!row) return null;
-      cache?.set(hash, row);
-      return row;
+      const principal = row ? toPrincipal(row) : null;
+      if (!principal) return null;
+      cache?.set(hash, principal);
+      return principal;
     },
   };
 }

@@ -1,19 +1,19 @@
 import type { Database } from '../../db/client.ts';
 import { listApiKeys, revokeApiKey } from '../../keys/admin.ts';
-import { type ApiKeyRole, createApiKeyForOperator } from '../../keys/create.ts';
+import { createApiKey, type NewKeyRequest } from '../../keys/create.ts';
 import type { CliIo } from '../context.ts';
 
 export async function keysCreate(
   deps: { db: Database; io: CliIo },
-  input: { operatorSlug: string; role: ApiKeyRole },
+  input: NewKeyRequest,
 ): Promise<number> {
-  const created = await createApiKeyForOperator(deps.db, input);
+  const created = await createApiKey(deps.db, input);
   const { stdout, stderr } = deps.io;
   if (created.operatorCreated) stderr.write(`Created operator "${created.operatorSlug}".\n`);
   // The key alone on the first line, so scripts can take it with `head -n 1`.
   stdout.write(`${created.key}\n`);
   stdout.write(`prefix:   ${created.prefix}\nrole:     ${created.role}\n`);
-  stdout.write(`operator: ${created.operatorSlug}\n`);
+  stdout.write(`operator: ${created.operatorSlug ?? '(none: admin keys belong to no operator)'}\n`);
   stderr.write('Store this key now: it is shown only once and only its hash is kept.\n');
   return 0;
 }
@@ -54,13 +54,16 @@ export async function keysRevoke(deps: { db: Database; io: CliIo }, prefix: stri
       return 1;
     case 'already-revoked':
       stdout.write(
-        `Key ${prefix} of operator "${result.operatorSlug}" was already revoked at ${result.revokedAt.toISOString()}.\n`,
+        `Key ${prefix} ${ownerOf(result.operatorSlug)} was already revoked at ${result.revokedAt.toISOString()}.\n`,
       );
       return 0;
     case 'revoked':
       stdout.write(
-        `Revoked key ${prefix} of operator "${result.operatorSlug}". Running services stop accepting it within seconds (they cache keys briefly).\n`,
+        `Revoked key ${prefix} ${ownerOf(result.operatorSlug)}. Running services stop accepting it within seconds (they cache keys briefly).\n`,
       );
       return 0;
   }
 }
+
+const ownerOf = (operatorSlug: string | null) =>
+  operatorSlug === null ? '(admin)' : `of operator "${operatorSlug}"`;
