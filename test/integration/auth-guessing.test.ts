@@ -131,6 +131,34 @@ describe('API keys', () => {
   });
 });
 
+describe('admin keys', () => {
+  it('belong to no operator and cannot call the operator API (403)', async () => {
+    const api = await startTestApp(t, prefix('guess-admin-api'));
+    try {
+      const { key } = await createApiKey(t.db, '', { role: 'admin' });
+      const headers = { authorization: `Bearer ${key}` };
+      for (const [method, url] of [
+        ['POST', ENDPOINT],
+        ['GET', '/api/v3/oc/numbers/jobs'],
+      ] as const) {
+        const res = await api.app.inject({
+          method,
+          url,
+          headers,
+          ...(method === 'POST' && { payload: { telephoneNumbers: ['+14255551212'] } }),
+        });
+        expect(res.statusCode).toBe(403);
+        expect(res.json()).toMatchObject({
+          errorCode: 'FORBIDDEN',
+          detail: 'Admin keys belong to no operator and cannot call the operator API',
+        });
+      }
+    } finally {
+      await api.close();
+    }
+  });
+});
+
 describe('key cache', () => {
   const revoke = (id: string) =>
     t.db.update(apiKeys).set({ revokedAt: new Date() }).where(eq(apiKeys.id, id));

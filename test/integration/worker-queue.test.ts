@@ -1,6 +1,7 @@
 import { QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.ts';
+import { readyForRemovalJobOptions } from '../../src/jobs/job-options.ts';
 import { createLogger } from '../../src/logger.ts';
 import type { JobProgress } from '../../src/queue/ready-for-removal-queue.ts';
 import { READY_FOR_REMOVAL_QUEUE } from '../../src/queue/ready-for-removal-queue.ts';
@@ -83,7 +84,13 @@ describe('the BullMQ worker', () => {
     const done = await waitForJobState(t.db, row.id, ['completed']);
     const { status, ...counts } = result;
     expect(done.result).toMatchObject({ status, data: { ...counts, failures: [] } });
-    expect(JSON.stringify(await producer.queue.getJob(row.id))).not.toMatch(/\+1\d{6,}/);
+    const kept = await producer.queue.getJob(row.id);
+    expect(JSON.stringify(kept)).not.toMatch(/\+1\d{6,}/);
+    // Redis keeps a tail of finished jobs, as docs/operations.md says.
+    expect(readyForRemovalJobOptions(config)).toMatchObject({
+      removeOnComplete: { age: 24 * 3600, count: 10_000 },
+      removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+    });
     expect(await ledgerCounts(t.db, row.id)).toEqual({
       items: 200,
       succeeded: 200,
