@@ -33,6 +33,20 @@ export async function listApiKeys(
     .orderBy(asc(apiKeys.createdAt), asc(apiKeys.prefix));
 }
 
+/** The platform admin keys (they belong to no operator), oldest first. */
+export async function listAdminKeys(db: Database): Promise<ApiKeySummary[]> {
+  return db
+    .select({
+      prefix: apiKeys.prefix,
+      role: apiKeys.role,
+      createdAt: apiKeys.createdAt,
+      revokedAt: apiKeys.revokedAt,
+    })
+    .from(apiKeys)
+    .where(isNull(apiKeys.operatorId))
+    .orderBy(asc(apiKeys.createdAt), asc(apiKeys.prefix));
+}
+
 export type RevokeResult =
   | { kind: 'revoked'; operatorSlug: string | null; revokedAt: Date }
   | { kind: 'already-revoked'; operatorSlug: string | null; revokedAt: Date }

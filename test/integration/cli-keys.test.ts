@@ -69,6 +69,8 @@ describe('keys create', () => {
     const [row] = await t.sql<{ operator_id: string | null }[]>`
       select operator_id from api_keys where prefix = ${prefix}`;
     expect(row?.operator_id).toBeNull();
+    const listed = await cli(t.url, ['keys', 'list', '--admin']);
+    expect(listed.stdout).toMatch(new RegExp(`^${prefix}\\s+admin\\s+\\S+Z\\s+-$`, 'm'));
     expect(await cli(t.url, ['keys', 'revoke', prefix])).toMatchObject({
       code: 0,
       stdout: expect.stringContaining(`Revoked key ${prefix} (admin)`),

@@ -1,5 +1,5 @@
 import type { Database } from '../../db/client.ts';
-import { listApiKeys, revokeApiKey } from '../../keys/admin.ts';
+import { listAdminKeys, listApiKeys, revokeApiKey } from '../../keys/admin.ts';
 import { createApiKey, type NewKeyRequest } from '../../keys/create.ts';
 import type { CliIo } from '../context.ts';
 
@@ -18,14 +18,20 @@ export async function keysCreate(
   return 0;
 }
 
-export async function keysList(deps: { db: Database; io: CliIo }, operatorSlug: string) {
-  const keys = await listApiKeys(deps.db, operatorSlug);
+/** The keys of the operator `operatorSlug`, or the admin keys when it is null. */
+export async function keysList(deps: { db: Database; io: CliIo }, operatorSlug: string | null) {
+  const keys =
+    operatorSlug === null ? await listAdminKeys(deps.db) : await listApiKeys(deps.db, operatorSlug);
   if (!keys) {
     deps.io.stderr.write(`error: operator "${operatorSlug}" not found\n`);
     return 1;
   }
   if (keys.length === 0) {
-    deps.io.stdout.write(`Operator "${operatorSlug}" has no API keys.\n`);
+    const owner =
+      operatorSlug === null
+        ? 'There are no admin keys'
+        : `Operator "${operatorSlug}" has no API keys`;
+    deps.io.stdout.write(`${owner}.\n`);
     return 0;
   }
   const rows = keys.map((k) => [

@@ -54,23 +54,37 @@ Options:
 
 export const keysListCommand: Command = {
   path: ['keys', 'list'],
-  summary: "list an operator's API keys (prefix, role, created, revoked)",
+  summary: "list an operator's API keys, or the admin keys (prefix, role, created, revoked)",
   help: `Usage: ${PROGRAM} keys list --operator <slug>
+       ${PROGRAM} keys list --admin
 
-Lists the operator's API keys: prefix, role, creation and revocation time. Keys
-themselves are never stored, so they cannot be listed.
+Lists the operator's API keys (or, with --admin, the platform admin keys): prefix, role,
+creation and revocation time. Keys themselves are never stored, so they cannot be listed.
 
 Options:
   --operator <slug>  operator slug
+  --admin            the admin keys, which belong to no operator
   -h, --help         show this help
 `,
   async run(args, ctx) {
-    const { values } = parseCommandArgs('keys list', args, { operator: { type: 'string' } }, false);
+    const { values } = parseCommandArgs(
+      'keys list',
+      args,
+      { operator: { type: 'string' }, admin: { type: 'boolean' } },
+      false,
+    );
     if (values.help) return printHelp(ctx.io, this.help);
     const operator = values.operator;
-    if (!operator) throw new UsageError('--operator <slug> is required', 'keys list');
+    if (values.admin && operator !== undefined) {
+      throw new UsageError('give --operator <slug> or --admin, not both', 'keys list');
+    }
+    if (!values.admin && !operator) {
+      throw new UsageError('--operator <slug> (or --admin) is required', 'keys list');
+    }
     const { keysList } = await import('../actions/keys.ts');
-    return ctx.withDb(({ db }) => keysList({ db, io: ctx.io }, operator));
+    return ctx.withDb(({ db }) =>
+      keysList({ db, io: ctx.io }, values.admin ? null : (operator ?? null)),
+    );
   },
 };
 
