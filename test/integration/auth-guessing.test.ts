@@ -159,6 +159,38 @@ describe('admin keys', () => {
   });
 });
 
+describe('without Redis (the budget cannot be read)', () => {
+  it('valid credentials still get in; failures answer 503, as they cannot be counted', async () => {
+    const ops = await buildOpsHarness(
+      t,
+      prefix('guess-noredis'),
+      { BULL_BOARD_USER: 'ops', BULL_BOARD_PASSWORD: 'board-pass' },
+      { redisUrl: 'redis://127.0.0.1:1' },
+    );
+    const api = await startTestApp(t, prefix('guess-noredis-api'));
+    try {
+      const scrape = (authorization: string) =>
+        ops.app.inject({ method: 'GET', url: '/metrics', headers: { authorization } });
+      expect((await scrape(basic('ops', 'board-pass'))).statusCode).toBe(200);
+      expect((await scrape(basic('ops', 'nope'))).statusCode).toBe(503);
+
+      const key = (await createTenant(t.db)).apiKey.key;
+      api.deps.redis.disconnect();
+      const read = (authorization: string) =>
+        api.app.inject({
+          method: 'GET',
+          url: '/api/v3/oc/numbers/jobs',
+          headers: { authorization },
+        });
+      expect((await read(`Bearer ${key}`)).statusCode).toBe(200);
+      expect((await read(`Bearer ${randomKey()}`)).statusCode).toBe(503);
+    } finally {
+      await ops.close();
+      await api.close();
+    }
+  });
+});
+
 describe('key cache', () => {
   const revoke = (id: string) =>
     t.db.update(apiKeys).set({ revokedAt: new Date() }).where(eq(apiKeys.id, id));

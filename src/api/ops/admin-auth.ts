@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
 import { bearerToken, type KeyAuthenticator } from '../../keys/authenticate.ts';
 import { sendProblem } from '../error-handler.ts';
-import { HttpProblem } from '../problem.ts';
+import { HttpProblem, serviceUnavailable } from '../problem.ts';
 import { type RateLimiter, rateLimited } from '../rate-limit.ts';
 
 export const ADMIN_REALM = 'oc-numbers-admin';
@@ -34,12 +34,18 @@ const TOO_MANY_FAILURES = 'Too many failed admin logins';
 export function createAdminAuth(deps: AdminAuthDeps) {
   return async function requireAdmin(request: FastifyRequest, reply: FastifyReply) {
     try {
-      const attempt = await deps.failures.spend(request.ip);
-      if (!attempt.allowed) {
+      // Without Redis nothing can be counted: valid credentials still open /metrics (most
+      // wanted during an outage), and a failure answers 503, as it cannot be counted.
+      const attempt = await deps.failures.spend(request.ip).catch(() => undefined);
+      if (attempt && !attempt.allowed) {
         return sendProblem(rateLimited(attempt, TOO_MANY_FAILURES), request, reply);
       }
       const verdict = await check(deps, request.headers.authorization);
-      if (verdict !== 'unauthorized') await deps.failures.refund(request.ip);
+      if (!attempt && verdict === 'unauthorized') {
+        throw serviceUnavailable('Rate limiting is unavailable; retry later');
+      }
+      // A lost refund over-counts one attempt; not worth failing a valid login for.
+      if (attempt && verdict !== 'unauthorized') await deps.failures.refund(request.ip).catch(() => {});
       if (verdict === 'admin') return;
       if (verdict === 'forbidden') {
         return sendProblem(
@@ -48,7 +54,7 @@ export function createAdminAuth(deps: AdminAuthDeps) {
           reply,
         );
       }
-      reply.headers(attempt.headers);
+      if (attempt) reply.headers(attempt.headers);
       return sendProblem(
         new HttpProblem(401, 'UNAUTHORIZED', 'Admin credentials are required', {
           headers: { 'www-authenticate': `Basic realm="${ADMIN_REALM}", charset="UTF-8"` },
