@@ -45,7 +45,8 @@ export function createAdminAuth(deps: AdminAuthDeps) {
         throw serviceUnavailable('Rate limiting is unavailable; retry later');
       }
       // A lost refund over-counts one attempt; not worth failing a valid login for.
-      if (attempt && verdict !== 'unauthorized') await deps.failures.refund(request.ip).catch(() => {});
+      if (attempt && verdict !== 'unauthorized')
+        await deps.failures.refund(request.ip).catch(() => {});
       if (verdict === 'admin') return;
       if (verdict === 'forbidden') {
         return sendProblem(
