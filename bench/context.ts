@@ -11,6 +11,8 @@ export interface BenchContext {
   /** BullMQ prefix of this run only; deleted at the end. */
   queuePrefix: string;
   sizes: Sizes;
+  /** `--diagnose`: also split the time into Node CPU, Postgres CPU and waits. */
+  diagnose: boolean;
   log(message: string): void;
 }
 

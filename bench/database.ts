@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import { createDb, type Db } from '../src/db/client.ts';
+import { closeDb, createDb, type Database, type Sql } from '../src/db/client.ts';
 import { prepareDatabase } from '../src/db/migrate.ts';
 
-export interface BenchDatabase extends Db {
+export interface BenchDatabase {
+  db: Database;
+  /** The raw postgres.js client of `db`. */
+  sql: Sql;
   name: string;
   url: string;
   /** Closes the pool and drops the database. */
@@ -20,11 +23,12 @@ export async function createBenchDatabase(baseUrl: string): Promise<BenchDatabas
   await prepareDatabase(url);
   const db = createDb(url, { poolMax: 10, applicationName: 'oc-numbers-bench' });
   return {
-    ...db,
+    db,
+    sql: db.$client,
     name,
     url,
     async drop() {
-      await db.close();
+      await closeDb(db);
       await dropDatabase(baseUrl, name);
     },
   };

@@ -8,12 +8,13 @@ import type { Results } from './parts/index.ts';
 import { deleteQueuePrefix, newQueuePrefix } from './queue-prefix.ts';
 import { flatten } from './report/flat.ts';
 import { buildRows } from './report/rows.ts';
-import { isPartName, PART_NAMES, runParts } from './runner.ts';
+import { CORE_PART_NAMES, isPartName, PART_NAMES, runParts } from './runner.ts';
 import { NumberAllocator, seedTenant } from './seed.ts';
 import { formatTable } from './table.ts';
 
-// `npm run bench [-- --quick] [-- --parts core,validation] [-- --markdown]`: every part in one
-// process, on an isolated database and queue prefix that are removed at the end.
+// `npm run bench [-- --quick] [-- --diagnose] [-- --parts core,validation] [-- --markdown]`:
+// the parts in one process, on an isolated database and queue prefix removed at the end.
+// `--diagnose` adds what explains the figures: the bounds and scaling parts and the CPU split.
 // `npm run bench -- --from bench/results.json [--markdown]` prints a saved run again.
 
 const { values } = parseArgs({
@@ -21,6 +22,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     parts: { type: 'string' },
     markdown: { type: 'boolean', default: false },
+    diagnose: { type: 'boolean', default: false },
     output: { type: 'string', default: new URL('./results.json', import.meta.url).pathname },
     from: { type: 'string' },
   },
@@ -46,7 +48,7 @@ if (values.from) {
 }
 
 const config = loadConfig(process.env);
-const selected = values.parts?.split(',') ?? PART_NAMES;
+const selected = values.parts?.split(',') ?? (values.diagnose ? PART_NAMES : CORE_PART_NAMES);
 const unknown = selected.filter((name) => !isPartName(name));
 if (unknown.length > 0) {
   throw new Error(`unknown part(s) ${unknown.join(', ')}; parts: ${PART_NAMES.join(', ')}`);
@@ -70,7 +72,9 @@ process.once('SIGINT', () => {
 let results: Results;
 try {
   const mode = values.quick ? 'quick' : 'full';
-  log(`bench database ${db.name}, queue prefix ${queuePrefix}, ${mode} mode`);
+  log(
+    `bench database ${db.name}, queue prefix ${queuePrefix}, ${mode} mode, parts ${parts.join(', ')}`,
+  );
   results = await runParts(
     {
       config,
@@ -79,6 +83,7 @@ try {
       numbers: new NumberAllocator(),
       queuePrefix,
       sizes: values.quick ? QUICK : FULL,
+      diagnose: values.diagnose,
       log,
     },
     parts,
@@ -91,6 +96,7 @@ const machineAfter = await machineInfo(config.databaseUrl);
 const document = {
   ...flatten(results),
   mode: values.quick ? 'quick' : 'full',
+  diagnose: values.diagnose,
   startedAt: new Date(started).toISOString(),
   durationSeconds: Math.round((Date.now() - started) / 1000),
   machine: { ...machineBefore, loadAverageAfter: machineAfter.loadAverage },

@@ -2,6 +2,10 @@ import type { BenchContext } from './context.ts';
 import { PARTS, type PartName, type Results } from './parts/index.ts';
 
 export const PART_NAMES = Object.keys(PARTS) as PartName[];
+/** What `npm run bench` measures by default: the product, without the diagnosis parts. */
+export const CORE_PART_NAMES = PART_NAMES.filter(
+  (name) => !(PARTS[name] as { diagnosis?: true }).diagnosis,
+);
 
 export function isPartName(name: string): name is PartName {
   return name in PARTS;

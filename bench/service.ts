@@ -1,6 +1,8 @@
+import { freePort } from '../test/support/processes.ts';
+import { waitFor } from '../test/support/wait.ts';
 import type { BenchContext } from './context.ts';
 import { createHttpClient } from './http-client.ts';
-import { freePort, type NodeChild, spawnNode, waitUntil } from './processes.ts';
+import { type NodeChild, spawnNode } from './processes.ts';
 import { assertNoOpenJobs } from './seed.ts';
 
 export const READY_FOR_REMOVAL_PATH = '/api/v3/oc/numbers/action/ready-for-removal';
@@ -42,15 +44,10 @@ export async function startService(
   });
   const baseUrl = `http://127.0.0.1:${port}`;
   try {
-    await waitUntil(
-      async () => (await fetch(`${baseUrl}/health/ready`)).ok,
-      30_000,
-      () => `the service to be ready; its output:\n${child.output()}`,
-      100,
-    );
+    await waitFor('the service to be ready', () => isReady(baseUrl), 30_000, 100);
   } catch (err) {
     await child.stop();
-    throw err;
+    throw new Error(`${(err as Error).message}; its output:\n${child.output()}`);
   }
   const client = createHttpClient(baseUrl, { authorization: `Bearer ${ctx.tenant.apiKey}` });
   return {
@@ -63,6 +60,11 @@ export async function startService(
       await child.stop();
     },
   };
+}
+
+async function isReady(baseUrl: string): Promise<true | undefined> {
+  const answer = await fetch(`${baseUrl}/health/ready`).catch(() => undefined);
+  return answer?.ok || undefined;
 }
 
 /** A 500-number request answered 200 with every number moved. */

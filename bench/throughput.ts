@@ -26,7 +26,8 @@ export interface Breakdown {
 
 export interface Measured {
   numbersPerSec: Spread;
-  breakdown: Breakdown;
+  /** Only when asked for (`cpuSplit`): it samples every Postgres backend around each run. */
+  breakdown?: Breakdown;
 }
 
 interface PreparedRun {
@@ -37,12 +38,14 @@ interface PreparedRun {
 /**
  * Measures every method `runs` times, interleaved (A B C A B C …) so that background noise
  * and table growth fall on all methods alike. Seeding happens before the clock starts, and one
- * untimed warm-up run of one job per method comes first.
+ * untimed warm-up run of one job per method comes first. With `cpuSplit`, each method's time
+ * is also split into this process's CPU, the Postgres backends' CPU and waits (diagnosis).
  */
 export async function measureThroughput(
   ctx: BenchContext,
   methods: readonly Method[],
   runs: number,
+  options: { cpuSplit: boolean },
 ): Promise<Map<string, Measured>> {
   const prepared = new Map<string, PreparedRun[]>();
   for (const method of methods) {
@@ -51,7 +54,7 @@ export async function measureThroughput(
     prepared.set(method.name, list);
   }
   await ctx.db.sql`analyze`;
-  const pgCpu = new PostgresCpu(ctx.db.sql, 'bench');
+  const pgCpu = options.cpuSplit ? new PostgresCpu(ctx.db.sql, 'bench') : undefined;
   const totals = new Map(
     methods.map((m) => [
       m.name,
@@ -63,11 +66,11 @@ export async function measureThroughput(
       const run = prepared.get(method.name)?.[r];
       const total = totals.get(method.name);
       if (!run || !total) throw new Error('run not prepared');
-      await pgCpu.start();
+      await pgCpu?.start();
       const cpuBefore = process.cpuUsage();
       const seconds = await timeRun(method, run);
       const cpu = process.cpuUsage(cpuBefore);
-      const pgSeconds = await pgCpu.elapsed();
+      const pgSeconds = await pgCpu?.elapsed();
       await closeJobs(ctx, run);
       const perSec = run.count / seconds;
       ctx.log(
@@ -88,11 +91,13 @@ export async function measureThroughput(
       name,
       {
         numbersPerSec: spread(t.samples),
-        breakdown: {
-          wallMs: perThousand(t.wallS, t.numbers),
-          nodeCpuMs: perThousand(t.nodeS, t.numbers),
-          postgresCpuMs: t.pgS === undefined ? undefined : perThousand(t.pgS, t.numbers),
-        },
+        ...(options.cpuSplit && {
+          breakdown: {
+            wallMs: perThousand(t.wallS, t.numbers),
+            nodeCpuMs: perThousand(t.nodeS, t.numbers),
+            postgresCpuMs: t.pgS === undefined ? undefined : perThousand(t.pgS, t.numbers),
+          },
+        }),
       },
     ]),
   );

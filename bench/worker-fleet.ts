@@ -1,12 +1,9 @@
 import { Queue, QueueEvents } from 'bullmq';
 import type { Config } from '../src/config.ts';
-import {
-  READY_FOR_REMOVAL_JOB,
-  READY_FOR_REMOVAL_QUEUE,
-  type ReadyForRemovalJobData,
-} from '../src/queue/ready-for-removal-queue.ts';
+import { ACTION_QUEUE, type ActionJobData } from '../src/queue/action-queue.ts';
 import { createRedis } from '../src/queue/redis.ts';
-import { type NodeChild, spawnNode, waitUntil } from './processes.ts';
+import { waitFor } from '../test/support/wait.ts';
+import { type NodeChild, spawnNode } from './processes.ts';
 
 export interface FleetOptions {
   config: Config;
@@ -36,11 +33,11 @@ export async function startWorkerFleet(options: FleetOptions) {
     spawnNode('workers/ready-for-removal.ts', env),
   );
   const connection = createRedis(config.redisUrl, 'bullmq', 'bench-fleet');
-  const queue = new Queue<ReadyForRemovalJobData>(READY_FOR_REMOVAL_QUEUE, {
+  const queue = new Queue<ActionJobData>(ACTION_QUEUE, {
     connection,
     prefix: queuePrefix,
   });
-  const events = new QueueEvents(READY_FOR_REMOVAL_QUEUE, {
+  const events = new QueueEvents(ACTION_QUEUE, {
     connection: { url: config.redisUrl },
     prefix: queuePrefix,
   });
@@ -52,14 +49,16 @@ export async function startWorkerFleet(options: FleetOptions) {
   };
   try {
     await events.waitUntilReady();
-    await waitUntil(
-      async () => (await queue.getWorkersCount()) >= options.processes,
+    await waitFor(
+      `${options.processes} worker processes`,
+      async () => (await queue.getWorkersCount()) >= options.processes || undefined,
       30_000,
-      () => `${options.processes} worker processes\n${children.map((c) => c.output()).join('\n')}`,
+      50,
     );
   } catch (err) {
+    const output = children.map((c) => c.output()).join('\n');
     await close();
-    throw err;
+    throw new Error(`${(err as Error).message}; their output:\n${output}`);
   }
   return {
     children,
@@ -84,7 +83,7 @@ export async function startWorkerFleet(options: FleetOptions) {
         events.on('failed', onFailed);
       });
       await queue.addBulk(
-        jobs.map((data) => ({ name: READY_FOR_REMOVAL_JOB, data, opts: { jobId: data.jobId } })),
+        jobs.map((data) => ({ name: 'ready-for-removal', data, opts: { jobId: data.jobId } })),
       );
       await done;
     },

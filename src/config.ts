@@ -56,6 +56,9 @@ const EnvSchema = z.object({
 
 export type Env = z.input<typeof EnvSchema>;
 
+/** Every environment variable this module reads (docs/operations.md has a row for each). */
+export const ENV_VARIABLES = Object.keys(EnvSchema.shape) as (keyof Env)[];
+
 export class ConfigError extends Error {
   readonly problems: string[];
   constructor(problems: string[]) {
@@ -115,16 +118,13 @@ function toConfig(env: z.output<typeof EnvSchema>) {
 
 export type Config = Readonly<ReturnType<typeof toConfig>>;
 
-/** The settings this module reads, in the environment's names. */
-export const SETTING_NAMES = Object.keys(EnvSchema.shape) as (keyof Env)[];
-
 /**
  * The raw typed settings. A variable that is empty (or only blanks) counts as unset, as most
  * tools treat `NAME=`: it takes the default rather than reading as 0 or "".
  */
 export function parseEnv(env: Record<string, string | undefined>) {
   const given: Record<string, string> = {};
-  for (const name of SETTING_NAMES) {
+  for (const name of ENV_VARIABLES) {
     const value = env[name];
     if (value !== undefined && value.trim() !== '') given[name] = value;
   }

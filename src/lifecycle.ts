@@ -1,5 +1,6 @@
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import type { Logger } from './logger.ts';
+import { ServicesUnavailableError } from './preflight.ts';
 
 // What every process entry (npm start, start:api, start:worker) does the same way.
 
@@ -42,4 +43,20 @@ export function closeOnSignals(
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+}
+
+/**
+ * The end of a process that could not start: one message on stderr, no stack (a missing
+ * Postgres or Redis is named with its URL, its setting and how to get it), exit code 1.
+ */
+export function exitOnStartFailure(processName: string): (err: unknown) => never {
+  return (err) => {
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(
+      err instanceof ServicesUnavailableError
+        ? `${processName} cannot start: a store it needs is missing\n${message}\n`
+        : `${processName} failed to start: ${message}\n`,
+    );
+    process.exit(1);
+  };
 }

@@ -1,4 +1,5 @@
-import { type DestinationStream, type Logger, pino } from 'pino';
+import { createRequire } from 'node:module';
+import { type DestinationStream, type Logger, pino, type TransportSingleOptions } from 'pino';
 import type { Config } from './config.ts';
 
 export type { Logger };
@@ -13,9 +14,13 @@ const REDACT = [
   'password',
 ];
 
-/** `destination` (JSON lines, never pretty) lets tests read exactly what would be logged. */
+/**
+ * JSON lines, except on a terminal: pretty-printed there when pino-pretty is installed. It is a
+ * devDependency, absent from the production image, so a missing one means JSON, never a crash.
+ * `destination` (JSON lines, never pretty) lets tests read exactly what would be logged.
+ */
 export function createLogger(
-  config: Pick<Config, 'logLevel' | 'env'>,
+  config: Pick<Config, 'logLevel'>,
   name = 'oc-numbers',
   destination?: DestinationStream,
 ): Logger {
@@ -25,11 +30,19 @@ export function createLogger(
     redact: { paths: REDACT, censor: '[redacted]' },
   };
   if (destination) return pino(options, destination);
-  const pretty = config.env === 'development' && process.stdout.isTTY;
-  return pino({
-    ...options,
-    ...(pretty
-      ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l' } } }
-      : {}),
-  });
+  const pretty = prettyTransport(process.stdout.isTTY === true);
+  return pino(pretty ? { ...options, transport: pretty } : options);
+}
+
+/** The pino-pretty transport when stdout is a terminal and pino-pretty can be found. */
+export function prettyTransport(
+  isTTY: boolean,
+  resolve: (id: string) => string = createRequire(import.meta.url).resolve,
+): TransportSingleOptions | undefined {
+  if (!isTTY) return undefined;
+  try {
+    return { target: resolve('pino-pretty'), options: { translateTime: 'SYS:HH:MM:ss.l' } };
+  } catch {
+    return undefined;
+  }
 }

@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { createReadyForRemovalWorker } from '../workers/create-worker.ts';
+import { createActionWorker } from '../workers/create-worker.ts';
 import { buildApp } from './api/app.ts';
 import { closeAppDeps, createAppDeps } from './api/create-deps.ts';
 import type { Config } from './config.ts';
-import { createDb } from './db/client.ts';
+import { closeDb, createDb } from './db/client.ts';
 import { prepareDatabase } from './db/migrate.ts';
-import { closeOnSignals, loadConfigOrExit } from './lifecycle.ts';
+import { closeOnSignals, exitOnStartFailure, loadConfigOrExit } from './lifecycle.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createJobMetricsObserver, createMetricsRegistry } from './metrics/index.ts';
+import { assertServicesReachable } from './preflight.ts';
 
 // `npm start`: the whole service in one process on the local defaults — creates the database
 // if missing, applies migrations, then serves the API and runs a worker side by side.
@@ -34,6 +35,7 @@ function withDevBoardCredentials(config: Config, logger: Logger): Config {
 async function main(): Promise<void> {
   const baseConfig = loadConfigOrExit();
   const logger = createLogger(baseConfig, 'oc-numbers');
+  await assertServicesReachable(baseConfig);
   const config = withDevBoardCredentials(baseConfig, logger);
   await prepareDatabase(config.databaseUrl);
 
@@ -43,7 +45,7 @@ async function main(): Promise<void> {
     poolMax: config.worker.concurrency + 2,
     applicationName: 'oc-numbers-worker',
   });
-  const worker = await createReadyForRemovalWorker({
+  const worker = await createActionWorker({
     config,
     db: workerDb,
     logger,
@@ -56,11 +58,8 @@ async function main(): Promise<void> {
   closeOnSignals(logger, config.shutdownTimeoutMs + 5000, async () => {
     await app.close();
     await worker.close();
-    await Promise.allSettled([closeAppDeps(deps), workerDb.close()]);
+    await Promise.allSettled([closeAppDeps(deps), closeDb(workerDb)]);
   });
 }
 
-main().catch((err: unknown) => {
-  console.error('oc-numbers failed to start:', err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+main().catch(exitOnStartFailure('oc-numbers'));

@@ -1,23 +1,22 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, Worker } from 'bullmq';
 import type { Config } from '../src/config.ts';
-import type { Db } from '../src/db/client.ts';
-import { readyForRemovalJobOptions } from '../src/jobs/job-options.ts';
+import type { Database } from '../src/db/client.ts';
 import type { JobObserver } from '../src/jobs/observer.ts';
-import { recoverOrphanedJobs } from '../src/jobs/recovery.ts';
 import type { Logger } from '../src/logger.ts';
 import {
-  READY_FOR_REMOVAL_QUEUE,
-  type ReadyForRemovalJobData,
-  type ReadyForRemovalReturnValue,
-} from '../src/queue/ready-for-removal-queue.ts';
+  ACTION_QUEUE,
+  type ActionJobData,
+  type ActionReturnValue,
+} from '../src/queue/action-queue.ts';
 import { createRedis } from '../src/queue/redis.ts';
 import { createProcessor } from './processor.ts';
+import { startRecoverySweep } from './recovery-sweep.ts';
 import { assertNoEviction } from './redis-policy.ts';
+import { closeWorkerWithin } from './shutdown.ts';
 
 export interface WorkerDeps {
   config: Config;
-  db: Db;
+  db: Database;
   logger: Logger;
   observer?: JobObserver;
   /** How often this process reconciles Postgres with BullMQ (default 30 s; 0 = never). */
@@ -26,8 +25,8 @@ export interface WorkerDeps {
   recoveryMinAgeMs?: number;
 }
 
-export interface ReadyForRemovalWorker {
-  worker: Worker<ReadyForRemovalJobData, ReadyForRemovalReturnValue>;
+export interface ActionWorker {
+  worker: Worker<ActionJobData, ActionReturnValue>;
   /**
    * Stops taking jobs and waits for the running ones; past half of `shutdownTimeoutMs` they are
    * asked to stop after their current chunk (and go back to the queue), past the whole of it
@@ -37,13 +36,12 @@ export interface ReadyForRemovalWorker {
 }
 
 /**
- * Starts a BullMQ worker for ready-for-removal jobs on its own Redis connection. Refuses a
- * Redis whose maxmemory-policy is not noeviction. Any number of these may run, in any number
- * of processes: Postgres row locks keep every number's effect exactly-once.
+ * Starts a BullMQ worker for the action jobs (every operation) on its own Redis connection,
+ * with the recovery sweep beside it. Refuses a Redis whose maxmemory-policy is not noeviction.
+ * Any number of these may run, in any number of processes: Postgres row locks keep every
+ * number's effect exactly-once.
  */
-export async function createReadyForRemovalWorker(
-  deps: WorkerDeps,
-): Promise<ReadyForRemovalWorker> {
+export async function createActionWorker(deps: WorkerDeps): Promise<ActionWorker> {
   const { config, db } = deps;
   const logger = deps.logger.child({ component: 'worker' });
   const connection = createRedis(config.redisUrl, 'bullmq', 'oc-numbers-worker');
@@ -56,8 +54,8 @@ export async function createReadyForRemovalWorker(
   }
 
   let closing: Promise<void> | undefined;
-  const worker = new Worker<ReadyForRemovalJobData, ReadyForRemovalReturnValue>(
-    READY_FOR_REMOVAL_QUEUE,
+  const worker = new Worker<ActionJobData, ActionReturnValue>(
+    ACTION_QUEUE,
     createProcessor({ ...deps, logger, isClosing: () => closing !== undefined }),
     {
       connection,
@@ -76,66 +74,31 @@ export async function createReadyForRemovalWorker(
   worker.on('stalled', (jobId) => logger.warn({ jobId }, 'job stalled; it will be resumed'));
 
   // Recovery needs a Queue to look jobs up and re-add them; it shares the connection.
-  const queue = new Queue<ReadyForRemovalJobData, ReadyForRemovalReturnValue>(
-    READY_FOR_REMOVAL_QUEUE,
+  const queue = new Queue<ActionJobData, ActionReturnValue>(ACTION_QUEUE, {
+    connection,
+    prefix: config.queuePrefix,
+  });
+  const sweep = startRecoverySweep(
+    { config, db, queue, logger },
     {
-      connection,
-      prefix: config.queuePrefix,
+      intervalMs: deps.recoveryIntervalMs ?? 30_000,
+      minAgeMs: deps.recoveryMinAgeMs ?? 30_000,
     },
   );
-  const recover = () =>
-    recoverOrphanedJobs({
-      db: db.db,
-      queue,
-      jobOptions: readyForRemovalJobOptions(config),
-      logger,
-      minAgeMs: deps.recoveryMinAgeMs ?? 30_000,
-    }).catch((err: unknown) => logger.warn({ err }, 'recovery sweep failed; next one retries'));
-  const intervalMs = deps.recoveryIntervalMs ?? 30_000;
-  let sweeping: Promise<unknown> = intervalMs > 0 ? recover() : Promise.resolve();
-  const timer =
-    intervalMs > 0
-      ? setInterval(() => {
-          sweeping = recover();
-        }, intervalMs)
-      : undefined;
-  timer?.unref();
 
   await worker.waitUntilReady();
   logger.info(
     { concurrency: config.worker.concurrency, prefix: config.queuePrefix },
-    'ready-for-removal worker started',
+    'action worker started',
   );
 
   const close = async () => {
-    clearInterval(timer);
-    const timeoutMs = config.shutdownTimeoutMs;
-    const soft = setTimeout(() => {
-      logger.warn('shutdown: asking running jobs to stop after their current chunk');
-      worker.cancelAllJobs('shutdown');
-    }, timeoutMs / 2);
-    const closed = worker.close().catch((err: unknown) => logger.warn({ err }, 'worker close'));
-    let hard: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'deadline'>((resolve) => {
-      hard = setTimeout(() => resolve('deadline'), timeoutMs);
-    });
-    try {
-      if ((await Promise.race([closed, deadline])) === 'deadline') {
-        // BullMQ's close(true) is a no-op once a close is under way, and a job may sit in
-        // BullMQ's own retry delay: cut the connection so every pending call fails at once.
-        // Jobs still running are resumed elsewhere once their locks expire.
-        logger.warn('shutdown deadline passed; disconnecting from Redis');
-        connection.disconnect();
-        await Promise.race([closed, sleep(1000)]);
-      }
-    } finally {
-      clearTimeout(soft);
-      clearTimeout(hard);
-    }
-    await sweeping;
+    const swept = sweep.stop(); // no new sweep from here on
+    await closeWorkerWithin(worker, connection, config.shutdownTimeoutMs, logger);
+    await swept;
     await queue.close().catch((err: unknown) => logger.warn({ err }, 'queue close'));
     await connection.quit().catch(() => connection.disconnect());
-    logger.info('ready-for-removal worker closed');
+    logger.info('action worker closed');
   };
   return {
     worker,

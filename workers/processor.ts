@@ -1,27 +1,27 @@
 import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import type { Config } from '../src/config.ts';
-import type { Db } from '../src/db/client.ts';
-import { describeError, failJob } from '../src/jobs/fail.ts';
+import type { Database } from '../src/db/client.ts';
+import { describeError } from '../src/errors.ts';
+import { failJob } from '../src/jobs/job-rows.ts';
 import type { JobObserver } from '../src/jobs/observer.ts';
-import { JobInterruptedError, JobNotFoundError, runJob } from '../src/jobs/processing.ts';
-import type { JobResult } from '../src/jobs/result.ts';
+import { operationNamed } from '../src/jobs/operations.ts';
+import { JobInterruptedError, JobNotFoundError } from '../src/jobs/processing.ts';
+import { runJob } from '../src/jobs/run.ts';
+import type { JobResult } from '../src/jobs/schemas.ts';
 import type { Logger } from '../src/logger.ts';
-import {
-  ReadyForRemovalJobData,
-  type ReadyForRemovalReturnValue,
-} from '../src/queue/ready-for-removal-queue.ts';
+import { ActionJobData, type ActionReturnValue } from '../src/queue/action-queue.ts';
 import { createProgressReporter } from './progress.ts';
 
 export interface ProcessorDeps {
   config: Config;
-  db: Db;
+  db: Database;
   logger: Logger;
   observer?: JobObserver;
   /** True once the worker is shutting down (see the first check in the processor). */
   isClosing?: () => boolean;
 }
 
-export type ReadyForRemovalJob = Job<ReadyForRemovalJobData, ReadyForRemovalReturnValue>;
+export type ActionJob = Job<ActionJobData, ActionReturnValue>;
 
 /**
  * The BullMQ processor. It declares its three parameters on purpose: BullMQ only passes an
@@ -30,16 +30,18 @@ export type ReadyForRemovalJob = Job<ReadyForRemovalJobData, ReadyForRemovalRetu
  */
 export function createProcessor(deps: ProcessorDeps) {
   const { config, db, logger, observer } = deps;
-  return async function processReadyForRemoval(
-    job: ReadyForRemovalJob,
+  return async function processActionJob(
+    job: ActionJob,
     token: string | undefined,
     signal: AbortSignal | undefined,
-  ): Promise<ReadyForRemovalReturnValue> {
+  ): Promise<ActionReturnValue> {
     // Redis content is untyped even though we wrote it: validate at the boundary.
-    const parsed = ReadyForRemovalJobData.safeParse(job.data);
+    const parsed = ActionJobData.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`invalid job data: ${parsed.error.message}`);
+    const operation = operationNamed(job.name);
+    if (!operation) throw new UnrecoverableError(`unknown operation "${job.name}"`);
     const { jobId } = parsed.data;
-    const log = logger.child({ jobId, attempt: job.attemptsMade + 1 });
+    const log = logger.child({ jobId, operation: operation.name, attempt: job.attemptsMade + 1 });
     const progress = createProgressReporter(job, log);
     if (deps.isClosing?.() && token) {
       // BullMQ's blocking fetch can hand over a job after close() began (it does not check
@@ -50,13 +52,17 @@ export function createProcessor(deps: ProcessorDeps) {
     }
     const startedAt = Date.now();
     try {
-      const result = await runJob(db.db, jobId, {
-        chunkSize: config.worker.chunkSize,
-        signal,
-        onProgress: progress.report,
-        observer,
-        logger: log,
-      });
+      const result = await runJob(
+        db,
+        { jobId, operation },
+        {
+          chunkSize: config.worker.chunkSize,
+          signal,
+          onProgress: progress.report,
+          observer,
+          logger: log,
+        },
+      );
       await progress.flush();
       return toReturnValue(result);
     } catch (err) {
@@ -75,7 +81,7 @@ export function createProcessor(deps: ProcessorDeps) {
         throw err;
       }
       log.error({ err }, 'job failed on its last attempt');
-      await failJob(db.db, jobId, describeError(err))
+      await failJob(db, jobId, describeError(err))
         .then(() => observer?.jobEnded('failed', Date.now() - startedAt))
         .catch((markErr: unknown) => {
           // The recovery sweep marks it later from BullMQ's failed state.
@@ -87,7 +93,7 @@ export function createProcessor(deps: ProcessorDeps) {
 }
 
 /** The counts of a result, for Redis and Bull Board; the numbers stay in Postgres. */
-function toReturnValue(result: JobResult): ReadyForRemovalReturnValue {
+function toReturnValue(result: JobResult): ActionReturnValue {
   const { jobId, requestedCount, processedCount, successCount, failedCount } = result.data;
   return {
     jobId,

@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
+import type { JobProgress } from '../src/jobs/schemas.ts';
 import type { Logger } from '../src/logger.ts';
-import type { JobProgress } from '../src/queue/ready-for-removal-queue.ts';
 
 /**
  * Sends a job's progress to BullMQ (Bull Board, QueueEvents) at most every `intervalMs`, one

@@ -1,8 +1,8 @@
 // Entry point of a worker-only process (`npm run start:worker`): any number of these may run
 // next to any number of API processes, sharing one Redis and one Postgres.
-import { createDb } from '../src/db/client.ts';
+import { closeDb, createDb } from '../src/db/client.ts';
 import { prepareDatabase } from '../src/db/migrate.ts';
-import { closeOnSignals, loadConfigOrExit } from '../src/lifecycle.ts';
+import { closeOnSignals, exitOnStartFailure, loadConfigOrExit } from '../src/lifecycle.ts';
 import { createLogger } from '../src/logger.ts';
 import {
   createJobMetricsObserver,
@@ -10,29 +10,31 @@ import {
   type MetricsServer,
   startMetricsServer,
 } from '../src/metrics/index.ts';
-import { createReadyForRemovalWorker } from './create-worker.ts';
+import { assertServicesReachable } from '../src/preflight.ts';
+import { createActionWorker } from './create-worker.ts';
 import { RedisPolicyError } from './redis-policy.ts';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config, 'oc-numbers-worker');
+  await assertServicesReachable(config);
   await prepareDatabase(config.databaseUrl);
   const db = createDb(config.databaseUrl, {
     poolMax: config.databasePoolMax,
     applicationName: 'oc-numbers-worker',
   });
-  // This process's own job metrics, served on WORKER_METRICS_PORT when set (README, "Operations").
+  // This process's own job metrics, served on WORKER_METRICS_PORT when set (docs/operations.md, "Metrics").
   const registry = createMetricsRegistry();
-  let running: Awaited<ReturnType<typeof createReadyForRemovalWorker>>;
+  let running: Awaited<ReturnType<typeof createActionWorker>>;
   try {
-    running = await createReadyForRemovalWorker({
+    running = await createActionWorker({
       config,
       db,
       logger,
       observer: createJobMetricsObserver(registry),
     });
   } catch (err) {
-    await db.close();
+    await closeDb(db);
     if (err instanceof RedisPolicyError) {
       logger.fatal(err.message);
       process.exitCode = 1;
@@ -53,13 +55,8 @@ async function main(): Promise<void> {
   closeOnSignals(logger, config.shutdownTimeoutMs + 5000, async () => {
     await running.close();
     await metrics?.close();
-    await db.close();
+    await closeDb(db);
   });
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(
-    `worker failed to start: ${err instanceof Error ? err.stack : String(err)}\n`,
-  );
-  process.exit(1);
-});
+main().catch(exitOnStartFailure('oc-numbers-worker'));

@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import { READY_FOR_REMOVAL_QUEUE } from '../../src/queue/ready-for-removal-queue.ts';
+import { ACTION_QUEUE } from '../../src/queue/action-queue.ts';
 import { createRedis } from '../../src/queue/redis.ts';
 import type { BenchContext } from '../context.ts';
 import type { HttpAnswer } from '../http-client.ts';
@@ -27,7 +27,7 @@ export interface AdmittedLoadResult {
   /** Jobs not completed in Postgres once the last answer came back. */
   unfinishedJobs: number;
   serviceCpuMsPer1000Numbers: number;
-  /** undefined when the backends' CPU could not be read from /proc. */
+  /** With --diagnose only; undefined also when the backends' CPU cannot be read from /proc. */
   postgresCpuMsPer1000Numbers: number | undefined;
 }
 
@@ -54,7 +54,7 @@ export async function benchAdmittedLoad(ctx: BenchContext): Promise<AdmittedLoad
     RATE_LIMIT_WINDOW_MS: String(config.rateLimit.windowMs),
   });
   const connection = createRedis(config.redisUrl, 'bullmq', 'bench-backlog');
-  const queue = new Queue(READY_FOR_REMOVAL_QUEUE, { connection, prefix: service.queuePrefix });
+  const queue = new Queue(ACTION_QUEUE, { connection, prefix: service.queuePrefix });
   const backlog = {
     maxWaiting: 0,
     maxActive: 0,
@@ -72,10 +72,11 @@ export async function benchAdmittedLoad(ctx: BenchContext): Promise<AdmittedLoad
     if (waiting > 0) backlog.nonZero.push([at, waiting, c.active ?? 0]);
   };
   const sampler = setInterval(() => void sample().catch(() => {}), 250);
-  const pgCpu = new PostgresCpu(ctx.db.sql, 'service');
+  // The Postgres side of the CPU split is diagnosis: it reads every backend from /proc.
+  const pgCpu = ctx.diagnose ? new PostgresCpu(ctx.db.sql, 'service') : undefined;
   try {
     const [clock] = await ctx.db.sql<{ now: Date }[]>`select now()`;
-    await pgCpu.start();
+    await pgCpu?.start();
     const cpuBefore = await service.child.cpuSeconds();
     const started = performance.now();
     loadStarted = started;
@@ -87,7 +88,7 @@ export async function benchAdmittedLoad(ctx: BenchContext): Promise<AdmittedLoad
     );
     const seconds = (performance.now() - started) / 1000;
     const serviceCpu = (await service.child.cpuSeconds()) - cpuBefore;
-    const postgresCpu = await pgCpu.elapsed();
+    const postgresCpu = await pgCpu?.elapsed();
     const [unfinished] = await ctx.db.sql<{ n: number }[]>`
       select count(*)::int as n from jobs
       where state in ('queued', 'active') and created_at >= ${clock?.now ?? new Date(0)}`;

@@ -2,7 +2,8 @@ import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import type { Database } from '../../src/db/client.ts';
 import * as schema from '../../src/db/schema.ts';
-import { runJob } from '../../src/jobs/processing.ts';
+import { READY_FOR_REMOVAL } from '../../src/jobs/operations.ts';
+import { runJob } from '../../src/jobs/run.ts';
 import type { BenchContext } from '../context.ts';
 import { type Measured, type Method, measureThroughput } from '../throughput.ts';
 
@@ -33,7 +34,8 @@ export async function benchBounds(ctx: BenchContext): Promise<BoundsResult> {
     jobSize: sizes.jobSize,
     concurrency: 1,
     jobState: 'queued',
-    transition: (jobId) => runJob(db, jobId, { chunkSize: size }),
+    transition: (jobId) =>
+      runJob(db, { jobId: jobId, operation: READY_FOR_REMOVAL }, { chunkSize: size }),
   });
   const methods = [
     variant(`chunks of ${chunkSize}`, clients.normal, chunkSize),
@@ -43,7 +45,7 @@ export async function benchBounds(ctx: BenchContext): Promise<BoundsResult> {
     variant('one chunk, no commit flush, no FK checks', clients.noFlushNoFk.db, sizes.jobSize),
   ];
   try {
-    const measured = await measureThroughput(ctx, methods, sizes.runs);
+    const measured = await measureThroughput(ctx, methods, sizes.runs, { cpuSplit: true });
     return {
       chunkSize,
       variants: methods.map(({ name }) => {

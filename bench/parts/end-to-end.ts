@@ -1,5 +1,5 @@
+import { waitFor } from '../../test/support/wait.ts';
 import type { BenchContext } from '../context.ts';
-import { waitUntil } from '../processes.ts';
 import { chunk, seedMarkedNumbers } from '../seed.ts';
 import {
   isFullSuccess,
@@ -79,13 +79,13 @@ export async function benchEndToEnd(ctx: BenchContext): Promise<EndToEndResult> 
 }
 
 async function waitForJob(service: RunningService, jobId: string): Promise<void> {
-  await waitUntil(
+  await waitFor(
+    `job ${jobId} to complete`,
     async () => {
       const answer = await service.client.get(`/api/v3/oc/numbers/jobs/${jobId}`);
-      return (JSON.parse(answer.body) as { state?: string }).state === 'completed';
+      return (JSON.parse(answer.body) as { state?: string }).state === 'completed' || undefined;
     },
     30_000,
-    `job ${jobId} to complete`,
     10,
   );
 }

@@ -19,6 +19,8 @@ export interface Results {
 
 interface Part {
   title: string;
+  /** Explains the figures rather than measuring the product: runs with `--diagnose` only. */
+  diagnosis?: true;
   run(ctx: BenchContext, results: Results): Promise<void>;
 }
 
@@ -38,6 +40,7 @@ export const PARTS = {
   },
   bounds: {
     title: 'what bounds the worker: runJob without commit flush, without FK checks',
+    diagnosis: true,
     run: async (ctx, results) => {
       results.bounds = await benchBounds(ctx);
     },
@@ -62,6 +65,7 @@ export const PARTS = {
   },
   scaling: {
     title: 'scaling with concurrent jobs and worker processes',
+    diagnosis: true,
     run: async (ctx, results) => {
       results.scaling = await benchScaling(ctx);
     },

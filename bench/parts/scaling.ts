@@ -1,4 +1,5 @@
-import { runJob } from '../../src/jobs/processing.ts';
+import { READY_FOR_REMOVAL } from '../../src/jobs/operations.ts';
+import { runJob } from '../../src/jobs/run.ts';
 import type { BenchContext } from '../context.ts';
 import { assertNoOpenJobs, chunk, insertJobs, seedMarkedNumbers } from '../seed.ts';
 import { type Spread, spread } from '../stats.ts';
@@ -21,9 +22,14 @@ export async function benchScaling(ctx: BenchContext): Promise<ScalingResult> {
     jobSize: sizes.jobSize,
     concurrency,
     jobState: 'queued',
-    transition: (jobId) => runJob(ctx.db.db, jobId, { chunkSize: config.worker.chunkSize }),
+    transition: (jobId) =>
+      runJob(
+        ctx.db.db,
+        { jobId: jobId, operation: READY_FOR_REMOVAL },
+        { chunkSize: config.worker.chunkSize },
+      ),
   }));
-  const measured = await measureThroughput(ctx, methods, sizes.runs);
+  const measured = await measureThroughput(ctx, methods, sizes.runs, { cpuSplit: false });
   const inProcess = sizes.scalingConcurrency.map((concurrency) => ({
     concurrency,
     numbersPerSec: measured.get(`${concurrency} concurrent`)?.numbersPerSec ?? spread([]),

@@ -1,4 +1,4 @@
-import { parseReadyForRemovalBody } from '../../src/api/validation/ready-for-removal.ts';
+import { parseNumbersBody } from '../../src/api/validation/numbers-body.ts';
 import type { BenchContext } from '../context.ts';
 import { e164Of } from '../seed.ts';
 import { type Spread, spread } from '../stats.ts';
@@ -19,7 +19,7 @@ const WARM_BODIES = 20;
 /** Part 4: the API's body validation (SPEC §3.1), exactly as the route calls it. */
 export async function benchValidation(ctx: BenchContext): Promise<ValidationResult> {
   const mode = ctx.config.phoneValidation;
-  const validate = (body: unknown) => parseReadyForRemovalBody(body, mode);
+  const validate = (body: unknown) => parseNumbersBody(body, mode);
   const size = ctx.sizes.jobSize;
   const perBatch = Math.max(1, Math.floor(ctx.sizes.validationBodies / BATCHES));
   // Warm-up (JIT, metadata) on numbers far from the measured ones, so no verdict is reused.
@@ -40,7 +40,7 @@ export async function benchValidation(ctx: BenchContext): Promise<ValidationResu
     `  cold ${cold.map(Math.round).join(', ')} µs/body; warm ${warm.map(Math.round).join(', ')}`,
   );
   return {
-    validator: `parseReadyForRemovalBody, ${mode}`,
+    validator: `parseNumbersBody, ${mode}`,
     coldUsPerBody: spread(cold),
     warmUsPerBody: spread(warm),
     parseUsPerBody: spread(parse),

@@ -1,4 +1,5 @@
-import { runJob } from '../../src/jobs/processing.ts';
+import { READY_FOR_REMOVAL } from '../../src/jobs/operations.ts';
+import { runJob } from '../../src/jobs/run.ts';
 import { floorTransition } from '../baselines/floor.ts';
 import { naiveTransition } from '../baselines/naive.ts';
 import type { BenchContext } from '../context.ts';
@@ -28,7 +29,8 @@ export async function benchWorkerCore(ctx: BenchContext): Promise<WorkerCoreResu
     ...one,
     name,
     jobState: 'queued',
-    transition: (jobId) => runJob(ctx.db.db, jobId, { chunkSize: size }),
+    transition: (jobId) =>
+      runJob(ctx.db.db, { jobId: jobId, operation: READY_FOR_REMOVAL }, { chunkSize: size }),
   });
   const methods: Method[] = [
     service('service', chunkSize),
@@ -48,7 +50,7 @@ export async function benchWorkerCore(ctx: BenchContext): Promise<WorkerCoreResu
     },
   ];
   if (chunkSize < sizes.jobSize) methods.push(service(ONE_CHUNK, sizes.jobSize));
-  const results = await measureThroughput(ctx, methods, sizes.runs);
+  const results = await measureThroughput(ctx, methods, sizes.runs, { cpuSplit: ctx.diagnose });
   const measured = results.get('service');
   const naive = results.get('naive');
   const floor = results.get('floor');

@@ -1,7 +1,7 @@
 import type { Results } from '../parts/index.ts';
 import type { Spread } from '../stats.ts';
 import { ms, num, type Row, ratio, withRange } from '../table.ts';
-import type { Breakdown } from '../throughput.ts';
+import type { Breakdown, Measured } from '../throughput.ts';
 
 const range = (s: Spread, unit = '') => withRange(s.median, s.min, s.max, unit);
 const runs = (s: Spread, what = 'runs') => `median (min–max) of ${s.samples} ${what}`;
@@ -49,15 +49,21 @@ function coreRows({ core: c }: Results): Row[] {
     })),
     { label: 'service / naive', value: ratioTo(c.naive), note: 'target ≥ 20×' },
     { label: 'service / floor', value: ratioTo(c.floor) },
-    { label: '   where the time goes, per 1,000 numbers' },
-    ...methods.map(({ label, m }) => ({
-      label: label.split(':')[0] + breakdownLabel(label),
-      value: breakdown(m.breakdown),
-    })),
+    ...breakdownRows(methods.map(({ label, m }) => ({ label: shortLabel(label), m }))),
   ];
 }
 
-const breakdownLabel = (label: string) => (label.includes('one 500') ? ' (one chunk)' : '');
+const shortLabel = (label: string) =>
+  label.split(':')[0] + (label.includes('one 500') ? ' (one chunk)' : '');
+
+/** The CPU split (`--diagnose`): nothing when the methods were measured without it. */
+function breakdownRows(methods: { label: string; m: Measured }[]): Row[] {
+  const split = methods.flatMap(({ label, m }) =>
+    m.breakdown ? [{ label, value: breakdown(m.breakdown) }] : [],
+  );
+  if (split.length === 0) return [];
+  return [{ label: '   where the time goes, per 1,000 numbers' }, ...split];
+}
 
 function breakdown(b: Breakdown): string {
   const pg = b.postgresCpuMs;
@@ -70,8 +76,7 @@ function boundsRows({ bounds }: Results): Row[] {
   return [
     { label: '1b. What bounds the worker — runJob numbers/s (diagnosis only)' },
     ...bounds.variants.map((v) => ({ label: v.label, value: range(v.measured.numbersPerSec) })),
-    { label: '   where the time goes, per 1,000 numbers' },
-    ...bounds.variants.map((v) => ({ label: v.label, value: breakdown(v.measured.breakdown) })),
+    ...breakdownRows(bounds.variants.map((v) => ({ label: v.label, m: v.measured }))),
   ];
 }
 
@@ -118,11 +123,15 @@ function loadRows({ load: d }: Results): Row[] {
       value: ms(d.serviceCpuMsPer1000Numbers),
       note: 'API + worker process',
     },
-    {
-      label: 'Postgres CPU per 1,000 numbers',
-      value: pg === undefined ? 'n/a' : ms(pg),
-      note: 'the service’s backends (/proc); WAL writer etc. excluded',
-    },
+    ...(pg === undefined
+      ? []
+      : [
+          {
+            label: 'Postgres CPU per 1,000 numbers',
+            value: ms(pg),
+            note: 'the service’s backends (/proc); WAL writer etc. excluded',
+          },
+        ]),
   ];
 }
 

@@ -1,12 +1,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
+import { rateLimitKeys } from '../limits.ts';
 import { principalOf } from './auth.ts';
 import { createRateLimiter, type RateLimiter, rateLimited } from './rate-limit.ts';
 
 // The budget of one action endpoint (docs/api.md, "Rate limit"): a global budget shared by every
 // API instance and every operator, and each operator's share of it. A request must fit both;
-// one refused by either spends neither. Each action endpoint builds its own.
+// one refused by either spends neither. Each action endpoint (operation) builds its own.
 
 /** Spent per operator id. */
 export type ActionBudget = RateLimiter<string>;
@@ -16,7 +17,7 @@ export function createActionBudget(
   config: Pick<Config, 'queuePrefix' | 'rateLimit'>,
   endpoint: string,
 ): ActionBudget {
-  const key = `${config.queuePrefix}:ratelimit:${endpoint}`;
+  const key = rateLimitKeys(config.queuePrefix).action(endpoint);
   return createRateLimiter<string>(redis, {
     windowMs: config.rateLimit.windowMs,
     policies: [

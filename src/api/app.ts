@@ -3,6 +3,9 @@ import fastifyHelmet from '@fastify/helmet';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { fastifyTrustProxy } from '../config-trust-proxy.ts';
+import { OPERATIONS } from '../jobs/operations.ts';
+import { createJobService } from '../jobs/service.ts';
+import { BODY_LIMIT_BYTES, rateLimitKeys } from '../limits.ts';
 import { createActionBudget } from './action-budget.ts';
 import { createAuthHook } from './auth.ts';
 import type { AppDeps } from './deps.ts';
@@ -11,12 +14,11 @@ import { registerOpenApi } from './openapi.ts';
 import { registerOps } from './ops/index.ts';
 import { notFound } from './problem.ts';
 import { createPerClientLimiter } from './rate-limit.ts';
+import { registerAction } from './routes/action.ts';
 import { registerJobItemsRoute } from './routes/job-items.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
-import { registerReadyForRemoval } from './routes/ready-for-removal.ts';
 import { guardShutdown } from './shutdown-guard.ts';
 import { traceIdOf } from './trace.ts';
-import { createJobWaiter } from './wait.ts';
 
 const ROUTER_ERRORS = new Set(['FST_ERR_BAD_URL', 'FST_ERR_MAX_PARAM_LENGTH']);
 
@@ -26,7 +28,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     trustProxy: fastifyTrustProxy(config.trustProxy),
-    bodyLimit: 64 * 1024,
+    bodyLimit: BODY_LIMIT_BYTES,
     // guardShutdown answers instead, with problem details and Retry-After.
     return503OnClosing: false,
     requestIdHeader: false,
@@ -65,15 +67,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerOpenApi(app);
   await registerOps(app, deps);
 
-  const waiter = createJobWaiter({ db: deps.db.db, queueEvents: deps.queueEvents });
+  const jobs = createJobService(deps);
   // On shutdown, waiting requests answer 202 with their job at once; the job goes on.
-  app.addHook('preClose', async () => waiter.releaseAll());
-  app.addHook('onClose', async () => waiter.close());
+  app.addHook('preClose', async () => jobs.releaseAll());
+  app.addHook('onClose', async () => jobs.close());
 
-  const budget = createActionBudget(deps.redis, config, 'ready-for-removal');
   const authFailures = createPerClientLimiter(deps.redis, {
     policy: 'auth-failures',
-    keyPrefix: `${config.queuePrefix}:ratelimit:auth-failures`,
+    keyPrefix: rateLimitKeys(config.queuePrefix).authFailures,
     max: config.authFailureLimitMax,
     windowMs: config.rateLimit.windowMs,
   });
@@ -81,9 +82,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(async (api) => {
     api.decorateRequest('principal', null);
     api.addHook('onRequest', createAuthHook(deps.keys, authFailures));
-    registerReadyForRemoval(api, { deps, waiter, budget });
-    registerJobRoutes(api, deps);
-    registerJobItemsRoute(api, deps);
+    for (const operation of Object.values(OPERATIONS)) {
+      // Each operation has its own budget: a global one and each operator's share of it.
+      const budget = createActionBudget(deps.redis, config, operation.name);
+      registerAction(api, { deps, jobs, budget }, operation);
+    }
+    registerJobRoutes(api, jobs);
+    registerJobItemsRoute(api, jobs);
   });
   return app;
 }

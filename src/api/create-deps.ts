@@ -1,14 +1,14 @@
 import { Queue, QueueEvents } from 'bullmq';
 import type { Config } from '../config.ts';
-import { createDb } from '../db/client.ts';
-import { readyForRemovalJobOptions } from '../jobs/job-options.ts';
+import { closeDb, createDb } from '../db/client.ts';
 import { createKeyAuthenticator } from '../keys/authenticate.ts';
 import type { Logger } from '../logger.ts';
 import {
-  READY_FOR_REMOVAL_QUEUE,
-  type ReadyForRemovalJobData,
-  type ReadyForRemovalReturnValue,
-} from '../queue/ready-for-removal-queue.ts';
+  ACTION_QUEUE,
+  type ActionJobData,
+  type ActionReturnValue,
+  actionJobOptions,
+} from '../queue/action-queue.ts';
 import { createRedis } from '../queue/redis.ts';
 import type { AppDeps } from './deps.ts';
 
@@ -21,19 +21,16 @@ export async function createAppDeps(config: Config, logger: Logger): Promise<App
   // Request path: fail fast, so a Redis outage becomes a 503 instead of a hanging request.
   const redis = createRedis(config.redisUrl, 'fail-fast', 'ocn-api');
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis (api) connection error'));
-  const queue = new Queue<ReadyForRemovalJobData, ReadyForRemovalReturnValue>(
-    READY_FOR_REMOVAL_QUEUE,
-    {
-      connection: redis,
-      prefix: config.queuePrefix,
-      // The same retry budget the worker's recovery uses when it re-enqueues a job.
-      defaultJobOptions: readyForRemovalJobOptions(config),
-    },
-  );
+  const queue = new Queue<ActionJobData, ActionReturnValue>(ACTION_QUEUE, {
+    connection: redis,
+    prefix: config.queuePrefix,
+    // The same retry budget the worker's recovery uses when it re-enqueues a job.
+    defaultJobOptions: actionJobOptions(config),
+  });
   queue.on('error', (err) => logger.warn({ err: err.message }, 'queue error'));
   const eventsRedis = createRedis(config.redisUrl, 'bullmq', 'ocn-api-events');
   eventsRedis.on('error', (err) => logger.warn({ err: err.message }, 'redis (events) error'));
-  const queueEvents = new QueueEvents(READY_FOR_REMOVAL_QUEUE, {
+  const queueEvents = new QueueEvents(ACTION_QUEUE, {
     connection: eventsRedis,
     prefix: config.queuePrefix,
   });
@@ -47,7 +44,7 @@ export async function createAppDeps(config: Config, logger: Logger): Promise<App
     redis,
     queue,
     queueEvents,
-    keys: createKeyAuthenticator(db.db),
+    keys: createKeyAuthenticator(db),
   };
 }
 
@@ -57,5 +54,5 @@ const connections = new WeakMap<QueueEvents, ReturnType<typeof createRedis>>();
 export async function closeAppDeps(deps: AppDeps): Promise<void> {
   await Promise.allSettled([deps.queueEvents.close(), deps.queue.close()]);
   const eventsRedis = connections.get(deps.queueEvents);
-  await Promise.allSettled([eventsRedis?.quit(), deps.redis.quit(), deps.db.close()]);
+  await Promise.allSettled([eventsRedis?.quit(), deps.redis.quit(), closeDb(deps.db)]);
 }

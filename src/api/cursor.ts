@@ -1,3 +1,4 @@
+import { UUID_PATTERN } from '../limits.ts';
 import { HttpProblem } from './problem.ts';
 
 // Opaque pagination cursors: base64url JSON, so clients treat them as tokens and we can change
@@ -9,8 +10,6 @@ type CursorValue = { jobs: string; items: number };
 export function encodeCursor<K extends CursorKind>(kind: K, after: CursorValue[K]): string {
   return Buffer.from(JSON.stringify({ k: kind, a: after })).toString('base64url');
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function decodeCursor<K extends CursorKind>(
   kind: K,
@@ -25,7 +24,7 @@ export function decodeCursor<K extends CursorKind>(
     const valid =
       parsed.k === kind &&
       (kind === 'jobs'
-        ? typeof parsed.a === 'string' && UUID.test(parsed.a)
+        ? typeof parsed.a === 'string' && UUID_PATTERN.test(parsed.a)
         : Number.isInteger(parsed.a) && (parsed.a as number) >= 0);
     if (valid) return parsed.a as CursorValue[K];
   } catch {

@@ -1,23 +1,20 @@
-import type { Queue, QueueEvents } from 'bullmq';
+import type { QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config.ts';
-import type { Db } from '../db/client.ts';
+import type { Database } from '../db/client.ts';
 import type { KeyAuthenticator } from '../keys/authenticate.ts';
 import type { Logger } from '../logger.ts';
-import type {
-  ReadyForRemovalJobData,
-  ReadyForRemovalReturnValue,
-} from '../queue/ready-for-removal-queue.ts';
+import type { ActionQueue } from '../queue/action-queue.ts';
 
 /** Everything the HTTP app needs, built once per process and passed in (STYLE.md #7). */
 export interface AppDeps {
   config: Config;
   logger: Logger;
-  db: Db;
+  db: Database;
   /** Fail-fast connection for request-path work (rate limits, health): a down Redis gives 503. */
   redis: Redis;
-  queue: Queue<ReadyForRemovalJobData, ReadyForRemovalReturnValue>;
+  queue: ActionQueue;
   /** Created once and awaited with waitUntilReady() before use (LIBRARY-NOTES 1.6). */
   queueEvents: QueueEvents;
   keys: KeyAuthenticator;

@@ -1,81 +1,38 @@
 import { z } from 'zod';
-import { JOB_STATES } from '../jobs/states.ts';
-import { ITEM_OUTCOMES, NUMBER_STATUSES } from '../numbers/status.ts';
+import { ITEM_OUTCOMES, JOB_STATES, NUMBER_STATUSES } from '../db/enums.ts';
+import {
+  e164String,
+  int32,
+  JobFields,
+  JobSchema,
+  ResultCounts,
+  ResultStatusSchema,
+  TEXT_MAX,
+  timestamp,
+  uuid,
+} from '../jobs/schemas.ts';
+import { E164_PATTERN, MAX_NUMBERS_PER_REQUEST } from '../limits.ts';
 
-// Response and parameter schemas: they type the handlers, serialize the answers and generate
-// the OpenAPI document (one source). Request bodies of the endpoint are checked by
-// validation/ready-for-removal.ts, which reports every problem at once.
+// Request, parameter and problem schemas of the API; the job shapes are in jobs/schemas.ts.
+// They type the handlers, serialize the answers and generate the OpenAPI document (one
+// source). Action bodies are checked by validation/numbers-body.ts, which reports every
+// problem at once; their schema here documents them.
 
 const E164_EXAMPLE = '+14255551212';
-
-// OWASP API4 (Spectral's OWASP ruleset): every integer names its format, every string and array
-// its bound. The bounds are real ones: E.164 is at most 16 characters, a job at most 500
-// numbers, a page at most 100 jobs, timestamps are ISO 8601, and problem texts that quote the
-// request are bounded by its 64 KiB body limit.
-const int32 = () => z.int32().meta({ format: 'int32' });
-const E164_MAX = 16;
-const TEXT_MAX = 1000;
+// Problem texts that quote the request are bounded by its body limit (a little over 64 KiB).
 const QUOTES_BODY_MAX = 70_000;
-const uuid = () => z.uuid().max(36);
-const timestamp = () => z.iso.datetime().max(40);
 
-export const ReadyForRemovalBody = z
+export const NumbersBody = z
   .strictObject({
     telephoneNumbers: z
-      .array(
-        z
-          .string()
-          .regex(/^\+[1-9]\d{1,14}$/)
-          .max(E164_MAX),
-      )
+      .array(e164String().regex(E164_PATTERN))
       .min(1)
-      .max(500)
-      .describe('E.164 numbers, 1 to 500, no duplicates; processed in this order'),
+      .max(MAX_NUMBERS_PER_REQUEST)
+      .describe(
+        `E.164 numbers, 1 to ${MAX_NUMBERS_PER_REQUEST}, no duplicates; processed in this order`,
+      ),
   })
   .meta({ example: { telephoneNumbers: [E164_EXAMPLE, '+14255551213'] } });
-
-const NumberFailure = z.object({
-  telephoneNumber: z.string().max(E164_MAX),
-  errorCode: z.enum(['NUMBER_NOT_FOUND', 'NOT_OPERATOR_CONNECT_CUSTOMER', 'INVALID_STATUS']),
-  currentStatus: z.enum(NUMBER_STATUSES).optional(),
-  detail: z.string().max(TEXT_MAX),
-});
-
-const ResultCounts = {
-  jobId: uuid(),
-  requestedCount: int32(),
-  processedCount: int32(),
-  successCount: int32(),
-  failedCount: int32(),
-};
-const ResultStatus = z.enum(['success', 'partialSuccess', 'failure', 'cancelled']);
-
-/** The 200 body: the original endpoint's shape, extended (SPEC §3.6). */
-export const JobResultSchema = z.object({
-  data: z.object({ ...ResultCounts, failures: z.array(NumberFailure).max(500) }),
-  status: ResultStatus,
-  succeeded: z.boolean(),
-  message: z.string().max(TEXT_MAX),
-});
-
-const JobFields = {
-  jobId: uuid(),
-  operation: z.literal('ready-for-removal'),
-  state: z.enum(JOB_STATES),
-  createdAt: timestamp(),
-  startedAt: timestamp().nullable(),
-  finishedAt: timestamp().nullable(),
-  progress: z.object({
-    requestedCount: int32(),
-    processedCount: int32(),
-    successCount: int32(),
-    failedCount: int32(),
-    percent: int32().min(0).max(100),
-  }),
-};
-
-/** SPEC §3.7; `result` once the job ended. */
-export const JobSchema = z.object({ ...JobFields, result: JobResultSchema.optional() });
 
 /** In lists the per-number failures are left out (see the job or its items for them). */
 export const JobListSchema = z.object({
@@ -86,7 +43,7 @@ export const JobListSchema = z.object({
         result: z
           .object({
             data: z.object(ResultCounts),
-            status: ResultStatus,
+            status: ResultStatusSchema,
             succeeded: z.boolean(),
             message: z.string().max(TEXT_MAX),
           })
@@ -104,7 +61,7 @@ export const JobItemsSchema = z.object({
     .array(
       z.object({
         position: int32().describe('0-based index in the request'),
-        telephoneNumber: z.string().max(E164_MAX),
+        telephoneNumber: e164String(),
         outcome: z.enum(ITEM_FILTERS),
         currentStatus: z.enum(NUMBER_STATUSES).optional(),
         detail: z.string().max(TEXT_MAX).optional(),
@@ -152,7 +109,7 @@ export const ProblemSchema = z.looseObject({
             'DUPLICATE_NUMBER',
           ]),
           detail: z.string().max(TEXT_MAX),
-          suggestion: z.string().max(E164_MAX).optional(),
+          suggestion: e164String().optional(),
           indexes: z.array(int32()).max(2).optional(),
         }),
         z.object({

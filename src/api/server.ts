@@ -1,6 +1,7 @@
 import { prepareDatabase } from '../db/migrate.ts';
-import { closeOnSignals, loadConfigOrExit } from '../lifecycle.ts';
+import { closeOnSignals, exitOnStartFailure, loadConfigOrExit } from '../lifecycle.ts';
 import { createLogger } from '../logger.ts';
+import { assertServicesReachable } from '../preflight.ts';
 import { buildApp } from './app.ts';
 import { closeAppDeps, createAppDeps } from './create-deps.ts';
 
@@ -9,6 +10,7 @@ import { closeAppDeps, createAppDeps } from './create-deps.ts';
 async function main() {
   const config = loadConfigOrExit();
   const logger = createLogger(config, 'oc-numbers-api');
+  await assertServicesReachable(config);
   await prepareDatabase(config.databaseUrl);
   const deps = await createAppDeps(config, logger);
   const app = await buildApp(deps);
@@ -20,7 +22,4 @@ async function main() {
   });
 }
 
-main().catch((err: unknown) => {
-  console.error('oc-numbers-api failed to start:', err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+main().catch(exitOnStartFailure('oc-numbers-api'));

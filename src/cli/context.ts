@@ -1,5 +1,5 @@
 import type { Config } from '../config.ts';
-import type { Db } from '../db/client.ts';
+import type { Database } from '../db/client.ts';
 
 /** Where a command writes: process.stdout/stderr in the real CLI, a buffer in tests. */
 export interface Output {
@@ -19,10 +19,15 @@ export interface CliIo {
  */
 export interface CliContext {
   io: CliIo;
+  /**
+   * The environment as given: the bulk client (src/cli/client/) reads its own few variables
+   * from it (OCN_API_KEY, OCN_URL, …), since it runs where the service's configuration is not.
+   */
+  env: Record<string, string | undefined>;
   /** The validated configuration; rejects with a ConfigError, which the CLI prints as is. */
   config(): Promise<Config>;
   /** Opens the configured database for the duration of `fn`, then closes it. */
-  withDb<T>(fn: (db: Db, config: Config) => Promise<T>): Promise<T>;
+  withDb<T>(fn: (db: Database, config: Config) => Promise<T>): Promise<T>;
 }
 
 /** `env` undefined reads the process environment (through loadConfig, its only reader). */
@@ -35,15 +40,16 @@ export function createCliContext(io: CliIo, env?: Record<string, string | undefi
   };
   return {
     io,
+    env: env ?? process.env,
     config: getConfig,
     async withDb(fn) {
       const current = await getConfig();
-      const { createDb } = await import('../db/client.ts');
+      const { closeDb, createDb } = await import('../db/client.ts');
       const db = createDb(current.databaseUrl, { poolMax: 2, applicationName: 'oc-numbers-cli' });
       try {
         return await fn(db, current);
       } finally {
-        await db.close();
+        await closeDb(db);
       }
     },
   };

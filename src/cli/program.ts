@@ -1,21 +1,37 @@
 import { dbMigrateCommand } from './commands/db-migrate.ts';
+import {
+  jobsCancelCommand,
+  jobsGetCommand,
+  jobsItemsCommand,
+  jobsListCommand,
+  jobsWatchCommand,
+} from './commands/jobs.ts';
 import { keysCreateCommand, keysListCommand, keysRevokeCommand } from './commands/keys.ts';
 import { numbersImportCommand } from './commands/numbers-import.ts';
+import { submitCommand } from './commands/submit.ts';
 import type { CliContext } from './context.ts';
 import { type Command, PROGRAM, printHelp, UsageError } from './usage.ts';
 
-// Later issues add `jobs …` commands (submit a file with progress, status, cancel) here.
 export const COMMANDS: readonly Command[] = [
   keysCreateCommand,
   keysListCommand,
   keysRevokeCommand,
   numbersImportCommand,
   dbMigrateCommand,
+  submitCommand,
+  jobsListCommand,
+  jobsGetCommand,
+  jobsWatchCommand,
+  jobsCancelCommand,
+  jobsItemsCommand,
 ];
 
 const isHelp = (arg: string | undefined) => arg === '--help' || arg === '-h' || arg === 'help';
 
-/** Runs one command line and returns the exit code: 0 ok, 1 failed, 2 usage error. */
+/**
+ * Runs one command line and returns the exit code: 0 ok, 1 failed, 2 usage error (the bulk
+ * client's commands add 3 interrupted and 4 service refused; see docs/cli.md).
+ */
 export async function runCli(argv: readonly string[], ctx: CliContext): Promise<number> {
   try {
     return await dispatch(argv, ctx);
@@ -25,6 +41,11 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
       const helpLine = [PROGRAM, err.helpCommand, '--help'].filter(Boolean).join(' ');
       stderr.write(`error: ${err.message}\nRun "${helpLine}" for usage.\n`);
       return 2;
+    }
+    // The bulk client's errors carry their exit code (by name, like ConfigError below).
+    if (err instanceof Error && err.name === 'ClientError') {
+      stderr.write(`error: ${err.message}\n`);
+      return (err as Error & { exitCode: number }).exitCode;
     }
     // By name: importing ConfigError here would load the config schema for every --help.
     if (err instanceof Error && err.name === 'ConfigError') {
@@ -45,6 +66,8 @@ async function dispatch(argv: readonly string[], ctx: CliContext): Promise<numbe
     }
     return printHelp(ctx.io, overview(COMMANDS, 'Usage'));
   }
+  const single = COMMANDS.find((c) => c.path.length === 1 && c.path[0] === group);
+  if (single) return single.run(argv.slice(1), ctx);
   const inGroup = COMMANDS.filter((c) => c.path[0] === group);
   if (inGroup.length === 0) throw new UsageError(`unknown command "${group}"`, '');
   if (name === undefined || isHelp(name)) {
@@ -65,7 +88,8 @@ Commands:
 ${list}
 
 Run "${PROGRAM} <command> --help" for a command's options.
-Configuration comes from the environment (DATABASE_URL, PHONE_VALIDATION, …; see .env.example).
+Configuration comes from the environment (DATABASE_URL, PHONE_VALIDATION, …; see .env.example);
+submit and jobs read OCN_API_KEY and OCN_URL (see docs/cli.md).
 `;
 }
 

@@ -14,10 +14,10 @@ export class UsageError extends Error {
   }
 }
 
-/** One runnable command, e.g. `keys create`. */
+/** One runnable command, e.g. `keys create` or `submit`. */
 export interface Command {
-  /** Group and name: ['keys', 'create']. */
-  path: readonly [string, string];
+  /** Group and name (['keys', 'create']), or a name alone for a top-level command (['submit']). */
+  path: readonly [string] | readonly [string, string];
   summary: string;
   help: string;
   run(args: string[], ctx: CliContext): Promise<number>;

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { errorCode } from '../errors.ts';
 
 // SQLSTATEs and client errors after which running the same transaction again is safe: the
 // transaction was rolled back as a whole (graphile/worker keeps a similar table).
@@ -28,16 +29,10 @@ const RETRYABLE_CLIENT_CODES = new Set([
 ]);
 
 /**
- * The SQLSTATE or client error code of a database error. Drizzle wraps query errors in a
- * DrizzleQueryError whose `cause` is the postgres.js error, so the cause chain is searched.
+ * The SQLSTATE or client error code of a database error, wherever Drizzle or a caller wrapped
+ * it.
  */
-export function dbErrorCode(err: unknown): string | undefined {
-  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-  }
-  return undefined;
-}
+export const dbErrorCode = errorCode;
 
 export function isTransientDbError(err: unknown): boolean {
   const code = dbErrorCode(err);

@@ -15,8 +15,7 @@ import {
   unique,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { JOB_STATES } from '../jobs/states.ts';
-import { ITEM_OUTCOMES, NUMBER_STATUSES } from '../numbers/status.ts';
+import { ITEM_OUTCOMES, JOB_STATES, NUMBER_STATUSES } from './enums.ts';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 

@@ -1,17 +1,16 @@
-import { and, eq, sql } from 'drizzle-orm';
-import type { Database } from '../db/client.ts';
+import type { Queue } from 'bullmq';
+import { type Database, txSql } from '../db/client.ts';
 import { withTransientRetry } from '../db/retry.ts';
-import { jobs } from '../db/schema.ts';
-import { type JobRow, resultFromLedger } from './ledger.ts';
+import { UUID_PATTERN } from '../limits.ts';
+import type { Logger } from '../logger.ts';
+import { type LockedJob, lockJob, markCancelled } from './job-rows.ts';
 
 export type CancelOutcome =
   | { kind: 'not-found' }
   /** completed or failed: left unchanged (the API answers 409 JOB_FINISHED). */
-  | { kind: 'finished'; job: JobRow }
+  | { kind: 'finished'; job: LockedJob }
   /** cancelled now, or already cancelled before (then unchanged). */
-  | { kind: 'cancelled'; job: JobRow };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  | { kind: 'cancelled'; job: LockedJob };
 
 /**
  * Cancels a queued or running job of `operatorId`, from any process. The worker locks the same
@@ -24,31 +23,39 @@ export async function cancelJob(
   db: Database,
   target: { operatorId: string; jobId: string },
 ): Promise<CancelOutcome> {
-  if (!UUID.test(target.jobId) || !UUID.test(target.operatorId)) return { kind: 'not-found' };
+  if (!UUID_PATTERN.test(target.jobId) || !UUID_PATTERN.test(target.operatorId)) {
+    return { kind: 'not-found' };
+  }
   return withTransientRetry(() =>
     db.transaction(async (tx): Promise<CancelOutcome> => {
-      const [row] = await tx
-        .select()
-        .from(jobs)
-        .where(and(eq(jobs.id, target.jobId), eq(jobs.operatorId, target.operatorId)))
-        .for('update');
-      if (!row) return { kind: 'not-found' };
-      if (row.state === 'completed' || row.state === 'failed')
-        return { kind: 'finished', job: row };
-      if (row.state === 'cancelled') return { kind: 'cancelled', job: row };
-      const result = await resultFromLedger(tx, row, true);
-      const [cancelled] = await tx
-        .update(jobs)
-        .set({
-          state: 'cancelled',
-          cancelRequestedAt: sql`now()`,
-          finishedAt: sql`now()`,
-          result,
-        })
-        .where(eq(jobs.id, row.id))
-        .returning();
-      if (!cancelled) throw new Error(`job ${row.id} vanished while locked`);
-      return { kind: 'cancelled', job: cancelled };
+      const job = await lockJob(txSql(tx), target.jobId, {
+        durable: true,
+        operatorId: target.operatorId,
+      });
+      if (!job) return { kind: 'not-found' };
+      if (job.state === 'completed' || job.state === 'failed') return { kind: 'finished', job };
+      if (job.state === 'cancelled') return { kind: 'cancelled', job };
+      return { kind: 'cancelled', job: await markCancelled(tx, job) };
     }),
   );
+}
+
+/**
+ * Cancels in Postgres (durable, seen by whichever worker runs the job at its next chunk), then
+ * removes the BullMQ job if it is still waiting so no worker picks it up only to find it ended.
+ * BullMQ refuses to remove an active (locked) job, which is fine: its worker stops by itself.
+ */
+export async function cancelAndDequeue(
+  deps: { db: Database; queue: Queue; logger: Pick<Logger, 'warn'> },
+  target: { operatorId: string; jobId: string },
+): Promise<CancelOutcome> {
+  const outcome = await cancelJob(deps.db, target);
+  if (outcome.kind === 'cancelled') {
+    try {
+      await deps.queue.remove(target.jobId);
+    } catch (err) {
+      deps.logger.warn({ err, jobId: target.jobId }, 'cancelled job not removed from the queue');
+    }
+  }
+  return outcome;
 }

@@ -1,14 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Queue } from 'bullmq';
 import { eq, sql } from 'drizzle-orm';
-import type { Database } from '../db/client.ts';
+import type { Database, Executor } from '../db/client.ts';
 import { idempotencyKeys, jobs } from '../db/schema.ts';
-import {
-  READY_FOR_REMOVAL_JOB,
-  type ReadyForRemovalJobData,
-  type ReadyForRemovalReturnValue,
-} from '../queue/ready-for-removal-queue.ts';
+import type { ActionQueue } from '../queue/action-queue.ts';
 import type { JobSummaryRow } from './job-view.ts';
+import type { Operation } from './operations.ts';
 import { findIdempotencyKey, getJob, summaryColumns } from './queries.ts';
 
 export interface CreateJobInput {
@@ -57,16 +53,17 @@ const KEY_TAKEN = Symbol('idempotency key taken');
  * duplicates: the second waits for the first to commit and then answers about the first job.
  */
 export async function createJob(
-  deps: { db: Database; queue: Queue<ReadyForRemovalJobData, ReadyForRemovalReturnValue> },
+  deps: { db: Database; queue: ActionQueue },
+  operation: Operation,
   input: CreateJobInput,
 ): Promise<CreateJobOutcome> {
   // A key seen taken and then found gone (expired in between, or freed by a request whose
   // enqueue failed) is free again: claim it anew, a few times at most.
   for (let attempt = 0; attempt < 3; attempt++) {
-    const outcome = await createOrReplay(deps.db, input);
+    const outcome = await createOrReplay(deps.db, operation, input);
     if (outcome === KEY_GONE) continue;
     if (outcome.kind !== 'created') return outcome;
-    return enqueue(deps, input.operatorId, outcome.job);
+    return enqueue(deps, operation, input.operatorId, outcome.job);
   }
   throw new IdempotencyKeyBusyError();
 }
@@ -75,6 +72,7 @@ const KEY_GONE = Symbol('idempotency key taken, then gone');
 
 async function createOrReplay(
   db: Database,
+  operation: Operation,
   input: CreateJobInput,
 ): Promise<CreateJobOutcome | typeof KEY_GONE> {
   if (input.idempotency) {
@@ -86,6 +84,7 @@ async function createOrReplay(
     id: jobId,
     operatorId: input.operatorId,
     apiKeyId: input.apiKeyId,
+    operation: operation.name,
     telephoneNumbers: input.telephoneNumbers,
     requestedCount: input.telephoneNumbers.length,
     traceId: input.traceId,
@@ -117,12 +116,13 @@ async function createOrReplay(
  * may already be moving numbers. Such a job exists, so the answer is the job, not an error.
  */
 async function enqueue(
-  deps: { db: Database; queue: Queue<ReadyForRemovalJobData, ReadyForRemovalReturnValue> },
+  deps: { db: Database; queue: ActionQueue },
+  operation: Operation,
   operatorId: string,
   job: JobSummaryRow,
 ): Promise<CreateJobOutcome> {
   try {
-    await deps.queue.add(READY_FOR_REMOVAL_JOB, { jobId: job.id, operatorId }, { jobId: job.id });
+    await deps.queue.add(operation.name, { jobId: job.id, operatorId }, { jobId: job.id });
     return { kind: 'created', job };
   } catch (enqueueError) {
     // If even the clean-up fails, the rows stay and the worker's recovery sweep enqueues the
@@ -157,11 +157,9 @@ function firstRow<T>(rows: T[]): T {
   return row;
 }
 
-type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
-
 /** Inserts the key, or takes over an expired one; throws KEY_TAKEN while a live one exists. */
 async function claimKey(
-  tx: Tx,
+  tx: Executor,
   operatorId: string,
   jobId: string,
   idempotency: NonNullable<CreateJobInput['idempotency']>,

@@ -1,53 +1,65 @@
 import { eq, sql } from 'drizzle-orm';
-import type { Sql } from '../db/client.ts';
+import { type Database, type Executor, type Sql, txSql } from '../db/client.ts';
+import type { JobState } from '../db/enums.ts';
+import { withTransientRetry } from '../db/retry.ts';
 import { jobs } from '../db/schema.ts';
-import { type Executor, resultFromLedger } from './ledger.ts';
-import type { JobResult } from './result.ts';
-import { ENDED_JOB_STATES, type JobState } from './states.ts';
-import { txSql } from './tx-sql.ts';
+import { isEnded, type JobSummaryRow } from './job-view.ts';
+import { resultFromLedger } from './ledger.ts';
+import type { JobResult } from './schemas.ts';
 
-// The jobs-row side of processing: every function here runs inside a transaction that holds
-// the row lock (SELECT … FOR UPDATE), the one lock that serialises deliveries and cancels.
+// The jobs-row side of the job lifecycle. Every change to a job's state runs in a transaction
+// that first takes the row lock with `lockJob` (SELECT … FOR UPDATE): the one lock that
+// serialises the chunks of every delivery, cancels and failures of a job.
 
-export interface LockedJob {
-  id: string;
+export interface LockedJob extends JobSummaryRow {
   operatorId: string;
-  state: JobState;
-  requestedCount: number;
-  processedCount: number;
-  successCount: number;
   traceId: string | null;
-  startedAt: Date | null;
-  result: unknown;
-}
-
-export function isEnded(state: JobState): boolean {
-  return ENDED_JOB_STATES.includes(state);
+  cancelRequestedAt: Date | null;
 }
 
 /**
- * Locks the jobs row and reads what processing needs (not the numbers themselves). Takes the
- * transaction's postgres.js client: a prepared statement, and pipelined with the chunk.
+ * Locks the jobs row and reads what the lifecycle needs (not the numbers themselves). Takes the
+ * transaction's postgres.js client: a prepared statement, pipelined with a chunk.
  *
- * It also makes the transaction's commit asynchronous (`synchronous_commit = off`, local to
- * the transaction): an intermediate chunk need not wait for its WAL flush, because if
- * Postgres crashed and lost it, its numbers, ledger rows and counters would be lost together
- * and the job would simply redo them. The transaction that completes a job turns it back on
- * (see `markCompleted`), and its flush also makes every earlier commit durable, WAL being
- * sequential: nothing is reported done before it is durable.
+ * `operatorId` scopes the lock to one operator (a foreign job looks missing). `durable: false`
+ * makes the transaction's commit asynchronous (`synchronous_commit = off`, local to the
+ * transaction): an intermediate chunk need not wait for its WAL flush, because if Postgres
+ * crashed and lost it, its numbers, ledger rows and counters would be lost together and the job
+ * would simply redo them. Every transaction that ends a job commits durably, and its flush also
+ * makes every earlier commit durable, WAL being sequential: nothing is reported done before it
+ * is durable.
  */
-export async function lockJob(sql: Sql, jobId: string): Promise<LockedJob | undefined> {
-  const [row] = await sql<LockedJob[]>`
-    select id, operator_id as "operatorId", state, requested_count as "requestedCount",
+export async function lockJob(
+  sql: Sql,
+  jobId: string,
+  options: { durable: boolean; operatorId?: string },
+): Promise<LockedJob | undefined> {
+  const [row] = await sql<(RawTimestamps<LockedJob> & { commitMode?: string })[]>`
+    select id, operator_id as "operatorId", operation, state, requested_count as "requestedCount",
            processed_count as "processedCount", success_count as "successCount",
-           trace_id as "traceId", started_at as "startedAt", result,
-           set_config('synchronous_commit', 'off', true) as "asyncCommit"
-    from jobs where id = ${jobId}::uuid
+           trace_id as "traceId", created_at as "createdAt", started_at as "startedAt",
+           finished_at as "finishedAt", cancel_requested_at as "cancelRequestedAt", result,
+           set_config('synchronous_commit', ${options.durable ? 'on' : 'off'}, true) as "commitMode"
+    from jobs
+    where id = ${jobId}::uuid and (${options.operatorId ?? null}::uuid is null or operator_id = ${options.operatorId ?? null}::uuid)
     for update`;
   if (!row) return undefined;
-  const { asyncCommit: _, ...job } = row as LockedJob & { asyncCommit?: string };
-  return job;
+  const { commitMode: _, createdAt, startedAt, finishedAt, cancelRequestedAt, ...job } = row;
+  // Drizzle sets postgres.js up to leave timestamps as text (it maps them itself).
+  return {
+    ...job,
+    createdAt: new Date(createdAt),
+    startedAt: dateOrNull(startedAt),
+    finishedAt: dateOrNull(finishedAt),
+    cancelRequestedAt: dateOrNull(cancelRequestedAt),
+  };
 }
+
+type RawTimestamps<T> = {
+  [K in keyof T]: T[K] extends Date | null ? string | Extract<T[K], null> : T[K];
+};
+
+const dateOrNull = (text: string | null) => (text === null ? null : new Date(text));
 
 /** The result stored on an ended job; rebuilt from the ledger if an older row lacks one. */
 export async function storedResult(tx: Executor, job: LockedJob): Promise<JobResult> {
@@ -55,12 +67,10 @@ export async function storedResult(tx: Executor, job: LockedJob): Promise<JobRes
   return resultFromLedger(tx, job, job.state === 'cancelled');
 }
 
-/**
- * Ends the job as completed (all positions recorded) and stores its result, with a durable
- * commit: the result is what callers are told, so it must not be lost.
- */
+/** Ends the locked job as completed (all positions recorded) and stores its result. */
 export async function markCompleted(tx: Executor, job: LockedJob): Promise<JobResult> {
   const [, result] = await Promise.all([
+    // The result is what callers are told, so its commit must be durable.
     txSql(tx)`select set_config('synchronous_commit', 'on', true)`,
     resultFromLedger(tx, job, false),
   ]);
@@ -73,22 +83,39 @@ export async function markCompleted(tx: Executor, job: LockedJob): Promise<JobRe
   return result;
 }
 
-/** Ends the job as failed with what it achieved so far; an already ended job is left alone. */
-export async function markFailed(
-  tx: Executor,
+/** Ends the locked job as cancelled with its partial result. */
+export async function markCancelled(tx: Executor, job: LockedJob): Promise<LockedJob> {
+  const result = await resultFromLedger(tx, job, true);
+  const [row] = await tx
+    .update(jobs)
+    .set({ state: 'cancelled', cancelRequestedAt: sql`now()`, finishedAt: sql`now()`, result })
+    .where(eq(jobs.id, job.id))
+    .returning({ finishedAt: jobs.finishedAt, cancelRequestedAt: jobs.cancelRequestedAt });
+  if (!row) throw new Error(`job ${job.id} vanished while locked`);
+  return { ...job, ...row, state: 'cancelled', result };
+}
+
+/**
+ * Ends a job as failed once BullMQ has no attempt left for it: counts and a result from the
+ * ledger, plus the error. An ended job (completed, cancelled, failed) is left as it is.
+ * Returns the job's final state, or undefined if the row does not exist.
+ */
+export async function failJob(
+  db: Database,
   jobId: string,
   error: string,
 ): Promise<{ state: JobState; result: JobResult } | undefined> {
-  const [job] = await Promise.all([
-    lockJob(txSql(tx), jobId),
-    txSql(tx)`select set_config('synchronous_commit', 'on', true)`, // the end state is durable
-  ]);
-  if (!job) return undefined;
-  if (isEnded(job.state)) return { state: job.state, result: await storedResult(tx, job) };
-  const result = await resultFromLedger(tx, job, false);
-  await tx
-    .update(jobs)
-    .set({ state: 'failed', finishedAt: sql`now()`, result, error: error.slice(0, 2000) })
-    .where(eq(jobs.id, jobId));
-  return { state: 'failed', result };
+  return withTransientRetry(() =>
+    db.transaction(async (tx) => {
+      const job = await lockJob(txSql(tx), jobId, { durable: true });
+      if (!job) return undefined;
+      if (isEnded(job.state)) return { state: job.state, result: await storedResult(tx, job) };
+      const result = await resultFromLedger(tx, job, false);
+      await tx
+        .update(jobs)
+        .set({ state: 'failed', finishedAt: sql`now()`, result, error: error.slice(0, 2000) })
+        .where(eq(jobs.id, jobId));
+      return { state: 'failed' as const, result };
+    }),
+  );
 }

@@ -1,6 +1,7 @@
+import type { JobState } from '../db/enums.ts';
 import type { jobs } from '../db/schema.ts';
-import type { JobResult } from './result.ts';
-import { ENDED_JOB_STATES, type JobState } from './states.ts';
+import { type OperationName, operationNamed, READY_FOR_REMOVAL } from './operations.ts';
+import type { JobProgress, JobResult, JobView } from './schemas.ts';
 
 /** The columns a job resource is built from (no telephone numbers: they can be large). */
 export type JobSummaryRow = Pick<
@@ -17,33 +18,19 @@ export type JobSummaryRow = Pick<
   | 'result'
 >;
 
-export interface JobProgressView {
-  requestedCount: number;
-  processedCount: number;
-  successCount: number;
-  failedCount: number;
-  percent: number;
-}
+const ENDED_JOB_STATES: readonly JobState[] = ['completed', 'cancelled', 'failed'];
 
-/** SPEC §3.7: the job resource. */
-export interface JobView {
-  jobId: string;
-  operation: 'ready-for-removal';
-  state: JobState;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  progress: JobProgressView;
-  /** Present once the job ended. */
-  result?: JobResult;
-}
-
+/** Completed, cancelled or failed: the state and the result do not change any more. */
 export function isEnded(state: JobState): boolean {
   return ENDED_JOB_STATES.includes(state);
 }
 
-export function progressOf(row: JobSummaryRow): JobProgressView {
-  const { requestedCount, processedCount, successCount } = row;
+export function progressOf(counters: {
+  requestedCount: number;
+  processedCount: number;
+  successCount: number;
+}): JobProgress {
+  const { requestedCount, processedCount, successCount } = counters;
   return {
     requestedCount,
     processedCount,
@@ -53,10 +40,15 @@ export function progressOf(row: JobSummaryRow): JobProgressView {
   };
 }
 
+/** A stored operation name; rows written before operations existed are ready-for-removal. */
+export function operationOf(row: { operation: string }): OperationName {
+  return operationNamed(row.operation)?.name ?? READY_FOR_REMOVAL.name;
+}
+
 export function toJobView(row: JobSummaryRow): JobView {
   const view: JobView = {
     jobId: row.id,
-    operation: 'ready-for-removal',
+    operation: operationOf(row),
     state: row.state,
     createdAt: row.createdAt.toISOString(),
     startedAt: row.startedAt?.toISOString() ?? null,

@@ -1,21 +1,20 @@
 import { and, asc, eq, ne } from 'drizzle-orm';
-import type { PgDatabase } from 'drizzle-orm/pg-core';
-import type { PostgresJsQueryResultHKT } from 'drizzle-orm/postgres-js';
-import type * as schema from '../db/schema.ts';
-import { jobItems, type jobs } from '../db/schema.ts';
-import { buildJobResult, type FailureCode, failureDetail, type JobResult } from './result.ts';
-
-/** The Drizzle database or a transaction on it: the ledger queries run in either. */
-export type Executor = PgDatabase<PostgresJsQueryResultHKT, typeof schema>;
-
-/** A row of the `jobs` table as Drizzle returns it. */
-export type JobRow = typeof jobs.$inferSelect;
+import type { Executor } from '../db/client.ts';
+import { jobItems } from '../db/schema.ts';
+import { operationOf } from './job-view.ts';
+import { OPERATIONS, type Operation } from './operations.ts';
+import { buildJobResult, failureDetail } from './result.ts';
+import type { FailureCode, JobResult, NumberFailure } from './schemas.ts';
 
 /**
  * The per-number failures of a job, in request order. Ledger positions are 0-based indexes into
  * `jobs.telephone_numbers`, like the `index` of request validation errors.
  */
-export async function loadFailures(db: Executor, jobId: string) {
+export async function loadFailures(
+  db: Executor,
+  jobId: string,
+  operation: Operation,
+): Promise<NumberFailure[]> {
   const rows = await db
     .select({
       telephoneNumber: jobItems.telephoneNumber,
@@ -34,13 +33,14 @@ export async function loadFailures(db: Executor, jobId: string) {
       telephoneNumber,
       errorCode,
       ...(currentStatus ? { currentStatus } : {}),
-      detail: failureDetail(errorCode, currentStatus),
+      detail: failureDetail(operation, errorCode, currentStatus),
     };
   });
 }
 
 export interface JobCounters {
   id: string;
+  operation: string;
   requestedCount: number;
   processedCount: number;
   successCount: number;
@@ -52,12 +52,13 @@ export async function resultFromLedger(
   job: JobCounters,
   cancelled: boolean,
 ): Promise<JobResult> {
-  return buildJobResult({
+  const operation = OPERATIONS[operationOf(job)];
+  return buildJobResult(operation, {
     jobId: job.id,
     requestedCount: job.requestedCount,
     processedCount: job.processedCount,
     successCount: job.successCount,
-    failures: await loadFailures(db, job.id),
+    failures: await loadFailures(db, job.id, operation),
     cancelled,
   });
 }

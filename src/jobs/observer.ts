@@ -1,5 +1,4 @@
-import type { ItemOutcome } from '../numbers/status.ts';
-import type { JobState } from './states.ts';
+import type { ItemOutcome, JobState } from '../db/enums.ts';
 
 /**
  * What the worker reports as it goes, for metrics. Optional everywhere: processing never

@@ -1,14 +1,13 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
+import type { ItemOutcome, JobState, NumberStatus } from '../db/enums.ts';
 import { idempotencyKeys, jobs } from '../db/schema.ts';
-import type { ItemOutcome, NumberStatus } from '../numbers/status.ts';
 import type { JobSummaryRow } from './job-view.ts';
-import type { JobState } from './states.ts';
 
 // Read side of the job API. Every query is scoped to the operator: another operator's job is
 // indistinguishable from a missing one.
 
-/** The columns of a job resource (SPEC §3.7). */
+/** The columns of a job resource. */
 export const summaryColumns = {
   id: jobs.id,
   operation: jobs.operation,

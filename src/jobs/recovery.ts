@@ -1,18 +1,15 @@
-import type { JobsOptions, Queue } from 'bullmq';
+import type { JobsOptions } from 'bullmq';
 import { and, asc, inArray, lt, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { jobs } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
-import {
-  READY_FOR_REMOVAL_JOB,
-  type ReadyForRemovalJobData,
-  type ReadyForRemovalReturnValue,
-} from '../queue/ready-for-removal-queue.ts';
-import { failJob } from './fail.ts';
+import type { ActionQueue } from '../queue/action-queue.ts';
+import { failJob } from './job-rows.ts';
+import { operationOf } from './job-view.ts';
 
 export interface RecoveryDeps {
   db: Database;
-  queue: Queue<ReadyForRemovalJobData, ReadyForRemovalReturnValue>;
+  queue: ActionQueue;
   jobOptions: JobsOptions;
   logger: Logger;
   /** Younger jobs are left alone: the API may be between its commit and its enqueue. */
@@ -30,7 +27,7 @@ export interface RecoveryDeps {
 export async function recoverOrphanedJobs(deps: RecoveryDeps) {
   const { db, queue, logger } = deps;
   const rows = await db
-    .select({ id: jobs.id, operatorId: jobs.operatorId })
+    .select({ id: jobs.id, operatorId: jobs.operatorId, operation: jobs.operation })
     .from(jobs)
     .where(
       and(
@@ -46,7 +43,7 @@ export async function recoverOrphanedJobs(deps: RecoveryDeps) {
     const state = await queue.getJobState(row.id);
     if (state === 'unknown') {
       await queue.add(
-        READY_FOR_REMOVAL_JOB,
+        operationOf(row),
         { jobId: row.id, operatorId: row.operatorId },
         { ...deps.jobOptions, jobId: row.id },
       );

@@ -1,41 +1,22 @@
-import type { ItemOutcome, NumberStatus } from '../numbers/status.ts';
+import type { NumberStatus } from '../db/enums.ts';
+import type { Operation } from './operations.ts';
+import type { FailureCode, JobResult, NumberFailure, ResultStatus } from './schemas.ts';
 
-// The body of a finished ready-for-removal job (SPEC §3.6): the original endpoint's shape,
-// extended with counts and per-number failures.
+// The body of a finished action job: the original endpoint's shape, extended with counts and
+// per-number failures. The texts come from the operation.
 
-export type FailureCode = Exclude<ItemOutcome, 'SUCCEEDED'>;
-
-export interface NumberFailure {
-  telephoneNumber: string;
-  errorCode: FailureCode;
-  currentStatus?: NumberStatus;
-  detail: string;
-}
-
-export type ResultStatus = 'success' | 'partialSuccess' | 'failure' | 'cancelled';
-
-export interface JobResult {
-  data: {
-    jobId: string;
-    requestedCount: number;
-    processedCount: number;
-    successCount: number;
-    failedCount: number;
-    failures: NumberFailure[];
-  };
-  status: ResultStatus;
-  succeeded: boolean;
-  message: string;
-}
-
-export function failureDetail(errorCode: FailureCode, currentStatus?: NumberStatus | null): string {
+export function failureDetail(
+  operation: Operation,
+  errorCode: FailureCode,
+  currentStatus?: NumberStatus | null,
+): string {
   switch (errorCode) {
     case 'NUMBER_NOT_FOUND':
       return 'The telephone number does not exist in this inventory';
     case 'NOT_OPERATOR_CONNECT_CUSTOMER':
       return 'The telephone number is not associated with an Operator Connect customer';
     case 'INVALID_STATUS':
-      return `The telephone number is in ${currentStatus ?? 'another'} status; only MarkedForRemoval numbers can be transitioned to ReadyForRemoval`;
+      return operation.messages.invalidStatus(currentStatus);
   }
 }
 
@@ -48,8 +29,9 @@ export interface ResultInput {
   cancelled: boolean;
 }
 
-export function buildJobResult(input: ResultInput): JobResult {
+export function buildJobResult(operation: Operation, input: ResultInput): JobResult {
   const { requestedCount, processedCount, successCount, cancelled } = input;
+  const { messages } = operation;
   const status: ResultStatus = cancelled
     ? 'cancelled'
     : successCount === requestedCount
@@ -58,10 +40,10 @@ export function buildJobResult(input: ResultInput): JobResult {
         ? 'failure'
         : 'partialSuccess';
   const message = cancelled
-    ? `Cancelled after ${processedCount} of ${requestedCount} numbers; ${successCount} transitioned to ReadyForRemoval status`
+    ? `Cancelled after ${processedCount} of ${requestedCount} numbers; ${successCount} ${messages.movedVerb}`
     : status === 'success'
-      ? 'Numbers successfully transitioned to ReadyForRemoval status'
-      : `${successCount} of ${requestedCount} numbers transitioned to ReadyForRemoval status`;
+      ? messages.allMoved
+      : messages.someMoved(successCount, requestedCount);
   return {
     data: {
       jobId: input.jobId,

@@ -1,8 +1,8 @@
 import { parsePhoneNumberFromString, validatePhoneNumberLength } from 'libphonenumber-js/max';
+import { E164_PATTERN } from '../limits.ts';
 
 // Strict E.164 (SPEC §3.1): the raw string must already be in E.164 form; libphonenumber-js
 // alone would accept formatted input such as "+1 425-555-1212".
-const E164_PATTERN = /^\+[1-9]\d{1,14}$/;
 
 // A +1 number with ten national digits starting 2-9 is possible in every NANP country, so its
 // verdict is known without libphonenumber-js, which would first try ~25 NANP countries'

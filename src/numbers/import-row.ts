@@ -1,3 +1,4 @@
+import { UUID_PATTERN } from '../limits.ts';
 import { checkE164, type PhoneValidation } from './e164.ts';
 import { IMPORT_COLUMNS } from './import-contract.ts';
 import { operatorSlugProblem } from './operator-slug.ts';
@@ -51,8 +52,6 @@ export function checkHeader(fields: readonly string[]): HeaderCheck {
   return { ok: true, positions: positions as ColumnPositions };
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export type RowCheck = { ok: true; row: ImportRow } | { ok: false; rejected: RejectedRow };
 
 /** Validates one data line on its own; every problem of the line is reported at once. */
@@ -83,7 +82,7 @@ export function checkRow(
   if (slugProblem) problems.push(slugProblem);
 
   const msTenantId = field('msTenantId');
-  if (msTenantId !== '' && !GUID.test(msTenantId)) {
+  if (msTenantId !== '' && !UUID_PATTERN.test(msTenantId)) {
     problems.push(`msTenantId "${msTenantId}" is not a GUID`);
   }
 

@@ -1,13 +1,13 @@
-// Number statuses in API spelling, with the numeric codes of the original API (SPEC §2).
-export const NUMBER_STATUSES = [
-  'Active',
-  'ReleaseRequested',
-  'MarkedForRemoval',
-  'ReadyForRemoval',
-] as const;
+import { NUMBER_STATUSES, type NumberStatus } from '../db/enums.ts';
 
-export type NumberStatus = (typeof NUMBER_STATUSES)[number];
+export {
+  ITEM_OUTCOMES,
+  type ItemOutcome,
+  NUMBER_STATUSES,
+  type NumberStatus,
+} from '../db/enums.ts';
 
+/** The numeric codes of the original API's statuses. */
 export const STATUS_CODE: Readonly<Record<NumberStatus, number>> = {
   Active: 0,
   ReleaseRequested: 1,
@@ -18,13 +18,3 @@ export const STATUS_CODE: Readonly<Record<NumberStatus, number>> = {
 export function isNumberStatus(value: string): value is NumberStatus {
   return (NUMBER_STATUSES as readonly string[]).includes(value);
 }
-
-/** The per-number outcomes of a ready-for-removal job (SPEC §3.6). */
-export const ITEM_OUTCOMES = [
-  'SUCCEEDED',
-  'NUMBER_NOT_FOUND',
-  'NOT_OPERATOR_CONNECT_CUSTOMER',
-  'INVALID_STATUS',
-] as const;
-
-export type ItemOutcome = (typeof ITEM_OUTCOMES)[number];

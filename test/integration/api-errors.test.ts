@@ -8,7 +8,7 @@ import { startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createTenant, uniqueE164 } from '../support/factories.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
-import { waitFor } from '../support/worker-queue.ts';
+import { waitFor } from '../support/wait.ts';
 
 // Every error is problem+json: a database that cannot serve (connection, resources, operator
 // intervention, read-only after a failover) is a 503 with Retry-After, never a 500; so is a

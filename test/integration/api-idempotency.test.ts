@@ -1,31 +1,22 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { idempotencyKeys, jobs } from '../../src/db/schema.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { type ApiSuite, closeApiSuite, openApiSuite } from '../support/app.ts';
 import { createMarkedNumbers, createTenant } from '../support/factories.ts';
-import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { uniquePrefix } from '../support/redis.ts';
+import { lockNumbers } from '../support/worker-blocker.ts';
 
 // SPEC §3.5: Idempotency-Key, scoped to the operator, with a real worker.
 
 const URL = '/api/v3/oc/numbers/action/ready-for-removal';
 const prefix = uniquePrefix('api-idem');
-let t: TestDatabase;
-let api: TestApp;
-let tenant: Awaited<ReturnType<typeof createTenant>>;
-let auth: { authorization: string };
+// Filled in by beforeAll.
+let { t, api, tenant, auth } = {} as ApiSuite;
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  api = await startTestApp(t, prefix, {}, { worker: true });
-  tenant = await createTenant(t.db);
-  auth = { authorization: `Bearer ${tenant.apiKey.key}` };
+  ({ t, api, tenant, auth } = await openApiSuite(prefix));
 });
-afterAll(async () => {
-  await api?.close();
-  await t?.drop();
-  await deletePrefix(prefix);
-});
+afterAll(() => closeApiSuite({ t, api }, prefix));
 
 const marked = (count: number) => createMarkedNumbers(t.db, tenant, count);
 
@@ -63,28 +54,14 @@ describe('Idempotency-Key (SPEC §3.5)', () => {
   it('while the first job runs, a replay answers 202 with that job', async () => {
     const numbers = await marked(1);
     // Hold the number so the first job cannot finish yet.
-    let release!: () => void;
-    const released = new Promise<void>((r) => {
-      release = r;
-    });
-    let locked!: () => void;
-    const isLocked = new Promise<void>((r) => {
-      locked = r;
-    });
-    const holder = t.sql.begin(async (tx) => {
-      await tx`select 1 from telephone_numbers where e164 = ${numbers[0] as string} for update`;
-      locked();
-      await released;
-    });
-    await isLocked;
+    const release = await lockNumbers(t.sql, [numbers[0] as string]);
     const first = await submit(numbers, { 'idempotency-key': 'order-2', prefer: 'respond-async' });
     expect(first.statusCode).toBe(202);
     const replay = await submit(numbers, { 'idempotency-key': 'order-2' });
     expect(replay.statusCode).toBe(202);
     expect(replay.headers.location).toBe(first.headers.location);
     expect(JSON.parse(replay.body).jobId).toBe(JSON.parse(first.body).jobId);
-    release();
-    await holder;
+    await release();
   });
 
   it('same key, different body → 422 IDEMPOTENCY_KEY_MISMATCH, nothing queued', async () => {

@@ -1,11 +1,12 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobs } from '../../src/db/schema.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { bearer, closeApiSuite, startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createMarkedNumbers, createTenant, uniqueE164 } from '../support/factories.ts';
-import { deletePrefix, uniquePrefix } from '../support/redis.ts';
-import { waitFor } from '../support/worker-queue.ts';
+import { uniquePrefix } from '../support/redis.ts';
+import { waitFor } from '../support/wait.ts';
+import { lockNumbers, waitingBackends } from '../support/worker-blocker.ts';
 
 // SPEC §3.7 and cancelling (§3.4). Two API instances on one database: `idle` has no worker on
 // its queue (its jobs stay queued), `busy` runs a real worker (its jobs get processed).
@@ -26,16 +27,12 @@ beforeAll(async () => {
   idle = await startTestApp(t, idlePrefix);
   busy = await startTestApp(t, busyPrefix, { WORKER_CHUNK_SIZE: '1' }, { worker: true });
   tenant = await createTenant(t.db);
-  auth = { authorization: `Bearer ${tenant.apiKey.key}` };
-  const other = await createTenant(t.db);
-  otherAuth = { authorization: `Bearer ${other.apiKey.key}` };
+  auth = bearer(tenant.apiKey.key);
+  otherAuth = bearer((await createTenant(t.db)).apiKey.key);
 });
 afterAll(async () => {
   await busy?.close();
-  await idle?.close();
-  await t?.drop();
-  await deletePrefix(idlePrefix);
-  await deletePrefix(busyPrefix);
+  await closeApiSuite({ t, api: idle }, idlePrefix, busyPrefix);
 });
 
 const marked = (count: number) => createMarkedNumbers(t.db, tenant, count);
@@ -235,20 +232,7 @@ describe('cancelling (SPEC §3.4)', () => {
 
   it('cancels a running job from another API instance than the one that runs it', async () => {
     const numbers = await marked(3);
-    let release!: () => void;
-    const released = new Promise<void>((r) => {
-      release = r;
-    });
-    let locked!: () => void;
-    const isLocked = new Promise<void>((r) => {
-      locked = r;
-    });
-    const holder = t.sql.begin(async (tx) => {
-      await tx`select 1 from telephone_numbers where e164 = ${numbers[1] as string} for update`;
-      locked();
-      await released;
-    });
-    await isLocked;
+    const release = await lockNumbers(t.sql, [numbers[1] as string]);
     const { body: running } = await submit(busy, numbers, 'respond-async');
     await waitFor('the first number to be processed', async () => {
       const body = JSON.parse((await get(idle, `${JOBS}/${running.jobId}`)).body);
@@ -259,16 +243,12 @@ describe('cancelling (SPEC §3.4)', () => {
       url: `${JOBS}/${running.jobId}`,
       headers: auth,
     });
-    // The cancel queues behind the worker's chunk on the jobs row lock, itself queued behind
-    // the held number: two backends of this database waiting on a lock. Only then release.
-    await waitFor('the cancel to wait on the job row lock', async () => {
-      const [r] = await t.sql<{ n: number }[]>`
-        select count(*)::int as n from pg_stat_activity
-        where datname = current_database() and wait_event_type = 'Lock'`;
-      return (r?.n ?? 0) >= 2 ? true : undefined;
-    });
-    release();
-    await holder;
+    // The busy app's worker waits on the held number; the cancel must wait on the job's row
+    // lock behind it before the number is let go (both use the API's pool).
+    await waitFor('the cancel to wait for the job row', async () =>
+      (await waitingBackends(t.sql, 'oc-numbers-api')).length >= 2 ? true : undefined,
+    );
+    await release();
     const res = await cancel;
     expect(res.statusCode).toBe(200);
     const body = JSON.parse(res.body);

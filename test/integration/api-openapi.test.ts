@@ -1,24 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { type ApiSuite, closeApiSuite, openApiSuite } from '../support/app.ts';
+import { uniquePrefix } from '../support/redis.ts';
 
 // The OpenAPI document is generated from the routes' zod schemas: every route, status code and
 // error body of the API is in it.
 
 const prefix = uniquePrefix('api-oas');
-let t: TestDatabase;
-let api: TestApp;
+// Filled in by beforeAll.
+let { t, api } = {} as ApiSuite;
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  api = await startTestApp(t, prefix);
+  ({ t, api } = await openApiSuite(prefix, {}, { worker: false }));
 });
-afterAll(async () => {
-  await api?.close();
-  await t?.drop();
-  await deletePrefix(prefix);
-});
+afterAll(() => closeApiSuite({ t, api }, prefix));
 
 describe('OpenAPI', () => {
   it('documents every API route with its status codes and problem bodies', async () => {

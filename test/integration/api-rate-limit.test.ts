@@ -1,5 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeDb } from '../../src/db/client.ts';
 import { jobs } from '../../src/db/schema.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
@@ -141,7 +142,7 @@ describe('global rate limit (SPEC §3.3)', () => {
   });
 
   it('answers 503 SERVICE_UNAVAILABLE with Retry-After when Postgres is unreachable', async () => {
-    await a.deps.db.close();
+    await closeDb(a.deps.db);
     const res = await a.app.inject({
       method: 'GET',
       url: '/api/v3/oc/numbers/jobs/00000000-0000-4000-8000-000000000000',

@@ -1,8 +1,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobItems, jobs, telephoneNumbers } from '../../src/db/schema.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { type ApiSuite, closeApiSuite, openApiSuite, startTestApp } from '../support/app.ts';
 import {
   createCustomer,
   createMarkedNumbers,
@@ -11,35 +10,25 @@ import {
   uniqueE164,
 } from '../support/factories.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
-import { waitFor } from '../support/worker-queue.ts';
+import { waitFor } from '../support/wait.ts';
+import { lockNumbers } from '../support/worker-blocker.ts';
 
 // SPEC §3.4 and §3.6 end to end: the real API and a real worker on one database and prefix.
 
 const URL = '/api/v3/oc/numbers/action/ready-for-removal';
 const prefix = uniquePrefix('api-sync');
-let t: TestDatabase;
-let api: TestApp;
-let tenant: Awaited<ReturnType<typeof createTenant>>;
-let auth: { authorization: string };
+// Filled in by beforeAll.
+let { t, api, tenant, auth } = {} as ApiSuite;
 
 beforeAll(async () => {
-  t = await createTestDatabase();
   // Chunks of one number make every number its own transaction, so a test can stop a job
   // between two numbers by holding a lock on one of them.
-  api = await startTestApp(
-    t,
-    prefix,
-    { WORKER_CHUNK_SIZE: '1', SYNC_WAIT_MS: '10000' },
-    { worker: true },
-  );
-  tenant = await createTenant(t.db);
-  auth = { authorization: `Bearer ${tenant.apiKey.key}` };
+  ({ t, api, tenant, auth } = await openApiSuite(prefix, {
+    WORKER_CHUNK_SIZE: '1',
+    SYNC_WAIT_MS: '10000',
+  }));
 });
-afterAll(async () => {
-  await api?.close();
-  await t?.drop();
-  await deletePrefix(prefix);
-});
+afterAll(() => closeApiSuite({ t, api }, prefix));
 
 const marked = (count: number) => createMarkedNumbers(t.db, tenant, count);
 
@@ -50,28 +39,6 @@ const submit = (telephoneNumbers: string[], headers: Record<string, string> = {}
     headers: { ...auth, ...headers },
     payload: { telephoneNumbers },
   });
-
-/** Holds row locks on numbers from another connection until released. */
-async function lockNumbers(e164s: string[]) {
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  let locked!: () => void;
-  const isLocked = new Promise<void>((resolve) => {
-    locked = resolve;
-  });
-  const done = t.sql.begin(async (tx) => {
-    await tx`select id from telephone_numbers where e164 = any(${tx.array(e164s)}) for update`;
-    locked();
-    await released;
-  });
-  await isLocked;
-  return async () => {
-    release();
-    await done;
-  };
-}
 
 describe('synchronous answers (SPEC §3.4 default, §3.6 body)', () => {
   it('200 success when every number moved', async () => {
@@ -232,7 +199,7 @@ describe('asynchronous answers (SPEC §3.4)', () => {
 
   it('past the wait bound → 202 with the running job, which goes on and is polled to its end', async () => {
     const numbers = await marked(3);
-    const release = await lockNumbers([numbers[1] as string]);
+    const release = await lockNumbers(t.sql, [numbers[1] as string]);
     const res = await submit(numbers, { prefer: 'wait=1' });
     expect(res.statusCode).toBe(202);
     expect(res.headers['preference-applied']).toBe('wait=1');
@@ -250,7 +217,7 @@ describe('asynchronous answers (SPEC §3.4)', () => {
   it('a client that disconnects while waiting cancels its job; the partial result stays on the job', async () => {
     const numbers = await marked(6);
     const base = await api.listen();
-    const release = await lockNumbers([numbers[2] as string]);
+    const release = await lockNumbers(t.sql, [numbers[2] as string]);
     const abort = new AbortController();
     const request = fetch(`${base}${URL}`, {
       method: 'POST',

@@ -1,13 +1,14 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeDb } from '../../src/db/client.ts';
 import { apiKeys } from '../../src/db/schema.ts';
 import { generateApiKey } from '../../src/keys/api-key.ts';
 import { createKeyAuthenticator } from '../../src/keys/authenticate.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createApiKey, createTenant } from '../support/factories.ts';
+import { buildOpsHarness, type OpsHarness } from '../support/ops-harness.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
-import { buildOpsHarness, type OpsHarness } from './ops-harness.ts';
 
 // Online guessing: a client whose failure budget is spent is refused before its credentials are
 // looked at (Basic and Bearer alike), and a flood of random keys neither reaches the database
@@ -120,7 +121,7 @@ describe('API keys', () => {
     expect((await submit(`Bearer ${key}`, '10.2.0.1')).statusCode).toBe(429);
     expect((await submit(`Bearer ${key}`, '10.2.0.2')).statusCode).toBe(202);
     // With the database gone, a lookup would answer 503: the spent client still gets 429.
-    await api.deps.db.close();
+    await closeDb(api.deps.db);
     const flood = await submit(`Bearer ${randomKey()}`, '10.2.0.1');
     expect(flood.statusCode).toBe(429);
     expect(flood.json()).toMatchObject({

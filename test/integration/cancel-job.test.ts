@@ -1,19 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { jobItems, jobs } from '../../src/db/schema.ts';
 import { cancelJob } from '../../src/jobs/cancel.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { createNumbers, createOperator, createTenant } from '../support/factories.ts';
+import { useTestDatabase } from '../support/database.ts';
+import { createMarkedJob, createOperator, createTenant } from '../support/factories.ts';
 import { insertJob, jobRow } from '../support/worker-jobs.ts';
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(async () => {
-  await t.drop();
-});
+const t = useTestDatabase();
 
 describe('cancelJob', () => {
   it('reports unknown ids, malformed ids and jobs of another operator as not found', async () => {
@@ -32,14 +26,8 @@ describe('cancelJob', () => {
   });
 
   it('cancels a running job with its partial result from the ledger, once', async () => {
-    const { operator, customer } = await createTenant(t.db);
-    const numbers = await createNumbers(t.db, {
-      operatorId: operator.id,
-      customerId: customer.id,
-      status: 'MarkedForRemoval',
-      count: 3,
-    });
-    const job = await insertJob(t.db, { operatorId: operator.id, numbers, state: 'active' });
+    const tenant = await createTenant(t.db);
+    const { job, numbers } = await createMarkedJob(t.db, tenant, 3, { state: 'active' });
     // As if the worker had committed one chunk of two numbers: one success, one failure.
     await t.db.insert(jobItems).values([
       { jobId: job.id, position: 0, telephoneNumber: numbers[0] as string, outcome: 'SUCCEEDED' },
@@ -53,7 +41,7 @@ describe('cancelJob', () => {
     ]);
     await t.db.update(jobs).set({ processedCount: 2, successCount: 1 }).where(eq(jobs.id, job.id));
 
-    const first = await cancelJob(t.db, { operatorId: operator.id, jobId: job.id });
+    const first = await cancelJob(t.db, { operatorId: tenant.operator.id, jobId: job.id });
     expect(first.kind).toBe('cancelled');
     if (first.kind !== 'cancelled') return;
     expect(first.job.cancelRequestedAt).toBeInstanceOf(Date);
@@ -73,7 +61,7 @@ describe('cancelJob', () => {
       },
     });
 
-    const again = await cancelJob(t.db, { operatorId: operator.id, jobId: job.id });
+    const again = await cancelJob(t.db, { operatorId: tenant.operator.id, jobId: job.id });
     expect(again).toEqual({ kind: 'cancelled', job: first.job });
   });
 
@@ -82,7 +70,10 @@ describe('cancelJob', () => {
     for (const state of ['completed', 'failed'] as const) {
       const job = await insertJob(t.db, { operatorId: operator.id, numbers: ['+1'], state });
       const outcome = await cancelJob(t.db, { operatorId: operator.id, jobId: job.id });
-      expect(outcome).toEqual({ kind: 'finished', job });
+      expect(outcome).toMatchObject({
+        kind: 'finished',
+        job: { id: job.id, state, result: job.result },
+      });
     }
   });
 });

@@ -1,41 +1,36 @@
-import { QueueEvents } from 'bullmq';
+import type { QueueEvents } from 'bullmq';
 import { inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.ts';
-import { createDb } from '../../src/db/client.ts';
+import { closeDb, createDb } from '../../src/db/client.ts';
 import { telephoneNumbers } from '../../src/db/schema.ts';
 import { cancelJob } from '../../src/jobs/cancel.ts';
 import { createLogger } from '../../src/logger.ts';
-import { READY_FOR_REMOVAL_QUEUE } from '../../src/queue/ready-for-removal-queue.ts';
-import { createReadyForRemovalWorker } from '../../workers/create-worker.ts';
+import { createActionWorker } from '../../workers/create-worker.ts';
 import { testConfig } from '../support/config.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { createNumbers, createTenant } from '../support/factories.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
-import { blockNumber, waitingBackends } from '../support/worker-blocker.ts';
-import { insertJob, jobRow, ledgerCounts } from '../support/worker-jobs.ts';
-import { createTestQueue, waitFor } from '../support/worker-queue.ts';
+import { waitFor } from '../support/wait.ts';
+import { createHeldJob, waitingBackends } from '../support/worker-blocker.ts';
+import { jobRow, ledgerCounts, recordedOnce } from '../support/worker-jobs.ts';
+import { createTestQueue, createTestQueueEvents } from '../support/worker-queue.ts';
 
 let t: TestDatabase;
 let config: Config;
 let producer: ReturnType<typeof createTestQueue>;
 let events: QueueEvents;
-let running: Awaited<ReturnType<typeof createReadyForRemovalWorker>>;
+let running: Awaited<ReturnType<typeof createActionWorker>>;
 const prefix = uniquePrefix('cancel');
 
 beforeAll(async () => {
   t = await createTestDatabase();
   config = testConfig(t.url, prefix, { WORKER_CHUNK_SIZE: '50' });
   producer = createTestQueue(config);
-  events = new QueueEvents(READY_FOR_REMOVAL_QUEUE, {
-    connection: { url: config.redisUrl },
-    prefix,
-  });
-  await events.waitUntilReady();
+  events = await createTestQueueEvents(config);
   // The worker has its own pool, as it would in its own process; the cancel below comes
   // through another client, as it would from an API instance.
   const workerDb = createDb(t.url, { poolMax: 4, applicationName: 'ocn-cancel-worker' });
-  const worker = await createReadyForRemovalWorker({
+  const worker = await createActionWorker({
     config,
     db: workerDb,
     logger: createLogger(config),
@@ -45,7 +40,7 @@ beforeAll(async () => {
     ...worker,
     close: async () => {
       await worker.close();
-      await workerDb.close();
+      await closeDb(workerDb);
     },
   };
 });
@@ -59,15 +54,7 @@ afterAll(async () => {
 
 describe('cancelling a running job from another client', () => {
   it('lands after the chunk in flight: committed numbers stay done, the rest untouched', async () => {
-    const { operator, customer } = await createTenant(t.db);
-    const numbers = await createNumbers(t.db, {
-      operatorId: operator.id,
-      customerId: customer.id,
-      status: 'MarkedForRemoval',
-      count: 500,
-    });
-    const row = await insertJob(t.db, { operatorId: operator.id, numbers });
-    const blocker = await blockNumber(t.url, numbers[120] as string);
+    const { tenant, job: row, numbers, blocker } = await createHeldJob(t, 500, 120);
     const job = await producer.enqueue(row);
     const finished = job.waitUntilFinished(events, 20_000);
     await waitFor('the worker to be inside the chunk 100..149', async () =>
@@ -75,7 +62,7 @@ describe('cancelling a running job from another client', () => {
     );
 
     // The cancel waits for the jobs row the chunk holds, then lands right after it.
-    const cancelling = cancelJob(t.db, { operatorId: operator.id, jobId: row.id });
+    const cancelling = cancelJob(t.db, { operatorId: tenant.operator.id, jobId: row.id });
     await waitFor('the cancel to wait for the jobs row', async () =>
       (await waitingBackends(t.sql, 'oc-numbers-test')).length > 0 ? true : undefined,
     );
@@ -97,12 +84,7 @@ describe('cancelling a running job from another client', () => {
     const { status, ...counts } = result;
     expect(stored.result).toMatchObject({ status, succeeded: false, data: counts });
     expect(stored.cancelRequestedAt).toBeInstanceOf(Date);
-    expect(await ledgerCounts(t.db, row.id)).toEqual({
-      items: 150,
-      succeeded: 150,
-      distinctPositions: 150,
-      history: 150,
-    });
+    expect(await ledgerCounts(t.db, row.id)).toEqual(recordedOnce(150, 150));
     const rest = await t.db
       .select({
         status: telephoneNumbers.status,

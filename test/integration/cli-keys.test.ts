@@ -1,18 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createKeyAuthenticator } from '../../src/keys/authenticate.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { cli } from '../support/cli-harness.ts';
+import { useTestDatabase } from '../support/database.ts';
 import { databaseUrl, PG_ADMIN_URL } from '../support/services.ts';
-import { cli } from './cli-harness.ts';
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(async () => {
-  await t.drop();
-});
+const t = useTestDatabase();
 
 const slug = () => `op-${randomBytes(4).toString('hex')}`;
 

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inventoryCsv } from '../support/cli-harness.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { uniqueE164 } from '../support/factories.ts';
-import { inventoryCsv } from './cli-harness.ts';
 
 // The real entry point as a child process: argv, exit codes and the streams it writes.
 const ENTRY = fileURLToPath(new URL('../../src/cli/index.ts', import.meta.url));

@@ -1,19 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type ImportOptions, importNumbers } from '../../src/numbers/import.ts';
 import type { RejectedRow } from '../../src/numbers/import-row.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { inventoryCsv } from '../support/cli-harness.ts';
+import { useTestDatabase } from '../support/database.ts';
 import { createNumbers, createOperator, uniqueE164 } from '../support/factories.ts';
-import { inventoryCsv } from './cli-harness.ts';
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(async () => {
-  await t.drop();
-});
+const t = useTestDatabase();
 
 const slug = () => `op-${randomBytes(4).toString('hex')}`;
 

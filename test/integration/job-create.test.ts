@@ -1,16 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJob, requestHash } from '../../src/jobs/create.ts';
-import type {
-  ReadyForRemovalJobData,
-  ReadyForRemovalReturnValue,
-} from '../../src/queue/ready-for-removal-queue.ts';
+import { READY_FOR_REMOVAL } from '../../src/jobs/operations.ts';
+import type { ActionQueue } from '../../src/queue/action-queue.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createMarkedNumbers, createTenant } from '../support/factories.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
-import { waitFor, waitForJobState } from '../support/worker-queue.ts';
+import { waitFor } from '../support/wait.ts';
+import { waitForJobState } from '../support/worker-queue.ts';
 
 // Job creation edge cases: an enqueue that reports failure after it reached Redis, and an
 // Idempotency-Key seen taken and then found gone. Both must describe what is true, not 500.
@@ -52,8 +50,12 @@ describe('createJob', () => {
         await waitForJobState(t.db, job.id as string, ['completed']);
         throw new Error('Connection is closed.');
       },
-    } as unknown as Queue<ReadyForRemovalJobData, ReadyForRemovalReturnValue>;
-    const outcome = await createJob({ db: t.db, queue: lostReply }, input(numbers));
+    } as unknown as ActionQueue;
+    const outcome = await createJob(
+      { db: t.db, queue: lostReply },
+      READY_FOR_REMOVAL,
+      input(numbers),
+    );
     expect(outcome).toMatchObject({
       kind: 'created',
       job: { state: 'completed', successCount: 3 },
@@ -67,8 +69,10 @@ describe('createJob', () => {
       async add() {
         throw new Error('Connection is closed.');
       },
-    } as unknown as Queue<ReadyForRemovalJobData, ReadyForRemovalReturnValue>;
-    await expect(createJob({ db: t.db, queue: down }, input(numbers))).rejects.toMatchObject({
+    } as unknown as ActionQueue;
+    await expect(
+      createJob({ db: t.db, queue: down }, READY_FOR_REMOVAL, input(numbers)),
+    ).rejects.toMatchObject({
       name: 'EnqueueError',
     });
     const [row] = await t.sql<{ n: number }[]>`
@@ -102,7 +106,11 @@ describe('createJob', () => {
       await committed;
     });
     await keyCreatedAt;
-    const ours = createJob({ db: t.db, queue: api.deps.queue }, input(numbers, { key, ttlMs }));
+    const ours = createJob(
+      { db: t.db, queue: api.deps.queue },
+      READY_FOR_REMOVAL,
+      input(numbers, { key, ttlMs }),
+    );
     await waitFor('our claim to wait on the key', async () => {
       const [r] = await t.sql<{ n: number }[]>`
         select count(*)::int as n from pg_stat_activity

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { READY_FOR_REMOVAL_JOB } from '../../src/queue/ready-for-removal-queue.ts';
+
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createApiKey, createTenant } from '../support/factories.ts';
@@ -66,7 +66,7 @@ describe('Bull Board on the real app', () => {
 
   it('shows jobs with a readable name, their progress and their result', async () => {
     const jobId = randomUUID();
-    const job = await h.deps.queue.add(READY_FOR_REMOVAL_JOB, { jobId, operatorId }, { jobId });
+    const job = await h.deps.queue.add('ready-for-removal', { jobId, operatorId }, { jobId });
     const progress = {
       requestedCount: 3,
       processedCount: 1,

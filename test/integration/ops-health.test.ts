@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb } from '../../src/db/client.ts';
+import { closeDb, createDb } from '../../src/db/client.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { buildOpsHarness, type OpsHarness } from '../support/ops-harness.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 import { databaseUrl } from '../support/services.ts';
-import { buildOpsHarness, type OpsHarness } from './ops-harness.ts';
 
 describe('health endpoints', () => {
   let database: TestDatabase;
@@ -62,7 +62,7 @@ describe('health endpoints', () => {
 
   it('goes 503 naming Postgres when Postgres is unreachable', async () => {
     const missing = createDb(databaseUrl('ocn_t_does_not_exist'), { poolMax: 1 });
-    const broken = { ...database, ...missing };
+    const broken = { ...database, db: missing, sql: missing.$client };
     const harness = await buildOpsHarness(broken, prefix);
     try {
       const res = await harness.app.inject({ method: 'GET', url: '/health/ready' });
@@ -73,7 +73,7 @@ describe('health endpoints', () => {
       });
     } finally {
       await harness.close();
-      await missing.close();
+      await closeDb(missing);
     }
   });
 });

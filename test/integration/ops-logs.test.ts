@@ -1,20 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.ts';
-import { READY_FOR_REMOVAL_JOB } from '../../src/queue/ready-for-removal-queue.ts';
-import { createReadyForRemovalWorker } from '../../workers/create-worker.ts';
+
+import { createActionWorker } from '../../workers/create-worker.ts';
+import { startAppWithConfig } from '../support/app.ts';
 import { testConfig } from '../support/config.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createTenant } from '../support/factories.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
-import { buildRealApp } from './ops-harness.ts';
 
 type LogLine = Record<string, unknown> & { msg?: string };
 
 describe('request log lines', () => {
   let database: TestDatabase;
   const prefix = uniquePrefix('ops-logs');
-  let h: Awaited<ReturnType<typeof buildRealApp>>;
+  let h: Awaited<ReturnType<typeof startAppWithConfig>>;
   const raw: string[] = [];
   const lines = () => raw.map((l) => JSON.parse(l) as LogLine);
   let apiKey: string;
@@ -23,7 +23,7 @@ describe('request log lines', () => {
     database = await createTestDatabase();
     const config = testConfig(database.url, prefix, { LOG_LEVEL: 'info' });
     const logger = createLogger(config, 'oc-numbers', { write: (line: string) => raw.push(line) });
-    h = await buildRealApp(config, logger);
+    h = await startAppWithConfig(config, { logger });
     apiKey = (await createTenant(database.db)).apiKey.key;
   });
   afterAll(async () => {
@@ -87,9 +87,9 @@ describe('request log lines', () => {
   });
 
   it('carry jobId on every worker line about a job', async () => {
-    const worker = await createReadyForRemovalWorker({
+    const worker = await createActionWorker({
       config: h.deps.config,
-      db: database,
+      db: database.db,
       logger: h.deps.logger,
       recoveryIntervalMs: 0,
     });
@@ -104,7 +104,7 @@ describe('request log lines', () => {
       expect(done.statusCode).toBe(200);
       const orphanId = randomUUID();
       const orphan = await h.deps.queue.add(
-        READY_FOR_REMOVAL_JOB,
+        'ready-for-removal',
         { jobId: orphanId, operatorId: randomUUID() },
         { jobId: orphanId, attempts: 1 },
       );
@@ -119,9 +119,9 @@ describe('request log lines', () => {
   });
 
   it('the worker logs one line per ended job with jobId, traceId, state, counts and duration', async () => {
-    const worker = await createReadyForRemovalWorker({
+    const worker = await createActionWorker({
       config: h.deps.config,
-      db: database,
+      db: database.db,
       logger: h.deps.logger,
       recoveryIntervalMs: 0,
     });

@@ -6,11 +6,11 @@ import {
   createMetricsRegistry,
   startMetricsServer,
 } from '../../src/metrics/index.ts';
-import { READY_FOR_REMOVAL_JOB } from '../../src/queue/ready-for-removal-queue.ts';
+
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createApiKey, createTenant } from '../support/factories.ts';
+import { buildOpsHarness, type OpsHarness } from '../support/ops-harness.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
-import { buildOpsHarness, type OpsHarness } from './ops-harness.ts';
 
 const BASIC = { BULL_BOARD_USER: 'ops', BULL_BOARD_PASSWORD: 's3cret-pass' };
 const basic = (user: string, password: string) =>
@@ -55,7 +55,7 @@ describe('/metrics', () => {
         state: 'completed',
       },
     ]);
-    await h.deps.queue.add(READY_FOR_REMOVAL_JOB, {
+    await h.deps.queue.add('ready-for-removal', {
       jobId: randomUUID(),
       operatorId: tenant.operator.id,
     });

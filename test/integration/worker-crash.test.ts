@@ -4,12 +4,12 @@ import type { Config } from '../../src/config.ts';
 import { numberStatusHistory, telephoneNumbers } from '../../src/db/schema.ts';
 import { testConfig } from '../support/config.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { createNumbers, createTenant } from '../support/factories.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
-import { blockNumber, waitingBackends } from '../support/worker-blocker.ts';
-import { insertJob, jobRow, ledgerCounts } from '../support/worker-jobs.ts';
+import { waitFor } from '../support/wait.ts';
+import { createHeldJob, waitingBackends } from '../support/worker-blocker.ts';
+import { jobRow, ledgerCounts, recordedOnce } from '../support/worker-jobs.ts';
 import { spawnWorker, type WorkerProcess } from '../support/worker-process.ts';
-import { createTestQueue, waitFor, waitForJobState } from '../support/worker-queue.ts';
+import { createTestQueue, waitForJobState } from '../support/worker-queue.ts';
 
 let t: TestDatabase;
 let config: Config;
@@ -42,21 +42,13 @@ afterAll(async () => {
 
 describe('a worker process killed with SIGKILL mid-job', () => {
   it('is taken over by another worker that records every number exactly once', async () => {
-    const { operator, customer } = await createTenant(t.db);
-    const numbers = await createNumbers(t.db, {
-      operatorId: operator.id,
-      customerId: customer.id,
-      status: 'MarkedForRemoval',
-      count: 500,
-    });
-    const row = await insertJob(t.db, { operatorId: operator.id, numbers });
     // The worker commits chunks up to position 300, then waits inside the next chunk.
-    const blocker = await blockNumber(t.url, numbers[320] as string);
+    const { job: row, numbers, blocker } = await createHeldJob(t, 500, 320);
 
     // Two workers (starting one takes seconds on a busy machine); the one that takes the job
     // is killed and the other must finish it.
     const pair = [startWorker(), startWorker()];
-    await Promise.all(pair.map((w) => w.waitForLine('ready-for-removal worker started')));
+    await Promise.all(pair.map((w) => w.waitForLine('action worker started')));
     await producer.enqueue(row);
     await waitFor('the worker to wait inside the chunk after 300', async () => {
       const { processedCount } = await jobRow(t.db, row.id);
@@ -85,12 +77,7 @@ describe('a worker process killed with SIGKILL mid-job', () => {
     const done = await waitForJobState(t.db, row.id, ['completed'], 25_000);
     expect(done).toMatchObject({ processedCount: 500, successCount: 500 });
     expect(done.result).toMatchObject({ status: 'success', data: { processedCount: 500 } });
-    expect(await ledgerCounts(t.db, row.id)).toEqual({
-      items: 500,
-      succeeded: 500,
-      distinctPositions: 500,
-      history: 500,
-    });
+    expect(await ledgerCounts(t.db, row.id)).toEqual(recordedOnce(500, 500));
     const perNumber = await t.db
       .select({ n: sql<number>`count(*)::int` })
       .from(numberStatusHistory)

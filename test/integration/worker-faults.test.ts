@@ -1,36 +1,27 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb } from '../../src/db/client.ts';
+import { describe, expect, it } from 'vitest';
+import { closeDb, createDb } from '../../src/db/client.ts';
 import { jobItems, numberStatusHistory, telephoneNumbers } from '../../src/db/schema.ts';
-import { runJob } from '../../src/jobs/processing.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { createNumbers, createTenant } from '../support/factories.ts';
-import { blockNumber, waitingBackends } from '../support/worker-blocker.ts';
-import { insertJob, jobRow, ledgerCounts } from '../support/worker-jobs.ts';
-import { waitFor } from '../support/worker-queue.ts';
+import { READY_FOR_REMOVAL } from '../../src/jobs/operations.ts';
+import { runJob } from '../../src/jobs/run.ts';
+import { useTestDatabase } from '../support/database.ts';
+import { createMarkedNumbers, createTenant } from '../support/factories.ts';
+import { waitFor } from '../support/wait.ts';
+import { createHeldJob, waitingBackends } from '../support/worker-blocker.ts';
+import { insertJob, jobRow, ledgerCounts, recordedOnce } from '../support/worker-jobs.ts';
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(async () => {
-  await t?.drop();
-});
+const t = useTestDatabase();
 
 describe('processing under faults', () => {
   it('recovers from pg_terminate_backend of its connection mid-job, recording each number once', async () => {
-    const { operator, customer } = await createTenant(t.db);
-    const numbers = await createNumbers(t.db, {
-      operatorId: operator.id,
-      customerId: customer.id,
-      status: 'MarkedForRemoval',
-      count: 500,
-    });
-    const row = await insertJob(t.db, { operatorId: operator.id, numbers });
-    const blocker = await blockNumber(t.url, numbers[120] as string);
+    const { job: row, blocker } = await createHeldJob(t, 500, 120);
     const worker = createDb(t.url, { poolMax: 2, applicationName: 'ocn-terminated-worker' });
     try {
-      const run = runJob(worker.db, row.id, { chunkSize: 50 });
+      const run = runJob(
+        worker,
+        { jobId: row.id, operation: READY_FOR_REMOVAL },
+        { chunkSize: 50 },
+      );
       const pids = await waitFor('the worker to wait inside the chunk after 100', async () => {
         const waiting = await waitingBackends(t.sql, 'ocn-terminated-worker');
         return waiting.length > 0 ? waiting : undefined;
@@ -43,37 +34,27 @@ describe('processing under faults', () => {
 
       const result = await run;
       expect(result).toMatchObject({ status: 'success', data: { processedCount: 500 } });
-      expect(await ledgerCounts(t.db, row.id)).toEqual({
-        items: 500,
-        succeeded: 500,
-        distinctPositions: 500,
-        history: 500,
-      });
+      expect(await ledgerCounts(t.db, row.id)).toEqual(recordedOnce(500, 500));
       expect(await jobRow(t.db, row.id)).toMatchObject({
         state: 'completed',
         processedCount: 500,
         successCount: 500,
       });
     } finally {
-      await worker.close();
+      await closeDb(worker);
     }
   });
 
   it('gives exactly one success per number to 20 jobs racing over overlapping numbers', async () => {
-    const { operator, customer } = await createTenant(t.db);
-    const pool = await createNumbers(t.db, {
-      operatorId: operator.id,
-      customerId: customer.id,
-      status: 'MarkedForRemoval',
-      count: 300,
-    });
+    const tenant = await createTenant(t.db);
+    const pool = await createMarkedNumbers(t.db, tenant, 300);
     // Each job takes 150 numbers of the pool from a different offset, in a different order,
     // so every number is wanted by about 10 jobs and lock orders would cross.
     const jobs = await Promise.all(
       Array.from({ length: 20 }, (_, i) => {
         const slice = Array.from({ length: 150 }, (_, k) => pool[(i * 15 + k) % 300] as string);
         return insertJob(t.db, {
-          operatorId: operator.id,
+          operatorId: tenant.operator.id,
           numbers: i % 2 === 0 ? slice : slice.reverse(),
         });
       }),
@@ -81,11 +62,13 @@ describe('processing under faults', () => {
     const racers = createDb(t.url, { poolMax: 20, applicationName: 'ocn-racers' });
     try {
       const results = await Promise.all(
-        jobs.map((job) => runJob(racers.db, job.id, { chunkSize: 10 })),
+        jobs.map((job) =>
+          runJob(racers, { jobId: job.id, operation: READY_FOR_REMOVAL }, { chunkSize: 10 }),
+        ),
       );
       expect(results.every((r) => r.data.processedCount === 150)).toBe(true);
     } finally {
-      await racers.close();
+      await closeDb(racers);
     }
 
     const ids = jobs.map((j) => j.id);

@@ -6,7 +6,7 @@ import { startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createMarkedNumbers, createTenant } from '../support/factories.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
-import { waitFor } from '../support/worker-queue.ts';
+import { waitFor } from '../support/wait.ts';
 
 // The workers' limiter must never delay work the API admitted. The API's fixed window lets
 // twice its budget through across a window boundary; all of it must be processed within the

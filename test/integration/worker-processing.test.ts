@@ -1,26 +1,23 @@
 import { eq, inArray } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { jobItems, numberStatusHistory, telephoneNumbers } from '../../src/db/schema.ts';
 import { cancelJob } from '../../src/jobs/cancel.ts';
-import { JobNotFoundError, processNextChunk, runJob } from '../../src/jobs/processing.ts';
-import type { JobProgress } from '../../src/queue/ready-for-removal-queue.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { READY_FOR_REMOVAL } from '../../src/jobs/operations.ts';
+import { JobNotFoundError, processNextChunk } from '../../src/jobs/processing.ts';
+import { runJob } from '../../src/jobs/run.ts';
+import type { JobProgress } from '../../src/jobs/schemas.ts';
+import { useTestDatabase } from '../support/database.ts';
 import {
   createCustomer,
+  createMarkedJob,
   createNumbers,
   createOperator,
   createTenant,
   uniqueE164,
 } from '../support/factories.ts';
-import { insertJob, jobRow, ledgerCounts, ledgerOf } from '../support/worker-jobs.ts';
+import { insertJob, jobRow, ledgerCounts, ledgerOf, recordedOnce } from '../support/worker-jobs.ts';
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(async () => {
-  await t.drop();
-});
+const t = useTestDatabase();
 
 async function numberRows(e164s: string[]) {
   return t.db.select().from(telephoneNumbers).where(inArray(telephoneNumbers.e164, e164s));
@@ -60,10 +57,14 @@ describe('runJob: the rules of SPEC §3.6, per number and in order', () => {
     const before = await numberRows([cases.foreign, cases.active]);
 
     const progress: JobProgress[] = [];
-    const result = await runJob(t.db, job.id, {
-      chunkSize: 4,
-      onProgress: (p) => progress.push(p),
-    });
+    const result = await runJob(
+      t.db,
+      { jobId: job.id, operation: READY_FOR_REMOVAL },
+      {
+        chunkSize: 4,
+        onProgress: (p) => progress.push(p),
+      },
+    );
 
     expect(result).toMatchObject({
       status: 'partialSuccess',
@@ -115,12 +116,7 @@ describe('runJob: the rules of SPEC §3.6, per number and in order', () => {
     expect(row).toMatchObject({ state: 'completed', processedCount: 9, successCount: 2, result });
     expect(row.startedAt).toBeInstanceOf(Date);
     expect(row.finishedAt).toBeInstanceOf(Date);
-    expect(await ledgerCounts(t.db, job.id)).toEqual({
-      items: 9,
-      succeeded: 2,
-      distinctPositions: 9,
-      history: 2,
-    });
+    expect(await ledgerCounts(t.db, job.id)).toEqual(recordedOnce(9, 2));
     expect(progress.map((p) => p.processedCount)).toEqual([4, 8, 9]);
     expect(progress.at(-1)).toEqual({
       requestedCount: 9,
@@ -132,64 +128,48 @@ describe('runJob: the rules of SPEC §3.6, per number and in order', () => {
   });
 
   it('returns the stored result and does nothing for a job that already ended', async () => {
-    const { operator, customer } = await createTenant(t.db);
-    const numbers = await createNumbers(t.db, {
-      operatorId: operator.id,
-      customerId: customer.id,
-      status: 'MarkedForRemoval',
-      count: 3,
-    });
-    const job = await insertJob(t.db, { operatorId: operator.id, numbers });
-    const first = await runJob(t.db, job.id, { chunkSize: 100 });
+    const tenant = await createTenant(t.db);
+    const { job } = await createMarkedJob(t.db, tenant, 3);
+    const first = await runJob(
+      t.db,
+      { jobId: job.id, operation: READY_FOR_REMOVAL },
+      { chunkSize: 100 },
+    );
     expect(first.status).toBe('success');
     expect(first.message).toBe('Numbers successfully transitioned to ReadyForRemoval status');
-    expect(await runJob(t.db, job.id, { chunkSize: 100 })).toEqual(first);
-    expect(await ledgerCounts(t.db, job.id)).toEqual({
-      items: 3,
-      succeeded: 3,
-      distinctPositions: 3,
-      history: 3,
-    });
+    expect(
+      await runJob(t.db, { jobId: job.id, operation: READY_FOR_REMOVAL }, { chunkSize: 100 }),
+    ).toEqual(first);
+    expect(await ledgerCounts(t.db, job.id)).toEqual(recordedOnce(3, 3));
   });
 
   it('stops at the chunk after a cancel, keeping what was committed', async () => {
-    const { operator, customer } = await createTenant(t.db);
-    const numbers = await createNumbers(t.db, {
-      operatorId: operator.id,
-      customerId: customer.id,
-      status: 'MarkedForRemoval',
-      count: 10,
-    });
-    const job = await insertJob(t.db, { operatorId: operator.id, numbers });
-    expect((await processNextChunk(t.db, job.id, 4)).kind).toBe('progressed');
-    const cancelled = await cancelJob(t.db, { operatorId: operator.id, jobId: job.id });
+    const tenant = await createTenant(t.db);
+    const { job, numbers } = await createMarkedJob(t.db, tenant, 10);
+    expect(
+      (await processNextChunk(t.db, { jobId: job.id, operation: READY_FOR_REMOVAL }, 4)).kind,
+    ).toBe('progressed');
+    const cancelled = await cancelJob(t.db, { operatorId: tenant.operator.id, jobId: job.id });
     expect(cancelled.kind).toBe('cancelled');
 
-    const result = await runJob(t.db, job.id, { chunkSize: 4 });
+    const result = await runJob(
+      t.db,
+      { jobId: job.id, operation: READY_FOR_REMOVAL },
+      { chunkSize: 4 },
+    );
     expect(result).toMatchObject({
       status: 'cancelled',
       data: { processedCount: 4, successCount: 4 },
     });
-    expect(await ledgerCounts(t.db, job.id)).toEqual({
-      items: 4,
-      succeeded: 4,
-      distinctPositions: 4,
-      history: 4,
-    });
+    expect(await ledgerCounts(t.db, job.id)).toEqual(recordedOnce(4, 4));
     const untouched = await numberRows(numbers.slice(4));
     expect(untouched.every((n) => n.status === 'MarkedForRemoval')).toBe(true);
     expect((await jobRow(t.db, job.id)).state).toBe('cancelled');
   });
 
   it('never records a position twice: the ledger key aborts the chunk, whatever the counters say', async () => {
-    const { operator, customer } = await createTenant(t.db);
-    const numbers = await createNumbers(t.db, {
-      operatorId: operator.id,
-      customerId: customer.id,
-      status: 'MarkedForRemoval',
-      count: 3,
-    });
-    const job = await insertJob(t.db, { operatorId: operator.id, numbers });
+    const tenant = await createTenant(t.db);
+    const { job, numbers } = await createMarkedJob(t.db, tenant, 3);
     // Counters behind the ledger (which the code never does): position 1 is already recorded.
     await t.db.insert(jobItems).values({
       jobId: job.id,
@@ -198,7 +178,9 @@ describe('runJob: the rules of SPEC §3.6, per number and in order', () => {
       outcome: 'INVALID_STATUS',
       currentStatus: 'Active',
     });
-    await expect(runJob(t.db, job.id, { chunkSize: 10 })).rejects.toMatchObject({
+    await expect(
+      runJob(t.db, { jobId: job.id, operation: READY_FOR_REMOVAL }, { chunkSize: 10 }),
+    ).rejects.toMatchObject({
       code: '23505',
       constraint_name: 'job_items_pk',
     });
@@ -212,7 +194,11 @@ describe('runJob: the rules of SPEC §3.6, per number and in order', () => {
   it('refuses a job that does not exist', async () => {
     await createOperator(t.db);
     await expect(
-      runJob(t.db, '00000000-0000-4000-8000-000000000000', { chunkSize: 10 }),
+      runJob(
+        t.db,
+        { jobId: '00000000-0000-4000-8000-000000000000', operation: READY_FOR_REMOVAL },
+        { chunkSize: 10 },
+      ),
     ).rejects.toBeInstanceOf(JobNotFoundError);
   });
 });

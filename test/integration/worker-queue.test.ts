@@ -1,22 +1,25 @@
-import { QueueEvents } from 'bullmq';
+import type { QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.ts';
-import { readyForRemovalJobOptions } from '../../src/jobs/job-options.ts';
+import type { JobProgress } from '../../src/jobs/schemas.ts';
 import { createLogger } from '../../src/logger.ts';
-import type { JobProgress } from '../../src/queue/ready-for-removal-queue.ts';
-import { READY_FOR_REMOVAL_QUEUE } from '../../src/queue/ready-for-removal-queue.ts';
-import { createReadyForRemovalWorker } from '../../workers/create-worker.ts';
+import { actionJobOptions } from '../../src/queue/action-queue.ts';
+import { createActionWorker } from '../../workers/create-worker.ts';
 import { testConfig } from '../support/config.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { createNumbers, createTenant } from '../support/factories.ts';
+import { createMarkedJob, createTenant } from '../support/factories.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
-import { insertJob, ledgerCounts } from '../support/worker-jobs.ts';
-import { createTestQueue, waitForJobState } from '../support/worker-queue.ts';
+import { ledgerCounts, recordedOnce } from '../support/worker-jobs.ts';
+import {
+  createTestQueue,
+  createTestQueueEvents,
+  waitForJobState,
+} from '../support/worker-queue.ts';
 
 let t: TestDatabase;
 let config: Config;
 let producer: ReturnType<typeof createTestQueue>;
-let running: Awaited<ReturnType<typeof createReadyForRemovalWorker>>;
+let running: Awaited<ReturnType<typeof createActionWorker>>;
 let events: QueueEvents;
 const prefix = uniquePrefix('wq');
 
@@ -24,14 +27,10 @@ beforeAll(async () => {
   t = await createTestDatabase();
   config = testConfig(t.url, prefix, { WORKER_CHUNK_SIZE: '50' });
   producer = createTestQueue(config);
-  events = new QueueEvents(READY_FOR_REMOVAL_QUEUE, {
-    connection: { url: config.redisUrl },
-    prefix,
-  });
-  await events.waitUntilReady();
-  running = await createReadyForRemovalWorker({
+  events = await createTestQueueEvents(config);
+  running = await createActionWorker({
     config,
-    db: t,
+    db: t.db,
     logger: createLogger(config),
     recoveryIntervalMs: 0,
   });
@@ -57,14 +56,8 @@ describe('the BullMQ worker', () => {
   });
 
   it('processes an enqueued job, reports progress through BullMQ and returns the result', async () => {
-    const { operator, customer } = await createTenant(t.db);
-    const numbers = await createNumbers(t.db, {
-      operatorId: operator.id,
-      customerId: customer.id,
-      status: 'MarkedForRemoval',
-      count: 200,
-    });
-    const row = await insertJob(t.db, { operatorId: operator.id, numbers });
+    const tenant = await createTenant(t.db);
+    const { job: row } = await createMarkedJob(t.db, tenant, 200);
     const progress: JobProgress[] = [];
     events.on('progress', ({ jobId, data }) => {
       if (jobId === row.id) progress.push(data as JobProgress);
@@ -87,16 +80,11 @@ describe('the BullMQ worker', () => {
     const kept = await producer.queue.getJob(row.id);
     expect(JSON.stringify(kept)).not.toMatch(/\+1\d{6,}/);
     // Redis keeps a tail of finished jobs, as docs/operations.md says.
-    expect(readyForRemovalJobOptions(config)).toMatchObject({
+    expect(actionJobOptions(config)).toMatchObject({
       removeOnComplete: { age: 24 * 3600, count: 10_000 },
       removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
     });
-    expect(await ledgerCounts(t.db, row.id)).toEqual({
-      items: 200,
-      succeeded: 200,
-      distinctPositions: 200,
-      history: 200,
-    });
+    expect(await ledgerCounts(t.db, row.id)).toEqual(recordedOnce(200, 200));
     const stored = await producer.queue.getJob(row.id);
     expect(stored?.progress).toEqual({
       requestedCount: 200,
@@ -109,14 +97,8 @@ describe('the BullMQ worker', () => {
   });
 
   it('completes a job that was cancelled while queued without touching its numbers', async () => {
-    const { operator, customer } = await createTenant(t.db);
-    const numbers = await createNumbers(t.db, {
-      operatorId: operator.id,
-      customerId: customer.id,
-      status: 'MarkedForRemoval',
-      count: 3,
-    });
-    const row = await insertJob(t.db, { operatorId: operator.id, numbers, state: 'cancelled' });
+    const tenant = await createTenant(t.db);
+    const { job: row } = await createMarkedJob(t.db, tenant, 3, { state: 'cancelled' });
     const job = await producer.enqueue(row);
     const result = await job.waitUntilFinished(events, 15_000);
     expect(result).toMatchObject({ status: 'cancelled', processedCount: 0 });

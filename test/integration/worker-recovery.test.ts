@@ -2,11 +2,10 @@ import { QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.ts';
-import { readyForRemovalJobOptions } from '../../src/jobs/job-options.ts';
 import { recoverOrphanedJobs } from '../../src/jobs/recovery.ts';
 import { createLogger } from '../../src/logger.ts';
-import { READY_FOR_REMOVAL_QUEUE } from '../../src/queue/ready-for-removal-queue.ts';
-import { createReadyForRemovalWorker } from '../../workers/create-worker.ts';
+import { ACTION_QUEUE, actionJobOptions } from '../../src/queue/action-queue.ts';
+import { createActionWorker } from '../../workers/create-worker.ts';
 import { testConfig } from '../support/config.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createNumbers, createTenant } from '../support/factories.ts';
@@ -65,13 +64,13 @@ describe('recovery and permanent failures', () => {
       sql`update jobs set created_at = now() - interval '1 hour' where id in (${lost.id}, ${failedInQueue.id})`,
     );
     // A job BullMQ failed without our processor (as when it stalls more than maxStalledCount).
-    const events = new QueueEvents(READY_FOR_REMOVAL_QUEUE, {
+    const events = new QueueEvents(ACTION_QUEUE, {
       connection: { url: config.redisUrl },
       prefix: config.queuePrefix,
     });
     await events.waitUntilReady();
     const foreignWorker = new Worker(
-      READY_FOR_REMOVAL_QUEUE,
+      ACTION_QUEUE,
       async () => {
         throw new UnrecoverableError('job stalled more than allowable limit');
       },
@@ -88,7 +87,7 @@ describe('recovery and permanent failures', () => {
     const outcome = await recoverOrphanedJobs({
       db: t.db,
       queue: producer.queue,
-      jobOptions: readyForRemovalJobOptions(config),
+      jobOptions: actionJobOptions(config),
       logger: createLogger(config),
       minAgeMs: 60_000,
     });
@@ -104,7 +103,7 @@ describe('recovery and permanent failures', () => {
     const again = await recoverOrphanedJobs({
       db: t.db,
       queue: producer.queue,
-      jobOptions: readyForRemovalJobOptions(config),
+      jobOptions: actionJobOptions(config),
       logger: createLogger(config),
       minAgeMs: 60_000,
     });
@@ -123,9 +122,9 @@ describe('recovery and permanent failures', () => {
       create trigger refuse_position_60 before insert on job_items for each row
       when (new.position = 60) execute function refuse_position_60();`),
     );
-    const worker = await createReadyForRemovalWorker({
+    const worker = await createActionWorker({
       config,
-      db: t,
+      db: t.db,
       logger: createLogger(config),
       recoveryIntervalMs: 0,
     });

@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
-import { createReadyForRemovalWorker } from '../../workers/create-worker.ts';
+import { createActionWorker } from '../../workers/create-worker.ts';
 import { RedisPolicyError } from '../../workers/redis-policy.ts';
 import { testConfig } from '../support/config.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { createNumbers, createTenant } from '../support/factories.ts';
 import { uniquePrefix } from '../support/redis.ts';
-import { blockNumber } from '../support/worker-blocker.ts';
-import { insertJob, jobRow, ledgerCounts } from '../support/worker-jobs.ts';
-import { createTestQueue, waitFor, waitForJobState } from '../support/worker-queue.ts';
-import { startPrivateRedis } from '../support/worker-redis-server.ts';
+import { startPrivateRedis } from '../support/redis-server.ts';
+import { waitFor } from '../support/wait.ts';
+import { createHeldJobs } from '../support/worker-blocker.ts';
+import { jobRow, ledgerCounts, recordedOnce } from '../support/worker-jobs.ts';
+import { createTestQueue, waitForJobState } from '../support/worker-queue.ts';
 
 let t: TestDatabase;
 const servers: Awaited<ReturnType<typeof startPrivateRedis>>[] = [];
@@ -32,7 +32,7 @@ describe('the worker and its Redis', () => {
     const redis = await startPrivateRedis('allkeys-lru');
     servers.push(redis);
     const config = configFor(redis.url);
-    const starting = createReadyForRemovalWorker({ config, db: t, logger: createLogger(config) });
+    const starting = createActionWorker({ config, db: t.db, logger: createLogger(config) });
     await expect(starting).rejects.toBeInstanceOf(RedisPolicyError);
     await expect(starting).rejects.toThrow(/maxmemory-policy is "allkeys-lru".*noeviction/);
   });
@@ -41,27 +41,19 @@ describe('the worker and its Redis', () => {
     const redis = await startPrivateRedis();
     servers.push(redis);
     const config = configFor(redis.url, { WORKER_CHUNK_SIZE: '50' });
-    const running = await createReadyForRemovalWorker({
+    const running = await createActionWorker({
       config,
-      db: t,
+      db: t.db,
       logger: createLogger(config),
       recoveryIntervalMs: 300,
       recoveryMinAgeMs: 0,
     });
     const producer = createTestQueue(config);
     try {
-      const { operator, customer } = await createTenant(t.db);
-      const numbers = await createNumbers(t.db, {
-        operatorId: operator.id,
-        customerId: customer.id,
-        status: 'MarkedForRemoval',
-        count: 300,
-      });
       // Job A runs (held inside its chunk 100..149) when Redis loses everything; job B is
       // committed in Postgres but its enqueue is lost (as if the API died, or Redis lost it).
-      const a = await insertJob(t.db, { operatorId: operator.id, numbers: numbers.slice(0, 200) });
-      const b = await insertJob(t.db, { operatorId: operator.id, numbers: numbers.slice(200) });
-      const blocker = await blockNumber(t.url, numbers[120] as string);
+      const { jobs, blocker } = await createHeldJobs(t, [200, 100], 120);
+      const [a, b] = jobs as [(typeof jobs)[0], (typeof jobs)[0]];
       await producer.enqueue(a);
       await waitFor('job A to be mid-job', async () =>
         (await jobRow(t.db, a.id)).processedCount === 100 ? true : undefined,
@@ -72,12 +64,7 @@ describe('the worker and its Redis', () => {
       for (const [row, count] of [[a, 200] as const, [b, 100] as const]) {
         const done = await waitForJobState(t.db, row.id, ['completed'], 20_000);
         expect(done).toMatchObject({ processedCount: count, successCount: count });
-        expect(await ledgerCounts(t.db, row.id)).toEqual({
-          items: count,
-          succeeded: count,
-          distinctPositions: count,
-          history: count,
-        });
+        expect(await ledgerCounts(t.db, row.id)).toEqual(recordedOnce(count, count));
       }
     } finally {
       await producer.close();

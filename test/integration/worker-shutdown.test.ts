@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
-import { createReadyForRemovalWorker } from '../../workers/create-worker.ts';
+import { createActionWorker } from '../../workers/create-worker.ts';
 import { testConfig } from '../support/config.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { createNumbers, createTenant } from '../support/factories.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
-import { blockNumber, waitingBackends } from '../support/worker-blocker.ts';
-import { insertJob, jobRow, ledgerCounts } from '../support/worker-jobs.ts';
+import { waitFor } from '../support/wait.ts';
+import { createHeldJobs, waitingBackends } from '../support/worker-blocker.ts';
+import { jobRow, ledgerCounts, recordedOnce } from '../support/worker-jobs.ts';
 import { spawnWorker, type WorkerProcess } from '../support/worker-process.ts';
-import { createTestQueue, waitFor, waitForJobState } from '../support/worker-queue.ts';
+import { createTestQueue, waitForJobState } from '../support/worker-queue.ts';
 
 let t: TestDatabase;
 let config: Config;
@@ -31,19 +31,8 @@ afterAll(async () => {
 
 describe('SIGTERM to a worker process', () => {
   it('stops taking jobs, checkpoints the running one, closes everything and exits 0', async () => {
-    const { operator, customer } = await createTenant(t.db);
-    const numbers = await createNumbers(t.db, {
-      operatorId: operator.id,
-      customerId: customer.id,
-      status: 'MarkedForRemoval',
-      count: 520,
-    });
-    const running = await insertJob(t.db, {
-      operatorId: operator.id,
-      numbers: numbers.slice(0, 500),
-    });
-    const later = await insertJob(t.db, { operatorId: operator.id, numbers: numbers.slice(500) });
-    const blocker = await blockNumber(t.url, numbers[120] as string);
+    const { jobs, blocker } = await createHeldJobs(t, [500, 20], 120);
+    const [running, later] = jobs as [(typeof jobs)[0], (typeof jobs)[0]];
 
     child = spawnWorker({
       DATABASE_URL: t.url,
@@ -52,7 +41,7 @@ describe('SIGTERM to a worker process', () => {
       WORKER_CHUNK_SIZE: '50',
       SHUTDOWN_TIMEOUT_MS: '3000',
     });
-    await child.waitForLine('ready-for-removal worker started');
+    await child.waitForLine('action worker started');
     await producer.enqueue(running);
     await waitFor('the worker to be inside the chunk 100..149', async () =>
       (await waitingBackends(t.sql, 'oc-numbers-worker')).length > 0 ? true : undefined,
@@ -75,21 +64,16 @@ describe('SIGTERM to a worker process', () => {
     expect(requeued?.attemptsMade).toBe(0);
     expect((await jobRow(t.db, later.id)).state).toBe('queued');
 
-    const next = await createReadyForRemovalWorker({
+    const next = await createActionWorker({
       config,
-      db: t,
+      db: t.db,
       logger: createLogger(config),
       recoveryIntervalMs: 0,
     });
     try {
       for (const [row, count] of [[running, 500] as const, [later, 20] as const]) {
         await waitForJobState(t.db, row.id, ['completed']);
-        expect(await ledgerCounts(t.db, row.id)).toEqual({
-          items: count,
-          succeeded: count,
-          distinctPositions: count,
-          history: count,
-        });
+        expect(await ledgerCounts(t.db, row.id)).toEqual(recordedOnce(count, count));
       }
     } finally {
       await next.close();

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, createNumbers } from '../support/factories.ts';
-import { eventually, waitForJobsEnded } from '../support/invariants.ts';
+import { waitForJobsEnded } from '../support/invariants.ts';
 import type { ServiceProcess } from '../support/processes.ts';
+import { waitFor } from '../support/wait.ts';
 import { type Answer, assertProblemAnswers, type Client, createClient } from './support/http.ts';
 import { lockNumber, workerBackendsWaitingOnLock } from './support/row-lock.ts';
 import { checkWorld, createScenario, type Scenario } from './support/scenario.ts';
@@ -68,7 +69,7 @@ describe('tenant isolation', () => {
     });
     const { jobId } = started.json as { jobId: string };
     try {
-      await eventually('the job to wait mid-way', async () =>
+      await waitFor('the job to wait mid-way', async () =>
         (await workerBackendsWaitingOnLock(world.db.sql)).length > 0 ? true : undefined,
       );
       const missing = randomUUID();

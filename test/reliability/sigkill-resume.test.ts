@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, waitForJobsEnded } from '../support/invariants.ts';
+import { waitForJobsEnded } from '../support/invariants.ts';
 import { holderOf, type ServiceProcess } from '../support/processes.ts';
+import { waitFor } from '../support/wait.ts';
 import { assertProblemAnswers, type Client, createClient } from './support/http.ts';
 import { lockNumber, workerBackendsWaitingOnLock } from './support/row-lock.ts';
 import { checkWorld, createScenario, type Scenario } from './support/scenario.ts';
@@ -35,7 +36,7 @@ describe('SIGKILL of a worker at 40 % of a 500-number job', () => {
       });
       expect(accepted.status).toBe(202);
       const { jobId } = accepted.json as { jobId: string };
-      await eventually('the worker to stop inside the chunk at 40 %', async () => {
+      await waitFor('the worker to stop inside the chunk at 40 %', async () => {
         const [job] = await world.db.sql<{ processed_count: number }[]>`
           select processed_count from jobs where id = ${jobId}`;
         const waiting = await workerBackendsWaitingOnLock(world.db.sql);

@@ -3,10 +3,12 @@ import { buildApp } from '../../src/api/app.ts';
 import { closeAppDeps, createAppDeps } from '../../src/api/create-deps.ts';
 import type { AppDeps } from '../../src/api/deps.ts';
 import type { Config, Env } from '../../src/config.ts';
-import { createLogger } from '../../src/logger.ts';
-import { createReadyForRemovalWorker } from '../../workers/create-worker.ts';
+import { createLogger, type Logger } from '../../src/logger.ts';
+import { createActionWorker } from '../../workers/create-worker.ts';
 import { testConfig } from './config.ts';
-import type { TestDatabase } from './database.ts';
+import { createTestDatabase, type TestDatabase } from './database.ts';
+import { createTenant } from './factories.ts';
+import { deletePrefix } from './redis.ts';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -20,6 +22,8 @@ export interface TestApp {
 export interface TestAppOptions {
   /** Also run a real worker in-process on the same database and prefix. */
   worker?: boolean;
+  /** A logger of the test's own (to read its lines); else one from the config. */
+  logger?: Logger;
 }
 
 /** The real API (real deps, own database and queue prefix), ready for `inject` or `listen`. */
@@ -29,13 +33,20 @@ export async function startTestApp(
   overrides: Partial<Record<keyof Env, string>> = {},
   options: TestAppOptions = {},
 ): Promise<TestApp> {
-  const config = testConfig(database.url, prefix, overrides);
-  const logger = createLogger(config);
+  return startAppWithConfig(testConfig(database.url, prefix, overrides), options);
+}
+
+/** The same, for a config the test built itself. */
+export async function startAppWithConfig(
+  config: Config,
+  options: TestAppOptions = {},
+): Promise<TestApp> {
+  const logger = options.logger ?? createLogger(config);
   const deps = await createAppDeps(config, logger);
   const app = await buildApp(deps);
   await app.ready();
   const worker = options.worker
-    ? await createReadyForRemovalWorker({ config, db: deps.db, logger, recoveryIntervalMs: 0 })
+    ? await createActionWorker({ config, db: deps.db, logger, recoveryIntervalMs: 0 })
     : undefined;
   return {
     app,
@@ -50,4 +61,41 @@ export async function startTestApp(
       await closeAppDeps(deps);
     },
   };
+}
+
+export type Tenant = Awaited<ReturnType<typeof createTenant>>;
+
+/** The Authorization header of a key. */
+export const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+
+export interface ApiSuite {
+  t: TestDatabase;
+  api: TestApp;
+  tenant: Tenant;
+  auth: { authorization: string };
+}
+
+/**
+ * What most API test files start from: their own database, the real app on it (with an
+ * in-process worker unless `worker: false`) and one tenant with its key. Close with
+ * `closeApiSuite`.
+ */
+export async function openApiSuite(
+  prefix: string,
+  overrides: Partial<Record<keyof Env, string>> = {},
+  options: TestAppOptions = { worker: true },
+): Promise<ApiSuite> {
+  const t = await createTestDatabase();
+  const api = await startTestApp(t, prefix, overrides, options);
+  const tenant = await createTenant(t.db);
+  return { t, api, tenant, auth: bearer(tenant.apiKey.key) };
+}
+
+export async function closeApiSuite(
+  suite: { t?: TestDatabase; api?: TestApp },
+  ...prefixes: string[]
+): Promise<void> {
+  await suite.api?.close();
+  await suite.t?.drop();
+  for (const prefix of prefixes) await deletePrefix(prefix);
 }

@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import { inject } from 'vitest';
-import { createDb, type Db } from '../../src/db/client.ts';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { closeDb, createDb, type Database, type Sql } from '../../src/db/client.ts';
 import { databaseUrl, PG_ADMIN_URL } from './services.ts';
 
-export interface TestDatabase extends Db {
+export interface TestDatabase {
+  db: Database;
+  /** The raw postgres.js client of `db`. */
+  sql: Sql;
   name: string;
   url: string;
   /** Closes the pool and drops the database. */
@@ -23,11 +26,12 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const url = databaseUrl(name);
   const db = createDb(url, { poolMax: 10, applicationName: 'oc-numbers-test' });
   return {
-    ...db,
+    db,
+    sql: db.$client,
     name,
     url,
     async drop() {
-      await db.close();
+      await closeDb(db);
       const sql = postgres(PG_ADMIN_URL, { max: 1, onnotice: () => {} });
       try {
         await sql`drop database if exists ${sql(name)} with (force)`;
@@ -35,5 +39,38 @@ export async function createTestDatabase(): Promise<TestDatabase> {
         await sql.end({ timeout: 5 });
       }
     },
+  };
+}
+
+/**
+ * For a file that needs only a database: creates it before the file's tests and drops it after
+ * them. The handle reads through to the database once it exists.
+ */
+export function useTestDatabase(): TestDatabase {
+  let current: TestDatabase | undefined;
+  beforeAll(async () => {
+    current = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await current?.drop();
+  });
+  const get = () => {
+    if (!current) throw new Error('the test database exists from beforeAll on');
+    return current;
+  };
+  return {
+    get db() {
+      return get().db;
+    },
+    get sql() {
+      return get().sql;
+    },
+    get name() {
+      return get().name;
+    },
+    get url() {
+      return get().url;
+    },
+    drop: () => get().drop(),
   };
 }

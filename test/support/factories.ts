@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../../src/db/client.ts';
+import type { JobState } from '../../src/db/enums.ts';
 import { apiKeys, customers, operators, telephoneNumbers } from '../../src/db/schema.ts';
 import { generateApiKey } from '../../src/keys/api-key.ts';
 import type { NumberStatus } from '../../src/numbers/status.ts';
+import { insertJob } from './worker-jobs.ts';
 
 // Builders for the inventory in any state. Numbers are +1206 followed by 7 digits from a
 // per-process counter, so they are unique within a test database and pass the E.164 rules.
@@ -103,4 +105,19 @@ export function createMarkedNumbers(
     status: 'MarkedForRemoval',
     count,
   });
+}
+
+/**
+ * A queued job over `count` fresh MarkedForRemoval numbers of the tenant (the setup most job
+ * tests start from), inserted the way the API inserts it.
+ */
+export async function createMarkedJob(
+  db: Database,
+  tenant: { operator: { id: string }; customer: { id: string } },
+  count: number,
+  options: { state?: JobState; operation?: string } = {},
+) {
+  const numbers = await createMarkedNumbers(db, tenant, count);
+  const job = await insertJob(db, { operatorId: tenant.operator.id, numbers, ...options });
+  return { job, numbers };
 }

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 // and `npm run start:worker` run, on this Node binary, against a test database and prefix.
 
 const ENTRIES = {
+  main: fileURLToPath(new URL('../../src/main.ts', import.meta.url)), // `npm start`
   api: fileURLToPath(new URL('../../src/api/server.ts', import.meta.url)),
   worker: fileURLToPath(new URL('../../workers/ready-for-removal.ts', import.meta.url)),
 } as const;
@@ -152,7 +153,7 @@ export async function startApi(env: Record<string, string>): Promise<ServiceProc
 
 export async function startWorker(env: Record<string, string>): Promise<ServiceProcess> {
   const worker = await spawnService('worker', env);
-  await worker.waitForLine('ready-for-removal worker started');
+  await worker.waitForLine('action worker started');
   return worker;
 }
 

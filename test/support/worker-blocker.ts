@@ -1,4 +1,7 @@
 import postgres from 'postgres';
+import type { TestDatabase } from './database.ts';
+import { createMarkedJob, createMarkedNumbers, createTenant } from './factories.ts';
+import { insertJob } from './worker-jobs.ts';
 
 /**
  * Holds a row lock on one telephone number from a separate connection, so a worker reaching
@@ -26,4 +29,60 @@ export async function waitingBackends(sql: postgres.Sql, applicationName: string
     select pid from pg_stat_activity
     where application_name = ${applicationName} and wait_event_type = 'Lock'`;
   return rows.map((r) => r.pid);
+}
+
+/**
+ * A queued job over `count` fresh MarkedForRemoval numbers of a new tenant, whose worker will
+ * wait inside the chunk holding position `heldAt` until `blocker.release()`.
+ */
+export async function createHeldJob(t: TestDatabase, count: number, heldAt: number) {
+  const tenant = await createTenant(t.db);
+  const { job, numbers } = await createMarkedJob(t.db, tenant, count);
+  const blocker = await blockNumber(t.url, numbers[heldAt] as string);
+  return { tenant, job, numbers, blocker };
+}
+
+/**
+ * Queued jobs of one new tenant over consecutive runs of fresh MarkedForRemoval numbers (`sizes`
+ * numbers each), with the number at `heldAt` (counted over all of them) held as above.
+ */
+export async function createHeldJobs(t: TestDatabase, sizes: number[], heldAt: number) {
+  const tenant = await createTenant(t.db);
+  const numbers = await createMarkedNumbers(
+    t.db,
+    tenant,
+    sizes.reduce((a, b) => a + b, 0),
+  );
+  const jobs = [];
+  for (let start = 0, i = 0; i < sizes.length; start += sizes[i] ?? 0, i++) {
+    const slice = numbers.slice(start, start + (sizes[i] ?? 0));
+    jobs.push(await insertJob(t.db, { operatorId: tenant.operator.id, numbers: slice }));
+  }
+  const blocker = await blockNumber(t.url, numbers[heldAt] as string);
+  return { tenant, jobs, numbers, blocker };
+}
+
+/**
+ * Holds row locks on numbers from a transaction of `sql`'s pool (unlike `blockNumber`, no
+ * connection of its own) until the returned function is called; resolves once they are held.
+ */
+export async function lockNumbers(sql: postgres.Sql, e164s: string[]) {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let locked!: () => void;
+  const isLocked = new Promise<void>((resolve) => {
+    locked = resolve;
+  });
+  const done = sql.begin(async (tx) => {
+    await tx`select id from telephone_numbers where e164 = any(${tx.array(e164s)}) for update`;
+    locked();
+    await released;
+  });
+  await isLocked;
+  return async () => {
+    release();
+    await done;
+  };
 }

@@ -1,19 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { asc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../src/db/client.ts';
+import type { JobState } from '../../src/db/enums.ts';
 import { jobItems, jobs, numberStatusHistory } from '../../src/db/schema.ts';
-import type { JobState } from '../../src/jobs/states.ts';
 
 /** Inserts a jobs row the way the API does (state queued unless told otherwise). */
 export async function insertJob(
   db: Database,
-  spec: { operatorId: string; numbers: string[]; state?: JobState },
+  spec: { operatorId: string; numbers: string[]; state?: JobState; operation?: string },
 ) {
   const [row] = await db
     .insert(jobs)
     .values({
       id: randomUUID(),
       operatorId: spec.operatorId,
+      ...(spec.operation && { operation: spec.operation }),
       state: spec.state ?? 'queued',
       telephoneNumbers: spec.numbers,
       requestedCount: spec.numbers.length,
@@ -52,3 +53,11 @@ export async function ledgerCounts(db: Database, jobId: string) {
   if (!counts) throw new Error('no counts');
   return counts;
 }
+
+/** The `ledgerCounts` of a job that recorded `items` numbers once each, `succeeded` of them moved. */
+export const recordedOnce = (items: number, succeeded: number) => ({
+  items,
+  succeeded,
+  distinctPositions: items,
+  history: succeeded,
+});

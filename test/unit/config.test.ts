@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseEnv, SETTING_NAMES } from '../../src/config.ts';
+import { ConfigError, ENV_VARIABLES, loadConfig, parseEnv } from '../../src/config.ts';
 
 const problemsOf = (env: Record<string, string>) => {
   try {
@@ -15,7 +15,7 @@ const defaults = parseEnv({});
 if (!defaults.success) throw new Error('the defaults must load');
 
 /** Every setting read as a number: with a numeric default, or optional and numeric when given. */
-const NUMERIC = SETTING_NAMES.filter((name) => {
+const NUMERIC = ENV_VARIABLES.filter((name) => {
   if (typeof defaults.data[name] === 'number') return true;
   const given = parseEnv({ [name]: '1000' });
   return given.success && typeof given.data[name] === 'number';
@@ -36,7 +36,7 @@ describe('empty environment variables', () => {
     expect(NUMERIC.length).toBeGreaterThanOrEqual(19);
   });
 
-  it.each(SETTING_NAMES)('%s= (empty or blank) means unset', (name) => {
+  it.each(ENV_VARIABLES)('%s= (empty or blank) means unset', (name) => {
     const unset = loadConfig({});
     expect(loadConfig({ [name]: '' })).toEqual(unset);
     expect(loadConfig({ [name]: '  ' })).toEqual(unset);

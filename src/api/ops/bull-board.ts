@@ -2,7 +2,8 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
-import type { JobProgress } from '../../queue/ready-for-removal-queue.ts';
+import { operationNamed } from '../../jobs/operations.ts';
+import type { JobProgress } from '../../jobs/schemas.ts';
 import type { AppDeps } from '../deps.ts';
 
 export const BULL_BOARD_PATH = '/admin/queues';
@@ -64,9 +65,9 @@ interface BoardJob {
   progress?: unknown;
 }
 
-/** "Ready for removal · 500 numbers · operator 1f2e3d4c" instead of the bare job name. */
+/** "Ready for removal · 500 numbers · operator 1f2e3d4c": the operation, from the job name. */
 export function readableJobName(job: BoardJob): string {
-  const parts = ['Ready for removal'];
+  const parts = [(job.name && operationNamed(job.name)?.title) || job.name || 'Unknown operation'];
   const progress = job.progress as Partial<JobProgress> | undefined;
   if (typeof progress === 'object' && typeof progress.requestedCount === 'number') {
     parts.push(`${progress.requestedCount} numbers`);

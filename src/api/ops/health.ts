@@ -15,7 +15,7 @@ export function registerHealth(app: FastifyInstance, deps: Pick<AppDeps, 'db' | 
 
   app.get('/health/ready', async () => {
     const [postgres, redis] = await Promise.all([
-      probe(() => selectOne(deps.db.sql)),
+      probe(() => selectOne(deps.db.$client)),
       probe(() => deps.redis.ping()),
     ]);
     const checks = { postgres, redis };

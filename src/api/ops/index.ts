@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { rateLimitKeys } from '../../limits.ts';
 import { createMetricsRegistry } from '../../metrics/registry.ts';
 import type { AppDeps } from '../deps.ts';
 import { createPerClientLimiter } from '../rate-limit.ts';
@@ -17,7 +18,7 @@ export async function registerOps(app: FastifyInstance, deps: AppDeps): Promise<
     bullBoard: deps.config.bullBoard,
     failures: createPerClientLimiter(deps.redis, {
       policy: 'admin-auth-failures',
-      keyPrefix: `${deps.config.queuePrefix}:rl:admin-auth-failures`,
+      keyPrefix: rateLimitKeys(deps.config.queuePrefix).adminAuthFailures,
       max: deps.config.authFailureLimitMax,
       windowMs: deps.config.rateLimit.windowMs,
     }),

@@ -18,7 +18,7 @@ export async function registerMetrics(
   app.addHook('onResponse', async (request, reply) => {
     http.observe(request, reply);
   });
-  registerStateMetrics(registry, { sql: deps.db.sql, queue: deps.queue, logger: deps.logger });
+  registerStateMetrics(registry, { sql: deps.db.$client, queue: deps.queue, logger: deps.logger });
 
   await app.register(async (scope) => {
     scope.addHook('onRequest', requireAdmin);

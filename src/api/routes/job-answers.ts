@@ -1,13 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type JobSummaryRow, toJobView } from '../../jobs/job-view.ts';
+import type { JobService } from '../../jobs/service.ts';
 import { principalOf } from '../auth.ts';
-import { cancelAndDequeue } from '../cancel.ts';
-import type { AppDeps } from '../deps.ts';
 import { HttpProblem } from '../problem.ts';
-import type { JobWaiter } from '../wait.ts';
 
-// How the endpoint answers about its job: 200 with the result once it ended, 202 with the job
-// while it runs (SPEC §3.4).
+// How an action answers about its job: 200 with the result once it ended, 202 with the job
+// while it runs.
 
 export const JOBS_PATH = '/api/v3/oc/numbers/jobs';
 const POLL_AFTER_S = '1';
@@ -35,7 +33,7 @@ export function answerEnded(reply: FastifyReply, job: JobSummaryRow) {
  * what was processed stays processed, and the partial result is stored on the job.
  */
 export async function waitForResult(
-  ctx: { deps: AppDeps; waiter: JobWaiter },
+  jobs: JobService,
   request: FastifyRequest,
   reply: FastifyReply,
   job: JobSummaryRow,
@@ -50,16 +48,13 @@ export async function waitForResult(
   reply.raw.once('close', onClose);
   // A client that left while the job was being created closed before the listener existed.
   if (request.raw.socket?.destroyed) onClose();
-  const waited = await ctx.waiter.wait(operatorId, job.id, {
+  const waited = await jobs.wait(operatorId, job.id, {
     timeoutMs: waitMs,
     signal: gone.signal,
   });
   reply.raw.off('close', onClose);
   if (gone.signal.aborted) {
-    const cancelled = await cancelAndDequeue(
-      { db: ctx.deps.db.db, queue: ctx.deps.queue, logger: request.log },
-      { operatorId, jobId: job.id },
-    );
+    const cancelled = await jobs.cancel({ operatorId, jobId: job.id }, request.log);
     request.log.info({ jobId: job.id, outcome: cancelled.kind }, 'client gone; job cancelled');
     // Nobody reads this answer; it only completes the request's lifecycle (and its log line).
     return reply.code(202).send(toJobView(cancelled.kind === 'not-found' ? job : cancelled.job));

@@ -1,11 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { getJob, type ItemRow, listItems } from '../../jobs/queries.ts';
-import { type FailureCode, failureDetail } from '../../jobs/result.ts';
+import { operationOf } from '../../jobs/job-view.ts';
+import { OPERATIONS, type Operation } from '../../jobs/operations.ts';
+import type { ItemRow } from '../../jobs/queries.ts';
+import { failureDetail } from '../../jobs/result.ts';
+import type { FailureCode } from '../../jobs/schemas.ts';
+import type { JobService } from '../../jobs/service.ts';
 import { principalOf } from '../auth.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
-import type { AppDeps } from '../deps.ts';
 import { negotiateMediaType } from '../negotiate.ts';
 import { notFound } from '../problem.ts';
 import { JobItemsSchema, JobParams, ListItemsQuery, problems } from '../schemas.ts';
@@ -24,7 +27,7 @@ const CSV_COLUMNS = [
   'processedAt',
 ] as const;
 
-export function registerJobItemsRoute(app: FastifyInstance, deps: AppDeps) {
+export function registerJobItemsRoute(app: FastifyInstance, jobs: JobService) {
   app.withTypeProvider<ZodTypeProvider>().get(
     `${JOBS_PATH}/:jobId/items`,
     {
@@ -62,9 +65,9 @@ export function registerJobItemsRoute(app: FastifyInstance, deps: AppDeps) {
       const { outcome, cursor } = request.query;
       const limit = request.query.limit ?? DEFAULT_LIMIT[csv ? 'csv' : 'json'];
       const afterPosition = decodeCursor('items', cursor);
-      const job = await getJob(deps.db.db, operatorId, jobId);
+      const job = await jobs.get(operatorId, jobId);
       if (!job) throw notFound();
-      const page = await listItems(deps.db.db, operatorId, jobId, {
+      const page = await jobs.items(operatorId, jobId, {
         limit,
         ...(outcome && { outcome }),
         ...(afterPosition !== undefined && { afterPosition }),
@@ -76,7 +79,8 @@ export function registerJobItemsRoute(app: FastifyInstance, deps: AppDeps) {
         if (outcome) next.set('outcome', outcome);
         reply.header('link', `<${JOBS_PATH}/${jobId}/items?${next}>; rel="next"`);
       }
-      const data = page.items.map(toItemView);
+      const operation = OPERATIONS[operationOf(job)];
+      const data = page.items.map((item) => toItemView(operation, item));
       if (csv) {
         return reply
           .type('text/csv; charset=utf-8')
@@ -88,7 +92,7 @@ export function registerJobItemsRoute(app: FastifyInstance, deps: AppDeps) {
   );
 }
 
-function toItemView(item: ItemRow): ItemView {
+function toItemView(operation: Operation, item: ItemRow): ItemView {
   const view: ItemView = {
     position: item.position,
     telephoneNumber: item.telephoneNumber,
@@ -97,7 +101,7 @@ function toItemView(item: ItemRow): ItemView {
   };
   if (item.currentStatus) view.currentStatus = item.currentStatus;
   if (item.outcome && item.outcome !== 'SUCCEEDED') {
-    view.detail = failureDetail(item.outcome as FailureCode, item.currentStatus);
+    view.detail = failureDetail(operation, item.outcome as FailureCode, item.currentStatus);
   }
   return view;
 }

@@ -1,16 +1,15 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { isEnded, toJobView } from '../../jobs/job-view.ts';
-import { getJob, listJobs } from '../../jobs/queries.ts';
+import { JobSchema } from '../../jobs/schemas.ts';
+import type { JobService } from '../../jobs/service.ts';
 import { principalOf } from '../auth.ts';
-import { cancelAndDequeue } from '../cancel.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
-import type { AppDeps } from '../deps.ts';
 import { HttpProblem, notFound } from '../problem.ts';
-import { JobListSchema, JobParams, JobSchema, ListJobsQuery, problems } from '../schemas.ts';
+import { JobListSchema, JobParams, ListJobsQuery, problems } from '../schemas.ts';
 import { JOBS_PATH } from './job-answers.ts';
 
-export function registerJobRoutes(app: FastifyInstance, deps: AppDeps) {
+export function registerJobRoutes(app: FastifyInstance, jobs: JobService) {
   const api = app.withTypeProvider<ZodTypeProvider>();
   const common = { tags: ['jobs'], security: [{ bearerAuth: [] }] };
 
@@ -26,7 +25,7 @@ export function registerJobRoutes(app: FastifyInstance, deps: AppDeps) {
     },
     async (request, reply) => {
       const { operatorId } = principalOf(request);
-      const job = await getJob(deps.db.db, operatorId, request.params.jobId);
+      const job = await jobs.get(operatorId, request.params.jobId);
       if (!job) throw notFound();
       if (!isEnded(job.state)) reply.header('retry-after', '1');
       return toJobView(job);
@@ -47,7 +46,7 @@ export function registerJobRoutes(app: FastifyInstance, deps: AppDeps) {
       const { operatorId } = principalOf(request);
       const { state, limit, cursor } = request.query;
       const afterJobId = decodeCursor('jobs', cursor);
-      const page = await listJobs(deps.db.db, operatorId, {
+      const page = await jobs.list(operatorId, {
         limit,
         ...(state && { state }),
         ...(afterJobId && { afterJobId }),
@@ -70,10 +69,7 @@ export function registerJobRoutes(app: FastifyInstance, deps: AppDeps) {
     response: { 200: JobSchema, ...problems(401, 404, 409, 503) },
   };
   const cancel = async (operatorId: string, jobId: string, reply: FastifyReply) => {
-    const outcome = await cancelAndDequeue(
-      { db: deps.db.db, queue: deps.queue, logger: reply.log },
-      { operatorId, jobId },
-    );
+    const outcome = await jobs.cancel({ operatorId, jobId }, reply.log);
     if (outcome.kind === 'not-found') throw notFound();
     if (outcome.kind === 'finished') {
       throw new HttpProblem(409, 'JOB_FINISHED', `The job already ${outcome.job.state}`, {

@@ -48,7 +48,7 @@ Options:
       input = { role: 'operator', operatorSlug: values.operator };
     }
     const { keysCreate } = await import('../actions/keys.ts');
-    return ctx.withDb(({ db }) => keysCreate({ db, io: ctx.io }, input));
+    return ctx.withDb((db) => keysCreate({ db, io: ctx.io }, input));
   },
 };
 
@@ -82,7 +82,7 @@ Options:
       throw new UsageError('--operator <slug> (or --admin) is required', 'keys list');
     }
     const { keysList } = await import('../actions/keys.ts');
-    return ctx.withDb(({ db }) =>
+    return ctx.withDb((db) =>
       keysList({ db, io: ctx.io }, values.admin ? null : (operator ?? null)),
     );
   },
@@ -106,6 +106,6 @@ Options:
     if (!prefix) throw new UsageError('the key prefix is required', 'keys revoke');
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`, 'keys revoke');
     const { keysRevoke } = await import('../actions/keys.ts');
-    return ctx.withDb(({ db }) => keysRevoke({ db, io: ctx.io }, prefix));
+    return ctx.withDb((db) => keysRevoke({ db, io: ctx.io }, prefix));
   },
 };

@@ -45,7 +45,7 @@ Options:
     const { numbersImport } = await import('../actions/numbers-import.ts');
     return ctx.withDb((db, config) =>
       numbersImport(
-        { sql: db.sql, io: ctx.io, phoneValidation: config.phoneValidation },
+        { sql: db.$client, io: ctx.io, phoneValidation: config.phoneValidation },
         { file, batchSize },
       ),
     );

@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { READY_FOR_REMOVAL_QUEUE } from '../../../src/queue/ready-for-removal-queue.ts';
-import { eventually, waitForJobsEnded } from '../../support/invariants.ts';
+import { ACTION_QUEUE } from '../../../src/queue/action-queue.ts';
+import { waitForJobsEnded } from '../../support/invariants.ts';
 import { REDIS_URL } from '../../support/services.ts';
+import { waitFor } from '../../support/wait.ts';
 import { assertProblemAnswers, type Client, createClient } from '../support/http.ts';
 import { countRows, runningWorker, waitUntilHeldAt } from '../support/mid-job.ts';
 import { lockNumber } from '../support/row-lock.ts';
@@ -71,12 +72,12 @@ describe('cancellation', () => {
     }
     // Nothing changes afterwards: a cancelled job never resumes, a completed one stays so.
     // Checked once the workers let go of every job (none active, waiting or delayed).
-    const queue = new Queue(READY_FOR_REMOVAL_QUEUE, {
+    const queue = new Queue(ACTION_QUEUE, {
       connection: { url: REDIS_URL },
       prefix: world.prefix,
     });
     try {
-      await eventually(
+      await waitFor(
         'the workers to let go of every job',
         async () => {
           const counts = await queue.getJobCounts('active', 'waiting', 'delayed', 'prioritized');
@@ -111,7 +112,7 @@ describe('cancellation', () => {
     // chunks. Here the worker dies inside that chunk; its transaction rolls back, then the
     // cancel goes through, and the worker that takes the stalled job over must not resume it.
     const cancelling = apiA.request('POST', `${JOBS}/${jobId}/cancel`, { key: t.key });
-    await eventually('the cancel to wait for the jobs row', async () => {
+    await waitFor('the cancel to wait for the jobs row', async () => {
       const [row] = await world.db.sql<{ n: number }[]>`
         select count(*)::int as n from pg_stat_activity
         where application_name = 'oc-numbers-api' and wait_event_type = 'Lock'`;
@@ -122,13 +123,13 @@ describe('cancellation', () => {
     await lock.release();
     const cancel = await cancelling;
     expect(cancel.json).toMatchObject({ state: 'cancelled', progress: { processedCount: 200 } });
-    const queue = new Queue(READY_FOR_REMOVAL_QUEUE, {
+    const queue = new Queue(ACTION_QUEUE, {
       connection: { url: REDIS_URL },
       prefix: world.prefix,
     });
     try {
       // The other worker takes the stalled job over, finds it cancelled and does nothing.
-      await eventually(
+      await waitFor(
         'BullMQ to finish the cancelled job',
         async () => {
           const state = await queue.getJobState(jobId);

@@ -1,10 +1,11 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { eventually, waitForJobsEnded } from '../../support/invariants.ts';
+import { waitForJobsEnded } from '../../support/invariants.ts';
+import { type PrivateRedis, startPrivateRedis } from '../../support/redis-server.ts';
 import { PG_ADMIN_URL } from '../../support/services.ts';
 import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.ts';
+import { waitFor } from '../../support/wait.ts';
 import { assertProblemAnswers, type Client, createClient } from '../support/http.ts';
 import { waitUntilHeldAt } from '../support/mid-job.ts';
-import { startThrowawayRedis, type ThrowawayRedis } from '../support/redis-server.ts';
 import { lockNumber } from '../support/row-lock.ts';
 import { checkWorld, createScenario, type Scenario } from '../support/scenario.ts';
 import { ASYNC, ENDPOINT, tenantWithNumbers } from '../support/tenants.ts';
@@ -15,7 +16,7 @@ import { ASYNC, ENDPOINT, tenantWithNumbers } from '../support/tenants.ts';
 
 let world: Scenario | undefined;
 let proxy: TcpProxy | undefined;
-let redis: ThrowawayRedis | undefined;
+let redis: PrivateRedis | undefined;
 let client: Client | undefined;
 
 afterEach(async () => {
@@ -68,7 +69,7 @@ describe('Postgres slowed, then unreachable for a while', () => {
 
     const jobId = await submit(t.numbers.slice(500), t.key);
     const scenario = world;
-    await eventually('the job to be part-way', async () => {
+    await waitFor('the job to be part-way', async () => {
       const [job] = await scenario.db.sql<
         { processed_count: number }[]
       >`select processed_count from jobs where id = ${jobId}`;
@@ -82,7 +83,7 @@ describe('Postgres slowed, then unreachable for a while', () => {
       headers: ASYNC,
       body: { telephoneNumbers: ['+14255550100'] },
     });
-    await eventually('3 s of outage', async () => (Date.now() - cutAt >= 3000 ? true : undefined));
+    await waitFor('3 s of outage', async () => (Date.now() - cutAt >= 3000 ? true : undefined));
     proxy.restore();
     await waitForJobsEnded(world.db.sql, [jobId], 90_000);
     const endedMs = Date.now() - cutAt;
@@ -101,7 +102,7 @@ describe('Postgres slowed, then unreachable for a while', () => {
 
 describe('Redis connections killed, Redis restarted', () => {
   it('finishes a job whose worker lost every Redis connection (CLIENT KILL)', async () => {
-    redis = await startThrowawayRedis();
+    redis = await startPrivateRedis();
     world = await createScenario('rel-rkill', { REDIS_URL: redis.url });
     const [process] = await Promise.all([world.api(), world.worker()]);
     const api = createClient(process.url as string);
@@ -117,7 +118,7 @@ describe('Redis connections killed, Redis restarted', () => {
       .sql`select state, processed_count, success_count from jobs where id = ${jobId}`;
     expect(job).toEqual({ state: 'completed', processed_count: 500, success_count: 500 });
     // The API reconnects too: the next request works.
-    const after = await eventually('the API to take requests again', async () => {
+    const after = await waitFor('the API to take requests again', async () => {
       const answer = await api.request('POST', ENDPOINT, {
         key: t.key,
         headers: ASYNC,
@@ -132,7 +133,7 @@ describe('Redis connections killed, Redis restarted', () => {
   });
 
   it('loses nothing when Redis restarts empty mid-job: running jobs finish, lost ones are re-enqueued from Postgres', async () => {
-    redis = await startThrowawayRedis();
+    redis = await startPrivateRedis();
     world = await createScenario('rel-rrestart', { REDIS_URL: redis.url, WORKER_CONCURRENCY: '1' });
     const [api] = await Promise.all([world.api(), world.worker()]);
     client = createClient(api.url as string);

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { READY_FOR_REMOVAL_QUEUE } from '../../../src/queue/ready-for-removal-queue.ts';
+import { ACTION_QUEUE } from '../../../src/queue/action-queue.ts';
 import { uniqueE164 } from '../../support/factories.ts';
 import { waitForJobsEnded } from '../../support/invariants.ts';
 import { REDIS_URL } from '../../support/services.ts';
@@ -84,7 +84,7 @@ describe('load', () => {
       { n: number }[]
     >`select count(*)::int as n from jobs where operator_id = ${t.operator.id}`;
     expect(rows?.n).toBe(accepted.length);
-    const queue = new Queue(READY_FOR_REMOVAL_QUEUE, {
+    const queue = new Queue(ACTION_QUEUE, {
       connection: { url: REDIS_URL },
       prefix: world.prefix,
     });

@@ -1,11 +1,11 @@
-import { eventually } from '../../support/invariants.ts';
 import { holderOf, type ServiceProcess } from '../../support/processes.ts';
+import { waitFor } from '../../support/wait.ts';
 import { workerBackendsWaitingOnLock } from './row-lock.ts';
 import type { Scenario } from './scenario.ts';
 
 /** Waits until `jobId` has committed `processed` numbers and its worker waits on a row lock. */
 export async function waitUntilHeldAt(world: Scenario, jobId: string, processed: number) {
-  return eventually(
+  return waitFor(
     `job ${jobId} to wait after ${processed} numbers`,
     async () => {
       const [job] = await world.db.sql<{ processed_count: number }[]>`
@@ -19,7 +19,7 @@ export async function waitUntilHeldAt(world: Scenario, jobId: string, processed:
 
 /** The live worker that runs `jobId` (the last one to log its start). */
 export async function runningWorker(world: Scenario, jobId: string): Promise<ServiceProcess> {
-  return eventually(`a live worker to hold ${jobId}`, async () => {
+  return waitFor(`a live worker to hold ${jobId}`, async () => {
     const live = world.processes.filter((p) => p.kind === 'worker');
     // A worker that took over logged "job started" later; prefer the most recent start.
     const starts = live

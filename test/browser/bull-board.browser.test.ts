@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { READY_FOR_REMOVAL_QUEUE } from '../../src/queue/ready-for-removal-queue.ts';
-import { createReadyForRemovalWorker } from '../../workers/create-worker.ts';
+import { ACTION_QUEUE } from '../../src/queue/action-queue.ts';
+import { createActionWorker } from '../../workers/create-worker.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createNumbers, createTenant } from '../support/factories.ts';
@@ -44,9 +44,9 @@ describe('Bull Board in headless Chromium', () => {
       BULL_BOARD_PASSWORD: BOARD_PASSWORD,
     });
     baseUrl = await app.app.listen({ host: '127.0.0.1', port: 0 });
-    worker = await createReadyForRemovalWorker({
+    worker = await createActionWorker({
       config: app.config,
-      db: database,
+      db: database.db,
       logger: app.deps.logger,
       recoveryIntervalMs: 0,
     });
@@ -122,9 +122,7 @@ describe('Bull Board in headless Chromium', () => {
         console.log(await page.content());
         throw e;
       }
-      await expect
-        .poll(() => page.url())
-        .toContain(`/admin/queues/queue/${READY_FOR_REMOVAL_QUEUE}`);
+      await expect.poll(() => page.url()).toContain(`/admin/queues/queue/${ACTION_QUEUE}`);
       await page.getByText('COMPLETED', { exact: false }).first().click();
       const card = page
         .locator('div', { hasText: jobId })

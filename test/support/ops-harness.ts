@@ -1,17 +1,15 @@
 import { Queue, QueueEvents } from 'bullmq';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/api/app.ts';
-import { closeAppDeps, createAppDeps } from '../../src/api/create-deps.ts';
 import type { AppDeps } from '../../src/api/deps.ts';
 import { sendProblem } from '../../src/api/error-handler.ts';
 import { registerOps } from '../../src/api/ops/index.ts';
-import type { Config, Env } from '../../src/config.ts';
+import type { Env } from '../../src/config.ts';
 import { createKeyAuthenticator } from '../../src/keys/authenticate.ts';
-import { createLogger, type Logger } from '../../src/logger.ts';
-import { READY_FOR_REMOVAL_QUEUE } from '../../src/queue/ready-for-removal-queue.ts';
+import { createLogger } from '../../src/logger.ts';
+import { ACTION_QUEUE } from '../../src/queue/action-queue.ts';
 import { createRedis } from '../../src/queue/redis.ts';
-import { testConfig } from '../support/config.ts';
-import type { TestDatabase } from '../support/database.ts';
+import { testConfig } from './config.ts';
+import type { TestDatabase } from './database.ts';
 
 export interface OpsHarness {
   app: FastifyInstance;
@@ -37,8 +35,8 @@ export async function buildOpsHarness(
   // As createAppDeps does (via queue.waitUntilReady): start with the request-path connection up.
   else if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
   const bullRedis = createRedis(config.redisUrl, 'bullmq');
-  const queue = new Queue(READY_FOR_REMOVAL_QUEUE, { connection: bullRedis, prefix });
-  const queueEvents = new QueueEvents(READY_FOR_REMOVAL_QUEUE, {
+  const queue = new Queue(ACTION_QUEUE, { connection: bullRedis, prefix });
+  const queueEvents = new QueueEvents(ACTION_QUEUE, {
     connection: config.redisUrl ? { url: config.redisUrl } : {},
     prefix,
   });
@@ -46,7 +44,7 @@ export async function buildOpsHarness(
   const deps: AppDeps = {
     config,
     logger,
-    db: database,
+    db: database.db,
     redis,
     queue,
     queueEvents,
@@ -65,24 +63,6 @@ export async function buildOpsHarness(
       await queue.close();
       await bullRedis.quit();
       redis.disconnect();
-    },
-  };
-}
-
-/** The real app (`buildApp`) over real deps, as the API process builds it. */
-export async function buildRealApp(
-  config: Config,
-  logger: Logger = createLogger(config),
-): Promise<{ app: FastifyInstance; deps: AppDeps; close(): Promise<void> }> {
-  const deps = await createAppDeps(config, logger);
-  const app = await buildApp(deps);
-  await app.ready();
-  return {
-    app,
-    deps,
-    async close() {
-      await app.close();
-      await closeAppDeps(deps);
     },
   };
 }

@@ -1,25 +1,21 @@
 import type { FastifyInstance } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import {
-  createJob,
-  EnqueueError,
-  IdempotencyKeyBusyError,
-  requestHash,
-} from '../../jobs/create.ts';
+import { EnqueueError, IdempotencyKeyBusyError, requestHash } from '../../jobs/create.ts';
 import { toJobView } from '../../jobs/job-view.ts';
+import type { Operation } from '../../jobs/operations.ts';
+import { JobResultSchema, JobSchema } from '../../jobs/schemas.ts';
+import type { JobService } from '../../jobs/service.ts';
+import { BODY_LIMIT_BYTES } from '../../limits.ts';
 import { type ActionBudget, spendActionBudget } from '../action-budget.ts';
 import { principalOf } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
 import { parsePrefer } from '../prefer.ts';
 import { HttpProblem, serviceUnavailable } from '../problem.ts';
-import { JobResultSchema, JobSchema, problems, ReadyForRemovalBody } from '../schemas.ts';
+import { NumbersBody, problems } from '../schemas.ts';
 import { traceIdOf } from '../trace.ts';
-import { parseReadyForRemovalBody } from '../validation/ready-for-removal.ts';
-import type { JobWaiter } from '../wait.ts';
+import { parseNumbersBody } from '../validation/numbers-body.ts';
 import { answerEnded, answerRunning, waitForResult } from './job-answers.ts';
-
-const BODY_LIMIT_BYTES = 64 * 1024;
 
 const Headers = z.looseObject({
   prefer: z
@@ -35,37 +31,39 @@ const Headers = z.looseObject({
     .describe('Same key + same body within 24 h → the first job; different body → 422'),
 });
 
-export interface ReadyForRemovalContext {
+export interface ActionContext {
   deps: AppDeps;
-  waiter: JobWaiter;
+  jobs: JobService;
+  /** This operation's own budget: the global one and each operator's share. */
   budget: ActionBudget;
 }
 
-export function registerReadyForRemoval(app: FastifyInstance, ctx: ReadyForRemovalContext) {
-  const { deps, waiter, budget } = ctx;
+/** The POST endpoint of an operation: validate, create its job, answer per `Prefer`. */
+export function registerAction(app: FastifyInstance, ctx: ActionContext, operation: Operation) {
+  const { deps, jobs, budget } = ctx;
   const { config } = deps;
 
   app.withTypeProvider<ZodTypeProvider>().post(
-    '/api/v3/oc/numbers/action/ready-for-removal',
+    operation.path,
     {
       bodyLimit: BODY_LIMIT_BYTES,
       onRequest: spendActionBudget(budget),
-      // The body is checked by parseReadyForRemovalBody (every problem at once, own codes);
-      // the schema is here for the OpenAPI document only.
+      // The body is checked by parseNumbersBody (every problem at once, own codes); the
+      // schema is here for the OpenAPI document only.
       validatorCompiler: (route) =>
         route.httpPart === 'body'
           ? (data: unknown) => ({ value: data })
           : validatorCompiler(route as unknown as Parameters<typeof validatorCompiler>[0]),
       schema: {
-        summary: 'Transition numbers from MarkedForRemoval to ReadyForRemoval',
+        summary: operation.summary,
         description:
           'Validates the request, queues a job and, by default, waits for its result (200). ' +
           '`Prefer: respond-async` answers 202 at once; past the wait bound the answer is 202 ' +
           'with the job. A client that disconnects while waiting cancels its job.',
-        tags: ['ready-for-removal'],
+        tags: [operation.name],
         security: [{ bearerAuth: [] }],
         headers: Headers,
-        body: ReadyForRemovalBody,
+        body: NumbersBody,
         response: {
           200: JobResultSchema.describe('The job ended: its result'),
           202: JobSchema.describe('Still running (or respond-async): poll Location'),
@@ -75,27 +73,24 @@ export function registerReadyForRemoval(app: FastifyInstance, ctx: ReadyForRemov
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      const numbers = parseReadyForRemovalBody(request.body, config.phoneValidation);
+      const numbers = parseNumbersBody(request.body, config.phoneValidation);
       const prefer = parsePrefer(request.headers.prefer);
       const key = idempotencyKey(request.headers['idempotency-key']);
-      let outcome: Awaited<ReturnType<typeof createJob>>;
+      let outcome: Awaited<ReturnType<JobService['create']>>;
       try {
-        outcome = await createJob(
-          { db: deps.db.db, queue: deps.queue },
-          {
-            operatorId: principal.operatorId,
-            apiKeyId: principal.apiKeyId,
-            telephoneNumbers: numbers,
-            traceId: traceIdOf(request.raw),
-            ...(key && {
-              idempotency: {
-                key,
-                requestHash: requestHash(numbers),
-                ttlMs: config.idempotencyTtlMs,
-              },
-            }),
-          },
-        );
+        outcome = await jobs.create(operation, {
+          operatorId: principal.operatorId,
+          apiKeyId: principal.apiKeyId,
+          telephoneNumbers: numbers,
+          traceId: traceIdOf(request.raw),
+          ...(key && {
+            idempotency: {
+              key,
+              requestHash: requestHash(numbers),
+              ttlMs: config.idempotencyTtlMs,
+            },
+          }),
+        });
       } catch (err) {
         if (err instanceof EnqueueError) {
           request.log.error({ err }, 'job not queued');
@@ -139,7 +134,7 @@ export function registerReadyForRemoval(app: FastifyInstance, ctx: ReadyForRemov
         reply.header('preference-applied', `wait=${Math.floor(waitMs / 1000)}`);
       }
 
-      return waitForResult({ deps, waiter }, request, reply, job, waitMs);
+      return waitForResult(jobs, request, reply, job, waitMs);
     },
   );
 }

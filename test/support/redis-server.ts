@@ -2,12 +2,13 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { freePort } from '../../support/processes.ts';
+import { freePort } from './processes.ts';
 
-// A throwaway redis-server on its own loopback port, without persistence, for the scenarios
-// that kill its clients or restart it: the machine's shared Redis on 6379 is never touched.
+// A private redis-server on its own loopback port, without persistence, for the tests that
+// change its policy, kill its clients or restart it: the machine's shared Redis is never
+// touched. A restart loses every key, like a Redis without AOF.
 
-export interface ThrowawayRedis {
+export interface PrivateRedis {
   url: string;
   port: number;
   /** Stops it (SIGKILL: everything in memory is lost) and starts it again on the same port. */
@@ -17,31 +18,20 @@ export interface ThrowawayRedis {
   stop(): Promise<void>;
 }
 
-export async function startThrowawayRedis(): Promise<ThrowawayRedis> {
+export async function startPrivateRedis(policy = 'noeviction'): Promise<PrivateRedis> {
   const port = await freePort();
+  const url = `redis://127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
   const launch = async () => {
     child = spawn(
       'redis-server',
-      [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--maxmemory-policy',
-        'noeviction',
-      ],
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
       { stdio: 'ignore' },
     );
+    child.on('error', () => {});
     const deadline = Date.now() + 10_000;
     for (;;) {
-      const probe = new Redis({
-        port,
-        host: '127.0.0.1',
+      const probe = new Redis(url, {
         lazyConnect: true,
         maxRetriesPerRequest: 0,
         retryStrategy: () => null,
@@ -49,7 +39,7 @@ export async function startThrowawayRedis(): Promise<ThrowawayRedis> {
       probe.on('error', () => {});
       const ok = await probe
         .connect()
-        .then(() => probe.ping())
+        .then(() => probe.config('SET', 'maxmemory-policy', policy))
         .then(
           () => true,
           () => false,
@@ -63,11 +53,11 @@ export async function startThrowawayRedis(): Promise<ThrowawayRedis> {
   const kill = async () => {
     const running = child;
     if (!running || running.exitCode !== null || running.signalCode !== null) return;
+    const exited = once(running, 'exit');
     running.kill('SIGKILL');
-    await once(running, 'exit');
+    await exited;
   };
   await launch();
-  const url = `redis://127.0.0.1:${port}`;
   return {
     url,
     port,

@@ -1,7 +1,8 @@
 import type { Sql } from '../db/client.ts';
-import type { ItemOutcome } from './status.ts';
+import type { ItemOutcome } from '../db/enums.ts';
+import type { Operation } from './operations.ts';
 
-// The MarkedForRemoval → ReadyForRemoval transition (SPEC §3.6), set-based: one statement
+// An operation's status transition, set-based: one statement
 // decides, applies and records the next chunk of a job's numbers. It must run inside the
 // chunk's transaction right after the statement that locked the jobs row (that lock serialises
 // deliveries of the same job and cancels; in READ COMMITTED this statement's snapshot is taken
@@ -33,25 +34,29 @@ interface ChunkRow {
  * is queued or active; a queued job becomes active (`started_at` set once).
  *
  * - The numbers come straight from `jobs.telephone_numbers`, so nothing large crosses the wire,
- *   and the statement needs nothing from the caller but the job id: it can be pipelined.
+ *   and the statement needs nothing from the caller but the job id and its operation (whose
+ *   values are parameters, so every operation shares one prepared statement): it can be
+ *   pipelined. A job of another operation is left alone, like an ended one.
  * - Only the job operator's numbers are looked at; another operator's number is treated exactly
  *   like an unknown one (NUMBER_NOT_FOUND, untouched, not even locked).
  * - Rows are locked in id order, so jobs racing over overlapping numbers queue up instead of
  *   deadlocking. In READ COMMITTED a row locked after a wait is re-read at its newest version,
- *   so the loser of a race sees ReadyForRemoval and records INVALID_STATUS. All later CTEs see
+ *   so the loser of a race sees the winner's new status and records INVALID_STATUS. All later CTEs see
  *   one snapshot, which is why every outcome is computed once, from the locked rows.
  * - The ledger insert has no ON CONFLICT on purpose: a position recorded twice aborts the chunk.
  */
 export async function transitionChunk(
   sql: Sql,
-  job: { jobId: string; size: number },
+  job: { jobId: string; size: number; operation: Operation },
 ): Promise<ChunkOutcome | undefined> {
+  const op = job.operation;
   const rows = await sql<ChunkRow[]>`
     with job as materialized (
       select id, operator_id, processed_count as start,
              coalesce('api-key:' || api_key_id::text, 'job:' || id::text) as actor,
              telephone_numbers[processed_count + 1 : processed_count + ${job.size}::int] as slice
-      from jobs where id = ${job.jobId}::uuid and state in ('queued', 'active')
+      from jobs
+      where id = ${job.jobId}::uuid and operation = ${op.name} and state in ('queued', 'active')
     ),
     input as (
       select (job.start + u.ord - 1)::int as position, u.e164
@@ -70,7 +75,7 @@ export async function transitionChunk(
         (case
           when l.id is null then 'NUMBER_NOT_FOUND'
           when c.id is null or not c.operator_connect then 'NOT_OPERATOR_CONNECT_CUSTOMER'
-          when l.status <> 'MarkedForRemoval' then 'INVALID_STATUS'
+          when l.status <> ${op.fromStatus}::number_status then 'INVALID_STATUS'
           else 'SUCCEEDED'
         end)::item_outcome as outcome
       from input
@@ -79,15 +84,18 @@ export async function transitionChunk(
     ),
     moved as (
       update telephone_numbers n
-      set status = 'ReadyForRemoval', assignable = false,
-          confirmed_for_removal_at = now(), updated_at = now()
+      set status = ${op.toStatus}::number_status, assignable = ${op.assignable}::boolean,
+          confirmed_for_removal_at = case when ${op.confirmsRemoval}::boolean then now() end,
+          updated_at = now()
       from decided d
       where n.id = d.number_id and d.outcome = 'SUCCEEDED'
       returning n.id
     ),
     history as (
       insert into number_status_history (number_id, job_id, from_status, to_status, actor)
-      select moved.id, job.id, 'MarkedForRemoval', 'ReadyForRemoval', job.actor from moved, job
+      select moved.id, job.id, ${op.fromStatus}::number_status, ${op.toStatus}::number_status,
+             job.actor
+      from moved, job
     ),
     ledger as (
       insert into job_items (job_id, position, telephone_number, number_id, outcome, current_status)

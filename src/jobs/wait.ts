@@ -1,7 +1,7 @@
 import type { QueueEvents } from 'bullmq';
 import type { Database } from '../db/client.ts';
-import { isEnded, type JobSummaryRow } from '../jobs/job-view.ts';
-import { getJob } from '../jobs/queries.ts';
+import { isEnded, type JobSummaryRow } from './job-view.ts';
+import { getJob } from './queries.ts';
 
 // Waiting for a job to end. Postgres is the truth; the queue's `completed`/`failed` events only
 // say "look now", so the fast path costs one query after the event. A slow poll covers events

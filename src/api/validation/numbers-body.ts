@@ -1,10 +1,9 @@
+import { MAX_NUMBERS_PER_REQUEST } from '../../limits.ts';
 import { checkE164, type PhoneValidation } from '../../numbers/e164.ts';
 import { HttpProblem } from '../problem.ts';
 
-// SPEC §3.1: every problem of a body in one answer. Hand-written rather than a zod schema so
+// The body of every action: every problem of it in one answer. Hand-written rather than a zod schema so
 // each entry gets its own code and the duplicates point at both indexes.
-
-export const MAX_NUMBERS = 500;
 
 export type EntryErrorCode =
   | 'INVALID_E164'
@@ -33,7 +32,7 @@ function invalidBody(pointer: string, detail: string): HttpProblem {
 }
 
 /** The request's numbers in order, or an HttpProblem listing everything wrong with the body. */
-export function parseReadyForRemovalBody(body: unknown, mode: PhoneValidation): string[] {
+export function parseNumbersBody(body: unknown, mode: PhoneValidation): string[] {
   if (body === null || body === undefined) {
     throw new HttpProblem(400, 'BODY_REQUIRED', 'A JSON object body is required');
   }
@@ -59,11 +58,11 @@ export function parseReadyForRemovalBody(body: unknown, mode: PhoneValidation): 
     throw new HttpProblem(400, 'TOO_FEW_NUMBERS', 'telephoneNumbers must hold at least 1 number');
   }
   const errors = entryErrors(numbers, mode);
-  if (numbers.length > MAX_NUMBERS) {
+  if (numbers.length > MAX_NUMBERS_PER_REQUEST) {
     throw new HttpProblem(
       400,
       'TOO_MANY_NUMBERS',
-      `telephoneNumbers holds ${numbers.length} numbers; at most ${MAX_NUMBERS} are allowed per request`,
+      `telephoneNumbers holds ${numbers.length} numbers; at most ${MAX_NUMBERS_PER_REQUEST} are allowed per request`,
       { extensions: { errors } },
     );
   }

@@ -1,0 +1,39 @@
+// The bulk client's exit codes (docs/cli.md, "The bulk client") and the one error kind that
+// carries them: whatever goes wrong ends as one line on stderr and the matching code.
+
+export const EXIT = {
+  /** Every number succeeded. */
+  ok: 0,
+  /** Some numbers failed a rule (or were skipped as invalid, or left unprocessed). */
+  someFailed: 1,
+  /** Usage or invalid input: nothing was sent. */
+  invalidInput: 2,
+  /** Interrupted (Ctrl-C): in-flight jobs cancelled, partial results written. */
+  interrupted: 3,
+  /** The service refused or failed: authentication, 5xx after retries, unreachable. */
+  service: 4,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export class ClientError extends Error {
+  readonly exitCode: ExitCode;
+  constructor(exitCode: ExitCode, message: string) {
+    super(message);
+    this.name = 'ClientError';
+    this.exitCode = exitCode;
+  }
+}
+
+export const inputError = (message: string) => new ClientError(EXIT.invalidInput, message);
+export const serviceError = (message: string) => new ClientError(EXIT.service, message);
+
+/** A network failure or a 503: worth another try with the same request. */
+export class TransientError extends Error {
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, retryAfterMs?: number) {
+    super(message);
+    this.name = 'TransientError';
+    this.retryAfterMs = retryAfterMs;
+  }
+}

@@ -1,0 +1,78 @@
+import { readFile } from 'node:fs/promises';
+import type { PhoneValidation } from '../../numbers/e164.ts';
+import { inputError } from './errors.ts';
+
+// The client's settings. It reads its own few variables rather than the service's
+// configuration: on an operator's laptop there is no DATABASE_URL to validate, and the key
+// must never come from a command-line flag (shell history, process lists).
+
+export const DEFAULT_BASE_URL = 'http://127.0.0.1:3000';
+const DEFAULT_RETRIES = 6;
+
+export interface ClientSettings {
+  baseUrl: string;
+  apiKey: string;
+  phoneValidation: PhoneValidation;
+  /** Further tries of a request after a network error or a 503. */
+  retries: number;
+}
+
+export interface SettingsInput {
+  env: Record<string, string | undefined>;
+  url?: string | undefined;
+  keyFile?: string | undefined;
+}
+
+export async function resolveSettings(input: SettingsInput): Promise<ClientSettings> {
+  const { env } = input;
+  return {
+    baseUrl: baseUrlOf(input.url ?? env.OCN_URL ?? DEFAULT_BASE_URL),
+    apiKey: await apiKeyOf(input.keyFile, env.OCN_API_KEY),
+    phoneValidation: phoneValidationOf(env.PHONE_VALIDATION),
+    retries: retriesOf(env.OCN_RETRIES),
+  };
+}
+
+function baseUrlOf(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw inputError(`--url must be an http(s) URL, got "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw inputError(`--url must be an http(s) URL, got "${raw}"`);
+  }
+  return url.toString().replace(/\/+$/, '');
+}
+
+async function apiKeyOf(keyFile: string | undefined, fromEnv: string | undefined) {
+  if (keyFile !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(keyFile, 'utf8');
+    } catch (err) {
+      throw inputError(`cannot read --key-file ${keyFile}: ${(err as NodeJS.ErrnoException).code}`);
+    }
+    const key = text.split(/\r?\n/).find((line) => line.trim() !== '');
+    if (!key) throw inputError(`--key-file ${keyFile} is empty`);
+    return key.trim();
+  }
+  if (fromEnv?.trim()) return fromEnv.trim();
+  throw inputError('no API key: set OCN_API_KEY or pass --key-file <file>');
+}
+
+function phoneValidationOf(raw: string | undefined): PhoneValidation {
+  if (raw === undefined || raw === '' || raw === 'possible') return 'possible';
+  if (raw === 'valid') return 'valid';
+  throw inputError(`PHONE_VALIDATION must be "possible" or "valid", got "${raw}"`);
+}
+
+function retriesOf(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return DEFAULT_RETRIES;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 50) {
+    throw inputError(`OCN_RETRIES must be an integer from 0 to 50, got "${raw}"`);
+  }
+  return value;
+}

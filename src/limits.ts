@@ -1,0 +1,26 @@
+// The request limits and patterns of the API, in one place: the validators, the zod schemas
+// (and so the OpenAPI document), the CLI's import and the problem texts all read them here.
+
+/** Numbers per action request (and so per job). */
+export const MAX_NUMBERS_PER_REQUEST = 500;
+
+/** Largest accepted request body; larger ones are refused with 413 before parsing. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+/** E.164: a plus, a non-zero digit, at most 15 digits in all. */
+export const E164_PATTERN = /^\+[1-9]\d{1,14}$/;
+/** The longest E.164 string: "+" and 15 digits. */
+export const E164_MAX_LENGTH = 16;
+
+/** A UUID (job ids, operator ids, Microsoft tenant ids), any version, either case. */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The Redis keys of the rate-limit counters, under the queue prefix so one Redis can serve
+ * several deployments. Each action has its own budget key.
+ */
+export const rateLimitKeys = (queuePrefix: string) => ({
+  action: (operation: string) => `${queuePrefix}:ratelimit:${operation}`,
+  authFailures: `${queuePrefix}:ratelimit:auth-failures`,
+  adminAuthFailures: `${queuePrefix}:rl:admin-auth-failures`,
+});
