@@ -17,6 +17,9 @@ import { createPerClientLimiter } from './rate-limit.ts';
 import { registerAction } from './routes/action.ts';
 import { registerJobItemsRoute } from './routes/job-items.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
+import { registerNumberRoute } from './routes/number.ts';
+import { registerNumbersList } from './routes/numbers-list.ts';
+import { registerRemovalStatusSummary } from './routes/removal-status-summary.ts';
 import { guardShutdown } from './shutdown-guard.ts';
 import { traceIdOf } from './trace.ts';
 
@@ -89,6 +92,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
     registerJobRoutes(api, jobs);
     registerJobItemsRoute(api, jobs);
+    registerRemovalStatusSummary(api, deps);
+    registerNumbersList(api, deps);
+    registerNumberRoute(api, deps);
   });
   return app;
 }

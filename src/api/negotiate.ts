@@ -2,21 +2,22 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import Negotiator from 'negotiator';
 import { HttpProblem } from './problem.ts';
 
+// Content negotiation on Accept (q-values, wildcards and specificity, by `negotiator`). The
+// first offered type is the default: it is what a missing Accept or `*/*` gets.
+
 /**
- * The media type to answer with, chosen from `offered` (preferred first) by the request's
- * Accept field, q-values included (RFC 9110 §12.5.1); no Accept field means the first offer.
- * Sets `Vary: Accept`, since the answer depends on it. Nothing acceptable → 406.
+ * The offered media type the client prefers; 406 when it accepts none of them. Sets
+ * `Vary: Accept`, since the answer (even a 406) depends on that field.
  */
-export function negotiateMediaType<T extends string>(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  offered: readonly [T, ...T[]],
-): T {
+export function negotiateMediaType<const T extends readonly [string, ...string[]]>(
+  request: Pick<FastifyRequest, 'headers'>,
+  reply: Pick<FastifyReply, 'header'>,
+  offered: T,
+): T[number] {
   reply.header('vary', 'Accept');
-  const accept = request.headers.accept;
-  const chosen = new Negotiator({ headers: { accept } }).mediaType([...offered]) as T | undefined;
+  const chosen = new Negotiator({ headers: { accept: request.headers.accept } }).mediaType(offered);
   if (chosen === undefined) {
     throw new HttpProblem(406, 'NOT_ACCEPTABLE', `Acceptable media types: ${offered.join(', ')}`);
   }
-  return chosen;
+  return chosen as T[number];
 }

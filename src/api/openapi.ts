@@ -2,6 +2,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+import { withNamedComponents } from './openapi-components.ts';
 import { documentResponseHeaders } from './openapi-headers.ts';
 
 // The OpenAPI document is generated from the routes' zod schemas (one source of truth) and
@@ -23,14 +24,13 @@ export async function registerOpenApi(app: FastifyInstance) {
       tags: [
         { name: 'ready-for-removal', description: 'The endpoint' },
         { name: 'jobs', description: 'Jobs created by the endpoint' },
+        { name: 'numbers', description: "The operator's inventory: find and audit numbers" },
       ],
     },
     transform: jsonSchemaTransform,
     transformObject: (documentObject) =>
       documentResponseHeaders(
-        'openapiObject' in documentObject
-          ? documentObject.openapiObject
-          : documentObject.swaggerObject,
+        withNamedComponents(documentObject),
         '/api/v3/oc/numbers/action/ready-for-removal',
       ),
   });

@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'INVALID_TELEPHONE_NUMBERS'
   | 'INVALID_REQUEST'
   | 'INVALID_CURSOR'
+  | 'INVALID_TENANT_ID'
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
   | 'NOT_FOUND'
@@ -35,6 +36,7 @@ const TITLES: Readonly<Record<ErrorCode, string>> = {
   INVALID_TELEPHONE_NUMBERS: 'Invalid telephone numbers',
   INVALID_REQUEST: 'Invalid request',
   INVALID_CURSOR: 'Invalid cursor',
+  INVALID_TENANT_ID: 'Invalid msTenantId',
   UNAUTHORIZED: 'Unauthorized',
   FORBIDDEN: 'Forbidden',
   NOT_FOUND: 'Not found',

@@ -92,8 +92,12 @@ export const telephoneNumbers = pgTable(
       columns: [t.customerId, t.operatorId],
       foreignColumns: [customers.id, customers.operatorId],
     }),
-    index('telephone_numbers_customer_idx').on(t.customerId),
-    index('telephone_numbers_operator_status_idx').on(t.operatorId, t.status),
+    // The number list is sorted by E.164 (docs/api.md): each filter it takes (operator; operator
+    // and status; customer) has an index that yields its rows already in that order, so a page
+    // stops after PageSize rows and the CSV export never sorts.
+    index('telephone_numbers_customer_idx').on(t.customerId, t.e164),
+    index('telephone_numbers_operator_status_idx').on(t.operatorId, t.status, t.e164),
+    index('telephone_numbers_operator_e164_idx').on(t.operatorId, t.e164),
   ],
 );
 

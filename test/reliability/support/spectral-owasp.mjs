@@ -6,7 +6,8 @@ import owasp from '@stoplight/spectral-owasp-ruleset';
 // are product decisions (SPEC §3.3, §4), reported to the lead, not test conveniences:
 // - api4 rate-limit: only the ready-for-removal endpoint has a budget (SPEC §3.3; its answers
 //   and every 401 document the RateLimit fields). The job resources are cheap indexed reads
-//   of the caller's own jobs, and /health and /metrics are for orchestrators and scrapers.
+//   of the caller's own jobs, the inventory reads are outside the action budgets by design
+//   (docs/api.md), and /health and /metrics are for orchestrators and scrapers.
 // - api8 define-cors-origin: the API sends no CORS headers at all, so browsers refuse
 //   cross-origin calls (the safe default the rule is about); documenting an
 //   Access-Control-Allow-Origin the server never sends would make the document lie.
@@ -18,6 +19,9 @@ const unthrottled = [
   '/api/v3/oc/numbers/jobs/{jobId}',
   '/api/v3/oc/numbers/jobs/{jobId}/cancel',
   '/api/v3/oc/numbers/jobs/{jobId}/items',
+  '/api/v3/oc/numbers',
+  '/api/v3/oc/numbers/{telephoneNumber}',
+  '/api/v3/oc/numbers/removal-status/summary',
 ].map(
   // A JSON pointer in URI-fragment form: ~0, ~1, and braces percent-encoded.
   (path) => `**#/paths/${encodeURIComponent(path.replaceAll('~', '~0').replaceAll('/', '~1'))}`,

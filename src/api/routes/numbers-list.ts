@@ -1,0 +1,87 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { listNumbersPage, streamNumbers } from '../../numbers/inventory-queries.ts';
+import { parseStatusInput } from '../../numbers/status-input.ts';
+import { principalOf } from '../auth.ts';
+import type { AppDeps } from '../deps.ts';
+import { createExportSlots, exportSlotsFor } from '../export-slots.ts';
+import { normalizeInventoryQuery } from '../inventory-query.ts';
+import { negotiateMediaType } from '../negotiate.ts';
+import { invalidQueryProblem, ListNumbersQuery, NumberPageSchema } from '../number-schemas.ts';
+import { CSV_COLUMNS, numbersCsv, toNumberView } from '../number-view.ts';
+import { problems } from '../schemas.ts';
+
+// Rows fetched per cursor round trip of the CSV export: about 120 KB of CSV.
+const CSV_BATCH_ROWS = 1000;
+
+export function registerNumbersList(app: FastifyInstance, deps: AppDeps) {
+  const exports = createExportSlots(exportSlotsFor(deps.config.databasePoolMax));
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/api/v3/oc/numbers',
+    {
+      preValidation: normalizeInventoryQuery,
+      schema: {
+        operationId: 'listNumbers',
+        tags: ['numbers'],
+        security: [{ bearerAuth: [] }],
+        summary: "The operator's numbers sorted by telephone number, a page at a time or as CSV",
+        description:
+          'Filters: msTenantId (a customer), acquiredNumberStatus. Empty parameters are ignored. ' +
+          '`Accept: text/csv` streams every number of the filter (PageNumber and PageSize do ' +
+          'not apply), telephoneNumber first: a file the bulk client takes as input. Each API ' +
+          'instance runs a few exports at a time (a quarter of its database pool); past that, ' +
+          '503 with Retry-After.',
+        querystring: ListNumbersQuery,
+        response: {
+          200: {
+            description: 'One page, or the whole filtered list as CSV',
+            content: {
+              'application/json': { schema: NumberPageSchema },
+              'text/csv': {
+                schema: z
+                  .string()
+                  .max(Number.MAX_SAFE_INTEGER)
+                  .describe(`Columns: ${CSV_COLUMNS.join(',')}`),
+              },
+            },
+          },
+          400: invalidQueryProblem,
+          ...problems(401, 406, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { operatorId } = principalOf(request);
+      const { msTenantId, acquiredNumberStatus, PageNumber, PageSize } = request.query;
+      const status = acquiredNumberStatus && parseStatusInput(acquiredNumberStatus);
+      const filter = { operatorId, ...(msTenantId && { msTenantId }), ...(status && { status }) };
+      const type = negotiateMediaType(request, reply, ['application/json', 'text/csv']);
+      if (type === 'text/csv') {
+        const release = exports.acquire();
+        const csv = await numbersCsv(streamNumbers(deps.db.$client, filter, CSV_BATCH_ROWS)).catch(
+          (err: unknown) => {
+            release();
+            throw err;
+          },
+        );
+        csv.once('close', release);
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', 'attachment; filename="numbers.csv"')
+          .send(csv as never); // a stream is piped as is; the schema types JSON only
+      }
+      const page = await listNumbersPage(deps.db.$client, filter, {
+        number: PageNumber,
+        size: PageSize,
+      });
+      return {
+        currentPage: PageNumber,
+        pageSize: PageSize,
+        totalPages: Math.ceil(page.total / PageSize),
+        totalRecords: page.total,
+        data: page.rows.map(toNumberView),
+      };
+    },
+  );
+}

@@ -1,0 +1,48 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { removalStatusSummary } from '../../numbers/inventory-queries.ts';
+import { principalOf } from '../auth.ts';
+import type { AppDeps } from '../deps.ts';
+import { normalizeInventoryQuery } from '../inventory-query.ts';
+import {
+  invalidQueryProblem,
+  RemovalStatusSummarySchema,
+  SummaryQuery,
+} from '../number-schemas.ts';
+import { problems } from '../schemas.ts';
+
+export function registerRemovalStatusSummary(app: FastifyInstance, deps: AppDeps) {
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/api/v3/oc/numbers/removal-status/summary',
+    {
+      preValidation: normalizeInventoryQuery,
+      schema: {
+        operationId: 'getRemovalStatusSummary',
+        tags: ['numbers'],
+        security: [{ bearerAuth: [] }],
+        summary: "How many of the operator's numbers wait for confirmation or are confirmed",
+        description:
+          'Optionally for one customer (msTenantId). A customer that is not the operator’s gives zeros.',
+        querystring: SummaryQuery,
+        response: {
+          200: RemovalStatusSummarySchema,
+          400: invalidQueryProblem,
+          ...problems(401, 503),
+        },
+      },
+    },
+    async (request) => {
+      const { operatorId } = principalOf(request);
+      const { msTenantId } = request.query;
+      const counts = await removalStatusSummary(deps.db.$client, {
+        operatorId,
+        ...(msTenantId && { msTenantId }),
+      });
+      return {
+        markedForRemovalCount: counts.marked,
+        readyForRemovalCount: counts.ready,
+        totalCount: counts.marked + counts.ready,
+      };
+    },
+  );
+}

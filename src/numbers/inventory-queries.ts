@@ -1,0 +1,135 @@
+import type { Sql } from '../db/client.ts';
+import type { NumberStatus } from './status.ts';
+
+// Read side of the inventory: the removal-status summary, the number list (a page, or every
+// row through a cursor for the CSV export) and one number with its history. Every query is
+// scoped to the operator: another operator's numbers and customers look exactly like missing
+// ones. The list is sorted by E.164 and each filter has an index in that order (db/schema.ts).
+
+export interface InventoryFilter {
+  operatorId: string;
+  /** A customer of the operator; an unknown or foreign one matches nothing. */
+  msTenantId?: string;
+  status?: NumberStatus;
+}
+
+export interface InventoryRow {
+  e164: string;
+  status: NumberStatus;
+  /** null: the number has no customer. */
+  msTenantId: string | null;
+  /** false when the number has no customer. */
+  operatorConnect: boolean;
+  assignable: boolean;
+  /** ISO 8601 UTC, millisecond precision (as every timestamp the API answers). */
+  confirmedForRemovalAt: string | null;
+  updatedAt: string;
+}
+
+export interface HistoryRow {
+  fromStatus: NumberStatus | null;
+  toStatus: NumberStatus;
+  changedAt: string;
+  jobId: string | null;
+  /** The job's operation, `import` for an inventory import, null for anything else. */
+  operation: string | null;
+  actor: string;
+}
+
+/** A number's history is short; this bounds the answer should it ever not be. */
+export const HISTORY_LIMIT = 1000;
+
+// Timestamps are formatted by Postgres: the client's pool (shared with Drizzle) hands them over
+// as Postgres text, and the CSV export then writes them without a Date per field.
+const iso = (sql: Sql, column: string) =>
+  sql`to_char(${sql.unsafe(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+const columns = (sql: Sql) => sql`
+  n.e164, n.status, c.ms_tenant_id::text as "msTenantId",
+  coalesce(c.operator_connect, false) as "operatorConnect", n.assignable,
+  ${iso(sql, 'n.confirmed_for_removal_at')} as "confirmedForRemovalAt",
+  ${iso(sql, 'n.updated_at')} as "updatedAt"`;
+
+// The customer is resolved inside the operator, so a foreign msTenantId yields null: no rows.
+const matching = (sql: Sql, f: InventoryFilter) => sql`
+  n.operator_id = ${f.operatorId}
+  ${f.status ? sql`and n.status = ${f.status}` : sql``}
+  ${
+    f.msTenantId
+      ? sql`and n.customer_id = (select id from customers
+              where operator_id = ${f.operatorId} and ms_tenant_id = ${f.msTenantId})`
+      : sql``
+  }`;
+
+export async function removalStatusSummary(
+  sql: Sql,
+  filter: Omit<InventoryFilter, 'status'>,
+): Promise<{ marked: number; ready: number }> {
+  const [row] = await sql<{ marked: number; ready: number }[]>`
+    select (count(*) filter (where n.status = 'MarkedForRemoval'))::int as marked,
+           (count(*) filter (where n.status = 'ReadyForRemoval'))::int as ready
+    from telephone_numbers n
+    where ${matching(sql, filter)} and n.status in ('MarkedForRemoval', 'ReadyForRemoval')`;
+  return row ?? { marked: 0, ready: 0 };
+}
+
+/** One page (1-based) of the filtered list, and the total count of the filter. */
+export async function listNumbersPage(
+  sql: Sql,
+  filter: InventoryFilter,
+  page: { number: number; size: number },
+): Promise<{ rows: InventoryRow[]; total: number }> {
+  const offset = (page.number - 1) * page.size;
+  const [rows, [count]] = await Promise.all([
+    sql<InventoryRow[]>`
+      select ${columns(sql)}
+      from telephone_numbers n left join customers c on c.id = n.customer_id
+      where ${matching(sql, filter)}
+      order by n.e164
+      limit ${page.size} offset ${offset}`,
+    sql<{ total: number }[]>`
+      select count(*)::int as total from telephone_numbers n where ${matching(sql, filter)}`,
+  ]);
+  return { rows, total: count?.total ?? 0 };
+}
+
+/**
+ * Every row of the filter in E.164 order, `batchSize` rows at a time: the next batch is fetched
+ * only when the consumer asks for it, so memory does not grow with the list. One statement, so
+ * one snapshot; it holds a pool connection until the iteration ends (or is broken off).
+ */
+export function streamNumbers(
+  sql: Sql,
+  filter: InventoryFilter,
+  batchSize: number,
+): AsyncIterable<InventoryRow[]> {
+  return sql<InventoryRow[]>`
+    select ${columns(sql)}
+    from telephone_numbers n left join customers c on c.id = n.customer_id
+    where ${matching(sql, filter)}
+    order by n.e164`.cursor(batchSize);
+}
+
+/** The operator's number with its status history, newest first; undefined if not theirs. */
+export async function getNumberWithHistory(
+  sql: Sql,
+  operatorId: string,
+  e164: string,
+): Promise<{ number: InventoryRow; history: HistoryRow[] } | undefined> {
+  const [found] = await sql<(InventoryRow & { id: string })[]>`
+    select n.id::text as id, ${columns(sql)}
+    from telephone_numbers n left join customers c on c.id = n.customer_id
+    where n.e164 = ${e164} and n.operator_id = ${operatorId}`;
+  if (!found) return undefined;
+  const { id, ...number } = found;
+  const history = await sql<HistoryRow[]>`
+    select h.from_status as "fromStatus", h.to_status as "toStatus", ${iso(sql, 'h.changed_at')} as "changedAt",
+           h.job_id as "jobId", h.actor,
+           coalesce(j.operation, case when h.job_id is null and h.actor = 'import'
+                                      then 'import' end) as operation
+    from number_status_history h left join jobs j on j.id = h.job_id
+    where h.number_id = ${id}::bigint
+    order by h.changed_at desc, h.id desc
+    limit ${HISTORY_LIMIT}`;
+  return { number, history };
+}
