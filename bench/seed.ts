@@ -80,11 +80,13 @@ export async function insertJobs(
   tenant: Pick<Tenant, 'operatorId' | 'apiKeyId'>,
   numberLists: readonly string[][],
   state: 'queued' | 'active',
+  operation = 'ready-for-removal',
 ): Promise<string[]> {
   const ids = numberLists.map(() => randomUUID());
   const rows = numberLists.map((numbers, i) => ({
     id: ids[i] as string,
     operator_id: tenant.operatorId,
+    operation,
     api_key_id: tenant.apiKeyId,
     state,
     telephone_numbers: `{${numbers.join(',')}}`,

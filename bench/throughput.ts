@@ -12,6 +12,8 @@ export interface Method {
   concurrency: number;
   /** The state the jobs rows start in (the service starts `queued` jobs itself). */
   jobState: 'queued' | 'active';
+  /** The operation of the jobs rows (default ready-for-removal). */
+  operation?: string;
   transition(jobId: string, numbers: readonly string[]): Promise<unknown>;
 }
 
@@ -107,7 +109,7 @@ async function prepareRun(ctx: BenchContext, method: Method, jobCount: number) {
   const count = jobCount * method.jobSize;
   const numbers = await seedMarkedNumbers(ctx.db.sql, ctx.numbers, ctx.tenant, count);
   const lists = chunk(numbers, method.jobSize);
-  const ids = await insertJobs(ctx.db.sql, ctx.tenant, lists, method.jobState);
+  const ids = await insertJobs(ctx.db.sql, ctx.tenant, lists, method.jobState, method.operation);
   return { jobs: ids.map((id, i) => ({ id, numbers: lists[i] ?? [] })), count };
 }
 

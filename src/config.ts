@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TrustProxy } from './config-trust-proxy.ts';
 import { workerLimiter, workerLimiterProblem } from './config-worker-limiter.ts';
+import { OPERATION_NAMES } from './jobs/operations.ts';
 
 // The only module that reads process.env. Every setting carries its unit in its name.
 
@@ -71,6 +72,7 @@ export class ConfigError extends Error {
 function limiterInputs(env: z.output<typeof EnvSchema>) {
   return {
     rateLimitMax: env.RATE_LIMIT_MAX,
+    actionEndpoints: OPERATION_NAMES.length,
     rateLimitWindowMs: env.RATE_LIMIT_WINDOW_MS,
     syncWaitMs: env.SYNC_WAIT_MS,
     workerLimiterMax: env.WORKER_LIMITER_MAX,

@@ -35,7 +35,7 @@ export async function benchEndToEnd(ctx: BenchContext): Promise<EndToEndResult> 
   );
   const bodies = chunk(numbers, sizes.jobSize).map((telephoneNumbers) => ({ telephoneNumbers }));
   await ctx.db.sql`analyze`;
-  // The workers' limiter follows the budget (three budgets per window): out of the way here.
+  // The workers' limiter follows the budgets (three per action endpoint per window): out of the way here.
   const service = await startService(ctx, 'e2e', { RATE_LIMIT_MAX: '1000000' });
   const timings: number[] = [];
   let failures = 0;

@@ -12,6 +12,10 @@ export function flatten(r: Results): Record<string, number | undefined> {
     const { service, serviceOneChunk, naive, floor } = r.core;
     out.workerNumbersPerSec = round(perSec(service));
     out.workerOneChunkNumbersPerSec = serviceOneChunk && round(perSec(serviceOneChunk));
+    if (r.core.serviceClear) {
+      out.workerClearNumbersPerSec = round(perSec(r.core.serviceClear));
+      out.clearVsReadyForRemoval = round(perSec(r.core.serviceClear) / perSec(service), 2);
+    }
     out.naiveNumbersPerSec = round(perSec(naive));
     out.floorNumbersPerSec = round(perSec(floor));
     out.workerVsNaive = round(perSec(service) / perSec(naive), 2);

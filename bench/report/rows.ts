@@ -34,6 +34,9 @@ function coreRows({ core: c }: Results): Row[] {
     ratio(c.service.numbersPerSec.median / b.numbersPerSec.median);
   const methods = [
     { label: `service: runJob, chunks of ${c.chunkSize}`, m: c.service },
+    ...(c.serviceClear
+      ? [{ label: 'service: clear-removal-status, same chunks', m: c.serviceClear }]
+      : []),
     ...(c.serviceOneChunk
       ? [{ label: 'service: runJob, one 500-number chunk', m: c.serviceOneChunk }]
       : []),
@@ -48,13 +51,23 @@ function coreRows({ core: c }: Results): Row[] {
       ...(i === 0 ? { note: `${runs(m.numbersPerSec)}; target ≥ 20,000` } : {}),
     })),
     { label: 'service / naive', value: ratioTo(c.naive), note: 'target ≥ 20×' },
+    ...(c.serviceClear
+      ? [
+          {
+            label: 'clear-removal-status / ready-for-removal',
+            value: ratio(c.serviceClear.numbersPerSec.median / c.service.numbersPerSec.median),
+            note: 'target ≈ 1×',
+          },
+        ]
+      : []),
     { label: 'service / floor', value: ratioTo(c.floor) },
     ...breakdownRows(methods.map(({ label, m }) => ({ label: shortLabel(label), m }))),
   ];
 }
 
 const shortLabel = (label: string) =>
-  label.split(':')[0] + (label.includes('one 500') ? ' (one chunk)' : '');
+  label.split(':')[0] +
+  (label.includes('one 500') ? ' (one chunk)' : label.includes('clear-removal') ? ' (clear)' : '');
 
 /** The CPU split (`--diagnose`): nothing when the methods were measured without it. */
 function breakdownRows(methods: { label: string; m: Measured }[]): Row[] {

@@ -27,14 +27,14 @@ const RETRY_AFTER = {
 /** Adds the headers to the document in place; returns it. */
 export function documentResponseHeaders<T extends { paths?: unknown }>(
   document: T,
-  rateLimitedPath: string,
+  rateLimitedPaths: readonly string[],
 ): T {
   const paths = (document.paths ?? {}) as Paths;
   for (const [path, operations] of Object.entries(paths)) {
     for (const operation of Object.values(operations)) {
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
         const limited =
-          (path === rateLimitedPath && /^[24]/.test(status)) ||
+          (rateLimitedPaths.includes(path) && /^[24]/.test(status)) ||
           (status === '401' && path.startsWith('/api/'));
         const retry = ['202', '429', '503'].includes(status);
         if (!limited && !retry) continue;

@@ -2,11 +2,14 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+import { OPERATIONS } from '../jobs/operations.ts';
 import { withNamedComponents } from './openapi-components.ts';
 import { documentResponseHeaders } from './openapi-headers.ts';
 
 // The OpenAPI document is generated from the routes' zod schemas (one source of truth) and
-// served at /openapi.json, with Swagger UI at /docs.
+// served at /openapi.json, with Swagger UI at /docs. Schemas given an `id` with
+// `.meta({ id: 'Name' })` become shared components (`#/components/schemas/Name`), and each
+// route names its `operationId`, so generated clients get readable types and methods.
 export async function registerOpenApi(app: FastifyInstance) {
   await app.register(fastifySwagger, {
     openapi: {
@@ -15,15 +18,18 @@ export async function registerOpenApi(app: FastifyInstance) {
         title: 'oc-numbers',
         version: '3.0.0',
         description:
-          'Confirms Operator Connect telephone numbers for removal (MarkedForRemoval → ReadyForRemoval) in bulk. ' +
+          'Confirms Operator Connect telephone numbers for removal (MarkedForRemoval → ReadyForRemoval), or clears their removal status (MarkedForRemoval → Active), in bulk. ' +
           'Every error is RFC 9457 problem details (application/problem+json) with errorCode, errorTicket and traceId.',
       },
       components: {
         securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'API key' } },
       },
       tags: [
-        { name: 'ready-for-removal', description: 'The endpoint' },
-        { name: 'jobs', description: 'Jobs created by the endpoint' },
+        ...Object.values(OPERATIONS).map((operation) => ({
+          name: operation.name,
+          description: operation.summary,
+        })),
+        { name: 'jobs', description: 'Jobs created by the actions' },
         { name: 'numbers', description: "The operator's inventory: find and audit numbers" },
       ],
     },
@@ -31,7 +37,7 @@ export async function registerOpenApi(app: FastifyInstance) {
     transformObject: (documentObject) =>
       documentResponseHeaders(
         withNamedComponents(documentObject),
-        '/api/v3/oc/numbers/action/ready-for-removal',
+        Object.values(OPERATIONS).map((operation) => operation.path),
       ),
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });

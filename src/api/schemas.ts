@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ITEM_OUTCOMES, JOB_STATES, NUMBER_STATUSES } from '../db/enums.ts';
+import { OPERATION_NAMES } from '../jobs/operations.ts';
 import {
   e164String,
   int32,
@@ -32,27 +33,54 @@ export const NumbersBody = z
         `E.164 numbers, 1 to ${MAX_NUMBERS_PER_REQUEST}, no duplicates; processed in this order`,
       ),
   })
-  .meta({ example: { telephoneNumbers: [E164_EXAMPLE, '+14255551213'] } });
+  .meta({ id: 'NumbersBody', example: { telephoneNumbers: [E164_EXAMPLE, '+14255551213'] } });
+
+/** The headers an action reads. */
+export const ActionHeaders = z.looseObject({
+  prefer: z
+    .string()
+    .max(200)
+    .optional()
+    .describe('`respond-async` (202 at once) and/or `wait=<seconds>`'),
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(255)
+    .optional()
+    .describe('Same key + same body within 24 h → the first job; different body → 422'),
+});
+
+/** The query string of an action. */
+export const ActionQuery = z.object({
+  dryRun: z
+    .enum(['true', 'false'])
+    .optional()
+    .describe(
+      '`true`: validate and evaluate every rule against the current state, write nothing, create no job (200 with `data.jobId: null` and `dryRun: true`)',
+    ),
+});
 
 /** In lists the per-number failures are left out (see the job or its items for them). */
-export const JobListSchema = z.object({
-  data: z
-    .array(
-      z.object({
-        ...JobFields,
-        result: z
-          .object({
-            data: z.object(ResultCounts),
-            status: ResultStatusSchema,
-            succeeded: z.boolean(),
-            message: z.string().max(TEXT_MAX),
-          })
-          .optional(),
-      }),
-    )
-    .max(100),
-  nextCursor: z.string().max(200).nullable(),
-});
+export const JobListSchema = z
+  .object({
+    data: z
+      .array(
+        z.object({
+          ...JobFields,
+          result: z
+            .object({
+              data: z.object(ResultCounts),
+              status: ResultStatusSchema,
+              succeeded: z.boolean(),
+              message: z.string().max(TEXT_MAX),
+            })
+            .optional(),
+        }),
+      )
+      .max(100),
+    nextCursor: z.string().max(200).nullable(),
+  })
+  .meta({ id: 'JobList' });
 
 export const ITEM_FILTERS = [...ITEM_OUTCOMES, 'NOT_PROCESSED'] as const;
 
@@ -76,6 +104,7 @@ export const JobParams = z.object({ jobId: uuid() });
 
 export const ListJobsQuery = z.strictObject({
   state: z.enum(JOB_STATES).optional(),
+  operation: z.enum(OPERATION_NAMES).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20).meta({ format: 'int32' }),
   cursor: z.string().max(200).optional(),
 });
@@ -87,45 +116,47 @@ export const ListItemsQuery = z.strictObject({
 });
 
 /** RFC 9457 problem details; extension members depend on the errorCode. */
-export const ProblemSchema = z.looseObject({
-  type: z.string().max(200),
-  title: z.string().max(200),
-  status: int32().min(400).max(599),
-  detail: z.string().max(QUOTES_BODY_MAX),
-  instance: z.string().max(8192).describe('The request path'),
-  errorCode: z.string().max(64),
-  errorTicket: z.string().max(64),
-  traceId: z.string().max(32),
-  errors: z
-    .array(
-      z.union([
-        z.object({
-          index: int32(),
-          telephoneNumber: z.unknown(),
-          errorCode: z.enum([
-            'INVALID_E164',
-            'INVALID_COUNTRY_CODE',
-            'IMPOSSIBLE_LENGTH',
-            'DUPLICATE_NUMBER',
-          ]),
-          detail: z.string().max(TEXT_MAX),
-          suggestion: e164String().optional(),
-          indexes: z.array(int32()).max(2).optional(),
-        }),
-        z.object({
-          pointer: z.string().max(QUOTES_BODY_MAX),
-          detail: z.string().max(TEXT_MAX),
-          in: z.string().max(16).optional(),
-        }),
-      ]),
-    )
-    // At most one entry per array element, and a 64 KiB body holds at most 32 Ki of them.
-    .max(32_768)
-    .optional()
-    .describe('400: every bad entry (per-entry codes) or every bad property'),
-  jobId: uuid().optional().describe('JOB_FAILED: the job to look at'),
-  job: JobSchema.optional().describe('JOB_FINISHED: the job as it is'),
-});
+export const ProblemSchema = z
+  .looseObject({
+    type: z.string().max(200),
+    title: z.string().max(200),
+    status: int32().min(400).max(599),
+    detail: z.string().max(QUOTES_BODY_MAX),
+    instance: z.string().max(8192).describe('The request path'),
+    errorCode: z.string().max(64),
+    errorTicket: z.string().max(64),
+    traceId: z.string().max(32),
+    errors: z
+      .array(
+        z.union([
+          z.object({
+            index: int32(),
+            telephoneNumber: z.unknown(),
+            errorCode: z.enum([
+              'INVALID_E164',
+              'INVALID_COUNTRY_CODE',
+              'IMPOSSIBLE_LENGTH',
+              'DUPLICATE_NUMBER',
+            ]),
+            detail: z.string().max(TEXT_MAX),
+            suggestion: e164String().optional(),
+            indexes: z.array(int32()).max(2).optional(),
+          }),
+          z.object({
+            pointer: z.string().max(QUOTES_BODY_MAX),
+            detail: z.string().max(TEXT_MAX),
+            in: z.string().max(16).optional(),
+          }),
+        ]),
+      )
+      // At most one entry per array element, and a 64 KiB body holds at most 32 Ki of them.
+      .max(32_768)
+      .optional()
+      .describe('400: every bad entry (per-entry codes) or every bad property'),
+    jobId: uuid().optional().describe('JOB_FAILED: the job to look at'),
+    job: JobSchema.optional().describe('JOB_FINISHED: the job as it is'),
+  })
+  .meta({ id: 'Problem' });
 
 /** Problem responses for the given statuses, documented as application/problem+json. */
 export function problems<const S extends readonly number[]>(...statuses: S) {

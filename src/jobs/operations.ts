@@ -20,8 +20,9 @@ export interface Operation {
   confirmsRemoval: boolean;
   /** For people: Bull Board labels ("Ready for removal · 500 numbers"). */
   title: string;
-  /** The endpoint's one-line OpenAPI summary. */
+  /** The endpoint's one-line OpenAPI summary and its operationId. */
   summary: string;
+  operationId: string;
   messages: {
     /** Every requested number moved. */
     allMoved: string;
@@ -29,12 +30,14 @@ export interface Operation {
     someMoved(successCount: number, requestedCount: number): string;
     /** "…; 2 <moved>" after a cancel. */
     movedVerb: string;
+    /** "Dry run: 2 of 3 numbers would <wouldMove>". */
+    wouldMove: string;
     /** The INVALID_STATUS detail. */
     invalidStatus(currentStatus: NumberStatus | null | undefined): string;
   };
 }
 
-export const OPERATION_NAMES = ['ready-for-removal'] as const;
+export const OPERATION_NAMES = ['ready-for-removal', 'clear-removal-status'] as const;
 export type OperationName = (typeof OPERATION_NAMES)[number];
 
 export const READY_FOR_REMOVAL: Operation = {
@@ -46,18 +49,43 @@ export const READY_FOR_REMOVAL: Operation = {
   confirmsRemoval: true,
   title: 'Ready for removal',
   summary: 'Transition numbers from MarkedForRemoval to ReadyForRemoval',
+  operationId: 'readyForRemoval',
   messages: {
     allMoved: 'Numbers successfully transitioned to ReadyForRemoval status',
     someMoved: (moved, requested) =>
       `${moved} of ${requested} numbers transitioned to ReadyForRemoval status`,
     movedVerb: 'transitioned to ReadyForRemoval status',
+    wouldMove: 'transition to ReadyForRemoval status',
     invalidStatus: (current) =>
       `The telephone number is in ${current ?? 'another'} status; only MarkedForRemoval numbers can be transitioned to ReadyForRemoval`,
   },
 };
 
+/** Puts a wrongly marked number back in service. A ReadyForRemoval number is never cleared. */
+export const CLEAR_REMOVAL_STATUS: Operation = {
+  name: 'clear-removal-status',
+  // No /numbers/ segment, as in the original API family.
+  path: '/api/v3/oc/action/clear-removal-status',
+  fromStatus: 'MarkedForRemoval',
+  toStatus: 'Active',
+  assignable: true,
+  confirmsRemoval: false,
+  title: 'Clear removal status',
+  summary: 'Clear the removal status of numbers (MarkedForRemoval to Active)',
+  operationId: 'clearRemovalStatus',
+  messages: {
+    allMoved: 'Removal status successfully cleared for all numbers',
+    someMoved: (moved, requested) => `${moved} of ${requested} numbers cleared of removal status`,
+    movedVerb: 'cleared of removal status',
+    wouldMove: 'be cleared of removal status',
+    invalidStatus: (current) =>
+      `The telephone number is in ${current ?? 'another'} status; only MarkedForRemoval numbers can be cleared of removal status`,
+  },
+};
+
 export const OPERATIONS: Readonly<Record<OperationName, Operation>> = {
   'ready-for-removal': READY_FOR_REMOVAL,
+  'clear-removal-status': CLEAR_REMOVAL_STATUS,
 };
 
 /** The operation of a name read from outside (a BullMQ job name, a jobs row), if known. */

@@ -3,6 +3,7 @@ import type { Database } from '../db/client.ts';
 import type { ItemOutcome, JobState, NumberStatus } from '../db/enums.ts';
 import { idempotencyKeys, jobs } from '../db/schema.ts';
 import type { JobSummaryRow } from './job-view.ts';
+import type { OperationName } from './operations.ts';
 
 // Read side of the job API. Every query is scoped to the operator: another operator's job is
 // indistinguishable from a missing one.
@@ -36,6 +37,7 @@ export async function getJob(
 
 export interface ListJobsOptions {
   state?: JobState;
+  operation?: OperationName;
   limit: number;
   /** Keyset: the id of the last job of the previous page. */
   afterJobId?: string;
@@ -45,6 +47,7 @@ export interface ListJobsOptions {
 export async function listJobs(db: Database, operatorId: string, options: ListJobsOptions) {
   const conditions = [eq(jobs.operatorId, operatorId)];
   if (options.state) conditions.push(eq(jobs.state, options.state));
+  if (options.operation) conditions.push(eq(jobs.operation, options.operation));
   if (options.afterJobId) {
     // Compare on the stored (microsecond) timestamp, not on a millisecond copy in the cursor.
     conditions.push(

@@ -4,6 +4,7 @@ import type { Logger } from '../logger.ts';
 import type { ActionQueue } from '../queue/action-queue.ts';
 import { cancelAndDequeue } from './cancel.ts';
 import { type CreateJobInput, createJob } from './create.ts';
+import { dryRun } from './dry-run.ts';
 import type { Operation } from './operations.ts';
 import {
   getJob,
@@ -16,7 +17,7 @@ import { createJobWaiter } from './wait.ts';
 
 /**
  * The job use cases the API offers, over the database, the queue and its events: create (and
- * enqueue), wait, cancel (and dequeue), and the reads. Routes call these and only map the
+ * enqueue), dry run, wait, cancel (and dequeue), and the reads. Routes call these and only map the
  * outcomes to HTTP. The worker's side (process a chunk, complete, fail, recover) is in
  * `processing.ts`, `run.ts`, `job-rows.ts` and `recovery.ts`, over the same rows and lock.
  */
@@ -30,6 +31,9 @@ export function createJobService(deps: {
   return {
     create: (operation: Operation, input: CreateJobInput) =>
       createJob({ db, queue }, operation, input),
+    /** What the action would do now; nothing is written, no job is created. */
+    dryRun: (operation: Operation, operatorId: string, telephoneNumbers: string[]) =>
+      dryRun(db, operation, operatorId, telephoneNumbers),
     /** Until the job ended, `timeoutMs` passed, `signal` aborted or `releaseAll()`. */
     wait: waiter.wait,
     cancel: (target: { operatorId: string; jobId: string }, logger: Pick<Logger, 'warn'>) =>

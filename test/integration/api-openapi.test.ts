@@ -55,15 +55,20 @@ describe('OpenAPI', () => {
     ]);
     expect(statuses('/api/v3/oc/numbers/jobs', 'get')).toEqual(['200', '400', '401', '503']);
 
+    // Shared shapes are components, referenced with $ref.
+    const resolve = (schema: { $ref?: string }) =>
+      schema.$ref
+        ? doc.components.schemas[schema.$ref.replace('#/components/schemas/', '')]
+        : schema;
     const post = doc.paths['/api/v3/oc/numbers/action/ready-for-removal'].post;
     expect(
-      post.requestBody.content['application/json'].schema.properties.telephoneNumbers,
+      resolve(post.requestBody.content['application/json'].schema).properties.telephoneNumbers,
     ).toMatchObject({
       type: 'array',
       minItems: 1,
       maxItems: 500,
     });
-    const problem = post.responses['400'].content['application/problem+json'].schema;
+    const problem = resolve(post.responses['400'].content['application/problem+json'].schema);
     expect(problem.required).toEqual(
       expect.arrayContaining([
         'type',
@@ -76,7 +81,18 @@ describe('OpenAPI', () => {
         'traceId',
       ]),
     );
-    expect(post.responses['200'].content['application/json'].schema.properties.data).toBeDefined();
+    const answers = post.responses['200'].content['application/json'].schema.anyOf.map(resolve);
+    expect(answers.map((a: { properties: object }) => Object.keys(a.properties))).toEqual([
+      ['data', 'status', 'succeeded', 'message'],
+      ['data', 'status', 'succeeded', 'message', 'dryRun'],
+    ]);
+    expect(post.operationId).toBe('readyForRemoval');
+    expect(doc.paths['/api/v3/oc/action/clear-removal-status'].post.operationId).toBe(
+      'clearRemovalStatus',
+    );
+    expect(Object.keys(doc.components.schemas)).toEqual(
+      expect.arrayContaining(['Job', 'JobResult', 'DryRunResult', 'JobList', 'Problem']),
+    );
     expect(
       Object.keys(doc.paths['/api/v3/oc/numbers/jobs/{jobId}/items'].get.responses['200'].content),
     ).toEqual(['application/json', 'text/csv']);

@@ -30,10 +30,12 @@ afterAll(async () => {
   await deletePrefix(prefix);
 });
 
-const submit = (tenant: number) =>
+const CLEAR_URL = '/api/v3/oc/action/clear-removal-status';
+
+const submit = (tenant: number, url = URL) =>
   api.app.inject({
     method: 'POST',
-    url: URL,
+    url,
     headers: {
       authorization: `Bearer ${tenants[tenant]?.apiKey.key}`,
       prefer: 'respond-async',
@@ -91,5 +93,21 @@ describe('per-operator share of the budget', () => {
     }
     expect(await jobsOf(1)).toBe(2);
     expect(await jobsOf(2)).toBe(0);
+  });
+
+  it('gives clear-removal-status its own global budget and operator shares', async () => {
+    // Ready-for-removal is spent (above); the other operation's budgets are untouched.
+    expect((await submit(0)).statusCode).toBe(429);
+    for (let i = 1; i <= 4; i++) {
+      const res = await submit(0, CLEAR_URL);
+      expect(res.statusCode).toBe(202);
+      expect(remaining(res)).toEqual({ global: 6 - i, operator: 4 - i });
+    }
+    const over = await submit(0, CLEAR_URL);
+    expect(over.statusCode).toBe(429);
+    expect(over.json()).toMatchObject({
+      detail: "This operator's share of the endpoint budget is spent; retry later",
+    });
+    expect(remaining(await submit(1, CLEAR_URL))).toEqual({ global: 1, operator: 3 });
   });
 });

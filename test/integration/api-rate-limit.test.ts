@@ -120,6 +120,19 @@ describe('global rate limit (SPEC §3.3)', () => {
     expect(await a.deps.queue.count()).toBe(300);
   });
 
+  it('gives clear-removal-status its own budget: open while ready-for-removal is spent', async () => {
+    expect((await submit(a)).statusCode).toBe(429);
+    const clear = await a.app.inject({
+      method: 'POST',
+      url: '/api/v3/oc/action/clear-removal-status',
+      headers: { ...auth, prefer: 'respond-async' },
+      payload: { telephoneNumbers: ['+14255551212'] },
+    });
+    expect(clear.statusCode).toBe(202);
+    expect(clear.headers['ratelimit-policy']).toBe(POLICY);
+    expect(clear.headers.ratelimit).toMatch(/^"global";r=299;t=\d+, "operator";r=299;t=\d+$/);
+  });
+
   it('job routes are outside the endpoint budget', async () => {
     const res = await a.app.inject({
       method: 'GET',

@@ -1,7 +1,13 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobItems, jobs, telephoneNumbers } from '../../src/db/schema.ts';
-import { type ApiSuite, closeApiSuite, openApiSuite, startTestApp } from '../support/app.ts';
+import {
+  type ApiSuite,
+  closeApiSuite,
+  openApiSuite,
+  postJson,
+  startTestApp,
+} from '../support/app.ts';
 import {
   createCustomer,
   createMarkedNumbers,
@@ -16,6 +22,9 @@ import { lockNumbers } from '../support/worker-blocker.ts';
 // SPEC §3.4 and §3.6 end to end: the real API and a real worker on one database and prefix.
 
 const URL = '/api/v3/oc/numbers/action/ready-for-removal';
+const CLEAR_URL = '/api/v3/oc/action/clear-removal-status';
+/** Numbers of the disconnect tests' jobs. */
+const COUNT = 50;
 const prefix = uniquePrefix('api-sync');
 // Filled in by beforeAll.
 let { t, api, tenant, auth } = {} as ApiSuite;
@@ -33,12 +42,7 @@ afterAll(() => closeApiSuite({ t, api }, prefix));
 const marked = (count: number) => createMarkedNumbers(t.db, tenant, count);
 
 const submit = (telephoneNumbers: string[], headers: Record<string, string> = {}) =>
-  api.app.inject({
-    method: 'POST',
-    url: URL,
-    headers: { ...auth, ...headers },
-    payload: { telephoneNumbers },
-  });
+  postJson(api, auth, URL, { telephoneNumbers }, headers);
 
 describe('synchronous answers (SPEC §3.4 default, §3.6 body)', () => {
   it('200 success when every number moved', async () => {
@@ -214,86 +218,109 @@ describe('asynchronous answers (SPEC §3.4)', () => {
     expect(row.successCount).toBe(3);
   });
 
-  it('a client that disconnects while waiting cancels its job; the partial result stays on the job', async () => {
-    const numbers = await marked(6);
-    const base = await api.listen();
-    const release = await lockNumbers(t.sql, [numbers[2] as string]);
-    const abort = new AbortController();
-    const request = fetch(`${base}${URL}`, {
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ telephoneNumbers: numbers }),
-      signal: abort.signal,
-    }).catch((err: Error) => err);
-    // The worker has done two numbers and waits for the third (locked here).
-    const jobId = await waitFor('the worker to wait at the third number', async () => {
-      const [r] = await t.db
-        .select({ id: jobs.id, processed: jobs.processedCount })
+  it.each([
+    { operation: 'ready-for-removal', url: URL, moved: 'ReadyForRemoval' },
+    { operation: 'clear-removal-status', url: CLEAR_URL, moved: 'Active' },
+  ] as const)(
+    '$operation: a client that disconnects while waiting cancels its job; the partial result stays on the job',
+    async ({ operation, url, moved }) => {
+      const numbers = await marked(COUNT);
+      const base = await api.listen();
+      const release = await lockNumbers(t.sql, [numbers[2] as string]);
+      const abort = new AbortController();
+      const request = fetch(`${base}${url}`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ telephoneNumbers: numbers }),
+        signal: abort.signal,
+      }).catch((err: Error) => err);
+      // The worker has done two numbers and waits for the third (locked here).
+      const jobId = await waitFor('the worker to wait at the third number', async () => {
+        const [r] = await t.db
+          .select({ id: jobs.id, processed: jobs.processedCount })
+          .from(jobs)
+          .where(
+            and(
+              eq(jobs.operatorId, tenant.operator.id),
+              eq(jobs.operation, operation),
+              eq(jobs.requestedCount, COUNT),
+              eq(jobs.state, 'active'),
+            ),
+          );
+        if (r?.processed !== 2) return undefined;
+        // …and is inside its third chunk, waiting for the held number's row lock.
+        const [waiting] = await t.sql<{ n: number }[]>`
+          select count(*)::int as n from pg_stat_activity
+          where datname = current_database() and wait_event_type = 'Lock'
+            and query like '%for no key update%'`;
+        return (waiting?.n ?? 0) > 0 ? r.id : undefined;
+      });
+      abort.abort();
+      expect(await request).toBeInstanceOf(Error);
+      // The API's cancel queues behind the worker's chunk on the jobs row lock (its waiting
+      // statement is lockJob's, the one that sets synchronous_commit).
+      await waitFor('the cancel to queue behind the chunk', async () => {
+        const [r] = await t.sql<{ n: number }[]>`
+          select count(*)::int as n from pg_stat_activity
+          where datname = current_database() and wait_event_type = 'Lock'
+            and query like '%synchronous_commit%'`;
+        return (r?.n ?? 0) >= 1 ? true : undefined;
+      });
+      await release();
+      const row = await waitFor('the job to be cancelled', async () => {
+        const [r] = await t.db.select().from(jobs).where(eq(jobs.id, jobId));
+        return r?.state === 'cancelled' ? r : undefined;
+      });
+      // It lands after the held chunk (3), or a few chunks later: a released row lock is not
+      // handed to its oldest waiter, so the worker's next chunk may take the job row first
+      // (COUNT numbers leave the cancel many chances before the job would complete).
+      const done = row.processedCount;
+      expect(done).toBeGreaterThanOrEqual(3);
+      expect(done).toBeLessThan(COUNT);
+      expect(row.successCount).toBe(done);
+      expect(row.cancelRequestedAt).not.toBeNull();
+      expect(row.result).toMatchObject({
+        status: 'cancelled',
+        succeeded: false,
+        data: {
+          jobId,
+          requestedCount: COUNT,
+          processedCount: done,
+          successCount: done,
+          failedCount: 0,
+          failures: [],
+        },
+      });
+      // Counts equal the ledger; the numbers after the cut were left untouched.
+      const ledger = await t.db.select().from(jobItems).where(eq(jobItems.jobId, jobId));
+      expect(ledger.map((i) => i.position).sort()).toEqual([...Array(done).keys()]);
+      expect(ledger.filter((i) => i.outcome === 'SUCCEEDED')).toHaveLength(done);
+      // Check once the worker has let go of the job for good (a wrongly resuming worker would
+      // still hold it, or have put it back to wait).
+      await waitFor('the worker to finish with the job', async () => {
+        const state = await api.deps.queue.getJobState(jobId);
+        return state === 'completed' || state === 'failed' || state === 'unknown'
+          ? state
+          : undefined;
+      });
+      const statuses = await t.db
+        .select({ e164: telephoneNumbers.e164, status: telephoneNumbers.status })
+        .from(telephoneNumbers)
+        .where(inArray(telephoneNumbers.e164, numbers));
+      const byNumber = new Map(statuses.map((s) => [s.e164, s.status]));
+      expect(numbers.map((n) => byNumber.get(n))).toEqual(
+        numbers.map((_, i) => (i < done ? moved : 'MarkedForRemoval')),
+      );
+      const [after] = await t.db
+        .select({ processed: jobs.processedCount, state: jobs.state })
         .from(jobs)
-        .where(and(eq(jobs.operatorId, tenant.operator.id), eq(jobs.requestedCount, 6)));
-      return r?.processed === 2 ? r.id : undefined;
-    });
-    abort.abort();
-    expect(await request).toBeInstanceOf(Error);
-    // The API's cancel queues behind the worker's chunk on the jobs row lock: two waiters.
-    await waitFor('the cancel to queue behind the chunk', async () => {
-      const [r] = await t.sql<{ n: number }[]>`
-        select count(*)::int as n from pg_stat_activity
-        where datname = current_database() and wait_event_type = 'Lock'`;
-      return (r?.n ?? 0) >= 2 ? true : undefined;
-    });
-    await release();
-    const row = await waitFor('the job to be cancelled', async () => {
-      const [r] = await t.db.select().from(jobs).where(eq(jobs.id, jobId));
-      return r?.state === 'cancelled' ? r : undefined;
-    });
-    expect(row.processedCount).toBe(3);
-    expect(row.successCount).toBe(3);
-    expect(row.cancelRequestedAt).not.toBeNull();
-    expect(row.result).toMatchObject({
-      status: 'cancelled',
-      succeeded: false,
-      data: {
-        jobId,
-        requestedCount: 6,
-        processedCount: 3,
-        successCount: 3,
-        failedCount: 0,
-        failures: [],
-      },
-    });
-    // Counts equal the ledger; the numbers after the cut were left untouched.
-    const ledger = await t.db.select().from(jobItems).where(eq(jobItems.jobId, jobId));
-    expect(ledger.map((i) => i.position).sort()).toEqual([0, 1, 2]);
-    expect(ledger.filter((i) => i.outcome === 'SUCCEEDED')).toHaveLength(3);
-    // Check once the worker has let go of the job for good (a wrongly resuming worker would
-    // still hold it, or have put it back to wait).
-    await waitFor('the worker to finish with the job', async () => {
-      const state = await api.deps.queue.getJobState(jobId);
-      return state === 'completed' || state === 'failed' || state === 'unknown' ? state : undefined;
-    });
-    const statuses = await t.db
-      .select({ e164: telephoneNumbers.e164, status: telephoneNumbers.status })
-      .from(telephoneNumbers)
-      .where(inArray(telephoneNumbers.e164, numbers));
-    const byNumber = new Map(statuses.map((s) => [s.e164, s.status]));
-    expect(numbers.map((n) => byNumber.get(n))).toEqual([
-      'ReadyForRemoval',
-      'ReadyForRemoval',
-      'ReadyForRemoval',
-      'MarkedForRemoval',
-      'MarkedForRemoval',
-      'MarkedForRemoval',
-    ]);
-    const [after] = await t.db
-      .select({ processed: jobs.processedCount, state: jobs.state })
-      .from(jobs)
-      .where(eq(jobs.id, jobId));
-    expect(after).toEqual({ processed: 3, state: 'cancelled' });
-    const [history] = await t.sql<{ n: number }[]>`
+        .where(eq(jobs.id, jobId));
+      expect(after).toEqual({ processed: done, state: 'cancelled' });
+      const [history] = await t.sql<{ n: number }[]>`
       select count(*)::int as n from number_status_history where job_id = ${jobId}`;
-    expect(history?.n).toBe(3);
-  });
+      expect(history?.n).toBe(done);
+    },
+  );
 
   it('on shutdown, waiting requests answer 202 with their job at once; the job stays queued', async () => {
     const quiet = uniquePrefix('api-sync-quiet');

@@ -59,6 +59,7 @@ describe('npm run bench (smoke, tiny sizes)', () => {
     const flat = flatten(results);
     for (const key of [
       'workerNumbersPerSec',
+      'workerClearNumbersPerSec',
       'naiveNumbersPerSec',
       'floorNumbersPerSec',
       'sync500P50Ms',

@@ -35,7 +35,7 @@ const input = (telephoneNumbers: string[], idempotency?: { key: string; ttlMs: n
   telephoneNumbers,
   traceId: 'test',
   ...(idempotency && {
-    idempotency: { ...idempotency, requestHash: requestHash(telephoneNumbers) },
+    idempotency: { ...idempotency, requestHash: requestHash(READY_FOR_REMOVAL, telephoneNumbers) },
   }),
 });
 
@@ -100,7 +100,7 @@ describe('createJob', () => {
         values (${randomUUID()}, ${tenant.operator.id}, ${numbers}, 1) returning id`;
       await tx`
         insert into idempotency_keys (operator_id, key, request_hash, job_id)
-        values (${tenant.operator.id}, ${key}, ${requestHash(numbers)}, ${job?.id as string})`;
+        values (${tenant.operator.id}, ${key}, ${requestHash(READY_FOR_REMOVAL, numbers)}, ${job?.id as string})`;
       const [at] = await tx<{ now: string }[]>`select now()::text as now`;
       inserted(at?.now as string);
       await committed;

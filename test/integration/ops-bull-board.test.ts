@@ -81,10 +81,23 @@ describe('Bull Board on the real app', () => {
     );
     expect(res.statusCode).toBe(200);
     const queue = res.json().queues.find((q: { name: string }) => q.name === 'ready-for-removal');
-    expect(queue.displayName).toBe('Ready for removal');
+    expect(queue.displayName).toBe('Number actions');
     const shown = queue.jobs.find((j: { id: string }) => j.id === jobId);
     expect(shown.name).toBe(`Ready for removal · 3 numbers · operator ${operatorId.slice(0, 8)}`);
     expect(shown.progress).toEqual(progress);
+    await job.remove();
+  });
+
+  it('tells the operations apart by the job name', async () => {
+    const jobId = randomUUID();
+    const job = await h.deps.queue.add('clear-removal-status', { jobId, operatorId }, { jobId });
+    const res = await get(
+      '/admin/queues/api/queues?activeQueue=ready-for-removal&status=waiting',
+      basic('ops', 'board-pass'),
+    );
+    const queue = res.json().queues.find((q: { name: string }) => q.name === 'ready-for-removal');
+    const shown = queue.jobs.find((j: { id: string }) => j.id === jobId);
+    expect(shown.name).toBe(`Clear removal status · operator ${operatorId.slice(0, 8)}`);
     await job.remove();
   });
 

@@ -1,6 +1,7 @@
 import type { QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.ts';
+import { OPERATION_NAMES } from '../../src/jobs/operations.ts';
 import type { JobProgress } from '../../src/jobs/schemas.ts';
 import { createLogger } from '../../src/logger.ts';
 import { actionJobOptions } from '../../src/queue/action-queue.ts';
@@ -48,7 +49,11 @@ describe('the BullMQ worker', () => {
     expect(running.worker.opts).toMatchObject({
       prefix,
       concurrency: config.worker.concurrency,
-      limiter: { max: 3 * config.rateLimit.max, duration: config.rateLimit.windowMs },
+      // Three budgets per action endpoint: each endpoint has its own, all feed this queue.
+      limiter: {
+        max: 3 * config.rateLimit.max * OPERATION_NAMES.length,
+        duration: config.rateLimit.windowMs,
+      },
       lockDuration: config.worker.lockDurationMs,
       stalledInterval: config.worker.stalledIntervalMs,
       maxStalledCount: config.worker.maxStalledCount,
@@ -112,5 +117,18 @@ describe('the BullMQ worker', () => {
     await expect(job.waitUntilFinished(events, 15_000)).rejects.toThrow(/does not exist/);
     const failed = await producer.queue.getJob(ghost.id);
     expect(failed?.attemptsMade).toBe(1);
+  });
+
+  it('fails a job of an operation it does not know, without retrying or touching its row', async () => {
+    const tenant = await createTenant(t.db);
+    const { job: row } = await createMarkedJob(t.db, tenant, 2);
+    const job = await producer.queue.add(
+      'delete-everything',
+      { jobId: row.id, operatorId: row.operatorId },
+      { jobId: row.id, attempts: 3 },
+    );
+    await expect(job.waitUntilFinished(events, 15_000)).rejects.toThrow(/unknown operation/);
+    expect((await producer.queue.getJob(row.id))?.attemptsMade).toBe(1);
+    expect(await ledgerCounts(t.db, row.id)).toEqual(recordedOnce(0, 0));
   });
 });

@@ -54,6 +54,11 @@ describe('recovery and permanent failures', () => {
     const { config, producer } = setup();
     const { operator, numbers } = await marked(3);
     const lost = await insertJob(t.db, { operatorId: operator.id, numbers });
+    const lostClear = await insertJob(t.db, {
+      operatorId: operator.id,
+      numbers,
+      operation: 'clear-removal-status',
+    });
     const fresh = await insertJob(t.db, { operatorId: operator.id, numbers });
     const failedInQueue = await insertJob(t.db, {
       operatorId: operator.id,
@@ -61,7 +66,7 @@ describe('recovery and permanent failures', () => {
       state: 'active',
     });
     await t.db.execute(
-      sql`update jobs set created_at = now() - interval '1 hour' where id in (${lost.id}, ${failedInQueue.id})`,
+      sql`update jobs set created_at = now() - interval '1 hour' where id in (${lost.id}, ${lostClear.id}, ${failedInQueue.id})`,
     );
     // A job BullMQ failed without our processor (as when it stalls more than maxStalledCount).
     const events = new QueueEvents(ACTION_QUEUE, {
@@ -91,8 +96,11 @@ describe('recovery and permanent failures', () => {
       logger: createLogger(config),
       minAgeMs: 60_000,
     });
-    expect(outcome).toEqual({ requeued: [lost.id], failed: [failedInQueue.id] });
+    expect(outcome.requeued.sort()).toEqual([lost.id, lostClear.id].sort());
+    expect(outcome.failed).toEqual([failedInQueue.id]);
     expect(await producer.queue.getJobState(lost.id)).toBe('waiting');
+    // Re-enqueued under its own operation: the job name is what the worker runs.
+    expect((await producer.queue.getJob(lostClear.id))?.name).toBe('clear-removal-status');
     expect(await producer.queue.getJobState(fresh.id)).toBe('unknown');
     expect(await jobRow(t.db, failedInQueue.id)).toMatchObject({
       state: 'failed',

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import { afterAll, beforeAll, inject } from 'vitest';
+import { inject } from 'vitest';
 import { closeDb, createDb, type Database, type Sql } from '../../src/db/client.ts';
+import { forTheFile } from './for-the-file.ts';
 import { databaseUrl, PG_ADMIN_URL } from './services.ts';
 
 export interface TestDatabase {
@@ -42,35 +43,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
-/**
- * For a file that needs only a database: creates it before the file's tests and drops it after
- * them. The handle reads through to the database once it exists.
- */
+/** For a file that needs only a database: its own, created before its tests, dropped after. */
 export function useTestDatabase(): TestDatabase {
-  let current: TestDatabase | undefined;
-  beforeAll(async () => {
-    current = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await current?.drop();
-  });
-  const get = () => {
-    if (!current) throw new Error('the test database exists from beforeAll on');
-    return current;
-  };
-  return {
-    get db() {
-      return get().db;
-    },
-    get sql() {
-      return get().sql;
-    },
-    get name() {
-      return get().name;
-    },
-    get url() {
-      return get().url;
-    },
-    drop: () => get().drop(),
-  };
+  return forTheFile(createTestDatabase, (t) => t.drop());
 }

@@ -23,8 +23,9 @@ export async function registerBullBoard(
     serverAdapter.setBasePath(BULL_BOARD_PATH);
     const queue = new LimiterAwareAdapter(deps.queue, deps.config.worker.limiter.max, {
       readOnlyMode: false,
-      displayName: 'Ready for removal',
-      description: 'Confirms MarkedForRemoval numbers as ReadyForRemoval; one job per request.',
+      displayName: 'Number actions',
+      description:
+        'One job per action request; the job name is its operation (ready for removal, clear removal status).',
     });
     queue.setFormatter('name', readableJobName);
     createBullBoard({

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { EnqueueError, IdempotencyKeyBusyError, requestHash } from '../../jobs/create.ts';
 import { toJobView } from '../../jobs/job-view.ts';
 import type { Operation } from '../../jobs/operations.ts';
-import { JobResultSchema, JobSchema } from '../../jobs/schemas.ts';
+import { DryRunResultSchema, JobResultSchema, JobSchema } from '../../jobs/schemas.ts';
 import type { JobService } from '../../jobs/service.ts';
 import { BODY_LIMIT_BYTES } from '../../limits.ts';
 import { type ActionBudget, spendActionBudget } from '../action-budget.ts';
@@ -12,24 +12,10 @@ import { principalOf } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
 import { parsePrefer } from '../prefer.ts';
 import { HttpProblem, serviceUnavailable } from '../problem.ts';
-import { NumbersBody, problems } from '../schemas.ts';
+import { ActionHeaders, ActionQuery, NumbersBody, problems } from '../schemas.ts';
 import { traceIdOf } from '../trace.ts';
 import { parseNumbersBody } from '../validation/numbers-body.ts';
 import { answerEnded, answerRunning, waitForResult } from './job-answers.ts';
-
-const Headers = z.looseObject({
-  prefer: z
-    .string()
-    .max(200)
-    .optional()
-    .describe('`respond-async` (202 at once) and/or `wait=<seconds>`'),
-  'idempotency-key': z
-    .string()
-    .min(1)
-    .max(255)
-    .optional()
-    .describe('Same key + same body within 24 h → the first job; different body → 422'),
-});
 
 export interface ActionContext {
   deps: AppDeps;
@@ -56,16 +42,20 @@ export function registerAction(app: FastifyInstance, ctx: ActionContext, operati
           : validatorCompiler(route as unknown as Parameters<typeof validatorCompiler>[0]),
       schema: {
         summary: operation.summary,
+        operationId: operation.operationId,
         description:
           'Validates the request, queues a job and, by default, waits for its result (200). ' +
           '`Prefer: respond-async` answers 202 at once; past the wait bound the answer is 202 ' +
           'with the job. A client that disconnects while waiting cancels its job.',
         tags: [operation.name],
         security: [{ bearerAuth: [] }],
-        headers: Headers,
+        headers: ActionHeaders,
+        querystring: ActionQuery,
         body: NumbersBody,
         response: {
-          200: JobResultSchema.describe('The job ended: its result'),
+          200: z
+            .union([JobResultSchema, DryRunResultSchema])
+            .describe('The job ended: its result (or, with dryRun, what it would be)'),
           202: JobSchema.describe('Still running (or respond-async): poll Location'),
           ...problems(400, 401, 413, 415, 422, 429, 500, 503),
         },
@@ -76,6 +66,11 @@ export function registerAction(app: FastifyInstance, ctx: ActionContext, operati
       const numbers = parseNumbersBody(request.body, config.phoneValidation);
       const prefer = parsePrefer(request.headers.prefer);
       const key = idempotencyKey(request.headers['idempotency-key']);
+      if (request.query.dryRun === 'true') {
+        const result = await jobs.dryRun(operation, principal.operatorId, numbers);
+        request.log.info({ dryRun: true, successCount: result.data.successCount }, 'dry run');
+        return reply.code(200).send(result);
+      }
       let outcome: Awaited<ReturnType<JobService['create']>>;
       try {
         outcome = await jobs.create(operation, {
@@ -86,7 +81,7 @@ export function registerAction(app: FastifyInstance, ctx: ActionContext, operati
           ...(key && {
             idempotency: {
               key,
-              requestHash: requestHash(numbers),
+              requestHash: requestHash(operation, numbers),
               ttlMs: config.idempotencyTtlMs,
             },
           }),

@@ -44,11 +44,12 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService) {
     },
     async (request, reply) => {
       const { operatorId } = principalOf(request);
-      const { state, limit, cursor } = request.query;
+      const { state, operation, limit, cursor } = request.query;
       const afterJobId = decodeCursor('jobs', cursor);
       const page = await jobs.list(operatorId, {
         limit,
         ...(state && { state }),
+        ...(operation && { operation }),
         ...(afterJobId && { afterJobId }),
       });
       const last = page.rows.at(-1);
@@ -56,6 +57,7 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService) {
       if (nextCursor) {
         const next = new URLSearchParams({ limit: String(limit), cursor: nextCursor });
         if (state) next.set('state', state);
+        if (operation) next.set('operation', operation);
         reply.header('link', `<${JOBS_PATH}?${next}>; rel="next"`);
       }
       return { data: page.rows.map(toJobView), nextCursor };

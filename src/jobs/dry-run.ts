@@ -1,0 +1,61 @@
+import type { Database } from '../db/client.ts';
+import type { ItemOutcome, NumberStatus } from '../db/enums.ts';
+import type { Operation } from './operations.ts';
+import { buildJobResult, failureDetail } from './result.ts';
+import type { DryRunResult, FailureCode, NumberFailure } from './schemas.ts';
+
+/**
+ * What an action would do now, without doing it: the same rules as `transitionChunk`, for all
+ * the request's numbers in one set-based read. Nothing is locked or written and no job is
+ * created, so the answer is a snapshot: a real request a moment later may find other statuses.
+ */
+export async function dryRun(
+  db: Database,
+  operation: Operation,
+  operatorId: string,
+  telephoneNumbers: string[],
+): Promise<DryRunResult> {
+  const rows = await db.$client<
+    { e164: string; outcome: ItemOutcome; status: NumberStatus | null }[]
+  >`
+    select input.e164, n.status,
+      (case
+        when n.id is null then 'NUMBER_NOT_FOUND'
+        when c.id is null or not c.operator_connect then 'NOT_OPERATOR_CONNECT_CUSTOMER'
+        when n.status <> ${operation.fromStatus}::number_status then 'INVALID_STATUS'
+        else 'SUCCEEDED'
+      end) as outcome
+    from unnest(${telephoneNumbers}::text[]) with ordinality as input(e164, ord)
+    left join telephone_numbers n on n.e164 = input.e164 and n.operator_id = ${operatorId}::uuid
+    left join customers c on c.id = n.customer_id
+    order by input.ord`;
+  const failures: NumberFailure[] = [];
+  for (const row of rows) {
+    if (row.outcome === 'SUCCEEDED') continue;
+    const errorCode = row.outcome as FailureCode;
+    const currentStatus = errorCode === 'INVALID_STATUS' ? row.status : null;
+    failures.push({
+      telephoneNumber: row.e164,
+      errorCode,
+      ...(currentStatus ? { currentStatus } : {}),
+      detail: failureDetail(operation, errorCode, currentStatus),
+    });
+  }
+  const requestedCount = telephoneNumbers.length;
+  const successCount = requestedCount - failures.length;
+  const result = buildJobResult(operation, {
+    jobId: '',
+    requestedCount,
+    processedCount: requestedCount,
+    successCount,
+    failures,
+    cancelled: false,
+  });
+  return {
+    data: { ...result.data, jobId: null },
+    status: result.status,
+    succeeded: result.succeeded,
+    message: `Dry run: ${successCount} of ${requestedCount} numbers would ${operation.messages.wouldMove}`,
+    dryRun: true,
+  };
+}
