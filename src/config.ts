@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { TrustProxy } from './config-trust-proxy.ts';
 import { workerLimiter, workerLimiterProblem } from './config-worker-limiter.ts';
 import { OPERATION_NAMES } from './jobs/operations.ts';
+import { redisTarget, scaleOutProblems } from './queue/redis-target.ts';
 
 // The only module that reads process.env. Every setting carries its unit in its name.
 
@@ -15,6 +16,27 @@ const int = (min: number, fallback: number) =>
   wholeNumber.pipe(z.number().int().min(min)).default(fallback);
 const optionalInt = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   wholeNumber.pipe(z.number().int().min(min).max(max)).optional();
+// Empty values never get here (parseEnv drops them: empty means unset).
+const optionalText = z.string().optional();
+
+const bool = (fallback: 'true' | 'false') =>
+  z
+    .enum(['true', 'false'])
+    .default(fallback)
+    .transform((v) => v === 'true');
+/** `host:port,host:port` (empty = unset). */
+const hostPortList = optionalText.pipe(
+  z
+    .string()
+    .regex(/^[^\s:,]+:\d{1,5}(,[^\s:,]+:\d{1,5})*$/, 'expected host:port,host:port')
+    .transform((v) =>
+      v.split(',').map((pair) => {
+        const [host = '', port = ''] = pair.split(':');
+        return { host, port: Number(port) };
+      }),
+    )
+    .optional(),
+);
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -25,9 +47,14 @@ const EnvSchema = z.object({
     .default('postgres://postgres@127.0.0.1:5432/oc_numbers'),
   DATABASE_POOL_MAX: int(1, 10),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  // A `{tag}` part (e.g. `{ocn}`) puts every key of the queue in one Redis Cluster slot.
   QUEUE_PREFIX: z
     .string()
-    .regex(/^[a-zA-Z0-9_-]+$/)
+    .regex(
+      /^[a-zA-Z0-9_-]*(\{[a-zA-Z0-9_-]+\})?[a-zA-Z0-9_-]*$/,
+      'letters, digits, _ and -, with at most one {hash-tag}',
+    )
+    .min(1)
     .default('ocn'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: TrustProxy,
@@ -40,7 +67,7 @@ const EnvSchema = z.object({
   AUTH_FAILURE_LIMIT_MAX: int(1, 30),
   IDEMPOTENCY_TTL_MS: int(1, 24 * 60 * 60 * 1000),
   WORKER_CONCURRENCY: int(1, 4),
-  // Unset: sized from the API budget (see config-worker-limiter.ts).
+  // Unset: sized from the API budgets (see config-worker-limiter.ts).
   WORKER_LIMITER_MAX: optionalInt(1),
   WORKER_LIMITER_DURATION_MS: optionalInt(1),
   WORKER_CHUNK_SIZE: int(1, 100).pipe(z.number().max(500)),
@@ -48,11 +75,27 @@ const EnvSchema = z.object({
   WORKER_STALLED_INTERVAL_MS: int(1000, 30_000),
   WORKER_MAX_STALLED_COUNT: int(0, 5),
   WORKER_ATTEMPTS: int(1, 10),
+  // The recovery sweep (docs/reliability.md): how often, and how old a job must be to be touched.
+  RECOVERY_INTERVAL_MS: int(0, 30_000),
+  RECOVERY_MIN_AGE_MS: int(1000, 30_000),
   SHUTDOWN_TIMEOUT_MS: int(0, 10_000),
-  // Worker-only processes serve /metrics and /health/live on this port when set.
+  // Slow and idle clients (docs/reliability.md, "Slow clients"): a connection that has not sent
+  // its headers in time, or its whole request, is answered 408 and closed.
+  HTTP_HEADERS_TIMEOUT_MS: int(1, 10_000),
+  HTTP_REQUEST_TIMEOUT_MS: int(1, 30_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(1, 72_000),
+  HTTP_CONNECTION_TIMEOUT_MS: int(0, 60_000),
+  // Worker-only processes serve /metrics and /health/live on this port when set (issue 5).
   WORKER_METRICS_PORT: optionalInt(1, 65535),
-  BULL_BOARD_USER: z.string().optional(),
-  BULL_BOARD_PASSWORD: z.string().optional(),
+  BULL_BOARD_USER: optionalText,
+  BULL_BOARD_PASSWORD: optionalText,
+  // Scaling out (docs/operations.md, "Scaling out"): Redis through Sentinel or as a Cluster,
+  // Postgres through PgBouncer in transaction mode, migrations as their own step.
+  REDIS_SENTINELS: hostPortList,
+  REDIS_SENTINEL_NAME: z.string().min(1).default('mymaster'),
+  REDIS_CLUSTER_NODES: hostPortList,
+  MIGRATE_ON_START: bool('true'),
+  DATABASE_PREPARE: bool('true'),
 });
 
 export type Env = z.input<typeof EnvSchema>;
@@ -108,13 +151,26 @@ function toConfig(env: z.output<typeof EnvSchema>) {
       stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
       maxStalledCount: env.WORKER_MAX_STALLED_COUNT,
       attempts: env.WORKER_ATTEMPTS,
+      recoveryIntervalMs: env.RECOVERY_INTERVAL_MS,
+      recoveryMinAgeMs: env.RECOVERY_MIN_AGE_MS,
     },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    http: {
+      headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      connectionTimeoutMs: env.HTTP_CONNECTION_TIMEOUT_MS,
+    },
     workerMetricsPort: env.WORKER_METRICS_PORT,
     bullBoard:
       env.BULL_BOARD_USER && env.BULL_BOARD_PASSWORD
         ? { user: env.BULL_BOARD_USER, password: env.BULL_BOARD_PASSWORD }
         : undefined,
+    redis: redisTarget(env),
+    /** false behind PgBouncer < 1.21 in transaction mode: no named prepared statements. */
+    databasePrepare: env.DATABASE_PREPARE,
+    /** false where migrations run as their own step (`npm run db:migrate`). */
+    migrateOnStart: env.MIGRATE_ON_START,
   };
 }
 
@@ -141,14 +197,29 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
     );
   }
-  const problems: string[] = [];
+  const problems: string[] = scaleOutProblems(parsed.data);
   const { BULL_BOARD_USER: user, BULL_BOARD_PASSWORD: password } = parsed.data;
   if ((user === undefined) !== (password === undefined)) {
     problems.push('BULL_BOARD_USER and BULL_BOARD_PASSWORD must be set together');
   }
+  problems.push(...httpTimeoutProblems(parsed.data));
   const limiter = limiterInputs(parsed.data);
   const limiterProblem = workerLimiterProblem(limiter, workerLimiter(limiter));
   if (limiterProblem) problems.push(limiterProblem);
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(toConfig(parsed.data));
+}
+
+/** Node refuses a headers timeout over the request timeout; a socket timeout must outlast a wait. */
+function httpTimeoutProblems(env: z.output<typeof EnvSchema>): string[] {
+  const problems: string[] = [];
+  if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
+    problems.push('HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS');
+  }
+  if (env.HTTP_CONNECTION_TIMEOUT_MS !== 0 && env.HTTP_CONNECTION_TIMEOUT_MS <= env.SYNC_WAIT_MS) {
+    problems.push(
+      'HTTP_CONNECTION_TIMEOUT_MS must be 0 (off) or longer than SYNC_WAIT_MS: a synchronous request is silent while it waits',
+    );
+  }
+  return problems;
 }

@@ -37,13 +37,14 @@ async function main(): Promise<void> {
   const logger = createLogger(baseConfig, 'oc-numbers');
   await assertServicesReachable(baseConfig);
   const config = withDevBoardCredentials(baseConfig, logger);
-  await prepareDatabase(config.databaseUrl);
+  if (config.migrateOnStart) await prepareDatabase(config.databaseUrl);
 
   const metricsRegistry = createMetricsRegistry();
   const deps = { ...(await createAppDeps(config, logger)), metricsRegistry };
   const workerDb = createDb(config.databaseUrl, {
     poolMax: config.worker.concurrency + 2,
     applicationName: 'oc-numbers-worker',
+    prepare: config.databasePrepare,
   });
   const worker = await createActionWorker({
     config,

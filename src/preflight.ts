@@ -41,17 +41,21 @@ const UNREACHABLE_CODES = new Set([
 
 /** Throws a ServicesUnavailableError naming every store that does not answer. */
 export async function assertServicesReachable(
-  config: Pick<Config, 'databaseUrl' | 'redisUrl'>,
+  config: Pick<Config, 'databaseUrl' | 'redisUrl' | 'redis'>,
 ): Promise<void> {
   const problems = await Promise.all([
     pingPostgres(config.databaseUrl).then(
       () => undefined,
       (err: unknown) => toProblem('PostgreSQL', 'DATABASE_URL', config.databaseUrl, err),
     ),
-    pingRedis(config.redisUrl).then(
-      () => undefined,
-      (err: unknown) => toProblem('Redis', 'REDIS_URL', config.redisUrl, err),
-    ),
+    // Sentinel and Cluster setups are production topologies whose clients find their own way
+    // (and wait out a failover); the newcomer's single Redis is the one worth checking here.
+    config.redis.mode !== 'standalone'
+      ? undefined
+      : pingRedis(config.redisUrl).then(
+          () => undefined,
+          (err: unknown) => toProblem('Redis', 'REDIS_URL', config.redisUrl, err),
+        ),
   ]);
   const found = problems.filter((p) => p !== undefined);
   if (found.length > 0) throw new ServicesUnavailableError(found);

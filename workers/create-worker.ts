@@ -19,9 +19,9 @@ export interface WorkerDeps {
   db: Database;
   logger: Logger;
   observer?: JobObserver;
-  /** How often this process reconciles Postgres with BullMQ (default 30 s; 0 = never). */
+  /** How often this process reconciles Postgres with BullMQ (default: the config; 0 = never). */
   recoveryIntervalMs?: number;
-  /** Jobs younger than this are not reconciled (default 30 s). */
+  /** Jobs younger than this are not reconciled (default: the config). */
   recoveryMinAgeMs?: number;
 }
 
@@ -44,7 +44,7 @@ export interface ActionWorker {
 export async function createActionWorker(deps: WorkerDeps): Promise<ActionWorker> {
   const { config, db } = deps;
   const logger = deps.logger.child({ component: 'worker' });
-  const connection = createRedis(config.redisUrl, 'bullmq', 'oc-numbers-worker');
+  const connection = createRedis(config.redis, 'bullmq', 'oc-numbers-worker');
   connection.on('error', (err) => logger.warn({ err }, 'redis connection error'));
   try {
     await assertNoEviction(connection);
@@ -78,11 +78,13 @@ export async function createActionWorker(deps: WorkerDeps): Promise<ActionWorker
     connection,
     prefix: config.queuePrefix,
   });
+  // Without a listener BullMQ prints connection errors raw to stderr (seen during failovers).
+  queue.on('error', (err) => logger.warn({ err: err.message }, 'recovery queue error'));
   const sweep = startRecoverySweep(
     { config, db, queue, logger },
     {
-      intervalMs: deps.recoveryIntervalMs ?? 30_000,
-      minAgeMs: deps.recoveryMinAgeMs ?? 30_000,
+      intervalMs: deps.recoveryIntervalMs ?? config.worker.recoveryIntervalMs,
+      minAgeMs: deps.recoveryMinAgeMs ?? config.worker.recoveryMinAgeMs,
     },
   );
 

@@ -80,6 +80,15 @@ export function createProcessor(deps: ProcessorDeps) {
         log.warn({ err }, 'job attempt failed; BullMQ will retry it');
         throw err;
       }
+      if (token && !(await stillHolds(job, token, config.worker.lockDurationMs))) {
+        // A stale delivery (this worker froze and its job was handed to another): the job is
+        // not ours to end. BullMQ refuses this attempt's outcome too; the new holder decides.
+        log.warn(
+          { err },
+          'job attempt failed after its lock was lost; leaving the job to its new worker',
+        );
+        throw err;
+      }
       log.error({ err }, 'job failed on its last attempt');
       await failJob(db, jobId, describeError(err))
         .then(() => observer?.jobEnded('failed', Date.now() - startedAt))
@@ -103,4 +112,12 @@ function toReturnValue(result: JobResult): ActionReturnValue {
     successCount,
     failedCount,
   };
+}
+
+/** True while this worker still holds the job's BullMQ lock (it extends it to check). */
+async function stillHolds(job: ActionJob, token: string, lockDurationMs: number) {
+  return job.extendLock(token, lockDurationMs).then(
+    (extended) => extended === 1,
+    () => true, // Redis unreachable: it cannot tell; the job's failure is recorded as before.
+  );
 }

@@ -18,10 +18,11 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config, 'oc-numbers-worker');
   await assertServicesReachable(config);
-  await prepareDatabase(config.databaseUrl);
+  if (config.migrateOnStart) await prepareDatabase(config.databaseUrl);
   const db = createDb(config.databaseUrl, {
     poolMax: config.databasePoolMax,
     applicationName: 'oc-numbers-worker',
+    prepare: config.databasePrepare,
   });
   // This process's own job metrics, served on WORKER_METRICS_PORT when set (docs/operations.md, "Metrics").
   const registry = createMetricsRegistry();

@@ -30,10 +30,15 @@ export function startRecoverySweep(
       deps.logger.warn({ err }, 'recovery sweep failed; next one retries'),
     );
   if (options.intervalMs <= 0) return { stop: async () => {} };
-  let sweeping: Promise<unknown> = recover();
-  const timer = setInterval(() => {
-    sweeping = recover();
-  }, options.intervalMs);
+  // A sweep over thousands of orphaned jobs can outlast the interval: never two at once.
+  let sweeping: Promise<void> | undefined;
+  const sweep = () => {
+    sweeping ??= recover().then(() => {
+      sweeping = undefined;
+    });
+  };
+  sweep();
+  const timer = setInterval(sweep, options.intervalMs);
   timer.unref();
   return {
     async stop(): Promise<void> {

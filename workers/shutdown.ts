@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from '../src/logger.ts';
+import type { RedisClient } from '../src/queue/redis.ts';
 
 /**
  * Closes a worker in three stages within `timeoutMs`: stop taking jobs and wait for the running
@@ -10,7 +10,7 @@ import type { Logger } from '../src/logger.ts';
  */
 export async function closeWorkerWithin(
   worker: Worker,
-  connection: Redis,
+  connection: RedisClient,
   timeoutMs: number,
   logger: Logger,
 ): Promise<void> {

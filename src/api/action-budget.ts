@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
 import { rateLimitKeys } from '../limits.ts';
+import type { RedisClient } from '../queue/redis.ts';
 import { principalOf } from './auth.ts';
 import { createRateLimiter, type RateLimiter, rateLimited } from './rate-limit.ts';
 
@@ -13,7 +13,7 @@ import { createRateLimiter, type RateLimiter, rateLimited } from './rate-limit.t
 export type ActionBudget = RateLimiter<string>;
 
 export function createActionBudget(
-  redis: Redis,
+  redis: RedisClient,
   config: Pick<Config, 'queuePrefix' | 'rateLimit'>,
   endpoint: string,
 ): ActionBudget {

@@ -10,6 +10,7 @@ import { createActionBudget } from './action-budget.ts';
 import { createAuthHook } from './auth.ts';
 import type { AppDeps } from './deps.ts';
 import { sendProblem } from './error-handler.ts';
+import { httpServerOptions } from './http-timeouts.ts';
 import { registerOpenApi } from './openapi.ts';
 import { registerOps } from './ops/index.ts';
 import { notFound } from './problem.ts';
@@ -34,6 +35,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: BODY_LIMIT_BYTES,
     // guardShutdown answers instead, with problem details and Retry-After.
     return503OnClosing: false,
+    // Headers, request, keep-alive and socket timeouts: slow and idle clients cannot hold
+    // connections (docs/reliability.md, "Slow clients").
+    ...httpServerOptions(config.http),
     requestIdHeader: false,
     genReqId: () => randomUUID(),
     // Every request log line carries the trace id next to Fastify's reqId.

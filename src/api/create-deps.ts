@@ -17,9 +17,10 @@ export async function createAppDeps(config: Config, logger: Logger): Promise<App
   const db = createDb(config.databaseUrl, {
     poolMax: config.databasePoolMax,
     applicationName: 'oc-numbers-api',
+    prepare: config.databasePrepare,
   });
   // Request path: fail fast, so a Redis outage becomes a 503 instead of a hanging request.
-  const redis = createRedis(config.redisUrl, 'fail-fast', 'ocn-api');
+  const redis = createRedis(config.redis, 'fail-fast', 'ocn-api');
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis (api) connection error'));
   const queue = new Queue<ActionJobData, ActionReturnValue>(ACTION_QUEUE, {
     connection: redis,
@@ -28,7 +29,7 @@ export async function createAppDeps(config: Config, logger: Logger): Promise<App
     defaultJobOptions: actionJobOptions(config),
   });
   queue.on('error', (err) => logger.warn({ err: err.message }, 'queue error'));
-  const eventsRedis = createRedis(config.redisUrl, 'bullmq', 'ocn-api-events');
+  const eventsRedis = createRedis(config.redis, 'bullmq', 'ocn-api-events');
   eventsRedis.on('error', (err) => logger.warn({ err: err.message }, 'redis (events) error'));
   const queueEvents = new QueueEvents(ACTION_QUEUE, {
     connection: eventsRedis,

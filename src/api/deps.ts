@@ -1,11 +1,11 @@
 import type { QueueEvents } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
 import type { KeyAuthenticator } from '../keys/authenticate.ts';
 import type { Logger } from '../logger.ts';
 import type { ActionQueue } from '../queue/action-queue.ts';
+import type { RedisClient } from '../queue/redis.ts';
 
 /** Everything the HTTP app needs, built once per process and passed in (STYLE.md #7). */
 export interface AppDeps {
@@ -13,7 +13,7 @@ export interface AppDeps {
   logger: Logger;
   db: Database;
   /** Fail-fast connection for request-path work (rate limits, health): a down Redis gives 503. */
-  redis: Redis;
+  redis: RedisClient;
   queue: ActionQueue;
   /** Created once and awaited with waitUntilReady() before use (LIBRARY-NOTES 1.6). */
   queueEvents: QueueEvents;

@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'RATE_LIMITED'
+  | 'REQUEST_TIMEOUT'
   | 'INTERNAL_ERROR'
   | 'JOB_FAILED'
   | 'SERVICE_UNAVAILABLE';
@@ -47,6 +48,7 @@ const TITLES: Readonly<Record<ErrorCode, string>> = {
   PAYLOAD_TOO_LARGE: 'Request body too large',
   UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',
   RATE_LIMITED: 'Too many requests',
+  REQUEST_TIMEOUT: 'Request timeout',
   INTERNAL_ERROR: 'Internal server error',
   JOB_FAILED: 'Job failed',
   SERVICE_UNAVAILABLE: 'Service unavailable',

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis.ts';
 import { HttpProblem, serviceUnavailable } from './problem.ts';
 
 // Fixed-window counters in Redis, so every API instance spends one shared budget. The window is
@@ -7,8 +7,9 @@ import { HttpProblem, serviceUnavailable } from './problem.ts';
 //
 // One limiter holds one or more policies (e.g. "global" and "operator"). A request must fit
 // every policy, and all counters move in one script: a request refused by one policy spends
-// none of the others. Keys derive from KEYS[i] (same hash tag), so a `{tag}` queue prefix keeps
-// them in one Redis Cluster slot.
+// none of the others. Each window's counter is KEYS[i] plus a suffix, and every key starts with
+// the queue prefix: with the hash-tagged prefix a Redis Cluster requires (`{ocn}:…`, checked by
+// the config) they all hash to one slot, as a script's keys must.
 const LIMIT_SCRIPT = `
 local t = redis.call('TIME')
 local nowMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -37,11 +38,11 @@ return answer
 `;
 
 type Mode = 'spend' | 'peek' | 'refund';
-type RedisWithLimit = Redis & {
+type RedisWithLimit = RedisClient & {
   ocnRateLimit(...args: (string | number)[]): Promise<number[]>;
 };
 
-function withLimitCommand(redis: Redis): RedisWithLimit {
+function withLimitCommand(redis: RedisClient): RedisWithLimit {
   const candidate = redis as RedisWithLimit;
   if (typeof candidate.ocnRateLimit !== 'function') {
     redis.defineCommand('ocnRateLimit', { lua: LIMIT_SCRIPT });
@@ -81,7 +82,7 @@ export interface RateLimiterOptions<Subject> {
 }
 
 export function createRateLimiter<Subject>(
-  redis: Redis,
+  redis: RedisClient,
   options: RateLimiterOptions<Subject>,
 ): RateLimiter<Subject> {
   const client = withLimitCommand(redis);
@@ -130,7 +131,7 @@ export function rateLimited(state: LimitState, detail: string): HttpProblem {
 
 /** One policy counted per client (e.g. per IP): failed authentication attempts. */
 export function createPerClientLimiter(
-  redis: Redis,
+  redis: RedisClient,
   options: { policy: string; keyPrefix: string; max: number; windowMs: number },
 ): RateLimiter<string> {
   return createRateLimiter<string>(redis, {

@@ -11,7 +11,7 @@ async function main() {
   const config = loadConfigOrExit();
   const logger = createLogger(config, 'oc-numbers-api');
   await assertServicesReachable(config);
-  await prepareDatabase(config.databaseUrl);
+  if (config.migrateOnStart) await prepareDatabase(config.databaseUrl);
   const deps = await createAppDeps(config, logger);
   const app = await buildApp(deps);
   await app.listen({ host: config.host, port: config.port });

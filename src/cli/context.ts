@@ -45,7 +45,11 @@ export function createCliContext(io: CliIo, env?: Record<string, string | undefi
     async withDb(fn) {
       const current = await getConfig();
       const { closeDb, createDb } = await import('../db/client.ts');
-      const db = createDb(current.databaseUrl, { poolMax: 2, applicationName: 'oc-numbers-cli' });
+      const db = createDb(current.databaseUrl, {
+        poolMax: 2,
+        applicationName: 'oc-numbers-cli',
+        prepare: current.databasePrepare,
+      });
       try {
         return await fn(db, current);
       } finally {

@@ -1,3 +1,4 @@
+import { CliError } from './cli-error.ts';
 import { dbMigrateCommand } from './commands/db-migrate.ts';
 import {
   jobsCancelCommand,
@@ -42,10 +43,9 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
       stderr.write(`error: ${err.message}\nRun "${helpLine}" for usage.\n`);
       return 2;
     }
-    // The bulk client's errors carry their exit code (by name, like ConfigError below).
-    if (err instanceof Error && err.name === 'ClientError') {
+    if (err instanceof CliError) {
       stderr.write(`error: ${err.message}\n`);
-      return (err as Error & { exitCode: number }).exitCode;
+      return err.exitCode;
     }
     // By name: importing ConfigError here would load the config schema for every --help.
     if (err instanceof Error && err.name === 'ConfigError') {

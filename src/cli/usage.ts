@@ -1,15 +1,15 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { CliError } from './cli-error.ts';
 import type { CliContext, CliIo } from './context.ts';
 
 /** How the CLI is invoked, as shown in help texts. */
 export const PROGRAM = 'npm run cli --';
 
 /** A wrong command line: the CLI prints the message and a pointer to help, and exits 2. */
-export class UsageError extends Error {
+export class UsageError extends CliError {
   readonly helpCommand: string;
   constructor(message: string, helpCommand: string) {
-    super(message);
-    this.name = 'UsageError';
+    super(2, message);
     this.helpCommand = helpCommand;
   }
 }

@@ -22,22 +22,29 @@ export interface DbOptions {
   poolMax?: number;
   /** Shown in pg_stat_activity, so operators (and fault tests) can tell connections apart. */
   applicationName?: string;
+  /**
+   * Named prepared statements (postgres.js' default). Off behind PgBouncer < 1.21 in
+   * transaction mode, where consecutive statements may run on different server connections.
+   */
+  prepare?: boolean;
+  /** How long a query waits for a connection to Postgres (default 5 s). */
+  connectTimeoutS?: number;
 }
 
-// Postgres notices a vanished client only when it next talks to it, so a worker killed while
-// its chunk waits on a row lock would keep its backend, and the job-row lock, until that wait
-// ended (blocking a cancel meanwhile). With this check (PostgreSQL 14+, on Linux, macOS and
-// the BSDs) such a backend ends within about a second.
-const CLIENT_CONNECTION_CHECK_INTERVAL = '1s';
+// postgres.js keeps retrying a refused connection until its connect timeout (default 30 s):
+// while Postgres was down a request took about 14 s to get its 503; with 5 s, 7–10 s.
+const CONNECT_TIMEOUT_S = 5;
 
 export function createDb(url: string, options: DbOptions = {}): Database {
   const sql = postgres(url, {
     max: options.poolMax ?? 10,
+    connect_timeout: options.connectTimeoutS ?? CONNECT_TIMEOUT_S,
     onnotice: () => {},
-    connection: {
-      application_name: options.applicationName ?? 'oc-numbers',
-      client_connection_check_interval: CLIENT_CONNECTION_CHECK_INTERVAL,
-    },
+    // Unset: postgres.js' default (true), or `?prepare=false` in the URL.
+    ...(options.prepare !== undefined && { prepare: options.prepare }),
+    // Only parameters a pooler passes on may go here (PgBouncer refuses others): per-database
+    // settings such as the dead-client check are set at migrate time (see migrate.ts).
+    connection: { application_name: options.applicationName ?? 'oc-numbers' },
   });
   return drizzle(sql, { schema });
 }

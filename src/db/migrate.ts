@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { applyDatabaseSettings } from './settings.ts';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
 
@@ -27,7 +28,11 @@ export async function ensureDatabase(url: string): Promise<void> {
   }
 }
 
-/** Applies every pending migration in drizzle/; applying them twice is a no-op. */
+/**
+ * Applies every pending migration in drizzle/ and stores the database settings; running it
+ * twice is a no-op. Connect it to the primary directly, never through a transaction-mode
+ * pooler: the advisory lock below is session-level.
+ */
 export async function migrateDatabase(url: string): Promise<void> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
@@ -35,6 +40,7 @@ export async function migrateDatabase(url: string): Promise<void> {
     // max: 1 keeps the lock and the migration on the same connection.
     await sql`select pg_advisory_lock(hashtext('oc-numbers:migrate'))`;
     await migrate(drizzle(sql), { migrationsFolder: MIGRATIONS_FOLDER });
+    await applyDatabaseSettings(sql);
     await sql`select pg_advisory_unlock(hashtext('oc-numbers:migrate'))`;
   } finally {
     await sql.end({ timeout: 5 });

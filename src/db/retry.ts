@@ -6,6 +6,7 @@ import { errorCode } from '../errors.ts';
 const RETRYABLE_SQLSTATES = new Set([
   '40001', // serialization_failure
   '40P01', // deadlock_detected
+  '25P03', // idle_in_transaction_session_timeout: the transaction was ended and rolled back whole
   '55P03', // lock_not_available
   '57P01', // admin_shutdown (pg_terminate_backend)
   '57P02', // crash_shutdown

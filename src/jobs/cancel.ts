@@ -4,6 +4,7 @@ import { withTransientRetry } from '../db/retry.ts';
 import { UUID_PATTERN } from '../limits.ts';
 import type { Logger } from '../logger.ts';
 import { type LockedJob, lockJob, markCancelled } from './job-rows.ts';
+import { CANCEL_ATTEMPTS, CANCEL_TIMEOUTS, setLocalTimeouts } from './transaction-timeouts.ts';
 
 export type CancelOutcome =
   | { kind: 'not-found' }
@@ -26,17 +27,21 @@ export async function cancelJob(
   if (!UUID_PATTERN.test(target.jobId) || !UUID_PATTERN.test(target.operatorId)) {
     return { kind: 'not-found' };
   }
-  return withTransientRetry(() =>
-    db.transaction(async (tx): Promise<CancelOutcome> => {
-      const job = await lockJob(txSql(tx), target.jobId, {
-        durable: true,
-        operatorId: target.operatorId,
-      });
-      if (!job) return { kind: 'not-found' };
-      if (job.state === 'completed' || job.state === 'failed') return { kind: 'finished', job };
-      if (job.state === 'cancelled') return { kind: 'cancelled', job };
-      return { kind: 'cancelled', job: await markCancelled(tx, job) };
-    }),
+  return withTransientRetry(
+    () =>
+      db.transaction(async (tx): Promise<CancelOutcome> => {
+        const sql = txSql(tx);
+        const [, job] = await Promise.all([
+          setLocalTimeouts(sql, CANCEL_TIMEOUTS),
+          lockJob(sql, target.jobId, { durable: true, operatorId: target.operatorId }),
+        ]);
+        if (!job) return { kind: 'not-found' };
+        if (job.state === 'completed' || job.state === 'failed') return { kind: 'finished', job };
+        if (job.state === 'cancelled') return { kind: 'cancelled', job };
+        return { kind: 'cancelled', job: await markCancelled(tx, job) };
+      }),
+    // A lock timeout (55P03) is retried: a frozen chunk's transaction ends within its idle timeout.
+    { attempts: CANCEL_ATTEMPTS },
   );
 }
 

@@ -142,7 +142,11 @@ async function enqueue(
   }
 }
 
-/** Deletes a job (and its key) that no worker has started; false when one has. */
+/**
+ * Deletes a job (and its Idempotency-Key) that no worker has started, under the jobs-row lock
+ * every chunk takes first; a worker that gets the row afterwards finds no job and does nothing.
+ * False if a worker started it (its numbers may have moved: the record must stay).
+ */
 async function removeUntouchedJob(db: Database, jobId: string): Promise<boolean> {
   return db.transaction(async (tx) => {
     // The worker locks this row for every chunk: the check and the delete see a settled state.

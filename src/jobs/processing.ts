@@ -7,6 +7,7 @@ import { type LockedJob, lockJob, markCompleted, storedResult } from './job-rows
 import { isEnded, progressOf } from './job-view.ts';
 import type { Operation } from './operations.ts';
 import type { JobProgress, JobResult } from './schemas.ts';
+import { CHUNK_TIMEOUTS, setLocalTimeouts } from './transaction-timeouts.ts';
 import { type ChunkOutcome, transitionChunk } from './transition.ts';
 
 /** The jobs row does not exist (never created, or rolled back by the API): nothing to do. */
@@ -76,7 +77,9 @@ export async function processNextChunk(
     () =>
       db.transaction(async (tx): Promise<ChunkStep> => {
         const sql = txSql(tx);
-        const [locked, chunk] = await Promise.all([
+        // Sent in order on one connection: the timeouts hold before the lock is taken.
+        const [, locked, chunk] = await Promise.all([
+          setLocalTimeouts(sql, CHUNK_TIMEOUTS),
           lockJob(sql, jobId, { durable: false }),
           transitionChunk(sql, { jobId, size: chunkSize, operation }),
         ]);

@@ -142,7 +142,10 @@ describe('Postgres cannot serve → 503 with Retry-After', () => {
 
 describe('shutting down', () => {
   it('a request that reaches a closing instance gets a 503 problem with Retry-After', async () => {
-    const closing = await startTestApp(t, prefix(), { SYNC_WAIT_MS: '60000' });
+    const closing = await startTestApp(t, prefix(), {
+      SYNC_WAIT_MS: '60000',
+      HTTP_CONNECTION_TIMEOUT_MS: '0',
+    });
     const [before] = await t.sql<{ n: number }[]>`select count(*)::int as n from jobs`;
     const waiting = submit(closing);
     await waitFor('the submit to wait for its job', async () => {

@@ -51,17 +51,26 @@ describe('Idempotency-Key (SPEC §3.5)', () => {
     expect(await jobCount()).toBe(before);
   });
 
-  it('while the first job runs, a replay answers 202 with that job', async () => {
+  it('while the first job runs, an async replay answers 202 with that job; a sync one waits for its result', async () => {
     const numbers = await marked(1);
     // Hold the number so the first job cannot finish yet.
     const release = await lockNumbers(t.sql, [numbers[0] as string]);
     const first = await submit(numbers, { 'idempotency-key': 'order-2', prefer: 'respond-async' });
     expect(first.statusCode).toBe(202);
-    const replay = await submit(numbers, { 'idempotency-key': 'order-2' });
+    const replay = await submit(numbers, { 'idempotency-key': 'order-2', prefer: 'respond-async' });
     expect(replay.statusCode).toBe(202);
     expect(replay.headers.location).toBe(first.headers.location);
     expect(JSON.parse(replay.body).jobId).toBe(JSON.parse(first.body).jobId);
+    // A synchronous retry (its first try's connection died) waits like the first request.
+    const syncReplay = submit(numbers, { 'idempotency-key': 'order-2' });
     await release();
+    const answered = await syncReplay;
+    expect(answered.statusCode).toBe(200);
+    expect(answered.headers['idempotent-replayed']).toBe('true');
+    expect(JSON.parse(answered.body)).toMatchObject({
+      status: 'success',
+      data: { jobId: JSON.parse(first.body).jobId, processedCount: 1 },
+    });
   });
 
   it('same key, different body → 422 IDEMPOTENCY_KEY_MISMATCH, nothing queued', async () => {
@@ -127,5 +136,32 @@ describe('Idempotency-Key (SPEC §3.5)', () => {
       .from(idempotencyKeys)
       .where(eq(idempotencyKeys.key, 'order-5'));
     expect(key?.jobId).toBe(JSON.parse(later.body).jobId);
+  });
+
+  it('a dry run stores no key: the real run with that key then creates its job', async () => {
+    const numbers = await marked(2);
+    const before = await jobCount();
+    const dry = await api.app.inject({
+      method: 'POST',
+      url: `${URL}?dryRun=true`,
+      headers: { ...auth, 'idempotency-key': '"order-6"', prefer: 'respond-async' },
+      payload: { telephoneNumbers: numbers },
+    });
+    expect(dry.statusCode).toBe(200);
+    expect(dry.json()).toMatchObject({ dryRun: true, data: { jobId: null } });
+    expect(dry.headers['preference-applied']).toBeUndefined();
+    const stored = await t.db
+      .select()
+      .from(idempotencyKeys)
+      .where(eq(idempotencyKeys.key, 'order-6'));
+    expect(stored).toEqual([]);
+    expect(await jobCount()).toBe(before);
+
+    const real = await submit(numbers, { 'idempotency-key': '"order-6"' });
+    expect(real.statusCode).toBe(200);
+    expect(real.headers['idempotent-replayed']).toBeUndefined();
+    expect(real.json()).toMatchObject({ status: 'success', data: { successCount: 2 } });
+    expect(real.json().dryRun).toBeUndefined();
+    expect(await jobCount()).toBe(before + 1);
   });
 });

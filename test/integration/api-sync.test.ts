@@ -8,13 +8,8 @@ import {
   postJson,
   startTestApp,
 } from '../support/app.ts';
-import {
-  createCustomer,
-  createMarkedNumbers,
-  createNumbers,
-  createTenant,
-  uniqueE164,
-} from '../support/factories.ts';
+import { createMarkedNumbers, createTenant, uniqueE164 } from '../support/factories.ts';
+import { createMixedNumbers } from '../support/mixed-numbers.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 import { waitFor } from '../support/wait.ts';
 import { lockNumbers } from '../support/worker-blocker.ts';
@@ -72,27 +67,21 @@ describe('synchronous answers (SPEC §3.4 default, §3.6 body)', () => {
   });
 
   it('200 partialSuccess with every failure, in request order', async () => {
-    const [ok] = await marked(1);
-    const [active] = await createNumbers(t.db, {
-      operatorId: tenant.operator.id,
-      customerId: tenant.customer.id,
-      status: 'Active',
+    const mixed = await createMixedNumbers(t.db, tenant, {
+      marked: 1,
+      active: 1,
+      notOperatorConnect: 1,
+      unknown: 1,
     });
-    const notOc = await createCustomer(t.db, tenant.operator.id, { operatorConnect: false });
-    const [plain] = await createNumbers(t.db, {
-      operatorId: tenant.operator.id,
-      customerId: notOc.id,
-      status: 'MarkedForRemoval',
-    });
-    const other = await createTenant(t.db);
-    const [foreign] = await createNumbers(t.db, {
-      operatorId: other.operator.id,
-      customerId: other.customer.id,
-      status: 'MarkedForRemoval',
-    });
-    const unknown = uniqueE164();
+    const [ok, active, plain, unknown] = [
+      mixed.marked[0],
+      mixed.active[0],
+      mixed.notOperatorConnect[0],
+      mixed.unknown[0],
+    ];
+    const [foreign] = await createMarkedNumbers(t.db, await createTenant(t.db), 1);
     const res = await submit([
-      unknown,
+      unknown as string,
       ok as string,
       active as string,
       plain as string,

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createKeyAuthenticator } from '../../src/keys/authenticate.ts';
 import { cli } from '../support/cli-harness.ts';
 import { useTestDatabase } from '../support/database.ts';
-import { databaseUrl, PG_ADMIN_URL } from '../support/services.ts';
+import { directDatabaseUrl, PG_ADMIN_URL } from '../support/services.ts';
 
 const t = useTestDatabase();
 
@@ -150,7 +150,8 @@ describe('keys list and revoke', () => {
 describe('db migrate and help', () => {
   it('creates a missing database and migrates it; running it again changes nothing', async () => {
     const name = `ocn_t_${Math.floor(Date.now() / 1000)}_${randomBytes(4).toString('hex')}`;
-    const url = databaseUrl(name);
+    // The migrate step runs against Postgres itself, never through a pooler.
+    const url = directDatabaseUrl(name);
     try {
       expect((await cli(url, ['db', 'migrate'])).code).toBe(0);
       const second = await cli(url, ['db', 'migrate']);

@@ -4,13 +4,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import type { TestDatabase } from '../support/database.ts';
-import {
-  createCustomer,
-  createMarkedNumbers,
-  createNumbers,
-  createTenant,
-  uniqueE164,
-} from '../support/factories.ts';
+import { createTenant } from '../support/factories.ts';
+import { createMixedNumbers } from '../support/mixed-numbers.ts';
 
 // The bulk client as operators run it: the real entry point in a child process (no TTY),
 // against a real API and worker, over a 5,000-number file with every kind of outcome.
@@ -70,24 +65,20 @@ export function runClient(args: string[], env: Record<string, string>): ClientRu
 /** A tenant's 5,000 distinct valid numbers, shuffled, with what each must end as. */
 export async function mixedInventory(db: TestDatabase) {
   const tenant = await createTenant(db.db);
-  const plainCustomer = await createCustomer(db.db, tenant.operator.id, { operatorConnect: false });
+  const groups = await createMixedNumbers(db.db, tenant, {
+    marked: 3700,
+    active: 500,
+    notOperatorConnect: 300,
+    unknown: 500,
+  });
   const expected = new Map<string, string>();
   const add = (numbers: string[], outcome: string) => {
     for (const n of numbers) expected.set(n, outcome);
   };
-  add(await createMarkedNumbers(db.db, tenant, 3700), 'SUCCEEDED');
-  const active = { operatorId: tenant.operator.id, customerId: tenant.customer.id };
-  add(await createNumbers(db.db, { ...active, status: 'Active', count: 500 }), 'INVALID_STATUS');
-  add(
-    await createNumbers(db.db, {
-      operatorId: tenant.operator.id,
-      customerId: plainCustomer.id,
-      status: 'MarkedForRemoval',
-      count: 300,
-    }),
-    'NOT_OPERATOR_CONNECT_CUSTOMER',
-  );
-  add(Array.from({ length: 500 }, uniqueE164), 'NUMBER_NOT_FOUND');
+  add(groups.marked, 'SUCCEEDED');
+  add(groups.active, 'INVALID_STATUS');
+  add(groups.notOperatorConnect, 'NOT_OPERATOR_CONNECT_CUSTOMER');
+  add(groups.unknown, 'NUMBER_NOT_FOUND');
   const numbers = shuffle([...expected.keys()]);
   return { tenant, numbers, expected };
 }

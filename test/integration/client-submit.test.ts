@@ -1,12 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { lockNumber, workerBackendsWaitingOnLock } from '../reliability/support/row-lock.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { type ServiceProcess, startApi, startWorker } from '../support/processes.ts';
-import { deletePrefix, uniquePrefix } from '../support/redis.ts';
-import { REDIS_URL } from '../support/services.ts';
 import { waitFor } from '../support/wait.ts';
 import {
   expectLedgerAgrees,
@@ -16,61 +10,32 @@ import {
   runClient,
   writeInputFile,
 } from './client-harness.ts';
+import { useClientService } from './client-service.ts';
 
 // The bulk client against a real API and worker with a small budget (5 requests per 2 s), so
 // pacing matters: a 5,000-number file is 10 batches, two windows' worth. The small budget is the
 // operator's share; the global one is ten times larger and listed first in the RateLimit
 // fields, so meeting no 429 shows the client paces by every listed policy, not the first.
 
-let db: TestDatabase;
-let prefix: string;
-let api: ServiceProcess;
-let worker: ServiceProcess;
-let dir: string;
+const svc = useClientService('client', {
+  RATE_LIMIT_MAX: '50',
+  RATE_LIMIT_OPERATOR_MAX: '5',
+  RATE_LIMIT_WINDOW_MS: '2000',
+  WORKER_CHUNK_SIZE: '100',
+});
 const BATCH_LINE = /^batch \d+\/10: /;
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  prefix = uniquePrefix('client');
-  dir = await mkdtemp(join(tmpdir(), 'ocn-client-'));
-  const env = {
-    DATABASE_URL: db.url,
-    REDIS_URL,
-    QUEUE_PREFIX: prefix,
-    RATE_LIMIT_MAX: '50',
-    RATE_LIMIT_OPERATOR_MAX: '5',
-    RATE_LIMIT_WINDOW_MS: '2000',
-    WORKER_CHUNK_SIZE: '100',
-  };
-  [api, worker] = await Promise.all([startApi(env), startWorker(env)]);
-}, 60_000);
-afterAll(async () => {
-  await Promise.all([api?.stop(), worker?.stop()]);
-  await deletePrefix(prefix).catch(() => {});
-  await db?.drop();
-  await rm(dir, { recursive: true, force: true });
-});
-
 async function scenario(name: string) {
-  const inventory = await mixedInventory(db);
-  const file = join(dir, `${name}.txt`);
-  const out = join(dir, `${name}-results.csv`);
+  const inventory = await mixedInventory(svc.db);
+  const file = join(svc.dir, `${name}.txt`);
+  const out = join(svc.dir, `${name}-results.csv`);
   await writeInputFile(file, inventory.numbers);
-  const args = [
-    'submit',
-    file,
-    '--url',
-    api.url as string,
-    '--skip-invalid',
-    '--out',
-    out,
-    '--json',
-  ];
+  const args = ['submit', file, '--url', svc.url, '--skip-invalid', '--out', out, '--json'];
   const env = { OCN_API_KEY: inventory.tenant.apiKey.key };
   return { ...inventory, file, out, args, env };
 }
 
-const rateLimitedAnswers = () => api.lines.filter((l) => l.includes('"statusCode":429')).length;
+const rateLimitedAnswers = () => svc.api.lines.filter((l) => l.includes('"statusCode":429')).length;
 
 describe('submit', () => {
   it('writes every number with its true outcome, in file order, as the ledger has it; meets no 429', async () => {
@@ -104,7 +69,7 @@ describe('submit', () => {
     expect(sent.map((r) => r.telephoneNumber)).toEqual(s.numbers);
     for (const row of sent)
       expect(row.outcome, row.telephoneNumber).toBe(s.expected.get(row.telephoneNumber));
-    await expectLedgerAgrees(db, s.tenant.operator.id, rows);
+    await expectLedgerAgrees(svc.db, s.tenant.operator.id, rows);
   }, 60_000);
 
   it('killed half-way (SIGKILL) and run again: finishes, replays, processes no number twice', async () => {
@@ -121,12 +86,12 @@ describe('submit', () => {
     expect(second.stderrLines().filter((l) => l.includes('(replayed)')).length).toBe(
       summary.replayed,
     );
-    const [jobs] = await db.sql<{ n: number }[]>`
+    const [jobs] = await svc.db.sql<{ n: number }[]>`
       select count(*)::int as n from jobs where operator_id = ${s.tenant.operator.id}`;
     expect(jobs?.n).toBe(10); // each batch is one job, whichever run sent it
     const rows = await readResults(s.out);
     expect(rows.filter((r) => r.outcome === 'SUCCEEDED')).toHaveLength(3700);
-    await expectLedgerAgrees(db, s.tenant.operator.id, rows);
+    await expectLedgerAgrees(svc.db, s.tenant.operator.id, rows);
   }, 60_000);
 
   it('interrupted (SIGINT) half-way: cancels the job in flight, writes partial results, exits 3', async () => {
@@ -136,23 +101,23 @@ describe('submit', () => {
     const blocked = s.numbers
       .slice(2500, 3000)
       .find((n, i) => i > 250 && i < 390 && s.expected.get(n) === 'SUCCEEDED') as string;
-    const lock = await lockNumber(db.url, blocked);
+    const lock = await lockNumber(svc.db.url, blocked);
     try {
       const run = runClient(s.args, s.env);
       await waitFor('a worker waiting on the locked number', async () =>
-        (await workerBackendsWaitingOnLock(db.sql)).length > 0 ? true : undefined,
+        (await workerBackendsWaitingOnLock(svc.db.sql)).length > 0 ? true : undefined,
       );
       run.child.kill('SIGINT');
       // The cancel waits for the chunk that holds the job row: release it once it does.
       await waitFor('the cancel to wait for the job row', async () => {
-        const rows = await db.sql`select pid from pg_stat_activity
+        const rows = await svc.db.sql`select pid from pg_stat_activity
           where application_name = 'oc-numbers-api' and wait_event_type = 'Lock'`;
         return rows.length > 0 ? true : undefined;
       });
       await lock.release();
       expect(await run.exited).toBe(3);
       expect(JSON.parse(run.stdout())).toMatchObject({ interrupted: true, exitCode: 3 });
-      const [job] = await db.sql<{ id: string; state: string; processed_count: number }[]>`
+      const [job] = await svc.db.sql<{ id: string; state: string; processed_count: number }[]>`
         select id, state, processed_count from jobs
         where operator_id = ${s.tenant.operator.id} and ${blocked} = any(telephone_numbers)`;
       expect(job?.state).toBe('cancelled');
@@ -162,7 +127,7 @@ describe('submit', () => {
       const unprocessed = rows.filter((r) => r.jobId === job?.id && r.outcome === 'NOT_PROCESSED');
       expect(unprocessed.length).toBeGreaterThan(0);
       expect(unprocessed).toHaveLength(500 - (job?.processed_count ?? 0));
-      await expectLedgerAgrees(db, s.tenant.operator.id, rows);
+      await expectLedgerAgrees(svc.db, s.tenant.operator.id, rows);
     } finally {
       await lock.release();
     }

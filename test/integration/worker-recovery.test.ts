@@ -118,6 +118,68 @@ describe('recovery and permanent failures', () => {
     expect(again).toEqual({ requeued: [], failed: [] });
   });
 
+  it('pages through every unfinished job in one sweep, not only the oldest page', async () => {
+    const { config, producer } = setup();
+    const { operator, numbers } = await marked(1);
+    const lost = [];
+    for (let i = 0; i < 7; i++)
+      lost.push(await insertJob(t.db, { operatorId: operator.id, numbers }));
+    const ids = lost.map((j) => j.id);
+    // Four share one created_at to the microsecond: the page cursor must break ties by id.
+    await t.db.execute(
+      sql`update jobs set created_at = now() - interval '1 hour' where id in ${sql.raw(`('${ids.slice(0, 4).join("','")}')`)}`,
+    );
+    await t.db.execute(
+      sql`update jobs set created_at = now() - interval '30 minutes' where id in ${sql.raw(`('${ids.slice(4).join("','")}')`)}`,
+    );
+    const outcome = await recoverOrphanedJobs({
+      db: t.db,
+      queue: producer.queue,
+      jobOptions: actionJobOptions(config),
+      logger: createLogger(config),
+      minAgeMs: 60_000,
+      batchSize: 3,
+    });
+    // (Jobs the other tests of this file left unfinished are swept up too: one database.)
+    expect(outcome.requeued).toEqual(expect.arrayContaining(ids));
+    expect(new Set(outcome.requeued).size).toBe(outcome.requeued.length);
+    for (const id of ids) expect(await producer.queue.getJobState(id)).toBe('waiting');
+  });
+
+  it('runs again a job BullMQ completed whose final commit Postgres lost', async () => {
+    const { config, producer } = setup();
+    const { operator, numbers } = await marked(2);
+    const lostCommit = await insertJob(t.db, { operatorId: operator.id, numbers, state: 'active' });
+    await t.db.execute(
+      sql`update jobs set created_at = now() - interval '1 hour' where id = ${lostCommit.id}`,
+    );
+    // BullMQ has it completed (the worker got its commit acknowledged), Postgres does not.
+    const events = new QueueEvents(ACTION_QUEUE, {
+      connection: { url: config.redisUrl },
+      prefix: config.queuePrefix,
+    });
+    await events.waitUntilReady();
+    const foreignWorker = new Worker(ACTION_QUEUE, async () => ({}), {
+      connection: { url: config.redisUrl, maxRetriesPerRequest: null },
+      prefix: config.queuePrefix,
+    });
+    const done = await producer.enqueue(lostCommit);
+    await done.waitUntilFinished(events, 10_000);
+    await foreignWorker.close();
+    await events.close();
+    expect(await producer.queue.getJobState(lostCommit.id)).toBe('completed');
+
+    const outcome = await recoverOrphanedJobs({
+      db: t.db,
+      queue: producer.queue,
+      jobOptions: actionJobOptions(config),
+      logger: createLogger(config),
+      minAgeMs: 60_000,
+    });
+    expect(outcome.requeued).toContain(lostCommit.id);
+    expect(await producer.queue.getJobState(lostCommit.id)).toBe('waiting');
+  });
+
   it('marks the jobs row failed with its partial counts once the last attempt fails', async () => {
     const { config, producer } = setup({ WORKER_CHUNK_SIZE: '50', WORKER_ATTEMPTS: '2' });
     const { operator, numbers } = await marked(100);

@@ -1,5 +1,5 @@
 import { type Config, type Env, loadConfig } from '../../src/config.ts';
-import { REDIS_URL } from './services.ts';
+import { POOLER_ENV, REDIS_URL } from './services.ts';
 
 /** The real config loader over a test environment: own database, own queue prefix, quiet logs. */
 export function testConfig(
@@ -14,6 +14,7 @@ export function testConfig(
     REDIS_URL,
     QUEUE_PREFIX: queuePrefix,
     PORT: '0',
+    ...POOLER_ENV,
     ...overrides,
   });
 }

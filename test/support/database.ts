@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { inject } from 'vitest';
 import { closeDb, createDb, type Database, type Sql } from '../../src/db/client.ts';
+import { applyDatabaseSettings } from '../../src/db/settings.ts';
 import { forTheFile } from './for-the-file.ts';
-import { databaseUrl, PG_ADMIN_URL } from './services.ts';
+import { databaseUrl, directDatabaseUrl, PG_ADMIN_URL } from './services.ts';
 
 export interface TestDatabase {
   db: Database;
@@ -23,6 +24,14 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     await admin`create database ${admin(name)} template ${admin(inject('templateDatabase'))}`;
   } finally {
     await admin.end({ timeout: 5 });
+  }
+  // A clone does not inherit the template's ALTER DATABASE settings: store them as the
+  // migrate step would.
+  const direct = postgres(directDatabaseUrl(name), { max: 1, onnotice: () => {} });
+  try {
+    await applyDatabaseSettings(direct);
+  } finally {
+    await direct.end({ timeout: 5 });
   }
   const url = databaseUrl(name);
   const db = createDb(url, { poolMax: 10, applicationName: 'oc-numbers-test' });

@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
 import { MIGRATIONS_FOLDER, migrateDatabase } from '../../src/db/migrate.ts';
-import { databaseUrl, PG_ADMIN_URL, REDIS_URL } from './services.ts';
+import { directDatabaseUrl, PG_ADMIN_URL, REDIS_URL } from './services.ts';
 
 // graphile/worker style: migrate one template database per migration set, then every test
 // file clones it (CREATE DATABASE … TEMPLATE), which takes milliseconds.
@@ -33,7 +33,7 @@ export default async function setup(project: TestProject): Promise<void> {
       const [found] = await sql`select 1 from pg_database where datname = ${template}`;
       if (!found) {
         await sql`create database ${sql(`${template}_build`)}`.catch(() => {});
-        await migrateDatabase(databaseUrl(`${template}_build`));
+        await migrateDatabase(directDatabaseUrl(`${template}_build`));
         await sql`alter database ${sql(`${template}_build`)} rename to ${sql(template)}`;
       }
     } finally {

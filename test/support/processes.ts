@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { POOLER_ENV } from './services.ts';
 
 // Real service processes for the reliability suite: the same entry points `npm run start:api`
 // and `npm run start:worker` run, on this Node binary, against a test database and prefix.
@@ -50,6 +51,7 @@ const BASE_ENV: Record<string, string> = {
   WORKER_STALLED_INTERVAL_MS: '1000',
   WORKER_MAX_STALLED_COUNT: '5',
   SHUTDOWN_TIMEOUT_MS: '4000',
+  ...POOLER_ENV,
 };
 
 export async function spawnService(

@@ -11,15 +11,25 @@ export interface TcpProxy {
   setDelay(ms: number): void;
   /** Resets every open connection and refuses new ones until `restore()`. */
   cutOff(): void;
+  /**
+   * Goes silent: connections stay open and new ones are accepted, but nothing is delivered
+   * either way until `restore()` (like packets dropped and then retransmitted by TCP).
+   */
+  silence(): void;
+  /** Points new connections at `target` and resets the open ones (a failover moving an address). */
+  retarget(target: { host: string; port: number }): void;
   restore(): void;
   /** Connections accepted so far. */
   accepted(): number;
   close(): Promise<void>;
 }
 
-export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+export async function startTcpProxy(initial: { host: string; port: number }): Promise<TcpProxy> {
+  let target = initial;
   let delayMs = 0;
   let down = false;
+  let silent: Promise<void> | undefined;
+  let speak = () => {};
   let count = 0;
   const sockets = new Set<Socket>();
   const pipe = (from: Socket, to: Socket) => {
@@ -29,6 +39,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       const ms = delayMs;
       chain = chain.then(async () => {
         if (ms > 0) await sleep(ms);
+        await silent;
         if (!to.destroyed) to.write(chunk);
       });
     });
@@ -61,12 +72,23 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     setDelay: (ms) => {
       delayMs = ms;
     },
+    retarget(next) {
+      target = next;
+      for (const s of sockets) s.resetAndDestroy();
+    },
+    silence() {
+      silent ??= new Promise((resolve) => {
+        speak = resolve;
+      });
+    },
     cutOff() {
       down = true;
       for (const s of sockets) s.resetAndDestroy();
     },
     restore() {
       down = false;
+      speak();
+      silent = undefined;
     },
     accepted: () => count,
     async close() {

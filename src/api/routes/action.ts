@@ -114,7 +114,9 @@ export function registerAction(app: FastifyInstance, ctx: ActionContext, operati
       request.log.info({ jobId: job.id, replayed: outcome.kind === 'replayed' }, 'job accepted');
       if (outcome.kind === 'replayed') {
         reply.header('idempotent-replayed', 'true');
-        return toJobView(job).result ? answerEnded(reply, job) : answerRunning(reply, job);
+        if (toJobView(job).result) return answerEnded(reply, job);
+        // Still running: a retry waits like the original request did, so a client whose first
+        // try died with its API process gets the job's final result (docs/reliability.md).
       }
       if (prefer.respondAsync) {
         reply.header('preference-applied', 'respond-async');

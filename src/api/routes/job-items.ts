@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { JOB_ITEM_CSV_COLUMNS } from '../../jobs/item-columns.ts';
 import { operationOf } from '../../jobs/job-view.ts';
 import { OPERATIONS, type Operation } from '../../jobs/operations.ts';
 import type { ItemRow } from '../../jobs/queries.ts';
@@ -18,14 +19,6 @@ type ItemView = z.output<typeof JobItemsSchema>['data'][number];
 
 // A job holds at most 500 numbers: CSV defaults to all of them in one answer.
 const DEFAULT_LIMIT = { json: 100, csv: 500 };
-const CSV_COLUMNS = [
-  'position',
-  'telephoneNumber',
-  'outcome',
-  'currentStatus',
-  'detail',
-  'processedAt',
-] as const;
 
 export function registerJobItemsRoute(app: FastifyInstance, jobs: JobService) {
   app.withTypeProvider<ZodTypeProvider>().get(
@@ -49,7 +42,7 @@ export function registerJobItemsRoute(app: FastifyInstance, jobs: JobService) {
                 schema: z
                   .string()
                   .max(200_000)
-                  .describe(`Columns: ${CSV_COLUMNS.join(',')}`),
+                  .describe(`Columns: ${JOB_ITEM_CSV_COLUMNS.join(',')}`),
               },
             },
           },
@@ -112,7 +105,8 @@ function csvField(value: unknown): string {
 }
 
 function toCsv(items: ItemView[]): string {
-  const lines = [CSV_COLUMNS.join(',')];
-  for (const item of items) lines.push(CSV_COLUMNS.map((c) => csvField(item[c])).join(','));
+  const lines = [JOB_ITEM_CSV_COLUMNS.join(',')];
+  for (const item of items)
+    lines.push(JOB_ITEM_CSV_COLUMNS.map((c) => csvField(item[c])).join(','));
   return `${lines.join('\r\n')}\r\n`;
 }

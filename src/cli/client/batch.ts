@@ -61,6 +61,15 @@ export async function postBatch(
     }
     ctx.pacer.observe(answer.headers, sentAt);
     const replayed = answer.headers.get('idempotent-replayed') === 'true';
+    const realAnswer =
+      answer.status === 202 ||
+      (answer.status === 200 && (answer.body as JobResultBody).dryRun !== true);
+    if (ctx.dryRun && realAnswer) {
+      // Not a dry-run answer: the service ignored ?dryRun=true and may have moved numbers.
+      throw serviceError(
+        `the service answered a dry run with ${answer.status} and no "dryRun": true; it may have processed the numbers: stopping`,
+      );
+    }
     if (answer.status === 200) {
       const result = answer.body as JobResultBody;
       return { kind: 'ended', jobId: result.data.jobId, result, replayed };

@@ -1,3 +1,5 @@
+import { CliError } from '../cli-error.ts';
+
 // The bulk client's exit codes (docs/cli.md, "The bulk client") and the one error kind that
 // carries them: whatever goes wrong ends as one line on stderr and the matching code.
 
@@ -16,13 +18,9 @@ export const EXIT = {
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
-export class ClientError extends Error {
-  readonly exitCode: ExitCode;
-  constructor(exitCode: ExitCode, message: string) {
-    super(message);
-    this.name = 'ClientError';
-    this.exitCode = exitCode;
-  }
+/** The bulk client's failures carry one of the EXIT codes above. */
+export class ClientError extends CliError {
+  declare readonly exitCode: ExitCode;
 }
 
 export const inputError = (message: string) => new ClientError(EXIT.invalidInput, message);

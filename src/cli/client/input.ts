@@ -2,7 +2,7 @@ import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
-import { inputError } from './errors.ts';
+import { ClientError, inputError } from './errors.ts';
 
 // Input: a CSV with a telephoneNumber column (the service's own list export works as is), or
 // a plain list with one number per line ("#" comments and blank lines ignored). The file is
@@ -115,7 +115,7 @@ async function readCsv(source: Readable): Promise<InputRecord[]> {
       records.push({ line: info.lines, value: (record[NUMBER_COLUMN] ?? '').trim() });
     }
   } catch (err) {
-    if (err instanceof Error && err.name === 'ClientError') throw err;
+    if (err instanceof ClientError) throw err;
     throw inputError(`the CSV cannot be read: ${(err as Error).message}`);
   }
   return records;

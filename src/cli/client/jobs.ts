@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import cliProgress from 'cli-progress';
+import { JOB_ITEM_CSV_COLUMNS } from '../../jobs/item-columns.ts';
 import { EXIT } from './errors.ts';
 import { createApiClient, refusal, retryAfterMs } from './http.ts';
 import type { ClientIo } from './io.ts';
@@ -83,18 +84,10 @@ export async function jobsItems(
     io.stdout.write(`${JSON.stringify(items)}\n`);
     return EXIT.ok;
   }
-  const columns = [
-    'position',
-    'telephoneNumber',
-    'outcome',
-    'currentStatus',
-    'detail',
-    'processedAt',
-  ] as const;
-  io.stdout.write(`${columns.join(',')}\n`);
+  io.stdout.write(`${JOB_ITEM_CSV_COLUMNS.join(',')}\n`);
   for (const item of items) {
     io.stdout.write(
-      `${columns.map((c) => csvField(item[c] === undefined ? '' : String(item[c]))).join(',')}\n`,
+      `${JOB_ITEM_CSV_COLUMNS.map((c) => csvField(item[c] === undefined ? '' : String(item[c]))).join(',')}\n`,
     );
   }
   return EXIT.ok;

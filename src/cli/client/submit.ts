@@ -86,6 +86,8 @@ export async function submit(
         failed: done.outcomes.length - succeeded,
         jobIds: done.jobIds,
         replayed: done.replayed,
+        // A dry run's "succeeded" means "would succeed": say so on every line.
+        ...(options.dryRun && { note: '(dry run: nothing changed)' }),
         ...(done.unknown && { note: 'result unknown' }),
       });
     },

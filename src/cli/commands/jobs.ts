@@ -7,6 +7,9 @@ import { CONNECTION_HELP, CONNECTION_OPTIONS, clientIo, withInterrupt } from './
 
 const STATES = ['queued', 'active', 'completed', 'cancelled', 'failed'];
 
+type ClientJobs = typeof import('../client/jobs.ts');
+type JobArgs = ReturnType<typeof withJobId>;
+
 function withJobId(name: string, args: string[], ctx: CliContext, extra = {}) {
   const parsed = parseCommandArgs(`jobs ${name}`, args, { ...CONNECTION_OPTIONS, ...extra }, true);
   const [jobId, ...rest] = parsed.positionals;
@@ -15,85 +18,74 @@ function withJobId(name: string, args: string[], ctx: CliContext, extra = {}) {
     if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`, `jobs ${name}`);
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;
-  const common = {
+  const options = {
     url: values.url as string | undefined,
     keyFile: values['key-file'] as string | undefined,
     json: (values.json as boolean | undefined) ?? false,
+    jobId: jobId ?? '',
   };
-  return { help: values.help === true, values, common, jobId: jobId ?? '', io: clientIo(ctx) };
+  return { help: values.help === true, values, options, io: clientIo(ctx) };
 }
 
-const jobHelp = (
-  name: string,
-  what: string,
-  extra = '',
-) => `Usage: ${PROGRAM} jobs ${name} <jobId> [options]
+/** A `jobs <name> <jobId>` command: parse, help, then one call into the client. */
+function jobCommand(spec: {
+  name: string;
+  summary: string;
+  what: string;
+  extraHelp?: string;
+  extraOptions?: object;
+  run: (client: ClientJobs, p: JobArgs) => Promise<number>;
+}): Command {
+  return {
+    path: ['jobs', spec.name],
+    summary: spec.summary,
+    help: `Usage: ${PROGRAM} jobs ${spec.name} <jobId> [options]
 
-${what}
+${spec.what}
 
 Options:
-${extra}${CONNECTION_HELP}
+${spec.extraHelp ?? ''}${CONNECTION_HELP}
   -h, --help         show this help
-`;
+`,
+    async run(args, ctx) {
+      const p = withJobId(spec.name, args, ctx, spec.extraOptions);
+      if (p.help) return printHelp(ctx.io, this.help);
+      return spec.run(await import('../client/jobs.ts'), p);
+    },
+  };
+}
 
-export const jobsGetCommand: Command = {
-  path: ['jobs', 'get'],
+export const jobsGetCommand = jobCommand({
+  name: 'get',
   summary: 'show one job: state, progress, result',
-  help: jobHelp('get', 'Shows the job: state, progress and, once it ended, its result.'),
-  async run(args, ctx) {
-    const p = withJobId('get', args, ctx);
-    if (p.help) return printHelp(ctx.io, this.help);
-    const { jobsGet } = await import('../client/jobs.ts');
-    return jobsGet(p.io, { ...p.common, jobId: p.jobId });
-  },
-};
+  what: 'Shows the job: state, progress and, once it ended, its result.',
+  run: (client, p) => client.jobsGet(p.io, p.options),
+});
 
-export const jobsWatchCommand: Command = {
-  path: ['jobs', 'watch'],
+export const jobsWatchCommand = jobCommand({
+  name: 'watch',
   summary: 'follow a job with a live progress bar until it ends',
-  help: jobHelp(
-    'watch',
-    'Follows the job until it ends (a progress bar on a terminal, a line per change\notherwise). Ctrl-C stops watching; the job goes on. Exit 0 when every number\nsucceeded, 1 otherwise, 4 when the job failed.',
-  ),
-  async run(args, ctx) {
-    const p = withJobId('watch', args, ctx);
-    if (p.help) return printHelp(ctx.io, this.help);
-    const { jobsWatch } = await import('../client/jobs.ts');
-    return withInterrupt((signal) => jobsWatch(p.io, { ...p.common, jobId: p.jobId }, signal));
-  },
-};
+  what: 'Follows the job until it ends (a progress bar on a terminal, a line per change\notherwise). Ctrl-C stops watching; the job goes on. Exit 0 when every number\nsucceeded, 1 otherwise, 4 when the job failed.',
+  run: (client, p) => withInterrupt((signal) => client.jobsWatch(p.io, p.options, signal)),
+});
 
-export const jobsCancelCommand: Command = {
-  path: ['jobs', 'cancel'],
+export const jobsCancelCommand = jobCommand({
+  name: 'cancel',
   summary: 'cancel a queued or running job (processed numbers stay processed)',
-  help: jobHelp(
-    'cancel',
-    'Cancels the job: numbers already processed stay processed, the rest are left\nuntouched. A job that already ended is not changed (exit 1).',
-  ),
-  async run(args, ctx) {
-    const p = withJobId('cancel', args, ctx);
-    if (p.help) return printHelp(ctx.io, this.help);
-    const { jobsCancel } = await import('../client/jobs.ts');
-    return jobsCancel(p.io, { ...p.common, jobId: p.jobId });
-  },
-};
+  what: 'Cancels the job: numbers already processed stay processed, the rest are left\nuntouched. A job that already ended is not changed (exit 1).',
+  run: (client, p) => client.jobsCancel(p.io, p.options),
+});
 
-export const jobsItemsCommand: Command = {
-  path: ['jobs', 'items'],
+export const jobsItemsCommand = jobCommand({
+  name: 'items',
   summary: "a job's numbers with their outcomes, as CSV",
-  help: jobHelp(
-    'items',
-    "Prints the job's numbers in request order with their outcomes, as CSV\n(position,telephoneNumber,outcome,currentStatus,detail,processedAt).",
+  what: "Prints the job's numbers in request order with their outcomes, as CSV\n(position,telephoneNumber,outcome,currentStatus,detail,processedAt).",
+  extraHelp:
     '  --outcome <code>   only this outcome (SUCCEEDED, INVALID_STATUS, NOT_PROCESSED, …)\n',
-  ),
-  async run(args, ctx) {
-    const p = withJobId('items', args, ctx, { outcome: { type: 'string' } });
-    if (p.help) return printHelp(ctx.io, this.help);
-    const { jobsItems } = await import('../client/jobs.ts');
-    const outcome = p.values.outcome as string | undefined;
-    return jobsItems(p.io, { ...p.common, jobId: p.jobId, outcome });
-  },
-};
+  extraOptions: { outcome: { type: 'string' } },
+  run: (client, p) =>
+    client.jobsItems(p.io, { ...p.options, outcome: p.values.outcome as string | undefined }),
+});
 
 export const jobsListCommand: Command = {
   path: ['jobs', 'list'],

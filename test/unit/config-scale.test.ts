@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.ts';
+
+// The scale-out settings: where Redis is, the Cluster's hash-tag rule, migrations and
+// prepared statements. Every bad variable is reported at once.
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('scale-out configuration', () => {
+  it('defaults to one Redis, migrations at start and prepared statements', () => {
+    const config = loadConfig({});
+    expect(config.redis).toEqual({ mode: 'standalone', url: 'redis://127.0.0.1:6379' });
+    expect(config.migrateOnStart).toBe(true);
+    expect(config.databasePrepare).toBe(true);
+  });
+
+  it('reads Sentinel and Cluster node lists', () => {
+    expect(
+      loadConfig({ REDIS_SENTINELS: 'a:26379,b.example:26380', REDIS_SENTINEL_NAME: 'main' }).redis,
+    ).toEqual({
+      mode: 'sentinel',
+      url: 'redis://127.0.0.1:6379',
+      name: 'main',
+      sentinels: [
+        { host: 'a', port: 26379 },
+        { host: 'b.example', port: 26380 },
+      ],
+    });
+    const cluster = loadConfig({ REDIS_CLUSTER_NODES: 'n1:7000', QUEUE_PREFIX: '{ocn}' });
+    expect(cluster.redis).toMatchObject({ mode: 'cluster', nodes: [{ host: 'n1', port: 7000 }] });
+    expect(loadConfig({ MIGRATE_ON_START: 'false', DATABASE_PREPARE: 'false' })).toMatchObject({
+      migrateOnStart: false,
+      databasePrepare: false,
+    });
+  });
+
+  it('requires a hash-tagged prefix on a Cluster and one Redis topology at a time', () => {
+    expect(problemsOf({ REDIS_CLUSTER_NODES: 'n1:7000' })).toEqual([
+      expect.stringMatching(/^QUEUE_PREFIX: .*hash tag.*\{ocn\}/),
+    ]);
+    expect(
+      problemsOf({ REDIS_CLUSTER_NODES: 'n1:7000', REDIS_SENTINELS: 's:1', QUEUE_PREFIX: '{x}' }),
+    ).toEqual([expect.stringContaining('set one or the other')]);
+  });
+
+  it('lists every bad scale-out variable at once', () => {
+    const problems = problemsOf({
+      REDIS_SENTINELS: 'no-port',
+      REDIS_CLUSTER_NODES: 'a:1,,b:2',
+      MIGRATE_ON_START: 'yes',
+      DATABASE_PREPARE: '0',
+      QUEUE_PREFIX: '{a}{b}',
+    });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual([
+      'DATABASE_PREPARE',
+      'MIGRATE_ON_START',
+      'QUEUE_PREFIX',
+      'REDIS_CLUSTER_NODES',
+      'REDIS_SENTINELS',
+    ]);
+  });
+});
