@@ -195,7 +195,6 @@ describe('one number', () => {
       'application/json',
       'text/csv',
     ]);
-    // The reads' named schemas, beside those of the actions and jobs.
     expect(Object.keys(doc.components.schemas)).toEqual(
       expect.arrayContaining([
         'InventoryNumber',

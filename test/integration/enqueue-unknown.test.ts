@@ -72,6 +72,8 @@ describe('an enqueue whose reply was lost', () => {
     const done = await waitForJobState(t.db, outcome.job.id, ['completed']);
     expect(done).toMatchObject({ processedCount: 30, successCount: 30 });
     await assertInvariants(t.sql);
+    // The next test needs a queue no worker listens on: a live worker would start its job.
+    await worker.close();
   });
 
   it('withdraws a job no worker started: 503 (EnqueueError), no row left, and the queued copy does nothing', async () => {
