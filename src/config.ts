@@ -1,13 +1,23 @@
 import { z } from 'zod';
+import { TrustProxy } from './config-trust-proxy.ts';
+import { workerLimiter, workerLimiterProblem } from './config-worker-limiter.ts';
+import { OPERATION_NAMES } from './jobs/operations.ts';
 import { redisTarget, scaleOutProblems } from './queue/redis-target.ts';
 
 // The only module that reads process.env. Every setting carries its unit in its name.
 
-const int = (min: number, fallback: number) => z.coerce.number().int().min(min).default(fallback);
-const optionalText = z
+// Plain decimal digits only: Number() would also read '1e3', '0x10' or ' ' (as 0).
+const wholeNumber = z
   .string()
-  .optional()
-  .transform((v) => (v === undefined || v === '' ? undefined : v));
+  .trim()
+  .regex(/^\d+$/, 'must be a whole number of decimal digits')
+  .transform(Number);
+const int = (min: number, fallback: number) =>
+  wholeNumber.pipe(z.number().int().min(min)).default(fallback);
+const optionalInt = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  wholeNumber.pipe(z.number().int().min(min).max(max)).optional();
+// Empty values never get here (parseEnv drops them: empty means unset).
+const optionalText = z.string().optional();
 
 const bool = (fallback: 'true' | 'false') =>
   z
@@ -47,19 +57,19 @@ const EnvSchema = z.object({
     .min(1)
     .default('ocn'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  TRUST_PROXY: z
-    .enum(['true', 'false'])
-    .default('false')
-    .transform((v) => v === 'true'),
+  TRUST_PROXY: TrustProxy,
   PHONE_VALIDATION: z.enum(['possible', 'valid']).default('possible'),
   SYNC_WAIT_MS: int(0, 30_000),
   RATE_LIMIT_MAX: int(1, 300),
   RATE_LIMIT_WINDOW_MS: int(1, 60_000),
+  // Each operator's share of an action endpoint's budget; unset = the whole budget (no cap).
+  RATE_LIMIT_OPERATOR_MAX: optionalInt(1),
   AUTH_FAILURE_LIMIT_MAX: int(1, 30),
   IDEMPOTENCY_TTL_MS: int(1, 24 * 60 * 60 * 1000),
   WORKER_CONCURRENCY: int(1, 4),
-  WORKER_LIMITER_MAX: int(1, 300),
-  WORKER_LIMITER_DURATION_MS: int(1, 60_000),
+  // Unset: sized from the API budgets (see config-worker-limiter.ts).
+  WORKER_LIMITER_MAX: optionalInt(1),
+  WORKER_LIMITER_DURATION_MS: optionalInt(1),
   WORKER_CHUNK_SIZE: int(1, 100).pipe(z.number().max(500)),
   WORKER_LOCK_DURATION_MS: int(1000, 30_000),
   WORKER_STALLED_INTERVAL_MS: int(1000, 30_000),
@@ -76,9 +86,7 @@ const EnvSchema = z.object({
   HTTP_KEEP_ALIVE_TIMEOUT_MS: int(1, 72_000),
   HTTP_CONNECTION_TIMEOUT_MS: int(0, 60_000),
   // Worker-only processes serve /metrics and /health/live on this port when set.
-  WORKER_METRICS_PORT: optionalText
-    .transform((v) => (v === undefined ? undefined : Number(v)))
-    .pipe(z.number().int().min(1).max(65535).optional()),
+  WORKER_METRICS_PORT: optionalInt(1, 65535),
   BULL_BOARD_USER: optionalText,
   BULL_BOARD_PASSWORD: optionalText,
   // Scaling out (docs/operations.md, "Scaling out"): Redis through Sentinel or as a Cluster,
@@ -104,6 +112,17 @@ export class ConfigError extends Error {
   }
 }
 
+function limiterInputs(env: z.output<typeof EnvSchema>) {
+  return {
+    rateLimitMax: env.RATE_LIMIT_MAX,
+    actionEndpoints: OPERATION_NAMES.length,
+    rateLimitWindowMs: env.RATE_LIMIT_WINDOW_MS,
+    syncWaitMs: env.SYNC_WAIT_MS,
+    workerLimiterMax: env.WORKER_LIMITER_MAX,
+    workerLimiterDurationMs: env.WORKER_LIMITER_DURATION_MS,
+  };
+}
+
 function toConfig(env: z.output<typeof EnvSchema>) {
   return {
     env: env.NODE_ENV,
@@ -117,12 +136,16 @@ function toConfig(env: z.output<typeof EnvSchema>) {
     trustProxy: env.TRUST_PROXY,
     phoneValidation: env.PHONE_VALIDATION,
     syncWaitMs: env.SYNC_WAIT_MS,
-    rateLimit: { max: env.RATE_LIMIT_MAX, windowMs: env.RATE_LIMIT_WINDOW_MS },
+    rateLimit: {
+      max: env.RATE_LIMIT_MAX,
+      operatorMax: env.RATE_LIMIT_OPERATOR_MAX ?? env.RATE_LIMIT_MAX,
+      windowMs: env.RATE_LIMIT_WINDOW_MS,
+    },
     authFailureLimitMax: env.AUTH_FAILURE_LIMIT_MAX,
     idempotencyTtlMs: env.IDEMPOTENCY_TTL_MS,
     worker: {
       concurrency: env.WORKER_CONCURRENCY,
-      limiter: { max: env.WORKER_LIMITER_MAX, durationMs: env.WORKER_LIMITER_DURATION_MS },
+      limiter: workerLimiter(limiterInputs(env)),
       chunkSize: env.WORKER_CHUNK_SIZE,
       lockDurationMs: env.WORKER_LOCK_DURATION_MS,
       stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
@@ -153,19 +176,36 @@ function toConfig(env: z.output<typeof EnvSchema>) {
 
 export type Config = Readonly<ReturnType<typeof toConfig>>;
 
+/**
+ * The raw typed settings. A variable that is empty (or only blanks) counts as unset, as most
+ * tools treat `NAME=`: it takes the default rather than reading as 0 or "".
+ */
+export function parseEnv(env: Record<string, string | undefined>) {
+  const given: Record<string, string> = {};
+  for (const name of ENV_VARIABLES) {
+    const value = env[name];
+    if (value !== undefined && value.trim() !== '') given[name] = value;
+  }
+  return EnvSchema.safeParse(given);
+}
+
 /** Parses the environment; throws a ConfigError naming every bad variable at once. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const parsed = EnvSchema.safeParse(env);
+  const parsed = parseEnv(env);
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
     );
   }
   const problems: string[] = scaleOutProblems(parsed.data);
-  if (Boolean(env.BULL_BOARD_USER) !== Boolean(env.BULL_BOARD_PASSWORD)) {
+  const { BULL_BOARD_USER: user, BULL_BOARD_PASSWORD: password } = parsed.data;
+  if ((user === undefined) !== (password === undefined)) {
     problems.push('BULL_BOARD_USER and BULL_BOARD_PASSWORD must be set together');
   }
   problems.push(...httpTimeoutProblems(parsed.data));
+  const limiter = limiterInputs(parsed.data);
+  const limiterProblem = workerLimiterProblem(limiter, workerLimiter(limiter));
+  if (limiterProblem) problems.push(limiterProblem);
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(toConfig(parsed.data));
 }

@@ -2,9 +2,12 @@ import { Queue, Worker } from 'bullmq';
 import type { Config } from '../src/config.ts';
 import type { Database } from '../src/db/client.ts';
 import type { JobObserver } from '../src/jobs/observer.ts';
-import type { JobResult } from '../src/jobs/schemas.ts';
 import type { Logger } from '../src/logger.ts';
-import { ACTION_QUEUE, type ActionJobData } from '../src/queue/action-queue.ts';
+import {
+  ACTION_QUEUE,
+  type ActionJobData,
+  type ActionReturnValue,
+} from '../src/queue/action-queue.ts';
 import { createRedis } from '../src/queue/redis.ts';
 import { createProcessor } from './processor.ts';
 import { startRecoverySweep } from './recovery-sweep.ts';
@@ -23,7 +26,7 @@ export interface WorkerDeps {
 }
 
 export interface ActionWorker {
-  worker: Worker<ActionJobData, JobResult>;
+  worker: Worker<ActionJobData, ActionReturnValue>;
   /**
    * Stops taking jobs and waits for the running ones; past half of `shutdownTimeoutMs` they are
    * asked to stop after their current chunk (and go back to the queue), past the whole of it
@@ -51,7 +54,7 @@ export async function createActionWorker(deps: WorkerDeps): Promise<ActionWorker
   }
 
   let closing: Promise<void> | undefined;
-  const worker = new Worker<ActionJobData, JobResult>(
+  const worker = new Worker<ActionJobData, ActionReturnValue>(
     ACTION_QUEUE,
     createProcessor({ ...deps, logger, isClosing: () => closing !== undefined }),
     {
@@ -71,7 +74,7 @@ export async function createActionWorker(deps: WorkerDeps): Promise<ActionWorker
   worker.on('stalled', (jobId) => logger.warn({ jobId }, 'job stalled; it will be resumed'));
 
   // Recovery needs a Queue to look jobs up and re-add them; it shares the connection.
-  const queue = new Queue<ActionJobData, JobResult>(ACTION_QUEUE, {
+  const queue = new Queue<ActionJobData, ActionReturnValue>(ACTION_QUEUE, {
     connection,
     prefix: config.queuePrefix,
   });

@@ -9,7 +9,7 @@ import { JobInterruptedError, JobNotFoundError } from '../src/jobs/processing.ts
 import { runJob } from '../src/jobs/run.ts';
 import type { JobResult } from '../src/jobs/schemas.ts';
 import type { Logger } from '../src/logger.ts';
-import { ActionJobData } from '../src/queue/action-queue.ts';
+import { ActionJobData, type ActionReturnValue } from '../src/queue/action-queue.ts';
 import { createProgressReporter } from './progress.ts';
 
 export interface ProcessorDeps {
@@ -21,7 +21,7 @@ export interface ProcessorDeps {
   isClosing?: () => boolean;
 }
 
-export type ActionJob = Job<ActionJobData, JobResult>;
+export type ActionJob = Job<ActionJobData, ActionReturnValue>;
 
 /**
  * The BullMQ processor. It declares its three parameters on purpose: BullMQ only passes an
@@ -34,7 +34,7 @@ export function createProcessor(deps: ProcessorDeps) {
     job: ActionJob,
     token: string | undefined,
     signal: AbortSignal | undefined,
-  ): Promise<JobResult> {
+  ): Promise<ActionReturnValue> {
     // Redis content is untyped even though we wrote it: validate at the boundary.
     const parsed = ActionJobData.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`invalid job data: ${parsed.error.message}`);
@@ -64,7 +64,7 @@ export function createProcessor(deps: ProcessorDeps) {
         },
       );
       await progress.flush();
-      return result;
+      return toReturnValue(result);
     } catch (err) {
       if (err instanceof JobInterruptedError && token) {
         // Shutting down: hand the job back without spending an attempt; the next worker
@@ -98,6 +98,19 @@ export function createProcessor(deps: ProcessorDeps) {
         });
       throw err;
     }
+  };
+}
+
+/** The counts of a result, for Redis and Bull Board; the numbers stay in Postgres. */
+function toReturnValue(result: JobResult): ActionReturnValue {
+  const { jobId, requestedCount, processedCount, successCount, failedCount } = result.data;
+  return {
+    jobId,
+    status: result.status,
+    requestedCount,
+    processedCount,
+    successCount,
+    failedCount,
   };
 }
 

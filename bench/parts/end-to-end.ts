@@ -35,10 +35,8 @@ export async function benchEndToEnd(ctx: BenchContext): Promise<EndToEndResult> 
   );
   const bodies = chunk(numbers, sizes.jobSize).map((telephoneNumbers) => ({ telephoneNumbers }));
   await ctx.db.sql`analyze`;
-  const service = await startService(ctx, 'e2e', {
-    RATE_LIMIT_MAX: '1000000',
-    WORKER_LIMITER_MAX: '1000000',
-  });
+  // The workers' limiter follows the budgets (three per action endpoint per window): out of the way here.
+  const service = await startService(ctx, 'e2e', { RATE_LIMIT_MAX: '1000000' });
   const timings: number[] = [];
   let failures = 0;
   let cpuBefore = 0;

@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import fastifyHelmet from '@fastify/helmet';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { OPERATIONS, type Operation } from '../jobs/operations.ts';
+import { fastifyTrustProxy } from '../config-trust-proxy.ts';
+import { OPERATIONS } from '../jobs/operations.ts';
 import { createJobService } from '../jobs/service.ts';
 import { BODY_LIMIT_BYTES, rateLimitKeys } from '../limits.ts';
+import { createActionBudget } from './action-budget.ts';
 import { createAuthHook } from './auth.ts';
 import type { AppDeps } from './deps.ts';
 import { sendProblem } from './error-handler.ts';
@@ -12,13 +14,14 @@ import { httpServerOptions } from './http-timeouts.ts';
 import { registerOpenApi } from './openapi.ts';
 import { registerOps } from './ops/index.ts';
 import { notFound } from './problem.ts';
-import { createRateLimiter } from './rate-limit.ts';
+import { createPerClientLimiter } from './rate-limit.ts';
 import { registerAction } from './routes/action.ts';
 import { registerJobItemsRoute } from './routes/job-items.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
 import { registerNumberRoute } from './routes/number.ts';
 import { registerNumbersList } from './routes/numbers-list.ts';
 import { registerRemovalStatusSummary } from './routes/removal-status-summary.ts';
+import { guardShutdown } from './shutdown-guard.ts';
 import { traceIdOf } from './trace.ts';
 
 const ROUTER_ERRORS = new Set(['FST_ERR_BAD_URL', 'FST_ERR_MAX_PARAM_LENGTH']);
@@ -28,8 +31,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
-    trustProxy: config.trustProxy,
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     bodyLimit: BODY_LIMIT_BYTES,
+    // guardShutdown answers instead, with problem details and Retry-After.
+    return503OnClosing: false,
     // Headers, request, keep-alive and socket timeouts: slow and idle clients cannot hold
     // connections (docs/reliability.md, "Slow clients").
     ...httpServerOptions(config.http),
@@ -44,6 +49,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     frameworkErrors: (err, request, reply) =>
       sendProblem(ROUTER_ERRORS.has(err.code) ? notFound() : err, request, reply),
   });
+  guardShutdown(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler((err, request, reply) => sendProblem(err, request, reply));
@@ -73,18 +79,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('preClose', async () => jobs.releaseAll());
   app.addHook('onClose', async () => jobs.close());
 
-  const keys = rateLimitKeys(config.queuePrefix);
-  // Each operation has its own global budget of the configured size.
-  const budgetOf = (operation: Operation) =>
-    createRateLimiter(deps.redis, {
-      policy: 'default',
-      keyPrefix: keys.action(operation.name),
-      max: config.rateLimit.max,
-      windowMs: config.rateLimit.windowMs,
-    });
-  const authFailures = createRateLimiter(deps.redis, {
+  const authFailures = createPerClientLimiter(deps.redis, {
     policy: 'auth-failures',
-    keyPrefix: keys.authFailures,
+    keyPrefix: rateLimitKeys(config.queuePrefix).authFailures,
     max: config.authFailureLimitMax,
     windowMs: config.rateLimit.windowMs,
   });
@@ -93,7 +90,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     api.decorateRequest('principal', null);
     api.addHook('onRequest', createAuthHook(deps.keys, authFailures));
     for (const operation of Object.values(OPERATIONS)) {
-      registerAction(api, { deps, jobs, budget: budgetOf(operation) }, operation);
+      // Each operation has its own budget: a global one and each operator's share of it.
+      const budget = createActionBudget(deps.redis, config, operation.name);
+      registerAction(api, { deps, jobs, budget }, operation);
     }
     registerJobRoutes(api, jobs);
     registerJobItemsRoute(api, jobs);

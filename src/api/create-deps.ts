@@ -1,10 +1,14 @@
 import { Queue, QueueEvents } from 'bullmq';
 import type { Config } from '../config.ts';
 import { closeDb, createDb } from '../db/client.ts';
-import type { JobResult } from '../jobs/schemas.ts';
 import { createKeyAuthenticator } from '../keys/authenticate.ts';
 import type { Logger } from '../logger.ts';
-import { ACTION_QUEUE, type ActionJobData, actionJobOptions } from '../queue/action-queue.ts';
+import {
+  ACTION_QUEUE,
+  type ActionJobData,
+  type ActionReturnValue,
+  actionJobOptions,
+} from '../queue/action-queue.ts';
 import { createRedis } from '../queue/redis.ts';
 import type { AppDeps } from './deps.ts';
 
@@ -18,7 +22,7 @@ export async function createAppDeps(config: Config, logger: Logger): Promise<App
   // Request path: fail fast, so a Redis outage becomes a 503 instead of a hanging request.
   const redis = createRedis(config.redis, 'fail-fast', 'ocn-api');
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis (api) connection error'));
-  const queue = new Queue<ActionJobData, JobResult>(ACTION_QUEUE, {
+  const queue = new Queue<ActionJobData, ActionReturnValue>(ACTION_QUEUE, {
     connection: redis,
     prefix: config.queuePrefix,
     // The same retry budget the worker's recovery uses when it re-enqueues a job.

@@ -1,7 +1,13 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { isTransientDbError } from '../db/retry.ts';
-import { buildProblem, type ErrorCode, HttpProblem, notFound } from './problem.ts';
+import { isDbUnavailableError } from '../db/unavailable.ts';
+import {
+  buildProblem,
+  type ErrorCode,
+  HttpProblem,
+  notFound,
+  serviceUnavailable,
+} from './problem.ts';
 import { traceIdOf } from './trace.ts';
 
 // The one place where errors become answers: our own HttpProblem, Fastify's
@@ -71,10 +77,8 @@ export function toHttpProblem(err: unknown): HttpProblem {
       String(fastifyError.message),
     );
   }
-  if (isTransientDbError(err)) {
-    return new HttpProblem(503, 'SERVICE_UNAVAILABLE', 'The database is unavailable; retry later', {
-      headers: { 'retry-after': '5' },
-    });
+  if (isDbUnavailableError(err)) {
+    return serviceUnavailable('The database is unavailable; retry later');
   }
   return new HttpProblem(500, 'INTERNAL_ERROR', 'An unexpected error occurred');
 }

@@ -7,11 +7,13 @@ type Paths = Record<string, Record<string, { responses?: Responses }>>;
 
 const RATE_LIMIT_HEADERS = {
   RateLimit: {
-    description: 'Remaining quota and seconds to the reset: `"<policy>";r=<remaining>;t=<seconds>`',
+    description:
+      'Remaining quota and seconds to the reset, per policy (`global`, `operator`): `"<policy>";r=<remaining>;t=<seconds>, …`',
     schema: { type: 'string', maxLength: 200 },
   },
   'RateLimit-Policy': {
-    description: 'The quota policy: `"<policy>";q=<requests>;w=<window seconds>`',
+    description:
+      'The quota policies (`global`, `operator`): `"<policy>";q=<requests>;w=<window seconds>, …`',
     schema: { type: 'string', maxLength: 200 },
   },
 };

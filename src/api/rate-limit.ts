@@ -1,76 +1,124 @@
 import type { RedisClient } from '../queue/redis.ts';
 import { HttpProblem, serviceUnavailable } from './problem.ts';
 
-// A fixed-window counter in Redis, so every API instance spends one shared budget. The window
-// is computed from Redis' own clock (TIME) so instances with skewed clocks still agree.
+// Fixed-window counters in Redis, so every API instance spends one shared budget. The window is
+// computed from Redis' own clock (TIME) so instances with skewed clocks still agree.
 // @fastify/rate-limit does not emit the draft-10 RateLimit/RateLimit-Policy fields, hence this.
-// The window's counter is KEYS[1] plus a suffix: with the hash-tagged prefix a Redis Cluster
-// requires (`{ocn}:…`, checked by the config) both hash to one slot, as a script's keys must.
-const HIT_SCRIPT = `
+//
+// One limiter holds one or more policies (e.g. "global" and "operator"). A request must fit
+// every policy, and all counters move in one script: a request refused by one policy spends
+// none of the others. Each window's counter is KEYS[i] plus a suffix, and every key starts with
+// the queue prefix: with the hash-tagged prefix a Redis Cluster requires (`{ocn}:…`, checked by
+// the config) they all hash to one slot, as a script's keys must.
+const LIMIT_SCRIPT = `
 local t = redis.call('TIME')
 local nowMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local windowMs = tonumber(ARGV[1])
-local key = KEYS[1] .. ':' .. math.floor(nowMs / windowMs)
-local count = redis.call('INCR', key)
-if count == 1 then redis.call('PEXPIRE', key, windowMs + 1000) end
-return { count, windowMs - (nowMs % windowMs) }
+local mode = ARGV[2]
+local window = math.floor(nowMs / windowMs)
+local counts = {}
+local refused = 0
+for i, key in ipairs(KEYS) do
+  counts[i] = tonumber(redis.call('GET', key .. ':' .. window) or '0')
+  if refused == 0 and mode ~= 'refund' and counts[i] >= tonumber(ARGV[i + 2]) then refused = i end
+end
+if mode == 'spend' and refused == 0 then
+  for i, key in ipairs(KEYS) do
+    counts[i] = redis.call('INCR', key .. ':' .. window)
+    if counts[i] == 1 then redis.call('PEXPIRE', key .. ':' .. window, windowMs + 1000) end
+  end
+elseif mode == 'refund' then
+  for i, key in ipairs(KEYS) do
+    if counts[i] > 0 then counts[i] = redis.call('DECR', key .. ':' .. window) end
+  end
+end
+local answer = { refused, windowMs - (nowMs % windowMs) }
+for i = 1, #counts do answer[i + 2] = counts[i] end
+return answer
 `;
 
-type RedisWithHit = RedisClient & {
-  ocnRateLimitHit(key: string, windowMs: number): Promise<[number, number]>;
+type Mode = 'spend' | 'peek' | 'refund';
+type RedisWithLimit = RedisClient & {
+  ocnRateLimit(...args: (string | number)[]): Promise<number[]>;
 };
 
-function withHitCommand(redis: RedisClient): RedisWithHit {
-  const candidate = redis as RedisWithHit;
-  if (typeof candidate.ocnRateLimitHit !== 'function') {
-    redis.defineCommand('ocnRateLimitHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
+function withLimitCommand(redis: RedisClient): RedisWithLimit {
+  const candidate = redis as RedisWithLimit;
+  if (typeof candidate.ocnRateLimit !== 'function') {
+    redis.defineCommand('ocnRateLimit', { lua: LIMIT_SCRIPT });
   }
   return candidate;
 }
 
+export interface LimitPolicy<Subject> {
+  /** The policy's name in the RateLimit / RateLimit-Policy fields. */
+  name: string;
+  max: number;
+  /** The Redis key (without the window suffix) that counts for `subject`. */
+  key(subject: Subject): string;
+}
+
 export interface LimitState {
   allowed: boolean;
-  /** IETF draft-ietf-httpapi-ratelimit-headers-10 structured fields. */
+  /** The first policy whose budget is spent, when not allowed. */
+  refusedBy?: string;
+  /** IETF draft-ietf-httpapi-ratelimit-headers-10 structured fields, every policy listed. */
   headers: Record<string, string>;
   retryAfterS: number;
 }
 
-export interface RateLimiter {
-  /** Spends one unit of `subject`'s budget (a single shared budget when omitted). */
-  hit(subject?: string): Promise<LimitState>;
+export interface RateLimiter<Subject> {
+  /** Spends one unit of every policy, or none when one of them is spent. */
+  spend(subject: Subject): Promise<LimitState>;
+  /** Reads the budgets without spending them. */
+  peek(subject: Subject): Promise<LimitState>;
+  /** Gives back one unit of the current window (a reserved attempt that turned out fine). */
+  refund(subject: Subject): Promise<void>;
 }
 
-export interface RateLimiterOptions {
-  policy: string;
-  keyPrefix: string;
-  max: number;
+export interface RateLimiterOptions<Subject> {
   windowMs: number;
+  policies: readonly LimitPolicy<Subject>[];
 }
 
-export function createRateLimiter(redis: RedisClient, options: RateLimiterOptions): RateLimiter {
-  const client = withHitCommand(redis);
-  const windowS = Math.ceil(options.windowMs / 1000);
-  const policyHeader = `"${options.policy}";q=${options.max};w=${windowS}`;
+export function createRateLimiter<Subject>(
+  redis: RedisClient,
+  options: RateLimiterOptions<Subject>,
+): RateLimiter<Subject> {
+  const client = withLimitCommand(redis);
+  const { policies, windowMs } = options;
+  const windowS = Math.ceil(windowMs / 1000);
+  const policyHeader = policies.map((p) => `"${p.name}";q=${p.max};w=${windowS}`).join(', ');
+
+  async function run(mode: Mode, subject: Subject): Promise<LimitState> {
+    let answer: number[];
+    try {
+      const keys = policies.map((p) => p.key(subject));
+      const maxes = policies.map((p) => p.max);
+      answer = await client.ocnRateLimit(keys.length, ...keys, windowMs, mode, ...maxes);
+    } catch {
+      throw serviceUnavailable('Rate limiting is unavailable; retry later');
+    }
+    const [refused = 0, resetMs = windowMs, ...counts] = answer;
+    const resetS = Math.max(1, Math.ceil(resetMs / 1000));
+    const remaining = policies.map((p, i) => Math.max(0, p.max - (counts[i] ?? 0)));
+    const refusedBy = refused > 0 ? policies[refused - 1]?.name : undefined;
+    return {
+      allowed: refusedBy === undefined,
+      ...(refusedBy && { refusedBy }),
+      retryAfterS: resetS,
+      headers: {
+        'ratelimit-policy': policyHeader,
+        ratelimit: policies.map((p, i) => `"${p.name}";r=${remaining[i]};t=${resetS}`).join(', '),
+      },
+    };
+  }
+
   return {
-    async hit(subject) {
-      const key = subject ? `${options.keyPrefix}:${subject}` : options.keyPrefix;
-      let count: number;
-      let resetMs: number;
-      try {
-        [count, resetMs] = await client.ocnRateLimitHit(key, options.windowMs);
-      } catch {
-        throw serviceUnavailable('Rate limiting is unavailable; retry later');
-      }
-      const remaining = Math.max(0, options.max - count);
-      const resetS = Math.max(1, Math.ceil(resetMs / 1000));
-      return {
-        allowed: count <= options.max,
-        retryAfterS: resetS,
-        headers: {
-          'ratelimit-policy': policyHeader,
-          ratelimit: `"${options.policy}";r=${remaining};t=${resetS}`,
-        },
-      };
+    spend: (subject) => run('spend', subject),
+    peek: (subject) => run('peek', subject),
+    async refund(subject) {
+      await run('refund', subject);
     },
   };
 }
@@ -78,5 +126,18 @@ export function createRateLimiter(redis: RedisClient, options: RateLimiterOption
 export function rateLimited(state: LimitState, detail: string): HttpProblem {
   return new HttpProblem(429, 'RATE_LIMITED', detail, {
     headers: { ...state.headers, 'retry-after': String(state.retryAfterS) },
+  });
+}
+
+/** One policy counted per client (e.g. per IP): failed authentication attempts. */
+export function createPerClientLimiter(
+  redis: RedisClient,
+  options: { policy: string; keyPrefix: string; max: number; windowMs: number },
+): RateLimiter<string> {
+  return createRateLimiter<string>(redis, {
+    windowMs: options.windowMs,
+    policies: [
+      { name: options.policy, max: options.max, key: (client) => `${options.keyPrefix}:${client}` },
+    ],
   });
 }

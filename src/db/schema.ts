@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   boolean,
+  check,
   foreignKey,
   index,
   integer,
@@ -30,21 +31,26 @@ export const operators = pgTable('operators', {
   createdAt: createdAt(),
 });
 
-/** Only a SHA-256 of each key is stored; `prefix` lets people tell keys apart. */
+/**
+ * Only a SHA-256 of each key is stored; `prefix` lets people tell keys apart. An operator key
+ * belongs to its operator; an admin key is a platform role that belongs to no operator (it sees
+ * the whole queue and may not call the operator API).
+ */
 export const apiKeys = pgTable(
   'api_keys',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    operatorId: uuid('operator_id')
-      .notNull()
-      .references(() => operators.id),
+    operatorId: uuid('operator_id').references(() => operators.id),
     prefix: text('prefix').notNull(),
     keyHash: text('key_hash').notNull().unique(),
     role: apiKeyRole('role').notNull().default('operator'),
     createdAt: createdAt(),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
   },
-  (t) => [index('api_keys_operator_idx').on(t.operatorId)],
+  (t) => [
+    index('api_keys_operator_idx').on(t.operatorId),
+    check('api_keys_admin_has_no_operator', sql`(${t.role} = 'admin') = (${t.operatorId} is null)`),
+  ],
 );
 
 export const customers = pgTable(

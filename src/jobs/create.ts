@@ -16,7 +16,8 @@ export interface CreateJobInput {
 }
 
 export type CreateJobOutcome =
-  | { kind: 'created'; job: JobSummaryRow }
+  /** `enqueueError`: the add reported a failure, yet the job exists and runs (see below). */
+  | { kind: 'created'; job: JobSummaryRow; enqueueError?: unknown }
   /** Same Idempotency-Key, same body: the first request's job. */
   | { kind: 'replayed'; job: JobSummaryRow }
   /** Same Idempotency-Key, different body. */
@@ -27,6 +28,14 @@ export class EnqueueError extends Error {
   constructor(cause: unknown) {
     super('the job could not be queued', { cause });
     this.name = 'EnqueueError';
+  }
+}
+
+/** The Idempotency-Key kept changing hands under concurrent requests; retrying will settle it. */
+export class IdempotencyKeyBusyError extends Error {
+  constructor() {
+    super('the idempotency key is being claimed by concurrent requests');
+    this.name = 'IdempotencyKeyBusyError';
   }
 }
 
@@ -46,18 +55,34 @@ export function requestHash(operation: Operation, telephoneNumbers: readonly str
 const KEY_TAKEN = Symbol('idempotency key taken');
 
 /**
- * The job lifecycle's first step: the jobs row (with the Idempotency-Key row, in one transaction),
- * then the BullMQ job with the same id; if that add fails, the rows are deleted again unless a
- * worker has started the job (the add reached Redis, its reply was lost). The key's primary
- * key serialises concurrent duplicates: the second waits for the first to commit and then
- * answers about the first job.
+ * The job lifecycle's first step: the jobs row (with the Idempotency-Key row, in one
+ * transaction), then the BullMQ job with the same id; if that add fails, the rows are deleted
+ * again unless a worker already took the job. The key's primary key serialises concurrent
+ * duplicates: the second waits for the first to commit and then answers about the first job.
  */
 export async function createJob(
   deps: { db: Database; queue: ActionQueue },
   operation: Operation,
   input: CreateJobInput,
 ): Promise<CreateJobOutcome> {
-  const { db } = deps;
+  // A key seen taken and then found gone (expired in between, or freed by a request whose
+  // enqueue failed) is free again: claim it anew, a few times at most.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const outcome = await createOrReplay(deps.db, operation, input);
+    if (outcome === KEY_GONE) continue;
+    if (outcome.kind !== 'created') return outcome;
+    return enqueue(deps, operation, input.operatorId, outcome.job);
+  }
+  throw new IdempotencyKeyBusyError();
+}
+
+const KEY_GONE = Symbol('idempotency key taken, then gone');
+
+async function createOrReplay(
+  db: Database,
+  operation: Operation,
+  input: CreateJobInput,
+): Promise<CreateJobOutcome | typeof KEY_GONE> {
   if (input.idempotency) {
     const earlier = await earlierRequest(db, input);
     if (earlier) return earlier;
@@ -72,51 +97,66 @@ export async function createJob(
     requestedCount: input.telephoneNumbers.length,
     traceId: input.traceId,
   };
-  let job: JobSummaryRow;
   const idempotency = input.idempotency;
   if (!idempotency) {
     // One statement needs no explicit transaction: one round trip instead of three.
-    job = firstRow(await db.insert(jobs).values(values).returning(summaryColumns));
-  } else {
-    try {
-      job = await db.transaction(async (tx) => {
-        const row = firstRow(await tx.insert(jobs).values(values).returning(summaryColumns));
-        await claimKey(tx, input.operatorId, jobId, idempotency);
-        return row;
-      });
-    } catch (err) {
-      if (err !== KEY_TAKEN) throw err;
-      const earlier = await earlierRequest(db, input);
-      if (earlier) return earlier;
-      throw new Error('idempotency key taken but not found');
-    }
+    return {
+      kind: 'created',
+      job: firstRow(await db.insert(jobs).values(values).returning(summaryColumns)),
+    };
   }
   try {
-    await deps.queue.add(operation.name, { jobId, operatorId: input.operatorId }, { jobId });
+    const job = await db.transaction(async (tx) => {
+      const row = firstRow(await tx.insert(jobs).values(values).returning(summaryColumns));
+      await claimKey(tx, input.operatorId, jobId, idempotency);
+      return row;
+    });
+    return { kind: 'created', job };
   } catch (err) {
-    // The add may have reached Redis with only its reply lost, and a worker may run the job
-    // already: then it was queued after all. Withdrawn or not, never a 500.
-    const withdrawn = await withdrawUnstarted(db, jobId).catch(() => false);
-    if (!withdrawn) return { kind: 'created', job };
-    throw new EnqueueError(err);
+    if (err !== KEY_TAKEN) throw err;
+    return (await earlierRequest(db, input)) ?? KEY_GONE;
   }
-  return { kind: 'created', job };
+}
+
+/**
+ * Puts the job on the queue. When the add fails, the rows are removed only if no worker has
+ * touched the job: an add can fail after it reached Redis (a lost reply), and then a worker
+ * may already be moving numbers. Such a job exists, so the answer is the job, not an error.
+ */
+async function enqueue(
+  deps: { db: Database; queue: ActionQueue },
+  operation: Operation,
+  operatorId: string,
+  job: JobSummaryRow,
+): Promise<CreateJobOutcome> {
+  try {
+    await deps.queue.add(operation.name, { jobId: job.id, operatorId }, { jobId: job.id });
+    return { kind: 'created', job };
+  } catch (enqueueError) {
+    // If even the clean-up fails, the rows stay and the worker's recovery sweep enqueues the
+    // job later: it exists either way.
+    const removed = await removeUntouchedJob(deps.db, job.id).catch(() => false);
+    if (removed) throw new EnqueueError(enqueueError);
+    const current = await getJob(deps.db, operatorId, job.id).catch(() => undefined);
+    return { kind: 'created', job: current ?? job, enqueueError };
+  }
 }
 
 /**
  * Deletes a job (and its Idempotency-Key) that no worker has started, under the jobs-row lock
  * every chunk takes first; a worker that gets the row afterwards finds no job and does nothing.
- * False if a worker started it (its numbers may have moved: the record must stay) or the
- * database could not be reached (the recovery sweep enqueues the job again later).
+ * False if a worker started it (its numbers may have moved: the record must stay).
  */
-async function withdrawUnstarted(db: Database, jobId: string): Promise<boolean> {
+async function removeUntouchedJob(db: Database, jobId: string): Promise<boolean> {
   return db.transaction(async (tx) => {
+    // The worker locks this row for every chunk: the check and the delete see a settled state.
     const [row] = await tx
-      .select({ state: jobs.state })
+      .select({ state: jobs.state, startedAt: jobs.startedAt })
       .from(jobs)
       .where(eq(jobs.id, jobId))
       .for('update');
-    if (row?.state !== 'queued') return false;
+    if (!row) return true;
+    if (row.state !== 'queued' || row.startedAt !== null) return false;
     await tx.delete(idempotencyKeys).where(eq(idempotencyKeys.jobId, jobId));
     await tx.delete(jobs).where(eq(jobs.id, jobId));
     return true;

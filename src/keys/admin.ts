@@ -33,9 +33,23 @@ export async function listApiKeys(
     .orderBy(asc(apiKeys.createdAt), asc(apiKeys.prefix));
 }
 
+/** The platform admin keys (they belong to no operator), oldest first. */
+export async function listAdminKeys(db: Database): Promise<ApiKeySummary[]> {
+  return db
+    .select({
+      prefix: apiKeys.prefix,
+      role: apiKeys.role,
+      createdAt: apiKeys.createdAt,
+      revokedAt: apiKeys.revokedAt,
+    })
+    .from(apiKeys)
+    .where(isNull(apiKeys.operatorId))
+    .orderBy(asc(apiKeys.createdAt), asc(apiKeys.prefix));
+}
+
 export type RevokeResult =
-  | { kind: 'revoked'; operatorSlug: string; revokedAt: Date }
-  | { kind: 'already-revoked'; operatorSlug: string; revokedAt: Date }
+  | { kind: 'revoked'; operatorSlug: string | null; revokedAt: Date }
+  | { kind: 'already-revoked'; operatorSlug: string | null; revokedAt: Date }
   | { kind: 'not-found' }
   /** Prefixes are 48 random bits, so this is rare; refusing beats revoking the wrong key. */
   | { kind: 'ambiguous'; count: number };
@@ -46,7 +60,8 @@ export async function revokeApiKey(db: Database, prefix: string): Promise<Revoke
     const matches = await tx
       .select({ id: apiKeys.id, revokedAt: apiKeys.revokedAt, operatorSlug: operators.slug })
       .from(apiKeys)
-      .innerJoin(operators, eq(operators.id, apiKeys.operatorId))
+      // Admin keys belong to no operator.
+      .leftJoin(operators, eq(operators.id, apiKeys.operatorId))
       .where(eq(apiKeys.prefix, prefix))
       .for('update', { of: apiKeys });
     const [match] = matches;

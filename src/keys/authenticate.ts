@@ -1,12 +1,35 @@
 import { and, eq, isNull } from 'drizzle-orm';
+import { LRUCache } from 'lru-cache';
 import type { Database } from '../db/client.ts';
 import { apiKeys } from '../db/schema.ts';
 import { hashApiKey, looksLikeApiKey } from './api-key.ts';
 
-export interface Principal {
+/** An operator's key: it acts for that operator only. */
+export interface OperatorPrincipal {
   apiKeyId: string;
+  role: 'operator';
   operatorId: string;
+}
+
+/** A platform admin key: it belongs to no operator (Bull Board, /metrics; not the operator API). */
+export interface AdminPrincipal {
+  apiKeyId: string;
+  role: 'admin';
+  operatorId: null;
+}
+
+export type Principal = OperatorPrincipal | AdminPrincipal;
+
+function toPrincipal(row: {
+  apiKeyId: string;
+  operatorId: string | null;
   role: 'operator' | 'admin';
+}): Principal | null {
+  if (row.role === 'admin') return { apiKeyId: row.apiKeyId, role: 'admin', operatorId: null };
+  // The schema's check constraint rules out an operator key without an operator.
+  return row.operatorId
+    ? { apiKeyId: row.apiKeyId, role: 'operator', operatorId: row.operatorId }
+    : null;
 }
 
 export interface KeyAuthenticator {
@@ -16,25 +39,34 @@ export interface KeyAuthenticator {
 
 /**
  * Looks keys up by their hash, with a short cache so a busy client costs no query per request;
- * a revoked key stops working within `cacheTtlMs`.
+ * a revoked key stops working within `cacheTtlMs` (0: no cache).
+ *
+ * Only keys that exist are cached, in a bounded LRU: a flood of random keys never enters it, so
+ * it cannot push the keys in use out (the per-client failure budget bounds those lookups).
  */
-export function createKeyAuthenticator(db: Database, cacheTtlMs = 5000): KeyAuthenticator {
-  const cache = new Map<string, { principal: Principal | null; expiresAt: number }>();
+export function createKeyAuthenticator(
+  db: Database,
+  cacheTtlMs = 5000,
+  maxCachedKeys = 10_000,
+): KeyAuthenticator {
+  const cache =
+    cacheTtlMs > 0
+      ? new LRUCache<string, Principal>({ max: maxCachedKeys, ttl: cacheTtlMs })
+      : undefined;
   return {
     async authenticate(key) {
       if (!key || !looksLikeApiKey(key)) return null;
       const hash = hashApiKey(key);
-      const now = Date.now();
-      const hit = cache.get(hash);
-      if (hit && hit.expiresAt > now) return hit.principal;
+      const cached = cache?.get(hash);
+      if (cached) return cached;
       const [row] = await db
         .select({ apiKeyId: apiKeys.id, operatorId: apiKeys.operatorId, role: apiKeys.role })
         .from(apiKeys)
         .where(and(eq(apiKeys.keyHash, hash), isNull(apiKeys.revokedAt)))
         .limit(1);
-      const principal = row ?? null;
-      if (cache.size > 10_000) cache.clear();
-      cache.set(hash, { principal, expiresAt: now + cacheTtlMs });
+      const principal = row ? toPrincipal(row) : null;
+      if (!principal) return null;
+      cache?.set(hash, principal);
       return principal;
     },
   };

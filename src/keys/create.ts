@@ -5,26 +5,36 @@ import { generateApiKey } from './api-key.ts';
 
 export type ApiKeyRole = 'operator' | 'admin';
 
+/** An operator key for that operator, or a platform admin key, which belongs to no operator. */
+export type NewKeyRequest = { role: 'operator'; operatorSlug: string } | { role: 'admin' };
+
 export interface CreatedApiKey {
   /** The secret itself: returned once, never stored (only its SHA-256 is). */
   key: string;
   prefix: string;
   role: ApiKeyRole;
-  operatorSlug: string;
+  /** The key's operator; null for an admin key. */
+  operatorSlug: string | null;
   /** True when the operator did not exist and was created with the key. */
   operatorCreated: boolean;
 }
 
 export class InvalidOperatorSlugError extends Error {}
 
-/** Creates an API key for the operator `slug`, creating the operator first when it is new. */
-export async function createApiKeyForOperator(
-  db: Database,
-  input: { operatorSlug: string; role: ApiKeyRole },
-): Promise<CreatedApiKey> {
+/**
+ * Creates an API key. An operator key belongs to the operator `operatorSlug`, which is created
+ * first when it is new; an admin key belongs to no operator.
+ */
+export async function createApiKey(db: Database, input: NewKeyRequest): Promise<CreatedApiKey> {
+  const generated = generateApiKey();
+  const stored = { prefix: generated.prefix, keyHash: generated.hash, role: input.role };
+  const shown = { key: generated.key, prefix: generated.prefix, role: input.role };
+  if (input.role === 'admin') {
+    await db.insert(apiKeys).values({ ...stored, operatorId: null });
+    return { ...shown, operatorSlug: null, operatorCreated: false };
+  }
   const problem = operatorSlugProblem(input.operatorSlug);
   if (problem) throw new InvalidOperatorSlugError(problem);
-  const generated = generateApiKey();
   return db.transaction(async (tx) => {
     const [created] = await tx
       .insert(operators)
@@ -41,18 +51,7 @@ export async function createApiKeyForOperator(
       )?.id;
     if (!operatorId)
       throw new Error(`operator ${input.operatorSlug} vanished while creating a key`);
-    await tx.insert(apiKeys).values({
-      operatorId,
-      prefix: generated.prefix,
-      keyHash: generated.hash,
-      role: input.role,
-    });
-    return {
-      key: generated.key,
-      prefix: generated.prefix,
-      role: input.role,
-      operatorSlug: input.operatorSlug,
-      operatorCreated: created !== undefined,
-    };
+    await tx.insert(apiKeys).values({ ...stored, operatorId });
+    return { ...shown, operatorSlug: input.operatorSlug, operatorCreated: created !== undefined };
   });
 }

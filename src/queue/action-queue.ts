@@ -1,7 +1,6 @@
 import type { JobsOptions, Queue } from 'bullmq';
 import { z } from 'zod';
 import type { Config } from '../config.ts';
-import type { JobResult } from '../jobs/schemas.ts';
 
 /**
  * One queue carries every operation: the BullMQ job name is the operation, the BullMQ job id
@@ -18,7 +17,21 @@ export const ActionJobData = z.object({
 });
 export type ActionJobData = z.infer<typeof ActionJobData>;
 
-export type ActionQueue = Queue<ActionJobData, JobResult>;
+/**
+ * What a finished BullMQ job returns. Redis keeps it (and Bull Board shows it) for thousands of
+ * finished jobs, so it holds counts only: never telephone numbers or the failure list, which
+ * Postgres keeps for the job API.
+ */
+export interface ActionReturnValue {
+  jobId: string;
+  status: 'success' | 'partialSuccess' | 'failure' | 'cancelled';
+  requestedCount: number;
+  processedCount: number;
+  successCount: number;
+  failedCount: number;
+}
+
+export type ActionQueue = Queue<ActionJobData, ActionReturnValue>;
 
 /**
  * BullMQ options for every action job, used by the API when it enqueues and by the worker's

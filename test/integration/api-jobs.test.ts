@@ -137,6 +137,33 @@ describe('job resource', () => {
     ]);
   });
 
+  it('items honour Accept q-values, say Vary: Accept, and answer 406 when nothing fits', async () => {
+    const { body: queued } = await submit(idle, [uniqueE164()], 'respond-async');
+    const items = `${JOBS}/${queued.jobId}/items`;
+    const cases: [string | undefined, string | number][] = [
+      [undefined, 'application/json'],
+      ['*/*', 'application/json'],
+      ['text/csv;q=0, application/json', 'application/json'],
+      ['text/csv;q=0.5, application/json;q=0.9', 'application/json'],
+      ['application/json;q=0.2, text/csv', 'text/csv'],
+      ['text/*', 'text/csv'],
+      ['text/csv, application/json', 'text/csv'],
+      ['text/html', 406],
+      ['text/csv;q=0', 406],
+    ];
+    for (const [accept, expected] of cases) {
+      const res = await get(idle, items, accept === undefined ? auth : { ...auth, accept });
+      expect(res.headers.vary, String(accept)).toBe('Accept');
+      if (typeof expected === 'number') {
+        expect(res.statusCode, String(accept)).toBe(expected);
+        expect(JSON.parse(res.body)).toMatchObject({ errorCode: 'NOT_ACCEPTABLE' });
+      } else {
+        expect(res.statusCode, String(accept)).toBe(200);
+        expect(String(res.headers['content-type']), String(accept)).toContain(expected);
+      }
+    }
+  });
+
   it("lists the operator's jobs newest first, by state, with a keyset cursor", async () => {
     const listed: string[] = [];
     let url: string | undefined = `${JOBS}?limit=2`;

@@ -114,8 +114,11 @@ describe('number list as CSV', () => {
   it('negotiates Accept with q-values and refuses what it cannot send', async () => {
     const json = await csv('', tenant.apiKey.key, 'text/csv;q=0.5, application/json');
     expect(json.headers['content-type']).toMatch(/^application\/json/);
+    // The answer depends on Accept, so caches must key on it (JSON and CSV alike).
+    expect(json.headers.vary).toBe('Accept');
     const csvFirst = await csv('', tenant.apiKey.key, 'application/json;q=0.1, text/*');
     expect(csvFirst.headers['content-type']).toMatch(/^text\/csv/);
+    expect(csvFirst.headers.vary).toBe('Accept');
     const browser = await csv('', tenant.apiKey.key, 'text/html,application/xhtml+xml,*/*;q=0.8');
     expect(browser.headers['content-type']).toMatch(/^application\/json/);
     const refused = await csv('', tenant.apiKey.key, 'text/html');

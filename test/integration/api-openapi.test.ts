@@ -50,6 +50,7 @@ describe('OpenAPI', () => {
       '400',
       '401',
       '404',
+      '406',
       '503',
     ]);
     expect(statuses('/api/v3/oc/numbers/jobs', 'get')).toEqual(['200', '400', '401', '503']);

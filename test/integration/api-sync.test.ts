@@ -44,7 +44,7 @@ describe('synchronous answers (the default, and the result body)', () => {
     const numbers = await marked(3);
     const res = await submit(numbers);
     expect(res.statusCode).toBe(200);
-    expect(res.headers.ratelimit).toMatch(/^"default";r=\d+;t=\d+$/);
+    expect(res.headers.ratelimit).toMatch(/^"global";r=\d+;t=\d+, "operator";r=\d+;t=\d+$/);
     const body = JSON.parse(res.body);
     expect(body).toEqual({
       data: {
@@ -284,8 +284,14 @@ describe('asynchronous answers', () => {
       const ledger = await t.db.select().from(jobItems).where(eq(jobItems.jobId, jobId));
       expect(ledger.map((i) => i.position).sort()).toEqual([...Array(done).keys()]);
       expect(ledger.filter((i) => i.outcome === 'SUCCEEDED')).toHaveLength(done);
-      // Give a (wrongly) resuming worker the chance to touch more numbers before checking.
-      await new Promise((r) => setTimeout(r, 200));
+      // Check once the worker has let go of the job for good (a wrongly resuming worker would
+      // still hold it, or have put it back to wait).
+      await waitFor('the worker to finish with the job', async () => {
+        const state = await api.deps.queue.getJobState(jobId);
+        return state === 'completed' || state === 'failed' || state === 'unknown'
+          ? state
+          : undefined;
+      });
       const statuses = await t.db
         .select({ e164: telephoneNumbers.e164, status: telephoneNumbers.status })
         .from(telephoneNumbers)

@@ -41,15 +41,52 @@ describe('keys create', () => {
     expect(principal).toMatchObject({ role: 'operator' });
   });
 
-  it('reuses an existing operator and can make admin keys', async () => {
+  it('reuses an existing operator', async () => {
     const operator = slug();
     const first = await createKey(operator);
-    const admin = await createKey(operator, '--admin');
-    expect(admin.stderr).not.toContain('Created operator');
-    expect(admin.roleLine).toMatch(/^role:\s+admin$/);
+    const second = await createKey(operator);
+    expect(second.stderr).not.toContain('Created operator');
     const auth = createKeyAuthenticator(t.db, 0);
-    const [a, b] = [await auth.authenticate(first.key), await auth.authenticate(admin.key)];
-    expect(b).toMatchObject({ role: 'admin', operatorId: a?.operatorId });
+    const [a, b] = [await auth.authenticate(first.key), await auth.authenticate(second.key)];
+    expect(b?.operatorId).toBe(a?.operatorId);
+  });
+
+  it('makes platform admin keys that belong to no operator, and revokes them', async () => {
+    const run = await cli(t.url, ['keys', 'create', '--admin']);
+    expect(run.code).toBe(0);
+    const [key, prefixLine, roleLine, operatorLine] = run.stdout.split('\n');
+    expect(roleLine).toMatch(/^role:\s+admin$/);
+    expect(operatorLine).toMatch(/^operator:\s+\(none/);
+    const principal = await createKeyAuthenticator(t.db, 0).authenticate(key as string);
+    expect(principal).toMatchObject({ role: 'admin', operatorId: null });
+    const prefix = prefixLine?.split(/\s+/)[1] as string;
+    const [row] = await t.sql<{ operator_id: string | null }[]>`
+      select operator_id from api_keys where prefix = ${prefix}`;
+    expect(row?.operator_id).toBeNull();
+    const listed = await cli(t.url, ['keys', 'list', '--admin']);
+    expect(listed.stdout).toMatch(new RegExp(`^${prefix}\\s+admin\\s+\\S+Z\\s+-$`, 'm'));
+    expect(await cli(t.url, ['keys', 'revoke', prefix])).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining(`Revoked key ${prefix} (admin)`),
+    });
+    expect(await createKeyAuthenticator(t.db, 0).authenticate(key as string)).toBeNull();
+
+    const both = await cli(t.url, ['keys', 'create', '--admin', '--operator', slug()]);
+    expect(both).toMatchObject({ code: 2, stderr: expect.stringContaining('no operator') });
+  });
+
+  it('the schema keeps admin keys operator-less and operator keys with an operator', async () => {
+    const operator = (await createKey(slug())).key;
+    const [owner] = await t.sql<{ operator_id: string }[]>`
+      select operator_id from api_keys where key_hash is not null and role = 'operator' limit 1`;
+    expect(operator).toBeTruthy();
+    const insert = (role: string, operatorId: string | null) =>
+      t.sql`insert into api_keys (operator_id, prefix, key_hash, role)
+            values (${operatorId}, 'ocn_x', ${randomBytes(16).toString('hex')}, ${role})`;
+    await expect(insert('admin', owner?.operator_id ?? null)).rejects.toMatchObject({
+      code: '23514',
+    });
+    await expect(insert('operator', null)).rejects.toMatchObject({ code: '23514' });
   });
 
   it('rejects bad command lines with exit code 2', async () => {
@@ -79,11 +116,10 @@ describe('keys list and revoke', () => {
   it('lists prefixes and roles, never hashes; a revoked key stops authenticating', async () => {
     const operator = slug();
     const key = await createKey(operator);
-    await createKey(operator, '--admin');
+    await createKey(operator);
     const listed = await cli(t.url, ['keys', 'list', '--operator', operator]);
     expect(listed.code).toBe(0);
     expect(listed.stdout).toMatch(new RegExp(`^${key.prefix}\\s+operator\\s+\\S+Z\\s+-$`, 'm'));
-    expect(listed.stdout).toMatch(/\sadmin\s/);
     const [row] = await t.sql<
       { key_hash: string }[]
     >`select key_hash from api_keys where prefix = ${key.prefix}`;

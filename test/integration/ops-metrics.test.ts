@@ -137,13 +137,17 @@ describe('/metrics', () => {
     try {
       expect((await limited.app.inject({ url: '/metrics' })).statusCode).toBe(401);
       expect((await limited.app.inject({ url: '/metrics' })).statusCode).toBe(429);
-      const res = await limited.app.inject({
-        url: '/metrics',
-        headers: { authorization: `Bearer ${adminKey}` },
-      });
-      // A valid admin key is never refused because of its IP's failures.
+      const scrapeFrom = (remoteAddress: string) =>
+        limited.app.inject({
+          url: '/metrics',
+          remoteAddress,
+          headers: { authorization: `Bearer ${adminKey}` },
+        });
+      // While the budget is spent nothing is checked, not even a valid admin key.
+      expect((await scrapeFrom('127.0.0.1')).statusCode).toBe(429);
+      const res = await scrapeFrom('127.0.0.2');
       expect(res.statusCode).toBe(200);
-      expect(sample(res.body, 'ocn_rate_limit_rejections_total{route="/metrics"}')).toBe(1);
+      expect(sample(res.body, 'ocn_rate_limit_rejections_total{route="/metrics"}')).toBe(2);
     } finally {
       await limited.close();
       await deletePrefix(`${prefix}-rl`);

@@ -1,8 +1,10 @@
 import type { QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.ts';
+import { OPERATION_NAMES } from '../../src/jobs/operations.ts';
 import type { JobProgress } from '../../src/jobs/schemas.ts';
 import { createLogger } from '../../src/logger.ts';
+import { actionJobOptions } from '../../src/queue/action-queue.ts';
 import { createActionWorker } from '../../workers/create-worker.ts';
 import { testConfig } from '../support/config.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
@@ -47,7 +49,11 @@ describe('the BullMQ worker', () => {
     expect(running.worker.opts).toMatchObject({
       prefix,
       concurrency: config.worker.concurrency,
-      limiter: { max: 300, duration: 60_000 },
+      // Three budgets per action endpoint: each endpoint has its own, all feed this queue.
+      limiter: {
+        max: 3 * config.rateLimit.max * OPERATION_NAMES.length,
+        duration: config.rateLimit.windowMs,
+      },
       lockDuration: config.worker.lockDurationMs,
       stalledInterval: config.worker.stalledIntervalMs,
       maxStalledCount: config.worker.maxStalledCount,
@@ -64,12 +70,25 @@ describe('the BullMQ worker', () => {
     const job = await producer.enqueue(row);
     const result = await job.waitUntilFinished(events, 15_000);
 
-    expect(result).toMatchObject({
+    // Redis keeps counts only; the numbers and per-number failures stay in Postgres.
+    expect(result).toEqual({
+      jobId: row.id,
       status: 'success',
-      data: { jobId: row.id, requestedCount: 200, processedCount: 200, successCount: 200 },
+      requestedCount: 200,
+      processedCount: 200,
+      successCount: 200,
+      failedCount: 0,
     });
     const done = await waitForJobState(t.db, row.id, ['completed']);
-    expect(done.result).toEqual(result);
+    const { status, ...counts } = result;
+    expect(done.result).toMatchObject({ status, data: { ...counts, failures: [] } });
+    const kept = await producer.queue.getJob(row.id);
+    expect(JSON.stringify(kept)).not.toMatch(/\+1\d{6,}/);
+    // Redis keeps a tail of finished jobs, as docs/operations.md says.
+    expect(actionJobOptions(config)).toMatchObject({
+      removeOnComplete: { age: 24 * 3600, count: 10_000 },
+      removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+    });
     expect(await ledgerCounts(t.db, row.id)).toEqual(recordedOnce(200, 200));
     const stored = await producer.queue.getJob(row.id);
     expect(stored?.progress).toEqual({
@@ -87,7 +106,7 @@ describe('the BullMQ worker', () => {
     const { job: row } = await createMarkedJob(t.db, tenant, 3, { state: 'cancelled' });
     const job = await producer.enqueue(row);
     const result = await job.waitUntilFinished(events, 15_000);
-    expect(result).toMatchObject({ status: 'cancelled', data: { processedCount: 0 } });
+    expect(result).toMatchObject({ status: 'cancelled', processedCount: 0 });
     expect(await ledgerCounts(t.db, row.id)).toMatchObject({ items: 0, history: 0 });
   });
 

@@ -30,7 +30,8 @@ export async function createApiKey(
   const [row] = await db
     .insert(apiKeys)
     .values({
-      operatorId,
+      // Admin keys are a platform role and belong to no operator (`operatorId` is ignored).
+      operatorId: options.role === 'admin' ? null : operatorId,
       prefix: generated.prefix,
       keyHash: generated.hash,
       role: options.role ?? 'operator',

@@ -2,10 +2,10 @@ import { Queue, QueueEvents } from 'bullmq';
 import type { Config } from '../../src/config.ts';
 import type { Database } from '../../src/db/client.ts';
 import type { JobState } from '../../src/db/enums.ts';
-import type { JobResult } from '../../src/jobs/schemas.ts';
 import {
   ACTION_QUEUE,
   type ActionJobData,
+  type ActionReturnValue,
   actionJobOptions,
 } from '../../src/queue/action-queue.ts';
 import { createRedis } from '../../src/queue/redis.ts';
@@ -16,7 +16,7 @@ import { jobRow } from './worker-jobs.ts';
 export function createTestQueue(config: Config) {
   const connection = createRedis(config.redisUrl, 'bullmq', 'oc-numbers-test-queue');
   connection.on('error', () => {}); // restarts in tests are expected; ioredis reconnects
-  const queue = new Queue<ActionJobData, JobResult>(ACTION_QUEUE, {
+  const queue = new Queue<ActionJobData, ActionReturnValue>(ACTION_QUEUE, {
     connection,
     prefix: config.queuePrefix,
   });

@@ -1,17 +1,17 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { EnqueueError, requestHash } from '../../jobs/create.ts';
+import { EnqueueError, IdempotencyKeyBusyError, requestHash } from '../../jobs/create.ts';
 import { toJobView } from '../../jobs/job-view.ts';
 import type { Operation } from '../../jobs/operations.ts';
 import { DryRunResultSchema, JobResultSchema, JobSchema } from '../../jobs/schemas.ts';
 import type { JobService } from '../../jobs/service.ts';
 import { BODY_LIMIT_BYTES } from '../../limits.ts';
+import { type ActionBudget, spendActionBudget } from '../action-budget.ts';
 import { principalOf } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
 import { parsePrefer } from '../prefer.ts';
 import { HttpProblem, serviceUnavailable } from '../problem.ts';
-import { type RateLimiter, rateLimited } from '../rate-limit.ts';
 import { ActionHeaders, ActionQuery, NumbersBody, problems } from '../schemas.ts';
 import { traceIdOf } from '../trace.ts';
 import { parseNumbersBody } from '../validation/numbers-body.ts';
@@ -20,8 +20,8 @@ import { answerEnded, answerRunning, waitForResult } from './job-answers.ts';
 export interface ActionContext {
   deps: AppDeps;
   jobs: JobService;
-  /** This operation's own global budget. */
-  budget: RateLimiter;
+  /** This operation's own budget: the global one and each operator's share. */
+  budget: ActionBudget;
 }
 
 /** The POST endpoint of an operation: validate, create its job, answer per `Prefer`. */
@@ -29,20 +29,11 @@ export function registerAction(app: FastifyInstance, ctx: ActionContext, operati
   const { deps, jobs, budget } = ctx;
   const { config } = deps;
 
-  // Runs after the scope's auth hook: only authenticated requests spend the shared budget.
-  async function spendBudget(_request: FastifyRequest, reply: FastifyReply) {
-    const state = await budget.hit();
-    reply.headers(state.headers);
-    if (!state.allowed) {
-      throw rateLimited(state, 'The global budget of this endpoint is spent; retry later');
-    }
-  }
-
   app.withTypeProvider<ZodTypeProvider>().post(
     operation.path,
     {
       bodyLimit: BODY_LIMIT_BYTES,
-      onRequest: spendBudget,
+      onRequest: spendActionBudget(budget),
       // The body is checked by parseNumbersBody (every problem at once, own codes); the
       // schema is here for the OpenAPI document only.
       validatorCompiler: (route) =>
@@ -100,6 +91,9 @@ export function registerAction(app: FastifyInstance, ctx: ActionContext, operati
           request.log.error({ err }, 'job not queued');
           throw serviceUnavailable('The job queue is unavailable; nothing was processed');
         }
+        if (err instanceof IdempotencyKeyBusyError) {
+          throw serviceUnavailable('Concurrent requests are using this Idempotency-Key; retry', 1);
+        }
         throw err;
       }
       if (outcome.kind === 'mismatch') {
@@ -110,6 +104,13 @@ export function registerAction(app: FastifyInstance, ctx: ActionContext, operati
         );
       }
       const job = outcome.job;
+      if (outcome.kind === 'created' && outcome.enqueueError !== undefined) {
+        // The add reported a failure, yet a worker already took the job: it runs.
+        request.log.warn(
+          { err: outcome.enqueueError, jobId: job.id },
+          'enqueue failed but job runs',
+        );
+      }
       request.log.info({ jobId: job.id, replayed: outcome.kind === 'replayed' }, 'job accepted');
       if (outcome.kind === 'replayed') {
         reply.header('idempotent-replayed', 'true');
@@ -125,7 +126,10 @@ export function registerAction(app: FastifyInstance, ctx: ActionContext, operati
         prefer.waitS === undefined
           ? config.syncWaitMs
           : Math.min(config.syncWaitMs, prefer.waitS * 1000);
-      if (prefer.waitS !== undefined) reply.header('preference-applied', `wait=${prefer.waitS}`);
+      // The wait actually applied, capped at SYNC_WAIT_MS; the field counts whole seconds.
+      if (prefer.waitS !== undefined) {
+        reply.header('preference-applied', `wait=${Math.floor(waitMs / 1000)}`);
+      }
 
       return waitForResult(jobs, request, reply, job, waitMs);
     },

@@ -10,6 +10,7 @@ import type { FailureCode } from '../../jobs/schemas.ts';
 import type { JobService } from '../../jobs/service.ts';
 import { principalOf } from '../auth.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
+import { negotiateMediaType } from '../negotiate.ts';
 import { notFound } from '../problem.ts';
 import { JobItemsSchema, JobParams, ListItemsQuery, problems } from '../schemas.ts';
 import { JOBS_PATH } from './job-answers.ts';
@@ -28,7 +29,7 @@ export function registerJobItemsRoute(app: FastifyInstance, jobs: JobService) {
         security: [{ bearerAuth: [] }],
         summary: "A job's numbers in request order with their outcomes (JSON or text/csv)",
         description:
-          'NOT_PROCESSED: not processed yet, or never (cancelled job). `Accept: text/csv` gives the same page as CSV.',
+          'NOT_PROCESSED: not processed yet, or never (cancelled job). `Accept: text/csv` gives the same page as CSV (Accept q-values are honoured; nothing acceptable → 406).',
         params: JobParams,
         querystring: ListItemsQuery,
         response: {
@@ -45,14 +46,15 @@ export function registerJobItemsRoute(app: FastifyInstance, jobs: JobService) {
               },
             },
           },
-          ...problems(400, 401, 404, 503),
+          ...problems(400, 401, 404, 406, 503),
         },
       },
     },
     async (request, reply) => {
       const { operatorId } = principalOf(request);
       const { jobId } = request.params;
-      const csv = wantsCsv(request.headers.accept);
+      const csv =
+        negotiateMediaType(request, reply, ['application/json', 'text/csv']) === 'text/csv';
       const { outcome, cursor } = request.query;
       const limit = request.query.limit ?? DEFAULT_LIMIT[csv ? 'csv' : 'json'];
       const afterPosition = decodeCursor('items', cursor);
@@ -81,13 +83,6 @@ export function registerJobItemsRoute(app: FastifyInstance, jobs: JobService) {
       return { data, nextCursor };
     },
   );
-}
-
-function wantsCsv(accept: string | undefined): boolean {
-  if (!accept) return false;
-  const csvAt = accept.indexOf('text/csv');
-  const jsonAt = accept.indexOf('application/json');
-  return csvAt >= 0 && (jsonAt < 0 || csvAt < jsonAt);
 }
 
 function toItemView(operation: Operation, item: ItemRow): ItemView {

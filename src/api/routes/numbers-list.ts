@@ -56,7 +56,7 @@ export function registerNumbersList(app: FastifyInstance, deps: AppDeps) {
       const { msTenantId, acquiredNumberStatus, PageNumber, PageSize } = request.query;
       const status = acquiredNumberStatus && parseStatusInput(acquiredNumberStatus);
       const filter = { operatorId, ...(msTenantId && { msTenantId }), ...(status && { status }) };
-      const type = negotiateMediaType(request.headers, ['application/json', 'text/csv']);
+      const type = negotiateMediaType(request, reply, ['application/json', 'text/csv']);
       if (type === 'text/csv') {
         const release = exports.acquire();
         const csv = await numbersCsv(streamNumbers(deps.db.$client, filter, CSV_BATCH_ROWS)).catch(

@@ -1,31 +1,37 @@
 import type { Database } from '../../db/client.ts';
-import { listApiKeys, revokeApiKey } from '../../keys/admin.ts';
-import { type ApiKeyRole, createApiKeyForOperator } from '../../keys/create.ts';
+import { listAdminKeys, listApiKeys, revokeApiKey } from '../../keys/admin.ts';
+import { createApiKey, type NewKeyRequest } from '../../keys/create.ts';
 import type { CliIo } from '../context.ts';
 
 export async function keysCreate(
   deps: { db: Database; io: CliIo },
-  input: { operatorSlug: string; role: ApiKeyRole },
+  input: NewKeyRequest,
 ): Promise<number> {
-  const created = await createApiKeyForOperator(deps.db, input);
+  const created = await createApiKey(deps.db, input);
   const { stdout, stderr } = deps.io;
   if (created.operatorCreated) stderr.write(`Created operator "${created.operatorSlug}".\n`);
   // The key alone on the first line, so scripts can take it with `head -n 1`.
   stdout.write(`${created.key}\n`);
   stdout.write(`prefix:   ${created.prefix}\nrole:     ${created.role}\n`);
-  stdout.write(`operator: ${created.operatorSlug}\n`);
+  stdout.write(`operator: ${created.operatorSlug ?? '(none: admin keys belong to no operator)'}\n`);
   stderr.write('Store this key now: it is shown only once and only its hash is kept.\n');
   return 0;
 }
 
-export async function keysList(deps: { db: Database; io: CliIo }, operatorSlug: string) {
-  const keys = await listApiKeys(deps.db, operatorSlug);
+/** The keys of the operator `operatorSlug`, or the admin keys when it is null. */
+export async function keysList(deps: { db: Database; io: CliIo }, operatorSlug: string | null) {
+  const keys =
+    operatorSlug === null ? await listAdminKeys(deps.db) : await listApiKeys(deps.db, operatorSlug);
   if (!keys) {
     deps.io.stderr.write(`error: operator "${operatorSlug}" not found\n`);
     return 1;
   }
   if (keys.length === 0) {
-    deps.io.stdout.write(`Operator "${operatorSlug}" has no API keys.\n`);
+    const owner =
+      operatorSlug === null
+        ? 'There are no admin keys'
+        : `Operator "${operatorSlug}" has no API keys`;
+    deps.io.stdout.write(`${owner}.\n`);
     return 0;
   }
   const rows = keys.map((k) => [
@@ -54,13 +60,16 @@ export async function keysRevoke(deps: { db: Database; io: CliIo }, prefix: stri
       return 1;
     case 'already-revoked':
       stdout.write(
-        `Key ${prefix} of operator "${result.operatorSlug}" was already revoked at ${result.revokedAt.toISOString()}.\n`,
+        `Key ${prefix} ${ownerOf(result.operatorSlug)} was already revoked at ${result.revokedAt.toISOString()}.\n`,
       );
       return 0;
     case 'revoked':
       stdout.write(
-        `Revoked key ${prefix} of operator "${result.operatorSlug}". Running services stop accepting it within seconds (they cache keys briefly).\n`,
+        `Revoked key ${prefix} ${ownerOf(result.operatorSlug)}. Running services stop accepting it within seconds (they cache keys briefly).\n`,
       );
       return 0;
   }
 }
+
+const ownerOf = (operatorSlug: string | null) =>
+  operatorSlug === null ? '(admin)' : `of operator "${operatorSlug}"`;

@@ -71,7 +71,23 @@ describe('cancellation', () => {
       await Promise.all(Array.from({ length: 8 }, (_, k) => race(i + k)));
     }
     // Nothing changes afterwards: a cancelled job never resumes, a completed one stays so.
-    await sleep(1500);
+    // Checked once the workers let go of every job (none active, waiting or delayed).
+    const queue = new Queue(ACTION_QUEUE, {
+      connection: { url: REDIS_URL },
+      prefix: world.prefix,
+    });
+    try {
+      await waitFor(
+        'the workers to let go of every job',
+        async () => {
+          const counts = await queue.getJobCounts('active', 'waiting', 'delayed', 'prioritized');
+          return Object.values(counts).every((n) => n === 0) ? true : undefined;
+        },
+        45_000,
+      );
+    } finally {
+      await queue.close();
+    }
     const [states] = await world.db.sql<{ cancelled: number; completed: number }[]>`
       select (count(*) filter (where state = 'cancelled'))::int as cancelled,
              (count(*) filter (where state = 'completed'))::int as completed from jobs`;

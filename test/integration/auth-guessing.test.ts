@@ -1,0 +1,282 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeDb } from '../../src/db/client.ts';
+import { apiKeys } from '../../src/db/schema.ts';
+import { generateApiKey } from '../../src/keys/api-key.ts';
+import { createKeyAuthenticator } from '../../src/keys/authenticate.ts';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { createApiKey, createTenant } from '../support/factories.ts';
+import { buildOpsHarness, type OpsHarness } from '../support/ops-harness.ts';
+import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+
+// Online guessing: a client whose failure budget is spent is refused before its credentials are
+// looked at (Basic and Bearer alike), and a flood of random keys neither reaches the database
+// once the budget is spent nor pushes valid keys out of the key cache.
+
+const basic = (user: string, password: string) =>
+  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+const randomKey = () => generateApiKey().key;
+const ENDPOINT = '/api/v3/oc/numbers/action/ready-for-removal';
+
+let t: TestDatabase;
+const prefixes: string[] = [];
+const prefix = (label: string) => {
+  const p = uniquePrefix(label);
+  prefixes.push(p);
+  return p;
+};
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(async () => {
+  await t?.drop();
+  await Promise.all(prefixes.map(deletePrefix));
+});
+
+describe('admin surfaces', () => {
+  let ops: OpsHarness;
+  let adminKey: string;
+  beforeAll(async () => {
+    ops = await buildOpsHarness(t, prefix('guess-admin'), {
+      BULL_BOARD_USER: 'ops',
+      BULL_BOARD_PASSWORD: 'board-pass',
+      AUTH_FAILURE_LIMIT_MAX: '3',
+      RATE_LIMIT_WINDOW_MS: '600000',
+    });
+    const tenant = await createTenant(t.db);
+    adminKey = (await createApiKey(t.db, tenant.operator.id, { role: 'admin' })).key;
+  });
+  afterAll(async () => ops?.close());
+
+  const get = (authorization: string, ip: string) =>
+    ops.app.inject({
+      method: 'GET',
+      url: '/metrics',
+      remoteAddress: ip,
+      headers: { authorization },
+    });
+
+  it('refuses the right password once the budget is spent, without checking it', async () => {
+    const codes: number[] = [];
+    for (let i = 0; i < 4; i++)
+      codes.push((await get(basic('ops', `guess-${i}`), '10.1.0.1')).statusCode);
+    expect(codes).toEqual([401, 401, 401, 429]);
+    const right = await get(basic('ops', 'board-pass'), '10.1.0.1');
+    expect(right.statusCode).toBe(429);
+    expect(right.json()).toMatchObject({ errorCode: 'RATE_LIMITED' });
+    expect(Number(right.headers['retry-after'])).toBeGreaterThan(0);
+    // The admin key is refused the same way; another client is not affected.
+    expect((await get(`Bearer ${adminKey}`, '10.1.0.1')).statusCode).toBe(429);
+    expect((await get(basic('ops', 'board-pass'), '10.1.0.2')).statusCode).toBe(200);
+  });
+
+  it('lets no more parallel guesses through than the budget', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => get(basic('ops', `parallel-${i}`), '10.1.0.3')),
+    );
+    const codes = answers.map((a) => a.statusCode).sort();
+    expect(codes).toEqual([...Array(3).fill(401), ...Array(9).fill(429)]);
+  });
+
+  it('does not spend the budget on successful logins', async () => {
+    for (let i = 0; i < 6; i++) {
+      expect((await get(basic('ops', 'board-pass'), '10.1.0.4')).statusCode).toBe(200);
+      expect((await get(`Bearer ${adminKey}`, '10.1.0.4')).statusCode).toBe(200);
+    }
+    const wrong = await get(basic('ops', 'nope'), '10.1.0.4');
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.headers.ratelimit).toMatch(/^"admin-auth-failures";r=2;t=\d+$/);
+  });
+});
+
+describe('API keys', () => {
+  let api: TestApp;
+  let key: string;
+  beforeAll(async () => {
+    api = await startTestApp(t, prefix('guess-api'), {
+      AUTH_FAILURE_LIMIT_MAX: '3',
+      RATE_LIMIT_WINDOW_MS: '600000',
+    });
+    key = (await createTenant(t.db)).apiKey.key;
+  });
+  afterAll(async () => api?.close());
+
+  const submit = (authorization: string, ip: string) =>
+    api.app.inject({
+      method: 'POST',
+      url: ENDPOINT,
+      remoteAddress: ip,
+      headers: { authorization, prefer: 'respond-async' },
+      payload: { telephoneNumbers: ['+14255551212'] },
+    });
+
+  it('refuses a spent client before looking its key up: no database round trip', async () => {
+    const codes: number[] = [];
+    for (let i = 0; i < 4; i++)
+      codes.push((await submit(`Bearer ${randomKey()}`, '10.2.0.1')).statusCode);
+    expect(codes).toEqual([401, 401, 401, 429]);
+    // Valid keys are refused too while the budget is spent: nothing is checked.
+    expect((await submit(`Bearer ${key}`, '10.2.0.1')).statusCode).toBe(429);
+    expect((await submit(`Bearer ${key}`, '10.2.0.2')).statusCode).toBe(202);
+    // With the database gone, a lookup would answer 503: the spent client still gets 429.
+    await closeDb(api.deps.db);
+    const flood = await submit(`Bearer ${randomKey()}`, '10.2.0.1');
+    expect(flood.statusCode).toBe(429);
+    expect(flood.json()).toMatchObject({
+      errorCode: 'RATE_LIMITED',
+      detail: 'Too many failed authentication attempts from this client',
+    });
+    expect((await submit(`Bearer ${randomKey()}`, '10.2.0.3')).statusCode).toBe(503);
+  });
+});
+
+describe('admin keys', () => {
+  it('belong to no operator and cannot call the operator API (403)', async () => {
+    const api = await startTestApp(t, prefix('guess-admin-api'));
+    try {
+      const { key } = await createApiKey(t.db, '', { role: 'admin' });
+      const headers = { authorization: `Bearer ${key}` };
+      for (const [method, url] of [
+        ['POST', ENDPOINT],
+        ['GET', '/api/v3/oc/numbers/jobs'],
+      ] as const) {
+        const res = await api.app.inject({
+          method,
+          url,
+          headers,
+          ...(method === 'POST' && { payload: { telephoneNumbers: ['+14255551212'] } }),
+        });
+        expect(res.statusCode).toBe(403);
+        expect(res.json()).toMatchObject({
+          errorCode: 'FORBIDDEN',
+          detail: 'Admin keys belong to no operator and cannot call the operator API',
+        });
+      }
+    } finally {
+      await api.close();
+    }
+  });
+});
+
+describe('without Redis (the budget cannot be read)', () => {
+  it('valid credentials still get in; failures answer 503, as they cannot be counted', async () => {
+    const ops = await buildOpsHarness(
+      t,
+      prefix('guess-noredis'),
+      { BULL_BOARD_USER: 'ops', BULL_BOARD_PASSWORD: 'board-pass' },
+      { redisUrl: 'redis://127.0.0.1:1' },
+    );
+    const api = await startTestApp(t, prefix('guess-noredis-api'));
+    try {
+      const scrape = (authorization: string) =>
+        ops.app.inject({ method: 'GET', url: '/metrics', headers: { authorization } });
+      expect((await scrape(basic('ops', 'board-pass'))).statusCode).toBe(200);
+      expect((await scrape(basic('ops', 'nope'))).statusCode).toBe(503);
+
+      const key = (await createTenant(t.db)).apiKey.key;
+      api.deps.redis.disconnect();
+      const read = (authorization: string) =>
+        api.app.inject({
+          method: 'GET',
+          url: '/api/v3/oc/numbers/jobs',
+          headers: { authorization },
+        });
+      expect((await read(`Bearer ${key}`)).statusCode).toBe(200);
+      expect((await read(`Bearer ${randomKey()}`)).statusCode).toBe(503);
+    } finally {
+      await ops.close();
+      await api.close();
+    }
+  });
+});
+
+describe('key cache', () => {
+  const revoke = (id: string) =>
+    t.db.update(apiKeys).set({ revokedAt: new Date() }).where(eq(apiKeys.id, id));
+
+  it('keeps valid keys through a flood of more than 10,000 random keys', async () => {
+    const tenant = await createTenant(t.db);
+    const auth = createKeyAuthenticator(t.db, 600_000);
+    expect(await auth.authenticate(tenant.apiKey.key)).toMatchObject({ role: 'operator' });
+    // Revoked in the database: from now on only the cache can still answer for it.
+    await revoke(tenant.apiKey.id);
+    for (let sent = 0; sent < 10_050; sent += 50) {
+      const answers = await Promise.all(
+        Array.from({ length: 50 }, () => auth.authenticate(randomKey())),
+      );
+      expect(answers.every((a) => a === null)).toBe(true);
+    }
+    expect(await auth.authenticate(tenant.apiKey.key)).toMatchObject({
+      apiKeyId: tenant.apiKey.id,
+    });
+  }, 120_000);
+
+  it('is a bounded LRU whose entries expire', async () => {
+    const tenant = await createTenant(t.db);
+    const keys = [
+      tenant.apiKey,
+      ...(await Promise.all([1, 2].map(() => createApiKey(t.db, tenant.operator.id)))),
+    ];
+    const bounded = createKeyAuthenticator(t.db, 600_000, 2);
+    for (const k of keys) expect(await bounded.authenticate(k.key)).not.toBeNull();
+    const expiring = createKeyAuthenticator(t.db, 300);
+    expect(await expiring.authenticate(keys[2]?.key)).not.toBeNull();
+    await Promise.all(keys.map((k) => revoke(k.id)));
+    // The least recently used of three entries was dropped; the other two are still served.
+    expect(await bounded.authenticate(keys[0]?.key)).toBeNull();
+    expect(await bounded.authenticate(keys[1]?.key)).not.toBeNull();
+    expect(await bounded.authenticate(keys[2]?.key)).not.toBeNull();
+    // A revoked key stops working once its entry expires.
+    const deadline = Date.now() + 10_000;
+    while ((await expiring.authenticate(keys[2]?.key)) !== null && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(await expiring.authenticate(keys[2]?.key)).toBeNull();
+  });
+});
+
+describe('behind a proxy (TRUST_PROXY)', () => {
+  // The proxy (127.0.0.1) appends the address it saw to whatever X-Forwarded-For the client sent.
+  const viaProxy = (app: TestApp, client: string, spoofed: string) =>
+    app.app.inject({
+      method: 'GET',
+      url: '/api/v3/oc/numbers/jobs',
+      remoteAddress: '127.0.0.1',
+      headers: {
+        authorization: `Bearer ${randomKey()}`,
+        'x-forwarded-for': `${spoofed}, ${client}`,
+      },
+    });
+
+  it.each(['1', '127.0.0.1/32'])(
+    'TRUST_PROXY=%s: a client cannot pick its own address to escape its failure budget',
+    async (trustProxy) => {
+      const app = await startTestApp(t, prefix('guess-proxy'), {
+        TRUST_PROXY: trustProxy,
+        AUTH_FAILURE_LIMIT_MAX: '2',
+        RATE_LIMIT_WINDOW_MS: '600000',
+      });
+      try {
+        const codes: number[] = [];
+        for (let i = 0; i < 4; i++) {
+          codes.push((await viaProxy(app, '203.0.113.7', `198.51.100.${i}`)).statusCode);
+        }
+        expect(codes).toEqual([401, 401, 429, 429]);
+        // Another real client behind the same proxy has its own budget.
+        expect((await viaProxy(app, '203.0.113.8', '198.51.100.1')).statusCode).toBe(401);
+        // A client that reaches the service directly cannot claim an address at all.
+        const direct = await app.app.inject({
+          method: 'GET',
+          url: '/api/v3/oc/numbers/jobs',
+          remoteAddress: '203.0.113.7',
+          headers: { authorization: `Bearer ${randomKey()}`, 'x-forwarded-for': '198.51.100.77' },
+        });
+        expect(direct.statusCode).toBe(trustProxy === '1' ? 401 : 429);
+      } finally {
+        await app.close();
+      }
+    },
+  );
+});
