@@ -8,7 +8,8 @@ import { assertProblemAnswers, type Client, createClient } from '../support/http
 import { countRows, runningWorker, waitUntilHeldAt } from '../support/mid-job.ts';
 import { lockNumber } from '../support/row-lock.ts';
 import { checkWorld, createScenario, type Scenario } from '../support/scenario.ts';
-import { ASYNC, ENDPOINT, JOBS, tenantWithNumbers } from '../support/tenants.ts';
+import { submitAsync } from '../support/submit.ts';
+import { JOBS, tenantWithNumbers } from '../support/tenants.ts';
 
 // A frozen worker: SIGSTOP for three lock durations, once between two chunks and once inside
 // a chunk holding row locks, then SIGCONT. Another worker takes the job over meanwhile; the
@@ -47,15 +48,7 @@ afterAll(async () => {
   await world?.close();
 });
 
-async function submit(numbers: string[], key: string) {
-  const answer = await client.request('POST', ENDPOINT, {
-    key,
-    headers: ASYNC,
-    body: { telephoneNumbers: numbers },
-  });
-  expect(answer.status).toBe(202);
-  return (answer.json as { jobId: string }).jobId;
-}
+const submit = (numbers: string[], key: string) => submitAsync(client, key, numbers);
 
 /** The workers' backends that are inside a transaction right now, with their state. */
 async function workerTransactions() {

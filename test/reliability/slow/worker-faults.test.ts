@@ -5,7 +5,8 @@ import { assertProblemAnswers, type Client, createClient } from '../support/http
 import { countRows, runningWorker, waitUntilHeldAt } from '../support/mid-job.ts';
 import { lockNumber } from '../support/row-lock.ts';
 import { checkWorld, createScenario, type Scenario } from '../support/scenario.ts';
-import { ASYNC, ENDPOINT, tenantWithNumbers } from '../support/tenants.ts';
+import { submitAsync } from '../support/submit.ts';
+import { tenantWithNumbers } from '../support/tenants.ts';
 
 // Faults on the worker side: SIGKILL twice in a row, SIGTERM mid-job, and the
 // worker's Postgres connection terminated mid-chunk. Every job must end with each number
@@ -29,15 +30,7 @@ afterAll(async () => {
   await world?.close();
 });
 
-async function submit(numbers: string[], key: string) {
-  const answer = await client.request('POST', ENDPOINT, {
-    key,
-    headers: ASYNC,
-    body: { telephoneNumbers: numbers },
-  });
-  expect(answer.status).toBe(202);
-  return (answer.json as { jobId: string }).jobId;
-}
+const submit = (numbers: string[], key: string) => submitAsync(client, key, numbers);
 
 const live = () =>
   world.processes.filter(
