@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { closeApiSuite, startTestApp, type TestApp } from '../support/app.ts';
 import { cli, inventoryCsv } from '../support/cli-harness.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createMarkedNumbers, createTenant, uniqueE164 } from '../support/factories.ts';
-import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { uniquePrefix } from '../support/redis.ts';
 
 // GET /api/v3/oc/numbers/{telephoneNumber}: one number with its status history, and how that
 // route sits beside /numbers/jobs…, /numbers/action/… and /numbers/removal-status/summary.
@@ -22,11 +22,7 @@ beforeAll(async () => {
   tenant = await createTenant(t.db);
   other = await createTenant(t.db);
 });
-afterAll(async () => {
-  await api?.close();
-  await t?.drop();
-  await deletePrefix(prefix);
-});
+afterAll(() => closeApiSuite({ t, api }, prefix));
 
 const get = (url: string, key = tenant.apiKey.key) =>
   api.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } });

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { closeApiSuite, startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createCustomer, createNumbers, createTenant } from '../support/factories.ts';
-import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { uniquePrefix } from '../support/redis.ts';
 
 // GET /api/v3/oc/numbers: the operator's numbers sorted by E.164 in the original API's page
 // envelope, filtered by customer and status. CSV export: api-numbers-csv.test.ts.
@@ -57,11 +57,7 @@ beforeAll(async () => {
     count: 3,
   });
 });
-afterAll(async () => {
-  await api?.close();
-  await t?.drop();
-  await deletePrefix(prefix);
-});
+afterAll(() => closeApiSuite({ t, api }, prefix));
 
 const get = (query: string, key = tenant.apiKey.key) =>
   api.app.inject({

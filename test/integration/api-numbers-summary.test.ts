@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NumberStatus } from '../../src/numbers/status.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { closeApiSuite, startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createCustomer, createNumbers, createTenant } from '../support/factories.ts';
-import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { uniquePrefix } from '../support/redis.ts';
 
 // GET /api/v3/oc/numbers/removal-status/summary: counts of the key's operator, optionally of one
 // of its customers; anything not the operator's counts as nothing.
@@ -39,11 +39,7 @@ beforeAll(async () => {
   await numbers(tenant, null, 'ReadyForRemoval', 1);
   await numbers(other, other.customer.id, 'MarkedForRemoval', 7);
 });
-afterAll(async () => {
-  await api?.close();
-  await t?.drop();
-  await deletePrefix(prefix);
-});
+afterAll(() => closeApiSuite({ t, api }, prefix));
 
 const get = (url: string, key = tenant.apiKey.key) =>
   api.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } });

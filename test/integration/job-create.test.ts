@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJob, requestHash } from '../../src/jobs/create.ts';
 import { READY_FOR_REMOVAL } from '../../src/jobs/operations.ts';
 import type { ActionQueue } from '../../src/queue/action-queue.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { closeApiSuite, startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createMarkedNumbers, createTenant } from '../support/factories.ts';
-import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { uniquePrefix } from '../support/redis.ts';
 import { waitFor } from '../support/wait.ts';
 import { waitForJobState } from '../support/worker-queue.ts';
 
@@ -23,11 +23,7 @@ beforeAll(async () => {
   api = await startTestApp(t, prefix, {}, { worker: true });
   tenant = await createTenant(t.db);
 });
-afterAll(async () => {
-  await api?.close();
-  await t?.drop();
-  await deletePrefix(prefix);
-});
+afterAll(() => closeApiSuite({ t, api }, prefix));
 
 const input = (telephoneNumbers: string[], idempotency?: { key: string; ttlMs: number }) => ({
   operatorId: tenant.operator.id,
