@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTION_QUEUE } from '../../../src/queue/action-queue.ts';
 import { waitForJobsEnded } from '../../support/invariants.ts';
 import type { ServiceProcess } from '../../support/processes.ts';
@@ -7,7 +7,7 @@ import { waitFor } from '../../support/wait.ts';
 import { assertProblemAnswers, type Client, createClient } from '../support/http.ts';
 import { countRows, runningWorker, waitUntilHeldAt } from '../support/mid-job.ts';
 import { lockNumber } from '../support/row-lock.ts';
-import { checkWorld, createScenario, type Scenario } from '../support/scenario.ts';
+import { createScenario, type Scenario, settleAfterEach } from '../support/scenario.ts';
 import { submitAsync } from '../support/submit.ts';
 import { JOBS, tenantWithNumbers } from '../support/tenants.ts';
 
@@ -38,10 +38,7 @@ beforeAll(async () => {
     prefix: world.prefix,
   });
 }, 90_000);
-afterEach(async () => {
-  await waitForJobsEnded(world.db.sql, undefined, 60_000);
-  await checkWorld(world);
-});
+settleAfterEach(() => world);
 afterAll(async () => {
   assertProblemAnswers(client?.answers ?? []);
   await queue?.close();

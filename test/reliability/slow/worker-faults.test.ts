@@ -1,10 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForJobsEnded } from '../../support/invariants.ts';
 import type { ServiceProcess } from '../../support/processes.ts';
 import { assertProblemAnswers, type Client, createClient } from '../support/http.ts';
 import { countRows, runningWorker, waitUntilHeldAt } from '../support/mid-job.ts';
 import { lockNumber } from '../support/row-lock.ts';
-import { checkWorld, createScenario, type Scenario } from '../support/scenario.ts';
+import { createScenario, type Scenario, settleAfterEach } from '../support/scenario.ts';
 import { submitAsync } from '../support/submit.ts';
 import { tenantWithNumbers } from '../support/tenants.ts';
 
@@ -21,10 +21,7 @@ beforeAll(async () => {
   [api] = await Promise.all([world.api(), world.worker(), world.worker()]);
   client = createClient(api.url as string);
 }, 90_000);
-afterEach(async () => {
-  await waitForJobsEnded(world.db.sql, undefined, 60_000);
-  await checkWorld(world);
-});
+settleAfterEach(() => world);
 afterAll(async () => {
   assertProblemAnswers(client?.answers ?? []);
   await world?.close();
