@@ -29,6 +29,14 @@ afterAll(async () => {
 
 const submit = (numbers: string[], key: string) => submitAsync(client, key, numbers);
 
+/** Waits for the job to end, then checks it completed with all 500 numbers succeeded. */
+async function expectCompletedInFull(jobId: string) {
+  await waitForJobsEnded(world.db.sql, [jobId], 60_000);
+  const [job] = await world.db
+    .sql`select state, processed_count, success_count from jobs where id = ${jobId}`;
+  expect(job).toEqual({ state: 'completed', processed_count: 500, success_count: 500 });
+}
+
 const live = () =>
   world.processes.filter(
     (p) => p.kind === 'worker' && p.child.exitCode === null && p.child.signalCode === null,
@@ -49,10 +57,7 @@ describe('worker faults', () => {
     await (await runningWorker(world, jobId)).stop('SIGKILL');
     await replacement;
     await second.release();
-    await waitForJobsEnded(world.db.sql, [jobId], 60_000);
-    const [job] = await world.db
-      .sql`select state, processed_count, success_count from jobs where id = ${jobId}`;
-    expect(job).toEqual({ state: 'completed', processed_count: 500, success_count: 500 });
+    await expectCompletedInFull(jobId);
     expect(await countRows(world, 'history', t.operator.id)).toBe(500);
     console.info(
       `[figure] sigkill twice: completed ${Date.now() - started} ms after submit (2 kills)`,
@@ -72,10 +77,7 @@ describe('worker faults', () => {
     const stoppedAt = Date.now();
     expect(await holder.exited).toBe(0);
     const exitMs = Date.now() - stoppedAt;
-    await waitForJobsEnded(world.db.sql, [jobId], 60_000);
-    const [job] = await world.db
-      .sql`select state, processed_count, success_count from jobs where id = ${jobId}`;
-    expect(job).toEqual({ state: 'completed', processed_count: 500, success_count: 500 });
+    await expectCompletedInFull(jobId);
     console.info(`[figure] sigterm mid-job: worker exited 0 after ${exitMs} ms; job completed`);
     await world.worker();
   });
@@ -89,10 +91,7 @@ describe('worker faults', () => {
       select bool_and(pg_terminate_backend(pid)) as ok from unnest(${waiting}::int[]) as pid`;
     expect(terminated?.ok).toBe(true);
     await lock.release();
-    await waitForJobsEnded(world.db.sql, [jobId], 60_000);
-    const [job] = await world.db
-      .sql`select state, processed_count, success_count from jobs where id = ${jobId}`;
-    expect(job).toEqual({ state: 'completed', processed_count: 500, success_count: 500 });
+    await expectCompletedInFull(jobId);
     expect(await countRows(world, 'moved', t.operator.id)).toBe(500);
   });
 });
