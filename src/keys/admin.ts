@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq, isNull, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { apiKeys, operators } from '../db/schema.ts';
 import type { ApiKeyRole } from './create.ts';
@@ -21,20 +21,16 @@ export async function listApiKeys(
     .from(operators)
     .where(eq(operators.slug, operatorSlug));
   if (!operator) return undefined;
-  return db
-    .select({
-      prefix: apiKeys.prefix,
-      role: apiKeys.role,
-      createdAt: apiKeys.createdAt,
-      revokedAt: apiKeys.revokedAt,
-    })
-    .from(apiKeys)
-    .where(eq(apiKeys.operatorId, operator.id))
-    .orderBy(asc(apiKeys.createdAt), asc(apiKeys.prefix));
+  return listKeysWhere(db, eq(apiKeys.operatorId, operator.id));
 }
 
 /** The platform admin keys (they belong to no operator), oldest first. */
 export async function listAdminKeys(db: Database): Promise<ApiKeySummary[]> {
+  return listKeysWhere(db, isNull(apiKeys.operatorId));
+}
+
+/** The keys `filter` selects, oldest first (the prefix breaks ties so the order is stable). */
+function listKeysWhere(db: Database, filter: SQL): Promise<ApiKeySummary[]> {
   return db
     .select({
       prefix: apiKeys.prefix,
@@ -43,7 +39,7 @@ export async function listAdminKeys(db: Database): Promise<ApiKeySummary[]> {
       revokedAt: apiKeys.revokedAt,
     })
     .from(apiKeys)
-    .where(isNull(apiKeys.operatorId))
+    .where(filter)
     .orderBy(asc(apiKeys.createdAt), asc(apiKeys.prefix));
 }
 

@@ -2,11 +2,11 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTION_QUEUE } from '../../src/queue/action-queue.ts';
-import { createActionWorker } from '../../workers/create-worker.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createNumbers, createTenant } from '../support/factories.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { startTestWorker } from '../support/test-worker.ts';
 
 // Debian's chromium, driven by playwright-core (which downloads no browser of its own).
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -44,12 +44,7 @@ describe('Bull Board in headless Chromium', () => {
       BULL_BOARD_PASSWORD: BOARD_PASSWORD,
     });
     baseUrl = await app.app.listen({ host: '127.0.0.1', port: 0 });
-    worker = await createActionWorker({
-      config: app.config,
-      db: database.db,
-      logger: app.deps.logger,
-      recoveryIntervalMs: 0,
-    });
+    worker = await startTestWorker(app.config, database.db, app.deps.logger);
 
     // A real request, processed by a real worker, waited for synchronously.
     const { operator, customer, apiKey } = await createTenant(database.db);

@@ -1,35 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type Tenant, useApiSuite } from '../support/app.ts';
 import { cli, inventoryCsv } from '../support/cli-harness.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createMarkedNumbers, createTenant, uniqueE164 } from '../support/factories.ts';
-import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 
 // GET /api/v3/oc/numbers/{telephoneNumber}: one number with its status history, and how that
 // route sits beside /numbers/jobs…, /numbers/action/… and /numbers/removal-status/summary.
 
 const NUMBERS = '/api/v3/oc/numbers';
-const prefix = uniquePrefix('api-number');
-let t: TestDatabase;
-let api: TestApp;
-let tenant: Awaited<ReturnType<typeof createTenant>>;
-let other: Awaited<ReturnType<typeof createTenant>>;
+const suite = useApiSuite('api-number');
+let other: Tenant;
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  api = await startTestApp(t, prefix, {}, { worker: true });
-  tenant = await createTenant(t.db);
-  other = await createTenant(t.db);
-});
-afterAll(async () => {
-  await api?.close();
-  await t?.drop();
-  await deletePrefix(prefix);
+  other = await createTenant(suite.t.db);
 });
 
-const get = (url: string, key = tenant.apiKey.key) =>
-  api.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } });
+const get = (url: string, key = suite.tenant.apiKey.key) =>
+  suite.api.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } });
 
 /** A problem body without what differs per answer. */
 const stable = (body: Record<string, unknown>) => {
@@ -39,7 +26,7 @@ const stable = (body: Record<string, unknown>) => {
 
 describe('one number', () => {
   it('answers the number as in the list, with + sent as %2B or literally', async () => {
-    const [e164] = (await createMarkedNumbers(t.db, tenant, 1)) as [string];
+    const [e164] = (await createMarkedNumbers(suite.t.db, suite.tenant, 1)) as [string];
     const encoded = await get(`${NUMBERS}/${encodeURIComponent(e164)}`);
     expect(encoded.statusCode).toBe(200);
     const body = encoded.json();
@@ -59,7 +46,7 @@ describe('one number', () => {
   it('answers an unknown, foreign or malformed number exactly like a missing job', async () => {
     const missingJob = await get(`${NUMBERS}/jobs/${randomUUID()}`);
     expect(missingJob.statusCode).toBe(404);
-    const [foreign] = (await createMarkedNumbers(t.db, other, 1)) as [string];
+    const [foreign] = (await createMarkedNumbers(suite.t.db, other, 1)) as [string];
     expect(
       (await get(`${NUMBERS}/${encodeURIComponent(foreign)}`, other.apiKey.key)).statusCode,
     ).toBe(200);
@@ -98,10 +85,10 @@ describe('one number', () => {
     ]) {
       expect((await get(`${NUMBERS}/${path}`)).statusCode, path).toBe(404);
     }
-    const noBody = await api.app.inject({
+    const noBody = await suite.api.app.inject({
       method: 'POST',
       url: `${NUMBERS}/action/ready-for-removal`,
-      headers: { authorization: `Bearer ${tenant.apiKey.key}` },
+      headers: { authorization: `Bearer ${suite.tenant.apiKey.key}` },
     });
     expect(noBody.json()).toMatchObject({ errorCode: 'BODY_REQUIRED' });
   });
@@ -111,22 +98,22 @@ describe('one number', () => {
     const row = (status: string) => [
       e164,
       status,
-      tenant.operator.slug,
-      tenant.customer.msTenantId,
+      suite.tenant.operator.slug,
+      suite.tenant.customer.msTenantId,
       'true',
     ];
-    const first = await cli(t.url, ['numbers', 'import', '-'], {
+    const first = await cli(suite.t.url, ['numbers', 'import', '-'], {
       stdin: inventoryCsv([row('Active')]),
     });
     expect(first.code).toBe(0);
-    const again = await cli(t.url, ['numbers', 'import', '-'], {
+    const again = await cli(suite.t.url, ['numbers', 'import', '-'], {
       stdin: inventoryCsv([row('MarkedForRemoval')]),
     });
     expect(again.code).toBe(0);
-    const confirm = await api.app.inject({
+    const confirm = await suite.api.app.inject({
       method: 'POST',
       url: `${NUMBERS}/action/ready-for-removal`,
-      headers: { authorization: `Bearer ${tenant.apiKey.key}` },
+      headers: { authorization: `Bearer ${suite.tenant.apiKey.key}` },
       payload: { telephoneNumbers: [e164] },
     });
     expect(confirm.statusCode).toBe(200);
@@ -149,7 +136,7 @@ describe('one number', () => {
         at: body.confirmedForRemovalAt,
         jobId,
         operation: 'ready-for-removal',
-        actor: `api-key:${tenant.apiKey.id}`,
+        actor: `api-key:${suite.tenant.apiKey.id}`,
       },
       {
         fromStatus: 'Active',
@@ -177,7 +164,7 @@ describe('one number', () => {
   });
 
   it('documents the reads with operationIds and named component schemas', async () => {
-    const doc = (await api.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const doc = (await suite.api.app.inject({ method: 'GET', url: '/openapi.json' })).json();
     const op = (path: string) => doc.paths[path].get;
     const ok = (path: string, type = 'application/json') =>
       op(path).responses['200'].content[type].schema;

@@ -2,10 +2,10 @@ import { get as httpGet, type IncomingMessage } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportSlotsFor } from '../../src/api/export-slots.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { closeApiSuite, startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createNumbers, createTenant } from '../support/factories.ts';
-import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { uniquePrefix } from '../support/redis.ts';
 import { waitFor } from '../support/wait.ts';
 
 // GET /api/v3/oc/numbers with Accept: text/csv: every number of the filter, streamed from a
@@ -58,11 +58,7 @@ beforeAll(async () => {
     count: BULK,
   });
 });
-afterAll(async () => {
-  await api?.close();
-  await t?.drop();
-  await deletePrefix(prefix);
-});
+afterAll(() => closeApiSuite({ t, api }, prefix));
 
 const csv = (query: string, key = tenant.apiKey.key, accept = 'text/csv') =>
   api.app.inject({

@@ -1,19 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type Tenant, useApiSuite } from '../support/app.ts';
 import { createCustomer, createNumbers, createTenant } from '../support/factories.ts';
-import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 
 // GET /api/v3/oc/numbers: the operator's numbers sorted by E.164 in the original API's page
 // envelope, filtered by customer and status. CSV export: api-numbers-csv.test.ts.
 
 const URL = '/api/v3/oc/numbers';
-const prefix = uniquePrefix('api-list');
-let t: TestDatabase;
-let api: TestApp;
-let tenant: Awaited<ReturnType<typeof createTenant>>;
-let other: Awaited<ReturnType<typeof createTenant>>;
+// No in-process worker: these routes only read.
+const suite = useApiSuite('api-list', {}, {});
+let other: Tenant;
 let secondTenantId: string;
 // E.164s chosen so that their sort order differs from their insertion order.
 const marked = ['+14255550003', '+14255550001', '+14255550005'];
@@ -23,48 +19,40 @@ const secondCustomer = ['+14255550000'];
 const all = [...marked, ...active, ...noCustomer, ...secondCustomer].sort();
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  api = await startTestApp(t, prefix);
-  tenant = await createTenant(t.db);
-  other = await createTenant(t.db);
-  const op = tenant.operator.id;
-  const second = await createCustomer(t.db, op, { operatorConnect: false });
+  other = await createTenant(suite.t.db);
+  const op = suite.tenant.operator.id;
+  const second = await createCustomer(suite.t.db, op, { operatorConnect: false });
   secondTenantId = second.msTenantId;
-  const customerId = tenant.customer.id;
-  await createNumbers(t.db, {
+  const customerId = suite.tenant.customer.id;
+  await createNumbers(suite.t.db, {
     operatorId: op,
     customerId,
     status: 'MarkedForRemoval',
     e164s: marked,
   });
-  await createNumbers(t.db, { operatorId: op, customerId, status: 'Active', e164s: active });
-  await createNumbers(t.db, {
+  await createNumbers(suite.t.db, { operatorId: op, customerId, status: 'Active', e164s: active });
+  await createNumbers(suite.t.db, {
     operatorId: op,
     customerId: null,
     status: 'ReadyForRemoval',
     e164s: noCustomer,
   });
-  await createNumbers(t.db, {
+  await createNumbers(suite.t.db, {
     operatorId: op,
     customerId: second.id,
     status: 'ReleaseRequested',
     e164s: secondCustomer,
   });
-  await createNumbers(t.db, {
+  await createNumbers(suite.t.db, {
     operatorId: other.operator.id,
     customerId: other.customer.id,
     status: 'MarkedForRemoval',
     count: 3,
   });
 });
-afterAll(async () => {
-  await api?.close();
-  await t?.drop();
-  await deletePrefix(prefix);
-});
 
-const get = (query: string, key = tenant.apiKey.key) =>
-  api.app.inject({
+const get = (query: string, key = suite.tenant.apiKey.key) =>
+  suite.api.app.inject({
     method: 'GET',
     url: `${URL}${query}`,
     headers: { authorization: `Bearer ${key}` },
@@ -86,7 +74,7 @@ describe('number list', () => {
       telephoneNumber: '+14255550001',
       acquiredNumberStatus: 2,
       acquiredNumberStatusName: 'MarkedForRemoval',
-      msTenantId: tenant.customer.msTenantId,
+      msTenantId: suite.tenant.customer.msTenantId,
       operatorConnect: true,
       assignable: true,
       confirmedForRemovalAt: null,
@@ -136,10 +124,10 @@ describe('number list', () => {
   );
 
   it('filters by customer, by customer and status, and the template with empty values', async () => {
-    const customer = (await get(`?msTenantId=${tenant.customer.msTenantId}`)).json();
+    const customer = (await get(`?msTenantId=${suite.tenant.customer.msTenantId}`)).json();
     expect(numbersOf(customer)).toEqual([...marked, ...active].sort());
     const both = (
-      await get(`?msTenantId=${tenant.customer.msTenantId}&acquiredNumberStatus=0`)
+      await get(`?msTenantId=${suite.tenant.customer.msTenantId}&acquiredNumberStatus=0`)
     ).json();
     expect(numbersOf(both)).toEqual([...active].sort());
     const none = (await get(`?msTenantId=${secondTenantId}&acquiredNumberStatus=Active`)).json();
@@ -193,6 +181,6 @@ describe('number list', () => {
       title: 'Invalid msTenantId',
       detail: 'msTenantId has not a Guid format',
     });
-    expect((await api.app.inject({ method: 'GET', url: URL })).statusCode).toBe(401);
+    expect((await suite.api.app.inject({ method: 'GET', url: URL })).statusCode).toBe(401);
   });
 });

@@ -1,20 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { NumberStatus } from '../../src/numbers/status.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { type Tenant, useApiSuite } from '../support/app.ts';
 import { createCustomer, createNumbers, createTenant } from '../support/factories.ts';
-import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 
 // GET /api/v3/oc/numbers/removal-status/summary: counts of the key's operator, optionally of one
 // of its customers; anything not the operator's counts as nothing.
 
 const URL = '/api/v3/oc/numbers/removal-status/summary';
-const prefix = uniquePrefix('api-summary');
-let t: TestDatabase;
-let api: TestApp;
-let tenant: Awaited<ReturnType<typeof createTenant>>;
-let other: Awaited<ReturnType<typeof createTenant>>;
+// No in-process worker: these routes only read.
+const suite = useApiSuite('api-summary', {}, {});
+let other: Tenant;
 let secondCustomer: { msTenantId: string };
 
 const numbers = (
@@ -22,31 +18,25 @@ const numbers = (
   customerId: string | null,
   status: NumberStatus,
   count: number,
-) => createNumbers(t.db, { operatorId: owner.operator.id, customerId, status, count });
+) => createNumbers(suite.t.db, { operatorId: owner.operator.id, customerId, status, count });
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  api = await startTestApp(t, prefix);
-  tenant = await createTenant(t.db);
-  other = await createTenant(t.db);
-  const second = await createCustomer(t.db, tenant.operator.id, { operatorConnect: false });
+  other = await createTenant(suite.t.db);
+  const second = await createCustomer(suite.t.db, suite.tenant.operator.id, {
+    operatorConnect: false,
+  });
   secondCustomer = second;
-  await numbers(tenant, tenant.customer.id, 'MarkedForRemoval', 3);
-  await numbers(tenant, tenant.customer.id, 'ReadyForRemoval', 2);
-  await numbers(tenant, tenant.customer.id, 'Active', 4);
-  await numbers(tenant, tenant.customer.id, 'ReleaseRequested', 1);
-  await numbers(tenant, second.id, 'MarkedForRemoval', 1);
-  await numbers(tenant, null, 'ReadyForRemoval', 1);
+  await numbers(suite.tenant, suite.tenant.customer.id, 'MarkedForRemoval', 3);
+  await numbers(suite.tenant, suite.tenant.customer.id, 'ReadyForRemoval', 2);
+  await numbers(suite.tenant, suite.tenant.customer.id, 'Active', 4);
+  await numbers(suite.tenant, suite.tenant.customer.id, 'ReleaseRequested', 1);
+  await numbers(suite.tenant, second.id, 'MarkedForRemoval', 1);
+  await numbers(suite.tenant, null, 'ReadyForRemoval', 1);
   await numbers(other, other.customer.id, 'MarkedForRemoval', 7);
 });
-afterAll(async () => {
-  await api?.close();
-  await t?.drop();
-  await deletePrefix(prefix);
-});
 
-const get = (url: string, key = tenant.apiKey.key) =>
-  api.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } });
+const get = (url: string, key = suite.tenant.apiKey.key) =>
+  suite.api.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } });
 
 describe('removal-status summary', () => {
   it("counts the operator's numbers waiting for and confirmed for removal", async () => {
@@ -62,7 +52,7 @@ describe('removal-status summary', () => {
   });
 
   it('narrows to one customer, whatever the case of its GUID', async () => {
-    const one = await get(`${URL}?msTenantId=${tenant.customer.msTenantId.toUpperCase()}`);
+    const one = await get(`${URL}?msTenantId=${suite.tenant.customer.msTenantId.toUpperCase()}`);
     expect(one.json()).toEqual({
       markedForRemovalCount: 3,
       readyForRemovalCount: 2,
@@ -105,13 +95,13 @@ describe('removal-status summary', () => {
   );
 
   it('refuses a repeated msTenantId, unknown parameters and missing keys', async () => {
-    const id = tenant.customer.msTenantId;
+    const id = suite.tenant.customer.msTenantId;
     const repeated = await get(`${URL}?msTenantId=${id}&msTenantId=${id}`);
     expect(repeated.json()).toMatchObject({ status: 400, errorCode: 'INVALID_TENANT_ID' });
     const unknown = await get(`${URL}?tenant=${id}`);
     expect(unknown.statusCode).toBe(400);
     expect(unknown.json()).toMatchObject({ errorCode: 'INVALID_REQUEST' });
-    const anonymous = await api.app.inject({ method: 'GET', url: URL });
+    const anonymous = await suite.api.app.inject({ method: 'GET', url: URL });
     expect(anonymous.statusCode).toBe(401);
   });
 });

@@ -1,10 +1,10 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobs } from '../../src/db/schema.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { closeApiSuite, startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createTenant } from '../support/factories.ts';
-import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { uniquePrefix } from '../support/redis.ts';
 
 // Each operator's share of the endpoint budget (docs/api.md, "Rate limit"): a request must fit
 // both the global budget and its operator's share; one refused by either spends neither.
@@ -24,11 +24,7 @@ beforeAll(async () => {
   });
   for (let i = 0; i < 3; i++) tenants.push(await createTenant(t.db));
 });
-afterAll(async () => {
-  await api?.close();
-  await t?.drop();
-  await deletePrefix(prefix);
-});
+afterAll(() => closeApiSuite({ t, api }, prefix));
 
 const CLEAR_URL = '/api/v3/oc/action/clear-removal-status';
 

@@ -1,10 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobs } from '../../src/db/schema.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { closeApiSuite, startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createApiKey, createTenant, uniqueE164 } from '../support/factories.ts';
-import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { uniquePrefix } from '../support/redis.ts';
 
 // Validation and problem details (docs/api.md, "Errors"), through the real app (no worker needed: a
 // rejected request queues nothing).
@@ -23,11 +23,7 @@ beforeAll(async () => {
   operatorId = operator.id;
   auth = { authorization: `Bearer ${apiKey.key}` };
 });
-afterAll(async () => {
-  await api?.close();
-  await t?.drop();
-  await deletePrefix(prefix);
-});
+afterAll(() => closeApiSuite({ t, api }, prefix));
 
 function post(payload: string | object | undefined, headers: Record<string, string> = {}) {
   return api.app.inject({

@@ -5,11 +5,11 @@ import type { Config } from '../../src/config.ts';
 import { closeDb, createDb } from '../../src/db/client.ts';
 import { telephoneNumbers } from '../../src/db/schema.ts';
 import { cancelJob } from '../../src/jobs/cancel.ts';
-import { createLogger } from '../../src/logger.ts';
-import { createActionWorker } from '../../workers/create-worker.ts';
+import type { ActionWorker } from '../../workers/create-worker.ts';
 import { testConfig } from '../support/config.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { startTestWorker } from '../support/test-worker.ts';
 import { waitFor } from '../support/wait.ts';
 import { createHeldJob, waitingBackends } from '../support/worker-blocker.ts';
 import { jobRow, ledgerCounts, recordedOnce } from '../support/worker-jobs.ts';
@@ -19,7 +19,7 @@ let t: TestDatabase;
 let config: Config;
 let producer: ReturnType<typeof createTestQueue>;
 let events: QueueEvents;
-let running: Awaited<ReturnType<typeof createActionWorker>>;
+let running: ActionWorker;
 const prefix = uniquePrefix('cancel');
 
 beforeAll(async () => {
@@ -30,12 +30,7 @@ beforeAll(async () => {
   // The worker has its own pool, as it would in its own process; the cancel below comes
   // through another client, as it would from an API instance.
   const workerDb = createDb(t.url, { poolMax: 4, applicationName: 'ocn-cancel-worker' });
-  const worker = await createActionWorker({
-    config,
-    db: workerDb,
-    logger: createLogger(config),
-    recoveryIntervalMs: 0,
-  });
+  const worker = await startTestWorker(config, workerDb);
   running = {
     ...worker,
     close: async () => {

@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJob, EnqueueError } from '../../src/jobs/create.ts';
 import { READY_FOR_REMOVAL } from '../../src/jobs/operations.ts';
-import { createLogger } from '../../src/logger.ts';
 import type { ActionQueue } from '../../src/queue/action-queue.ts';
-import { createActionWorker } from '../../workers/create-worker.ts';
 import { testConfig } from '../support/config.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createMarkedNumbers, createTenant } from '../support/factories.ts';
 import { assertInvariants } from '../support/invariants.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { startTestWorker } from '../support/test-worker.ts';
 import { waitFor } from '../support/wait.ts';
 import { createTestQueue, waitForJobState } from '../support/worker-queue.ts';
 
@@ -48,12 +47,7 @@ describe('an enqueue whose reply was lost', () => {
   it('keeps the job when a worker already started it: no 500, no deleted row with moved numbers', async () => {
     const producer = createTestQueue(config());
     closers.push(() => producer.close());
-    const worker = await createActionWorker({
-      config: config(),
-      db: t.db,
-      logger: createLogger(config()),
-      recoveryIntervalMs: 0,
-    });
+    const worker = await startTestWorker(config(), t.db);
     closers.push(() => worker.close());
     const tenant = await createTenant(t.db);
     const numbers = await createMarkedNumbers(t.db, tenant, 30);
@@ -96,12 +90,7 @@ describe('an enqueue whose reply was lost', () => {
     const [row] = await t.sql`select id from jobs where id = ${lostJobId}`;
     expect(row).toBeUndefined();
     // The copy in Redis reaches a worker, which finds no job and touches nothing.
-    const worker = await createActionWorker({
-      config: config(),
-      db: t.db,
-      logger: createLogger(config()),
-      recoveryIntervalMs: 0,
-    });
+    const worker = await startTestWorker(config(), t.db);
     closers.push(() => worker.close());
     await waitFor('the orphan BullMQ job to fail', async () =>
       (await producer.queue.getJobState(lostJobId)) === 'failed' ? true : undefined,

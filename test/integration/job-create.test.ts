@@ -1,37 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createJob, requestHash } from '../../src/jobs/create.ts';
 import { READY_FOR_REMOVAL } from '../../src/jobs/operations.ts';
 import type { ActionQueue } from '../../src/queue/action-queue.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { createMarkedNumbers, createTenant } from '../support/factories.ts';
-import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { useApiSuite } from '../support/app.ts';
+import { createMarkedNumbers } from '../support/factories.ts';
 import { waitFor } from '../support/wait.ts';
 import { waitForJobState } from '../support/worker-queue.ts';
 
 // Job creation edge cases: an enqueue that reports failure after it reached Redis, and an
 // Idempotency-Key seen taken and then found gone. Both must describe what is true, not 500.
 
-const prefix = uniquePrefix('job-create');
-let t: TestDatabase;
-let api: TestApp;
-let tenant: Awaited<ReturnType<typeof createTenant>>;
-
-beforeAll(async () => {
-  t = await createTestDatabase();
-  api = await startTestApp(t, prefix, {}, { worker: true });
-  tenant = await createTenant(t.db);
-});
-afterAll(async () => {
-  await api?.close();
-  await t?.drop();
-  await deletePrefix(prefix);
-});
+const suite = useApiSuite('job-create');
 
 const input = (telephoneNumbers: string[], idempotency?: { key: string; ttlMs: number }) => ({
-  operatorId: tenant.operator.id,
-  apiKeyId: tenant.apiKey.id,
+  operatorId: suite.tenant.operator.id,
+  apiKeyId: suite.tenant.apiKey.id,
   telephoneNumbers,
   traceId: 'test',
   ...(idempotency && {
@@ -41,18 +25,18 @@ const input = (telephoneNumbers: string[], idempotency?: { key: string; ttlMs: n
 
 describe('createJob', () => {
   it('an add that fails after reaching Redis, once the worker moved numbers: the job, not an error', async () => {
-    const numbers = await createMarkedNumbers(t.db, tenant, 3);
-    const real = api.deps.queue;
+    const numbers = await createMarkedNumbers(suite.t.db, suite.tenant, 3);
+    const real = suite.api.deps.queue;
     // BullMQ's add reached Redis, then its reply was lost: the worker runs the job meanwhile.
     const lostReply = {
       async add(...args: Parameters<typeof real.add>) {
         const job = await real.add(...args);
-        await waitForJobState(t.db, job.id as string, ['completed']);
+        await waitForJobState(suite.t.db, job.id as string, ['completed']);
         throw new Error('Connection is closed.');
       },
     } as unknown as ActionQueue;
     const outcome = await createJob(
-      { db: t.db, queue: lostReply },
+      { db: suite.t.db, queue: lostReply },
       READY_FOR_REMOVAL,
       input(numbers),
     );
@@ -64,24 +48,24 @@ describe('createJob', () => {
   });
 
   it('an add that fails before any worker took the job: nothing stays behind', async () => {
-    const numbers = await createMarkedNumbers(t.db, tenant, 1);
+    const numbers = await createMarkedNumbers(suite.t.db, suite.tenant, 1);
     const down = {
       async add() {
         throw new Error('Connection is closed.');
       },
     } as unknown as ActionQueue;
     await expect(
-      createJob({ db: t.db, queue: down }, READY_FOR_REMOVAL, input(numbers)),
+      createJob({ db: suite.t.db, queue: down }, READY_FOR_REMOVAL, input(numbers)),
     ).rejects.toMatchObject({
       name: 'EnqueueError',
     });
-    const [row] = await t.sql<{ n: number }[]>`
+    const [row] = await suite.t.sql<{ n: number }[]>`
       select count(*)::int as n from jobs where ${numbers[0] as string} = any(telephone_numbers)`;
     expect(row?.n).toBe(0);
   });
 
   it('an Idempotency-Key seen taken and then gone is claimed anew', async () => {
-    const numbers = await createMarkedNumbers(t.db, tenant, 1);
+    const numbers = await createMarkedNumbers(suite.t.db, suite.tenant, 1);
     const key = `k-${randomUUID()}`;
     const ttlMs = 1500;
     // Another request holds the key, uncommitted, so ours first finds nothing and then waits
@@ -94,25 +78,25 @@ describe('createJob', () => {
     const keyCreatedAt = new Promise<string>((r) => {
       inserted = r;
     });
-    const other = t.sql.begin(async (tx) => {
+    const other = suite.t.sql.begin(async (tx) => {
       const [job] = await tx<{ id: string }[]>`
         insert into jobs (id, operator_id, telephone_numbers, requested_count)
-        values (${randomUUID()}, ${tenant.operator.id}, ${numbers}, 1) returning id`;
+        values (${randomUUID()}, ${suite.tenant.operator.id}, ${numbers}, 1) returning id`;
       await tx`
         insert into idempotency_keys (operator_id, key, request_hash, job_id)
-        values (${tenant.operator.id}, ${key}, ${requestHash(READY_FOR_REMOVAL, numbers)}, ${job?.id as string})`;
+        values (${suite.tenant.operator.id}, ${key}, ${requestHash(READY_FOR_REMOVAL, numbers)}, ${job?.id as string})`;
       const [at] = await tx<{ now: string }[]>`select now()::text as now`;
       inserted(at?.now as string);
       await committed;
     });
     await keyCreatedAt;
     const ours = createJob(
-      { db: t.db, queue: api.deps.queue },
+      { db: suite.t.db, queue: suite.api.deps.queue },
       READY_FOR_REMOVAL,
       input(numbers, { key, ttlMs }),
     );
     await waitFor('our claim to wait on the key', async () => {
-      const [r] = await t.sql<{ n: number }[]>`
+      const [r] = await suite.t.sql<{ n: number }[]>`
         select count(*)::int as n from pg_stat_activity
         where datname = current_database() and wait_event_type = 'Lock'`;
       return (r?.n ?? 0) >= 1 ? true : undefined;
@@ -121,7 +105,7 @@ describe('createJob', () => {
     await waitFor(
       'the other key to be older than its TTL',
       async () => {
-        const [r] = await t.sql<{ old: boolean }[]>`
+        const [r] = await suite.t.sql<{ old: boolean }[]>`
           select clock_timestamp() - ${heldSince}::timestamptz > ${ttlMs} * interval '1 millisecond' as old`;
         return r?.old ? true : undefined;
       },
@@ -131,7 +115,7 @@ describe('createJob', () => {
     await other;
     const outcome = await ours;
     expect(outcome.kind).toBe('created');
-    const [row] = await t.sql<{ job_id: string }[]>`
+    const [row] = await suite.t.sql<{ job_id: string }[]>`
       select job_id from idempotency_keys where key = ${key}`;
     expect(outcome.kind === 'created' && row?.job_id).toBe(
       outcome.kind === 'created' && outcome.job.id,

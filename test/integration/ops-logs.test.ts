@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.ts';
-
-import { createActionWorker } from '../../workers/create-worker.ts';
 import { startAppWithConfig } from '../support/app.ts';
 import { testConfig } from '../support/config.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createTenant } from '../support/factories.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { startTestWorker } from '../support/test-worker.ts';
 
 type LogLine = Record<string, unknown> & { msg?: string };
 
@@ -87,12 +86,7 @@ describe('request log lines', () => {
   });
 
   it('carry jobId on every worker line about a job', async () => {
-    const worker = await createActionWorker({
-      config: h.deps.config,
-      db: database.db,
-      logger: h.deps.logger,
-      recoveryIntervalMs: 0,
-    });
+    const worker = await startTestWorker(h.deps.config, database.db, h.deps.logger);
     try {
       // A job processed end to end, and one whose Postgres row does not exist (it fails).
       const done = await h.app.inject({
@@ -119,12 +113,7 @@ describe('request log lines', () => {
   });
 
   it('the worker logs one line per ended job with jobId, traceId, state, counts and duration', async () => {
-    const worker = await createActionWorker({
-      config: h.deps.config,
-      db: database.db,
-      logger: h.deps.logger,
-      recoveryIntervalMs: 0,
-    });
+    const worker = await startTestWorker(h.deps.config, database.db, h.deps.logger);
     try {
       const traceId = '0af7651916cd43dd8448eb211c80319c';
       const done = await h.app.inject({

@@ -2,10 +2,10 @@ import { inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { jobs } from '../../src/db/schema.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { closeApiSuite, startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createMarkedNumbers, createTenant } from '../support/factories.ts';
-import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { uniquePrefix } from '../support/redis.ts';
 import { waitFor } from '../support/wait.ts';
 
 // The workers' limiter must never delay work the API admitted. The API's fixed window lets
@@ -42,11 +42,7 @@ beforeAll(async () => {
   );
   tenant = await createTenant(t.db);
 });
-afterAll(async () => {
-  await api?.close();
-  await t?.drop();
-  await deletePrefix(prefix);
-});
+afterAll(() => closeApiSuite({ t, api }, prefix));
 
 /** Milliseconds left in the API's current rate-limit window, by Redis' clock as the API counts. */
 async function windowLeftMs(): Promise<{ window: number; leftMs: number }> {

@@ -3,13 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.ts';
 import { OPERATION_NAMES } from '../../src/jobs/operations.ts';
 import type { JobProgress } from '../../src/jobs/schemas.ts';
-import { createLogger } from '../../src/logger.ts';
 import { actionJobOptions } from '../../src/queue/action-queue.ts';
-import { createActionWorker } from '../../workers/create-worker.ts';
+import type { ActionWorker } from '../../workers/create-worker.ts';
 import { testConfig } from '../support/config.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createMarkedJob, createTenant } from '../support/factories.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { startTestWorker } from '../support/test-worker.ts';
 import { ledgerCounts, recordedOnce } from '../support/worker-jobs.ts';
 import {
   createTestQueue,
@@ -20,7 +20,7 @@ import {
 let t: TestDatabase;
 let config: Config;
 let producer: ReturnType<typeof createTestQueue>;
-let running: Awaited<ReturnType<typeof createActionWorker>>;
+let running: ActionWorker;
 let events: QueueEvents;
 const prefix = uniquePrefix('wq');
 
@@ -29,12 +29,7 @@ beforeAll(async () => {
   config = testConfig(t.url, prefix, { WORKER_CHUNK_SIZE: '50' });
   producer = createTestQueue(config);
   events = await createTestQueueEvents(config);
-  running = await createActionWorker({
-    config,
-    db: t.db,
-    logger: createLogger(config),
-    recoveryIntervalMs: 0,
-  });
+  running = await startTestWorker(config, t.db);
 });
 afterAll(async () => {
   await running?.close();

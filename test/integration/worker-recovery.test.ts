@@ -5,11 +5,11 @@ import type { Config } from '../../src/config.ts';
 import { recoverOrphanedJobs } from '../../src/jobs/recovery.ts';
 import { createLogger } from '../../src/logger.ts';
 import { ACTION_QUEUE, actionJobOptions } from '../../src/queue/action-queue.ts';
-import { createActionWorker } from '../../workers/create-worker.ts';
 import { testConfig } from '../support/config.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createNumbers, createTenant } from '../support/factories.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { startTestWorker } from '../support/test-worker.ts';
 import { insertJob, jobRow, ledgerCounts } from '../support/worker-jobs.ts';
 import { createTestQueue, waitForJobState } from '../support/worker-queue.ts';
 
@@ -29,13 +29,24 @@ afterAll(async () => {
 function setup(env: Record<string, string> = {}): {
   config: Config;
   producer: ReturnType<typeof createTestQueue>;
+  recover: (options?: { batchSize?: number }) => ReturnType<typeof recoverOrphanedJobs>;
 } {
   const prefix = uniquePrefix('wrec');
   prefixes.push(prefix);
   const config = testConfig(t.url, prefix, env);
   const producer = createTestQueue(config);
   closers.push(() => producer.close());
-  return { config, producer };
+  /** One recovery sweep over this queue, for jobs older than a minute. */
+  const recover = (options: { batchSize?: number } = {}) =>
+    recoverOrphanedJobs({
+      db: t.db,
+      queue: producer.queue,
+      jobOptions: actionJobOptions(config),
+      logger: createLogger(config),
+      minAgeMs: 60_000,
+      ...options,
+    });
+  return { config, producer, recover };
 }
 
 async function marked(count: number) {
@@ -51,7 +62,7 @@ async function marked(count: number) {
 
 describe('recovery and permanent failures', () => {
   it('re-enqueues old unfinished jobs BullMQ lost, and fails those BullMQ failed', async () => {
-    const { config, producer } = setup();
+    const { config, producer, recover } = setup();
     const { operator, numbers } = await marked(3);
     const lost = await insertJob(t.db, { operatorId: operator.id, numbers });
     const lostClear = await insertJob(t.db, {
@@ -89,13 +100,7 @@ describe('recovery and permanent failures', () => {
     await foreignWorker.close();
     await events.close();
 
-    const outcome = await recoverOrphanedJobs({
-      db: t.db,
-      queue: producer.queue,
-      jobOptions: actionJobOptions(config),
-      logger: createLogger(config),
-      minAgeMs: 60_000,
-    });
+    const outcome = await recover();
     expect(outcome.requeued.sort()).toEqual([lost.id, lostClear.id].sort());
     expect(outcome.failed).toEqual([failedInQueue.id]);
     expect(await producer.queue.getJobState(lost.id)).toBe('waiting');
@@ -108,18 +113,12 @@ describe('recovery and permanent failures', () => {
       result: { status: 'failure', data: { processedCount: 0 } },
     });
     // Running it again changes nothing: the re-added job already exists.
-    const again = await recoverOrphanedJobs({
-      db: t.db,
-      queue: producer.queue,
-      jobOptions: actionJobOptions(config),
-      logger: createLogger(config),
-      minAgeMs: 60_000,
-    });
+    const again = await recover();
     expect(again).toEqual({ requeued: [], failed: [] });
   });
 
   it('pages through every unfinished job in one sweep, not only the oldest page', async () => {
-    const { config, producer } = setup();
+    const { producer, recover } = setup();
     const { operator, numbers } = await marked(1);
     const lost = [];
     for (let i = 0; i < 7; i++)
@@ -132,14 +131,7 @@ describe('recovery and permanent failures', () => {
     await t.db.execute(
       sql`update jobs set created_at = now() - interval '30 minutes' where id in ${sql.raw(`('${ids.slice(4).join("','")}')`)}`,
     );
-    const outcome = await recoverOrphanedJobs({
-      db: t.db,
-      queue: producer.queue,
-      jobOptions: actionJobOptions(config),
-      logger: createLogger(config),
-      minAgeMs: 60_000,
-      batchSize: 3,
-    });
+    const outcome = await recover({ batchSize: 3 });
     // (Jobs the other tests of this file left unfinished are swept up too: one database.)
     expect(outcome.requeued).toEqual(expect.arrayContaining(ids));
     expect(new Set(outcome.requeued).size).toBe(outcome.requeued.length);
@@ -147,7 +139,7 @@ describe('recovery and permanent failures', () => {
   });
 
   it('runs again a job BullMQ completed whose final commit Postgres lost', async () => {
-    const { config, producer } = setup();
+    const { config, producer, recover } = setup();
     const { operator, numbers } = await marked(2);
     const lostCommit = await insertJob(t.db, { operatorId: operator.id, numbers, state: 'active' });
     await t.db.execute(
@@ -169,13 +161,7 @@ describe('recovery and permanent failures', () => {
     await events.close();
     expect(await producer.queue.getJobState(lostCommit.id)).toBe('completed');
 
-    const outcome = await recoverOrphanedJobs({
-      db: t.db,
-      queue: producer.queue,
-      jobOptions: actionJobOptions(config),
-      logger: createLogger(config),
-      minAgeMs: 60_000,
-    });
+    const outcome = await recover();
     expect(outcome.requeued).toContain(lostCommit.id);
     expect(await producer.queue.getJobState(lostCommit.id)).toBe('waiting');
   });
@@ -192,12 +178,7 @@ describe('recovery and permanent failures', () => {
       create trigger refuse_position_60 before insert on job_items for each row
       when (new.position = 60) execute function refuse_position_60();`),
     );
-    const worker = await createActionWorker({
-      config,
-      db: t.db,
-      logger: createLogger(config),
-      recoveryIntervalMs: 0,
-    });
+    const worker = await startTestWorker(config, t.db);
     closers.push(() => worker.close());
     await producer.enqueue(row);
     const failed = await waitForJobState(t.db, row.id, ['failed'], 20_000);

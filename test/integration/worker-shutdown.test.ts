@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.ts';
-import { createLogger } from '../../src/logger.ts';
-import { createActionWorker } from '../../workers/create-worker.ts';
 import { testConfig } from '../support/config.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { startTestWorker } from '../support/test-worker.ts';
 import { waitFor } from '../support/wait.ts';
 import { createHeldJobs, waitingBackends } from '../support/worker-blocker.ts';
 import { jobRow, ledgerCounts, recordedOnce } from '../support/worker-jobs.ts';
@@ -64,12 +63,7 @@ describe('SIGTERM to a worker process', () => {
     expect(requeued?.attemptsMade).toBe(0);
     expect((await jobRow(t.db, later.id)).state).toBe('queued');
 
-    const next = await createActionWorker({
-      config,
-      db: t.db,
-      logger: createLogger(config),
-      recoveryIntervalMs: 0,
-    });
+    const next = await startTestWorker(config, t.db);
     try {
       for (const [row, count] of [[running, 500] as const, [later, 20] as const]) {
         await waitForJobState(t.db, row.id, ['completed']);

@@ -1,4 +1,4 @@
-import { type Config, type Env, loadConfig } from '../../src/config.ts';
+import { type Config, ConfigError, type Env, loadConfig } from '../../src/config.ts';
 import { POOLER_ENV, REDIS_URL } from './services.ts';
 
 /** The real config loader over a test environment: own database, own queue prefix, quiet logs. */
@@ -17,4 +17,15 @@ export function testConfig(
     ...POOLER_ENV,
     ...overrides,
   });
+}
+
+/** What the config loader refuses in `env`, every problem at once; empty when it loads. */
+export function configProblemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
 }

@@ -1,20 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { inject } from 'vitest';
-import { closeDb, createDb, type Database, type Sql } from '../../src/db/client.ts';
 import { applyDatabaseSettings } from '../../src/db/settings.ts';
+import { type DatabaseHandle, openDatabaseHandle } from './database-handle.ts';
 import { forTheFile } from './for-the-file.ts';
 import { databaseUrl, directDatabaseUrl, PG_ADMIN_URL } from './services.ts';
 
-export interface TestDatabase {
-  db: Database;
-  /** The raw postgres.js client of `db`. */
-  sql: Sql;
-  name: string;
-  url: string;
-  /** Closes the pool and drops the database. */
-  drop(): Promise<void>;
-}
+export type TestDatabase = DatabaseHandle;
 
 /** A fresh, migrated database of this test file's own, cloned from the template. */
 export async function createTestDatabase(): Promise<TestDatabase> {
@@ -33,23 +25,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   } finally {
     await direct.end({ timeout: 5 });
   }
-  const url = databaseUrl(name);
-  const db = createDb(url, { poolMax: 10, applicationName: 'oc-numbers-test' });
-  return {
-    db,
-    sql: db.$client,
-    name,
-    url,
-    async drop() {
-      await closeDb(db);
-      const sql = postgres(PG_ADMIN_URL, { max: 1, onnotice: () => {} });
-      try {
-        await sql`drop database if exists ${sql(name)} with (force)`;
-      } finally {
-        await sql.end({ timeout: 5 });
-      }
-    },
-  };
+  return openDatabaseHandle(databaseUrl(name), name, 'oc-numbers-test', PG_ADMIN_URL);
 }
 
 /** For a file that needs only a database: its own, created before its tests, dropped after. */

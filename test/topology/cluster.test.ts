@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertProblemAnswers, type Client, createClient } from '../reliability/support/http.ts';
+import type { Client } from '../reliability/support/http.ts';
 import { waitUntilHeldAt } from '../reliability/support/mid-job.ts';
 import { lockNumber } from '../reliability/support/row-lock.ts';
 import { createScenario, type Scenario } from '../reliability/support/scenario.ts';
@@ -10,7 +10,13 @@ import { type ServiceProcess, waitUntilReady } from '../support/processes.ts';
 import { missingBinaries } from '../support/topology/daemons.ts';
 import { type RedisClusterSet, startRedisCluster } from '../support/topology/redis-cluster.ts';
 import { onNode } from '../support/topology/redis-nodes.ts';
-import { runMainFlows, spendBudgetAcrossApis, startFleet, submit } from './flows.ts';
+import {
+  checkAnswersAndClose,
+  runMainFlows,
+  spendBudgetAcrossApis,
+  startTwoApis,
+  submit,
+} from './flows.ts';
 
 // Redis Cluster, three primaries and three replicas; the service knows only the nodes and
 // uses a hash-tagged prefix, so the queue's keys and the rate limiter's all live in one slot.
@@ -37,22 +43,12 @@ beforeAll(async () => {
     RATE_LIMIT_MAX: String(MAX),
     RATE_LIMIT_WINDOW_MS: '1000000000',
   });
-  const [a, b] = (await startFleet(world, { apis: 2, workers: 1 })) as [
-    ServiceProcess,
-    ServiceProcess,
-  ];
-  apiProcesses = [a, b];
-  apis = [createClient(a.url as string), createClient(b.url as string)];
+  const fleet = await startTwoApis(world);
+  apiProcesses = fleet.processes;
+  apis = fleet.clients;
 }, 90_000);
 
-afterAll(async () => {
-  try {
-    if (apis) assertProblemAnswers(apis.flatMap((api) => api.answers));
-  } finally {
-    await world?.close();
-    await cluster?.stop();
-  }
-});
+afterAll(() => checkAnswersAndClose(apis ?? [], world, cluster));
 
 describe.skipIf(skipReason)('Redis Cluster (3 primaries, 3 replicas)', () => {
   it('passes the main flows over two APIs, with one rate budget between them', {

@@ -1,8 +1,9 @@
 import { expect } from 'vitest';
-import type { Client } from '../reliability/support/http.ts';
+import { assertProblemAnswers, type Client, createClient } from '../reliability/support/http.ts';
 import { waitUntilHeldAt } from '../reliability/support/mid-job.ts';
 import { lockNumber } from '../reliability/support/row-lock.ts';
 import type { Scenario } from '../reliability/support/scenario.ts';
+import { submitAsync as submit } from '../reliability/support/submit.ts';
 import { ASYNC, ENDPOINT, JOBS } from '../reliability/support/tenants.ts';
 import { waitForJobsEnded } from '../support/invariants.ts';
 import { type ServiceProcess, spawnService, waitUntilReady } from '../support/processes.ts';
@@ -13,20 +14,11 @@ import { waitingBackends } from '../support/worker-blocker.ts';
 // request, an asynchronous one polled on the other API, an Idempotency-Key replayed on the
 // other API, and a cancel sent to one API while a worker holds the job mid-way.
 
+export { submit };
+
 export interface Tenant {
   key: string;
   numbers: string[];
-}
-
-/** Sends `numbers` with Prefer: respond-async and returns the job id (expects 202). */
-export async function submit(api: Client, key: string, numbers: string[]): Promise<string> {
-  const answer = await api.request('POST', ENDPOINT, {
-    key,
-    headers: ASYNC,
-    body: { telephoneNumbers: numbers },
-  });
-  expect(answer.status, answer.text).toBe(202);
-  return (answer.json as { jobId: string }).jobId;
 }
 
 /** Uses 500 numbers of `t`, from `from` on. */
@@ -136,4 +128,28 @@ export async function startFleet(
   const workers = Array.from({ length: counts.workers }, () => spawnOne('worker'));
   await Promise.all(workers);
   return Promise.all(apis);
+}
+
+/** Two APIs and one worker, with a recording client for each API. */
+export async function startTwoApis(world: Scenario, env: Record<string, string> = {}) {
+  const [a, b] = (await startFleet(world, { apis: 2, workers: 1 }, env)) as [
+    ServiceProcess,
+    ServiceProcess,
+  ];
+  const clients: [Client, Client] = [createClient(a.url as string), createClient(b.url as string)];
+  return { processes: [a, b], clients };
+}
+
+/** Checks every error the clients received was a problem document, then tears down anyway. */
+export async function checkAnswersAndClose(
+  clients: readonly Client[],
+  world: Scenario | undefined,
+  daemons: { stop(): Promise<void> } | undefined,
+): Promise<void> {
+  try {
+    assertProblemAnswers(clients.flatMap((client) => client.answers));
+  } finally {
+    await world?.close();
+    await daemons?.stop();
+  }
 }

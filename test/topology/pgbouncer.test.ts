@@ -1,13 +1,17 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertProblemAnswers, type Client, createClient } from '../reliability/support/http.ts';
+import type { Client } from '../reliability/support/http.ts';
 import { createScenario, type Scenario } from '../reliability/support/scenario.ts';
 import { tenantWithNumbers } from '../reliability/support/tenants.ts';
 import { assertInvariants } from '../support/invariants.ts';
-import type { ServiceProcess } from '../support/processes.ts';
 import { missingBinaries } from '../support/topology/daemons.ts';
 import { type PgBouncer, startPgBouncer } from '../support/topology/pgbouncer.ts';
-import { runMainFlows, spendBudgetAcrossApis, startFleet } from './flows.ts';
+import {
+  checkAnswersAndClose,
+  runMainFlows,
+  spendBudgetAcrossApis,
+  startTwoApis,
+} from './flows.ts';
 
 // Postgres behind PgBouncer 1.18 in transaction mode, between every service process and
 // Postgres: no named prepared statements (DATABASE_PREPARE=false), no migration at start (a
@@ -34,21 +38,10 @@ beforeAll(async () => {
     DATABASE_PREPARE: 'false',
     MIGRATE_ON_START: 'false',
   };
-  const [a, b] = (await startFleet(world, { apis: 2, workers: 1 }, env)) as [
-    ServiceProcess,
-    ServiceProcess,
-  ];
-  apis = [createClient(a.url as string), createClient(b.url as string)];
+  apis = (await startTwoApis(world, env)).clients;
 }, 90_000);
 
-afterAll(async () => {
-  try {
-    if (apis) assertProblemAnswers(apis.flatMap((api) => api.answers));
-  } finally {
-    await world?.close();
-    await bouncer?.stop();
-  }
-});
+afterAll(() => checkAnswersAndClose(apis ?? [], world, bouncer));
 
 describe.skipIf(skipReason)(
   'PgBouncer in transaction mode between every process and Postgres',

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertProblemAnswers, type Client, createClient } from '../reliability/support/http.ts';
+import { type Client, createClient } from '../reliability/support/http.ts';
 import { countRows, waitUntilHeldAt } from '../reliability/support/mid-job.ts';
 import { lockNumber } from '../reliability/support/row-lock.ts';
 import { createScenario, type Scenario } from '../reliability/support/scenario.ts';
@@ -14,7 +14,7 @@ import {
   startSentinelSet,
 } from '../support/topology/redis-sentinel.ts';
 import { waitFor } from '../support/wait.ts';
-import { startFleet, submit } from './flows.ts';
+import { checkAnswersAndClose, startFleet, submit } from './flows.ts';
 
 // Redis as a primary, a replica and three sentinels; the service knows only the sentinels
 // (REDIS_URL points nowhere). The primary is killed while a job is held mid-way: the
@@ -42,14 +42,7 @@ beforeAll(async () => {
   client = createClient(api.url as string);
 }, 90_000);
 
-afterAll(async () => {
-  try {
-    assertProblemAnswers(client?.answers ?? []);
-  } finally {
-    await world?.close();
-    await sentinel?.stop();
-  }
-});
+afterAll(() => checkAnswersAndClose(client ? [client] : [], world, sentinel));
 
 describe.skipIf(skipReason)('Redis behind Sentinel', () => {
   it('fails over when the primary dies mid-run: the jobs in flight end, no number is processed twice', {

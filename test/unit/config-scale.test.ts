@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.ts';
+import { loadConfig } from '../../src/config.ts';
+import { configProblemsOf as problemsOf } from '../support/config.ts';
 
 // The scale-out settings: where Redis is, the Cluster's hash-tag rule, migrations and
 // prepared statements. Every bad variable is reported at once.
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
 
 describe('scale-out configuration', () => {
   it('defaults to one Redis, migrations at start and prepared statements', () => {

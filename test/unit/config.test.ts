@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, ENV_VARIABLES, loadConfig, parseEnv } from '../../src/config.ts';
-
-const problemsOf = (env: Record<string, string>) => {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-};
+import { ENV_VARIABLES, loadConfig, parseEnv } from '../../src/config.ts';
+import { configProblemsOf as problemsOf } from '../support/config.ts';
 
 const defaults = parseEnv({});
 if (!defaults.success) throw new Error('the defaults must load');

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTION_QUEUE } from '../../../src/queue/action-queue.ts';
 import { waitForJobsEnded } from '../../support/invariants.ts';
 import { REDIS_URL } from '../../support/services.ts';
@@ -8,7 +8,7 @@ import { waitFor } from '../../support/wait.ts';
 import { assertProblemAnswers, type Client, createClient } from '../support/http.ts';
 import { countRows, runningWorker, waitUntilHeldAt } from '../support/mid-job.ts';
 import { lockNumber } from '../support/row-lock.ts';
-import { checkWorld, createScenario, type Scenario } from '../support/scenario.ts';
+import { createScenario, type Scenario, settleAfterEach } from '../support/scenario.ts';
 import { ASYNC, ENDPOINT, JOBS, tenantWithNumbers } from '../support/tenants.ts';
 
 // Cancellation racing with completion (exactly one terminal state, and the answer
@@ -24,10 +24,7 @@ beforeAll(async () => {
   apiA = createClient(a.url as string);
   apiB = createClient(b.url as string);
 }, 90_000);
-afterEach(async () => {
-  await waitForJobsEnded(world.db.sql, undefined, 60_000);
-  await checkWorld(world);
-});
+settleAfterEach(() => world);
 afterAll(async () => {
   assertProblemAnswers([...(apiA?.answers ?? []), ...(apiB?.answers ?? [])]);
   await world?.close();

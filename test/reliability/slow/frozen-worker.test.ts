@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTION_QUEUE } from '../../../src/queue/action-queue.ts';
 import { waitForJobsEnded } from '../../support/invariants.ts';
 import type { ServiceProcess } from '../../support/processes.ts';
@@ -7,8 +7,9 @@ import { waitFor } from '../../support/wait.ts';
 import { assertProblemAnswers, type Client, createClient } from '../support/http.ts';
 import { countRows, runningWorker, waitUntilHeldAt } from '../support/mid-job.ts';
 import { lockNumber } from '../support/row-lock.ts';
-import { checkWorld, createScenario, type Scenario } from '../support/scenario.ts';
-import { ASYNC, ENDPOINT, JOBS, tenantWithNumbers } from '../support/tenants.ts';
+import { createScenario, type Scenario, settleAfterEach } from '../support/scenario.ts';
+import { submitAsync } from '../support/submit.ts';
+import { JOBS, tenantWithNumbers } from '../support/tenants.ts';
 
 // A frozen worker: SIGSTOP for three lock durations, once between two chunks and once inside
 // a chunk holding row locks, then SIGCONT. Another worker takes the job over meanwhile; the
@@ -37,25 +38,14 @@ beforeAll(async () => {
     prefix: world.prefix,
   });
 }, 90_000);
-afterEach(async () => {
-  await waitForJobsEnded(world.db.sql, undefined, 60_000);
-  await checkWorld(world);
-});
+settleAfterEach(() => world);
 afterAll(async () => {
   assertProblemAnswers(client?.answers ?? []);
   await queue?.close();
   await world?.close();
 });
 
-async function submit(numbers: string[], key: string) {
-  const answer = await client.request('POST', ENDPOINT, {
-    key,
-    headers: ASYNC,
-    body: { telephoneNumbers: numbers },
-  });
-  expect(answer.status).toBe(202);
-  return (answer.json as { jobId: string }).jobId;
-}
+const submit = (numbers: string[], key: string) => submitAsync(client, key, numbers);
 
 /** The workers' backends that are inside a transaction right now, with their state. */
 async function workerTransactions() {

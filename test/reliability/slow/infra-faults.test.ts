@@ -8,6 +8,7 @@ import { assertProblemAnswers, type Client, createClient } from '../support/http
 import { waitUntilHeldAt } from '../support/mid-job.ts';
 import { lockNumber } from '../support/row-lock.ts';
 import { checkWorld, createScenario, type Scenario } from '../support/scenario.ts';
+import { submitAsync } from '../support/submit.ts';
 import { ASYNC, ENDPOINT, tenantWithNumbers } from '../support/tenants.ts';
 
 // Infrastructure faults: Postgres slowed and briefly unreachable (through a TCP
@@ -36,15 +37,7 @@ afterAll(async () => {
   await world?.close();
 });
 
-async function submit(numbers: string[], key: string) {
-  const answer = await (client as Client).request('POST', ENDPOINT, {
-    key,
-    headers: ASYNC,
-    body: { telephoneNumbers: numbers },
-  });
-  expect(answer.status).toBe(202);
-  return (answer.json as { jobId: string }).jobId;
-}
+const submit = (numbers: string[], key: string) => submitAsync(client as Client, key, numbers);
 
 describe('Postgres slowed, then unreachable for a while', () => {
   it('keeps every accepted job, answers 503 while cut off, and resumes', async () => {

@@ -1,13 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTION_QUEUE } from '../../../src/queue/action-queue.ts';
 import { uniqueE164 } from '../../support/factories.ts';
 import { waitForJobsEnded } from '../../support/invariants.ts';
 import { REDIS_URL } from '../../support/services.ts';
 import { type Answer, assertProblemAnswers, type Client, createClient } from '../support/http.ts';
-import { checkWorld, createScenario, type Scenario } from '../support/scenario.ts';
+import { createScenario, type Scenario, settleAfterEach } from '../support/scenario.ts';
 import { ASYNC, ENDPOINT, JOBS, tenantWithNumbers } from '../support/tenants.ts';
 
 // Load: the global budget spent by many clients across two API processes, ten
@@ -29,10 +29,7 @@ beforeAll(async () => {
   apiA = createClient(a.url as string);
   apiB = createClient(b.url as string);
 }, 90_000);
-afterEach(async () => {
-  await waitForJobsEnded(world.db.sql, undefined, 90_000);
-  await checkWorld(world);
-});
+settleAfterEach(() => world, 90_000);
 afterAll(async () => {
   assertProblemAnswers([...(apiA?.answers ?? []), ...(apiB?.answers ?? [])]);
   await world?.close();

@@ -32,6 +32,28 @@ afterAll(async () => {
   await replica?.stop();
 });
 
+/**
+ * An API and two workers; a 500-number job is accepted and held at its 200th number by a row
+ * lock (release `lock` to let it go on). `submit` posts more numbers of the same tenant.
+ */
+async function startJobHeldMidway(world: Scenario) {
+  const [api] = await Promise.all([world.api(), world.worker(), world.worker()]);
+  const client = createClient(api.url as string);
+  const t = await tenantWithNumbers(world.db.db, 600);
+  const lock = await lockNumber(world.db.url, t.numbers[200] as string);
+  const submit = (numbers: string[]) =>
+    client.request('POST', ENDPOINT, {
+      key: t.key,
+      headers: ASYNC,
+      body: { telephoneNumbers: numbers },
+    });
+  const accepted = await submit(t.numbers.slice(0, 500));
+  expect(accepted.status).toBe(202);
+  const running = (accepted.json as { jobId: string }).jobId;
+  await waitUntilHeldAt(world, running, 200);
+  return { client, t, lock, submit, running };
+}
+
 describe('Redis goes silent, then fails over', () => {
   it('answers 503 within 2 s meanwhile, loses nothing, and its workers go on', async () => {
     redis = await startPrivateRedis();
@@ -40,20 +62,7 @@ describe('Redis goes silent, then fails over', () => {
       REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
       WORKER_LOCK_DURATION_MS: String(LOCK_MS),
     });
-    const [api] = await Promise.all([world.api(), world.worker(), world.worker()]);
-    const client = createClient(api.url as string);
-    const t = await tenantWithNumbers(world.db.db, 600);
-    const lock = await lockNumber(world.db.url, t.numbers[200] as string);
-    const submit = (numbers: string[]) =>
-      client.request('POST', ENDPOINT, {
-        key: t.key,
-        headers: ASYNC,
-        body: { telephoneNumbers: numbers },
-      });
-    const accepted = await submit(t.numbers.slice(0, 500));
-    expect(accepted.status).toBe(202);
-    const running = (accepted.json as { jobId: string }).jobId;
-    await waitUntilHeldAt(world, running, 200);
+    const { client, t, lock, submit, running } = await startJobHeldMidway(world);
 
     proxy.silence();
     const silencedAt = Date.now();
@@ -117,20 +126,7 @@ describe('Redis goes silent, then fails over', () => {
         RECOVERY_INTERVAL_MS: '2000',
         RECOVERY_MIN_AGE_MS: '2000',
       });
-      const [api] = await Promise.all([world.api(), world.worker(), world.worker()]);
-      const client = createClient(api.url as string);
-      const t = await tenantWithNumbers(world.db.db, 600);
-      const lock = await lockNumber(world.db.url, t.numbers[200] as string);
-      const submit = (numbers: string[]) =>
-        client.request('POST', ENDPOINT, {
-          key: t.key,
-          headers: ASYNC,
-          body: { telephoneNumbers: numbers },
-        });
-      const accepted = await submit(t.numbers.slice(0, 500));
-      expect(accepted.status).toBe(202);
-      const running = (accepted.json as { jobId: string }).jobId;
-      await waitUntilHeldAt(world, running, 200);
+      const { client, t, lock, submit, running } = await startJobHeldMidway(world);
       await waitFor('the replica to be in sync', async () => {
         const info = await admin.info('replication');
         return info.includes('master_link_status:up') ? true : undefined;

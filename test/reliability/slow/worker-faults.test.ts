@@ -1,11 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForJobsEnded } from '../../support/invariants.ts';
 import type { ServiceProcess } from '../../support/processes.ts';
 import { assertProblemAnswers, type Client, createClient } from '../support/http.ts';
 import { countRows, runningWorker, waitUntilHeldAt } from '../support/mid-job.ts';
 import { lockNumber } from '../support/row-lock.ts';
-import { checkWorld, createScenario, type Scenario } from '../support/scenario.ts';
-import { ASYNC, ENDPOINT, tenantWithNumbers } from '../support/tenants.ts';
+import { createScenario, type Scenario, settleAfterEach } from '../support/scenario.ts';
+import { submitAsync } from '../support/submit.ts';
+import { tenantWithNumbers } from '../support/tenants.ts';
 
 // Faults on the worker side: SIGKILL twice in a row, SIGTERM mid-job, and the
 // worker's Postgres connection terminated mid-chunk. Every job must end with each number
@@ -20,23 +21,20 @@ beforeAll(async () => {
   [api] = await Promise.all([world.api(), world.worker(), world.worker()]);
   client = createClient(api.url as string);
 }, 90_000);
-afterEach(async () => {
-  await waitForJobsEnded(world.db.sql, undefined, 60_000);
-  await checkWorld(world);
-});
+settleAfterEach(() => world);
 afterAll(async () => {
   assertProblemAnswers(client?.answers ?? []);
   await world?.close();
 });
 
-async function submit(numbers: string[], key: string) {
-  const answer = await client.request('POST', ENDPOINT, {
-    key,
-    headers: ASYNC,
-    body: { telephoneNumbers: numbers },
-  });
-  expect(answer.status).toBe(202);
-  return (answer.json as { jobId: string }).jobId;
+const submit = (numbers: string[], key: string) => submitAsync(client, key, numbers);
+
+/** Waits for the job to end, then checks it completed with all 500 numbers succeeded. */
+async function expectCompletedInFull(jobId: string) {
+  await waitForJobsEnded(world.db.sql, [jobId], 60_000);
+  const [job] = await world.db
+    .sql`select state, processed_count, success_count from jobs where id = ${jobId}`;
+  expect(job).toEqual({ state: 'completed', processed_count: 500, success_count: 500 });
 }
 
 const live = () =>
@@ -59,10 +57,7 @@ describe('worker faults', () => {
     await (await runningWorker(world, jobId)).stop('SIGKILL');
     await replacement;
     await second.release();
-    await waitForJobsEnded(world.db.sql, [jobId], 60_000);
-    const [job] = await world.db
-      .sql`select state, processed_count, success_count from jobs where id = ${jobId}`;
-    expect(job).toEqual({ state: 'completed', processed_count: 500, success_count: 500 });
+    await expectCompletedInFull(jobId);
     expect(await countRows(world, 'history', t.operator.id)).toBe(500);
     console.info(
       `[figure] sigkill twice: completed ${Date.now() - started} ms after submit (2 kills)`,
@@ -82,10 +77,7 @@ describe('worker faults', () => {
     const stoppedAt = Date.now();
     expect(await holder.exited).toBe(0);
     const exitMs = Date.now() - stoppedAt;
-    await waitForJobsEnded(world.db.sql, [jobId], 60_000);
-    const [job] = await world.db
-      .sql`select state, processed_count, success_count from jobs where id = ${jobId}`;
-    expect(job).toEqual({ state: 'completed', processed_count: 500, success_count: 500 });
+    await expectCompletedInFull(jobId);
     console.info(`[figure] sigterm mid-job: worker exited 0 after ${exitMs} ms; job completed`);
     await world.worker();
   });
@@ -99,10 +91,7 @@ describe('worker faults', () => {
       select bool_and(pg_terminate_backend(pid)) as ok from unnest(${waiting}::int[]) as pid`;
     expect(terminated?.ok).toBe(true);
     await lock.release();
-    await waitForJobsEnded(world.db.sql, [jobId], 60_000);
-    const [job] = await world.db
-      .sql`select state, processed_count, success_count from jobs where id = ${jobId}`;
-    expect(job).toEqual({ state: 'completed', processed_count: 500, success_count: 500 });
+    await expectCompletedInFull(jobId);
     expect(await countRows(world, 'moved', t.operator.id)).toBe(500);
   });
 });

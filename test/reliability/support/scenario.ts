@@ -1,5 +1,6 @@
+import { afterEach } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
-import { assertInvariants } from '../../support/invariants.ts';
+import { assertInvariants, waitForJobsEnded } from '../../support/invariants.ts';
 import { type ServiceProcess, startApi, startWorker } from '../../support/processes.ts';
 import { deletePrefix, uniquePrefix } from '../../support/redis.ts';
 import { REDIS_URL } from '../../support/services.ts';
@@ -61,4 +62,12 @@ export async function createScenario(
 /** Invariants, then nothing left half-done: for afterEach/afterAll of every scenario. */
 export async function checkWorld(scenario: Scenario): Promise<void> {
   await assertInvariants(scenario.db.sql);
+}
+
+/** Registers the check after each test: every job ends within `timeoutMs`, then invariants hold. */
+export function settleAfterEach(world: () => Scenario, timeoutMs = 60_000): void {
+  afterEach(async () => {
+    await waitForJobsEnded(world().db.sql, undefined, timeoutMs);
+    await checkWorld(world());
+  });
 }
