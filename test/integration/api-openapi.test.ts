@@ -93,6 +93,13 @@ describe('OpenAPI', () => {
     expect(Object.keys(doc.components.schemas)).toEqual(
       expect.arrayContaining(['Job', 'JobResult', 'DryRunResult', 'JobList', 'Problem']),
     );
+    // Every operation of the API has its own operationId, so generated clients get methods.
+    const apiOperations = Object.entries(doc.paths as Record<string, Record<string, unknown>>)
+      .filter(([path]) => path.startsWith('/api/'))
+      .flatMap(([, methods]) => Object.values(methods) as { operationId?: string }[]);
+    const ids = apiOperations.map((o) => o.operationId);
+    expect(ids.every((id) => typeof id === 'string' && id.length > 0)).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
     expect(
       Object.keys(doc.paths['/api/v3/oc/numbers/jobs/{jobId}/items'].get.responses['200'].content),
     ).toEqual(['application/json', 'text/csv']);

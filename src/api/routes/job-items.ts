@@ -28,6 +28,7 @@ export function registerJobItemsRoute(app: FastifyInstance, jobs: JobService) {
         tags: ['jobs'],
         security: [{ bearerAuth: [] }],
         summary: "A job's numbers in request order with their outcomes (JSON or text/csv)",
+        operationId: 'listJobItems',
         description:
           'NOT_PROCESSED: not processed yet, or never (cancelled job). `Accept: text/csv` gives the same page as CSV (Accept q-values are honoured; nothing acceptable → 406).',
         params: JobParams,

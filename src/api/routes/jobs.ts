@@ -19,6 +19,7 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService) {
       schema: {
         ...common,
         summary: 'A job with its live progress, and its result once it ended',
+        operationId: 'getJob',
         params: JobParams,
         response: { 200: JobSchema, ...problems(401, 404, 503) },
       },
@@ -38,6 +39,7 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService) {
       schema: {
         ...common,
         summary: "The operator's jobs, newest first",
+        operationId: 'listJobs',
         querystring: ListJobsQuery,
         response: { 200: JobListSchema, ...problems(400, 401, 503) },
       },
@@ -81,10 +83,15 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService) {
     reply.log.info({ jobId }, 'job cancelled');
     return toJobView(outcome.job);
   };
-  api.post(`${JOBS_PATH}/:jobId/cancel`, { schema: cancelSchema }, (request, reply) =>
-    cancel(principalOf(request).operatorId, request.params.jobId, reply),
+  // Two routes, one operation: each needs its own operationId in the OpenAPI document.
+  api.post(
+    `${JOBS_PATH}/:jobId/cancel`,
+    { schema: { ...cancelSchema, operationId: 'cancelJob' } },
+    (request, reply) => cancel(principalOf(request).operatorId, request.params.jobId, reply),
   );
-  api.delete(`${JOBS_PATH}/:jobId`, { schema: cancelSchema }, (request, reply) =>
-    cancel(principalOf(request).operatorId, request.params.jobId, reply),
+  api.delete(
+    `${JOBS_PATH}/:jobId`,
+    { schema: { ...cancelSchema, operationId: 'deleteJob' } },
+    (request, reply) => cancel(principalOf(request).operatorId, request.params.jobId, reply),
   );
 }
