@@ -8,6 +8,7 @@ import { startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createTenant, uniqueE164 } from '../support/factories.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { directDatabaseUrl, PG_POOLER_URL } from '../support/services.ts';
 import { waitFor } from '../support/wait.ts';
 
 // Every error is problem+json: a database that cannot serve (connection, resources, operator
@@ -73,10 +74,11 @@ describe('Prefer: wait (RFC 7240)', () => {
 describe('Postgres cannot serve → 503 with Retry-After', () => {
   it('53300 too many connections, as postgres.js reports it', async () => {
     // Refused at connection time, so the pool of a running app never shows it on demand: the
-    // real driver error goes through the real error mapping instead.
+    // real driver error goes through the real error mapping instead. Postgres' own refusal,
+    // so straight to Postgres (a pooler in between answers with its own 08P01).
     const role = `ocn_limited_${randomBytes(4).toString('hex')}`;
     await t.sql.unsafe(`create role ${role} login connection limit 0`);
-    const url = new URL(t.url);
+    const url = new URL(directDatabaseUrl(t.name));
     url.username = role;
     const limited = postgres(url.toString(), { max: 1, onnotice: () => {} });
     try {
@@ -127,17 +129,22 @@ describe('Postgres cannot serve → 503 with Retry-After', () => {
     }
   });
 
-  it('25006 read-only transaction (a failover left us on a standby)', async () => {
-    await t.sql.unsafe(`alter database ${t.name} set default_transaction_read_only = on`);
-    // A fresh app: its connections start after the change.
-    const readOnly = await startTestApp(t, prefix());
-    try {
-      expectUnavailable(await submit(readOnly, { prefer: 'respond-async' }));
-    } finally {
-      await readOnly.close();
-      await t.sql.unsafe(`alter database ${t.name} reset default_transaction_read_only`);
-    }
-  });
+  // Staged with ALTER DATABASE, which only new server connections see: a pooler's server
+  // connections opened before the change stay writable, so behind one this cannot be staged.
+  it.skipIf(PG_POOLER_URL)(
+    '25006 read-only transaction (a failover left us on a standby)',
+    async () => {
+      await t.sql.unsafe(`alter database ${t.name} set default_transaction_read_only = on`);
+      // A fresh app: its connections start after the change.
+      const readOnly = await startTestApp(t, prefix());
+      try {
+        expectUnavailable(await submit(readOnly, { prefer: 'respond-async' }));
+      } finally {
+        await readOnly.close();
+        await t.sql.unsafe(`alter database ${t.name} reset default_transaction_read_only`);
+      }
+    },
+  );
 });
 
 describe('shutting down', () => {

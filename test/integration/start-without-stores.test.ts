@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { freePort, type ServiceKind, spawnOnPort } from '../support/processes.ts';
-import { databaseUrl, REDIS_URL } from '../support/services.ts';
+import { directDatabaseUrl, REDIS_URL } from '../support/services.ts';
 
 // A newcomer's first `npm start` on a machine without Postgres or Redis: one message on stderr
 // that names the missing store, its URL (password masked) and setting, and how to get it.
@@ -27,7 +27,9 @@ const closedPostgres = async () =>
   `postgres://postgres:s3cret-pw@127.0.0.1:${await freePort()}/oc_numbers`;
 const closedRedis = async () => `redis://:other-pw@127.0.0.1:${await freePort()}`;
 // Reachable: the tests' own server; a database that does not exist yet counts as reachable.
-const livePostgres = databaseUrl('ocn_never_created');
+// A newcomer's local Postgres, reached directly: behind a pooler the database must exist
+// before anything starts (migrations are their own step there), so "created at start" is moot.
+const livePostgres = directDatabaseUrl('ocn_never_created');
 
 describe('starting without Postgres or Redis', () => {
   it('npm start names both stores, their settings and the compose command, then exits 1', async () => {
