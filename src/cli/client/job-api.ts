@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { UUID_PATTERN } from '../../limits.ts';
 import { inputError, serviceError, TransientError } from './errors.ts';
 import { type ApiAnswer, type ApiClient, type RequestOptions, refusal } from './http.ts';
 import { backoffMs } from './pacing.ts';
@@ -126,10 +127,8 @@ export function createJobApi(api: ApiClient, retries: number) {
 
 export type JobApi = ReturnType<typeof createJobApi>;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export function checkJobId(jobId: string | undefined): string {
-  if (!jobId || !UUID.test(jobId))
+  if (!jobId || !UUID_PATTERN.test(jobId))
     throw inputError(`a job id (a UUID) is required, got "${jobId ?? ''}"`);
   return jobId;
 }
