@@ -1,6 +1,7 @@
-import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import type { Config } from '../src/config.ts';
 import type { Database } from '../src/db/client.ts';
+import { isDbOutage } from '../src/db/unavailable.ts';
 import { describeError } from '../src/errors.ts';
 import { failJob } from '../src/jobs/job-rows.ts';
 import type { JobObserver } from '../src/jobs/observer.ts';
@@ -10,6 +11,7 @@ import { runJob } from '../src/jobs/run.ts';
 import type { JobResult } from '../src/jobs/schemas.ts';
 import type { Logger } from '../src/logger.ts';
 import { ActionJobData, type ActionReturnValue } from '../src/queue/action-queue.ts';
+import { deferForOutage } from './outage-delay.ts';
 import { createProgressReporter } from './progress.ts';
 
 export interface ProcessorDeps {
@@ -74,6 +76,11 @@ export function createProcessor(deps: ProcessorDeps) {
         throw new WaitingError();
       }
       if (err instanceof JobNotFoundError) throw new UnrecoverableError(err.message);
+      // Postgres down, restarting or read-only is no fault of the job: an outage longer than
+      // the attempts' backoff must not end it failed (docs/reliability.md).
+      if (isDbOutage(err) && token && (await deferForOutage(job, token, log, err))) {
+        throw new DelayedError();
+      }
       const lastAttempt =
         err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       if (!lastAttempt) {

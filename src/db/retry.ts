@@ -35,6 +35,12 @@ const RETRYABLE_CLIENT_CODES = new Set([
  */
 export const dbErrorCode = errorCode;
 
+/** The client lost or could not open its connection (refused, reset, closed, timed out). */
+export function isConnectionError(err: unknown): boolean {
+  const code = dbErrorCode(err);
+  return code !== undefined && RETRYABLE_CLIENT_CODES.has(code);
+}
+
 export function isTransientDbError(err: unknown): boolean {
   const code = dbErrorCode(err);
   return code !== undefined && (RETRYABLE_SQLSTATES.has(code) || RETRYABLE_CLIENT_CODES.has(code));

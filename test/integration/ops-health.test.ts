@@ -3,7 +3,7 @@ import { closeDb, createDb } from '../../src/db/client.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { buildOpsHarness, type OpsHarness } from '../support/ops-harness.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
-import { databaseUrl } from '../support/services.ts';
+import { databaseUrl, PG_POOLER_URL } from '../support/services.ts';
 
 describe('health endpoints', () => {
   let database: TestDatabase;
@@ -74,6 +74,33 @@ describe('health endpoints', () => {
     } finally {
       await harness.close();
       await closeDb(missing);
+    }
+  });
+
+  // Staged with ALTER DATABASE, which only new server connections see (none behind a pooler).
+  it.skipIf(PG_POOLER_URL)('goes 503 naming Postgres when it takes no writes', async () => {
+    await database.sql.unsafe(
+      `alter database ${database.name} set default_transaction_read_only = on`,
+    );
+    const readOnly = createDb(database.url, { poolMax: 1 });
+    const harness = await buildOpsHarness(
+      { ...database, db: readOnly, sql: readOnly.$client },
+      prefix,
+    );
+    try {
+      const res = await harness.app.inject({ method: 'GET', url: '/health/ready' });
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['retry-after']).toBe('5');
+      expect(res.json()).toMatchObject({
+        detail: 'Not ready: postgres read-only',
+        checks: { postgres: 'read-only', redis: 'up' },
+      });
+    } finally {
+      await harness.close();
+      await closeDb(readOnly);
+      await database.sql.unsafe(
+        `alter database ${database.name} reset default_transaction_read_only`,
+      );
     }
   });
 });

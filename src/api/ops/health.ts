@@ -7,51 +7,55 @@ const CHECK_TIMEOUT_MS = 2000;
 
 /**
  * `/health/live`: the process answers (restart it if not). `/health/ready`: Postgres and Redis
- * both answer within 2 s (route traffic to it only then); otherwise 503 problem details naming
- * what is down. Both unauthenticated and unthrottled: orchestrators call them.
+ * both answer within 2 s and Postgres takes writes (route traffic to it only then); otherwise
+ * 503 problem details naming what is down. A read-only Postgres (a standby after a failover, or
+ * `default_transaction_read_only`) is not ready: it would refuse every new job (503). Both
+ * unauthenticated and unthrottled: orchestrators call them.
  */
 export function registerHealth(app: FastifyInstance, deps: Pick<AppDeps, 'db' | 'redis'>): void {
   app.get('/health/live', async () => ({ status: 'ok' }));
 
   app.get('/health/ready', async () => {
     const [postgres, redis] = await Promise.all([
-      probe(() => selectOne(deps.db.$client)),
-      probe(() => deps.redis.ping()),
+      probe(() => postgresState(deps.db.$client)),
+      probe(async () => {
+        await deps.redis.ping();
+        return 'up' as const;
+      }),
     ]);
     const checks = { postgres, redis };
-    const down = Object.entries(checks)
-      .filter(([, state]) => state === 'down')
-      .map(([name]) => name);
-    if (down.length === 0) return { status: 'ok', checks };
-    throw new HttpProblem(
-      503,
-      'SERVICE_UNAVAILABLE',
-      `Not ready: ${down.join(' and ')} unreachable`,
-      {
-        extensions: { checks },
-        headers: { 'retry-after': '5' },
-      },
-    );
+    const unready = Object.entries(checks).filter(([, state]) => state !== 'up');
+    if (unready.length === 0) return { status: 'ok', checks };
+    const reasons = unready.map(([name, state]) => `${name} ${REASONS[state]}`);
+    throw new HttpProblem(503, 'SERVICE_UNAVAILABLE', `Not ready: ${reasons.join(' and ')}`, {
+      extensions: { checks },
+      headers: { 'retry-after': '5' },
+    });
   });
 }
 
-async function selectOne(sql: Sql): Promise<void> {
-  await sql`select 1`;
+type CheckState = 'up' | 'down' | 'read-only';
+
+const REASONS: Record<CheckState, string> = {
+  up: 'up',
+  down: 'unreachable',
+  'read-only': 'read-only',
+};
+
+/** 'read-only' when a new transaction could not write (standby, or read-only by default). */
+async function postgresState(sql: Sql): Promise<CheckState> {
+  const [row] = await sql<{ readOnly: string }[]>`
+    select current_setting('transaction_read_only') as "readOnly"`;
+  return row?.readOnly === 'on' ? 'read-only' : 'up';
 }
 
-async function probe(check: () => Promise<unknown>): Promise<'up' | 'down'> {
+async function probe(check: () => Promise<CheckState>): Promise<CheckState> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'down'>((resolve) => {
     timer = setTimeout(() => resolve('down'), CHECK_TIMEOUT_MS);
   });
   try {
-    return await Promise.race([
-      check().then(
-        () => 'up' as const,
-        () => 'down' as const,
-      ),
-      timeout,
-    ]);
+    return await Promise.race([check().catch(() => 'down' as const), timeout]);
   } finally {
     clearTimeout(timer);
   }
