@@ -22,6 +22,8 @@ export function createTestQueue(config: Config) {
   });
   return {
     queue,
+    /** The queue's own connection. */
+    connection,
     enqueue: (job: { id: string; operatorId: string }) =>
       queue.add(
         'ready-for-removal',
