@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, createNumbers } from '../support/factories.ts';
 import { waitForJobsEnded } from '../support/invariants.ts';
+import { jobIdRoutes } from '../support/job-routes.ts';
 import type { ServiceProcess } from '../support/processes.ts';
 import { waitFor } from '../support/wait.ts';
 import { type Answer, assertProblemAnswers, type Client, createClient } from './support/http.ts';
@@ -49,14 +50,11 @@ function shape(answer: Answer) {
   };
 }
 
-const idRoutes = (id: string) =>
-  [
-    ['GET', `${JOBS}/${id}`, {}],
-    ['GET', `${JOBS}/${id}/items`, {}],
-    ['GET', `${JOBS}/${id}/items`, { accept: 'text/csv' }],
-    ['POST', `${JOBS}/${id}/cancel`, {}],
-    ['DELETE', `${JOBS}/${id}`, {}],
-  ] as const;
+/** Every route taking a job id, and the items once more as CSV: `[method, path, headers]`. */
+const idRoutes = (id: string) => [
+  ...jobIdRoutes(id).map(([method, path]) => [method, path, {}] as const),
+  ['GET', `${JOBS}/${id}/items`, { accept: 'text/csv' }] as const,
+];
 
 describe('tenant isolation', () => {
   it("answers another operator's job exactly like a missing one, and leaves it alone", async () => {
