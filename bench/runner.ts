@@ -1,5 +1,5 @@
 import type { BenchContext } from './context.ts';
-import { PARTS, type PartName, type Results } from './parts/index.ts';
+import { PARTS, type PartName, type Results, runPart } from './parts/index.ts';
 
 export const PART_NAMES = Object.keys(PARTS) as PartName[];
 /** What `npm run bench` measures by default: the product, without the diagnosis parts. */
@@ -20,7 +20,7 @@ export async function runParts(ctx: BenchContext, names: readonly PartName[]): P
     // tables the previous part churned through, in the middle of this part's measurements.
     await ctx.db.sql`vacuum (analyze)`;
     const started = Date.now();
-    await PARTS[name].run(ctx, results);
+    await runPart(name, ctx, results);
     ctx.log(`[${name}] done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
   return results;

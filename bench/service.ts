@@ -3,9 +3,20 @@ import { waitFor } from '../test/support/wait.ts';
 import type { BenchContext } from './context.ts';
 import { createHttpClient } from './http-client.ts';
 import { type NodeChild, spawnNode } from './processes.ts';
-import { assertNoOpenJobs } from './seed.ts';
+import { assertNoOpenJobs, chunk, seedMarkedNumbers } from './seed.ts';
 
 export const READY_FOR_REMOVAL_PATH = '/api/v3/oc/numbers/action/ready-for-removal';
+
+/**
+ * `count` request bodies of `jobSize` numbers each, over numbers freshly marked for removal;
+ * the planner's statistics are refreshed after the insert, as autovacuum would in time.
+ */
+export async function seedRequestBodies(ctx: BenchContext, count: number) {
+  const { jobSize } = ctx.sizes;
+  const numbers = await seedMarkedNumbers(ctx.db.sql, ctx.numbers, ctx.tenant, count * jobSize);
+  await ctx.db.sql`analyze`;
+  return chunk(numbers, jobSize).map((telephoneNumbers) => ({ telephoneNumbers }));
+}
 
 export interface RunningService {
   child: NodeChild;

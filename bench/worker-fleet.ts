@@ -14,7 +14,7 @@ export interface FleetOptions {
 }
 
 /**
- * Worker processes (`workers/ready-for-removal.ts`, as deployed) plus the bench's own queue
+ * Worker processes (`workers/main.ts`, as deployed) plus the bench's own queue
  * and event listener, to enqueue jobs as the API does and count their completions.
  */
 export async function startWorkerFleet(options: FleetOptions) {
@@ -30,7 +30,7 @@ export async function startWorkerFleet(options: FleetOptions) {
     WORKER_LIMITER_MAX: '1000000',
   };
   const children: NodeChild[] = Array.from({ length: options.processes }, () =>
-    spawnNode('workers/ready-for-removal.ts', env),
+    spawnNode('workers/main.ts', env),
   );
   const connection = createRedis(config.redisUrl, 'bullmq', 'bench-fleet');
   const queue = new Queue<ActionJobData>(ACTION_QUEUE, {

@@ -1,3 +1,5 @@
+import { OPERATION_NAMES } from './jobs/operations.ts';
+
 // The workers' BullMQ limiter protects the database from runaway work (retries, stalls,
 // recovery re-adds); it must never be what delays work the API already admitted.
 //
@@ -13,20 +15,22 @@ export interface WorkerLimiter {
   durationMs: number;
 }
 
-interface Inputs {
-  rateLimitMax: number;
-  /** Action endpoints, each with its own RATE_LIMIT_MAX budget, all on the one queue. */
-  actionEndpoints: number;
-  rateLimitWindowMs: number;
-  syncWaitMs: number;
-  workerLimiterMax: number | undefined;
-  workerLimiterDurationMs: number | undefined;
+/** The parsed variables the limiter is sized from (src/config-env.ts). */
+export interface LimiterEnv {
+  RATE_LIMIT_MAX: number;
+  RATE_LIMIT_WINDOW_MS: number;
+  SYNC_WAIT_MS: number;
+  WORKER_LIMITER_MAX?: number | undefined;
+  WORKER_LIMITER_DURATION_MS?: number | undefined;
 }
 
-export function workerLimiter(input: Inputs): WorkerLimiter {
+/** Action endpoints, each with its own RATE_LIMIT_MAX budget, all on the one queue. */
+const ACTION_ENDPOINTS = OPERATION_NAMES.length;
+
+export function workerLimiter(env: LimiterEnv): WorkerLimiter {
   return {
-    max: input.workerLimiterMax ?? 3 * input.rateLimitMax * input.actionEndpoints,
-    durationMs: input.workerLimiterDurationMs ?? input.rateLimitWindowMs,
+    max: env.WORKER_LIMITER_MAX ?? 3 * env.RATE_LIMIT_MAX * ACTION_ENDPOINTS,
+    durationMs: env.WORKER_LIMITER_DURATION_MS ?? env.RATE_LIMIT_WINDOW_MS,
   };
 }
 
@@ -35,16 +39,17 @@ export function workerLimiter(input: Inputs): WorkerLimiter {
  * (every endpoint's) within one API window and within the sync wait (when there is one), or a burst the API
  * accepted across a window boundary would queue behind it.
  */
-export function workerLimiterProblem(input: Inputs, limiter: WorkerLimiter): string | undefined {
-  const span = Math.min(input.rateLimitWindowMs, input.syncWaitMs || input.rateLimitWindowMs);
+export function workerLimiterProblem(env: LimiterEnv): string | undefined {
+  const limiter = workerLimiter(env);
+  const span = Math.min(env.RATE_LIMIT_WINDOW_MS, env.SYNC_WAIT_MS || env.RATE_LIMIT_WINDOW_MS);
   // At least `max` start in the limiter's first window, then `max` per further whole window.
   const startedWithin = limiter.max * Math.max(1, Math.floor(span / limiter.durationMs));
-  const needed = 2 * input.rateLimitMax * input.actionEndpoints;
+  const needed = 2 * env.RATE_LIMIT_MAX * ACTION_ENDPOINTS;
   if (startedWithin >= needed) return undefined;
   return (
     `WORKER_LIMITER_MAX/WORKER_LIMITER_DURATION_MS (${limiter.max} per ${limiter.durationMs} ms) ` +
     `would delay admitted work: the API can admit ${needed} jobs (twice RATE_LIMIT_MAX for each ` +
-    `of its ${input.actionEndpoints} action endpoints) within ` +
+    `of its ${ACTION_ENDPOINTS} action endpoints) within ` +
     `${span} ms; leave both unset to size the limiter from the API budget`
   );
 }

@@ -1,107 +1,9 @@
-import { z } from 'zod';
-import { TrustProxy } from './config-trust-proxy.ts';
+import { type ParsedEnv, parseEnv } from './config-env.ts';
 import { workerLimiter, workerLimiterProblem } from './config-worker-limiter.ts';
-import { OPERATION_NAMES } from './jobs/operations.ts';
 import { redisTarget, scaleOutProblems } from './queue/redis-target.ts';
 
-// The only module that reads process.env. Every setting carries its unit in its name.
-
-// Plain decimal digits only: Number() would also read '1e3', '0x10' or ' ' (as 0).
-const wholeNumber = z
-  .string()
-  .trim()
-  .regex(/^\d+$/, 'must be a whole number of decimal digits')
-  .transform(Number);
-const int = (min: number, fallback: number) =>
-  wholeNumber.pipe(z.number().int().min(min)).default(fallback);
-const optionalInt = (min: number, max = Number.MAX_SAFE_INTEGER) =>
-  wholeNumber.pipe(z.number().int().min(min).max(max)).optional();
-// Empty values never get here (parseEnv drops them: empty means unset).
-const optionalText = z.string().optional();
-
-const bool = (fallback: 'true' | 'false') =>
-  z
-    .enum(['true', 'false'])
-    .default(fallback)
-    .transform((v) => v === 'true');
-/** `host:port,host:port` (empty = unset). */
-const hostPortList = optionalText.pipe(
-  z
-    .string()
-    .regex(/^[^\s:,]+:\d{1,5}(,[^\s:,]+:\d{1,5})*$/, 'expected host:port,host:port')
-    .transform((v) =>
-      v.split(',').map((pair) => {
-        const [host = '', port = ''] = pair.split(':');
-        return { host, port: Number(port) };
-      }),
-    )
-    .optional(),
-);
-
-const EnvSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  PORT: int(0, 3000).pipe(z.number().max(65535)),
-  HOST: z.string().min(1).default('127.0.0.1'),
-  DATABASE_URL: z
-    .url({ protocol: /^postgres(ql)?$/ })
-    .default('postgres://postgres@127.0.0.1:5432/oc_numbers'),
-  DATABASE_POOL_MAX: int(1, 10),
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
-  // A `{tag}` part (e.g. `{ocn}`) puts every key of the queue in one Redis Cluster slot.
-  QUEUE_PREFIX: z
-    .string()
-    .regex(
-      /^[a-zA-Z0-9_-]*(\{[a-zA-Z0-9_-]+\})?[a-zA-Z0-9_-]*$/,
-      'letters, digits, _ and -, with at most one {hash-tag}',
-    )
-    .min(1)
-    .default('ocn'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  TRUST_PROXY: TrustProxy,
-  PHONE_VALIDATION: z.enum(['possible', 'valid']).default('possible'),
-  SYNC_WAIT_MS: int(0, 30_000),
-  RATE_LIMIT_MAX: int(1, 300),
-  RATE_LIMIT_WINDOW_MS: int(1, 60_000),
-  // Each operator's share of an action endpoint's budget; unset = the whole budget (no cap).
-  RATE_LIMIT_OPERATOR_MAX: optionalInt(1),
-  AUTH_FAILURE_LIMIT_MAX: int(1, 30),
-  IDEMPOTENCY_TTL_MS: int(1, 24 * 60 * 60 * 1000),
-  WORKER_CONCURRENCY: int(1, 4),
-  // Unset: sized from the API budgets (see config-worker-limiter.ts).
-  WORKER_LIMITER_MAX: optionalInt(1),
-  WORKER_LIMITER_DURATION_MS: optionalInt(1),
-  WORKER_CHUNK_SIZE: int(1, 100).pipe(z.number().max(500)),
-  WORKER_LOCK_DURATION_MS: int(1000, 30_000),
-  WORKER_STALLED_INTERVAL_MS: int(1000, 30_000),
-  WORKER_MAX_STALLED_COUNT: int(0, 5),
-  WORKER_ATTEMPTS: int(1, 10),
-  // The recovery sweep (docs/reliability.md): how often, and how old a job must be to be touched.
-  RECOVERY_INTERVAL_MS: int(0, 30_000),
-  RECOVERY_MIN_AGE_MS: int(1000, 30_000),
-  SHUTDOWN_TIMEOUT_MS: int(0, 10_000),
-  // Slow and idle clients (docs/reliability.md, "Slow clients"): a connection that has not sent
-  // its headers in time, or its whole request, is answered 408 and closed.
-  HTTP_HEADERS_TIMEOUT_MS: int(1, 10_000),
-  HTTP_REQUEST_TIMEOUT_MS: int(1, 30_000),
-  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(1, 72_000),
-  HTTP_CONNECTION_TIMEOUT_MS: int(0, 60_000),
-  // Worker-only processes serve /metrics and /health/live on this port when set.
-  WORKER_METRICS_PORT: optionalInt(1, 65535),
-  BULL_BOARD_USER: optionalText,
-  BULL_BOARD_PASSWORD: optionalText,
-  // Scaling out (docs/operations.md, "Scaling out"): Redis through Sentinel or as a Cluster,
-  // Postgres through PgBouncer in transaction mode, migrations as their own step.
-  REDIS_SENTINELS: hostPortList,
-  REDIS_SENTINEL_NAME: z.string().min(1).default('mymaster'),
-  REDIS_CLUSTER_NODES: hostPortList,
-  MIGRATE_ON_START: bool('true'),
-  DATABASE_PREPARE: bool('true'),
-});
-
-export type Env = z.input<typeof EnvSchema>;
-
-/** Every environment variable this module reads (docs/operations.md has a row for each). */
-export const ENV_VARIABLES = Object.keys(EnvSchema.shape) as (keyof Env)[];
+// The only module that reads process.env: the variables (src/config-env.ts) checked together
+// and shaped into the typed, frozen config the rest of the service is given.
 
 export class ConfigError extends Error {
   readonly problems: string[];
@@ -112,18 +14,7 @@ export class ConfigError extends Error {
   }
 }
 
-function limiterInputs(env: z.output<typeof EnvSchema>) {
-  return {
-    rateLimitMax: env.RATE_LIMIT_MAX,
-    actionEndpoints: OPERATION_NAMES.length,
-    rateLimitWindowMs: env.RATE_LIMIT_WINDOW_MS,
-    syncWaitMs: env.SYNC_WAIT_MS,
-    workerLimiterMax: env.WORKER_LIMITER_MAX,
-    workerLimiterDurationMs: env.WORKER_LIMITER_DURATION_MS,
-  };
-}
-
-function toConfig(env: z.output<typeof EnvSchema>) {
+function toConfig(env: ParsedEnv) {
   return {
     env: env.NODE_ENV,
     port: env.PORT,
@@ -145,7 +36,7 @@ function toConfig(env: z.output<typeof EnvSchema>) {
     idempotencyTtlMs: env.IDEMPOTENCY_TTL_MS,
     worker: {
       concurrency: env.WORKER_CONCURRENCY,
-      limiter: workerLimiter(limiterInputs(env)),
+      limiter: workerLimiter(env),
       chunkSize: env.WORKER_CHUNK_SIZE,
       lockDurationMs: env.WORKER_LOCK_DURATION_MS,
       stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
@@ -176,19 +67,6 @@ function toConfig(env: z.output<typeof EnvSchema>) {
 
 export type Config = Readonly<ReturnType<typeof toConfig>>;
 
-/**
- * The raw typed settings. A variable that is empty (or only blanks) counts as unset, as most
- * tools treat `NAME=`: it takes the default rather than reading as 0 or "".
- */
-export function parseEnv(env: Record<string, string | undefined>) {
-  const given: Record<string, string> = {};
-  for (const name of ENV_VARIABLES) {
-    const value = env[name];
-    if (value !== undefined && value.trim() !== '') given[name] = value;
-  }
-  return EnvSchema.safeParse(given);
-}
-
 /** Parses the environment; throws a ConfigError naming every bad variable at once. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = parseEnv(env);
@@ -203,15 +81,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push('BULL_BOARD_USER and BULL_BOARD_PASSWORD must be set together');
   }
   problems.push(...httpTimeoutProblems(parsed.data));
-  const limiter = limiterInputs(parsed.data);
-  const limiterProblem = workerLimiterProblem(limiter, workerLimiter(limiter));
+  const limiterProblem = workerLimiterProblem(parsed.data);
   if (limiterProblem) problems.push(limiterProblem);
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(toConfig(parsed.data));
 }
 
 /** Node refuses a headers timeout over the request timeout; a socket timeout must outlast a wait. */
-function httpTimeoutProblems(env: z.output<typeof EnvSchema>): string[] {
+function httpTimeoutProblems(env: ParsedEnv): string[] {
   const problems: string[] = [];
   if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
     problems.push('HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS');

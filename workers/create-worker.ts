@@ -81,7 +81,7 @@ export async function createActionWorker(deps: WorkerDeps): Promise<ActionWorker
   // Without a listener BullMQ prints connection errors raw to stderr (seen during failovers).
   queue.on('error', (err) => logger.warn({ err: err.message }, 'recovery queue error'));
   const sweep = startRecoverySweep(
-    { config, db, queue, logger },
+    { config, db, queue, redis: connection, logger },
     {
       intervalMs: deps.recoveryIntervalMs ?? config.worker.recoveryIntervalMs,
       minAgeMs: deps.recoveryMinAgeMs ?? config.worker.recoveryMinAgeMs,

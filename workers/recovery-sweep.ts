@@ -3,6 +3,7 @@ import type { Database } from '../src/db/client.ts';
 import { recoverOrphanedJobs } from '../src/jobs/recovery.ts';
 import type { Logger } from '../src/logger.ts';
 import { type ActionQueue, actionJobOptions } from '../src/queue/action-queue.ts';
+import type { RedisClient } from '../src/queue/redis.ts';
 
 export interface RecoverySweepOptions {
   /** How often (0 = never). */
@@ -16,13 +17,14 @@ export interface RecoverySweepOptions {
  * `stop()` ends the timer and waits for a sweep in progress.
  */
 export function startRecoverySweep(
-  deps: { config: Config; db: Database; queue: ActionQueue; logger: Logger },
+  deps: { config: Config; db: Database; queue: ActionQueue; redis: RedisClient; logger: Logger },
   options: RecoverySweepOptions,
 ) {
   const recover = () =>
     recoverOrphanedJobs({
       db: deps.db,
       queue: deps.queue,
+      redis: deps.redis,
       jobOptions: actionJobOptions(deps.config),
       logger: deps.logger,
       minAgeMs: options.minAgeMs,

@@ -4,8 +4,12 @@ import { createRedis } from '../../src/queue/redis.ts';
 import type { BenchContext } from '../context.ts';
 import type { HttpAnswer } from '../http-client.ts';
 import { PostgresCpu } from '../postgres-cpu.ts';
-import { chunk, seedMarkedNumbers } from '../seed.ts';
-import { isFullSuccess, READY_FOR_REMOVAL_PATH, startService } from '../service.ts';
+import {
+  isFullSuccess,
+  READY_FOR_REMOVAL_PATH,
+  seedRequestBodies,
+  startService,
+} from '../service.ts';
 import { type Latency, latency } from '../stats.ts';
 
 export interface AdmittedLoadResult {
@@ -41,14 +45,7 @@ export async function benchAdmittedLoad(ctx: BenchContext): Promise<AdmittedLoad
   const perMinute = (config.rateLimit.max * 60_000) / config.rateLimit.windowMs;
   const intervalMs = 60_000 / perMinute;
   const count = Math.floor((sizes.loadSeconds * 1000) / intervalMs);
-  const numbers = await seedMarkedNumbers(
-    ctx.db.sql,
-    ctx.numbers,
-    ctx.tenant,
-    count * sizes.jobSize,
-  );
-  const bodies = chunk(numbers, sizes.jobSize).map((telephoneNumbers) => ({ telephoneNumbers }));
-  await ctx.db.sql`analyze`;
+  const bodies = await seedRequestBodies(ctx, count);
   const service = await startService(ctx, 'load', {
     RATE_LIMIT_MAX: String(config.rateLimit.max),
     RATE_LIMIT_WINDOW_MS: String(config.rateLimit.windowMs),

@@ -1,10 +1,10 @@
 import { waitFor } from '../../test/support/wait.ts';
 import type { BenchContext } from '../context.ts';
-import { chunk, seedMarkedNumbers } from '../seed.ts';
 import {
   isFullSuccess,
   READY_FOR_REMOVAL_PATH,
   type RunningService,
+  seedRequestBodies,
   startService,
 } from '../service.ts';
 import { type Latency, latency } from '../stats.ts';
@@ -27,14 +27,7 @@ export async function benchEndToEnd(ctx: BenchContext): Promise<EndToEndResult> 
   const { sizes } = ctx;
   const asyncCount = Math.max(1, Math.floor(sizes.httpRequests / 2));
   const total = sizes.httpWarmup + sizes.httpRequests + asyncCount;
-  const numbers = await seedMarkedNumbers(
-    ctx.db.sql,
-    ctx.numbers,
-    ctx.tenant,
-    total * sizes.jobSize,
-  );
-  const bodies = chunk(numbers, sizes.jobSize).map((telephoneNumbers) => ({ telephoneNumbers }));
-  await ctx.db.sql`analyze`;
+  const bodies = await seedRequestBodies(ctx, total);
   // The workers' limiter follows the budgets (three per action endpoint per window): out of the way here.
   const service = await startService(ctx, 'e2e', { RATE_LIMIT_MAX: '1000000' });
   const timings: number[] = [];

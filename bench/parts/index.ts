@@ -1,75 +1,66 @@
 import type { BenchContext } from '../context.ts';
-import { type AdmittedLoadResult, benchAdmittedLoad } from './admitted-load.ts';
-import { type BoundsResult, benchBounds } from './bounds.ts';
-import { benchEndToEnd, type EndToEndResult } from './end-to-end.ts';
-import { type ProbeResult, probeMachine } from './probes.ts';
-import { benchScaling, type ScalingResult } from './scaling.ts';
-import { benchValidation, type ValidationResult } from './validation.ts';
-import { benchWorkerCore, type WorkerCoreResult } from './worker-core.ts';
-
-export interface Results {
-  probes?: ProbeResult;
-  core?: WorkerCoreResult;
-  bounds?: BoundsResult;
-  e2e?: EndToEndResult;
-  load?: AdmittedLoadResult;
-  validation?: ValidationResult;
-  scaling?: ScalingResult;
-}
+import { benchAdmittedLoad } from './admitted-load.ts';
+import { benchBounds } from './bounds.ts';
+import { benchEndToEnd } from './end-to-end.ts';
+import { probeMachine } from './probes.ts';
+import { benchScaling } from './scaling.ts';
+import { benchValidation } from './validation.ts';
+import { benchWorkerCore } from './worker-core.ts';
 
 interface Part {
   title: string;
   /** Explains the figures rather than measuring the product: runs with `--diagnose` only. */
   diagnosis?: true;
-  run(ctx: BenchContext, results: Results): Promise<void>;
+  /** The part's figures; the report finds them under the part's name. */
+  measure(ctx: BenchContext): Promise<unknown>;
 }
 
 /** The parts in the order they run (and print). */
 export const PARTS = {
   probes: {
     title: 'machine: Postgres round trip and commit (WAL flush) latency',
-    run: async (ctx, results) => {
-      results.probes = await probeMachine(ctx);
-    },
+    measure: probeMachine,
   },
   core: {
     title: 'worker core vs naive loop vs bulk-UPDATE floor',
-    run: async (ctx, results) => {
-      results.core = await benchWorkerCore(ctx);
-    },
+    measure: benchWorkerCore,
   },
   bounds: {
     title: 'what bounds the worker: runJob without commit flush, without FK checks',
     diagnosis: true,
-    run: async (ctx, results) => {
-      results.bounds = await benchBounds(ctx);
-    },
+    measure: benchBounds,
   },
   e2e: {
     title: 'synchronous 500-number requests over HTTP, warm service',
-    run: async (ctx, results) => {
-      results.e2e = await benchEndToEnd(ctx);
-    },
+    measure: benchEndToEnd,
   },
   load: {
     title: 'the full admitted load (global rate-limit budget)',
-    run: async (ctx, results) => {
-      results.load = await benchAdmittedLoad(ctx);
-    },
+    measure: benchAdmittedLoad,
   },
   validation: {
     title: 'validating a 500-number body',
-    run: async (ctx, results) => {
-      results.validation = await benchValidation(ctx);
-    },
+    measure: benchValidation,
   },
   scaling: {
     title: 'scaling with concurrent jobs and worker processes',
     diagnosis: true,
-    run: async (ctx, results) => {
-      results.scaling = await benchScaling(ctx);
-    },
+    measure: benchScaling,
   },
 } satisfies Record<string, Part>;
 
 export type PartName = keyof typeof PARTS;
+
+/** The figures of the parts that ran, each under its part's name. */
+export type Results = {
+  -readonly [K in PartName]?: Awaited<ReturnType<(typeof PARTS)[K]['measure']>>;
+};
+
+/** Runs one part and files its figures under its name. */
+export async function runPart<K extends PartName>(
+  name: K,
+  ctx: BenchContext,
+  results: Results,
+): Promise<void> {
+  results[name] = (await PARTS[name].measure(ctx)) as Results[K];
+}

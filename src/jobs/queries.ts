@@ -1,7 +1,7 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import type { ItemOutcome, JobState, NumberStatus } from '../db/enums.ts';
-import { idempotencyKeys, jobs } from '../db/schema.ts';
+import { jobs } from '../db/schema.ts';
 import type { JobSummaryRow } from './job-view.ts';
 import type { OperationName } from './operations.ts';
 
@@ -121,25 +121,4 @@ export async function listItems(
     processedAt: r.processed_at === null ? null : new Date(r.processed_at),
   }));
   return { items, hasMore: rows.length > options.limit };
-}
-
-/** The live Idempotency-Key record of an operator, if any. */
-export async function findIdempotencyKey(
-  db: Database,
-  operatorId: string,
-  key: string,
-  ttlMs: number,
-) {
-  const [row] = await db
-    .select({ requestHash: idempotencyKeys.requestHash, jobId: idempotencyKeys.jobId })
-    .from(idempotencyKeys)
-    .where(
-      and(
-        eq(idempotencyKeys.operatorId, operatorId),
-        eq(idempotencyKeys.key, key),
-        sql`${idempotencyKeys.createdAt} > now() - ${ttlMs} * interval '1 millisecond'`,
-      ),
-    )
-    .limit(1);
-  return row;
 }

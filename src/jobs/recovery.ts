@@ -1,21 +1,27 @@
 import type { JobsOptions } from 'bullmq';
-import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, inArray, lt, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { jobs } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import type { ActionQueue } from '../queue/action-queue.ts';
+import { type QueueView, queueViews } from '../queue/job-states.ts';
+import type { RedisClient } from '../queue/redis.ts';
 import { failJob } from './job-rows.ts';
 import { operationOf } from './job-view.ts';
 
 export interface RecoveryDeps {
   db: Database;
   queue: ActionQueue;
+  /** The queue's Redis connection: each page is checked against BullMQ in one round trip. */
+  redis: RedisClient;
   jobOptions: JobsOptions;
   logger: Logger;
   /** Younger jobs are left alone: the API may be between its commit and its enqueue. */
   minAgeMs: number;
   batchSize?: number;
 }
+
+type UnfinishedJob = Awaited<ReturnType<typeof unfinishedJobsPage>>[number];
 
 /**
  * Reconciles Postgres (the record) with BullMQ (the carrier) for jobs that have not ended:
@@ -24,10 +30,10 @@ export interface RecoveryDeps {
  * - a BullMQ job completed while Postgres has it unfinished (its final commit was lost) → run it
  *   again from the counters Postgres kept;
  * - a BullMQ job failed without the worker recording it (stalled too often) → mark it failed.
- * Safe to run from every worker process at once.
+ * Safe to run from every worker process at once. A page costs one Redis round trip to check
+ * and one to re-add, whatever its size; only the rare finished-in-BullMQ jobs take one each.
  */
 export async function recoverOrphanedJobs(deps: RecoveryDeps) {
-  const { db, queue, logger } = deps;
   const pageSize = deps.batchSize ?? 500;
   const requeued: string[] = [];
   const failed: string[] = [];
@@ -37,37 +43,62 @@ export async function recoverOrphanedJobs(deps: RecoveryDeps) {
   let after: PageCursor | undefined;
   for (;;) {
     const rows = await unfinishedJobsPage(deps, pageSize, after);
-    for (const row of rows) {
-      const state = await queue.getJobState(row.id);
-      if (state === 'unknown') {
-        await queue.add(
-          operationOf(row),
-          { jobId: row.id, operatorId: row.operatorId },
-          { ...deps.jobOptions, jobId: row.id },
-        );
-        requeued.push(row.id);
-        logger.warn({ jobId: row.id }, 'recovery: re-enqueued a job BullMQ did not know');
-      } else if (state === 'completed' && (await stillUnfinished(db, row.id))) {
-        // BullMQ saw the job finish but Postgres has it unfinished: the commit that ended it was
-        // lost (a Postgres crash or failover to a replica that had not received it). Run it again:
-        // it resumes at the counters Postgres kept.
-        await (await queue.getJob(row.id))?.retry('completed');
-        requeued.push(row.id);
-        logger.warn(
-          { jobId: row.id },
-          'recovery: re-ran a job BullMQ completed but Postgres had not',
-        );
-      } else if (state === 'failed') {
-        const job = await queue.getJob(row.id);
-        await failJob(db, row.id, job?.failedReason || 'failed in the queue');
-        failed.push(row.id);
-        logger.warn({ jobId: row.id }, 'recovery: marked failed a job BullMQ had failed');
-      }
-    }
+    const views = await queueViews(
+      deps.redis,
+      deps.queue,
+      rows.map((row) => row.id),
+    );
+    const inView = (view: QueueView) => rows.filter((_, i) => views[i] === view);
+    requeued.push(...(await addAgain(deps, inView('unknown'))));
+    requeued.push(...(await runAgain(deps, inView('completed'))));
+    failed.push(...(await recordFailed(deps, inView('failed'))));
     const last = rows.at(-1);
     if (!last || rows.length < pageSize) return { requeued, failed };
     after = { createdAt: last.createdAt, id: last.id };
   }
+}
+
+/** Jobs BullMQ does not know, added again in one round trip under their own ids. */
+async function addAgain(deps: RecoveryDeps, rows: UnfinishedJob[]): Promise<string[]> {
+  if (rows.length === 0) return [];
+  await deps.queue.addBulk(
+    rows.map((row) => ({
+      name: operationOf(row),
+      data: { jobId: row.id, operatorId: row.operatorId },
+      opts: { ...deps.jobOptions, jobId: row.id },
+    })),
+  );
+  for (const row of rows) {
+    deps.logger.warn({ jobId: row.id }, 'recovery: re-enqueued a job BullMQ did not know');
+  }
+  return rows.map((row) => row.id);
+}
+
+/**
+ * BullMQ saw these jobs finish, yet Postgres had them unfinished when the page was read: those
+ * it still has so lost the commit that ended them (a Postgres crash, or a failover to a replica
+ * that had not received it). Run them again: each resumes at the counters Postgres kept.
+ */
+async function runAgain(deps: RecoveryDeps, rows: UnfinishedJob[]): Promise<string[]> {
+  const lost = await stillUnfinished(
+    deps.db,
+    rows.map((row) => row.id),
+  );
+  for (const jobId of lost) {
+    await (await deps.queue.getJob(jobId))?.retry('completed');
+    deps.logger.warn({ jobId }, 'recovery: re-ran a job BullMQ completed but Postgres had not');
+  }
+  return lost;
+}
+
+/** Jobs BullMQ failed without the worker recording it: recorded failed with BullMQ's reason. */
+async function recordFailed(deps: RecoveryDeps, rows: UnfinishedJob[]): Promise<string[]> {
+  for (const row of rows) {
+    const job = await deps.queue.getJob(row.id);
+    await failJob(deps.db, row.id, job?.failedReason || 'failed in the queue');
+    deps.logger.warn({ jobId: row.id }, 'recovery: marked failed a job BullMQ had failed');
+  }
+  return rows.map((row) => row.id);
 }
 
 /** `created_at` as Postgres prints it: microseconds, which a JS Date would cut to milliseconds. */
@@ -103,10 +134,12 @@ function unfinishedJobsPage(
     .limit(pageSize);
 }
 
-async function stillUnfinished(db: Database, jobId: string): Promise<boolean> {
-  const [row] = await db
-    .select({ state: jobs.state })
+/** Those of `jobIds` Postgres still has unfinished now, in one query. */
+async function stillUnfinished(db: Database, jobIds: string[]): Promise<string[]> {
+  if (jobIds.length === 0) return [];
+  const rows = await db
+    .select({ id: jobs.id })
     .from(jobs)
-    .where(and(eq(jobs.id, jobId), inArray(jobs.state, ['queued', 'active'])));
-  return row !== undefined;
+    .where(and(inArray(jobs.id, jobIds), inArray(jobs.state, ['queued', 'active'])));
+  return rows.map((row) => row.id);
 }

@@ -37,19 +37,14 @@ export async function upsertCustomers(sql: Tx, rows: readonly ImportRow[]) {
   }
   if (unique.size === 0) return { created: 0, updated: 0 };
   const list = [...unique.values()];
+  const column = (value: (row: ImportRow) => string | null) => textArray(sql, list.map(value));
   const [counts] = await sql<{ created: number; updated: number }[]>`
     with written as (
       insert into customers as c (operator_id, ms_tenant_id, operator_connect)
       select o.id, t.ms_tenant_id, t.operator_connect
       from unnest(
-        ${textArray(
-          sql,
-          list.map((r) => r.operatorSlug),
-        )}::text[],
-        ${textArray(
-          sql,
-          list.map((r) => r.msTenantId),
-        )}::uuid[],
+        ${column((r) => r.operatorSlug)}::text[],
+        ${column((r) => r.msTenantId)}::uuid[],
         ${boolArray(
           sql,
           list.map((r) => r.operatorConnect),
@@ -69,29 +64,15 @@ export async function upsertCustomers(sql: Tx, rows: readonly ImportRow[]) {
 
 /** The rows as a relation: operator and customer resolved to ids. */
 function input(sql: Tx, changes: readonly Change[]) {
+  const column = (value: (change: Change) => string | null) => textArray(sql, changes.map(value));
   return sql`
     select t.e164, o.id as operator_id, c.id as customer_id, t.status, t.previous_status
     from unnest(
-      ${textArray(
-        sql,
-        changes.map((ch) => ch.row.e164),
-      )}::text[],
-      ${textArray(
-        sql,
-        changes.map((ch) => ch.row.operatorSlug),
-      )}::text[],
-      ${textArray(
-        sql,
-        changes.map((ch) => ch.row.msTenantId),
-      )}::uuid[],
-      ${textArray(
-        sql,
-        changes.map((ch) => ch.row.status),
-      )}::number_status[],
-      ${textArray(
-        sql,
-        changes.map((ch) => ch.previousStatus),
-      )}::number_status[]
+      ${column((ch) => ch.row.e164)}::text[],
+      ${column((ch) => ch.row.operatorSlug)}::text[],
+      ${column((ch) => ch.row.msTenantId)}::uuid[],
+      ${column((ch) => ch.row.status)}::number_status[],
+      ${column((ch) => ch.previousStatus)}::number_status[]
     ) as t(e164, slug, ms_tenant_id, status, previous_status)
     join operators o on o.slug = t.slug
     left join customers c on c.operator_id = o.id and c.ms_tenant_id = t.ms_tenant_id`;

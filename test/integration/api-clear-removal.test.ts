@@ -71,18 +71,14 @@ describe('clear-removal-status', () => {
       },
     });
 
-    const items = await suite.api.app.inject({
-      url: `${JOBS}/${confirmed.json().data.jobId}/items?outcome=INVALID_STATUS`,
-      headers: suite.auth,
-    });
+    const items = await suite.get(
+      `${JOBS}/${confirmed.json().data.jobId}/items?outcome=INVALID_STATUS`,
+    );
     expect(items.json().data[0].detail).toMatch(
       /only MarkedForRemoval numbers can be transitioned/,
     );
 
-    const view = await suite.api.app.inject({
-      url: `${JOBS}/${clearBody.data.jobId}`,
-      headers: suite.auth,
-    });
+    const view = await suite.get(`${JOBS}/${clearBody.data.jobId}`);
     expect(view.json()).toMatchObject({ operation: 'clear-removal-status', state: 'completed' });
   });
 
@@ -107,10 +103,7 @@ describe('clear-removal-status', () => {
       },
     });
     expect((await statusesOf(numbers)).get(numbers[0] as string)?.status).toBe('ReadyForRemoval');
-    const items = await suite.api.app.inject({
-      url: `${JOBS}/${res.json().data.jobId}/items`,
-      headers: suite.auth,
-    });
+    const items = await suite.get(`${JOBS}/${res.json().data.jobId}/items`);
     expect(items.json().data[0]).toMatchObject({
       outcome: 'INVALID_STATUS',
       detail: expect.stringMatching(/can be cleared of removal status$/),
@@ -154,8 +147,7 @@ describe('clear-removal-status', () => {
 
   it('lists jobs by operation', async () => {
     await post(CLEAR, { telephoneNumbers: await marked(1) });
-    const list = async (query: string) =>
-      suite.api.app.inject({ url: `${JOBS}?limit=100&${query}`, headers: suite.auth });
+    const list = async (query: string) => suite.get(`${JOBS}?limit=100&${query}`);
     const clears = (await list('operation=clear-removal-status')).json().data;
     expect(clears.length).toBeGreaterThan(0);
     expect(new Set(clears.map((j: { operation: string }) => j.operation))).toEqual(

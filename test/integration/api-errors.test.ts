@@ -10,6 +10,7 @@ import { createTenant, uniqueE164 } from '../support/factories.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 import { directDatabaseUrl, PG_POOLER_URL } from '../support/services.ts';
 import { waitFor } from '../support/wait.ts';
+import { holdTransaction } from '../support/worker-blocker.ts';
 
 // Every error is problem+json: a database that cannot serve (connection, resources, operator
 // intervention, read-only after a failover) is a 503 with Retry-After, never a 500; so is a
@@ -95,20 +96,10 @@ describe('Postgres cannot serve → 503 with Retry-After', () => {
 
   it('57014 query cancelled by an operator', async () => {
     const { jobId } = (await submit(api, { prefer: 'respond-async' })).json();
-    let release!: () => void;
-    const released = new Promise<void>((r) => {
-      release = r;
-    });
-    let locked!: () => void;
-    const isLocked = new Promise<void>((r) => {
-      locked = r;
-    });
-    const holder = t.sql.begin(async (tx) => {
-      await tx`select 1 from jobs where id = ${jobId} for update`;
-      locked();
-      await released;
-    });
-    await isLocked;
+    const release = await holdTransaction(
+      t.sql,
+      (tx) => tx`select 1 from jobs where id = ${jobId} for update`,
+    );
     try {
       const cancel = api.app.inject({
         method: 'DELETE',
@@ -124,8 +115,7 @@ describe('Postgres cannot serve → 503 with Retry-After', () => {
       await t.sql`select pg_cancel_backend(${pid})`;
       expectUnavailable(await cancel);
     } finally {
-      release();
-      await holder;
+      await release();
     }
   });
 

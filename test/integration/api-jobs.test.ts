@@ -4,6 +4,7 @@ import { jobs } from '../../src/db/schema.ts';
 import { bearer, closeApiSuite, startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createMarkedNumbers, createTenant, uniqueE164 } from '../support/factories.ts';
+import { JOBS, jobIdRoutes } from '../support/job-routes.ts';
 import { uniquePrefix } from '../support/redis.ts';
 import { waitFor } from '../support/wait.ts';
 import { lockNumbers, waitingBackends } from '../support/worker-blocker.ts';
@@ -12,7 +13,6 @@ import { lockNumbers, waitingBackends } from '../support/worker-blocker.ts';
 // its queue (its jobs stay queued), `busy` runs a real worker (its jobs get processed).
 
 const URL = '/api/v3/oc/numbers/action/ready-for-removal';
-const JOBS = '/api/v3/oc/numbers/jobs';
 const idlePrefix = uniquePrefix('api-jobs-idle');
 const busyPrefix = uniquePrefix('api-jobs-busy');
 let t: TestDatabase;
@@ -285,12 +285,7 @@ describe('isolation', () => {
     const shapes = new Set<string>();
     for (const id of [mine.jobId, missing, 'not-a-uuid']) {
       const headers = id === mine.jobId ? otherAuth : auth;
-      for (const [method, url] of [
-        ['GET', `${JOBS}/${id}`],
-        ['GET', `${JOBS}/${id}/items`],
-        ['POST', `${JOBS}/${id}/cancel`],
-        ['DELETE', `${JOBS}/${id}`],
-      ] as const) {
+      for (const [method, url] of jobIdRoutes(id)) {
         const res = await idle.app.inject({ method, url, headers });
         expect(res.statusCode).toBe(404);
         expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');

@@ -1,43 +1,33 @@
 import { eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { jobs } from '../../src/db/schema.ts';
-import { closeApiSuite, startTestApp, type TestApp } from '../support/app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { bearer, postJson, type Tenant, useApiSuite } from '../support/app.ts';
 import { createTenant } from '../support/factories.ts';
-import { uniquePrefix } from '../support/redis.ts';
 
 // Each operator's share of the endpoint budget (docs/api.md, "Rate limit"): a request must fit
 // both the global budget and its operator's share; one refused by either spends neither.
 
 const URL = '/api/v3/oc/numbers/action/ready-for-removal';
-const prefix = uniquePrefix('api-rl-op');
-let t: TestDatabase;
-let api: TestApp;
-const tenants: Awaited<ReturnType<typeof createTenant>>[] = [];
-
+const suite = useApiSuite(
+  'api-rl-op',
+  { RATE_LIMIT_MAX: '6', RATE_LIMIT_OPERATOR_MAX: '4', RATE_LIMIT_WINDOW_MS: '600000' },
+  { worker: false },
+);
+const tenants: Tenant[] = [];
 beforeAll(async () => {
-  t = await createTestDatabase();
-  api = await startTestApp(t, prefix, {
-    RATE_LIMIT_MAX: '6',
-    RATE_LIMIT_OPERATOR_MAX: '4',
-    RATE_LIMIT_WINDOW_MS: '600000',
-  });
-  for (let i = 0; i < 3; i++) tenants.push(await createTenant(t.db));
+  tenants.push(suite.tenant, await createTenant(suite.t.db), await createTenant(suite.t.db));
 });
-afterAll(() => closeApiSuite({ t, api }, prefix));
 
 const CLEAR_URL = '/api/v3/oc/action/clear-removal-status';
 
 const submit = (tenant: number, url = URL) =>
-  api.app.inject({
-    method: 'POST',
+  postJson(
+    suite.api,
+    bearer(tenants[tenant]?.apiKey.key ?? ''),
     url,
-    headers: {
-      authorization: `Bearer ${tenants[tenant]?.apiKey.key}`,
-      prefer: 'respond-async',
-    },
-    payload: { telephoneNumbers: ['+14255551212'] },
-  });
+    { telephoneNumbers: ['+14255551212'] },
+    { prefer: 'respond-async' },
+  );
 
 /** `{ global, operator }` remaining, from the RateLimit field. */
 function remaining(res: { headers: Record<string, unknown> }) {
@@ -48,7 +38,7 @@ function remaining(res: { headers: Record<string, unknown> }) {
 }
 
 const jobsOf = async (tenant: number) => {
-  const [row] = await t.db
+  const [row] = await suite.t.db
     .select({ n: sql<number>`count(*)::int` })
     .from(jobs)
     .where(eq(jobs.operatorId, tenants[tenant]?.operator.id as string));

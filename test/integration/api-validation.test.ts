@@ -1,36 +1,21 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { jobs } from '../../src/db/schema.ts';
-import { closeApiSuite, startTestApp, type TestApp } from '../support/app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { createApiKey, createTenant, uniqueE164 } from '../support/factories.ts';
-import { uniquePrefix } from '../support/redis.ts';
+import { useApiSuite } from '../support/app.ts';
+import { createApiKey, uniqueE164 } from '../support/factories.ts';
 
 // Validation and problem details (docs/api.md, "Errors"), through the real app (no worker needed: a
 // rejected request queues nothing).
 
 const URL = '/api/v3/oc/numbers/action/ready-for-removal';
-const prefix = uniquePrefix('api-val');
-let t: TestDatabase;
-let api: TestApp;
-let operatorId: string;
-let auth: { authorization: string };
-
-beforeAll(async () => {
-  t = await createTestDatabase();
-  api = await startTestApp(t, prefix);
-  const { operator, apiKey } = await createTenant(t.db);
-  operatorId = operator.id;
-  auth = { authorization: `Bearer ${apiKey.key}` };
-});
-afterAll(() => closeApiSuite({ t, api }, prefix));
+const suite = useApiSuite('api-val', {}, { worker: false });
 
 function post(payload: string | object | undefined, headers: Record<string, string> = {}) {
-  return api.app.inject({
+  return suite.api.app.inject({
     method: 'POST',
     url: URL,
     headers: {
-      ...auth,
+      ...suite.auth,
       ...(payload !== undefined && { 'content-type': 'application/json' }),
       ...headers,
     },
@@ -143,7 +128,8 @@ describe('telephone number validation', () => {
   });
 
   it('queued nothing for any rejected request', async () => {
-    const rows = await t.db.select().from(jobs).where(eq(jobs.operatorId, operatorId));
+    const { db } = suite.t;
+    const rows = await db.select().from(jobs).where(eq(jobs.operatorId, suite.tenant.operator.id));
     expect(rows).toHaveLength(1); // the accepted request of the first test only
   });
 });
@@ -200,10 +186,10 @@ describe('body shape', () => {
   });
 
   it('wrong content type → 415', async () => {
-    const res = await api.app.inject({
+    const res = await suite.api.app.inject({
       method: 'POST',
       url: URL,
-      headers: { ...auth, 'content-type': 'text/plain' },
+      headers: { ...suite.auth, 'content-type': 'text/plain' },
       payload: '{"telephoneNumbers":["+14255551212"]}',
     });
     expect(res.statusCode).toBe(415);
@@ -219,7 +205,7 @@ describe('body shape', () => {
 
 describe('authentication and problem details', () => {
   it('one identical 401 for a missing, unknown, malformed or revoked key', async () => {
-    const revoked = await createApiKey(t.db, operatorId, { revoked: true });
+    const revoked = await createApiKey(suite.t.db, suite.tenant.operator.id, { revoked: true });
     const bodies = [];
     for (const authorization of [
       undefined,
@@ -227,7 +213,7 @@ describe('authentication and problem details', () => {
       'Basic dXNlcjpwYXNz',
       `Bearer ${revoked.key}`,
     ]) {
-      const res = await api.app.inject({
+      const res = await suite.api.app.inject({
         method: 'POST',
         url: URL,
         headers: authorization ? { authorization } : {},
@@ -260,11 +246,7 @@ describe('authentication and problem details', () => {
   });
 
   it('unknown routes → 404 problem details', async () => {
-    const res = await api.app.inject({
-      method: 'GET',
-      url: '/api/v3/oc/numbers/nope',
-      headers: auth,
-    });
+    const res = await suite.get('/api/v3/oc/numbers/nope');
     expect(res.statusCode).toBe(404);
     expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
     expect(JSON.parse(res.body)).toMatchObject({ errorCode: 'NOT_FOUND', status: 404 });

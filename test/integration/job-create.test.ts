@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createJob, requestHash } from '../../src/jobs/create.ts';
+import { createJob } from '../../src/jobs/create.ts';
+import { requestHash } from '../../src/jobs/idempotency.ts';
 import { READY_FOR_REMOVAL } from '../../src/jobs/operations.ts';
 import type { ActionQueue } from '../../src/queue/action-queue.ts';
 import { useApiSuite } from '../support/app.ts';

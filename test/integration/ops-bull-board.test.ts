@@ -1,43 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
-import { startTestApp, type TestApp } from '../support/app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { createApiKey, createTenant } from '../support/factories.ts';
-import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { useApiSuite } from '../support/app.ts';
+import { createApiKey } from '../support/factories.ts';
 
 const basic = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 describe('Bull Board on the real app', () => {
-  let database: TestDatabase;
-  const prefix = uniquePrefix('ops-board');
-  let h: TestApp;
+  // A budget of 1 request per window: the board must not spend or obey it.
+  const suite = useApiSuite(
+    'ops-board',
+    { BULL_BOARD_USER: 'ops', BULL_BOARD_PASSWORD: 'board-pass', RATE_LIMIT_MAX: '1' },
+    { worker: false },
+  );
   let adminKey: string;
-  let operatorKey: string;
-  let operatorId: string;
-
   beforeAll(async () => {
-    database = await createTestDatabase();
-    // A budget of 1 request per window: the board must not spend or obey it.
-    h = await startTestApp(database, prefix, {
-      BULL_BOARD_USER: 'ops',
-      BULL_BOARD_PASSWORD: 'board-pass',
-      RATE_LIMIT_MAX: '1',
-    });
-    const tenant = await createTenant(database.db);
-    operatorId = tenant.operator.id;
-    operatorKey = tenant.apiKey.key;
-    adminKey = (await createApiKey(database.db, operatorId, { role: 'admin' })).key;
-  });
-  afterAll(async () => {
-    await h?.close();
-    await database?.drop();
-    await deletePrefix(prefix);
+    adminKey = (await createApiKey(suite.t.db, suite.tenant.operator.id, { role: 'admin' })).key;
   });
 
   const get = (url: string, authorization?: string) =>
-    h.app.inject({ method: 'GET', url, headers: authorization ? { authorization } : {} });
+    suite.api.app.inject({ method: 'GET', url, headers: authorization ? { authorization } : {} });
 
   it('asks for credentials with a Basic challenge and problem details', async () => {
     for (const url of ['/admin/queues', '/admin/queues/api/queues']) {
@@ -51,7 +34,7 @@ describe('Bull Board on the real app', () => {
   });
 
   it('forbids an operator key with 403 problem details', async () => {
-    const res = await get('/admin/queues/api/queues', `Bearer ${operatorKey}`);
+    const res = await get('/admin/queues/api/queues', `Bearer ${suite.tenant.apiKey.key}`);
     expect(res.statusCode).toBe(403);
     expect(res.json()).toMatchObject({ status: 403, errorCode: 'FORBIDDEN' });
   });
@@ -64,9 +47,23 @@ describe('Bull Board on the real app', () => {
     expect((await get('/admin/queues', basic('ops', 'board-pass'))).statusCode).toBe(200);
   });
 
-  it('shows jobs with a readable name, their progress and their result', async () => {
+  /** Puts a waiting job of `operation` on the queue; the board's listing of the queue and of it. */
+  async function listedOnBoard(operation: string, progress?: object) {
     const jobId = randomUUID();
-    const job = await h.deps.queue.add('ready-for-removal', { jobId, operatorId }, { jobId });
+    const operatorId = suite.tenant.operator.id;
+    const job = await suite.api.deps.queue.add(operation, { jobId, operatorId }, { jobId });
+    if (progress) await job.updateProgress(progress);
+    const res = await get(
+      '/admin/queues/api/queues?activeQueue=ready-for-removal&status=waiting',
+      basic('ops', 'board-pass'),
+    );
+    await job.remove();
+    expect(res.statusCode).toBe(200);
+    const queue = res.json().queues.find((q: { name: string }) => q.name === 'ready-for-removal');
+    return { queue, shown: queue.jobs.find((j: { id: string }) => j.id === jobId) };
+  }
+
+  it('shows jobs with a readable name, their progress and their result', async () => {
     const progress = {
       requestedCount: 3,
       processedCount: 1,
@@ -74,31 +71,17 @@ describe('Bull Board on the real app', () => {
       failedCount: 0,
       percent: 33,
     };
-    await job.updateProgress(progress);
-    const res = await get(
-      '/admin/queues/api/queues?activeQueue=ready-for-removal&status=waiting',
-      basic('ops', 'board-pass'),
-    );
-    expect(res.statusCode).toBe(200);
-    const queue = res.json().queues.find((q: { name: string }) => q.name === 'ready-for-removal');
+    const { queue, shown } = await listedOnBoard('ready-for-removal', progress);
     expect(queue.displayName).toBe('Number actions');
-    const shown = queue.jobs.find((j: { id: string }) => j.id === jobId);
-    expect(shown.name).toBe(`Ready for removal · 3 numbers · operator ${operatorId.slice(0, 8)}`);
+    const operator = suite.tenant.operator.id.slice(0, 8);
+    expect(shown.name).toBe(`Ready for removal · 3 numbers · operator ${operator}`);
     expect(shown.progress).toEqual(progress);
-    await job.remove();
   });
 
   it('tells the operations apart by the job name', async () => {
-    const jobId = randomUUID();
-    const job = await h.deps.queue.add('clear-removal-status', { jobId, operatorId }, { jobId });
-    const res = await get(
-      '/admin/queues/api/queues?activeQueue=ready-for-removal&status=waiting',
-      basic('ops', 'board-pass'),
-    );
-    const queue = res.json().queues.find((q: { name: string }) => q.name === 'ready-for-removal');
-    const shown = queue.jobs.find((j: { id: string }) => j.id === jobId);
-    expect(shown.name).toBe(`Clear removal status · operator ${operatorId.slice(0, 8)}`);
-    await job.remove();
+    const { shown } = await listedOnBoard('clear-removal-status');
+    const operator = suite.tenant.operator.id.slice(0, 8);
+    expect(shown.name).toBe(`Clear removal status · operator ${operator}`);
   });
 
   it('is not throttled by the endpoint rate limit (budget 1 per window)', async () => {
@@ -111,12 +94,11 @@ describe('Bull Board on the real app', () => {
 
   it('counts the endpoint 429s in /metrics, by route template', async () => {
     const post = () =>
-      h.app.inject({
-        method: 'POST',
-        url: '/api/v3/oc/numbers/action/ready-for-removal',
-        headers: { authorization: `Bearer ${operatorKey}`, prefer: 'respond-async' },
-        payload: { telephoneNumbers: ['+12065550123'] },
-      });
+      suite.post(
+        '/api/v3/oc/numbers/action/ready-for-removal',
+        { telephoneNumbers: ['+12065550123'] },
+        { prefer: 'respond-async' },
+      );
     const first = await post();
     expect(first.statusCode).toBe(202);
     expect((await post()).statusCode).toBe(429);

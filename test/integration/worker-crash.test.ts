@@ -1,64 +1,46 @@
 import { inArray, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Config } from '../../src/config.ts';
+import { afterAll, describe, expect, it } from 'vitest';
 import { numberStatusHistory, telephoneNumbers } from '../../src/db/schema.ts';
-import { testConfig } from '../support/config.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 import { waitFor } from '../support/wait.ts';
 import { createHeldJob, waitingBackends } from '../support/worker-blocker.ts';
 import { jobRow, ledgerCounts, recordedOnce } from '../support/worker-jobs.ts';
 import { spawnWorker, type WorkerProcess } from '../support/worker-process.ts';
-import { createTestQueue, waitForJobState } from '../support/worker-queue.ts';
+import { useQueueSuite, waitForJobState } from '../support/worker-queue.ts';
 
-let t: TestDatabase;
-let config: Config;
-let producer: ReturnType<typeof createTestQueue>;
-const prefix = uniquePrefix('wcrash');
+const q = useQueueSuite('wcrash');
 const workers: WorkerProcess[] = [];
+afterAll(() => Promise.all(workers.map((w) => w.stop())));
 
 function startWorker() {
   const worker = spawnWorker({
-    DATABASE_URL: t.url,
-    REDIS_URL: config.redisUrl,
-    QUEUE_PREFIX: prefix,
+    DATABASE_URL: q.t.url,
+    REDIS_URL: q.config.redisUrl,
+    QUEUE_PREFIX: q.prefix,
     WORKER_CHUNK_SIZE: '50',
   });
   workers.push(worker);
   return worker;
 }
 
-beforeAll(async () => {
-  t = await createTestDatabase();
-  config = testConfig(t.url, prefix);
-  producer = createTestQueue(config);
-});
-afterAll(async () => {
-  await Promise.all(workers.map((w) => w.stop()));
-  await producer?.close();
-  await deletePrefix(prefix);
-  await t?.drop();
-});
-
 describe('a worker process killed with SIGKILL mid-job', () => {
   it('is taken over by another worker that records every number exactly once', async () => {
     // The worker commits chunks up to position 300, then waits inside the next chunk.
-    const { job: row, numbers, blocker } = await createHeldJob(t, 500, 320);
+    const { job: row, numbers, blocker } = await createHeldJob(q.t, 500, 320);
 
     // Two workers (starting one takes seconds on a busy machine); the one that takes the job
     // is killed and the other must finish it.
     const pair = [startWorker(), startWorker()];
     await Promise.all(pair.map((w) => w.waitForLine('action worker started')));
-    await producer.enqueue(row);
+    await q.producer.enqueue(row);
     await waitFor('the worker to wait inside the chunk after 300', async () => {
-      const { processedCount } = await jobRow(t.db, row.id);
-      const waiting = await waitingBackends(t.sql, 'oc-numbers-worker');
+      const { processedCount } = await jobRow(q.t.db, row.id);
+      const waiting = await waitingBackends(q.t.sql, 'oc-numbers-worker');
       return processedCount === 300 && waiting.length > 0 ? true : undefined;
     });
     const holder = pair.findIndex((w) => w.lines.some((l) => l.includes('job started')));
     const [victim, survivor] = holder === 0 ? pair : [pair[1], pair[0]];
     if (!victim || !survivor) throw new Error('no worker took the job');
-    const victimBackends = await waitingBackends(t.sql, 'oc-numbers-worker');
+    const victimBackends = await waitingBackends(q.t.sql, 'oc-numbers-worker');
     victim.child.kill('SIGKILL');
     expect(await victim.exited).toBe('SIGKILL');
     // The dead worker's backend is ended by Postgres' client connection check although the
@@ -66,30 +48,30 @@ describe('a worker process killed with SIGKILL mid-job', () => {
     await waitFor(
       "the killed worker's backend to end",
       async () => {
-        const alive =
-          await t.sql`select 1 from pg_stat_activity where pid = any(${victimBackends})`;
+        const alive = await q.t
+          .sql`select 1 from pg_stat_activity where pid = any(${victimBackends})`;
         return alive.length === 0 ? true : undefined;
       },
       10_000,
     );
     await blocker.release();
 
-    const done = await waitForJobState(t.db, row.id, ['completed'], 25_000);
+    const done = await waitForJobState(q.t.db, row.id, ['completed'], 25_000);
     expect(done).toMatchObject({ processedCount: 500, successCount: 500 });
     expect(done.result).toMatchObject({ status: 'success', data: { processedCount: 500 } });
-    expect(await ledgerCounts(t.db, row.id)).toEqual(recordedOnce(500, 500));
-    const perNumber = await t.db
+    expect(await ledgerCounts(q.t.db, row.id)).toEqual(recordedOnce(500, 500));
+    const perNumber = await q.t.db
       .select({ n: sql<number>`count(*)::int` })
       .from(numberStatusHistory)
       .groupBy(numberStatusHistory.numberId);
     expect(perNumber.length).toBe(500);
     expect(perNumber.every((r) => r.n === 1)).toBe(true);
-    const statuses = await t.db
+    const statuses = await q.t.db
       .selectDistinct({ status: telephoneNumbers.status })
       .from(telephoneNumbers)
       .where(inArray(telephoneNumbers.e164, numbers));
     expect(statuses).toEqual([{ status: 'ReadyForRemoval' }]);
-    const job = await producer.queue.getJob(row.id);
+    const job = await q.producer.queue.getJob(row.id);
     expect(await job?.getState()).toBe('completed');
     expect(survivor.lines.some((l) => l.includes('job stalled'))).toBe(true);
     expect(survivor.lines.some((l) => l.includes('"msg":"job completed"'))).toBe(true);

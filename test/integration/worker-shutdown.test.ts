@@ -1,54 +1,36 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Config } from '../../src/config.ts';
-import { testConfig } from '../support/config.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { afterAll, describe, expect, it } from 'vitest';
 import { startTestWorker } from '../support/test-worker.ts';
 import { waitFor } from '../support/wait.ts';
 import { createHeldJobs, waitingBackends } from '../support/worker-blocker.ts';
 import { jobRow, ledgerCounts, recordedOnce } from '../support/worker-jobs.ts';
 import { spawnWorker, type WorkerProcess } from '../support/worker-process.ts';
-import { createTestQueue, waitForJobState } from '../support/worker-queue.ts';
+import { useQueueSuite, waitForJobState } from '../support/worker-queue.ts';
 
-let t: TestDatabase;
-let config: Config;
-let producer: ReturnType<typeof createTestQueue>;
+const q = useQueueSuite('wterm', { WORKER_CHUNK_SIZE: '50' });
 let child: WorkerProcess | undefined;
-const prefix = uniquePrefix('wterm');
-
-beforeAll(async () => {
-  t = await createTestDatabase();
-  config = testConfig(t.url, prefix, { WORKER_CHUNK_SIZE: '50' });
-  producer = createTestQueue(config);
-});
-afterAll(async () => {
-  await child?.stop();
-  await producer?.close();
-  await deletePrefix(prefix);
-  await t?.drop();
-});
+afterAll(() => child?.stop());
 
 describe('SIGTERM to a worker process', () => {
   it('stops taking jobs, checkpoints the running one, closes everything and exits 0', async () => {
-    const { jobs, blocker } = await createHeldJobs(t, [500, 20], 120);
+    const { jobs, blocker } = await createHeldJobs(q.t, [500, 20], 120);
     const [running, later] = jobs as [(typeof jobs)[0], (typeof jobs)[0]];
 
     child = spawnWorker({
-      DATABASE_URL: t.url,
-      REDIS_URL: config.redisUrl,
-      QUEUE_PREFIX: prefix,
+      DATABASE_URL: q.t.url,
+      REDIS_URL: q.config.redisUrl,
+      QUEUE_PREFIX: q.prefix,
       WORKER_CHUNK_SIZE: '50',
       SHUTDOWN_TIMEOUT_MS: '3000',
     });
     await child.waitForLine('action worker started');
-    await producer.enqueue(running);
+    await q.producer.enqueue(running);
     await waitFor('the worker to be inside the chunk 100..149', async () =>
-      (await waitingBackends(t.sql, 'oc-numbers-worker')).length > 0 ? true : undefined,
+      (await waitingBackends(q.t.sql, 'oc-numbers-worker')).length > 0 ? true : undefined,
     );
 
     child.child.kill('SIGTERM');
     await child.waitForLine('"msg":"shutting down"');
-    await producer.enqueue(later);
+    await q.producer.enqueue(later);
     // Past half the deadline the job is asked to stop after the chunk it is in.
     await child.waitForLine('asking running jobs to stop');
     await blocker.release();
@@ -57,17 +39,20 @@ describe('SIGTERM to a worker process', () => {
 
     // Checkpointed: the chunk in flight committed, the job went back to the queue without
     // spending an attempt, and the job enqueued after SIGTERM was not taken.
-    expect(await jobRow(t.db, running.id)).toMatchObject({ state: 'active', processedCount: 150 });
-    const requeued = await producer.queue.getJob(running.id);
+    expect(await jobRow(q.t.db, running.id)).toMatchObject({
+      state: 'active',
+      processedCount: 150,
+    });
+    const requeued = await q.producer.queue.getJob(running.id);
     expect(await requeued?.getState()).toBe('waiting');
     expect(requeued?.attemptsMade).toBe(0);
-    expect((await jobRow(t.db, later.id)).state).toBe('queued');
+    expect((await jobRow(q.t.db, later.id)).state).toBe('queued');
 
-    const next = await startTestWorker(config, t.db);
+    const next = await startTestWorker(q.config, q.t.db);
     try {
       for (const [row, count] of [[running, 500] as const, [later, 20] as const]) {
-        await waitForJobState(t.db, row.id, ['completed']);
-        expect(await ledgerCounts(t.db, row.id)).toEqual(recordedOnce(count, count));
+        await waitForJobState(q.t.db, row.id, ['completed']);
+        expect(await ledgerCounts(q.t.db, row.id)).toEqual(recordedOnce(count, count));
       }
     } finally {
       await next.close();

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForJobsEnded } from '../support/invariants.ts';
 import type { ServiceProcess } from '../support/processes.ts';
 import { waitFor } from '../support/wait.ts';
-import { assertProblemAnswers, type Client, createClient } from './support/http.ts';
+import { assertProblemAnswers, type Client } from './support/http.ts';
 import { lockNumber, workerBackendsWaitingOnLock } from './support/row-lock.ts';
-import { checkWorld, createScenario, type Scenario } from './support/scenario.ts';
+import { checkWorld, type Scenario, startScenario } from './support/scenario.ts';
 import { ENDPOINT, tenantWithNumbers } from './support/tenants.ts';
 
 // The API dies while a client waits: SIGKILL of the API process during a synchronous
@@ -17,10 +17,11 @@ let apiB: ServiceProcess;
 let client: Client;
 
 beforeAll(async () => {
-  world = await createScenario('rel-apikill');
-  [apiA, apiB] = await Promise.all([world.api(), world.api(), world.worker()]);
-  client = createClient(apiB.url as string);
-}, 60_000);
+  const started = await startScenario('rel-apikill', {}, { apis: 2, workers: 1 });
+  world = started.world;
+  [apiA, apiB] = started.apis;
+  client = started.clients[1];
+});
 afterAll(async () => {
   await world?.close();
 });

@@ -5,12 +5,13 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueE164 } from '../support/factories.ts';
 import { waitForJobsEnded } from '../support/invariants.ts';
+import { jobIdRoutes } from '../support/job-routes.ts';
 import type { ServiceProcess } from '../support/processes.ts';
 import { bodyLike, numberList } from './support/arbitraries.ts';
-import { type Answer, assertProblemAnswers, type Client, createClient } from './support/http.ts';
+import { type Answer, assertProblemAnswers, type Client } from './support/http.ts';
 import { type ExpectedAnswer, judgeBody } from './support/oracle.ts';
-import { checkWorld, createScenario, type Scenario } from './support/scenario.ts';
-import { ASYNC, ENDPOINT, JOBS, tenantWithNumbers } from './support/tenants.ts';
+import { checkWorld, type Scenario, startScenario } from './support/scenario.ts';
+import { ASYNC, ENDPOINT, tenantWithNumbers } from './support/tenants.ts';
 
 // Bad input: fuzzed bodies and numbers judged by an independent oracle, boundary
 // sizes, oversized and compressed bodies, wrong types and content types, odd ids in paths.
@@ -25,14 +26,13 @@ let key: string;
 const accepted: string[] = [];
 
 beforeAll(async () => {
-  world = await createScenario('rel-input', {
-    RATE_LIMIT_MAX: '1000000',
-    AUTH_FAILURE_LIMIT_MAX: '1000000',
-  });
-  [api] = await Promise.all([world.api(), world.worker()]);
-  client = createClient(api.url as string);
+  const limits = { RATE_LIMIT_MAX: '1000000', AUTH_FAILURE_LIMIT_MAX: '1000000' };
+  const started = await startScenario('rel-input', limits, { apis: 1, workers: 1 });
+  world = started.world;
+  [api] = started.apis;
+  [client] = started.clients;
   key = (await tenantWithNumbers(world.db.db, 1)).key;
-}, 60_000);
+});
 afterAll(async () => {
   await world?.close();
 });
@@ -221,12 +221,7 @@ describe('boundaries and hostile bodies', () => {
       '1e999',
     ];
     for (const id of ids) {
-      for (const [method, path] of [
-        ['GET', `${JOBS}/${id}`],
-        ['GET', `${JOBS}/${id}/items`],
-        ['POST', `${JOBS}/${id}/cancel`],
-        ['DELETE', `${JOBS}/${id}`],
-      ] as const) {
+      for (const [method, path] of jobIdRoutes(id)) {
         const answer = await client.request(method, path, { key });
         expect({
           path: path.slice(0, 80),

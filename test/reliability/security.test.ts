@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, createNumbers } from '../support/factories.ts';
 import { waitForJobsEnded } from '../support/invariants.ts';
-import type { ServiceProcess } from '../support/processes.ts';
+import { jobIdRoutes } from '../support/job-routes.ts';
 import { waitFor } from '../support/wait.ts';
-import { type Answer, assertProblemAnswers, type Client, createClient } from './support/http.ts';
+import { type Answer, assertProblemAnswers, type Client } from './support/http.ts';
 import { lockNumber, workerBackendsWaitingOnLock } from './support/row-lock.ts';
-import { checkWorld, createScenario, type Scenario } from './support/scenario.ts';
+import { checkWorld, type Scenario, startScenario } from './support/scenario.ts';
 import { secretsInDatabase, secretsInRedis } from './support/secrets.ts';
 import { ASYNC, adminKey, ENDPOINT, JOBS, tenantWithNumbers } from './support/tenants.ts';
 
@@ -14,25 +14,25 @@ import { ASYNC, adminKey, ENDPOINT, JOBS, tenantWithNumbers } from './support/te
 // anonymous and operator callers, helmet headers, and no plaintext key anywhere at rest.
 
 let world: Scenario;
-let api: ServiceProcess;
 let client: Client;
 let a: Awaited<ReturnType<typeof tenantWithNumbers>>;
 let b: Awaited<ReturnType<typeof tenantWithNumbers>>;
 const keysSeen: string[] = [];
 
 beforeAll(async () => {
-  world = await createScenario('rel-sec', {
+  const env = {
     BULL_BOARD_USER: 'ops',
     BULL_BOARD_PASSWORD: 'board-secret-pass',
     AUTH_FAILURE_LIMIT_MAX: '100000',
     RATE_LIMIT_MAX: '100000',
-  });
-  [api] = await Promise.all([world.api(), world.worker()]);
-  client = createClient(api.url as string);
+  };
+  const started = await startScenario('rel-sec', env, { apis: 1, workers: 1 });
+  world = started.world;
+  [client] = started.clients;
   a = await tenantWithNumbers(world.db.db, 120);
   b = await tenantWithNumbers(world.db.db, 20);
   keysSeen.push(a.key, b.key);
-}, 60_000);
+});
 
 /** A problem body without what differs per answer (ticket, trace id, the path itself). */
 function shape(answer: Answer) {
@@ -49,14 +49,11 @@ function shape(answer: Answer) {
   };
 }
 
-const idRoutes = (id: string) =>
-  [
-    ['GET', `${JOBS}/${id}`, {}],
-    ['GET', `${JOBS}/${id}/items`, {}],
-    ['GET', `${JOBS}/${id}/items`, { accept: 'text/csv' }],
-    ['POST', `${JOBS}/${id}/cancel`, {}],
-    ['DELETE', `${JOBS}/${id}`, {}],
-  ] as const;
+/** Every route taking a job id, and the items once more as CSV: `[method, path, headers]`. */
+const idRoutes = (id: string) => [
+  ...jobIdRoutes(id).map(([method, path]) => [method, path, {}] as const),
+  ['GET', `${JOBS}/${id}/items`, { accept: 'text/csv' }] as const,
+];
 
 describe('tenant isolation', () => {
   it("answers another operator's job exactly like a missing one, and leaves it alone", async () => {

@@ -1,24 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForJobsEnded } from '../support/invariants.ts';
-import { holderOf, type ServiceProcess } from '../support/processes.ts';
+import { holderOf } from '../support/processes.ts';
 import { waitFor } from '../support/wait.ts';
-import { assertProblemAnswers, type Client, createClient } from './support/http.ts';
+import { assertProblemAnswers, type Client } from './support/http.ts';
 import { lockNumber, workerBackendsWaitingOnLock } from './support/row-lock.ts';
-import { checkWorld, createScenario, type Scenario } from './support/scenario.ts';
+import { checkWorld, type Scenario, startScenario } from './support/scenario.ts';
 import { ASYNC, ENDPOINT, JOBS, tenantWithNumbers } from './support/tenants.ts';
 
 // Faults: SIGKILL of the worker that runs a 500-number job at 40 % of it. Another
 // worker process must resume after the last committed chunk and record every number once.
 
 let world: Scenario;
-let api: ServiceProcess;
 let client: Client;
 
 beforeAll(async () => {
-  world = await createScenario('rel-kill');
-  [api] = await Promise.all([world.api(), world.worker(), world.worker()]);
-  client = createClient(api.url as string);
-}, 60_000);
+  const started = await startScenario('rel-kill', {}, { apis: 1, workers: 2 });
+  world = started.world;
+  [client] = started.clients;
+});
 afterAll(async () => {
   await world?.close();
 });

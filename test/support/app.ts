@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app.ts';
 import { closeAppDeps, createAppDeps } from '../../src/api/create-deps.ts';
 import type { AppDeps } from '../../src/api/deps.ts';
-import type { Config, Env } from '../../src/config.ts';
+import type { Config } from '../../src/config.ts';
+import type { Env } from '../../src/config-env.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 import { createActionWorker } from '../../workers/create-worker.ts';
 import { testConfig } from './config.ts';
@@ -121,7 +122,7 @@ export function postJson(
 
 /**
  * `openApiSuite` for a whole file: opened before its tests, closed after them. The handle
- * carries the two things most API tests do: make marked numbers of the tenant, and POST as it.
+ * carries what most API tests do: make marked numbers of the tenant, and POST or GET as it.
  */
 export function useApiSuite(
   label: string,
@@ -136,6 +137,8 @@ export function useApiSuite(
       marked: (count: number) => createMarkedNumbers(suite.t.db, suite.tenant, count),
       post: (url: string, body: unknown, headers: Record<string, string> = {}) =>
         postJson(suite.api, suite.auth, url, body, headers),
+      get: (url: string, headers: Record<string, string> = {}) =>
+        suite.api.app.inject({ method: 'GET', url, headers: { ...suite.auth, ...headers } }),
     },
   );
   return suite;
@@ -144,4 +147,5 @@ export function useApiSuite(
 interface ApiSuiteActions {
   marked(count: number): Promise<string[]>;
   post(url: string, body: unknown, headers?: Record<string, string>): ReturnType<typeof postJson>;
+  get(url: string, headers?: Record<string, string>): ReturnType<typeof postJson>;
 }

@@ -1,4 +1,5 @@
-import { type Config, ConfigError, type Env, loadConfig } from '../../src/config.ts';
+import { type Config, ConfigError, loadConfig } from '../../src/config.ts';
+import type { Env } from '../../src/config-env.ts';
 import { POOLER_ENV, REDIS_URL } from './services.ts';
 
 /** The real config loader over a test environment: own database, own queue prefix, quiet logs. */

@@ -3,7 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppDeps } from '../../src/api/deps.ts';
 import { sendProblem } from '../../src/api/error-handler.ts';
 import { registerOps } from '../../src/api/ops/index.ts';
-import type { Env } from '../../src/config.ts';
+import type { Env } from '../../src/config-env.ts';
 import { createKeyAuthenticator } from '../../src/keys/authenticate.ts';
 import { createLogger } from '../../src/logger.ts';
 import { ACTION_QUEUE } from '../../src/queue/action-queue.ts';

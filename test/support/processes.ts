@@ -11,7 +11,7 @@ import { POOLER_ENV } from './services.ts';
 const ENTRIES = {
   main: fileURLToPath(new URL('../../src/main.ts', import.meta.url)), // `npm start`
   api: fileURLToPath(new URL('../../src/api/server.ts', import.meta.url)),
-  worker: fileURLToPath(new URL('../../workers/ready-for-removal.ts', import.meta.url)),
+  worker: fileURLToPath(new URL('../../workers/main.ts', import.meta.url)),
 } as const;
 
 export type ServiceKind = keyof typeof ENTRIES;

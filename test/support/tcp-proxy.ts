@@ -21,6 +21,8 @@ export interface TcpProxy {
   restore(): void;
   /** Connections accepted so far. */
   accepted(): number;
+  /** Round trips so far, over all connections: each time a client sends after an answer. */
+  roundTrips(): number;
   close(): Promise<void>;
 }
 
@@ -31,6 +33,7 @@ export async function startTcpProxy(initial: { host: string; port: number }): Pr
   let silent: Promise<void> | undefined;
   let speak = () => {};
   let count = 0;
+  let roundTrips = 0;
   const sockets = new Set<Socket>();
   const pipe = (from: Socket, to: Socket) => {
     // Chunks keep their order: each waits for the one before it.
@@ -60,6 +63,14 @@ export async function startTcpProxy(initial: { host: string; port: number }): Pr
         upstream.destroy();
       });
     }
+    let answered = true;
+    client.on('data', () => {
+      if (answered) roundTrips++;
+      answered = false;
+    });
+    upstream.on('data', () => {
+      answered = true;
+    });
     pipe(client, upstream);
     pipe(upstream, client);
   });
@@ -91,6 +102,7 @@ export async function startTcpProxy(initial: { host: string; port: number }): Pr
       silent = undefined;
     },
     accepted: () => count,
+    roundTrips: () => roundTrips,
     async close() {
       for (const s of sockets) s.destroy();
       server.close();

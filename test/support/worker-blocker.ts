@@ -66,23 +66,32 @@ export async function createHeldJobs(t: TestDatabase, sizes: number[], heldAt: n
  * Holds row locks on numbers from a transaction of `sql`'s pool (unlike `blockNumber`, no
  * connection of its own) until the returned function is called; resolves once they are held.
  */
-export async function lockNumbers(sql: postgres.Sql, e164s: string[]) {
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  let locked!: () => void;
-  const isLocked = new Promise<void>((resolve) => {
-    locked = resolve;
-  });
+export function lockNumbers(sql: postgres.Sql, e164s: string[]) {
+  return holdTransaction(
+    sql,
+    (tx) => tx`select id from telephone_numbers where e164 = any(${tx.array(e164s)}) for update`,
+  );
+}
+
+/**
+ * Runs `lock` in a transaction of `sql`'s pool and keeps that transaction, with every lock it
+ * took, open until the returned function is called; resolves once `lock` has run.
+ */
+export async function holdTransaction(
+  sql: postgres.Sql,
+  lock: (tx: postgres.TransactionSql) => Promise<unknown>,
+) {
+  const locked = Promise.withResolvers<void>();
+  const released = Promise.withResolvers<void>();
   const done = sql.begin(async (tx) => {
-    await tx`select id from telephone_numbers where e164 = any(${tx.array(e164s)}) for update`;
-    locked();
-    await released;
+    await lock(tx);
+    locked.resolve();
+    await released.promise;
   });
-  await isLocked;
+  // A lock that fails ends the transaction: say so instead of waiting for `locked` forever.
+  await Promise.race([locked.promise, done]);
   return async () => {
-    release();
+    released.resolve();
     await done;
   };
 }

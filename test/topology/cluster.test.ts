@@ -1,22 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Client } from '../reliability/support/http.ts';
 import { waitUntilHeldAt } from '../reliability/support/mid-job.ts';
 import { lockNumber } from '../reliability/support/row-lock.ts';
-import { createScenario, type Scenario } from '../reliability/support/scenario.ts';
 import { ENDPOINT, tenantWithNumbers } from '../reliability/support/tenants.ts';
 import { assertInvariants, waitForJobsEnded } from '../support/invariants.ts';
-import { type ServiceProcess, waitUntilReady } from '../support/processes.ts';
-import { missingBinaries } from '../support/topology/daemons.ts';
-import { type RedisClusterSet, startRedisCluster } from '../support/topology/redis-cluster.ts';
+import { waitUntilReady } from '../support/processes.ts';
+import { startRedisCluster } from '../support/topology/redis-cluster.ts';
 import { onNode } from '../support/topology/redis-nodes.ts';
-import {
-  checkAnswersAndClose,
-  runMainFlows,
-  spendBudgetAcrossApis,
-  startTwoApis,
-  submit,
-} from './flows.ts';
+import { runMainFlows, spendBudgetAcrossApis, submit } from './flows.ts';
+import { startFleet, useTopology } from './suite.ts';
 
 // Redis Cluster, three primaries and three replicas; the service knows only the nodes and
 // uses a hash-tagged prefix, so the queue's keys and the rate limiter's all live in one slot.
@@ -24,48 +17,37 @@ import {
 // while a job is held mid-way, a replica takes over, and the service carries on.
 
 const MAX = 10;
-let cluster: RedisClusterSet | undefined;
-let world: Scenario | undefined;
-let apis: [Client, Client] | undefined;
-let apiProcesses: ServiceProcess[] = [];
 const prefix = `{ocn-cl-${randomBytes(4).toString('hex')}}`;
-
-const skipReason = missingBinaries('redis-server', 'redis-cli');
-if (skipReason) console.warn(`topology test skipped: ${skipReason}`);
-
-beforeAll(async () => {
-  if (skipReason) return;
-  cluster = await startRedisCluster();
-  world = await createScenario('scale-cluster', {
+const top = useTopology({
+  binaries: ['redis-server', 'redis-cli'],
+  label: 'scale-cluster',
+  start: startRedisCluster,
+  env: (cluster) => ({
     REDIS_URL: 'redis://127.0.0.1:1',
     REDIS_CLUSTER_NODES: cluster.nodes,
     QUEUE_PREFIX: prefix,
     RATE_LIMIT_MAX: String(MAX),
     RATE_LIMIT_WINDOW_MS: '1000000000',
-  });
-  const fleet = await startTwoApis(world);
-  apiProcesses = fleet.processes;
-  apis = fleet.clients;
-}, 90_000);
+  }),
+  fleet: (world) => startFleet(world, { apis: 2, workers: 1 }),
+});
 
-afterAll(() => checkAnswersAndClose(apis ?? [], world, cluster));
-
-describe.skipIf(skipReason)('Redis Cluster (3 primaries, 3 replicas)', () => {
+describe.skipIf(top.skipReason)('Redis Cluster (3 primaries, 3 replicas)', () => {
   it('passes the main flows over two APIs, with one rate budget between them', {
     timeout: 60_000,
   }, async () => {
-    const scenario = world as Scenario;
+    const scenario = top.world;
     const t = await tenantWithNumbers(scenario.db.db, 520);
-    await runMainFlows(scenario, apis as [Client, Client], t);
-    await spendBudgetAcrossApis(apis as [Client, Client], t, 500, MAX);
+    await runMainFlows(scenario, top.clients as [Client, Client], t);
+    await spendBudgetAcrossApis(top.clients as [Client, Client], t, 500, MAX);
     await waitForJobsEnded(scenario.db.sql);
     await assertInvariants(scenario.db.sql);
   });
 
   it('recovers when the primary serving the queue dies mid-job', { timeout: 90_000 }, async () => {
-    const scenario = world as Scenario;
-    const set = cluster as RedisClusterSet;
-    const [a, b] = apis as [Client, Client];
+    const scenario = top.world;
+    const set = top.daemons;
+    const [a, b] = top.clients as [Client, Client];
     const t = await tenantWithNumbers(scenario.db.db, 1000);
     // The first test spent the budget: start this one with a fresh count.
     const owner = await set.primaryFor(prefix);
@@ -81,7 +63,7 @@ describe.skipIf(skipReason)('Redis Cluster (3 primaries, 3 replicas)', () => {
     const failoverMs = Date.now() - killedAt;
     await lock.release();
     await waitForJobsEnded(scenario.db.sql, [held], 45_000);
-    for (const api of apiProcesses) await waitUntilReady(api);
+    for (const api of top.apis) await waitUntilReady(api);
     const after = await b.request('POST', ENDPOINT, {
       key: t.key,
       body: { telephoneNumbers: t.numbers.slice(500) },

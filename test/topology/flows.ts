@@ -1,12 +1,11 @@
 import { expect } from 'vitest';
-import { assertProblemAnswers, type Client, createClient } from '../reliability/support/http.ts';
+import type { Client } from '../reliability/support/http.ts';
 import { waitUntilHeldAt } from '../reliability/support/mid-job.ts';
 import { lockNumber } from '../reliability/support/row-lock.ts';
 import type { Scenario } from '../reliability/support/scenario.ts';
 import { submitAsync as submit } from '../reliability/support/submit.ts';
 import { ASYNC, ENDPOINT, JOBS } from '../reliability/support/tenants.ts';
 import { waitForJobsEnded } from '../support/invariants.ts';
-import { type ServiceProcess, spawnService, waitUntilReady } from '../support/processes.ts';
 import { waitFor } from '../support/wait.ts';
 import { waitingBackends } from '../support/worker-blocker.ts';
 
@@ -106,50 +105,4 @@ export async function spendBudgetAcrossApis(
     .filter((x) => x.method === 'POST' && x.path === ENDPOINT && x.status !== 429);
   expect(accepted.length).toBe(max);
   return next;
-}
-
-/**
- * Starts `apis` API and `workers` worker processes of `world` side by side, allowing a minute
- * each: on a loaded 2-core machine four Node processes starting at once can take over 30 s.
- */
-export async function startFleet(
-  world: Scenario,
-  counts: { apis: number; workers: number },
-  env: Record<string, string> = {},
-): Promise<ServiceProcess[]> {
-  const spawnOne = async (kind: 'api' | 'worker') => {
-    const service = await spawnService(kind, { ...world.env, ...env });
-    world.processes.push(service);
-    if (kind === 'api') await waitUntilReady(service, 60_000);
-    else await service.waitForLine('action worker started', 60_000);
-    return service;
-  };
-  const apis = Array.from({ length: counts.apis }, () => spawnOne('api'));
-  const workers = Array.from({ length: counts.workers }, () => spawnOne('worker'));
-  await Promise.all(workers);
-  return Promise.all(apis);
-}
-
-/** Two APIs and one worker, with a recording client for each API. */
-export async function startTwoApis(world: Scenario, env: Record<string, string> = {}) {
-  const [a, b] = (await startFleet(world, { apis: 2, workers: 1 }, env)) as [
-    ServiceProcess,
-    ServiceProcess,
-  ];
-  const clients: [Client, Client] = [createClient(a.url as string), createClient(b.url as string)];
-  return { processes: [a, b], clients };
-}
-
-/** Checks every error the clients received was a problem document, then tears down anyway. */
-export async function checkAnswersAndClose(
-  clients: readonly Client[],
-  world: Scenario | undefined,
-  daemons: { stop(): Promise<void> } | undefined,
-): Promise<void> {
-  try {
-    assertProblemAnswers(clients.flatMap((client) => client.answers));
-  } finally {
-    await world?.close();
-    await daemons?.stop();
-  }
 }

@@ -1,56 +1,40 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Client, createClient } from '../reliability/support/http.ts';
+import { describe, expect, it } from 'vitest';
+import type { Client } from '../reliability/support/http.ts';
 import { countRows, waitUntilHeldAt } from '../reliability/support/mid-job.ts';
 import { lockNumber } from '../reliability/support/row-lock.ts';
-import { createScenario, type Scenario } from '../reliability/support/scenario.ts';
 import { ENDPOINT, tenantWithNumbers } from '../reliability/support/tenants.ts';
 import { assertInvariants, waitForJobsEnded } from '../support/invariants.ts';
 import { type ServiceProcess, waitUntilReady } from '../support/processes.ts';
-import { missingBinaries } from '../support/topology/daemons.ts';
 import { onNode } from '../support/topology/redis-nodes.ts';
-import {
-  SENTINEL_MASTER_NAME,
-  type SentinelSet,
-  startSentinelSet,
-} from '../support/topology/redis-sentinel.ts';
+import { SENTINEL_MASTER_NAME, startSentinelSet } from '../support/topology/redis-sentinel.ts';
 import { waitFor } from '../support/wait.ts';
-import { checkAnswersAndClose, startFleet, submit } from './flows.ts';
+import { submit } from './flows.ts';
+import { startFleet, useTopology } from './suite.ts';
 
 // Redis as a primary, a replica and three sentinels; the service knows only the sentinels
 // (REDIS_URL points nowhere). The primary is killed while a job is held mid-way: the
 // sentinels promote the replica, every process follows, the job ends, nothing is done twice.
 
-let sentinel: SentinelSet | undefined;
-let world: Scenario | undefined;
-let client: Client | undefined;
-let apiProcess: ServiceProcess | undefined;
-
-const skipReason = missingBinaries('redis-server', 'redis-sentinel');
-if (skipReason) console.warn(`topology test skipped: ${skipReason}`);
-
-beforeAll(async () => {
-  if (skipReason) return;
-  sentinel = await startSentinelSet();
-  world = await createScenario('scale-sentinel', {
+const top = useTopology({
+  binaries: ['redis-server', 'redis-sentinel'],
+  label: 'scale-sentinel',
+  start: startSentinelSet,
+  env: (sentinel) => ({
     REDIS_URL: 'redis://127.0.0.1:1',
     REDIS_SENTINELS: sentinel.sentinels,
     REDIS_SENTINEL_NAME: SENTINEL_MASTER_NAME,
     RATE_LIMIT_MAX: '100000',
-  });
-  const [api] = (await startFleet(world, { apis: 1, workers: 2 })) as [ServiceProcess];
-  apiProcess = api;
-  client = createClient(api.url as string);
-}, 90_000);
+  }),
+  fleet: (world) => startFleet(world, { apis: 1, workers: 2 }),
+});
 
-afterAll(() => checkAnswersAndClose(client ? [client] : [], world, sentinel));
-
-describe.skipIf(skipReason)('Redis behind Sentinel', () => {
+describe.skipIf(top.skipReason)('Redis behind Sentinel', () => {
   it('fails over when the primary dies mid-run: the jobs in flight end, no number is processed twice', {
     timeout: 90_000,
   }, async () => {
-    const scenario = world as Scenario;
-    const set = sentinel as SentinelSet;
-    const api = client as Client;
+    const scenario = top.world;
+    const set = top.daemons;
+    const api = top.clients[0] as Client;
     const t = await tenantWithNumbers(scenario.db.db, 2000);
     const lock = await lockNumber(scenario.db.url, t.numbers[200] as string);
     const held = await submit(api, t.key, t.numbers.slice(0, 500));
@@ -73,7 +57,7 @@ describe.skipIf(skipReason)('Redis behind Sentinel', () => {
     await waitForJobsEnded(scenario.db.sql, [held, ...others], 45_000);
 
     // New work flows through the promoted primary.
-    await waitUntilReady(apiProcess as ServiceProcess);
+    await waitUntilReady(top.apis[0] as ServiceProcess);
     const after = await api.request('POST', ENDPOINT, {
       key: t.key,
       body: { telephoneNumbers: t.numbers.slice(1500) },

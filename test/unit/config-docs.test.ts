@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ENV_VARIABLES } from '../../src/config.ts';
+import { ENV_VARIABLES } from '../../src/config-env.ts';
 
 // The configuration table drifted from the code once; this keeps every setting the config
 // schema reads documented in docs/operations.md, one row each, and nothing else in the table.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ENV_VARIABLES, loadConfig, parseEnv } from '../../src/config.ts';
+import { loadConfig } from '../../src/config.ts';
+import { ENV_VARIABLES, parseEnv } from '../../src/config-env.ts';
 import { configProblemsOf as problemsOf } from '../support/config.ts';
 
 const defaults = parseEnv({});

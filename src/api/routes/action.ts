@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { EnqueueError, IdempotencyKeyBusyError, requestHash } from '../../jobs/create.ts';
+import { EnqueueError } from '../../jobs/create.ts';
+import { IdempotencyKeyBusyError, requestHash } from '../../jobs/idempotency.ts';
 import { toJobView } from '../../jobs/job-view.ts';
 import type { Operation } from '../../jobs/operations.ts';
 import { DryRunResultSchema, JobResultSchema, JobSchema } from '../../jobs/schemas.ts';

@@ -5,10 +5,10 @@ import { ACTION_QUEUE } from '../../../src/queue/action-queue.ts';
 import { waitForJobsEnded } from '../../support/invariants.ts';
 import { REDIS_URL } from '../../support/services.ts';
 import { waitFor } from '../../support/wait.ts';
-import { assertProblemAnswers, type Client, createClient } from '../support/http.ts';
+import { assertProblemAnswers, type Client } from '../support/http.ts';
 import { countRows, runningWorker, waitUntilHeldAt } from '../support/mid-job.ts';
 import { lockNumber } from '../support/row-lock.ts';
-import { createScenario, type Scenario, settleAfterEach } from '../support/scenario.ts';
+import { type Scenario, settleAfterEach, startScenario } from '../support/scenario.ts';
 import { ASYNC, ENDPOINT, JOBS, tenantWithNumbers } from '../support/tenants.ts';
 
 // Cancellation racing with completion (exactly one terminal state, and the answer
@@ -19,11 +19,11 @@ let apiA: Client;
 let apiB: Client;
 
 beforeAll(async () => {
-  world = await createScenario('rel-cancel', { RATE_LIMIT_MAX: '100000' });
-  const [a, b] = await Promise.all([world.api(), world.api(), world.worker(), world.worker()]);
-  apiA = createClient(a.url as string);
-  apiB = createClient(b.url as string);
-}, 90_000);
+  const env = { RATE_LIMIT_MAX: '100000' };
+  const started = await startScenario('rel-cancel', env, { apis: 2, workers: 2 });
+  world = started.world;
+  [apiA, apiB] = started.clients;
+});
 settleAfterEach(() => world);
 afterAll(async () => {
   assertProblemAnswers([...(apiA?.answers ?? []), ...(apiB?.answers ?? [])]);

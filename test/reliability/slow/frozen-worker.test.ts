@@ -4,10 +4,10 @@ import { ACTION_QUEUE } from '../../../src/queue/action-queue.ts';
 import { waitForJobsEnded } from '../../support/invariants.ts';
 import type { ServiceProcess } from '../../support/processes.ts';
 import { waitFor } from '../../support/wait.ts';
-import { assertProblemAnswers, type Client, createClient } from '../support/http.ts';
+import { assertProblemAnswers, type Client } from '../support/http.ts';
 import { countRows, runningWorker, waitUntilHeldAt } from '../support/mid-job.ts';
 import { lockNumber } from '../support/row-lock.ts';
-import { createScenario, type Scenario, settleAfterEach } from '../support/scenario.ts';
+import { type Scenario, settleAfterEach, startScenario } from '../support/scenario.ts';
 import { submitAsync } from '../support/submit.ts';
 import { JOBS, tenantWithNumbers } from '../support/tenants.ts';
 
@@ -27,17 +27,15 @@ let queue: Queue;
 
 beforeAll(async () => {
   // Small chunks: many moments between two chunks to catch the worker at.
-  world = await createScenario('rel-frozen', {
-    WORKER_LOCK_DURATION_MS: String(LOCK_MS),
-    WORKER_CHUNK_SIZE: '10',
-  });
-  const [api] = await Promise.all([world.api(), world.worker(), world.worker()]);
-  client = createClient(api.url as string);
+  const env = { WORKER_LOCK_DURATION_MS: String(LOCK_MS), WORKER_CHUNK_SIZE: '10' };
+  const started = await startScenario('rel-frozen', env, { apis: 1, workers: 2 });
+  world = started.world;
+  [client] = started.clients;
   queue = new Queue(ACTION_QUEUE, {
     connection: { url: world.env.REDIS_URL },
     prefix: world.prefix,
   });
-}, 90_000);
+});
 settleAfterEach(() => world);
 afterAll(async () => {
   assertProblemAnswers(client?.answers ?? []);

@@ -6,8 +6,8 @@ import { ACTION_QUEUE } from '../../../src/queue/action-queue.ts';
 import { uniqueE164 } from '../../support/factories.ts';
 import { waitForJobsEnded } from '../../support/invariants.ts';
 import { REDIS_URL } from '../../support/services.ts';
-import { type Answer, assertProblemAnswers, type Client, createClient } from '../support/http.ts';
-import { createScenario, type Scenario, settleAfterEach } from '../support/scenario.ts';
+import { type Answer, assertProblemAnswers, type Client } from '../support/http.ts';
+import { type Scenario, settleAfterEach, startScenario } from '../support/scenario.ts';
 import { ASYNC, ENDPOINT, JOBS, tenantWithNumbers } from '../support/tenants.ts';
 
 // Load: the global budget spent by many clients across two API processes, ten
@@ -21,14 +21,11 @@ let apiA: Client;
 let apiB: Client;
 
 beforeAll(async () => {
-  world = await createScenario('rel-load', {
-    RATE_LIMIT_MAX: String(BUDGET),
-    RATE_LIMIT_WINDOW_MS: '60000',
-  });
-  const [a, b] = await Promise.all([world.api(), world.api(), world.worker(), world.worker()]);
-  apiA = createClient(a.url as string);
-  apiB = createClient(b.url as string);
-}, 90_000);
+  const env = { RATE_LIMIT_MAX: String(BUDGET), RATE_LIMIT_WINDOW_MS: '60000' };
+  const started = await startScenario('rel-load', env, { apis: 2, workers: 2 });
+  world = started.world;
+  [apiA, apiB] = started.clients;
+});
 settleAfterEach(() => world, 90_000);
 afterAll(async () => {
   assertProblemAnswers([...(apiA?.answers ?? []), ...(apiB?.answers ?? [])]);

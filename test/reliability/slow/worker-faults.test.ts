@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForJobsEnded } from '../../support/invariants.ts';
-import type { ServiceProcess } from '../../support/processes.ts';
-import { assertProblemAnswers, type Client, createClient } from '../support/http.ts';
+import { assertProblemAnswers, type Client } from '../support/http.ts';
 import { countRows, runningWorker, waitUntilHeldAt } from '../support/mid-job.ts';
 import { lockNumber } from '../support/row-lock.ts';
-import { createScenario, type Scenario, settleAfterEach } from '../support/scenario.ts';
+import { type Scenario, settleAfterEach, startScenario } from '../support/scenario.ts';
 import { submitAsync } from '../support/submit.ts';
 import { tenantWithNumbers } from '../support/tenants.ts';
 
@@ -13,14 +12,13 @@ import { tenantWithNumbers } from '../support/tenants.ts';
 // recorded once and its counts equal to the ledger.
 
 let world: Scenario;
-let api: ServiceProcess;
 let client: Client;
 
 beforeAll(async () => {
-  world = await createScenario('rel-wfault');
-  [api] = await Promise.all([world.api(), world.worker(), world.worker()]);
-  client = createClient(api.url as string);
-}, 90_000);
+  const started = await startScenario('rel-wfault', {}, { apis: 1, workers: 2 });
+  world = started.world;
+  [client] = started.clients;
+});
 settleAfterEach(() => world);
 afterAll(async () => {
   assertProblemAnswers(client?.answers ?? []);

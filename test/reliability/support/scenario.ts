@@ -4,6 +4,7 @@ import { assertInvariants, waitForJobsEnded } from '../../support/invariants.ts'
 import { type ServiceProcess, startApi, startWorker } from '../../support/processes.ts';
 import { deletePrefix, uniquePrefix } from '../../support/redis.ts';
 import { REDIS_URL } from '../../support/services.ts';
+import { type Client, createClient } from './http.ts';
 
 // One scenario's world: its own database and queue prefix, the processes it started, and
 // the clean-up that stops them all and checks the invariants.
@@ -57,6 +58,30 @@ export async function createScenario(
       await db.drop();
     },
   };
+}
+
+/** `N` of `T`: a tuple, so a file starting two APIs gets two clients, typed as such. */
+type Tuple<T, N extends number, Acc extends T[] = []> = Acc['length'] extends N
+  ? Acc
+  : Tuple<T, N, [...Acc, T]>;
+
+/**
+ * A scenario with `apis` API and `workers` worker processes started side by side, and a
+ * recording client for each API, in the same order.
+ */
+export async function startScenario<N extends number>(
+  label: string,
+  base: Record<string, string>,
+  counts: { apis: N; workers: number },
+): Promise<{ world: Scenario; apis: Tuple<ServiceProcess, N>; clients: Tuple<Client, N> }> {
+  const world = await createScenario(label, base);
+  const started = await Promise.all([
+    ...Array.from({ length: counts.apis }, () => world.api()),
+    ...Array.from({ length: counts.workers }, () => world.worker()),
+  ]);
+  const apis = started.slice(0, counts.apis);
+  const clients = apis.map((api) => createClient(api.url as string));
+  return { world, apis: apis as Tuple<ServiceProcess, N>, clients: clients as Tuple<Client, N> };
 }
 
 /** Invariants, then nothing left half-done: for afterEach/afterAll of every scenario. */

@@ -18,5 +18,5 @@ export async function adminKey(db: Database, operatorId: string) {
 }
 
 export const ENDPOINT = '/api/v3/oc/numbers/action/ready-for-removal';
-export const JOBS = '/api/v3/oc/numbers/jobs';
+export { JOBS } from '../../support/job-routes.ts';
 export const ASYNC = { prefer: 'respond-async' } as const;
