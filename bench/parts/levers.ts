@@ -63,6 +63,18 @@ export function levers(chunkSize: number, jobSize: number): Lever[] {
     { label: '+ the ledger index on (job, outcome, position) (before)', sql: OUTCOME_INDEX },
     { label: '+ a history row per move (before)', sql: HISTORY_PER_MOVE },
     {
+      label: "− the number list's operator index (not done)",
+      sql: 'drop index telephone_numbers_operator_e164_idx;',
+    },
+    {
+      label: "− the number list's customer index (not done)",
+      sql: 'drop index telephone_numbers_customer_idx;',
+    },
+    {
+      label: 'numbers table with fillfactor 80 (not done)',
+      sql: 'alter table telephone_numbers set (fillfactor = 80);',
+    },
+    {
       label: 'before: all three, chunks of 100',
       sql: [LEDGER_FOREIGN_KEYS, OUTCOME_INDEX, HISTORY_PER_MOVE].join('\n'),
       chunkSize: 100,
