@@ -42,7 +42,11 @@ export async function benchBounds(ctx: BenchContext): Promise<BoundsResult> {
     variant(`chunks of ${chunkSize}, no commit flush`, clients.noFlush.db, chunkSize),
     variant('one chunk', clients.normal, sizes.jobSize),
     variant('one chunk, no commit flush', clients.noFlush.db, sizes.jobSize),
-    variant('one chunk, no commit flush, no reference checks', clients.noFlushNoFk.db, sizes.jobSize),
+    variant(
+      'one chunk, no commit flush, no reference checks',
+      clients.noFlushNoFk.db,
+      sizes.jobSize,
+    ),
   ];
   try {
     const measured = await measureThroughput(ctx, methods, sizes.runs, { cpuSplit: true });

@@ -140,7 +140,7 @@ export const jobs = pgTable(
  * The ledger: one row per (job, position). The primary key is what makes a number's effect
  * exactly-once when a job is delivered more than once. It is append-only, and its references
  * to `jobs` and `telephone_numbers` are checked by triggers rather than foreign keys
- * (migration 0004, docs/architecture.md "Integrity"): a foreign key checks and share-locks the
+ * (drizzle/0003_ledger_is_the_job_history.sql, docs/architecture.md "Integrity"): a foreign key checks and share-locks the
  * referenced row once per ledger row, and here that row is nearly always one the same
  * transaction already holds, so the triggers check a chunk's rows in one set-based pass and
  * lock only what the transaction does not hold yet. Deleting a job or number that a ledger row
