@@ -97,17 +97,20 @@ describe('ledger references', () => {
       await writer`
         insert into job_items (job_id, position, telephone_number, number_id, outcome)
         values (${job.id}, 0, ${e164}, ${numberId}, 'INVALID_STATUS')`;
-      const [pid] = await deleter<{ pid: number }[]>`select pg_backend_pid() as pid`;
       const deleting = deleter`delete from telephone_numbers where id = ${numberId}`.then(
         () => 'deleted',
         (err: { code?: string }) => err.code,
       );
+      // Found by its statement, not its backend id: behind a transaction pooler a reserved
+      // connection's statements may run on different server connections.
       await waitFor(
         'the delete to wait for the ledger writer',
         async () => {
-          const [row] = await t.sql<{ waiting: boolean }[]>`
-            select wait_event_type = 'Lock' as waiting from pg_stat_activity where pid = ${pid?.pid ?? 0}`;
-          return row?.waiting ? true : undefined;
+          const waiting = await t.sql`
+            select 1 from pg_stat_activity
+            where datname = current_database() and wait_event_type = 'Lock'
+              and query like 'delete from telephone_numbers%'`;
+          return waiting.length > 0 ? true : undefined;
         },
         10_000,
       );
