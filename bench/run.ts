@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.ts';
 import { FULL, QUICK } from './context.ts';
-import { createBenchDatabase } from './database.ts';
+import { createBenchDatabase, dropSiblingDatabases } from './database.ts';
 import { machineInfo } from './machine.ts';
 import type { Results } from './parts/index.ts';
 import { deleteQueuePrefix, newQueuePrefix } from './queue-prefix.ts';
@@ -16,6 +16,8 @@ import { formatTable } from './table.ts';
 // the parts in one process, on an isolated database and queue prefix removed at the end.
 // `--diagnose` adds what explains the figures: the bounds and scaling parts and the CPU split.
 // `npm run bench -- --from bench/results.json [--markdown]` prints a saved run again.
+// `--schema-sql "<statements>"` runs them on the bench database after the migrations: a schema
+// lever (an index added or dropped, a key) is measured without writing a migration for it.
 
 const { values } = parseArgs({
   options: {
@@ -25,6 +27,7 @@ const { values } = parseArgs({
     diagnose: { type: 'boolean', default: false },
     output: { type: 'string', default: new URL('./results.json', import.meta.url).pathname },
     from: { type: 'string' },
+    'schema-sql': { type: 'string' },
   },
 });
 
@@ -59,8 +62,11 @@ const log = (message: string) => process.stderr.write(`${message}\n`);
 const started = Date.now();
 const machineBefore = await machineInfo(config.databaseUrl);
 const db = await createBenchDatabase(config.databaseUrl);
+const schemaSql = values['schema-sql'];
+if (schemaSql) await db.sql.unsafe(schemaSql);
 const queuePrefix = newQueuePrefix();
 const cleanUp = async () => {
+  await dropSiblingDatabases(config.databaseUrl, db);
   await db.drop();
   await deleteQueuePrefix(config.redisUrl, queuePrefix);
 };
@@ -75,6 +81,7 @@ try {
   log(
     `bench database ${db.name}, queue prefix ${queuePrefix}, ${mode} mode, parts ${parts.join(', ')}`,
   );
+  if (schemaSql) log(`schema changed after the migrations: ${schemaSql}`);
   results = await runParts(
     {
       config,
@@ -97,6 +104,7 @@ const document = {
   ...flatten(results),
   mode: values.quick ? 'quick' : 'full',
   diagnose: values.diagnose,
+  ...(schemaSql && { schemaSql }),
   startedAt: new Date(started).toISOString(),
   durationSeconds: Math.round((Date.now() - started) / 1000),
   machine: { ...machineBefore, loadAverageAfter: machineAfter.loadAverage },

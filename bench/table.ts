@@ -49,8 +49,9 @@ export function ms(value: number): string {
   return `${num(value)} ms`;
 }
 
+/** 12.3× (1.0× and up), 0.58× (below: where one decimal would hide the difference). */
 export function ratio(value: number): string {
-  return Number.isFinite(value) ? `${oneDecimal.format(value)}×` : 'n/a';
+  return Number.isFinite(value) ? `${num(value)}×` : 'n/a';
 }
 
 /** "median (min–max)" for a spread of samples. */

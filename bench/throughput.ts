@@ -1,6 +1,7 @@
 import type { BenchContext } from './context.ts';
+import type { BenchDatabase } from './database.ts';
 import { PostgresCpu } from './postgres-cpu.ts';
-import { chunk, insertJobs, seedMarkedNumbers } from './seed.ts';
+import { chunk, insertJobs, seedMarkedNumbers, type Tenant } from './seed.ts';
 import { type Spread, spread } from './stats.ts';
 
 /** A way of transitioning one job's numbers, measured in numbers per second. */
@@ -14,7 +15,14 @@ export interface Method {
   jobState: 'queued' | 'active';
   /** The operation of the jobs rows (default ready-for-removal). */
   operation?: string;
+  /** Where its jobs are seeded and run (default: the bench database and tenant). */
+  target?: Target;
   transition(jobId: string, numbers: readonly string[]): Promise<unknown>;
+}
+
+interface Target {
+  db: BenchDatabase;
+  tenant: Tenant;
 }
 
 /** Where the time of a method goes, per 1,000 numbers, summed over its measured runs. */
@@ -55,8 +63,10 @@ export async function measureThroughput(
     for (let r = 0; r < runs; r += 1) list.push(await prepareRun(ctx, method, method.jobsPerRun));
     prepared.set(method.name, list);
   }
-  await ctx.db.sql`analyze`;
-  const pgCpu = options.cpuSplit ? new PostgresCpu(ctx.db.sql, 'bench') : undefined;
+  const targets = new Set(methods.map((m) => targetOf(ctx, m)));
+  for (const { db } of targets) await db.sql`analyze`;
+  // One sampler per database: each reads the backends of its own database.
+  const samplers = new Map([...targets].map(({ db }) => [db, new PostgresCpu(db.sql, 'bench')]));
   const totals = new Map(
     methods.map((m) => [
       m.name,
@@ -68,12 +78,14 @@ export async function measureThroughput(
       const run = prepared.get(method.name)?.[r];
       const total = totals.get(method.name);
       if (!run || !total) throw new Error('run not prepared');
+      const target = targetOf(ctx, method);
+      const pgCpu = options.cpuSplit ? samplers.get(target.db) : undefined;
       await pgCpu?.start();
       const cpuBefore = process.cpuUsage();
       const seconds = await timeRun(method, run);
       const cpu = process.cpuUsage(cpuBefore);
       const pgSeconds = await pgCpu?.elapsed();
-      await closeJobs(ctx, run);
+      await closeJobs(target, run);
       const perSec = run.count / seconds;
       ctx.log(
         `  ${method.name} ${r === 0 ? 'warm-up' : `run ${r}`}: ${Math.round(perSec)} numbers/s`,
@@ -105,11 +117,15 @@ export async function measureThroughput(
   );
 }
 
+const targetOf = (ctx: BenchContext, method: Method): Target =>
+  method.target ?? { db: ctx.db, tenant: ctx.tenant };
+
 async function prepareRun(ctx: BenchContext, method: Method, jobCount: number) {
   const count = jobCount * method.jobSize;
-  const numbers = await seedMarkedNumbers(ctx.db.sql, ctx.numbers, ctx.tenant, count);
+  const { db, tenant } = targetOf(ctx, method);
+  const numbers = await seedMarkedNumbers(db.sql, ctx.numbers, tenant, count);
   const lists = chunk(numbers, method.jobSize);
-  const ids = await insertJobs(ctx.db.sql, ctx.tenant, lists, method.jobState, method.operation);
+  const ids = await insertJobs(db.sql, tenant, lists, method.jobState, method.operation);
   return { jobs: ids.map((id, i) => ({ id, numbers: lists[i] ?? [] })), count };
 }
 
@@ -129,9 +145,9 @@ async function timeRun(method: Method, run: PreparedRun): Promise<number> {
  * Baselines never end their jobs rows; left `active`, the service's recovery sweep would find
  * them (older than 30 s, not in the queue) and re-enqueue them into a later part's workers.
  */
-async function closeJobs(ctx: BenchContext, run: PreparedRun): Promise<void> {
+async function closeJobs(target: Target, run: PreparedRun): Promise<void> {
   const ids = run.jobs.map((j) => j.id);
-  await ctx.db.sql`
+  await target.db.sql`
     update jobs set state = 'completed', finished_at = now()
     where id = any(${ids}::uuid[]) and state in ('queued', 'active')`;
 }

@@ -69,7 +69,7 @@ const EnvSchema = z.object({
   // Unset: sized from the API budgets (see config-worker-limiter.ts).
   WORKER_LIMITER_MAX: optionalInt(1),
   WORKER_LIMITER_DURATION_MS: optionalInt(1),
-  WORKER_CHUNK_SIZE: int(1, 100).pipe(z.number().max(500)),
+  WORKER_CHUNK_SIZE: int(1, 250).pipe(z.number().max(500)),
   WORKER_LOCK_DURATION_MS: int(1000, 30_000),
   WORKER_STALLED_INTERVAL_MS: int(1000, 30_000),
   WORKER_MAX_STALLED_COUNT: int(0, 5),

@@ -2,8 +2,9 @@ import type { Sql } from '../../src/db/client.ts';
 
 /**
  * The naive way (docs/performance.md, baseline a): one transaction per number, each statement awaited before
- * the next, so every number pays six round trips: BEGIN, SELECT … FOR UPDATE, UPDATE, INSERT
- * history, INSERT ledger, COMMIT. Numbers are done strictly one after another, in order.
+ * the next, so every number pays five round trips: BEGIN, SELECT … FOR UPDATE, UPDATE, INSERT
+ * into the ledger (which is also the number's history, as in the service), COMMIT. Numbers are
+ * done strictly one after another, in order.
  */
 export async function naiveTransition(sql: Sql, jobId: string, numbers: readonly string[]) {
   let succeeded = 0;
@@ -18,9 +19,6 @@ export async function naiveTransition(sql: Sql, jobId: string, numbers: readonly
         set status = 'ReadyForRemoval', assignable = false,
             confirmed_for_removal_at = now(), updated_at = now()
         where id = ${row.id}`;
-      await tx`
-        insert into number_status_history (number_id, job_id, from_status, to_status, actor)
-        values (${row.id}, ${jobId}, 'MarkedForRemoval', 'ReadyForRemoval', 'bench-naive')`;
       await tx`
         insert into job_items (job_id, position, telephone_number, number_id, outcome, current_status)
         values (${jobId}, ${position}, ${e164}, ${row.id}, 'SUCCEEDED', 'ReadyForRemoval')`;

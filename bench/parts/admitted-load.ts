@@ -69,11 +69,11 @@ export async function benchAdmittedLoad(ctx: BenchContext): Promise<AdmittedLoad
     if (waiting > 0) backlog.nonZero.push([at, waiting, c.active ?? 0]);
   };
   const sampler = setInterval(() => void sample().catch(() => {}), 250);
-  // The Postgres side of the CPU split is diagnosis: it reads every backend from /proc.
-  const pgCpu = ctx.diagnose ? new PostgresCpu(ctx.db.sql, 'service') : undefined;
+  // What the admitted load costs the operator's database: its backends' CPU, from /proc.
+  const pgCpu = new PostgresCpu(ctx.db.sql, 'service');
   try {
     const [clock] = await ctx.db.sql<{ now: Date }[]>`select now()`;
-    await pgCpu?.start();
+    await pgCpu.start();
     const cpuBefore = await service.child.cpuSeconds();
     const started = performance.now();
     loadStarted = started;
@@ -85,7 +85,7 @@ export async function benchAdmittedLoad(ctx: BenchContext): Promise<AdmittedLoad
     );
     const seconds = (performance.now() - started) / 1000;
     const serviceCpu = (await service.child.cpuSeconds()) - cpuBefore;
-    const postgresCpu = await pgCpu?.elapsed();
+    const postgresCpu = await pgCpu.elapsed();
     const [unfinished] = await ctx.db.sql<{ n: number }[]>`
       select count(*)::int as n from jobs
       where state in ('queued', 'active') and created_at >= ${clock?.now ?? new Date(0)}`;

@@ -14,7 +14,7 @@ export interface BoundsResult {
 
 /**
  * Diagnosis, not a product setting: the same runJob with the commit's WAL flush switched off
- * (synchronous_commit = off) and with foreign-key checks skipped (session_replication_role =
+ * (synchronous_commit = off) and with reference checks skipped (session_replication_role =
  * replica), so the table shows how much of a job's time each of them is.
  */
 export async function benchBounds(ctx: BenchContext): Promise<BoundsResult> {
@@ -42,7 +42,11 @@ export async function benchBounds(ctx: BenchContext): Promise<BoundsResult> {
     variant(`chunks of ${chunkSize}, no commit flush`, clients.noFlush.db, chunkSize),
     variant('one chunk', clients.normal, sizes.jobSize),
     variant('one chunk, no commit flush', clients.noFlush.db, sizes.jobSize),
-    variant('one chunk, no commit flush, no FK checks', clients.noFlushNoFk.db, sizes.jobSize),
+    variant(
+      'one chunk, no commit flush, no reference checks',
+      clients.noFlushNoFk.db,
+      sizes.jobSize,
+    ),
   ];
   try {
     const measured = await measureThroughput(ctx, methods, sizes.runs, { cpuSplit: true });

@@ -2,6 +2,7 @@ import type { BenchContext } from '../context.ts';
 import { benchAdmittedLoad } from './admitted-load.ts';
 import { benchBounds } from './bounds.ts';
 import { benchEndToEnd } from './end-to-end.ts';
+import { benchLevers } from './levers.ts';
 import { probeMachine } from './probes.ts';
 import { benchScaling } from './scaling.ts';
 import { benchValidation } from './validation.ts';
@@ -26,9 +27,14 @@ export const PARTS = {
     measure: benchWorkerCore,
   },
   bounds: {
-    title: 'what bounds the worker: runJob without commit flush, without FK checks',
+    title: 'what bounds the worker: runJob without commit flush, without reference checks',
     diagnosis: true,
     measure: benchBounds,
+  },
+  levers: {
+    title: 'what each lever is worth: runJob on schema variants, side by side',
+    diagnosis: true,
+    measure: benchLevers,
   },
   e2e: {
     title: 'synchronous 500-number requests over HTTP, warm service',

@@ -12,6 +12,7 @@ export function buildRows(r: Results): Row[] {
     ...probeRows(r),
     ...coreRows(r),
     ...boundsRows(r),
+    ...leverRows(r),
     ...endToEndRows(r),
     ...loadRows(r),
     ...validationRows(r),
@@ -40,7 +41,7 @@ function coreRows({ core: c }: Results): Row[] {
     ...(c.serviceOneChunk
       ? [{ label: 'service: runJob, one 500-number chunk', m: c.serviceOneChunk }]
       : []),
-    { label: 'naive: 1 transaction, 6 round trips per number', m: c.naive },
+    { label: 'naive: 1 transaction, 5 round trips per number', m: c.naive },
     { label: 'floor: 1 bulk UPDATE + history insert per job', m: c.floor },
   ];
   return [
@@ -60,8 +61,24 @@ function coreRows({ core: c }: Results): Row[] {
           },
         ]
       : []),
-    { label: 'service / floor', value: ratioTo(c.floor) },
+    { label: 'service / floor', value: ratioTo(c.floor), note: 'target ≥ 0.6×' },
     ...breakdownRows(methods.map(({ label, m }) => ({ label: shortLabel(label), m }))),
+  ];
+}
+
+function leverRows({ levers }: Results): Row[] {
+  if (!levers) return [];
+  const deployed = levers.variants[0]?.measured.numbersPerSec.median ?? Number.NaN;
+  return [
+    { label: '1c. Levers — runJob numbers/s on schema variants (diagnosis only)' },
+    ...levers.variants.map(({ label, measured }, i) => ({
+      label,
+      value: range(measured.numbersPerSec),
+      note:
+        `${ratio(measured.numbersPerSec.median / deployed)} of as deployed` +
+        (measured.breakdown ? `; ${breakdown(measured.breakdown)} per 1,000` : '') +
+        (i === 0 ? `; ${runs(measured.numbersPerSec)}` : ''),
+    })),
   ];
 }
 

@@ -138,27 +138,39 @@ export const jobs = pgTable(
 
 /**
  * The ledger: one row per (job, position). The primary key is what makes a number's effect
- * exactly-once when a job is delivered more than once.
+ * exactly-once when a job is delivered more than once. It is append-only, and its references
+ * to `jobs` and `telephone_numbers` are checked by triggers rather than foreign keys
+ * (drizzle/0003_ledger_is_the_job_history.sql, docs/architecture.md "Integrity"): a foreign key checks and share-locks the
+ * referenced row once per ledger row, and here that row is nearly always one the same
+ * transaction already holds, so the triggers check a chunk's rows in one set-based pass and
+ * lock only what the transaction does not hold yet. Deleting a job or number that a ledger row
+ * names is refused, as a foreign key would.
  */
 export const jobItems = pgTable(
   'job_items',
   {
-    jobId: uuid('job_id')
-      .notNull()
-      .references(() => jobs.id, { onDelete: 'cascade' }),
+    jobId: uuid('job_id').notNull(),
     position: integer('position').notNull(),
     telephoneNumber: text('telephone_number').notNull(),
-    numberId: bigint('number_id', { mode: 'number' }).references(() => telephoneNumbers.id),
+    numberId: bigint('number_id', { mode: 'number' }),
     outcome: itemOutcome('outcome').notNull(),
     currentStatus: numberStatus('current_status'),
     processedAt: timestamp('processed_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     primaryKey({ name: 'job_items_pk', columns: [t.jobId, t.position] }),
-    index('job_items_outcome_idx').on(t.jobId, t.outcome, t.position),
+    // A SUCCEEDED row is the number's status change (numbers/status-changes.ts): a number's
+    // history looks its changes up here, and the delete guard on telephone_numbers its
+    // references. A job's own reads (its failures, its items by outcome) scan its at most 500
+    // rows through the primary key, so they need no index of their own.
+    index('job_items_number_idx').on(t.numberId),
   ],
 );
 
+/**
+ * Status changes made outside jobs (inventory imports). A job's changes are its SUCCEEDED
+ * ledger rows; numbers/status-changes.ts reads both as one history.
+ */
 export const numberStatusHistory = pgTable(
   'number_status_history',
   {
@@ -166,17 +178,13 @@ export const numberStatusHistory = pgTable(
     numberId: bigint('number_id', { mode: 'number' })
       .notNull()
       .references(() => telephoneNumbers.id),
-    jobId: uuid('job_id').references(() => jobs.id),
     fromStatus: numberStatus('from_status'),
     toStatus: numberStatus('to_status').notNull(),
     /** Who made the change: `api-key:<id>`, `import`, … */
     actor: text('actor').notNull(),
     changedAt: timestamp('changed_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [
-    index('number_status_history_number_idx').on(t.numberId, t.changedAt),
-    index('number_status_history_job_idx').on(t.jobId),
-  ],
+  (t) => [index('number_status_history_number_idx').on(t.numberId, t.changedAt)],
 );
 
 /** Idempotency-Key records (IETF draft-07), scoped to the operator. */

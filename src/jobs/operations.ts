@@ -11,7 +11,10 @@ export interface Operation {
   name: OperationName;
   /** Where the API accepts it. */
   path: string;
-  /** Only numbers in this status move; any other status is INVALID_STATUS. */
+  /**
+   * Only numbers in this status move; any other status is INVALID_STATUS. Fixed once jobs have
+   * run: a number's history reads a job's from/to status from here (numbers/status-changes.ts).
+   */
   fromStatus: NumberStatus;
   toStatus: NumberStatus;
   /** The number's `assignable` flag after it moved. */

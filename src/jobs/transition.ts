@@ -44,6 +44,8 @@ interface ChunkRow {
  *   so the loser of a race sees the winner's new status and records INVALID_STATUS. All later CTEs see
  *   one snapshot, which is why every outcome is computed once, from the locked rows.
  * - The ledger insert has no ON CONFLICT on purpose: a position recorded twice aborts the chunk.
+ * - The ledger is also the numbers' history of the change: a SUCCEEDED row is the move
+ *   (numbers/status-changes.ts), so nothing else is written per number.
  */
 export async function transitionChunk(
   sql: Sql,
@@ -53,7 +55,6 @@ export async function transitionChunk(
   const rows = await sql<ChunkRow[]>`
     with job as materialized (
       select id, operator_id, processed_count as start,
-             coalesce('api-key:' || api_key_id::text, 'job:' || id::text) as actor,
              telephone_numbers[processed_count + 1 : processed_count + ${job.size}::int] as slice
       from jobs
       where id = ${job.jobId}::uuid and operation = ${op.name} and state in ('queued', 'active')
@@ -90,12 +91,6 @@ export async function transitionChunk(
       from decided d
       where n.id = d.number_id and d.outcome = 'SUCCEEDED'
       returning n.id
-    ),
-    history as (
-      insert into number_status_history (number_id, job_id, from_status, to_status, actor)
-      select moved.id, job.id, ${op.fromStatus}::number_status, ${op.toStatus}::number_status,
-             job.actor
-      from moved, job
     ),
     ledger as (
       insert into job_items (job_id, position, telephone_number, number_id, outcome, current_status)

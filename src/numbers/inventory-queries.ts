@@ -1,5 +1,6 @@
 import type { Sql } from '../db/client.ts';
 import type { NumberStatus } from './status.ts';
+import { statusChanges } from './status-changes.ts';
 
 // Read side of the inventory: the removal-status summary, the number list (a page, or every
 // row through a cursor for the CSV export) and one number with its history. Every query is
@@ -123,13 +124,11 @@ export async function getNumberWithHistory(
   if (!found) return undefined;
   const { id, ...number } = found;
   const history = await sql<HistoryRow[]>`
-    select h.from_status as "fromStatus", h.to_status as "toStatus", ${iso(sql, 'h.changed_at')} as "changedAt",
-           h.job_id as "jobId", h.actor,
-           coalesce(j.operation, case when h.job_id is null and h.actor = 'import'
-                                      then 'import' end) as operation
-    from number_status_history h left join jobs j on j.id = h.job_id
-    where h.number_id = ${id}::bigint
-    order by h.changed_at desc, h.id desc
+    select c.from_status as "fromStatus", c.to_status as "toStatus",
+           ${iso(sql, 'c.changed_at')} as "changedAt", c.job_id as "jobId", c.actor, c.operation
+    from ${statusChanges(sql)} c
+    where c.number_id = ${id}::bigint
+    order by c.changed_at desc, c.seq desc
     limit ${HISTORY_LIMIT}`;
   return { number, history };
 }

@@ -1,6 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { jobItems, jobs, numberStatusHistory, telephoneNumbers } from '../../src/db/schema.ts';
+import { jobItems, jobs, telephoneNumbers } from '../../src/db/schema.ts';
+import { statusChanges } from '../../src/numbers/status-changes.ts';
 import { bearer, postJson, useApiSuite } from '../support/app.ts';
 import { createTenant } from '../support/factories.ts';
 
@@ -26,9 +27,8 @@ async function statusesOf(numbers: string[]) {
 }
 
 async function historyCount(): Promise<number> {
-  const [row] = await suite.t.db
-    .select({ n: sql<number>`count(*)::int` })
-    .from(numberStatusHistory);
+  const sql = suite.t.sql;
+  const [row] = await sql<{ n: number }[]>`select count(*)::int as n from ${statusChanges(sql)} c`;
   return row?.n ?? 0;
 }
 
@@ -53,11 +53,12 @@ describe('clear-removal-status', () => {
       status: 'Active',
       assignable: true,
     });
-    const [history] = await suite.t.db
-      .select()
-      .from(numberStatusHistory)
-      .where(eq(numberStatusHistory.jobId, clearBody.data.jobId));
-    expect(history).toMatchObject({ fromStatus: 'MarkedForRemoval', toStatus: 'Active' });
+    const history = await suite.t.sql`
+      select from_status, to_status, operation from ${statusChanges(suite.t.sql)} c
+      where c.job_id = ${clearBody.data.jobId}`;
+    expect(history).toEqual([
+      { from_status: 'MarkedForRemoval', to_status: 'Active', operation: 'clear-removal-status' },
+    ]);
 
     const confirmed = await post(CONFIRM, { telephoneNumbers: numbers });
     expect(confirmed.json()).toMatchObject({
@@ -138,10 +139,9 @@ describe('clear-removal-status', () => {
       expect(loser).toMatchObject({ outcome: 'INVALID_STATUS' });
       expect(loser?.currentStatus).toBe(statuses.get(number)?.status);
     }
-    const [moves] = await suite.t.db
-      .select({ n: sql<number>`count(*)::int` })
-      .from(numberStatusHistory)
-      .where(inArray(numberStatusHistory.jobId, jobIds));
+    const [moves] = await suite.t.sql<{ n: number }[]>`
+      select count(*)::int as n from ${statusChanges(suite.t.sql)} c
+      where c.job_id = any(${jobIds}::uuid[])`;
     expect(moves?.n).toBe(200);
   });
 

@@ -240,6 +240,11 @@ describe('cancelling', () => {
       const body = JSON.parse((await get(idle, `${JOBS}/${running.jobId}`)).body);
       return body.progress.processedCount === 1 ? true : undefined;
     });
+    // Only once the worker's next chunk waits on the held number does it hold the job row; a
+    // cancel sent before that could take the row first and land at once.
+    await waitFor('the worker to wait on the held number', async () =>
+      (await waitingBackends(t.sql, 'oc-numbers-api')).length >= 1 ? true : undefined,
+    );
     const cancel = idle.app.inject({
       method: 'DELETE',
       url: `${JOBS}/${running.jobId}`,

@@ -1,6 +1,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobItems, jobs, telephoneNumbers } from '../../src/db/schema.ts';
+import { statusChanges } from '../../src/numbers/status-changes.ts';
 import {
   type ApiSuite,
   closeApiSuite,
@@ -306,7 +307,7 @@ describe('asynchronous answers', () => {
         .where(eq(jobs.id, jobId));
       expect(after).toEqual({ processed: done, state: 'cancelled' });
       const [history] = await t.sql<{ n: number }[]>`
-      select count(*)::int as n from number_status_history where job_id = ${jobId}`;
+      select count(*)::int as n from ${statusChanges(t.sql)} c where c.job_id = ${jobId}`;
       expect(history?.n).toBe(done);
     },
   );

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { type ImportOptions, importNumbers } from '../../src/numbers/import.ts';
 import type { RejectedRow } from '../../src/numbers/import-row.ts';
+import { statusChanges } from '../../src/numbers/status-changes.ts';
 import { inventoryCsv } from '../support/cli-harness.ts';
 import { useTestDatabase } from '../support/database.ts';
 import { createNumbers, createOperator, uniqueE164 } from '../support/factories.ts';
@@ -33,8 +34,9 @@ async function numberRow(e164: string) {
 
 async function history(e164: string) {
   return t.sql`
-    select h.from_status, h.to_status, h.actor, h.job_id from number_status_history h
-    join telephone_numbers n on n.id = h.number_id where n.e164 = ${e164} order by h.id`;
+    select c.from_status, c.to_status, c.actor, c.job_id from ${statusChanges(t.sql)} c
+    join telephone_numbers n on n.id = c.number_id where n.e164 = ${e164}
+    order by c.changed_at, c.seq`;
 }
 
 describe('numbers import', () => {

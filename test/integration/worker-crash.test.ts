@@ -1,6 +1,7 @@
-import { inArray, sql } from 'drizzle-orm';
+import { inArray } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { numberStatusHistory, telephoneNumbers } from '../../src/db/schema.ts';
+import { telephoneNumbers } from '../../src/db/schema.ts';
+import { statusChanges } from '../../src/numbers/status-changes.ts';
 import { waitFor } from '../support/wait.ts';
 import { createHeldJob, waitingBackends } from '../support/worker-blocker.ts';
 import { jobRow, ledgerCounts, recordedOnce } from '../support/worker-jobs.ts';
@@ -60,10 +61,8 @@ describe('a worker process killed with SIGKILL mid-job', () => {
     expect(done).toMatchObject({ processedCount: 500, successCount: 500 });
     expect(done.result).toMatchObject({ status: 'success', data: { processedCount: 500 } });
     expect(await ledgerCounts(q.t.db, row.id)).toEqual(recordedOnce(500, 500));
-    const perNumber = await q.t.db
-      .select({ n: sql<number>`count(*)::int` })
-      .from(numberStatusHistory)
-      .groupBy(numberStatusHistory.numberId);
+    const perNumber = await q.t.sql<{ n: number }[]>`
+      select count(*)::int as n from ${statusChanges(q.t.sql)} c group by c.number_id`;
     expect(perNumber.length).toBe(500);
     expect(perNumber.every((r) => r.n === 1)).toBe(true);
     const statuses = await q.t.db

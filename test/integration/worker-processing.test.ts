@@ -1,11 +1,12 @@
-import { eq, inArray } from 'drizzle-orm';
+import { inArray } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { jobItems, numberStatusHistory, telephoneNumbers } from '../../src/db/schema.ts';
+import { jobItems, telephoneNumbers } from '../../src/db/schema.ts';
 import { cancelJob } from '../../src/jobs/cancel.ts';
 import { READY_FOR_REMOVAL } from '../../src/jobs/operations.ts';
 import { JobNotFoundError, processNextChunk } from '../../src/jobs/processing.ts';
 import { runJob } from '../../src/jobs/run.ts';
 import type { JobProgress } from '../../src/jobs/schemas.ts';
+import { statusChanges } from '../../src/numbers/status-changes.ts';
 import { useTestDatabase } from '../support/database.ts';
 import {
   createCustomer,
@@ -98,16 +99,16 @@ describe('runJob: the rules of each operation, per number and in order', () => {
     for (const row of moved) {
       expect(row).toMatchObject({ status: 'ReadyForRemoval', assignable: false });
       expect(row.confirmedForRemovalAt).toBeInstanceOf(Date);
-      const history = await t.db
-        .select()
-        .from(numberStatusHistory)
-        .where(eq(numberStatusHistory.numberId, row.id));
+      const history = await t.sql`
+        select job_id, from_status, to_status, operation from ${statusChanges(t.sql)} c
+        where c.number_id = ${row.id}`;
       expect(history).toEqual([
-        expect.objectContaining({
-          jobId: job.id,
-          fromStatus: 'MarkedForRemoval',
-          toStatus: 'ReadyForRemoval',
-        }),
+        {
+          job_id: job.id,
+          from_status: 'MarkedForRemoval',
+          to_status: 'ReadyForRemoval',
+          operation: 'ready-for-removal',
+        },
       ]);
     }
     expect(await numberRows([cases.foreign, cases.active])).toEqual(before);
@@ -184,7 +185,7 @@ describe('runJob: the rules of each operation, per number and in order', () => {
       code: '23505',
       constraint_name: 'job_items_pk',
     });
-    expect(await ledgerCounts(t.db, job.id)).toMatchObject({ items: 1, history: 0 });
+    expect(await ledgerCounts(t.db, job.id)).toMatchObject({ items: 1, succeeded: 0 });
     expect((await numberRows(numbers)).map((n) => n.status)).toEqual(
       numbers.map(() => 'MarkedForRemoval'),
     );

@@ -78,7 +78,7 @@ describe('the BullMQ worker', () => {
     const job = await q.producer.enqueue(row);
     const result = await job.waitUntilFinished(q.events, 15_000);
     expect(result).toMatchObject({ status: 'cancelled', processedCount: 0 });
-    expect(await ledgerCounts(q.t.db, row.id)).toMatchObject({ items: 0, history: 0 });
+    expect(await ledgerCounts(q.t.db, row.id)).toMatchObject({ items: 0, succeeded: 0 });
   });
 
   it('fails a job whose jobs row does not exist, without retrying', async () => {

@@ -226,7 +226,7 @@ describe('recovery and permanent failures', () => {
       },
     });
     expect(failed.finishedAt).toBeInstanceOf(Date);
-    expect(await ledgerCounts(t.db, row.id)).toMatchObject({ items: 50, history: 50 });
+    expect(await ledgerCounts(t.db, row.id)).toMatchObject({ items: 50, succeeded: 50 });
     const job = await producer.queue.getJob(row.id);
     expect(await job?.getState()).toBe('failed');
     expect(job?.attemptsMade).toBe(2);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { statusChanges } from '../../src/numbers/status-changes.ts';
 import { createApiKey, createNumbers } from '../support/factories.ts';
 import { waitForJobsEnded } from '../support/invariants.ts';
 import { jobIdRoutes } from '../support/job-routes.ts';
@@ -119,8 +120,8 @@ describe('tenant isolation', () => {
       select e164, status, assignable, updated_at from telephone_numbers where operator_id = ${b.operator.id} order by e164`;
     expect(after).toEqual(before);
     const [history] = await world.db.sql<{ n: number }[]>`
-      select count(*)::int as n from number_status_history h join telephone_numbers t on t.id = h.number_id
-      where t.operator_id = ${b.operator.id}`;
+      select count(*)::int as n from ${statusChanges(world.db.sql)} c
+      join telephone_numbers t on t.id = c.number_id where t.operator_id = ${b.operator.id}`;
     expect(history?.n).toBe(0);
   });
 });

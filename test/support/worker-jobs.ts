@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { asc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../src/db/client.ts';
 import type { JobState } from '../../src/db/enums.ts';
-import { jobItems, jobs, numberStatusHistory } from '../../src/db/schema.ts';
+import { jobItems, jobs } from '../../src/db/schema.ts';
 
 /** Inserts a jobs row the way the API does (state queued unless told otherwise). */
 export async function insertJob(
@@ -39,14 +39,13 @@ export async function ledgerOf(db: Database, jobId: string) {
     .orderBy(asc(jobItems.position));
 }
 
-/** Counts that must agree with a job's counters: ledger rows, successes, history rows. */
+/** Counts that must agree with a job's counters: ledger rows, successes, distinct positions. */
 export async function ledgerCounts(db: Database, jobId: string) {
   const [counts] = await db
     .select({
       items: sql<number>`count(*)::int`,
       succeeded: sql<number>`(count(*) filter (where ${jobItems.outcome} = 'SUCCEEDED'))::int`,
       distinctPositions: sql<number>`count(distinct ${jobItems.position})::int`,
-      history: sql<number>`(select count(*)::int from ${numberStatusHistory} where ${numberStatusHistory.jobId} = ${jobId})`,
     })
     .from(jobItems)
     .where(eq(jobItems.jobId, jobId));
@@ -59,5 +58,4 @@ export const recordedOnce = (items: number, succeeded: number) => ({
   items,
   succeeded,
   distinctPositions: items,
-  history: succeeded,
 });

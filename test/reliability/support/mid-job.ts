@@ -1,3 +1,4 @@
+import { statusChanges } from '../../../src/numbers/status-changes.ts';
 import { holderOf, type ServiceProcess } from '../../support/processes.ts';
 import { waitFor } from '../../support/wait.ts';
 import { workerBackendsWaitingOnLock } from './row-lock.ts';
@@ -39,7 +40,7 @@ export async function countRows(world: Scenario, query: 'moved' | 'history', ope
           select count(*)::int as n from telephone_numbers
           where operator_id = ${operatorId} and status = 'ReadyForRemoval'`
       : await world.db.sql<{ n: number }[]>`
-          select count(*)::int as n from number_status_history h
-          join telephone_numbers t on t.id = h.number_id where t.operator_id = ${operatorId}`;
+          select count(*)::int as n from ${statusChanges(world.db.sql)} c
+          join telephone_numbers t on t.id = c.number_id where t.operator_id = ${operatorId}`;
   return rows[0]?.n ?? 0;
 }
