@@ -15,7 +15,8 @@ export type CancelOutcome =
 
 /**
  * Cancels a queued or running job of `operatorId`, from any process. The worker locks the same
- * jobs row at the start of every chunk, so this lands between two chunks: the numbers already
+ * jobs row at the start of every chunk, so this lands between two chunks, right after the one in
+ * flight (it queues ahead of the next: `lockJob`): the numbers already
  * committed stay done, the rest stay untouched, and the worker stops at its next chunk. The
  * state is durable, so a cancelled job never resumes, whatever happens to its worker.
  * A job of another operator is reported as not found.
@@ -33,7 +34,11 @@ export async function cancelJob(
         const sql = txSql(tx);
         const [, job] = await Promise.all([
           setLocalTimeouts(sql, CANCEL_TIMEOUTS),
-          lockJob(sql, target.jobId, { durable: true, operatorId: target.operatorId }),
+          lockJob(sql, target.jobId, {
+            durable: true,
+            operatorId: target.operatorId,
+            ahead: true,
+          }),
         ]);
         if (!job) return { kind: 'not-found' };
         if (job.state === 'completed' || job.state === 'failed') return { kind: 'finished', job };

@@ -28,21 +28,25 @@ export interface LockedJob extends JobSummaryRow {
  * would simply redo them. Every transaction that ends a job commits durably, and its flush also
  * makes every earlier commit durable, WAL being sequential: nothing is reported done before it
  * is durable.
+ *
+ * `ahead: true` (a cancel, a failure record) goes before the job's next chunk: see `JOB_QUEUE`.
  */
 export async function lockJob(
   sql: Sql,
   jobId: string,
-  options: { durable: boolean; operatorId?: string },
+  options: { durable: boolean; operatorId?: string; ahead?: boolean },
 ): Promise<LockedJob | undefined> {
-  const [row] = await sql<(RawTimestamps<LockedJob> & { commitMode?: string })[]>`
-    select id, operator_id as "operatorId", operation, state, requested_count as "requestedCount",
-           processed_count as "processedCount", success_count as "successCount",
-           trace_id as "traceId", created_at as "createdAt", started_at as "startedAt",
-           finished_at as "finishedAt", cancel_requested_at as "cancelRequestedAt", result,
-           set_config('synchronous_commit', ${options.durable ? 'on' : 'off'}, true) as "commitMode"
-    from jobs
-    where id = ${jobId}::uuid and (${options.operatorId ?? null}::uuid is null or operator_id = ${options.operatorId ?? null}::uuid)
-    for update`;
+  const operatorId = options.operatorId ?? null;
+  // Queued only for a job that exists (and is the operator's): a foreign or missing job is
+  // answered at once, never after another operator's chunk.
+  const [, [row]] = await Promise.all([
+    sql`
+      select ${options.ahead ? sql`pg_advisory_xact_lock` : sql`pg_advisory_xact_lock_shared`}(
+               ${JOB_QUEUE}, hashtext(id::text))
+      from jobs
+      where id = ${jobId}::uuid and (${operatorId}::uuid is null or operator_id = ${operatorId}::uuid)`,
+    lockJobRow(sql, jobId, options),
+  ]);
   if (!row) return undefined;
   const { commitMode: _, createdAt, startedAt, finishedAt, cancelRequestedAt, ...job } = row;
   // Drizzle sets postgres.js up to leave timestamps as text (it maps them itself).
@@ -53,6 +57,30 @@ export async function lockJob(
     finishedAt: dateOrNull(finishedAt),
     cancelRequestedAt: dateOrNull(cancelRequestedAt),
   };
+}
+
+/**
+ * The queue in front of a job's row lock, an advisory lock per job (this class, the job id's
+ * hash). Postgres does not hand a released row lock to its oldest waiter: the worker sends its
+ * next chunk the moment the previous one commits, and that chunk often took the jobs row before
+ * a cancel that had been waiting for it, chunk after chunk. So every chunk first takes the
+ * job's advisory lock shared, and a cancel takes it exclusive: a heavyweight lock queues a
+ * newcomer behind a waiting request it conflicts with, so the next chunk waits behind the
+ * cancel, and the cancel lands right after the chunk in flight. Deliveries of one job share it
+ * and still serialise on the row. (Sent pipelined just before the row lock, in one round trip.)
+ */
+const JOB_QUEUE = 0x6f636e6a; // "ocnj"
+
+function lockJobRow(sql: Sql, jobId: string, options: { durable: boolean; operatorId?: string }) {
+  return sql<(RawTimestamps<LockedJob> & { commitMode?: string })[]>`
+    select id, operator_id as "operatorId", operation, state, requested_count as "requestedCount",
+           processed_count as "processedCount", success_count as "successCount",
+           trace_id as "traceId", created_at as "createdAt", started_at as "startedAt",
+           finished_at as "finishedAt", cancel_requested_at as "cancelRequestedAt", result,
+           set_config('synchronous_commit', ${options.durable ? 'on' : 'off'}, true) as "commitMode"
+    from jobs
+    where id = ${jobId}::uuid and (${options.operatorId ?? null}::uuid is null or operator_id = ${options.operatorId ?? null}::uuid)
+    for update`;
 }
 
 type RawTimestamps<T> = {
@@ -107,7 +135,7 @@ export async function failJob(
 ): Promise<{ state: JobState; result: JobResult } | undefined> {
   return withTransientRetry(() =>
     db.transaction(async (tx) => {
-      const job = await lockJob(txSql(tx), jobId, { durable: true });
+      const job = await lockJob(txSql(tx), jobId, { durable: true, ahead: true });
       if (!job) return undefined;
       if (isEnded(job.state)) return { state: job.state, result: await storedResult(tx, job) };
       const result = await resultFromLedger(tx, job, false);

@@ -247,13 +247,13 @@ describe('asynchronous answers', () => {
       });
       abort.abort();
       expect(await request).toBeInstanceOf(Error);
-      // The API's cancel queues behind the worker's chunk on the jobs row lock (its waiting
-      // statement is lockJob's, the one that sets synchronous_commit).
+      // The API's cancel queues behind the worker's chunk for the job (its waiting statement is
+      // lockJob's exclusive advisory lock; a chunk takes it shared).
       await waitFor('the cancel to queue behind the chunk', async () => {
         const [r] = await t.sql<{ n: number }[]>`
           select count(*)::int as n from pg_stat_activity
           where datname = current_database() and wait_event_type = 'Lock'
-            and query like '%synchronous_commit%'`;
+            and query like '%pg_advisory_xact_lock(%'`;
         return (r?.n ?? 0) >= 1 ? true : undefined;
       });
       await release();
@@ -261,12 +261,9 @@ describe('asynchronous answers', () => {
         const [r] = await t.db.select().from(jobs).where(eq(jobs.id, jobId));
         return r?.state === 'cancelled' ? r : undefined;
       });
-      // It lands after the held chunk (3), or a few chunks later: a released row lock is not
-      // handed to its oldest waiter, so the worker's next chunk may take the job row first
-      // (COUNT numbers leave the cancel many chances before the job would complete).
+      // It lands right after the held chunk: the worker's next chunk queues behind the cancel.
       const done = row.processedCount;
-      expect(done).toBeGreaterThanOrEqual(3);
-      expect(done).toBeLessThan(COUNT);
+      expect(done).toBe(3);
       expect(row.successCount).toBe(done);
       expect(row.cancelRequestedAt).not.toBeNull();
       expect(row.result).toMatchObject({
