@@ -7,7 +7,12 @@ import {
   type Principal,
 } from '../keys/authenticate.ts';
 import { HttpProblem, serviceUnavailable } from './problem.ts';
-import { type RateLimiter, rateLimited } from './rate-limit.ts';
+import {
+  assertRateLimitReachable,
+  markRateLimitUnavailable,
+  type RateLimiter,
+  rateLimited,
+} from './rate-limit.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -32,8 +37,12 @@ const TOO_MANY_FAILURES = 'Too many failed authentication attempts from this cli
 export function createAuthHook(keys: KeyAuthenticator, failures: RateLimiter<string>) {
   return async function authenticate(request: FastifyRequest, reply: FastifyReply) {
     // Without Redis the budget cannot be read: the job reads (Postgres) keep answering, and a
-    // failure below still answers 503 because it cannot be counted.
-    const before = await failures.peek(request.ip).catch(() => undefined);
+    // failure below still answers 503 because it cannot be counted; so does a budget spend
+    // later in this request, at once.
+    const before = await failures.peek(request.ip).catch(() => {
+      markRateLimitUnavailable(request);
+      return undefined;
+    });
     if (before && !before.allowed) throw rateLimited(before, TOO_MANY_FAILURES);
     let principal: Principal | null;
     try {
@@ -53,6 +62,7 @@ export function createAuthHook(keys: KeyAuthenticator, failures: RateLimiter<str
       request.principal = principal;
       return;
     }
+    assertRateLimitReachable(request);
     const state = await failures.spend(request.ip);
     if (!state.allowed) throw rateLimited(state, TOO_MANY_FAILURES);
     reply.headers(state.headers);

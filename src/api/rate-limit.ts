@@ -76,6 +76,23 @@ export interface RateLimiter<Subject> {
   refund(subject: Subject): Promise<void>;
 }
 
+// Requests that already found the rate-limit store unavailable. Redis going silent costs each
+// command its full timeout (REQUEST_PATH_COMMAND_TIMEOUT_MS); a request that timed out reading
+// one budget answers 503 at once when it comes to spend another, instead of waiting again.
+const storeUnavailable = new WeakSet<object>();
+
+/** Remembers, for the rest of `request`, that a budget could not be read. */
+export function markRateLimitUnavailable(request: object): void {
+  storeUnavailable.add(request);
+}
+
+/** Refuses `request` with the store-unavailable 503 if an earlier read of it already failed. */
+export function assertRateLimitReachable(request: object): void {
+  if (storeUnavailable.has(request)) throw unavailable();
+}
+
+const unavailable = () => serviceUnavailable('Rate limiting is unavailable; retry later');
+
 export interface RateLimiterOptions<Subject> {
   windowMs: number;
   policies: readonly LimitPolicy<Subject>[];
@@ -97,7 +114,7 @@ export function createRateLimiter<Subject>(
       const maxes = policies.map((p) => p.max);
       answer = await client.ocnRateLimit(keys.length, ...keys, windowMs, mode, ...maxes);
     } catch {
-      throw serviceUnavailable('Rate limiting is unavailable; retry later');
+      throw unavailable();
     }
     const [refused = 0, resetMs = windowMs, ...counts] = answer;
     const resetS = Math.max(1, Math.ceil(resetMs / 1000));
