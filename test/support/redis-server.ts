@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { freePort } from './processes.ts';
@@ -21,12 +24,15 @@ export interface PrivateRedis {
 export async function startPrivateRedis(policy = 'noeviction'): Promise<PrivateRedis> {
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
+  // Its own working directory: a replica of it (the failover test) writes the RDB file it
+  // receives from its primary there, whatever `--save` says.
+  const dir = mkdtempSync(join(tmpdir(), 'ocn-redis-'));
   let child: ChildProcess | undefined;
   const launch = async () => {
     child = spawn(
       'redis-server',
       ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      { stdio: 'ignore' },
+      { stdio: 'ignore', cwd: dir },
     );
     child.on('error', () => {});
     const deadline = Date.now() + 10_000;
@@ -75,6 +81,9 @@ export async function startPrivateRedis(policy = 'noeviction'): Promise<PrivateR
         await admin.quit();
       }
     },
-    stop: kill,
+    async stop() {
+      await kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
