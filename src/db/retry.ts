@@ -43,7 +43,7 @@ export function isConnectionError(err: unknown): boolean {
 
 export function isTransientDbError(err: unknown): boolean {
   const code = dbErrorCode(err);
-  return code !== undefined && (RETRYABLE_SQLSTATES.has(code) || RETRYABLE_CLIENT_CODES.has(code));
+  return code !== undefined && (RETRYABLE_SQLSTATES.has(code) || isConnectionError(err));
 }
 
 export interface RetryOptions {

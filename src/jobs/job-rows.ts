@@ -36,15 +36,8 @@ export async function lockJob(
   jobId: string,
   options: { durable: boolean; operatorId?: string; ahead?: boolean },
 ): Promise<LockedJob | undefined> {
-  const operatorId = options.operatorId ?? null;
-  // Queued only for a job that exists (and is the operator's): a foreign or missing job is
-  // answered at once, never after another operator's chunk.
   const [, [row]] = await Promise.all([
-    sql`
-      select ${options.ahead ? sql`pg_advisory_xact_lock` : sql`pg_advisory_xact_lock_shared`}(
-               ${JOB_QUEUE}, hashtext(id::text))
-      from jobs
-      where id = ${jobId}::uuid and (${operatorId}::uuid is null or operator_id = ${operatorId}::uuid)`,
+    queueForJob(sql, jobId, options),
     lockJobRow(sql, jobId, options),
   ]);
   if (!row) return undefined;
@@ -71,6 +64,22 @@ export async function lockJob(
  */
 const JOB_QUEUE = 0x6f636e6a; // "ocnj"
 
+/** The job, if it exists and (with `operatorId`) is that operator's; a foreign job looks missing. */
+function theJob(sql: Sql, jobId: string, operatorId: string | undefined) {
+  return sql`id = ${jobId}::uuid and (${operatorId ?? null}::uuid is null or operator_id = ${operatorId ?? null}::uuid)`;
+}
+
+/**
+ * Takes the job's place in `JOB_QUEUE`, only for a job that exists and is the operator's: a
+ * foreign or missing job is answered at once, never after another operator's chunk.
+ */
+function queueForJob(sql: Sql, jobId: string, options: { operatorId?: string; ahead?: boolean }) {
+  const lock = options.ahead ? sql`pg_advisory_xact_lock` : sql`pg_advisory_xact_lock_shared`;
+  return sql`
+    select ${lock}(${JOB_QUEUE}, hashtext(id::text))
+    from jobs where ${theJob(sql, jobId, options.operatorId)}`;
+}
+
 function lockJobRow(sql: Sql, jobId: string, options: { durable: boolean; operatorId?: string }) {
   return sql<(RawTimestamps<LockedJob> & { commitMode?: string })[]>`
     select id, operator_id as "operatorId", operation, state, requested_count as "requestedCount",
@@ -78,8 +87,7 @@ function lockJobRow(sql: Sql, jobId: string, options: { durable: boolean; operat
            trace_id as "traceId", created_at as "createdAt", started_at as "startedAt",
            finished_at as "finishedAt", cancel_requested_at as "cancelRequestedAt", result,
            set_config('synchronous_commit', ${options.durable ? 'on' : 'off'}, true) as "commitMode"
-    from jobs
-    where id = ${jobId}::uuid and (${options.operatorId ?? null}::uuid is null or operator_id = ${options.operatorId ?? null}::uuid)
+    from jobs where ${theJob(sql, jobId, options.operatorId)}
     for update`;
 }
 
