@@ -21,7 +21,7 @@ export interface ClientSettings {
   phoneValidation: PhoneValidation;
   /** Further tries of a request after a network error or a 503. */
   retries: number;
-  /** How long a batch may take from its accepted POST to its job's end (then UNKNOWN). */
+  /** How long a batch may take from its accepted POST to its last job's end (then UNKNOWN). */
   batchTimeoutMs: number;
 }
 
