@@ -147,3 +147,21 @@ function shuffle<T>(items: T[]): T[] {
   }
   return items;
 }
+
+/**
+ * The client's exit code, or 'still running' (and the child killed) after `ms`: a client that
+ * would wait forever fails its test instead of hanging it.
+ */
+export async function exitWithin(run: ClientRun, ms: number): Promise<number | string> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'still running'>((resolve) => {
+    timer = setTimeout(() => resolve('still running'), ms);
+  });
+  const code = await Promise.race([run.exited, late]);
+  clearTimeout(timer);
+  if (code === 'still running') {
+    run.child.kill('SIGKILL');
+    await run.exited;
+  }
+  return code;
+}

@@ -1,12 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { serviceError, TransientError } from './errors.ts';
-import { type ApiClient, refusal, retryAfterMs } from './http.ts';
-import { isEnded, JOBS_PATH, type JobApi, type JobResultBody, type JobView } from './job-api.ts';
+import { OutcomeUnknownError, serviceError, TransientError } from './errors.ts';
+import { type ApiAnswer, type ApiClient, refusal } from './http.ts';
+import { JOBS_PATH, type JobResultBody } from './job-api.ts';
 import { backoffMs, type Pacer } from './pacing.ts';
 import { ACTION_PATHS, type Operation } from './plan.ts';
+import { urlOf } from './service-url.ts';
+import { JobFailedShape, JobResultShape, JobShape, readShape } from './shapes.ts';
 
-// One batch's life: the POST (paced, retried with the same Idempotency-Key), then, for a 202,
-// polling the job until it ends, or cancelling it when the run is interrupted.
+// A batch's POST: paced, retried with the same Idempotency-Key, and its answer checked and read
+// as a result (200) or a running job to follow (202; follow-job.ts).
 
 export interface PostContext {
   api: ApiClient;
@@ -40,7 +42,7 @@ export async function postBatch(
   for (;;) {
     await ctx.pacer.wait(ctx.interrupt);
     const sentAt = Date.now();
-    let answer: Awaited<ReturnType<ApiClient['request']>>;
+    let answer: ApiAnswer;
     try {
       answer = await ctx.api.request('POST', path, {
         body: { telephoneNumbers: numbers },
@@ -60,58 +62,52 @@ export async function postBatch(
       continue;
     }
     ctx.pacer.observe(answer.headers, sentAt);
-    const replayed = answer.headers.get('idempotent-replayed') === 'true';
-    const realAnswer =
-      answer.status === 202 ||
-      (answer.status === 200 && (answer.body as JobResultBody).dryRun !== true);
-    if (ctx.dryRun && realAnswer) {
-      // Not a dry-run answer: the service ignored ?dryRun=true and may have moved numbers.
-      throw serviceError(
-        `the service answered a dry run with ${answer.status} and no "dryRun": true; it may have processed the numbers: stopping`,
-      );
-    }
-    if (answer.status === 200) {
-      const result = answer.body as JobResultBody;
-      return { kind: 'ended', jobId: result.data.jobId, result, replayed };
-    }
-    if (answer.status === 202) {
-      const job = answer.body as JobView;
-      const location = answer.headers.get('location') ?? `${JOBS_PATH}/${job.jobId}`;
-      return { kind: 'running', jobId: job.jobId, location, replayed };
-    }
-    throw refusal(`batch of ${numbers.length} numbers`, answer);
+    return acceptedFrom(ctx, numbers, answer);
   }
 }
 
-export interface Ended {
-  jobId: string | null;
-  state: JobView['state'] | 'dry-run';
-  result?: JobResultBody | undefined;
-  cancelledByUs: boolean;
-}
-
-const FIRST_POLL_MS = 100;
-
-/** Polls a running job until it ends; on interrupt, cancels it and returns it as it stopped. */
-export async function followJob(
-  jobs: JobApi,
-  accepted: Extract<Accepted, { kind: 'running' }>,
-  interrupt: AbortSignal,
-): Promise<Ended> {
-  let delay = FIRST_POLL_MS;
-  let retryAfter = 1000;
-  for (;;) {
-    if (interrupt.aborted) {
-      const view = await jobs.cancel(accepted.jobId);
-      return { jobId: view.jobId, state: view.state, result: view.result, cancelledByUs: true };
-    }
-    await sleep(Math.min(delay, retryAfter), undefined, { signal: interrupt }).catch(() => {});
-    if (interrupt.aborted) continue;
-    const { view, answer } = await jobs.get(accepted.location);
-    if (isEnded(view.state)) {
-      return { jobId: view.jobId, state: view.state, result: view.result, cancelledByUs: false };
-    }
-    retryAfter = retryAfterMs(answer.headers) ?? retryAfter;
-    delay *= 2;
+/** What the service made of the batch, from an answer that is not a 429. */
+function acceptedFrom(ctx: PostContext, numbers: readonly string[], answer: ApiAnswer): Accepted {
+  const what = `batch of ${numbers.length} numbers`;
+  const replayed = answer.headers.get('idempotent-replayed') === 'true';
+  const real =
+    answer.status === 202 ||
+    (answer.status === 200 && (answer.body as { dryRun?: unknown } | undefined)?.dryRun !== true);
+  if (ctx.dryRun && real) {
+    // Not a dry-run answer: the service ignored ?dryRun=true and may have moved numbers.
+    throw serviceError(
+      `the service answered a dry run with ${answer.status} and no "dryRun": true; it may have processed the numbers: stopping`,
+    );
   }
+  // From here on the service took the batch: an answer that cannot be read leaves it UNKNOWN.
+  const unknown = (jobId?: string) => (message: string) => new OutcomeUnknownError(message, jobId);
+  if (answer.status === 200) {
+    const result = readShape(JobResultShape, answer, what, 'a job result', unknown());
+    const jobId = result.data.jobId ?? undefined;
+    if (result.data.requestedCount !== numbers.length || (!ctx.dryRun && !jobId)) {
+      throw unknown(jobId)(`${what}: the service answered with the result of another request`);
+    }
+    return { kind: 'ended', jobId: result.data.jobId, result, replayed };
+  }
+  if (answer.status === 202) {
+    const job = readShape(JobShape, answer, what, 'a job', unknown());
+    if (job.progress.requestedCount !== numbers.length) {
+      throw unknown(job.jobId)(`${what}: the service answered with a job of another request`);
+    }
+    const location = answer.headers.get('location') ?? `${JOBS_PATH}/${job.jobId}`;
+    try {
+      urlOf(ctx.api.baseUrl, location);
+    } catch (err) {
+      throw unknown(job.jobId)(`job ${job.jobId}: ${(err as Error).message}`);
+    }
+    return { kind: 'running', jobId: job.jobId, location, replayed };
+  }
+  // A replayed key whose job failed for good: the job itself says what it did and did not do.
+  // Only a replay answers so (the client always asks for respond-async).
+  const failed = answer.status === 500 ? JobFailedShape.safeParse(answer.body) : undefined;
+  if (failed?.success) {
+    const { jobId } = failed.data;
+    return { kind: 'running', jobId, location: `${JOBS_PATH}/${jobId}`, replayed: true };
+  }
+  throw refusal(what, answer);
 }

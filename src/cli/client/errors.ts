@@ -26,6 +26,19 @@ export class ClientError extends CliError {
 export const inputError = (message: string) => new ClientError(EXIT.invalidInput, message);
 export const serviceError = (message: string) => new ClientError(EXIT.service, message);
 
+/**
+ * The service took a batch, but what it did with it cannot be told (an answer of the wrong
+ * shape, a Location on another origin, a job that did not end in time): the batch's rows say
+ * UNKNOWN, with the job when there is one, and the run ends with exit 4.
+ */
+export class OutcomeUnknownError extends ClientError {
+  readonly jobId: string | undefined;
+  constructor(message: string, jobId?: string) {
+    super(EXIT.service, message);
+    this.jobId = jobId;
+  }
+}
+
 /** A network failure or a 503: worth another try with the same request. */
 export class TransientError extends Error {
   readonly retryAfterMs: number | undefined;

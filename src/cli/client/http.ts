@@ -1,7 +1,9 @@
 import { ClientError, EXIT, TransientError } from './errors.ts';
+import { urlOf } from './service-url.ts';
 
 // A thin fetch wrapper: every answer comes back as status + headers + parsed body, except
-// network failures and 503s, which throw TransientError so callers can retry them.
+// network failures and 503s, which throw TransientError so callers can retry them. Requests go
+// to the --url origin only: the API key is never sent anywhere an answer points to.
 
 const REQUEST_TIMEOUT_MS = 60_000;
 
@@ -26,12 +28,15 @@ export function createApiClient(baseUrl: string, apiKey: string): ApiClient {
   return {
     baseUrl,
     async request(method, path, options = {}) {
+      const url = urlOf(baseUrl, path);
       const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
       const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
       let response: Response;
       try {
-        response = await fetch(urlOf(baseUrl, path), {
+        response = await fetch(url, {
           method,
+          // The service never redirects; following one would take the key along to its target.
+          redirect: 'manual',
           headers: {
             authorization: `Bearer ${apiKey}`,
             accept: 'application/json',
@@ -56,12 +61,6 @@ export function createApiClient(baseUrl: string, apiKey: string): ApiClient {
       return answer;
     },
   };
-}
-
-/** `path` is absolute on the service ("/api/…"); a base URL with a path prefix keeps it. */
-export function urlOf(baseUrl: string, path: string): string {
-  if (/^https?:\/\//.test(path)) return path;
-  return `${baseUrl}${path.startsWith('/') ? '' : '/'}${path}`;
 }
 
 function parseBody(text: string): unknown {
@@ -115,14 +114,17 @@ export function retryAfterMs(headers: Headers): number | undefined {
 /** A refusal the client cannot fix by trying again: one line, exit code 4 (2 for a 400). */
 export function refusal(what: string, answer: ApiAnswer): ClientError {
   const { errorCode, detail } = problemOf(answer);
+  const location = answer.headers.get('location');
   const hint =
     answer.status === 401
       ? ' (check OCN_API_KEY or --key-file)'
-      : answer.status === 404
-        ? ' (check --url)'
-        : errorCode === 'INVALID_TELEPHONE_NUMBERS'
-          ? ' (the service checks numbers more strictly: set PHONE_VALIDATION as it does)'
-          : '';
+      : answer.status >= 300 && answer.status < 400
+        ? ` (a redirect to ${location ?? 'nowhere'}: the client follows none; set --url to the service itself)`
+        : answer.status === 404
+          ? ' (check --url)'
+          : errorCode === 'INVALID_TELEPHONE_NUMBERS'
+            ? ' (the service checks numbers more strictly: set PHONE_VALIDATION as it does)'
+            : '';
   return new ClientError(
     answer.status === 400 ? EXIT.invalidInput : EXIT.service,
     `${what}: the service answered ${answer.status} ${errorCode}: ${detail}${hint}`,

@@ -1,61 +1,25 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { UUID_PATTERN } from '../../limits.ts';
+import { MAX_NUMBERS_PER_REQUEST, UUID_PATTERN } from '../../limits.ts';
 import { inputError, serviceError, TransientError } from './errors.ts';
 import { type ApiAnswer, type ApiClient, type RequestOptions, refusal } from './http.ts';
 import { backoffMs } from './pacing.ts';
+import {
+  AlreadyEndedShape,
+  ItemsPageShape,
+  type ItemView,
+  JobListShape,
+  JobShape,
+  type JobView,
+  readShape,
+} from './shapes.ts';
 
-// The job API as the client uses it (the shapes of docs/… "The job resource"), with retries
-// for reads and cancels: they spend no budget and are safe to repeat.
+// The job API as the client uses it (docs/api.md, "The job resource"), every answer checked
+// against its shape, with retries for reads and cancels: they spend no budget and are safe to
+// repeat.
 
 export const JOBS_PATH = '/api/v3/oc/numbers/jobs';
 
-export interface NumberFailure {
-  telephoneNumber: string;
-  errorCode: string;
-  currentStatus?: string;
-  detail?: string;
-}
-
-export interface JobResultBody {
-  data: {
-    jobId: string | null;
-    requestedCount: number;
-    processedCount: number;
-    successCount: number;
-    failedCount: number;
-    failures: NumberFailure[];
-  };
-  status: string;
-  succeeded: boolean;
-  message: string;
-  dryRun?: boolean;
-}
-
-export interface JobView {
-  jobId: string;
-  operation: string;
-  state: 'queued' | 'active' | 'completed' | 'cancelled' | 'failed';
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  progress: {
-    requestedCount: number;
-    processedCount: number;
-    successCount: number;
-    failedCount: number;
-    percent: number;
-  };
-  result?: JobResultBody;
-}
-
-export interface ItemView {
-  position: number;
-  telephoneNumber: string;
-  outcome: string;
-  currentStatus?: string;
-  detail?: string;
-  processedAt: string | null;
-}
+export type { ItemView, JobResultBody, JobView } from './shapes.ts';
 
 export const isEnded = (state: JobView['state']) =>
   state === 'completed' || state === 'cancelled' || state === 'failed';
@@ -84,43 +48,50 @@ export function createJobApi(api: ApiClient, retries: number) {
     withRetries(retries, () => api.request(method, path, options), options?.signal);
   const expect200 = (what: string, answer: ApiAnswer) => {
     if (answer.status !== 200) throw refusal(what, answer);
-    return answer.body;
+    return answer;
   };
   return {
     async get(jobPath: string, signal?: AbortSignal) {
-      const answer = await call('GET', jobPath, signal ? { signal } : {});
-      return { view: expect200(`job ${jobPath}`, answer) as JobView, answer };
+      const what = `job ${jobPath}`;
+      const answer = expect200(what, await call('GET', jobPath, signal ? { signal } : {}));
+      return { view: readShape(JobShape, answer, what, 'a job'), answer };
     },
     /** Cancels a job; a job that already ended is returned as it is. */
-    async cancel(jobId: string): Promise<JobView> {
+    async cancel(jobId: string): Promise<{ view: JobView; alreadyEnded: boolean }> {
+      const what = `cancel job ${jobId}`;
       const answer = await call('POST', `${JOBS_PATH}/${jobId}/cancel`);
       if (answer.status === 409) {
-        const job = (answer.body as { job?: JobView } | undefined)?.job;
-        if (job) return job;
-        return (await this.get(`${JOBS_PATH}/${jobId}`)).view;
+        const ended = AlreadyEndedShape.safeParse(answer.body);
+        const view = ended.success
+          ? ended.data.job
+          : (await this.get(`${JOBS_PATH}/${jobId}`)).view;
+        return { view, alreadyEnded: true };
       }
-      return expect200(`cancel job ${jobId}`, answer) as JobView;
+      const view = readShape(JobShape, expect200(what, answer), what, 'a job');
+      return { view, alreadyEnded: false };
     },
     /** Every item of a job, in request order (a job has at most 500). */
     async items(jobId: string, query: Record<string, string> = {}): Promise<ItemView[]> {
+      const what = `items of job ${jobId}`;
       const items: ItemView[] = [];
       let cursor: string | null = null;
       do {
         const params = new URLSearchParams({ limit: '500', ...query });
         if (cursor) params.set('cursor', cursor);
         const answer = await call('GET', `${JOBS_PATH}/${jobId}/items?${params}`);
-        const page = expect200(`items of job ${jobId}`, answer) as {
-          data: ItemView[];
-          nextCursor: string | null;
-        };
+        const page = readShape(ItemsPageShape, expect200(what, answer), what, 'a page of items');
         items.push(...page.data);
         cursor = page.nextCursor;
+        // A job holds at most 500 numbers: a service that pages on past them is not followed.
+        if (cursor && (page.data.length === 0 || items.length >= MAX_NUMBERS_PER_REQUEST)) {
+          throw serviceError(`${what}: the service pages on past ${items.length} items`);
+        }
       } while (cursor);
       return items;
     },
     async list(query: Record<string, string>) {
       const answer = await call('GET', `${JOBS_PATH}?${new URLSearchParams(query)}`);
-      return expect200('list jobs', answer) as { data: JobView[]; nextCursor: string | null };
+      return readShape(JobListShape, expect200('list jobs', answer), 'list jobs', 'a job list');
     },
   };
 }

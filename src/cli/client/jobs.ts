@@ -2,11 +2,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import cliProgress from 'cli-progress';
 import { JOB_ITEM_CSV_COLUMNS } from '../../jobs/item-columns.ts';
 import { EXIT } from './errors.ts';
-import { createApiClient, refusal, retryAfterMs } from './http.ts';
+import { createApiClient, retryAfterMs } from './http.ts';
 import type { ClientIo } from './io.ts';
 import { checkJobId, createJobApi, isEnded, JOBS_PATH, type JobView } from './job-api.ts';
 import { csvField } from './results-file.ts';
 import { resolveSettings } from './settings.ts';
+import type { JobListEntry } from './shapes.ts';
 
 // `jobs list|get|watch|cancel|items`: the job API from a terminal.
 
@@ -23,10 +24,10 @@ async function connect(io: ClientIo, options: JobsOptions) {
     keyFile: options.keyFile,
   });
   const api = createApiClient(settings.baseUrl, settings.apiKey);
-  return { api, jobs: createJobApi(api, settings.retries) };
+  return { jobs: createJobApi(api, settings.retries) };
 }
 
-const line = (job: JobView) => {
+const line = (job: JobListEntry) => {
   const p = job.progress;
   const status = job.result ? ` ${job.result.status}` : '';
   return `${job.jobId}  ${job.operation.padEnd(20)} ${job.state.padEnd(9)}${status.padEnd(15)} ${p.processedCount}/${p.requestedCount} processed, ${p.successCount} succeeded  ${job.createdAt}`;
@@ -55,20 +56,15 @@ export async function jobsGet(io: ClientIo, options: JobsOptions & { jobId: stri
 }
 
 export async function jobsCancel(io: ClientIo, options: JobsOptions & { jobId: string }) {
-  const { api } = await connect(io, options);
+  const { jobs } = await connect(io, options);
   const jobId = checkJobId(options.jobId);
-  const answer = await api.request('POST', `${JOBS_PATH}/${jobId}/cancel`);
-  if (answer.status !== 200 && answer.status !== 409) throw refusal(`cancel job ${jobId}`, answer);
-  const view = (
-    answer.status === 409 ? (answer.body as { job: JobView }).job : answer.body
-  ) as JobView;
+  const { view, alreadyEnded } = await jobs.cancel(jobId);
   if (options.json) io.stdout.write(`${JSON.stringify(view)}\n`);
   else {
-    if (answer.status === 409)
-      io.stdout.write(`Job ${jobId} had already ${view.state}; nothing changed.\n`);
+    if (alreadyEnded) io.stdout.write(`Job ${jobId} had already ${view.state}; nothing changed.\n`);
     io.stdout.write(describeJob(view));
   }
-  return answer.status === 200 ? EXIT.ok : EXIT.someFailed;
+  return alreadyEnded ? EXIT.someFailed : EXIT.ok;
 }
 
 export async function jobsItems(

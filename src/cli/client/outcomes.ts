@@ -1,4 +1,4 @@
-import type { Ended } from './batch.ts';
+import type { Ended } from './follow-job.ts';
 import type { JobApi } from './job-api.ts';
 
 // Each number's outcome in a batch, in the batch's order. A job that processed every number
@@ -15,6 +15,8 @@ export const SUCCEEDED = 'SUCCEEDED';
 export const WOULD_SUCCEED = 'WOULD_SUCCEED';
 export const NOT_PROCESSED = 'NOT_PROCESSED';
 export const NOT_SUBMITTED = 'NOT_SUBMITTED';
+/** The service took the number, but what it did cannot be told (docs/cli.md). */
+export const UNKNOWN = 'UNKNOWN';
 
 export async function outcomesOf(
   jobs: JobApi,
@@ -43,7 +45,7 @@ export async function outcomesOf(
   return numbers.map((number, position) => {
     const item = items[position];
     if (!item || item.telephoneNumber !== number) {
-      return { outcome: 'UNKNOWN', detail: `job ${jobId} does not list this number`, jobId };
+      return { outcome: UNKNOWN, detail: `job ${jobId} does not list this number`, jobId };
     }
     // As in the full-result path: the status is reported for failures only.
     return item.outcome === SUCCEEDED

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { checkE164, type PhoneValidation } from '../../numbers/e164.ts';
 import type { InputRecord } from './input.ts';
 
@@ -36,7 +36,7 @@ export interface Plan {
 
 export function planSubmission(
   input: readonly InputRecord[],
-  options: { operation: Operation; phoneValidation: PhoneValidation },
+  options: { operation: Operation; phoneValidation: PhoneValidation; keySalt?: string },
 ): Plan {
   const firstLineOf = new Map<string, number>();
   const records: PlannedRecord[] = [];
@@ -48,7 +48,7 @@ export function planSubmission(
     batches.push({
       index: batches.length,
       numbers: current,
-      idempotencyKey: idempotencyKey(options.operation, current),
+      idempotencyKey: idempotencyKey(options.operation, current, options.keySalt),
     });
     current = [];
   };
@@ -86,8 +86,23 @@ export function planSubmission(
  * The same operation on the same numbers in the same order always gets the same key, so a
  * second run of a file (after a crash, Ctrl-C or a lost connection) replays each batch's job
  * instead of creating another. Hashing keeps the header short whatever the batch size.
+ * `salt` makes other keys for the same numbers: a `--fresh` run's nonce (its batches are new
+ * requests, not replays) and the n-th resend of a job's unprocessed numbers.
  */
-export function idempotencyKey(operation: Operation, numbers: readonly string[]): string {
-  const hash = createHash('sha256').update(operation).update('\n').update(numbers.join(','));
+export function idempotencyKey(
+  operation: Operation,
+  numbers: readonly string[],
+  salt = '',
+): string {
+  const hash = createHash('sha256').update(operation).update('\n');
+  if (salt !== '') hash.update(salt).update('\n');
+  hash.update(numbers.join(','));
   return `ocn-client-v1:${operation}:${hash.digest('base64url')}`;
 }
+
+/** A `--fresh` run's salt: its own, so none of its keys matches an earlier run's. */
+export const freshSalt = () => `fresh ${randomUUID()}`;
+
+/** The salt of the `attempt`-th resend of a batch's unprocessed numbers. */
+export const resendSalt = (runSalt: string, attempt: number) =>
+  `${runSalt}${runSalt ? ' ' : ''}resend ${attempt}`;

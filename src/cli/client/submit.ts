@@ -5,13 +5,13 @@ import { readInputFile } from './input.ts';
 import type { ClientIo } from './io.ts';
 import { createJobApi } from './job-api.ts';
 import { Pacer } from './pacing.ts';
-import { type Operation, type Plan, planSubmission } from './plan.ts';
+import { freshSalt, type Operation, planSubmission } from './plan.ts';
 import { createProgress } from './progress.ts';
 import { openResultsFile } from './results-file.ts';
 import { createRowWriter } from './rows.ts';
 import { runBatches } from './run-batches.ts';
 import { resolveSettings } from './settings.ts';
-import { humanSummary, jsonSummary, type RunFacts } from './summary.ts';
+import { humanSummary, jsonSummary, listRejectedLines, plural, type RunFacts } from './summary.ts';
 import { Tally } from './tally.ts';
 
 export interface SubmitOptions {
@@ -23,9 +23,11 @@ export interface SubmitOptions {
   out?: string | undefined;
   skipInvalid: boolean;
   json: boolean;
+  /** New Idempotency-Keys: no batch replays an earlier run's job. */
+  fresh: boolean;
+  /** `--batch-timeout <seconds>` as given. */
+  batchTimeout?: string | undefined;
 }
-
-const LISTED_LINES_MAX = 1000;
 
 /** `submit`: the whole run; returns the exit code. `interrupt` is aborted by Ctrl-C. */
 export async function submit(
@@ -37,12 +39,15 @@ export async function submit(
     env: io.env,
     url: options.url,
     keyFile: options.keyFile,
+    batchTimeout: options.batchTimeout,
   });
   const input = await readInputFile(options.file, io.stdin);
   if (input.length === 0) throw inputError(`no telephone numbers in ${options.file}`);
+  const keySalt = options.fresh ? freshSalt() : '';
   const plan = planSubmission(input, {
     operation: options.operation,
     phoneValidation: settings.phoneValidation,
+    keySalt,
   });
   listRejectedLines(io, plan);
   if (plan.invalid.length > 0 && !options.skipInvalid) {
@@ -75,6 +80,8 @@ export async function submit(
       operation: options.operation,
       dryRun: options.dryRun,
       interrupt,
+      batchTimeoutMs: settings.batchTimeoutMs,
+      keySalt,
     },
     (done) => {
       rows.batchDone(done.batch.index, done.outcomes);
@@ -110,6 +117,7 @@ export async function submit(
     file: options.file,
     url: settings.baseUrl,
     dryRun: options.dryRun,
+    fresh: options.fresh,
     out: options.out,
     inputNumbers: input.length,
     toSend: plan.sendCount,
@@ -118,6 +126,7 @@ export async function submit(
     batches: plan.batches.length,
     submitted: run.submitted,
     replayed: run.replayed,
+    resent: run.resent,
     rateLimited: pacer.rateLimited,
     elapsedMs: Math.round(performance.now() - started),
     interrupted,
@@ -130,21 +139,3 @@ export async function submit(
   if (run.fatal && !interrupted) io.stderr.write(`error: ${run.fatal.message}\n`);
   return exitCode;
 }
-
-/** Invalid and repeated lines on stderr, with their line numbers (the first 1,000 of each). */
-function listRejectedLines(io: ClientIo, plan: Plan) {
-  for (const r of plan.invalid.slice(0, LISTED_LINES_MAX)) {
-    io.stderr.write(`line ${r.line}: ${r.value}: ${r.errorCode}: ${r.detail}\n`);
-  }
-  if (plan.invalid.length > LISTED_LINES_MAX) {
-    io.stderr.write(`… and ${plan.invalid.length - LISTED_LINES_MAX} more invalid lines\n`);
-  }
-  for (const r of plan.duplicates.slice(0, LISTED_LINES_MAX)) {
-    io.stderr.write(`line ${r.line}: ${r.number}: repeats line ${r.firstLine}; sent once\n`);
-  }
-  if (plan.duplicates.length > LISTED_LINES_MAX) {
-    io.stderr.write(`… and ${plan.duplicates.length - LISTED_LINES_MAX} more repeated lines\n`);
-  }
-}
-
-const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;

@@ -3,6 +3,7 @@ import {
   NOT_SUBMITTED,
   type RowOutcome,
   SUCCEEDED,
+  UNKNOWN,
   WOULD_SUCCEED,
 } from './outcomes.ts';
 
@@ -28,7 +29,7 @@ export class Tally {
   }
 
   get notDone(): number {
-    return this.count(NOT_PROCESSED) + this.count(NOT_SUBMITTED) + this.count('UNKNOWN');
+    return this.count(NOT_PROCESSED) + this.count(NOT_SUBMITTED) + this.count(UNKNOWN);
   }
 
   /** Numbers that failed a rule on the service (every outcome that is an error code). */
