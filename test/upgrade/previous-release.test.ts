@@ -21,8 +21,8 @@ import { startTraffic } from './traffic.ts';
 // Expand/contract, tested (docs/operations.md, "Migrations on a running service"): the API and
 // worker of the previous release (previous-release.ts says which commit that is) serve a
 // client without a single failed request while this checkout's new migrations run on their
-// database, and after. The previous release installs itself: its own `db migrate`, inventory
-// import and key, then its own API and worker processes.
+// database, and after. The previous release is set up as it was deployed: its migrations,
+// then an inventory and a key through its own CLI, then its own API and worker processes.
 
 const NUMBERS = Array.from({ length: 3000 }, (_, i) => `+1425${String(5_000_000 + i)}`);
 
@@ -42,19 +42,18 @@ beforeAll(async () => {
   await admin`create database ${admin(name)}`.finally(() => admin.end({ timeout: 5 }));
   sql = postgres(directDatabaseUrl(name), { max: 4, onnotice: () => {} });
 
-  const direct = { DATABASE_URL: directDatabaseUrl(name) };
-  await oldCli(checkout.dir, ['db', 'migrate'], direct);
+  // Its own migrations, by this checkout's runner (what its `db migrate` applied; the
+  // bookkeeping is the same), then its own CLI and processes.
+  await migrateDatabase(directDatabaseUrl(name), {
+    migrationsFolder: join(checkout.dir, 'drizzle'),
+  });
   const csv = join(checkout.dir, 'inventory.csv');
   const tenant = randomUUID();
   await writeFile(
     csv,
     `telephoneNumber,status,operator,msTenantId,operatorConnect\n${NUMBERS.map((n) => `${n},MarkedForRemoval,upgrade,${tenant},true`).join('\n')}\n`,
   );
-  await oldCli(checkout.dir, ['numbers', 'import', csv], direct);
-  key = (await oldCli(checkout.dir, ['keys', 'create', '--operator', 'upgrade'], direct)).split(
-    '\n',
-  )[0] as string;
-
+  const direct = { DATABASE_URL: directDatabaseUrl(name) };
   const env = {
     DATABASE_URL: databaseUrl(name),
     REDIS_URL,
@@ -63,7 +62,17 @@ beforeAll(async () => {
     RATE_LIMIT_MAX: '100000',
     WORKER_CHUNK_SIZE: '10',
   };
-  [api, worker] = await Promise.all([startApi(env, checkout.dir), startWorker(env, checkout.dir)]);
+  const inventoryAndKey = async () => {
+    await oldCli(checkout?.dir as string, ['numbers', 'import', csv], direct);
+    return oldCli(checkout?.dir as string, ['keys', 'create', '--operator', 'upgrade'], direct);
+  };
+  let created: string;
+  [created, api, worker] = await Promise.all([
+    inventoryAndKey(),
+    startApi(env, checkout.dir),
+    startWorker(env, checkout.dir),
+  ]);
+  key = created.split('\n')[0] as string;
 }, 240_000);
 
 afterAll(async () => {
