@@ -95,7 +95,7 @@ const EnvSchema = z.object({
   REDIS_SENTINEL_NAME: z.string().min(1).default('mymaster'),
   REDIS_CLUSTER_NODES: hostPortList,
   MIGRATE_ON_START: bool('true'),
-  // Migrations on a running service (docs/operations.md, "Migrations"): how long a statement
+  // Migrations on a running service (docs/operations.md, of that name): how long a statement
   // may wait for a lock before it gives up, and how often a migration that gave up is retried.
   MIGRATE_LOCK_TIMEOUT_MS: int(1, MIGRATE_DEFAULTS.lockTimeoutMs),
   MIGRATE_CONCURRENTLY_LOCK_TIMEOUT_MS: int(1, MIGRATE_DEFAULTS.concurrentlyLockTimeoutMs),

@@ -31,7 +31,6 @@ export interface Migration {
 const RERUNNABLE = [
   /^CREATE\s+(UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+IF\s+NOT\s+EXISTS\s/i,
   /^DROP\s+INDEX\s+CONCURRENTLY\s+IF\s+EXISTS\s/i,
-  /^REINDEX\s+(INDEX|TABLE)\s+CONCURRENTLY\s/i,
   /^ALTER\s+TABLE\s[^;]*\sVALIDATE\s+CONSTRAINT\s/i,
 ];
 
@@ -83,7 +82,7 @@ function checkRerunnable(migration: Migration): void {
     if (!RERUNNABLE.some((kind) => kind.test(text))) {
       throw new MigrationFileError(
         `migration ${migration.tag} uses CONCURRENTLY, so it runs outside a transaction and each of its statements must be safe to run again: ` +
-          `CREATE INDEX CONCURRENTLY IF NOT EXISTS, DROP INDEX CONCURRENTLY IF EXISTS, REINDEX … CONCURRENTLY or ALTER TABLE … VALIDATE CONSTRAINT. ` +
+          `CREATE [UNIQUE] INDEX CONCURRENTLY IF NOT EXISTS, DROP INDEX CONCURRENTLY IF EXISTS or ALTER TABLE … VALIDATE CONSTRAINT. ` +
           `Move this statement to a migration of its own: ${text.slice(0, 120)}`,
       );
     }
