@@ -66,11 +66,11 @@ beforeAll(async () => {
     await oldCli(checkout?.dir as string, ['numbers', 'import', csv], direct);
     return oldCli(checkout?.dir as string, ['keys', 'create', '--operator', 'upgrade'], direct);
   };
-  let created: string;
-  [created, api, worker] = await Promise.all([
+  // Each kept as soon as it runs, so afterAll stops it even if another failed to start.
+  const [created] = await Promise.all([
     inventoryAndKey(),
-    startApi(env, checkout.dir),
-    startWorker(env, checkout.dir),
+    startApi(env, checkout.dir).then((p) => (api = p)),
+    startWorker(env, checkout.dir).then((p) => (worker = p)),
   ]);
   key = created.split('\n')[0] as string;
 }, 240_000);
