@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TrustProxy } from './config-trust-proxy.ts';
+import { MIGRATE_DEFAULTS } from './db/migrations/defaults.ts';
 
 // Every environment variable the service reads, with its type, range and default: the one
 // schema behind src/config.ts (which shapes it into the typed config) and the configuration
@@ -94,6 +95,11 @@ const EnvSchema = z.object({
   REDIS_SENTINEL_NAME: z.string().min(1).default('mymaster'),
   REDIS_CLUSTER_NODES: hostPortList,
   MIGRATE_ON_START: bool('true'),
+  // Migrations on a running service (docs/operations.md, of that name): how long a statement
+  // may wait for a lock before it gives up, and how often a migration that gave up is retried.
+  MIGRATE_LOCK_TIMEOUT_MS: int(1, MIGRATE_DEFAULTS.lockTimeoutMs),
+  MIGRATE_CONCURRENTLY_LOCK_TIMEOUT_MS: int(1, MIGRATE_DEFAULTS.concurrentlyLockTimeoutMs),
+  MIGRATE_LOCK_RETRIES: int(0, MIGRATE_DEFAULTS.lockRetries),
   DATABASE_PREPARE: bool('true'),
 });
 

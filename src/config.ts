@@ -62,6 +62,11 @@ function toConfig(env: ParsedEnv) {
     databasePrepare: env.DATABASE_PREPARE,
     /** false where migrations run as their own step (`npm run db:migrate`). */
     migrateOnStart: env.MIGRATE_ON_START,
+    migrate: {
+      lockTimeoutMs: env.MIGRATE_LOCK_TIMEOUT_MS,
+      concurrentlyLockTimeoutMs: env.MIGRATE_CONCURRENTLY_LOCK_TIMEOUT_MS,
+      lockRetries: env.MIGRATE_LOCK_RETRIES,
+    },
   };
 }
 

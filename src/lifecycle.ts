@@ -1,4 +1,6 @@
 import { type Config, ConfigError, loadConfig } from './config.ts';
+import { prepareDatabase } from './db/migrate.ts';
+import { describeLockTimeout } from './db/migrations/lock-retry.ts';
 import type { Logger } from './logger.ts';
 import { ServicesUnavailableError } from './preflight.ts';
 
@@ -13,6 +15,18 @@ export function loadConfigOrExit(): Config {
     process.stderr.write(`${err.message}\n`);
     process.exit(1);
   }
+}
+
+/**
+ * MIGRATE_ON_START: creates the database if missing and applies pending migrations under the
+ * MIGRATE_* settings, logging each lock timeout it waits out.
+ */
+export async function migrateOnStart(config: Config, logger: Logger): Promise<void> {
+  if (!config.migrateOnStart) return;
+  await prepareDatabase(config.databaseUrl, {
+    ...config.migrate,
+    onLockTimeout: (event) => logger.warn({ migration: event }, describeLockTimeout(event)),
+  });
 }
 
 /**

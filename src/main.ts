@@ -4,8 +4,12 @@ import { buildApp } from './api/app.ts';
 import { closeAppDeps, createAppDeps } from './api/create-deps.ts';
 import type { Config } from './config.ts';
 import { closeDb, createDb } from './db/client.ts';
-import { prepareDatabase } from './db/migrate.ts';
-import { closeOnSignals, exitOnStartFailure, loadConfigOrExit } from './lifecycle.ts';
+import {
+  closeOnSignals,
+  exitOnStartFailure,
+  loadConfigOrExit,
+  migrateOnStart,
+} from './lifecycle.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createJobMetricsObserver, createMetricsRegistry } from './metrics/index.ts';
 import { assertServicesReachable } from './preflight.ts';
@@ -37,7 +41,7 @@ async function main(): Promise<void> {
   const logger = createLogger(baseConfig, 'oc-numbers');
   await assertServicesReachable(baseConfig);
   const config = withDevBoardCredentials(baseConfig, logger);
-  if (config.migrateOnStart) await prepareDatabase(config.databaseUrl);
+  await migrateOnStart(config, logger);
 
   const metricsRegistry = createMetricsRegistry();
   const deps = { ...(await createAppDeps(config, logger)), metricsRegistry };

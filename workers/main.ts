@@ -1,8 +1,12 @@
 // Entry point of a worker-only process (`npm run start:worker`): any number of these may run
 // next to any number of API processes, sharing one Redis and one Postgres.
 import { closeDb, createDb } from '../src/db/client.ts';
-import { prepareDatabase } from '../src/db/migrate.ts';
-import { closeOnSignals, exitOnStartFailure, loadConfigOrExit } from '../src/lifecycle.ts';
+import {
+  closeOnSignals,
+  exitOnStartFailure,
+  loadConfigOrExit,
+  migrateOnStart,
+} from '../src/lifecycle.ts';
 import { createLogger } from '../src/logger.ts';
 import {
   createJobMetricsObserver,
@@ -18,7 +22,7 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config, 'oc-numbers-worker');
   await assertServicesReachable(config);
-  if (config.migrateOnStart) await prepareDatabase(config.databaseUrl);
+  await migrateOnStart(config, logger);
   const db = createDb(config.databaseUrl, {
     poolMax: config.databasePoolMax,
     applicationName: 'oc-numbers-worker',

@@ -1,5 +1,9 @@
-import { prepareDatabase } from '../db/migrate.ts';
-import { closeOnSignals, exitOnStartFailure, loadConfigOrExit } from '../lifecycle.ts';
+import {
+  closeOnSignals,
+  exitOnStartFailure,
+  loadConfigOrExit,
+  migrateOnStart,
+} from '../lifecycle.ts';
 import { createLogger } from '../logger.ts';
 import { assertServicesReachable } from '../preflight.ts';
 import { buildApp } from './app.ts';
@@ -11,7 +15,7 @@ async function main() {
   const config = loadConfigOrExit();
   const logger = createLogger(config, 'oc-numbers-api');
   await assertServicesReachable(config);
-  if (config.migrateOnStart) await prepareDatabase(config.databaseUrl);
+  await migrateOnStart(config, logger);
   const deps = await createAppDeps(config, logger);
   const app = await buildApp(deps);
   await app.listen({ host: config.host, port: config.port });

@@ -1,10 +1,21 @@
 import { fileURLToPath } from 'node:url';
-import { drizzle } from 'drizzle-orm/postgres-js';
-import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { applyPending, type LockSettings } from './migrations/apply.ts';
+import { MIGRATE_DEFAULTS } from './migrations/defaults.ts';
+import { readMigrations } from './migrations/files.ts';
+import { describeLockTimeout, type LockTimeoutEvent } from './migrations/lock-retry.ts';
 import { applyDatabaseSettings } from './settings.ts';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
+
+export const MIGRATE_APPLICATION_NAME = 'oc-numbers-migrate';
+
+export interface MigrateOptions extends Partial<LockSettings> {
+  /** drizzle/ unless a test says otherwise. */
+  migrationsFolder?: string;
+  /** Told of each lock timeout before the pause; by default a process warning. */
+  onLockTimeout?: (event: LockTimeoutEvent) => void;
+}
 
 /** Creates the database named in `url` when it does not exist yet. Safe to run concurrently. */
 export async function ensureDatabase(url: string): Promise<void> {
@@ -29,25 +40,46 @@ export async function ensureDatabase(url: string): Promise<void> {
 }
 
 /**
- * Applies every pending migration in drizzle/ and stores the database settings; running it
- * twice is a no-op. Connect it to the primary directly, never through a transaction-mode
- * pooler: the advisory lock below is session-level.
+ * Applies every pending migration in drizzle/ (each safe on a running service: see
+ * migrations/) and stores the database settings; running it twice is a no-op. Returns the tags
+ * it applied. Connect it to the primary directly, never through a transaction-mode pooler: the
+ * advisory lock below and a CONCURRENTLY migration's settings are session-level.
  */
-export async function migrateDatabase(url: string): Promise<void> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
+export async function migrateDatabase(
+  url: string,
+  options: MigrateOptions = {},
+): Promise<string[]> {
+  const migrations = readMigrations(options.migrationsFolder ?? MIGRATIONS_FOLDER);
+  const { migrationsFolder: _, onLockTimeout = warnOfLockTimeout, ...given } = options;
+  const settings: LockSettings = { ...MIGRATE_DEFAULTS, ...given };
+  const sql = postgres(url, {
+    max: 1,
+    onnotice: () => {},
+    // Named in pg_stat_activity, so whoever looks for what waits on what sees the migrate step.
+    connection: { application_name: MIGRATE_APPLICATION_NAME },
+  });
   try {
-    // Serialise concurrent starters (several workers booting at once) on one advisory lock;
-    // max: 1 keeps the lock and the migration on the same connection.
+    // Serialise concurrent starters (several workers booting at once) on one advisory lock,
+    // taken before any lock_timeout is set: the others wait for it as long as it takes. max: 1
+    // keeps the lock and the migrations on the same connection.
     await sql`select pg_advisory_lock(hashtext('oc-numbers:migrate'))`;
-    await migrate(drizzle(sql), { migrationsFolder: MIGRATIONS_FOLDER });
+    const applied = await applyPending(sql, migrations, settings, onLockTimeout);
     await applyDatabaseSettings(sql);
     await sql`select pg_advisory_unlock(hashtext('oc-numbers:migrate'))`;
+    return applied;
   } finally {
     await sql.end({ timeout: 5 });
   }
 }
 
-export async function prepareDatabase(url: string): Promise<void> {
+function warnOfLockTimeout(event: LockTimeoutEvent): void {
+  process.emitWarning(describeLockTimeout(event));
+}
+
+export async function prepareDatabase(
+  url: string,
+  options: MigrateOptions = {},
+): Promise<string[]> {
   await ensureDatabase(url);
-  await migrateDatabase(url);
+  return migrateDatabase(url, options);
 }

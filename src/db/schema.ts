@@ -201,5 +201,11 @@ export const idempotencyKeys = pgTable(
       .references(() => jobs.id),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ name: 'idempotency_keys_pk', columns: [t.operatorId, t.key] })],
+  (t) => [
+    primaryKey({ name: 'idempotency_keys_pk', columns: [t.operatorId, t.key] }),
+    // Deleting a job looks its keys up by job: removeUntouchedJob (jobs/create.ts) deletes them,
+    // and the foreign key's check on every jobs delete (retention) would otherwise scan the
+    // whole table once per job.
+    index('idempotency_keys_job_idx').on(t.jobId).concurrently(),
+  ],
 );

@@ -1,17 +1,21 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { POOLER_ENV } from './services.ts';
 
 // Real service processes for the reliability suite: the same entry points `npm run start:api`
-// and `npm run start:worker` run, on this Node binary, against a test database and prefix.
+// and `npm run start:worker` run, on this Node binary, against a test database and prefix —
+// of this checkout, or of another one (`root`: the previous release, test/upgrade/).
+
+const CHECKOUT = fileURLToPath(new URL('../../', import.meta.url));
 
 const ENTRIES = {
-  main: fileURLToPath(new URL('../../src/main.ts', import.meta.url)), // `npm start`
-  api: fileURLToPath(new URL('../../src/api/server.ts', import.meta.url)),
-  worker: fileURLToPath(new URL('../../workers/main.ts', import.meta.url)),
+  main: 'src/main.ts', // `npm start`
+  api: 'src/api/server.ts',
+  worker: 'workers/main.ts',
 } as const;
 
 export type ServiceKind = keyof typeof ENTRIES;
@@ -57,18 +61,20 @@ const BASE_ENV: Record<string, string> = {
 export async function spawnService(
   kind: ServiceKind,
   env: Record<string, string>,
+  root = CHECKOUT,
 ): Promise<ServiceProcess> {
   const port = kind === 'api' ? String(await freePort()) : undefined;
-  return spawnOnPort(kind, env, port);
+  return spawnOnPort(kind, env, port, root);
 }
 
-/** Starts `kind` at once; an API needs `port` (spawnService finds a free one). */
+/** Starts `kind` of the checkout at `root` at once; an API needs `port` (spawnService finds one). */
 export function spawnOnPort(
   kind: ServiceKind,
   env: Record<string, string>,
   port?: string,
+  root = CHECKOUT,
 ): ServiceProcess {
-  const child = spawn(process.execPath, [ENTRIES[kind]], {
+  const child = spawn(process.execPath, [join(root, ENTRIES[kind])], {
     env: {
       PATH: process.env.PATH ?? '',
       ...BASE_ENV,
@@ -147,14 +153,20 @@ export async function waitUntilReady(api: ServiceProcess, timeoutMs = 30_000): P
   }
 }
 
-export async function startApi(env: Record<string, string>): Promise<ServiceProcess> {
-  const api = await spawnService('api', env);
+export async function startApi(
+  env: Record<string, string>,
+  root?: string,
+): Promise<ServiceProcess> {
+  const api = await spawnService('api', env, root);
   await waitUntilReady(api);
   return api;
 }
 
-export async function startWorker(env: Record<string, string>): Promise<ServiceProcess> {
-  const worker = await spawnService('worker', env);
+export async function startWorker(
+  env: Record<string, string>,
+  root?: string,
+): Promise<ServiceProcess> {
+  const worker = await spawnService('worker', env, root);
   await worker.waitForLine('action worker started');
   return worker;
 }

@@ -7,7 +7,11 @@ export const dbMigrateCommand: Command = {
 
 Creates the database named by DATABASE_URL if it does not exist and applies every
 pending migration from drizzle/. Running it again changes nothing; concurrent runs
-wait for each other.
+wait for each other. Safe while the service runs: a statement that waits longer than
+MIGRATE_LOCK_TIMEOUT_MS for a lock gives up (so requests do not queue behind it) and the
+migration is retried up to MIGRATE_LOCK_RETRIES times, with pauses from 1 s to 30 s.
+Exit code: 0 migrated, 1 failed (a migration that failed changed nothing, or only what
+is safe to run again; the message says what blocked it).
 
 Options:
   -h, --help  show this help
@@ -16,6 +20,7 @@ Options:
     const { values } = parseCommandArgs('db migrate', args, {}, false);
     if (values.help) return printHelp(ctx.io, this.help);
     const { dbMigrate } = await import('../actions/db-migrate.ts');
-    return dbMigrate({ databaseUrl: (await ctx.config()).databaseUrl, io: ctx.io });
+    const config = await ctx.config();
+    return dbMigrate({ databaseUrl: config.databaseUrl, migrate: config.migrate, io: ctx.io });
   },
 };

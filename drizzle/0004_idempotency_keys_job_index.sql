@@ -1,0 +1,1 @@
+CREATE INDEX CONCURRENTLY IF NOT EXISTS "idempotency_keys_job_idx" ON "idempotency_keys" USING btree ("job_id");
