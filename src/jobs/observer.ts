@@ -1,12 +1,14 @@
 import type { ItemOutcome, JobState } from '../db/enums.ts';
+import type { OperationName } from './operations.ts';
 
 /**
  * What the worker reports as it goes, for metrics. Optional everywhere: processing never
  * depends on it.
  */
 export interface JobObserver {
-  /** After each committed chunk: its outcomes and how long its transaction took. */
+  /** After each committed chunk: its operation, outcomes and how long its transaction took. */
   chunkCommitted(
+    operation: OperationName,
     outcomes: Readonly<Partial<Record<ItemOutcome, number>>>,
     durationMs: number,
   ): void;

@@ -48,7 +48,11 @@ export async function runJob(
       log = log?.child({ traceId: step.job.traceId ?? undefined });
       log?.info({ processedCount: step.job.processedCount - step.chunk.processed }, 'job started');
     }
-    observer?.chunkCommitted(step.chunk.byOutcome, performance.now() - chunkStartedAt);
+    observer?.chunkCommitted(
+      job.operation.name,
+      step.chunk.byOutcome,
+      performance.now() - chunkStartedAt,
+    );
     onProgress?.(step.progress);
     if (step.kind === 'completed') {
       observer?.jobEnded('completed', Date.now() - startedAt);

@@ -159,16 +159,22 @@ describe('/metrics', () => {
     const observer = createJobMetricsObserver(registry);
     // The same registry may be handed to both the app and the worker: no double registration.
     createJobMetricsObserver(registry);
-    observer.chunkCommitted({ SUCCEEDED: 3, INVALID_STATUS: 1 }, 8);
-    observer.chunkCommitted({ SUCCEEDED: 2 }, 1);
+    observer.chunkCommitted('ready-for-removal', { SUCCEEDED: 3, INVALID_STATUS: 1 }, 8);
+    observer.chunkCommitted('ready-for-removal', { SUCCEEDED: 2 }, 1);
     observer.jobEnded('completed', 1500);
     const server = await startMetricsServer(registry, { port: 0, host: '127.0.0.1' });
     try {
       const res = await fetch(`http://127.0.0.1:${server.port}/metrics`);
       expect(res.status).toBe(200);
       const text = await res.text();
-      expect(sample(text, 'ocn_numbers_processed_total{outcome="SUCCEEDED"}')).toBe(5);
-      expect(sample(text, 'ocn_numbers_processed_total{outcome="INVALID_STATUS"}')).toBe(1);
+      const processed = (outcome: string) =>
+        sample(
+          text,
+          `ocn_numbers_processed_total{operation="ready-for-removal",outcome="${outcome}"}`,
+        );
+      expect(processed('SUCCEEDED')).toBe(5);
+      expect(processed('INVALID_STATUS')).toBe(1);
+      expect(processed('NUMBER_NOT_FOUND')).toBe(0);
       expect(sample(text, 'ocn_number_latency_seconds_count')).toBe(6);
       expect(sample(text, 'ocn_number_latency_seconds_sum')).toBeCloseTo(0.009, 6);
       expect(sample(text, 'ocn_jobs_ended_total{state="completed"}')).toBe(1);

@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
 import { buildApp } from '../../src/api/app.ts';
 import { closeAppDeps, createAppDeps } from '../../src/api/create-deps.ts';
 import type { AppDeps } from '../../src/api/deps.ts';
 import type { Config } from '../../src/config.ts';
 import type { Env } from '../../src/config-env.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
+import { createJobMetricsObserver } from '../../src/metrics/jobs.ts';
 import { createActionWorker } from '../../workers/create-worker.ts';
 import { testConfig } from './config.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
@@ -26,6 +28,8 @@ export interface TestAppOptions {
   worker?: boolean;
   /** A logger of the test's own (to read its lines); else one from the config. */
   logger?: Logger;
+  /** One registry for the app and the worker's job metrics, as `npm start` has. */
+  metricsRegistry?: Registry;
 }
 
 /** The real API (real deps, own database and queue prefix), ready for `inject` or `listen`. */
@@ -44,11 +48,13 @@ export async function startAppWithConfig(
   options: TestAppOptions = {},
 ): Promise<TestApp> {
   const logger = options.logger ?? createLogger(config);
-  const deps = await createAppDeps(config, logger);
+  const registry = options.metricsRegistry;
+  const deps = { ...(await createAppDeps(config, logger)), metricsRegistry: registry };
   const app = await buildApp(deps);
   await app.ready();
+  const observer = registry && createJobMetricsObserver(registry);
   const worker = options.worker
-    ? await createActionWorker({ config, db: deps.db, logger, recoveryIntervalMs: 0 })
+    ? await createActionWorker({ config, db: deps.db, logger, observer, recoveryIntervalMs: 0 })
     : undefined;
   let listening: Promise<string> | undefined;
   return {

@@ -16,14 +16,7 @@ export function registerHealth(app: FastifyInstance, deps: Pick<AppDeps, 'db' | 
   app.get('/health/live', async () => ({ status: 'ok' }));
 
   app.get('/health/ready', async () => {
-    const [postgres, redis] = await Promise.all([
-      probe(() => postgresState(deps.db.$client)),
-      probe(async () => {
-        await deps.redis.ping();
-        return 'up' as const;
-      }),
-    ]);
-    const checks = { postgres, redis };
+    const checks = await readinessChecks(deps);
     const unready = Object.entries(checks).filter(([, state]) => state !== 'up');
     if (unready.length === 0) return { status: 'ok', checks };
     const reasons = unready.map(([name, state]) => `${name} ${REASONS[state]}`);
@@ -34,7 +27,21 @@ export function registerHealth(app: FastifyInstance, deps: Pick<AppDeps, 'db' | 
   });
 }
 
-type CheckState = 'up' | 'down' | 'read-only';
+/** The checks behind `/health/ready` (also read by the `ocn_ready` gauge at scrape time). */
+export async function readinessChecks(
+  deps: Pick<AppDeps, 'db' | 'redis'>,
+): Promise<Record<'postgres' | 'redis', CheckState>> {
+  const [postgres, redis] = await Promise.all([
+    probe(() => postgresState(deps.db.$client)),
+    probe(async () => {
+      await deps.redis.ping();
+      return 'up' as const;
+    }),
+  ]);
+  return { postgres, redis };
+}
+
+export type CheckState = 'up' | 'down' | 'read-only';
 
 const REASONS: Record<CheckState, string> = {
   up: 'up',

@@ -1,8 +1,11 @@
 import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
 import type { Registry } from 'prom-client';
+import { registerBacklogMetrics } from '../../metrics/backlog.ts';
 import { createHttpMetrics } from '../../metrics/http.ts';
+import { registerReadinessMetric } from '../../metrics/readiness.ts';
 import { registerStateMetrics } from '../../metrics/state.ts';
 import type { AppDeps } from '../deps.ts';
+import { readinessChecks } from './health.ts';
 
 /**
  * `GET /metrics` (admin only) plus the hook that counts every HTTP answer of the app. Call on
@@ -10,7 +13,7 @@ import type { AppDeps } from '../deps.ts';
  */
 export async function registerMetrics(
   app: FastifyInstance,
-  deps: Pick<AppDeps, 'db' | 'queue' | 'logger'>,
+  deps: Pick<AppDeps, 'config' | 'db' | 'redis' | 'queue' | 'logger'>,
   registry: Registry,
   requireAdmin: onRequestAsyncHookHandler,
 ): Promise<void> {
@@ -18,7 +21,14 @@ export async function registerMetrics(
   app.addHook('onResponse', async (request, reply) => {
     http.observe(request, reply);
   });
-  registerStateMetrics(registry, { sql: deps.db.$client, queue: deps.queue, logger: deps.logger });
+  const sql = deps.db.$client;
+  registerStateMetrics(registry, { sql, queue: deps.queue, logger: deps.logger });
+  registerBacklogMetrics(registry, {
+    sql,
+    logger: deps.logger,
+    syncWaitMs: deps.config.syncWaitMs,
+  });
+  registerReadinessMetric(registry, () => readinessChecks(deps));
 
   await app.register(async (scope) => {
     scope.addHook('onRequest', requireAdmin);
