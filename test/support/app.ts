@@ -6,6 +6,7 @@ import type { Config } from '../../src/config.ts';
 import type { Env } from '../../src/config-env.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 import { createActionWorker } from '../../workers/create-worker.ts';
+import { checkAnswersOf } from '../contract/checked-inject.ts';
 import { testConfig } from './config.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 import { createMarkedNumbers, createTenant } from './factories.ts';
@@ -47,6 +48,8 @@ export async function startAppWithConfig(
   const deps = await createAppDeps(config, logger);
   const app = await buildApp(deps);
   await app.ready();
+  // Every answer a test gets from `inject` is checked against the app's OpenAPI document.
+  checkAnswersOf(app);
   const worker = options.worker
     ? await createActionWorker({ config, db: deps.db, logger, recoveryIntervalMs: 0 })
     : undefined;
