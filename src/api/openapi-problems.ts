@@ -152,16 +152,16 @@ export function problems<const S extends readonly ProblemStatus[]>(
 
 /**
  * What any route can answer: a request too slow (408) or with headers too big (431), answered
- * before it reaches the route, and the unexpected (500).
+ * before it reaches the route, the unexpected (500), and an instance shutting down (503).
  */
-export const everyRouteProblems = () => problems(408, 431, 500);
+export const everyRouteProblems = () => problems(408, 431, 500, 503);
 
 /**
  * What every operator route can answer whatever it does: a bad or missing key (401), an admin
- * key (403), a spent budget (429), the unexpected (500), a store or instance going away (503).
+ * key (403), a spent budget (429), a store going away (503), and what any route can answer.
  */
 export const operatorProblems = () => ({
-  ...problems(401, 403, 429, 503),
+  ...problems(401, 403, 429),
   ...everyRouteProblems(),
 });
 

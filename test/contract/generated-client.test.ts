@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { useApiSuite } from '../support/app.ts';
+import { fetchedAnswer } from './checked-answers.ts';
 import { committedDocument } from './document.ts';
 import { createClient, createConfig } from './generated/client/index.ts';
 import { getJob, listJobItems, readyForRemoval } from './generated/index.ts';
@@ -19,13 +20,7 @@ async function generatedClient() {
   );
   const answers: number[] = [];
   client.interceptors.response.use(async (response, request) => {
-    validator.assert({
-      method: request.method,
-      url: new URL(request.url).pathname,
-      status: response.status,
-      headers: Object.fromEntries(response.headers),
-      body: await response.clone().text(),
-    });
+    validator.assert(await fetchedAnswer(request.method, new URL(request.url).pathname, response));
     answers.push(response.status);
     return response;
   });

@@ -6,7 +6,7 @@ import type { Config } from '../../src/config.ts';
 import type { Env } from '../../src/config-env.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 import { createActionWorker } from '../../workers/create-worker.ts';
-import { checkAnswersOf } from '../contract/checked-inject.ts';
+import { checkAnswersOf } from '../contract/checked-answers.ts';
 import { testConfig } from './config.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 import { createMarkedNumbers, createTenant } from './factories.ts';

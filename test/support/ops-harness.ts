@@ -11,7 +11,7 @@ import { createKeyAuthenticator } from '../../src/keys/authenticate.ts';
 import { createLogger } from '../../src/logger.ts';
 import { ACTION_QUEUE } from '../../src/queue/action-queue.ts';
 import { createRedis } from '../../src/queue/redis.ts';
-import { checkAnswersOf } from '../contract/checked-inject.ts';
+import { checkAnswersOf } from '../contract/checked-answers.ts';
 import { testConfig } from './config.ts';
 import type { TestDatabase } from './database.ts';
 

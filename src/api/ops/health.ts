@@ -24,7 +24,11 @@ export function registerHealth(app: FastifyInstance, deps: Pick<AppDeps, 'db' | 
         ...common,
         operationId: 'getLiveness',
         summary: 'The process answers (restart it if not)',
-        response: { 200: LivenessSchema, ...everyRouteProblems() },
+        response: {
+          200: LivenessSchema,
+          ...everyRouteProblems(),
+          503: problem(503, { description: 'SERVICE_UNAVAILABLE: the instance is shutting down' }),
+        },
       },
     },
     async () => ({ status: 'ok' as const }),
@@ -74,8 +78,15 @@ const readinessSchema = {
     ...everyRouteProblems(),
     503: problem(
       503,
-      { description: 'SERVICE_UNAVAILABLE: not ready; `checks` says what is down (Retry-After)' },
-      { checks: z.object({ postgres: z.enum(CHECK_STATES), redis: z.enum(CHECK_STATES) }) },
+      {
+        description:
+          'SERVICE_UNAVAILABLE: not ready; `checks` says what is down. Or the instance is shutting down (no `checks`)',
+      },
+      {
+        checks: z
+          .object({ postgres: z.enum(CHECK_STATES), redis: z.enum(CHECK_STATES) })
+          .optional(),
+      },
     ),
   },
 };

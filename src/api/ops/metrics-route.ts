@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { createHttpMetrics } from '../../metrics/http.ts';
 import { registerStateMetrics } from '../../metrics/state.ts';
 import type { AppDeps } from '../deps.ts';
-import { everyRouteProblems, problem, problems } from '../openapi-problems.ts';
+import { everyRouteProblems, problem } from '../openapi-problems.ts';
 
 /**
  * `GET /metrics` (admin only) plus the hook that counts every HTTP answer of the app. Call on
@@ -47,7 +47,6 @@ const metricsSchema = {
       description: 'The Prometheus text exposition format, version 0.0.4',
       content: { 'text/plain': { schema: z.string().max(10_000_000) } },
     },
-    ...problems(401, 429, 503),
     ...everyRouteProblems(),
     401: problem(401, {
       description:
@@ -59,7 +58,7 @@ const metricsSchema = {
     }),
     503: problem(503, {
       description:
-        'SERVICE_UNAVAILABLE: failed credentials that cannot be counted while Redis is unreachable (Retry-After)',
+        'SERVICE_UNAVAILABLE: failed credentials that cannot be counted while Redis is unreachable, or the instance is shutting down',
     }),
   },
 };

@@ -271,6 +271,13 @@ export type GetLivenessErrors = {
         errorCode: 'INTERNAL_ERROR';
         [key: string]: unknown;
     };
+    /**
+     * SERVICE_UNAVAILABLE: the instance is shutting down
+     */
+    503: Problem & {
+        errorCode: 'SERVICE_UNAVAILABLE';
+        [key: string]: unknown;
+    };
 };
 
 export type GetLivenessError = GetLivenessErrors[keyof GetLivenessErrors];
@@ -314,11 +321,11 @@ export type GetReadinessErrors = {
         [key: string]: unknown;
     };
     /**
-     * SERVICE_UNAVAILABLE: not ready; `checks` says what is down (Retry-After)
+     * SERVICE_UNAVAILABLE: not ready; `checks` says what is down. Or the instance is shutting down (no `checks`)
      */
     503: Problem & {
         errorCode: 'SERVICE_UNAVAILABLE';
-        checks: {
+        checks?: {
             postgres: 'up' | 'down' | 'read-only';
             redis: 'up' | 'down' | 'read-only';
         };
@@ -388,7 +395,7 @@ export type GetMetricsErrors = {
         [key: string]: unknown;
     };
     /**
-     * SERVICE_UNAVAILABLE: failed credentials that cannot be counted while Redis is unreachable (Retry-After)
+     * SERVICE_UNAVAILABLE: failed credentials that cannot be counted while Redis is unreachable, or the instance is shutting down
      */
     503: Problem & {
         errorCode: 'SERVICE_UNAVAILABLE';
