@@ -1,57 +1,11 @@
 import { z } from 'zod';
-import { int32, JobSchema, TEXT_MAX, uuid } from '../jobs/schemas.ts';
-import { ERROR_CODES, type ErrorCode } from './problem.ts';
+import type { ErrorCode } from './problem.ts';
+import { ProblemSchema } from './schemas.ts';
 
 // The problem-details answers as the OpenAPI document describes them: one `Problem` component,
 // and per operation and status the errorCodes that answer can carry (`allOf` the component and
 // an `errorCode` enum), so a client can switch on them. Problem bodies are serialized by
 // sendProblem, not by these schemas: they only document.
-
-// Problem texts that quote the request are bounded by its body limit (a little over 64 KiB).
-const QUOTES_BODY_MAX = 70_000;
-
-/** RFC 9457 problem details; extension members depend on the errorCode. */
-export const ProblemSchema = z
-  .looseObject({
-    type: z.string().max(200),
-    title: z.string().max(200),
-    status: int32().min(400).max(599),
-    detail: z.string().max(QUOTES_BODY_MAX),
-    instance: z.string().max(8192).describe('The request path'),
-    errorCode: z.enum(ERROR_CODES),
-    errorTicket: z.string().max(64),
-    traceId: z.string().max(32),
-    errors: z
-      .array(
-        z.union([
-          z.object({
-            index: int32(),
-            telephoneNumber: z.unknown(),
-            errorCode: z.enum([
-              'INVALID_E164',
-              'INVALID_COUNTRY_CODE',
-              'IMPOSSIBLE_LENGTH',
-              'DUPLICATE_NUMBER',
-            ]),
-            detail: z.string().max(TEXT_MAX),
-            suggestion: z.string().max(16).optional(),
-            indexes: z.array(int32()).max(2).optional(),
-          }),
-          z.object({
-            pointer: z.string().max(QUOTES_BODY_MAX),
-            detail: z.string().max(TEXT_MAX),
-            in: z.string().max(16).optional(),
-          }),
-        ]),
-      )
-      // At most one entry per array element, and a 64 KiB body holds at most 32 Ki of them.
-      .max(32_768)
-      .optional()
-      .describe('400: every bad entry (per-entry codes) or every bad property'),
-    jobId: uuid().optional().describe('JOB_FAILED: the job to look at'),
-    job: JobSchema.optional().describe('JOB_FINISHED: the job as it is'),
-  })
-  .meta({ id: 'Problem' });
 
 export type ProblemStatus =
   | 400

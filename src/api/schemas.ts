@@ -5,6 +5,7 @@ import {
   e164String,
   int32,
   JobFields,
+  JobSchema,
   ResultCounts,
   ResultStatusSchema,
   TEXT_MAX,
@@ -12,14 +13,17 @@ import {
   uuid,
 } from '../jobs/schemas.ts';
 import { E164_PATTERN, MAX_NUMBERS_PER_REQUEST } from '../limits.ts';
+import { ERROR_CODES } from './problem.ts';
 
-// Request and parameter schemas of the API, and the job lists; the job shapes are in
-// jobs/schemas.ts, the problem answers in openapi-problems.ts.
+// Request, parameter and problem schemas of the API, and the job lists; the job shapes are in
+// jobs/schemas.ts, the problem answers of each operation in openapi-problems.ts.
 // They type the handlers, serialize the answers and generate the OpenAPI document (one
 // source). Action bodies are checked by validation/numbers-body.ts, which reports every
 // problem at once; their schema here documents them.
 
 const E164_EXAMPLE = '+14255551212';
+// Problem texts that quote the request are bounded by its body limit (a little over 64 KiB).
+const QUOTES_BODY_MAX = 70_000;
 
 export const NumbersBody = z
   .strictObject({
@@ -114,3 +118,46 @@ export const ListItemsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).meta({ format: 'int32' }).optional(),
   cursor: z.string().max(200).optional(),
 });
+
+/** RFC 9457 problem details; extension members depend on the errorCode. */
+export const ProblemSchema = z
+  .looseObject({
+    type: z.string().max(200),
+    title: z.string().max(200),
+    status: int32().min(400).max(599),
+    detail: z.string().max(QUOTES_BODY_MAX),
+    instance: z.string().max(8192).describe('The request path'),
+    errorCode: z.enum(ERROR_CODES),
+    errorTicket: z.string().max(64),
+    traceId: z.string().max(32),
+    errors: z
+      .array(
+        z.union([
+          z.object({
+            index: int32(),
+            telephoneNumber: z.unknown(),
+            errorCode: z.enum([
+              'INVALID_E164',
+              'INVALID_COUNTRY_CODE',
+              'IMPOSSIBLE_LENGTH',
+              'DUPLICATE_NUMBER',
+            ]),
+            detail: z.string().max(TEXT_MAX),
+            suggestion: e164String().optional(),
+            indexes: z.array(int32()).max(2).optional(),
+          }),
+          z.object({
+            pointer: z.string().max(QUOTES_BODY_MAX),
+            detail: z.string().max(TEXT_MAX),
+            in: z.string().max(16).optional(),
+          }),
+        ]),
+      )
+      // At most one entry per array element, and a 64 KiB body holds at most 32 Ki of them.
+      .max(32_768)
+      .optional()
+      .describe('400: every bad entry (per-entry codes) or every bad property'),
+    jobId: uuid().optional().describe('JOB_FAILED: the job to look at'),
+    job: JobSchema.optional().describe('JOB_FINISHED: the job as it is'),
+  })
+  .meta({ id: 'Problem' });

@@ -66,6 +66,50 @@ export type Job = {
     result?: JobResult;
 };
 
+export type JobListEntry = {
+    jobId: string;
+    operation: 'ready-for-removal' | 'clear-removal-status';
+    state: 'queued' | 'active' | 'completed' | 'cancelled' | 'failed';
+    createdAt: string;
+    startedAt: string | null;
+    finishedAt: string | null;
+    progress: JobProgress;
+    result?: {
+        data: {
+            jobId: string;
+            requestedCount: number;
+            processedCount: number;
+            successCount: number;
+            failedCount: number;
+        };
+        status: 'success' | 'partialSuccess' | 'failure' | 'cancelled';
+        succeeded: boolean;
+        message: string;
+    };
+};
+
+export type JobList = {
+    data: Array<JobListEntry>;
+    nextCursor: string | null;
+};
+
+export type JobItem = {
+    /**
+     * 0-based index in the request
+     */
+    position: number;
+    telephoneNumber: string;
+    outcome: 'SUCCEEDED' | 'NUMBER_NOT_FOUND' | 'NOT_OPERATOR_CONNECT_CUSTOMER' | 'INVALID_STATUS' | 'NOT_PROCESSED';
+    currentStatus?: 'Active' | 'ReleaseRequested' | 'MarkedForRemoval' | 'ReadyForRemoval';
+    detail?: string;
+    processedAt: string | null;
+};
+
+export type JobItemPage = {
+    data: Array<JobItem>;
+    nextCursor: string | null;
+};
+
 export type Problem = {
     type: string;
     title: string;
@@ -114,50 +158,6 @@ export type Readiness = {
         postgres: 'up';
         redis: 'up';
     };
-};
-
-export type JobListEntry = {
-    jobId: string;
-    operation: 'ready-for-removal' | 'clear-removal-status';
-    state: 'queued' | 'active' | 'completed' | 'cancelled' | 'failed';
-    createdAt: string;
-    startedAt: string | null;
-    finishedAt: string | null;
-    progress: JobProgress;
-    result?: {
-        data: {
-            jobId: string;
-            requestedCount: number;
-            processedCount: number;
-            successCount: number;
-            failedCount: number;
-        };
-        status: 'success' | 'partialSuccess' | 'failure' | 'cancelled';
-        succeeded: boolean;
-        message: string;
-    };
-};
-
-export type JobList = {
-    data: Array<JobListEntry>;
-    nextCursor: string | null;
-};
-
-export type JobItem = {
-    /**
-     * 0-based index in the request
-     */
-    position: number;
-    telephoneNumber: string;
-    outcome: 'SUCCEEDED' | 'NUMBER_NOT_FOUND' | 'NOT_OPERATOR_CONNECT_CUSTOMER' | 'INVALID_STATUS' | 'NOT_PROCESSED';
-    currentStatus?: 'Active' | 'ReleaseRequested' | 'MarkedForRemoval' | 'ReadyForRemoval';
-    detail?: string;
-    processedAt: string | null;
-};
-
-export type JobItemPage = {
-    data: Array<JobItem>;
-    nextCursor: string | null;
 };
 
 export type RemovalStatusSummary = {
