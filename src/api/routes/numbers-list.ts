@@ -59,7 +59,11 @@ export function registerNumbersList(app: FastifyInstance, deps: AppDeps) {
               'SERVICE_UNAVAILABLE: Postgres or Redis unreachable, the instance is shutting down, or its CSV exports are all in use (Retry-After)',
           }),
         },
-        ...operatorResponseHeaders(NEGOTIATED),
+        // A 429 for export slots all in use is no budget's: its RateLimit fields may be absent.
+        ...operatorResponseHeaders({
+          ...NEGOTIATED,
+          429: { ...NEGOTIATED[429], RateLimit: 'optional', 'RateLimit-Policy': 'optional' },
+        }),
       },
     },
     async (request, reply) => {
