@@ -2,12 +2,12 @@ import { ADMIN_REALM } from './ops/admin-auth.ts';
 
 // Response headers in the OpenAPI document. Neither @fastify/swagger nor the zod type provider
 // can document them for responses with content, so each route names the headers it sends in
-// its schema (`x-response-headers`, with `responseHeaders()`), and `documentResponseHeaders`
-// writes them into the document with the ones every route shares: the RateLimit fields
-// (draft-ietf-httpapi-ratelimit-headers-10) of a failed authentication (401) and of a spent
-// budget (429), WWW-Authenticate on 401, and Retry-After on 429 and 503.
+// its schema (`x-response-headers`, with `operatorResponseHeaders()`), and
+// `documentResponseHeaders` writes them into the document with the ones every route shares:
+// the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-10) of a failed authentication
+// (401) and of a spent budget (429), WWW-Authenticate on 401, and Retry-After on 429 and 503.
 
-export const RESPONSE_HEADERS_EXTENSION = 'x-response-headers';
+const RESPONSE_HEADERS_EXTENSION = 'x-response-headers';
 
 type Presence = 'required' | 'optional';
 type HeaderUses = Partial<Record<HeaderName, Presence>>;
@@ -74,13 +74,8 @@ const HEADERS = {
 
 export type HeaderName = keyof typeof HEADERS;
 
-/** Every header the document describes, lower-cased: the ones an answer may only send if documented. */
-export const DOCUMENTED_HEADERS: readonly string[] = Object.keys(HEADERS).map((name) =>
-  name.toLowerCase(),
-);
-
 /** Route schema member: the headers the route sends per status. */
-export const responseHeaders = (uses: ResponseHeaderUses) => ({
+const responseHeaders = (uses: ResponseHeaderUses) => ({
   [RESPONSE_HEADERS_EXTENSION]: uses,
 });
 
