@@ -41,8 +41,9 @@ const HEADERS = {
     schema: { type: 'string', enum: ['true'] },
   },
   'Retry-After': {
+    // A spent budget's answer runs to the end of its window, which RATE_LIMIT_WINDOW_MS sets.
     description: 'Seconds to wait before retrying (or polling)',
-    schema: { type: 'integer', format: 'int32', minimum: 0, maximum: 86400 },
+    schema: { type: 'integer', format: 'int32', minimum: 0, maximum: 2_147_483_647 },
   },
   Link: {
     description: 'The next page (RFC 8288), while there is one',
