@@ -48,12 +48,12 @@ export async function startAppWithConfig(
   const deps = await createAppDeps(config, logger);
   const app = await buildApp(deps);
   await app.ready();
-  // Every answer a test gets from `inject` is checked against the app's OpenAPI document.
-  checkAnswersOf(app);
   const worker = options.worker
     ? await createActionWorker({ config, db: deps.db, logger, recoveryIntervalMs: 0 })
     : undefined;
   let listening: Promise<string> | undefined;
+  // Every answer a test gets from `inject` is checked against the app's OpenAPI document.
+  checkAnswersOf(app);
   return {
     app,
     deps,

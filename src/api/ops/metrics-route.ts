@@ -1,11 +1,9 @@
 import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Registry } from 'prom-client';
-import { z } from 'zod';
 import { createHttpMetrics } from '../../metrics/http.ts';
 import { registerStateMetrics } from '../../metrics/state.ts';
 import type { AppDeps } from '../deps.ts';
-import { everyRouteProblems, problem } from '../openapi-problems.ts';
+import { metricsSchema } from './ops-schemas.ts';
 
 /**
  * `GET /metrics` (admin only) plus the hook that counts every HTTP answer of the app. Call on
@@ -25,40 +23,9 @@ export async function registerMetrics(
 
   await app.register(async (scope) => {
     scope.addHook('onRequest', requireAdmin);
-    scope
-      .withTypeProvider<ZodTypeProvider>()
-      .get('/metrics', { schema: metricsSchema }, async (_request, reply) => {
-        const body = await registry.metrics();
-        return reply.type(registry.contentType).send(body as never); // a string, sent as is
-      });
+    scope.get('/metrics', { schema: metricsSchema }, async (_request, reply) => {
+      const body = await registry.metrics();
+      return reply.type(registry.contentType).send(body);
+    });
   });
 }
-
-const metricsSchema = {
-  tags: ['operations'],
-  operationId: 'getMetrics',
-  summary: 'Prometheus metrics of this instance and of the shared stores (admin only)',
-  security: [{ bearerAuth: [] as string[] }, { basicAuth: [] as string[] }] as Record<
-    string,
-    string[]
-  >[],
-  response: {
-    200: {
-      description: 'The Prometheus text exposition format, version 0.0.4',
-      content: { 'text/plain': { schema: z.string().max(10_000_000) } },
-    },
-    ...everyRouteProblems(),
-    401: problem(401, {
-      description:
-        "UNAUTHORIZED: no admin key and no right Basic credentials. Each failure spends the client's failed-login budget (RateLimit)",
-    }),
-    403: problem(403, { description: 'FORBIDDEN: an operator key; this needs an admin key' }),
-    429: problem(429, {
-      description: 'RATE_LIMITED: too many failed admin logins from this client',
-    }),
-    503: problem(503, {
-      description:
-        'SERVICE_UNAVAILABLE: failed credentials that cannot be counted while Redis is unreachable, or the instance is shutting down',
-    }),
-  },
-};
