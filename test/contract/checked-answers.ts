@@ -25,6 +25,7 @@ export function validatorOf(app: FastifyInstance): Validator {
  */
 export function checkAnswersOf(app: FastifyInstance): void {
   const validator = validatorOf(app);
+  validator.warm();
   const inject = app.inject.bind(app) as (options?: unknown, callback?: unknown) => unknown;
   const checked = (options?: unknown, callback?: unknown) => {
     if (options === undefined || callback !== undefined) return inject(options, callback);

@@ -30,7 +30,10 @@ const INTERNALS =
 
 let validator: ReturnType<typeof createResponseValidator> | undefined;
 const documentValidator = () => {
-  validator ??= createResponseValidator(committedDocument());
+  if (!validator) {
+    validator = createResponseValidator(committedDocument());
+    validator.warm();
+  }
   return validator;
 };
 
