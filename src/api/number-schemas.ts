@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { HISTORY_LIMIT } from '../numbers/inventory-queries.ts';
 import { NUMBER_STATUSES } from '../numbers/status.ts';
 import { STATUS_SPELLINGS } from '../numbers/status-input.ts';
-import { problems } from './schemas.ts';
+import { problem } from './openapi-problems.ts';
 
 // Schemas of the inventory reads (summary, list, one number). The response schemas carry an
 // OpenAPI component id, so the document names them and generated clients get readable types.
@@ -31,9 +31,9 @@ export const RemovalStatusSummarySchema = z
 
 const numberFields = {
   telephoneNumber: z.string().max(16).meta({ example: '+14255551212' }),
-  acquiredNumberStatus: int32()
-    .min(0)
-    .max(3)
+  acquiredNumberStatus: z
+    .literal([0, 1, 2, 3])
+    .meta({ type: 'integer', format: 'int32', minimum: 0, maximum: 3 })
     .describe('0 Active, 1 ReleaseRequested, 2 MarkedForRemoval, 3 ReadyForRemoval'),
   acquiredNumberStatusName: z.enum(NUMBER_STATUSES),
   msTenantId: z.string().max(36).nullable().describe("The customer's tenant; null: no customer"),
@@ -100,12 +100,11 @@ export const NumberParams = z.object({
 });
 
 // The shared problem responses, worded for these routes.
-export const invalidQueryProblem = {
-  ...problems(400)[400],
+export const invalidQueryProblem = problem(400, {
+  codes: ['INVALID_TENANT_ID', 'INVALID_REQUEST'],
   description:
     'INVALID_TENANT_ID: msTenantId is not a GUID; INVALID_REQUEST: another parameter is invalid',
-};
-export const numberNotFoundProblem = {
-  ...problems(404)[404],
+});
+export const numberNotFoundProblem = problem(404, {
   description: 'NOT_FOUND: no such number for this operator',
-};
+});

@@ -6,6 +6,16 @@ import { OPERATIONS } from '../jobs/operations.ts';
 import { withNamedComponents } from './openapi-components.ts';
 import { documentResponseHeaders } from './openapi-headers.ts';
 
+// Relative: the API is wherever this document was served from. A generated client takes its
+// base URL from here or from its caller. `x-internal` states the audience (OWASP API9).
+const SERVERS = [
+  {
+    url: '/',
+    description: 'The instance that served this document (production, staging or local)',
+    'x-internal': false,
+  },
+];
+
 // The OpenAPI document is generated from the routes' zod schemas (one source of truth) and
 // served at /openapi.json, with Swagger UI at /docs. Schemas given an `id` with
 // `.meta({ id: 'Name' })` become shared components (`#/components/schemas/Name`), and each
@@ -21,8 +31,16 @@ export async function registerOpenApi(app: FastifyInstance) {
           'Confirms Operator Connect telephone numbers for removal (MarkedForRemoval → ReadyForRemoval), or clears their removal status (MarkedForRemoval → Active), in bulk. ' +
           'Every error is RFC 9457 problem details (application/problem+json) with errorCode, errorTicket and traceId.',
       },
+      servers: SERVERS,
       components: {
-        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'API key' } },
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'API key' },
+          basicAuth: {
+            type: 'http',
+            scheme: 'basic',
+            description: 'The admin surfaces: BULL_BOARD_USER and BULL_BOARD_PASSWORD',
+          },
+        },
       },
       tags: [
         ...Object.values(OPERATIONS).map((operation) => ({
@@ -31,14 +49,12 @@ export async function registerOpenApi(app: FastifyInstance) {
         })),
         { name: 'jobs', description: 'Jobs created by the actions' },
         { name: 'numbers', description: "The operator's inventory: find and audit numbers" },
+        { name: 'operations', description: 'Health for orchestrators, metrics for scrapers' },
       ],
     },
     transform: jsonSchemaTransform,
     transformObject: (documentObject) =>
-      documentResponseHeaders(
-        withNamedComponents(documentObject),
-        Object.values(OPERATIONS).map((operation) => operation.path),
-      ),
+      documentResponseHeaders(withNamedComponents(documentObject)),
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -3,30 +3,33 @@ import { randomBytes } from 'node:crypto';
 // RFC 9457 problem details. Every non-2xx answer of the API is one of these; `errorTicket` is
 // unique per answer and written to the log line, so support can find the request behind it.
 
-export type ErrorCode =
-  | 'BODY_REQUIRED'
-  | 'INVALID_BODY'
-  | 'MALFORMED_JSON'
-  | 'TOO_FEW_NUMBERS'
-  | 'TOO_MANY_NUMBERS'
-  | 'INVALID_TELEPHONE_NUMBERS'
-  | 'INVALID_REQUEST'
-  | 'INVALID_CURSOR'
-  | 'INVALID_TENANT_ID'
-  | 'UNAUTHORIZED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'METHOD_NOT_ALLOWED'
-  | 'NOT_ACCEPTABLE'
-  | 'JOB_FINISHED'
-  | 'IDEMPOTENCY_KEY_MISMATCH'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'UNSUPPORTED_MEDIA_TYPE'
-  | 'RATE_LIMITED'
-  | 'REQUEST_TIMEOUT'
-  | 'INTERNAL_ERROR'
-  | 'JOB_FAILED'
-  | 'SERVICE_UNAVAILABLE';
+export const ERROR_CODES = [
+  'BODY_REQUIRED',
+  'INVALID_BODY',
+  'MALFORMED_JSON',
+  'TOO_FEW_NUMBERS',
+  'TOO_MANY_NUMBERS',
+  'INVALID_TELEPHONE_NUMBERS',
+  'INVALID_REQUEST',
+  'INVALID_CURSOR',
+  'INVALID_TENANT_ID',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+  'NOT_ACCEPTABLE',
+  'JOB_FINISHED',
+  'IDEMPOTENCY_KEY_MISMATCH',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'RATE_LIMITED',
+  'REQUEST_TIMEOUT',
+  'INTERNAL_ERROR',
+  'JOB_FAILED',
+  'SERVICE_UNAVAILABLE',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 const TITLES: Readonly<Record<ErrorCode, string>> = {
   BODY_REQUIRED: 'Request body required',

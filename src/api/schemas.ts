@@ -13,8 +13,10 @@ import {
   uuid,
 } from '../jobs/schemas.ts';
 import { E164_PATTERN, MAX_NUMBERS_PER_REQUEST } from '../limits.ts';
+import { ERROR_CODES } from './problem.ts';
 
-// Request, parameter and problem schemas of the API; the job shapes are in jobs/schemas.ts.
+// Request, parameter and problem schemas of the API, and the job lists; the job shapes are in
+// jobs/schemas.ts, the problem answers of each operation in openapi-problems.ts.
 // They type the handlers, serialize the answers and generate the OpenAPI document (one
 // source). Action bodies are checked by validation/numbers-body.ts, which reports every
 // problem at once; their schema here documents them.
@@ -61,44 +63,46 @@ export const ActionQuery = z.object({
 });
 
 /** In lists the per-number failures are left out (see the job or its items for them). */
+export const JobListEntrySchema = z
+  .object({
+    ...JobFields,
+    result: z
+      .object({
+        data: z.object(ResultCounts),
+        status: ResultStatusSchema,
+        succeeded: z.boolean(),
+        message: z.string().max(TEXT_MAX),
+      })
+      .optional(),
+  })
+  .meta({ id: 'JobListEntry' });
+
 export const JobListSchema = z
   .object({
-    data: z
-      .array(
-        z.object({
-          ...JobFields,
-          result: z
-            .object({
-              data: z.object(ResultCounts),
-              status: ResultStatusSchema,
-              succeeded: z.boolean(),
-              message: z.string().max(TEXT_MAX),
-            })
-            .optional(),
-        }),
-      )
-      .max(100),
+    data: z.array(JobListEntrySchema).max(100),
     nextCursor: z.string().max(200).nullable(),
   })
   .meta({ id: 'JobList' });
 
 export const ITEM_FILTERS = [...ITEM_OUTCOMES, 'NOT_PROCESSED'] as const;
 
-export const JobItemsSchema = z.object({
-  data: z
-    .array(
-      z.object({
-        position: int32().describe('0-based index in the request'),
-        telephoneNumber: e164String(),
-        outcome: z.enum(ITEM_FILTERS),
-        currentStatus: z.enum(NUMBER_STATUSES).optional(),
-        detail: z.string().max(TEXT_MAX).optional(),
-        processedAt: timestamp().nullable(),
-      }),
-    )
-    .max(500),
-  nextCursor: z.string().max(200).nullable(),
-});
+export const JobItemSchema = z
+  .object({
+    position: int32().describe('0-based index in the request'),
+    telephoneNumber: e164String(),
+    outcome: z.enum(ITEM_FILTERS),
+    currentStatus: z.enum(NUMBER_STATUSES).optional(),
+    detail: z.string().max(TEXT_MAX).optional(),
+    processedAt: timestamp().nullable(),
+  })
+  .meta({ id: 'JobItem' });
+
+export const JobItemsSchema = z
+  .object({
+    data: z.array(JobItemSchema).max(500),
+    nextCursor: z.string().max(200).nullable(),
+  })
+  .meta({ id: 'JobItemPage' });
 
 export const JobParams = z.object({ jobId: uuid() });
 
@@ -123,7 +127,7 @@ export const ProblemSchema = z
     status: int32().min(400).max(599),
     detail: z.string().max(QUOTES_BODY_MAX),
     instance: z.string().max(8192).describe('The request path'),
-    errorCode: z.string().max(64),
+    errorCode: z.enum(ERROR_CODES),
     errorTicket: z.string().max(64),
     traceId: z.string().max(32),
     errors: z
@@ -157,32 +161,3 @@ export const ProblemSchema = z
     job: JobSchema.optional().describe('JOB_FINISHED: the job as it is'),
   })
   .meta({ id: 'Problem' });
-
-/** Problem responses for the given statuses, documented as application/problem+json. */
-export function problems<const S extends readonly number[]>(...statuses: S) {
-  const out: Record<
-    number,
-    { description: string; content: Record<string, { schema: typeof ProblemSchema }> }
-  > = {};
-  for (const status of statuses) {
-    out[status] = {
-      description: PROBLEM_DESCRIPTIONS[status] ?? 'Problem details',
-      content: { 'application/problem+json': { schema: ProblemSchema } },
-    };
-  }
-  return out as { [K in S[number]]: (typeof out)[number] };
-}
-
-const PROBLEM_DESCRIPTIONS: Record<number, string> = {
-  400: 'Invalid request: BODY_REQUIRED, INVALID_BODY, MALFORMED_JSON, TOO_FEW_NUMBERS, TOO_MANY_NUMBERS, INVALID_TELEPHONE_NUMBERS (errors lists every bad entry), INVALID_REQUEST, INVALID_CURSOR',
-  401: 'UNAUTHORIZED: missing, unknown or revoked API key',
-  404: 'NOT_FOUND: no such job for this operator',
-  406: 'NOT_ACCEPTABLE',
-  409: 'JOB_FINISHED: the job already completed or failed',
-  413: 'PAYLOAD_TOO_LARGE: body over 64 KiB',
-  415: 'UNSUPPORTED_MEDIA_TYPE: send application/json',
-  422: 'IDEMPOTENCY_KEY_MISMATCH: the key was used with a different body',
-  429: 'RATE_LIMITED: over the global budget or the operator share; `detail` says which (see RateLimit, RateLimit-Policy, Retry-After)',
-  500: 'INTERNAL_ERROR, or JOB_FAILED (the job failed permanently)',
-  503: 'SERVICE_UNAVAILABLE: Postgres or Redis unreachable (see Retry-After)',
-};

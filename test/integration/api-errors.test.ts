@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toHttpProblem } from '../../src/api/error-handler.ts';
+import { fetchedAnswer, validatorOf } from '../contract/checked-answers.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createTenant, uniqueE164 } from '../support/factories.ts';
@@ -159,6 +160,7 @@ describe('shutting down', () => {
     try {
       const { port } = server.address() as AddressInfo;
       const res = await fetch(`http://127.0.0.1:${port}/health/live`);
+      validatorOf(closing.app).assert(await fetchedAnswer('GET', '/health/live', res));
       expect(res.status).toBe(503);
       expect(res.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
       expect(res.headers.get('retry-after')).toBe('1');

@@ -1,10 +1,11 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobs } from '../../src/db/schema.ts';
+import type { OpenApiDocument } from '../contract/document.ts';
 import { bearer, closeApiSuite, startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createMarkedNumbers, createTenant, uniqueE164 } from '../support/factories.ts';
-import { JOBS, jobIdRoutes } from '../support/job-routes.ts';
+import { idRequests, idRoutes, JOBS } from '../support/job-routes.ts';
 import { uniquePrefix } from '../support/redis.ts';
 import { waitFor } from '../support/wait.ts';
 import { lockNumbers, waitingBackends } from '../support/worker-blocker.ts';
@@ -283,15 +284,36 @@ describe('cancelling', () => {
 });
 
 describe('isolation', () => {
-  it("another operator's job is a 404 identical to a missing or malformed id", async () => {
+  it("another operator's job or number is a 404 identical to a missing or malformed id, on every documented route", async () => {
+    const [number] = await marked(1);
     const { body: mine } = await submit(idle, [uniqueE164()], 'respond-async');
-    const missing = '00000000-0000-4000-8000-000000000000';
+    const document = idle.app.swagger() as unknown as OpenApiDocument;
+    expect(idRoutes(document).map((r) => `${r.method} ${r.template}`)).toEqual(
+      expect.arrayContaining([
+        `GET ${JOBS}/{jobId}`,
+        `GET ${JOBS}/{jobId}/items`,
+        `POST ${JOBS}/{jobId}/cancel`,
+        `DELETE ${JOBS}/{jobId}`,
+        'GET /api/v3/oc/numbers/{telephoneNumber}',
+      ]),
+    );
+    const tries = [
+      { as: otherAuth, ids: { jobId: mine.jobId, telephoneNumber: number as string } },
+      {
+        as: auth,
+        ids: { jobId: '00000000-0000-4000-8000-000000000000', telephoneNumber: uniqueE164() },
+      },
+      { as: auth, ids: { jobId: 'not-a-uuid', telephoneNumber: 'not-a-number' } },
+    ];
     const shapes = new Set<string>();
-    for (const id of [mine.jobId, missing, 'not-a-uuid']) {
-      const headers = id === mine.jobId ? otherAuth : auth;
-      for (const [method, url] of jobIdRoutes(id)) {
-        const res = await idle.app.inject({ method, url, headers });
-        expect(res.statusCode).toBe(404);
+    for (const { as, ids } of tries) {
+      for (const [method, url, accept] of idRequests(document, ids)) {
+        const res = await idle.app.inject({
+          method: method as 'GET',
+          url,
+          headers: { ...as, ...accept },
+        });
+        expect({ url, status: res.statusCode }).toEqual({ url, status: 404 });
         expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
         const { errorTicket, traceId, instance, ...rest } = JSON.parse(res.body);
         expect(instance).toBe(url);

@@ -1,118 +1,245 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildOpenApiDocument } from '../contract/build-document.ts';
+import { type OpenApiDocument, operationsOf } from '../contract/document.ts';
+import { createResponseValidator } from '../contract/response-validator.ts';
 import { type ApiSuite, closeApiSuite, openApiSuite } from '../support/app.ts';
 import { uniquePrefix } from '../support/redis.ts';
 
-// The OpenAPI document is generated from the routes' zod schemas: every route, status code and
-// error body of the API is in it.
+// The OpenAPI document is generated from the routes' zod schemas and says everything the
+// service answers: statuses, headers, media types, errorCodes. (That every answer the tests get
+// matches it is checked on every request: test/contract/checked-inject.ts.)
 
-const prefix = uniquePrefix('api-oas');
-// Filled in by beforeAll.
-let { t, api } = {} as ApiSuite;
+const ACTION = '/api/v3/oc/numbers/action/ready-for-removal';
+const JOB = '/api/v3/oc/numbers/jobs/{jobId}';
+const ITEMS = '/api/v3/oc/numbers/jobs/{jobId}/items';
+const NEGOTIATING = ['listJobItems', 'listNumbers'];
+
+let doc: OpenApiDocument & Record<string, unknown>;
+// biome-ignore lint/suspicious/noExplicitAny: a JSON document, walked by its known paths
+type Json = Record<string, any>;
+const op = (path: string, method: string) => doc.paths[path]?.[method] as Json;
+const schemaOf = (name: string) => doc.components?.schemas?.[name] as Json;
+const errorCodes = (response: Json) =>
+  response.content['application/problem+json'].schema.allOf[1].properties.errorCode.enum;
+const headers = (response: Json) =>
+  Object.fromEntries(
+    Object.entries(response.headers ?? {}).map(([name, h]) => [name, (h as Json).required]),
+  );
 
 beforeAll(async () => {
-  ({ t, api } = await openApiSuite(prefix, {}, { worker: false }));
+  doc = (await buildOpenApiDocument()) as typeof doc;
 });
-afterAll(() => closeApiSuite({ t, api }, prefix));
 
-describe('OpenAPI', () => {
-  it('documents every API route with its status codes and problem bodies', async () => {
-    const res = await api.app.inject({ method: 'GET', url: '/openapi.json' });
-    expect(res.statusCode).toBe(200);
-    const doc = JSON.parse(res.body);
+describe('the OpenAPI document', () => {
+  it('names a server, its security schemes, and an operationId for every operation', () => {
     expect(doc.openapi).toBe('3.1.0');
-    const statuses = (path: string, method: string) =>
-      Object.keys(doc.paths[path][method].responses).sort();
-    expect(statuses('/api/v3/oc/numbers/action/ready-for-removal', 'post')).toEqual(
-      ['200', '202', '400', '401', '413', '415', '422', '429', '500', '503'].sort(),
-    );
-    expect(statuses('/api/v3/oc/numbers/jobs/{jobId}', 'get')).toEqual([
-      '200',
-      '401',
-      '404',
-      '503',
-    ]);
-    expect(statuses('/api/v3/oc/numbers/jobs/{jobId}', 'delete')).toEqual([
-      '200',
-      '401',
-      '404',
-      '409',
-      '503',
-    ]);
-    expect(statuses('/api/v3/oc/numbers/jobs/{jobId}/cancel', 'post')).toEqual([
-      '200',
-      '401',
-      '404',
-      '409',
-      '503',
-    ]);
-    expect(statuses('/api/v3/oc/numbers/jobs/{jobId}/items', 'get')).toEqual([
-      '200',
-      '400',
-      '401',
-      '404',
-      '406',
-      '503',
-    ]);
-    expect(statuses('/api/v3/oc/numbers/jobs', 'get')).toEqual(['200', '400', '401', '503']);
-
-    // Shared shapes are components, referenced with $ref.
-    const resolve = (schema: { $ref?: string }) =>
-      schema.$ref
-        ? doc.components.schemas[schema.$ref.replace('#/components/schemas/', '')]
-        : schema;
-    const post = doc.paths['/api/v3/oc/numbers/action/ready-for-removal'].post;
-    expect(
-      resolve(post.requestBody.content['application/json'].schema).properties.telephoneNumbers,
-    ).toMatchObject({
-      type: 'array',
-      minItems: 1,
-      maxItems: 500,
-    });
-    const problem = resolve(post.responses['400'].content['application/problem+json'].schema);
-    expect(problem.required).toEqual(
-      expect.arrayContaining([
-        'type',
-        'title',
-        'status',
-        'detail',
-        'instance',
-        'errorCode',
-        'errorTicket',
-        'traceId',
-      ]),
-    );
-    const answers = post.responses['200'].content['application/json'].schema.anyOf.map(resolve);
-    expect(answers.map((a: { properties: object }) => Object.keys(a.properties))).toEqual([
-      ['data', 'status', 'succeeded', 'message'],
-      ['data', 'status', 'succeeded', 'message', 'dryRun'],
-    ]);
-    expect(post.operationId).toBe('readyForRemoval');
-    expect(doc.paths['/api/v3/oc/action/clear-removal-status'].post.operationId).toBe(
-      'clearRemovalStatus',
-    );
-    expect(Object.keys(doc.components.schemas)).toEqual(
-      expect.arrayContaining(['Job', 'JobResult', 'DryRunResult', 'JobList', 'Problem']),
-    );
-    // Every operation of the API has its own operationId, so generated clients get methods.
-    const apiOperations = Object.entries(doc.paths as Record<string, Record<string, unknown>>)
-      .filter(([path]) => path.startsWith('/api/'))
-      .flatMap(([, methods]) => Object.values(methods) as { operationId?: string }[]);
-    const ids = apiOperations.map((o) => o.operationId);
+    expect(doc.servers).toEqual([expect.objectContaining({ url: '/', 'x-internal': false })]);
+    const ids = operationsOf(doc).map((o) => o.operation.operationId);
     expect(ids.every((id) => typeof id === 'string' && id.length > 0)).toBe(true);
     expect(new Set(ids).size).toBe(ids.length);
-    expect(
-      Object.keys(doc.paths['/api/v3/oc/numbers/jobs/{jobId}/items'].get.responses['200'].content),
-    ).toEqual(['application/json', 'text/csv']);
-    expect(doc.components.securitySchemes.bearerAuth).toEqual({
-      type: 'http',
-      scheme: 'bearer',
-      description: 'API key',
-    });
+    expect(op(ACTION, 'post').operationId).toBe('readyForRemoval');
+    expect(op('/api/v3/oc/action/clear-removal-status', 'post').operationId).toBe(
+      'clearRemovalStatus',
+    );
   });
 
-  it('serves Swagger UI at /docs', async () => {
-    const res = await api.app.inject({ method: 'GET', url: '/docs/' });
-    expect(res.statusCode).toBe(200);
-    expect(res.headers['content-type']).toMatch(/text\/html/);
+  it('gives every operator route the answers of authentication, budgets and outages', () => {
+    const operator = operationsOf(doc).filter((o) => o.template.startsWith('/api/'));
+    expect(operator.length).toBeGreaterThanOrEqual(10);
+    for (const { operation, template, method } of operator) {
+      const responses = operation.responses as Json;
+      const where = `${method} ${template}`;
+      expect(operation.security, where).toEqual([{ bearerAuth: [] }]);
+      expect(errorCodes(responses['401']), where).toEqual(['UNAUTHORIZED']);
+      expect(headers(responses['401']), where).toEqual({
+        RateLimit: true,
+        'RateLimit-Policy': true,
+        'WWW-Authenticate': true,
+      });
+      expect(errorCodes(responses['403']), where).toEqual(['FORBIDDEN']);
+      expect(errorCodes(responses['429']), where).toEqual(['RATE_LIMITED']);
+      // A budget's 429 has its RateLimit fields; the number list's CSV export slots are no budget.
+      const budgeted = operation.operationId !== 'listNumbers';
+      expect(headers(responses['429']), where).toEqual({
+        'Retry-After': true,
+        RateLimit: budgeted,
+        'RateLimit-Policy': budgeted,
+        // The routes that negotiate JSON or CSV may have chosen (Vary) before a 429.
+        ...(NEGOTIATING.includes(operation.operationId ?? '') && { Vary: false }),
+      });
+      expect(headers(responses['503']), where).toMatchObject({ 'Retry-After': true });
+      // Every answer may carry the RateLimit fields of a budget (action or read budget).
+      expect(headers(responses['200']), where).toMatchObject({
+        RateLimit: expect.any(Boolean),
+        'RateLimit-Policy': expect.any(Boolean),
+      });
+    }
+  });
+
+  it("documents the action's headers, its errorCodes per status, and 200 apart from 202", () => {
+    const responses = op(ACTION, 'post').responses;
+    expect(Object.keys(responses).sort()).toEqual([
+      '200',
+      '202',
+      '400',
+      '401',
+      '403',
+      '408',
+      '413',
+      '415',
+      '422',
+      '429',
+      '431',
+      '500',
+      '503',
+    ]);
+    expect(headers(responses['202'])).toEqual({
+      Location: true,
+      'Retry-After': true,
+      RateLimit: true,
+      'RateLimit-Policy': true,
+      'Preference-Applied': false,
+      'Idempotent-Replayed': false,
+    });
+    expect(errorCodes(responses['400'])).toEqual(
+      expect.arrayContaining(['INVALID_TELEPHONE_NUMBERS', 'TOO_MANY_NUMBERS', 'MALFORMED_JSON']),
+    );
+    expect(errorCodes(responses['500'])).toEqual(['JOB_FAILED', 'INTERNAL_ERROR']);
+    expect(errorCodes(responses['422'])).toEqual(['IDEMPOTENCY_KEY_MISMATCH']);
+    // A result and a job share no required property, and neither takes the other's: a body
+    // alone says which one it is.
+    const result = responses['200'].content['application/json'].schema;
+    expect(result.oneOf).toEqual([
+      { $ref: '#/components/schemas/JobResult' },
+      { $ref: '#/components/schemas/DryRunResult' },
+    ]);
+    const job = schemaOf('Job');
+    for (const name of ['JobResult', 'DryRunResult']) {
+      const other = schemaOf(name);
+      expect(other.required.filter((p: string) => job.required.includes(p))).toEqual([]);
+      expect(other.additionalProperties).toBe(false);
+    }
+    expect(job.additionalProperties).toBe(false);
+  });
+
+  it('tells a result from a job by its body: each fails the other status', () => {
+    const validator = createResponseValidator(doc);
+    const jobId = '3f1c2a9e-8b7d-4c6e-9f0a-1b2c3d4e5f60';
+    const answer = (status: 200 | 202, body: unknown) =>
+      validator.faults({
+        method: 'POST',
+        url: ACTION,
+        status,
+        headers: {
+          'content-type': 'application/json; charset=utf-8',
+          ratelimit: '"global";r=9;t=60, "operator";r=4;t=60',
+          'ratelimit-policy': '"global";q=10;w=60, "operator";q=5;w=60',
+          ...(status === 202 && {
+            location: `/api/v3/oc/numbers/jobs/${jobId}`,
+            'retry-after': '1',
+          }),
+        },
+        body: JSON.stringify(body),
+      });
+    const counts = { requestedCount: 1, processedCount: 1, successCount: 1, failedCount: 0 };
+    const result = {
+      data: { jobId, ...counts, failures: [] },
+      status: 'success',
+      succeeded: true,
+      message: 'done',
+    };
+    const job = {
+      jobId,
+      operation: 'ready-for-removal',
+      state: 'queued',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      startedAt: null,
+      finishedAt: null,
+      progress: { ...counts, percent: 100 },
+    };
+    expect(answer(200, result)).toEqual([]);
+    expect(answer(202, job)).toEqual([]);
+    expect(answer(202, result)).not.toEqual([]);
+    expect(answer(200, job)).not.toEqual([]);
+  });
+
+  it('documents media types, Vary, Link and Content-Disposition where they are sent', () => {
+    const items = op(ITEMS, 'get').responses;
+    expect(Object.keys(items['200'].content)).toEqual(['application/json', 'text/csv']);
+    expect(headers(items['200'])).toMatchObject({
+      Vary: true,
+      'Content-Disposition': false,
+      Link: false,
+    });
+    expect(headers(items['406'])).toMatchObject({ Vary: true });
+    expect(errorCodes(items['400'])).toEqual(['INVALID_REQUEST', 'INVALID_CURSOR']);
+    const list = op('/api/v3/oc/numbers', 'get').responses;
+    expect(Object.keys(list['200'].content)).toEqual(['application/json', 'text/csv']);
+    expect(errorCodes(list['400'])).toEqual(['INVALID_TENANT_ID', 'INVALID_REQUEST']);
+    expect(headers(op('/api/v3/oc/numbers/jobs', 'get').responses['200'])).toMatchObject({
+      Link: false,
+    });
+    expect(headers(op(JOB, 'get').responses['200'])).toMatchObject({ 'Retry-After': false });
+  });
+
+  it('names the shapes of job items, list entries and numbers; a status is 0, 1, 2 or 3', () => {
+    expect(Object.keys(doc.components?.schemas ?? {})).toEqual(
+      expect.arrayContaining([
+        'Job',
+        'JobResult',
+        'DryRunResult',
+        'JobList',
+        'JobListEntry',
+        'JobItem',
+        'JobItemPage',
+        'InventoryNumber',
+        'Problem',
+      ]),
+    );
+    expect(schemaOf('JobList').properties.data.items).toEqual({
+      $ref: '#/components/schemas/JobListEntry',
+    });
+    expect(schemaOf('JobItemPage').properties.data.items).toEqual({
+      $ref: '#/components/schemas/JobItem',
+    });
+    expect(schemaOf('InventoryNumber').properties.acquiredNumberStatus).toMatchObject({
+      type: 'integer',
+      enum: [0, 1, 2, 3],
+    });
+    expect(schemaOf('Problem').properties.errorCode.enum).toContain('INVALID_CURSOR');
+  });
+
+  it('documents health (open) and metrics (admin: 401 Basic or Bearer, 403 for operators)', () => {
+    for (const path of ['/health/live', '/health/ready']) {
+      expect(op(path, 'get').security).toEqual([]);
+      expect(op(path, 'get').responses['200'].content['application/json'].schema).toHaveProperty(
+        '$ref',
+      );
+    }
+    expect(headers(op('/health/ready', 'get').responses['503'])).toEqual({ 'Retry-After': true });
+    const metrics = op('/metrics', 'get');
+    expect(metrics.security).toEqual([{ bearerAuth: [] }, { basicAuth: [] }]);
+    expect(Object.keys(metrics.responses['200'].content)).toEqual(['text/plain']);
+    expect(errorCodes(metrics.responses['403'])).toEqual(['FORBIDDEN']);
+    expect(headers(metrics.responses['401'])).toMatchObject({ 'WWW-Authenticate': true });
+    expect((doc.components as Json).securitySchemes).toEqual({
+      bearerAuth: { type: 'http', scheme: 'bearer', description: 'API key' },
+      basicAuth: expect.objectContaining({ type: 'http', scheme: 'basic' }),
+    });
+  });
+});
+
+describe('Swagger UI', () => {
+  const prefix = uniquePrefix('api-oas');
+  let suite: ApiSuite | undefined;
+  beforeAll(async () => {
+    suite = await openApiSuite(prefix, {}, { worker: false });
+  });
+  afterAll(() => closeApiSuite(suite ?? {}, prefix));
+
+  it('is served at /docs', async () => {
+    const res = await suite?.api.app.inject({ method: 'GET', url: '/docs/' });
+    expect(res?.statusCode).toBe(200);
+    expect(res?.headers['content-type']).toMatch(/text\/html/);
   });
 });

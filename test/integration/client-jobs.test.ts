@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fetchedAnswer } from '../contract/checked-answers.ts';
+import { committedDocument } from '../contract/document.ts';
+import { createResponseValidator } from '../contract/response-validator.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createMarkedNumbers, createTenant } from '../support/factories.ts';
 import { type ServiceProcess, startApi } from '../support/processes.ts';
@@ -31,6 +34,9 @@ beforeAll(async () => {
     },
     body: JSON.stringify({ telephoneNumbers: numbers }),
   });
+  createResponseValidator(committedDocument()).assert(
+    await fetchedAnswer('POST', '/api/v3/oc/numbers/action/ready-for-removal', accepted),
+  );
   expect(accepted.status).toBe(202);
   jobId = ((await accepted.json()) as { jobId: string }).jobId;
 }, 60_000);

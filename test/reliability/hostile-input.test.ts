@@ -3,9 +3,10 @@ import { request as httpRequest } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OpenApiDocument } from '../contract/document.ts';
 import { uniqueE164 } from '../support/factories.ts';
 import { waitForJobsEnded } from '../support/invariants.ts';
-import { jobIdRoutes } from '../support/job-routes.ts';
+import { idRoutes } from '../support/job-routes.ts';
 import type { ServiceProcess } from '../support/processes.ts';
 import { bodyLike, numberList } from './support/arbitraries.ts';
 import { type Answer, assertProblemAnswers, type Client } from './support/http.ts';
@@ -203,7 +204,10 @@ describe('boundaries and hostile bodies', () => {
     expect(none.status).toBe(415);
   });
 
-  it('answers one and the same 404 to odd job ids in paths', async () => {
+  it('answers one and the same 404 to odd ids in the path of every documented route', async () => {
+    const document = (await client.request('GET', '/openapi.json')).json as OpenApiDocument;
+    const routes = idRoutes(document);
+    expect(routes.length).toBeGreaterThanOrEqual(5);
     const ids = [
       'not-a-uuid',
       '00000000-0000-0000-0000-000000000000',
@@ -221,8 +225,9 @@ describe('boundaries and hostile bodies', () => {
       '1e999',
     ];
     for (const id of ids) {
-      for (const [method, path] of jobIdRoutes(id)) {
-        const answer = await client.request(method, path, { key });
+      for (const route of routes) {
+        const path = route.path(Object.fromEntries(route.params.map((name) => [name, id])));
+        const answer = await client.request(route.method, path, { key });
         expect({
           path: path.slice(0, 80),
           status: answer.status,

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statusChanges } from '../../src/numbers/status-changes.ts';
-import { createApiKey, createNumbers } from '../support/factories.ts';
+import type { OpenApiDocument } from '../contract/document.ts';
+import { createApiKey, createNumbers, uniqueE164 } from '../support/factories.ts';
 import { waitForJobsEnded } from '../support/invariants.ts';
-import { jobIdRoutes } from '../support/job-routes.ts';
+import { idRequests } from '../support/job-routes.ts';
 import { waitFor } from '../support/wait.ts';
 import { type Answer, assertProblemAnswers, type Client } from './support/http.ts';
 import { lockNumber, workerBackendsWaitingOnLock } from './support/row-lock.ts';
@@ -18,6 +19,7 @@ let world: Scenario;
 let client: Client;
 let a: Awaited<ReturnType<typeof tenantWithNumbers>>;
 let b: Awaited<ReturnType<typeof tenantWithNumbers>>;
+let document: OpenApiDocument;
 const keysSeen: string[] = [];
 
 beforeAll(async () => {
@@ -33,6 +35,8 @@ beforeAll(async () => {
   a = await tenantWithNumbers(world.db.db, 120);
   b = await tenantWithNumbers(world.db.db, 20);
   keysSeen.push(a.key, b.key);
+  // The routes to try come from the document the API serves: a new one is tried by being there.
+  document = (await client.request('GET', '/openapi.json')).json as OpenApiDocument;
 });
 
 /** A problem body without what differs per answer (ticket, trace id, the path itself). */
@@ -50,14 +54,11 @@ function shape(answer: Answer) {
   };
 }
 
-/** Every route taking a job id, and the items once more as CSV: `[method, path, headers]`. */
-const idRoutes = (id: string) => [
-  ...jobIdRoutes(id).map(([method, path]) => [method, path, {}] as const),
-  ['GET', `${JOBS}/${id}/items`, { accept: 'text/csv' }] as const,
-];
+/** Every documented route naming a job or a number, once per media type it offers. */
+const idRoutes = (ids: { jobId: string; telephoneNumber: string }) => idRequests(document, ids);
 
 describe('tenant isolation', () => {
-  it("answers another operator's job exactly like a missing one, and leaves it alone", async () => {
+  it("answers another operator's job and number exactly like missing ones, and leaves them alone", async () => {
     // A's job stops mid-way on a row lock, so B's cancel would have something to cancel.
     const lock = await lockNumber(world.db.url, a.numbers[60] as string);
     const started = await client.request('POST', ENDPOINT, {
@@ -70,14 +71,14 @@ describe('tenant isolation', () => {
       await waitFor('the job to wait mid-way', async () =>
         (await workerBackendsWaitingOnLock(world.db.sql)).length > 0 ? true : undefined,
       );
-      const missing = randomUUID();
-      for (const [method, path, headers] of idRoutes(jobId)) {
+      const theirs = idRoutes({ jobId, telephoneNumber: a.numbers[0] as string });
+      const missing = idRoutes({ jobId: randomUUID(), telephoneNumber: uniqueE164() });
+      expect(theirs.length).toBeGreaterThanOrEqual(6);
+      for (const [i, [method, path, headers]] of theirs.entries()) {
         const foreign = await client.request(method, path, { key: b.key, headers });
-        const absent = await client.request(method, path.replace(jobId, missing), {
-          key: b.key,
-          headers,
-        });
-        expect(foreign.status).toBe(404);
+        const [, absentPath = ''] = missing[i] ?? [];
+        const absent = await client.request(method, absentPath, { key: b.key, headers });
+        expect({ path, status: foreign.status }).toEqual({ path, status: 404 });
         expect(shape(foreign)).toEqual(shape(absent));
       }
       const list = await client.request('GET', `${JOBS}?limit=100`, { key: b.key });
@@ -145,7 +146,7 @@ describe('authentication', () => {
     const routes = [
       ['POST', ENDPOINT],
       ['GET', JOBS],
-      ...idRoutes(randomUUID()).map(([m, p]) => [m, p]),
+      ...idRoutes({ jobId: randomUUID(), telephoneNumber: uniqueE164() }).map(([m, p]) => [m, p]),
     ] as const;
     const shapes = new Set<string>();
     for (const [method, path] of routes) {

@@ -8,6 +8,7 @@ import type { Env } from '../../src/config-env.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 import { createJobMetricsObserver } from '../../src/metrics/jobs.ts';
 import { createActionWorker } from '../../workers/create-worker.ts';
+import { checkAnswersOf } from '../contract/checked-answers.ts';
 import { testConfig } from './config.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 import { createMarkedNumbers, createTenant } from './factories.ts';
@@ -57,6 +58,8 @@ export async function startAppWithConfig(
     ? await createActionWorker({ config, db: deps.db, logger, observer, recoveryIntervalMs: 0 })
     : undefined;
   let listening: Promise<string> | undefined;
+  // Every answer a test gets from `inject` is checked against the app's OpenAPI document.
+  checkAnswersOf(app);
   return {
     app,
     deps,

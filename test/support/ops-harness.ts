@@ -1,13 +1,17 @@
 import { Queue, QueueEvents } from 'bullmq';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { AppDeps } from '../../src/api/deps.ts';
 import { sendProblem } from '../../src/api/error-handler.ts';
+import { registerOpenApi } from '../../src/api/openapi.ts';
 import { registerOps } from '../../src/api/ops/index.ts';
+import { notFound } from '../../src/api/problem.ts';
 import type { Env } from '../../src/config-env.ts';
 import { createKeyAuthenticator } from '../../src/keys/authenticate.ts';
 import { createLogger } from '../../src/logger.ts';
 import { ACTION_QUEUE } from '../../src/queue/action-queue.ts';
 import { createRedis } from '../../src/queue/redis.ts';
+import { checkAnswersOf } from '../contract/checked-answers.ts';
 import { testConfig } from './config.ts';
 import type { TestDatabase } from './database.ts';
 
@@ -19,7 +23,8 @@ export interface OpsHarness {
 
 /**
  * Real deps (own database, own queue prefix) around a bare Fastify instance carrying only the
- * ops plugin and the API's error handler, so the ops surfaces are tested on their own.
+ * ops plugin, the API's error and not-found handlers and compilers, and the OpenAPI document of those routes
+ * (every answer of `inject` is checked against it), so the ops surfaces are tested on their own.
  */
 export async function buildOpsHarness(
   database: TestDatabase,
@@ -51,9 +56,14 @@ export async function buildOpsHarness(
     keys: createKeyAuthenticator(database.db, 0),
   };
   const app = Fastify({ loggerInstance: logger as FastifyBaseLogger });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(sendProblem);
+  app.setNotFoundHandler((request, reply) => sendProblem(notFound(), request, reply));
+  await registerOpenApi(app);
   await registerOps(app, deps);
   await app.ready();
+  checkAnswersOf(app);
   return {
     app,
     deps,

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Sql } from '../../db/client.ts';
 import type { AppDeps } from '../deps.ts';
 import { HttpProblem } from '../problem.ts';
+import { livenessSchema, readinessSchema } from './ops-schemas.ts';
 
 const CHECK_TIMEOUT_MS = 2000;
 
@@ -13,9 +14,9 @@ const CHECK_TIMEOUT_MS = 2000;
  * unauthenticated and unthrottled: orchestrators call them.
  */
 export function registerHealth(app: FastifyInstance, deps: Pick<AppDeps, 'db' | 'redis'>): void {
-  app.get('/health/live', async () => ({ status: 'ok' }));
+  app.get('/health/live', { schema: livenessSchema }, async () => ({ status: 'ok' }));
 
-  app.get('/health/ready', async () => {
+  app.get('/health/ready', { schema: readinessSchema }, async () => {
     const checks = await readinessChecks(deps);
     const unready = Object.entries(checks).filter(([, state]) => state !== 'up');
     if (unready.length === 0) return { status: 'ok', checks };

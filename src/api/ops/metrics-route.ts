@@ -6,6 +6,7 @@ import { registerReadinessMetric } from '../../metrics/readiness.ts';
 import { registerStateMetrics } from '../../metrics/state.ts';
 import type { AppDeps } from '../deps.ts';
 import { readinessChecks } from './health.ts';
+import { metricsSchema } from './ops-schemas.ts';
 
 /**
  * `GET /metrics` (admin only) plus the hook that counts every HTTP answer of the app. Call on
@@ -32,7 +33,7 @@ export async function registerMetrics(
 
   await app.register(async (scope) => {
     scope.addHook('onRequest', requireAdmin);
-    scope.get('/metrics', async (_request, reply) => {
+    scope.get('/metrics', { schema: metricsSchema }, async (_request, reply) => {
       const body = await registry.metrics();
       return reply.type(registry.contentType).send(body);
     });

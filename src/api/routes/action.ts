@@ -11,12 +11,19 @@ import { BODY_LIMIT_BYTES } from '../../limits.ts';
 import { type ActionBudget, spendActionBudget } from '../action-budget.ts';
 import { principalOf } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
+import { operatorResponseHeaders } from '../openapi-headers.ts';
+import { bodyProblems, operatorProblems, problem } from '../openapi-problems.ts';
 import { parsePrefer } from '../prefer.ts';
 import { HttpProblem, serviceUnavailable } from '../problem.ts';
-import { ActionHeaders, ActionQuery, NumbersBody, problems } from '../schemas.ts';
+import { ActionHeaders, ActionQuery, NumbersBody } from '../schemas.ts';
 import { traceIdOf } from '../trace.ts';
-import { parseNumbersBody } from '../validation/numbers-body.ts';
+import { NUMBERS_BODY_CODES, parseNumbersBody } from '../validation/numbers-body.ts';
 import { answerEnded, answerRunning, waitForResult } from './job-answers.ts';
+
+// Every answer past the budget carries its RateLimit fields; once the job exists, the
+// preferences applied and whether it was a replay.
+const SPENT = { RateLimit: 'required', 'RateLimit-Policy': 'required' } as const;
+const ANSWERED = { 'Preference-Applied': 'optional', 'Idempotent-Replayed': 'optional' } as const;
 
 export interface ActionContext {
   deps: AppDeps;
@@ -55,11 +62,40 @@ export function registerAction(app: FastifyInstance, ctx: ActionContext, operati
         body: NumbersBody,
         response: {
           200: z
-            .union([JobResultSchema, DryRunResultSchema])
-            .describe('The job ended: its result (or, with dryRun, what it would be)'),
-          202: JobSchema.describe('Still running (or respond-async): poll Location'),
-          ...problems(400, 401, 413, 415, 422, 429, 500, 503),
+            .xor([JobResultSchema, DryRunResultSchema])
+            .describe(
+              'The job ended: its result (or, with dryRun, what it would be). A result has `status` and `succeeded`, never `state`',
+            ),
+          202: JobSchema.describe(
+            'Still running (or respond-async): the job (`state`, `jobId`, never `succeeded`); poll Location',
+          ),
+          ...operatorProblems(),
+          ...bodyProblems(),
+          400: problem(400, {
+            codes: [...NUMBERS_BODY_CODES, 'MALFORMED_JSON', 'INVALID_REQUEST'],
+            description:
+              'The body or a header is invalid: every problem at once (`errors`: every bad entry with its own code, or every bad property)',
+          }),
+          422: problem(422),
+          429: problem(429, {
+            description:
+              "RATE_LIMITED: the endpoint's global budget or the operator's share is spent, or too many failed authentications from this client; `detail` says which",
+          }),
+          500: problem(500, {
+            codes: ['JOB_FAILED', 'INTERNAL_ERROR'],
+            description: 'JOB_FAILED: the job failed permanently (`jobId`); INTERNAL_ERROR',
+          }),
         },
+        ...operatorResponseHeaders({
+          200: { ...SPENT, ...ANSWERED },
+          202: { ...SPENT, ...ANSWERED, Location: 'required', 'Retry-After': 'required' },
+          400: SPENT,
+          413: SPENT,
+          415: SPENT,
+          422: SPENT,
+          500: ANSWERED,
+          503: ANSWERED,
+        }),
       },
     },
     async (request, reply) => {

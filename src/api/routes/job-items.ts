@@ -11,8 +11,10 @@ import type { JobService } from '../../jobs/service.ts';
 import { principalOf } from '../auth.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { negotiateMediaType } from '../negotiate.ts';
+import { NEGOTIATED, operatorResponseHeaders } from '../openapi-headers.ts';
+import { invalidListQuery, operatorProblems, problems } from '../openapi-problems.ts';
 import { notFound } from '../problem.ts';
-import { JobItemsSchema, JobParams, ListItemsQuery, problems } from '../schemas.ts';
+import { JobItemsSchema, JobParams, ListItemsQuery } from '../schemas.ts';
 import { JOBS_PATH } from './job-answers.ts';
 
 type ItemView = z.output<typeof JobItemsSchema>['data'][number];
@@ -47,8 +49,14 @@ export function registerJobItemsRoute(app: FastifyInstance, jobs: JobService) {
               },
             },
           },
-          ...problems(400, 401, 404, 406, 503),
+          ...operatorProblems(),
+          ...problems(404, 406),
+          400: invalidListQuery(),
         },
+        ...operatorResponseHeaders({
+          ...NEGOTIATED,
+          200: { ...NEGOTIATED[200], Link: 'optional' },
+        }),
       },
     },
     async (request, reply) => {

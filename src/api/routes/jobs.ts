@@ -5,8 +5,16 @@ import { JobSchema } from '../../jobs/schemas.ts';
 import type { JobService } from '../../jobs/service.ts';
 import { principalOf } from '../auth.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
+import { operatorResponseHeaders } from '../openapi-headers.ts';
+import {
+  bodyProblems,
+  invalidListQuery,
+  operatorProblems,
+  problem,
+  problems,
+} from '../openapi-problems.ts';
 import { HttpProblem, notFound } from '../problem.ts';
-import { JobListSchema, JobParams, ListJobsQuery, problems } from '../schemas.ts';
+import { JobListSchema, JobParams, ListJobsQuery } from '../schemas.ts';
 import { JOBS_PATH } from './job-answers.ts';
 
 export function registerJobRoutes(app: FastifyInstance, jobs: JobService) {
@@ -21,7 +29,8 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService) {
         summary: 'A job with its live progress, and its result once it ended',
         operationId: 'getJob',
         params: JobParams,
-        response: { 200: JobSchema, ...problems(401, 404, 503) },
+        response: { 200: JobSchema, ...operatorProblems(), ...problems(404) },
+        ...operatorResponseHeaders({ 200: { 'Retry-After': 'optional' } }),
       },
     },
     async (request, reply) => {
@@ -41,7 +50,8 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService) {
         summary: "The operator's jobs, newest first",
         operationId: 'listJobs',
         querystring: ListJobsQuery,
-        response: { 200: JobListSchema, ...problems(400, 401, 503) },
+        response: { 200: JobListSchema, ...operatorProblems(), 400: invalidListQuery() },
+        ...operatorResponseHeaders({ 200: { Link: 'optional' } }),
       },
     },
     async (request, reply) => {
@@ -70,7 +80,14 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService) {
     ...common,
     summary: 'Cancel a queued or running job (numbers already processed stay processed)',
     params: JobParams,
-    response: { 200: JobSchema, ...problems(401, 404, 409, 503) },
+    response: {
+      200: JobSchema,
+      ...operatorProblems(),
+      ...bodyProblems(),
+      ...problems(404),
+      409: problem(409),
+    },
+    ...operatorResponseHeaders(),
   };
   const cancel = async (operatorId: string, jobId: string, reply: FastifyReply) => {
     const outcome = await jobs.cancel({ operatorId, jobId }, reply.log);

@@ -5,8 +5,9 @@ import { principalOf } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
 import { NumberParams, NumberWithHistorySchema, numberNotFoundProblem } from '../number-schemas.ts';
 import { toNumberView, toStatusChangeView } from '../number-view.ts';
+import { operatorResponseHeaders } from '../openapi-headers.ts';
+import { operatorProblems } from '../openapi-problems.ts';
 import { notFound } from '../problem.ts';
-import { problems } from '../schemas.ts';
 
 // One path segment after /numbers/: the static siblings (jobs, removal-status/…, action/…) win
 // over this parameter in Fastify's router, and a parameter never spans a `/`.
@@ -22,9 +23,10 @@ export function registerNumberRoute(app: FastifyInstance, deps: AppDeps) {
         params: NumberParams,
         response: {
           200: NumberWithHistorySchema,
+          ...operatorProblems(),
           404: numberNotFoundProblem,
-          ...problems(401, 503),
         },
+        ...operatorResponseHeaders(),
       },
     },
     async (request) => {

@@ -10,7 +10,8 @@ import { normalizeInventoryQuery } from '../inventory-query.ts';
 import { negotiateMediaType } from '../negotiate.ts';
 import { invalidQueryProblem, ListNumbersQuery, NumberPageSchema } from '../number-schemas.ts';
 import { CSV_COLUMNS, numbersCsv, toNumberView } from '../number-view.ts';
-import { problems } from '../schemas.ts';
+import { NEGOTIATED, operatorResponseHeaders } from '../openapi-headers.ts';
+import { operatorProblems, problem, problems } from '../openapi-problems.ts';
 
 // Rows fetched per cursor round trip of the CSV export: about 120 KB of CSV.
 const CSV_BATCH_ROWS = 1000;
@@ -46,9 +47,23 @@ export function registerNumbersList(app: FastifyInstance, deps: AppDeps) {
               },
             },
           },
+          ...operatorProblems(),
+          ...problems(406),
           400: invalidQueryProblem,
-          ...problems(401, 406, 503),
+          429: problem(429, {
+            description:
+              "RATE_LIMITED: too many failed authentications from this client, the operator's read budget is spent, or the operator's CSV exports are all in use; `detail` says which",
+          }),
+          503: problem(503, {
+            description:
+              'SERVICE_UNAVAILABLE: Postgres or Redis unreachable, the instance is shutting down, or its CSV exports are all in use (Retry-After)',
+          }),
         },
+        // A 429 for export slots all in use is no budget's: its RateLimit fields may be absent.
+        ...operatorResponseHeaders({
+          ...NEGOTIATED,
+          429: { ...NEGOTIATED[429], RateLimit: 'optional', 'RateLimit-Policy': 'optional' },
+        }),
       },
     },
     async (request, reply) => {

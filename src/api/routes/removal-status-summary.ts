@@ -9,7 +9,8 @@ import {
   RemovalStatusSummarySchema,
   SummaryQuery,
 } from '../number-schemas.ts';
-import { problems } from '../schemas.ts';
+import { operatorResponseHeaders } from '../openapi-headers.ts';
+import { operatorProblems } from '../openapi-problems.ts';
 
 export function registerRemovalStatusSummary(app: FastifyInstance, deps: AppDeps) {
   app.withTypeProvider<ZodTypeProvider>().get(
@@ -26,9 +27,10 @@ export function registerRemovalStatusSummary(app: FastifyInstance, deps: AppDeps
         querystring: SummaryQuery,
         response: {
           200: RemovalStatusSummarySchema,
+          ...operatorProblems(),
           400: invalidQueryProblem,
-          ...problems(401, 503),
         },
+        ...operatorResponseHeaders(),
       },
     },
     async (request) => {

@@ -1,9 +1,18 @@
 import { MAX_NUMBERS_PER_REQUEST } from '../../limits.ts';
 import { checkE164, type PhoneValidation } from '../../numbers/e164.ts';
-import { HttpProblem } from '../problem.ts';
+import { type ErrorCode, HttpProblem } from '../problem.ts';
 
 // The body of every action: every problem of it in one answer. Hand-written rather than a zod schema so
 // each entry gets its own code and the duplicates point at both indexes.
+
+/** The errorCodes of the problems this module answers. */
+export const NUMBERS_BODY_CODES = [
+  'BODY_REQUIRED',
+  'INVALID_BODY',
+  'TOO_FEW_NUMBERS',
+  'TOO_MANY_NUMBERS',
+  'INVALID_TELEPHONE_NUMBERS',
+] as const satisfies readonly ErrorCode[];
 
 export type EntryErrorCode =
   | 'INVALID_E164'

@@ -1,5 +1,10 @@
+import { committedDocument } from '../../contract/document.ts';
+import { createResponseValidator } from '../../contract/response-validator.ts';
+
 // An HTTP client for the reliability suite that keeps every answer it got, so each scenario can
-// check afterwards that every error answer was RFC 9457 problem details without internals.
+// check afterwards that every error answer was RFC 9457 problem details without internals. Every
+// answer is checked against the committed OpenAPI document as it arrives (a difference fails the
+// request), and again with the rest by assertProblemAnswers (answers a test read itself too).
 
 export interface Answer {
   method: string;
@@ -22,6 +27,26 @@ export interface RequestOptions {
 // Stack frames, source paths, SQL, driver and framework error names: none may reach a client.
 const INTERNALS =
   /\n\s+at |\bat .+:\d+:\d+|\.(ts|js|mjs):\d+|node_modules|\/work\/|\/home\/|\bselect .+ from\b|\binsert into\b|\bupdate \w+ set\b|sqlstate|econn|epipe|ReplyError|DrizzleQueryError|PostgresError|FST_ERR|ioredis|syntaxerror|typeerror|referenceerror/i;
+
+let validator: ReturnType<typeof createResponseValidator> | undefined;
+const documentValidator = () => {
+  if (!validator) {
+    validator = createResponseValidator(committedDocument());
+    validator.warm();
+  }
+  return validator;
+};
+
+/** What differs between the answer and the OpenAPI document (empty when nothing does). */
+export function documentFaults(answer: Answer): string[] {
+  return documentValidator().faults({
+    method: answer.method,
+    url: answer.path,
+    status: answer.status,
+    headers: Object.fromEntries(answer.headers),
+    body: answer.text,
+  });
+}
 
 export function createClient(baseUrl: string) {
   const answers: Answer[] = [];
@@ -55,6 +80,9 @@ export function createClient(baseUrl: string) {
       json,
     };
     answers.push(answer);
+    const faults = documentFaults(answer);
+    if (faults.length > 0)
+      throw new Error(`not what the OpenAPI document says: ${describeAnswer(answer, faults)}`);
     return answer;
   }
   return { request, answers, baseUrl };
@@ -88,15 +116,18 @@ export function problemFaults(answer: Answer): string[] {
   return faults;
 }
 
-/** Throws naming every error answer among `answers` that is not clean problem details. */
+const describeAnswer = (a: Answer, faults: string[]) =>
+  `${a.method} ${a.path.slice(0, 200)} → ${a.status}: ${faults.join('; ')}\n  ${a.text.slice(0, 300)}`;
+
+/**
+ * Throws naming every answer among `answers` that the OpenAPI document does not describe, or
+ * that is an error answer but not clean problem details.
+ */
 export function assertProblemAnswers(answers: readonly Answer[]): void {
   const bad = answers
-    .map((a) => ({ a, faults: problemFaults(a) }))
+    .map((a) => ({ a, faults: [...problemFaults(a), ...documentFaults(a)] }))
     .filter((x) => x.faults.length > 0)
     .slice(0, 10)
-    .map(
-      ({ a, faults }) =>
-        `${a.method} ${a.path} → ${a.status}: ${faults.join('; ')}\n  ${a.text.slice(0, 300)}`,
-    );
-  if (bad.length > 0) throw new Error(`bad error answers:\n${bad.join('\n')}`);
+    .map(({ a, faults }) => describeAnswer(a, faults));
+  if (bad.length > 0) throw new Error(`bad answers:\n${bad.join('\n')}`);
 }
