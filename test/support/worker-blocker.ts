@@ -70,7 +70,7 @@ export async function createHeldJobs(t: TestDatabase, sizes: number[], heldAt: n
 export function lockNumbers(sql: postgres.Sql, e164s: string[]) {
   return holdTransaction(
     sql,
-    (tx) => tx`select id from telephone_numbers where e164 = any(${tx.array(e164s)}) for update`,
+    (tx) => tx`select id from telephone_numbers where e164 = any(${e164s}::text[]) for update`,
   );
 }
 
