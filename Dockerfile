@@ -7,8 +7,6 @@
 FROM node:24-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-# postinstall patches the postgres.js driver (see the script for why).
-COPY src/db/patch-postgres-driver.mjs ./src/db/
 # --omit=dev leaves out the test/lint tools and the pinned `node` devDependency: the image's
 # own Node 24 runs the app.
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force

@@ -50,13 +50,26 @@ function reconnectBackoffS(failures: number): number {
 }
 
 export function createDb(url: string, options: DbOptions = {}): Database {
+  const unnamedStatements = options.prepare === false || /[?&]prepare=false(&|$)/.test(url);
   const sql = postgres(url, {
     max: options.poolMax ?? 10,
     connect_timeout: options.connectTimeoutS ?? CONNECT_TIMEOUT_S,
     backoff: reconnectBackoffS,
     onnotice: () => {},
+    // No reading of the database's array and domain types: the schema has no domains, and its
+    // enum arrays are only parameters, which go as array literals without it. The read would
+    // happen the first time a query meets such a type, on a second connection while the first
+    // waits; behind PgBouncer in transaction mode, with every server connection held by
+    // transactions waiting for it, it never got one (a hang). `eager_types` (the read at pool
+    // start) left requests hanging here too.
+    fetch_types: false,
     // Unset: postgres.js' default (true), or `?prepare=false` in the URL.
     ...(options.prepare !== undefined && { prepare: options.prepare }),
+    // Without named statements (behind PgBouncer before 1.21), one statement at a time on a
+    // shared connection: statements pipelined there outside a transaction hung behind
+    // PgBouncer 1.18 (20 INSERTs at once on a pool of 2 never answered). A transaction's own
+    // statements still pipeline on its connection.
+    ...(unnamedStatements && { max_pipeline: 1 }),
     // Only parameters a pooler passes on may go here (PgBouncer refuses others): per-database
     // settings such as the dead-client check are set at migrate time (see migrate.ts).
     connection: { application_name: options.applicationName ?? 'oc-numbers' },

@@ -16,6 +16,7 @@ const RETRYABLE_SQLSTATES = new Set([
   '08006', // connection_failure
   '08001', // sqlclient_unable_to_establish_sqlconnection
   '08004', // sqlserver_rejected_establishment_of_sqlconnection
+  '08P01', // protocol_violation: how PgBouncer closes a client whose server connection died
 ]);
 
 const RETRYABLE_CLIENT_CODES = new Set([

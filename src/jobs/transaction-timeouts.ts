@@ -42,10 +42,16 @@ export const CANCEL_TIMEOUTS: TransactionTimeouts = {
 
 export const CANCEL_ATTEMPTS = 3;
 
-/** Sets `timeouts` for the rest of the transaction; send it first (it pipelines). */
+/**
+ * Sets `timeouts` for the rest of the transaction. Sent the moment it is called (`execute()`),
+ * so call it before making the statements it must cover: postgres.js sends a query when it is
+ * first awaited, and a statement made and awaited inside a helper (`lockJob` awaits its own
+ * two) would otherwise reach the server first and wait for its lock with no timeout. It still
+ * pipelines: the caller need not await it before making the next statements.
+ */
 export function setLocalTimeouts(sql: Sql, timeouts: TransactionTimeouts) {
   return sql`
     select set_config('lock_timeout', ${`${timeouts.lockMs}ms`}, true),
            set_config('statement_timeout', ${`${timeouts.statementMs}ms`}, true),
-           set_config('idle_in_transaction_session_timeout', ${`${timeouts.idleInTransactionMs}ms`}, true)`;
+           set_config('idle_in_transaction_session_timeout', ${`${timeouts.idleInTransactionMs}ms`}, true)`.execute();
 }

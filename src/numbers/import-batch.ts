@@ -4,7 +4,6 @@ import {
   ensureOperators,
   insertNumbers,
   type Tx,
-  textArray,
   updateNumbers,
   upsertCustomers,
 } from './import-sql.ts';
@@ -74,10 +73,7 @@ async function classify(sql: Tx, rows: readonly ImportRow[]) {
     from telephone_numbers n
     join operators o on o.id = n.operator_id
     left join customers c on c.id = n.customer_id
-    where n.e164 = any(${textArray(
-      sql,
-      rows.map((r) => r.e164),
-    )}::text[])`;
+    where n.e164 = any(${rows.map((r) => r.e164)}::text[])`;
   const byE164 = new Map(found.map((n) => [n.e164, n]));
   const inserts: Change[] = [];
   const updates: Change[] = [];

@@ -13,17 +13,15 @@ export interface Change {
   previousStatus: NumberStatus | null;
 }
 
-// postgres.js infers an array's type from its first element and mishandles nulls; naming the
-// array type OID (text[] 1009, bool[] 1000) sends a proper array literal. Casts do the rest.
-export const textArray = (sql: Tx, values: (string | null)[]) => sql.array(values, 1009);
-const boolArray = (sql: Tx, values: boolean[]) => sql.array(values, 1000);
+// The server decides each parameter's type from the query (postgres.js 4), so an array goes
+// as it is, with a cast naming its type; nulls inside it stay nulls.
 
 /** Creates the operators the rows name that do not exist yet; returns their slugs. */
 export async function ensureOperators(sql: Tx, rows: readonly ImportRow[]): Promise<string[]> {
   const slugs = [...new Set(rows.map((r) => r.operatorSlug))];
   if (slugs.length === 0) return [];
   const created = await sql<{ slug: string }[]>`
-    insert into operators (slug) select unnest(${textArray(sql, slugs)}::text[])
+    insert into operators (slug) select unnest(${slugs}::text[])
     on conflict (slug) do nothing
     returning slug`;
   return created.map((c) => c.slug);
@@ -37,7 +35,7 @@ export async function upsertCustomers(sql: Tx, rows: readonly ImportRow[]) {
   }
   if (unique.size === 0) return { created: 0, updated: 0 };
   const list = [...unique.values()];
-  const column = (value: (row: ImportRow) => string | null) => textArray(sql, list.map(value));
+  const column = (value: (row: ImportRow) => string | null) => list.map(value);
   const [counts] = await sql<{ created: number; updated: number }[]>`
     with written as (
       insert into customers as c (operator_id, ms_tenant_id, operator_connect)
@@ -45,10 +43,7 @@ export async function upsertCustomers(sql: Tx, rows: readonly ImportRow[]) {
       from unnest(
         ${column((r) => r.operatorSlug)}::text[],
         ${column((r) => r.msTenantId)}::uuid[],
-        ${boolArray(
-          sql,
-          list.map((r) => r.operatorConnect),
-        )}::bool[]
+        ${list.map((r) => r.operatorConnect)}::bool[]
       ) as t(slug, ms_tenant_id, operator_connect)
       join operators o on o.slug = t.slug
       on conflict (operator_id, ms_tenant_id) do update
@@ -64,7 +59,7 @@ export async function upsertCustomers(sql: Tx, rows: readonly ImportRow[]) {
 
 /** The rows as a relation: operator and customer resolved to ids. */
 function input(sql: Tx, changes: readonly Change[]) {
-  const column = (value: (change: Change) => string | null) => textArray(sql, changes.map(value));
+  const column = (value: (change: Change) => string | null) => changes.map(value);
   return sql`
     select t.e164, o.id as operator_id, c.id as customer_id, t.status, t.previous_status
     from unnest(
@@ -108,10 +103,7 @@ export async function updateNumbers(sql: Tx, changes: readonly Change[]): Promis
   if (changes.length === 0) return [];
   const locked = await sql<{ e164: string; status: NumberStatus }[]>`
     select e164, status from telephone_numbers
-    where e164 = any(${textArray(
-      sql,
-      changes.map((c) => c.row.e164),
-    )}::text[])
+    where e164 = any(${changes.map((c) => c.row.e164)}::text[])
     order by id
     for no key update`;
   const statusNow = new Map(locked.map((n) => [n.e164, n.status]));

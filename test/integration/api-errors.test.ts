@@ -82,7 +82,9 @@ describe('Postgres cannot serve → 503 with Retry-After', () => {
     await t.sql.unsafe(`create role ${role} login connection limit 0`);
     const url = new URL(directDatabaseUrl(t.name));
     url.username = role;
-    const limited = postgres(url.toString(), { max: 1, onnotice: () => {} });
+    // postgres.js retries a 53300 refusal until connect_timeout (the service's pools: 5 s),
+    // then rejects with it.
+    const limited = postgres(url.toString(), { max: 1, connect_timeout: 1, onnotice: () => {} });
     try {
       const err = await limited`select 1`.catch((e: unknown) => e);
       expect((err as { code?: string }).code).toBe('53300');

@@ -1,3 +1,4 @@
+import '../../src/check-node.mjs';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,6 +1,7 @@
 import postgres from 'postgres';
 import type { TestDatabase } from './database.ts';
 import { createMarkedJob, createMarkedNumbers, createTenant } from './factories.ts';
+import { waitFor } from './wait.ts';
 import { insertJob } from './worker-jobs.ts';
 
 /**
@@ -69,7 +70,7 @@ export async function createHeldJobs(t: TestDatabase, sizes: number[], heldAt: n
 export function lockNumbers(sql: postgres.Sql, e164s: string[]) {
   return holdTransaction(
     sql,
-    (tx) => tx`select id from telephone_numbers where e164 = any(${tx.array(e164s)}) for update`,
+    (tx) => tx`select id from telephone_numbers where e164 = any(${e164s}::text[]) for update`,
   );
 }
 
@@ -93,5 +94,35 @@ export async function holdTransaction(
   return async () => {
     released.resolve();
     await done;
+  };
+}
+
+/**
+ * Holds the jobs row of `jobId` for `ms` from one statement on a connection of its own: it
+ * locks the row, then sleeps, as a long transaction on the row would (busy, not idle, so no
+ * idle timeout ends it). Resolves once the row is held; `stop()` cancels the sleep if it still
+ * runs and closes the connection.
+ */
+export async function holdJobRow(t: TestDatabase, jobId: string, ms: number) {
+  const sql = postgres(t.url, { max: 1, onnotice: () => {} });
+  const holding = sql`
+    with held as materialized (select id from jobs where id = ${jobId}::uuid for update)
+    select pg_sleep(${ms / 1000}::float8) from held`;
+  const done = holding.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  await waitFor('the holder to lock the jobs row and sleep', async () => {
+    const [row] = await t.sql<{ pid: number }[]>`
+      select pid from pg_stat_activity
+      where datname = current_database() and wait_event = 'PgSleep' and query like '%held%'`;
+    return row?.pid;
+  });
+  return {
+    async stop() {
+      holding.cancel();
+      await done;
+      await sql.end({ timeout: 5 });
+    },
   };
 }
