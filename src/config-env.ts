@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TrustProxy } from './config-trust-proxy.ts';
+import { DECIMAL_DIGITS } from './limits.ts';
 
 // Every environment variable the service reads, with its type, range and default: the one
 // schema behind src/config.ts (which shapes it into the typed config) and the configuration
@@ -9,7 +10,7 @@ import { TrustProxy } from './config-trust-proxy.ts';
 const wholeNumber = z
   .string()
   .trim()
-  .regex(/^\d+$/, 'must be a whole number of decimal digits')
+  .regex(DECIMAL_DIGITS, 'must be a whole number of decimal digits')
   .transform(Number);
 const int = (min: number, fallback: number) =>
   wholeNumber.pipe(z.number().int().min(min)).default(fallback);
