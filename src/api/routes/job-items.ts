@@ -9,7 +9,7 @@ import { failureDetail } from '../../jobs/result.ts';
 import type { FailureCode } from '../../jobs/schemas.ts';
 import type { JobService } from '../../jobs/service.ts';
 import { principalOf } from '../auth.ts';
-import { decodeCursor, encodeCursor } from '../cursor.ts';
+import { itemsCursor } from '../cursor.ts';
 import { negotiateMediaType } from '../negotiate.ts';
 import { notFound } from '../problem.ts';
 import { JobItemsSchema, JobParams, ListItemsQuery, problems } from '../schemas.ts';
@@ -58,7 +58,9 @@ export function registerJobItemsRoute(app: FastifyInstance, jobs: JobService) {
         negotiateMediaType(request, reply, ['application/json', 'text/csv']) === 'text/csv';
       const { outcome, cursor } = request.query;
       const limit = request.query.limit ?? DEFAULT_LIMIT[csv ? 'csv' : 'json'];
-      const afterPosition = decodeCursor('items', cursor);
+      // Checked before the job is looked up: the answer to a bad cursor says nothing about it.
+      const scope = { operatorId, jobId, outcome };
+      const afterPosition = itemsCursor.decode(cursor, scope);
       const job = await jobs.get(operatorId, jobId);
       if (!job) throw notFound();
       const page = await jobs.items(operatorId, jobId, {
@@ -67,7 +69,7 @@ export function registerJobItemsRoute(app: FastifyInstance, jobs: JobService) {
         ...(afterPosition !== undefined && { afterPosition }),
       });
       const last = page.items.at(-1);
-      const nextCursor = page.hasMore && last ? encodeCursor('items', last.position) : null;
+      const nextCursor = page.hasMore && last ? itemsCursor.encode(last.position, scope) : null;
       if (nextCursor) {
         const next = new URLSearchParams({ limit: String(limit), cursor: nextCursor });
         if (outcome) next.set('outcome', outcome);
