@@ -65,6 +65,16 @@ const EnvSchema = z.object({
   // Each operator's share of an action endpoint's budget; unset = the whole budget (no cap).
   RATE_LIMIT_OPERATOR_MAX: optionalInt(1),
   AUTH_FAILURE_LIMIT_MAX: int(1, 30),
+  // Each operator's budget of read requests (jobs, items, the inventory reads, CSV exports).
+  READ_RATE_LIMIT_OPERATOR_MAX: int(1, 1200),
+  READ_RATE_LIMIT_WINDOW_MS: int(1, 60_000),
+  // CSV exports of the number list (docs/operations.md, "CSV exports"): at once per operator
+  // on one instance, the longest download, and the slowest transfer (0: no minimum) measured
+  // over each rate window.
+  EXPORTS_PER_OPERATOR_MAX: int(1, 1),
+  EXPORT_DEADLINE_MS: int(1000, 600_000),
+  EXPORT_MIN_BYTES_PER_S: int(0, 16_384),
+  EXPORT_RATE_WINDOW_MS: int(100, 10_000),
   IDEMPOTENCY_TTL_MS: int(1, 24 * 60 * 60 * 1000),
   WORKER_CONCURRENCY: int(1, 4),
   // Unset: sized from the API budgets (see config-worker-limiter.ts).

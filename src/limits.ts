@@ -27,6 +27,7 @@ export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0
  */
 export const rateLimitKeys = (queuePrefix: string) => ({
   action: (operation: string) => `${queuePrefix}:ratelimit:${operation}`,
+  reads: `${queuePrefix}:ratelimit:reads`,
   authFailures: `${queuePrefix}:ratelimit:auth-failures`,
   adminAuthFailures: `${queuePrefix}:rl:admin-auth-failures`,
 });

@@ -16,6 +16,7 @@ import { httpServerOptions } from './http-timeouts.ts';
 import { registerOpenApi } from './openapi.ts';
 import { registerOps } from './ops/index.ts';
 import { notFound } from './problem.ts';
+import { createReadBudget, spendReadBudget } from './read-budget.ts';
 import { registerAction } from './routes/action.ts';
 import { registerJobItemsRoute } from './routes/job-items.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
@@ -91,13 +92,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(async (api) => {
     api.decorateRequest('principal', null);
     api.addHook('onRequest', createAuthHook(deps.keys, authFailures));
+    // After the auth hook: reads spend their operator's read budget (docs/api.md, "Rate limit").
+    api.addHook('onRequest', spendReadBudget(createReadBudget(deps.redis, config)));
     for (const operation of Object.values(OPERATIONS)) {
       // Each operation has its own budget: a global one and each operator's share of it.
       const budget = createActionBudget(deps.redis, config, operation.name);
       registerAction(api, { deps, jobs, budget }, operation);
     }
     registerJobRoutes(api, jobs);
-    registerJobItemsRoute(api, jobs);
+    registerJobItemsRoute(api, jobs, config.exports);
     registerRemovalStatusSummary(api, deps);
     registerNumbersList(api, deps);
     registerNumberRoute(api, deps);

@@ -1,6 +1,7 @@
 // Response headers the generated OpenAPI document cannot learn from the zod schemas: the IETF
-// RateLimit fields (draft-ietf-httpapi-ratelimit-headers-10) the endpoint sends on every answer
-// and the auth-failure budget sends on every 401, and Retry-After where it is sent.
+// RateLimit fields (draft-ietf-httpapi-ratelimit-headers-10) the action endpoints and the read
+// routes (their budgets) send on every answer and the auth-failure budget sends on every 401,
+// and Retry-After where it is sent.
 
 type Responses = Record<string, { headers?: Record<string, unknown> }>;
 type Paths = Record<string, Record<string, { responses?: Responses }>>;
@@ -8,12 +9,12 @@ type Paths = Record<string, Record<string, { responses?: Responses }>>;
 const RATE_LIMIT_HEADERS = {
   RateLimit: {
     description:
-      'Remaining quota and seconds to the reset, per policy (`global`, `operator`): `"<policy>";r=<remaining>;t=<seconds>, …`',
+      'Remaining quota and seconds to the reset, per policy (`global`, `operator` on actions; `reads` on reads; `auth-failures` on 401): `"<policy>";r=<remaining>;t=<seconds>, …`',
     schema: { type: 'string', maxLength: 200 },
   },
   'RateLimit-Policy': {
     description:
-      'The quota policies (`global`, `operator`): `"<policy>";q=<requests>;w=<window seconds>, …`',
+      'The quota policies (`global`, `operator` on actions; `reads` on reads; `auth-failures` on 401): `"<policy>";q=<requests>;w=<window seconds>, …`',
     schema: { type: 'string', maxLength: 200 },
   },
 };
@@ -31,10 +32,11 @@ export function documentResponseHeaders<T extends { paths?: unknown }>(
 ): T {
   const paths = (document.paths ?? {}) as Paths;
   for (const [path, operations] of Object.entries(paths)) {
-    for (const operation of Object.values(operations)) {
+    for (const [method, operation] of Object.entries(operations)) {
+      const read = method === 'get' && path.startsWith('/api/');
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
         const limited =
-          (rateLimitedPaths.includes(path) && /^[24]/.test(status)) ||
+          ((rateLimitedPaths.includes(path) || read) && /^[24]/.test(status)) ||
           (status === '401' && path.startsWith('/api/'));
         const retry = ['202', '429', '503'].includes(status);
         if (!limited && !retry) continue;

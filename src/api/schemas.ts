@@ -211,7 +211,7 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   413: 'PAYLOAD_TOO_LARGE: body over 64 KiB',
   415: 'UNSUPPORTED_MEDIA_TYPE: send application/json',
   422: 'IDEMPOTENCY_KEY_MISMATCH: the key was used with a different body',
-  429: 'RATE_LIMITED: over the global budget or the operator share; `detail` says which (see RateLimit, RateLimit-Policy, Retry-After)',
+  429: "RATE_LIMITED: over a budget (an action's global budget or the operator's share of it, the operator's read budget, the client's failed-authentication budget, or the operator's CSV exports at once); `detail` says which (see RateLimit, RateLimit-Policy, Retry-After)",
   500: 'INTERNAL_ERROR, or JOB_FAILED (the job failed permanently)',
   503: 'SERVICE_UNAVAILABLE: Postgres or Redis unreachable (see Retry-After)',
 };

@@ -29,6 +29,7 @@ describe('OpenAPI', () => {
       '200',
       '401',
       '404',
+      '429',
       '503',
     ]);
     expect(statuses('/api/v3/oc/numbers/jobs/{jobId}', 'delete')).toEqual([
@@ -51,9 +52,10 @@ describe('OpenAPI', () => {
       '401',
       '404',
       '406',
+      '429',
       '503',
     ]);
-    expect(statuses('/api/v3/oc/numbers/jobs', 'get')).toEqual(['200', '400', '401', '503']);
+    expect(statuses('/api/v3/oc/numbers/jobs', 'get')).toEqual(['200', '400', '401', '429', '503']);
 
     // Shared shapes are components, referenced with $ref.
     const resolve = (schema: { $ref?: string }) =>

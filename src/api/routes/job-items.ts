@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { Config } from '../../config.ts';
 import { JOB_ITEM_CSV_COLUMNS } from '../../jobs/item-columns.ts';
 import { operationOf } from '../../jobs/job-view.ts';
 import { OPERATIONS, type Operation } from '../../jobs/operations.ts';
@@ -10,6 +11,7 @@ import type { FailureCode } from '../../jobs/schemas.ts';
 import type { JobService } from '../../jobs/service.ts';
 import { principalOf } from '../auth.ts';
 import { itemsCursor } from '../cursor.ts';
+import { guardedDownload } from '../download-guard.ts';
 import { negotiateMediaType } from '../negotiate.ts';
 import { notFound } from '../problem.ts';
 import { JobItemsSchema, JobParams, ListItemsQuery, problems } from '../schemas.ts';
@@ -20,7 +22,11 @@ type ItemView = z.output<typeof JobItemsSchema>['data'][number];
 // A job holds at most 500 numbers: CSV defaults to all of them in one answer.
 const DEFAULT_LIMIT = { json: 100, csv: 500 };
 
-export function registerJobItemsRoute(app: FastifyInstance, jobs: JobService) {
+export function registerJobItemsRoute(
+  app: FastifyInstance,
+  jobs: JobService,
+  limits: Config['exports'],
+) {
   app.withTypeProvider<ZodTypeProvider>().get(
     `${JOBS_PATH}/:jobId/items`,
     {
@@ -47,7 +53,7 @@ export function registerJobItemsRoute(app: FastifyInstance, jobs: JobService) {
               },
             },
           },
-          ...problems(400, 401, 404, 406, 503),
+          ...problems(400, 401, 404, 406, 429, 503),
         },
       },
     },
@@ -78,10 +84,14 @@ export function registerJobItemsRoute(app: FastifyInstance, jobs: JobService) {
       const operation = OPERATIONS[operationOf(job)];
       const data = page.items.map((item) => toItemView(operation, item));
       if (csv) {
-        return reply
-          .type('text/csv; charset=utf-8')
-          .header('content-disposition', `attachment; filename="job-${jobId}-items.csv"`)
-          .send(toCsv(data) as never); // a string is sent as is; the schema types JSON only
+        return (
+          reply
+            .type('text/csv; charset=utf-8')
+            .header('content-disposition', `attachment; filename="job-${jobId}-items.csv"`)
+            // One page (at most 500 rows, one query): nothing is held while it downloads, but
+            // it keeps to the downloads' deadline and rate like the number list's export.
+            .send(guardedDownload([toCsv(data)], reply, limits) as never)
+        );
       }
       return { data, nextCursor };
     },

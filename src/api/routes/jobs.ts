@@ -21,7 +21,7 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService) {
         summary: 'A job with its live progress, and its result once it ended',
         operationId: 'getJob',
         params: JobParams,
-        response: { 200: JobSchema, ...problems(401, 404, 503) },
+        response: { 200: JobSchema, ...problems(401, 404, 429, 503) },
       },
     },
     async (request, reply) => {
@@ -41,7 +41,7 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService) {
         summary: "The operator's jobs, newest first",
         operationId: 'listJobs',
         querystring: ListJobsQuery,
-        response: { 200: JobListSchema, ...problems(400, 401, 503) },
+        response: { 200: JobListSchema, ...problems(400, 401, 429, 503) },
       },
     },
     async (request, reply) => {

@@ -23,7 +23,7 @@ export function registerNumberRoute(app: FastifyInstance, deps: AppDeps) {
         response: {
           200: NumberWithHistorySchema,
           404: numberNotFoundProblem,
-          ...problems(401, 503),
+          ...problems(401, 429, 503),
         },
       },
     },

@@ -27,7 +27,7 @@ export function registerRemovalStatusSummary(app: FastifyInstance, deps: AppDeps
         response: {
           200: RemovalStatusSummarySchema,
           400: invalidQueryProblem,
-          ...problems(401, 503),
+          ...problems(401, 429, 503),
         },
       },
     },
