@@ -72,7 +72,7 @@ const EnvSchema = z.object({
   // on one instance, the longest download, and the slowest transfer (0: no minimum) measured
   // over each rate window.
   EXPORTS_PER_OPERATOR_MAX: int(1, 1),
-  EXPORT_DEADLINE_MS: int(1000, 600_000),
+  EXPORT_DEADLINE_MS: int(1000, 1_800_000),
   EXPORT_MIN_BYTES_PER_S: int(0, 16_384),
   EXPORT_RATE_WINDOW_MS: int(100, 10_000),
   IDEMPOTENCY_TTL_MS: int(1, 24 * 60 * 60 * 1000),

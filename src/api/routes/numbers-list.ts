@@ -14,8 +14,9 @@ import { CSV_COLUMNS, numbersCsv, toNumberView } from '../number-view.ts';
 import { problems } from '../schemas.ts';
 
 // Rows per query of the CSV export (about 120 KB of CSV), and how long one such query may hold
-// its snapshot (its statement timeout; a batch takes milliseconds).
-const CSV_BATCH = { batchSize: 1000, batchTimeoutMs: 5000 };
+// its snapshot: its statement timeout. A batch takes milliseconds; as for the worker's chunks,
+// a statement over 30 s is a fault, not work.
+const CSV_BATCH = { batchSize: 1000, batchTimeoutMs: 30_000 };
 
 export function registerNumbersList(app: FastifyInstance, deps: AppDeps) {
   const exports = createExportSlots({
