@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TrustProxy } from './config-trust-proxy.ts';
 import { MIGRATE_DEFAULTS } from './db/migrations/defaults.ts';
+import { DECIMAL_DIGITS } from './limits.ts';
 
 // Every environment variable the service reads, with its type, range and default: the one
 // schema behind src/config.ts (which shapes it into the typed config) and the configuration
@@ -10,7 +11,7 @@ import { MIGRATE_DEFAULTS } from './db/migrations/defaults.ts';
 const wholeNumber = z
   .string()
   .trim()
-  .regex(/^\d+$/, 'must be a whole number of decimal digits')
+  .regex(DECIMAL_DIGITS, 'must be a whole number of decimal digits')
   .transform(Number);
 const int = (min: number, fallback: number) =>
   wholeNumber.pipe(z.number().int().min(min)).default(fallback);
@@ -65,6 +66,16 @@ const EnvSchema = z.object({
   // Each operator's share of an action endpoint's budget; unset = the whole budget (no cap).
   RATE_LIMIT_OPERATOR_MAX: optionalInt(1),
   AUTH_FAILURE_LIMIT_MAX: int(1, 30),
+  // Each operator's budget of read requests (jobs, items, the inventory reads, CSV exports).
+  READ_RATE_LIMIT_OPERATOR_MAX: int(1, 1200),
+  READ_RATE_LIMIT_WINDOW_MS: int(1, 60_000),
+  // CSV exports of the number list (docs/operations.md, "CSV exports"): at once per operator
+  // on one instance, the longest download, and the slowest transfer (0: no minimum) measured
+  // over each rate window.
+  EXPORTS_PER_OPERATOR_MAX: int(1, 1),
+  EXPORT_DEADLINE_MS: int(1000, 1_800_000),
+  EXPORT_MIN_BYTES_PER_S: int(0, 16_384),
+  EXPORT_RATE_WINDOW_MS: int(100, 10_000),
   IDEMPOTENCY_TTL_MS: int(1, 24 * 60 * 60 * 1000),
   WORKER_CONCURRENCY: int(1, 4),
   // Unset: sized from the API budgets (see config-worker-limiter.ts).

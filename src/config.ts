@@ -33,6 +33,16 @@ function toConfig(env: ParsedEnv) {
       windowMs: env.RATE_LIMIT_WINDOW_MS,
     },
     authFailureLimitMax: env.AUTH_FAILURE_LIMIT_MAX,
+    readRateLimit: {
+      operatorMax: env.READ_RATE_LIMIT_OPERATOR_MAX,
+      windowMs: env.READ_RATE_LIMIT_WINDOW_MS,
+    },
+    exports: {
+      perOperatorMax: env.EXPORTS_PER_OPERATOR_MAX,
+      deadlineMs: env.EXPORT_DEADLINE_MS,
+      minBytesPerS: env.EXPORT_MIN_BYTES_PER_S,
+      rateWindowMs: env.EXPORT_RATE_WINDOW_MS,
+    },
     idempotencyTtlMs: env.IDEMPOTENCY_TTL_MS,
     worker: {
       concurrency: env.WORKER_CONCURRENCY,

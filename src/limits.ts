@@ -12,6 +12,12 @@ export const E164_PATTERN = /^\+[1-9]\d{1,14}$/;
 /** The longest E.164 string: "+" and 15 digits. */
 export const E164_MAX_LENGTH = 16;
 
+/**
+ * A whole number as settings and query parameters take it: decimal digits only. Number() would
+ * also read '1e3', '0x10', '+5' or ' 5 '.
+ */
+export const DECIMAL_DIGITS = /^\d+$/;
+
 /** A UUID (job ids, operator ids, Microsoft tenant ids), any version, either case. */
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -21,6 +27,7 @@ export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0
  */
 export const rateLimitKeys = (queuePrefix: string) => ({
   action: (operation: string) => `${queuePrefix}:ratelimit:${operation}`,
+  reads: `${queuePrefix}:ratelimit:reads`,
   authFailures: `${queuePrefix}:ratelimit:auth-failures`,
   adminAuthFailures: `${queuePrefix}:rl:admin-auth-failures`,
 });

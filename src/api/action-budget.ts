@@ -3,12 +3,7 @@ import type { Config } from '../config.ts';
 import { rateLimitKeys } from '../limits.ts';
 import type { RedisClient } from '../queue/redis.ts';
 import { principalOf } from './auth.ts';
-import {
-  assertRateLimitReachable,
-  createRateLimiter,
-  type RateLimiter,
-  rateLimited,
-} from './rate-limit.ts';
+import { createRateLimiter, type RateLimiter, rateLimited } from './rate-limit.ts';
 
 // The budget of one action endpoint (docs/api.md, "Rate limit"): a global budget shared by every
 // API instance and every operator, and each operator's share of it. A request must fit both;
@@ -47,7 +42,6 @@ const REFUSALS: Readonly<Record<string, string>> = {
  */
 export function spendActionBudget(budget: ActionBudget) {
   return async function spend(request: FastifyRequest, reply: FastifyReply) {
-    assertRateLimitReachable(request);
     const state = await budget.spend(principalOf(request).operatorId);
     reply.headers(state.headers);
     if (!state.allowed) {

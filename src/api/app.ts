@@ -10,11 +10,13 @@ import { createActionBudget } from './action-budget.ts';
 import { createAuthHook } from './auth.ts';
 import type { AppDeps } from './deps.ts';
 import { sendProblem } from './error-handler.ts';
+import { createFailureBudget } from './failure-budget.ts';
+import { warnIfForwardedUntrusted } from './forwarded-warning.ts';
 import { httpServerOptions } from './http-timeouts.ts';
 import { registerOpenApi } from './openapi.ts';
 import { registerOps } from './ops/index.ts';
 import { notFound } from './problem.ts';
-import { createPerClientLimiter } from './rate-limit.ts';
+import { createReadBudget, spendReadBudget } from './read-budget.ts';
 import { registerAction } from './routes/action.ts';
 import { registerJobItemsRoute } from './routes/job-items.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
@@ -50,6 +52,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       sendProblem(ROUTER_ERRORS.has(err.code) ? notFound() : err, request, reply),
   });
   guardShutdown(app);
+  warnIfForwardedUntrusted(app, config);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler((err, request, reply) => sendProblem(err, request, reply));
@@ -79,7 +82,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('preClose', async () => jobs.releaseAll());
   app.addHook('onClose', async () => jobs.close());
 
-  const authFailures = createPerClientLimiter(deps.redis, {
+  const authFailures = createFailureBudget(deps.redis, {
     policy: 'auth-failures',
     keyPrefix: rateLimitKeys(config.queuePrefix).authFailures,
     max: config.authFailureLimitMax,
@@ -89,13 +92,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(async (api) => {
     api.decorateRequest('principal', null);
     api.addHook('onRequest', createAuthHook(deps.keys, authFailures));
+    // After the auth hook: reads spend their operator's read budget (docs/api.md, "Rate limit").
+    api.addHook('onRequest', spendReadBudget(createReadBudget(deps.redis, config)));
     for (const operation of Object.values(OPERATIONS)) {
       // Each operation has its own budget: a global one and each operator's share of it.
       const budget = createActionBudget(deps.redis, config, operation.name);
       registerAction(api, { deps, jobs, budget }, operation);
     }
     registerJobRoutes(api, jobs);
-    registerJobItemsRoute(api, jobs);
+    registerJobItemsRoute(api, jobs, config.exports);
     registerRemovalStatusSummary(api, deps);
     registerNumbersList(api, deps);
     registerNumberRoute(api, deps);

@@ -6,13 +6,9 @@ import {
   type OperatorPrincipal,
   type Principal,
 } from '../keys/authenticate.ts';
+import type { FailureBudget } from './failure-budget.ts';
 import { HttpProblem, serviceUnavailable } from './problem.ts';
-import {
-  assertRateLimitReachable,
-  markRateLimitUnavailable,
-  type RateLimiter,
-  rateLimited,
-} from './rate-limit.ts';
+import { rateLimited } from './rate-limit.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -25,28 +21,22 @@ const TOO_MANY_FAILURES = 'Too many failed authentication attempts from this cli
 
 /**
  * `onRequest` hook: Bearer API key → `request.principal`. Missing, unknown and revoked keys get
- * one identical 401. Failures spend a per-client-IP budget of their own (never the operators'
- * endpoint budget). While that budget is spent the client is refused before its key is looked
- * at, so a flood of random keys costs Redis reads, not database queries.
+ * one identical 401, and each spends the client's failure budget (per address, its own; never
+ * the operators' budgets). Once it is spent, failing attempts get 429 until the window ends.
  *
- * The budget is read (not reserved) before the lookup, so valid keys never spend it and any
- * number of them may be in flight from one address. The price: a burst of bad keys that are all
- * in flight when the budget fills can exceed it by that burst, which costs database lookups
- * but no realistic guess (keys carry 256 random bits).
+ * The key is checked first, always: a valid key is never refused because others behind the
+ * same address (a load balancer, a NAT) failed. That lets a client with a spent budget go on
+ * guessing, 429 meaning "wrong" as 401 did; with 256 random bits per key, guessing is hopeless
+ * whatever the rate. What the budget still bounds is the cost of a flood: a spent client's
+ * lookups the key caches cannot answer go one at a time (KeyAuthenticator's suspect lane).
  */
-export function createAuthHook(keys: KeyAuthenticator, failures: RateLimiter<string>) {
+export function createAuthHook(keys: KeyAuthenticator, failures: FailureBudget) {
   return async function authenticate(request: FastifyRequest, reply: FastifyReply) {
-    // Without Redis the budget cannot be read: the job reads (Postgres) keep answering, and a
-    // failure below still answers 503 because it cannot be counted; so does a budget spend
-    // later in this request, at once.
-    const before = await failures.peek(request.ip).catch(() => {
-      markRateLimitUnavailable(request);
-      return undefined;
-    });
-    if (before && !before.allowed) throw rateLimited(before, TOO_MANY_FAILURES);
     let principal: Principal | null;
     try {
-      principal = await keys.authenticate(bearerToken(request.headers.authorization));
+      principal = await keys.authenticate(bearerToken(request.headers.authorization), {
+        suspect: failures.isBlocked(request.ip),
+      });
     } catch (err) {
       if (!isDbUnavailableError(err)) throw err;
       throw serviceUnavailable('Authentication is unavailable; retry later');
@@ -62,8 +52,8 @@ export function createAuthHook(keys: KeyAuthenticator, failures: RateLimiter<str
       request.principal = principal;
       return;
     }
-    assertRateLimitReachable(request);
-    const state = await failures.spend(request.ip);
+    // Without Redis a failure cannot be counted: 503 (rate-limit.ts), never an uncounted 401.
+    const state = await failures.spendFailure(request.ip);
     if (!state.allowed) throw rateLimited(state, TOO_MANY_FAILURES);
     reply.headers(state.headers);
     throw new HttpProblem(401, 'UNAUTHORIZED', 'A valid API key is required', {

@@ -6,6 +6,7 @@ import {
   type ErrorCode,
   HttpProblem,
   notFound,
+  serializeProblem,
   serviceUnavailable,
 } from './problem.ts';
 import { traceIdOf } from './trace.ts';
@@ -98,9 +99,12 @@ export function sendProblem(err: unknown, request: FastifyRequest, reply: Fastif
   if (problem.status >= 500) request.log.error({ ...fields, err }, 'request failed');
   else request.log.info(fields, 'request rejected');
   // Serialized here: problem bodies carry extension members no response schema lists.
+  const json = serializeProblem(body, (serializeError) =>
+    request.log.error({ ...fields, err: serializeError }, 'problem extensions not serialisable'),
+  );
   return reply
     .code(problem.status)
     .headers(problem.headers)
     .type('application/problem+json')
-    .send(JSON.stringify(body));
+    .send(json);
 }

@@ -3,6 +3,7 @@ import { HISTORY_LIMIT } from '../numbers/inventory-queries.ts';
 import { NUMBER_STATUSES } from '../numbers/status.ts';
 import { STATUS_SPELLINGS } from '../numbers/status-input.ts';
 import { problem } from './openapi-problems.ts';
+import { queryInt } from './schemas.ts';
 
 // Schemas of the inventory reads (summary, list, one number). The response schemas carry an
 // OpenAPI component id, so the document names them and generated clients get readable types.
@@ -85,14 +86,8 @@ export const ListNumbersQuery = z.strictObject({
     .enum(STATUS_SPELLINGS)
     .optional()
     .describe('A status as name, spaced name or code: MarkedForRemoval, Marked For Removal, 2'),
-  PageNumber: z.coerce.number().int().min(1).max(2_000_000).default(1).meta({ format: 'int32' }),
-  PageSize: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(MAX_PAGE_SIZE)
-    .default(200)
-    .meta({ format: 'int32' }),
+  PageNumber: queryInt(1, 2_000_000).prefault(1),
+  PageSize: queryInt(1, MAX_PAGE_SIZE).prefault(200),
 });
 
 export const NumberParams = z.object({

@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import type { z } from 'zod';
 import type { HistoryRow, InventoryRow } from '../numbers/inventory-queries.ts';
 import { STATUS_CODE } from '../numbers/status.ts';
@@ -52,16 +51,15 @@ function csvLine(view: NumberView): string {
 }
 
 /**
- * The CSV export as a byte stream. Readable.from pulls the next batch from the cursor only when
- * the stream wants more data, so a slow client holds back the database (backpressure) and
- * memory stays at about one batch. The first batch is read before anything is sent, so a query
- * that cannot run still gets a problem answer instead of a cut-off 200. However the stream ends
- * (done, failed, or destroyed because the client left, even before its first read), the
- * cursor is closed and its connection goes back to the pool.
+ * The CSV export's text, batch by batch: pulled (and so read from the database) only as fast
+ * as the download takes it. The first batch is read before this resolves, so a query that
+ * cannot run still gets a problem answer instead of a cut-off 200.
  */
-export async function numbersCsv(batches: AsyncIterable<InventoryRow[]>): Promise<Readable> {
-  const cursor = batches[Symbol.asyncIterator]();
-  const first = await cursor.next();
+export async function numbersCsv(
+  batches: AsyncIterable<InventoryRow[]>,
+): Promise<AsyncIterable<string>> {
+  const iterator = batches[Symbol.asyncIterator]();
+  const first = await iterator.next();
   const csvOf = (batch: InventoryRow[]) => {
     let chunk = '';
     for (const row of batch) chunk += csvLine(toNumberView(row));
@@ -70,13 +68,10 @@ export async function numbersCsv(batches: AsyncIterable<InventoryRow[]>): Promis
   async function* lines() {
     try {
       yield `${CSV_COLUMNS.join(',')}\r\n`;
-      for (let next = first; !next.done; next = await cursor.next()) yield csvOf(next.value);
+      for (let next = first; !next.done; next = await iterator.next()) yield csvOf(next.value);
     } finally {
-      await cursor.return?.();
+      await iterator.return?.();
     }
   }
-  const stream = Readable.from(lines(), { objectMode: false });
-  // A stream destroyed before its first read never runs the generator's finally.
-  stream.once('close', () => void cursor.return?.());
-  return stream;
+  return lines();
 }

@@ -102,6 +102,22 @@ export class HttpProblem extends Error {
   }
 }
 
+/**
+ * A problem lists at most this many `errors[]`; `errorsOmitted` counts the rest. A 64 KiB body
+ * can hold 32 Ki bad entries, and listing them all made a 3.5 MB answer.
+ */
+export const MAX_PROBLEM_ERRORS = 100;
+
+function capErrors(extensions: Record<string, unknown>): Record<string, unknown> {
+  const { errors } = extensions;
+  if (!Array.isArray(errors) || errors.length <= MAX_PROBLEM_ERRORS) return extensions;
+  return {
+    ...extensions,
+    errors: errors.slice(0, MAX_PROBLEM_ERRORS),
+    errorsOmitted: errors.length - MAX_PROBLEM_ERRORS,
+  };
+}
+
 export function buildProblem(input: {
   status: number;
   code: ErrorCode;
@@ -119,8 +135,32 @@ export function buildProblem(input: {
     errorCode: input.code,
     errorTicket: newErrorTicket(),
     traceId: input.traceId,
-    ...input.extensions,
+    ...capErrors(input.extensions ?? {}),
   };
+}
+
+/**
+ * The problem as JSON. Serialising never throws: should an extension member defeat
+ * JSON.stringify (a cycle, a BigInt, nesting too deep), the answer is the problem without its
+ * extension members, and `onError` hears why.
+ */
+export function serializeProblem(problem: Problem, onError: (err: unknown) => void): string {
+  try {
+    return JSON.stringify(problem);
+  } catch (err) {
+    onError(err);
+    const { type, title, status, detail, instance, errorCode, errorTicket, traceId } = problem;
+    return JSON.stringify({
+      type,
+      title,
+      status,
+      detail,
+      instance,
+      errorCode,
+      errorTicket,
+      traceId,
+    });
+  }
 }
 
 /** One body for a missing, foreign or malformed id: nothing tells them apart (docs/architecture.md). */

@@ -76,21 +76,6 @@ export interface RateLimiter<Subject> {
   refund(subject: Subject): Promise<void>;
 }
 
-// Requests that already found the rate-limit store unavailable. Redis going silent costs each
-// command its full timeout (REQUEST_PATH_COMMAND_TIMEOUT_MS); a request that timed out reading
-// one budget answers 503 at once when it comes to spend another, instead of waiting again.
-const storeUnavailable = new WeakSet<object>();
-
-/** Remembers, for the rest of `request`, that a budget could not be read. */
-export function markRateLimitUnavailable(request: object): void {
-  storeUnavailable.add(request);
-}
-
-/** Refuses `request` with the store-unavailable 503 if an earlier read of it already failed. */
-export function assertRateLimitReachable(request: object): void {
-  if (storeUnavailable.has(request)) throw unavailable();
-}
-
 const unavailable = () => serviceUnavailable('Rate limiting is unavailable; retry later');
 
 export interface RateLimiterOptions<Subject> {
@@ -143,18 +128,5 @@ export function createRateLimiter<Subject>(
 export function rateLimited(state: LimitState, detail: string): HttpProblem {
   return new HttpProblem(429, 'RATE_LIMITED', detail, {
     headers: { ...state.headers, 'retry-after': String(state.retryAfterS) },
-  });
-}
-
-/** One policy counted per client (e.g. per IP): failed authentication attempts. */
-export function createPerClientLimiter(
-  redis: RedisClient,
-  options: { policy: string; keyPrefix: string; max: number; windowMs: number },
-): RateLimiter<string> {
-  return createRateLimiter<string>(redis, {
-    windowMs: options.windowMs,
-    policies: [
-      { name: options.policy, max: options.max, key: (client) => `${options.keyPrefix}:${client}` },
-    ],
   });
 }

@@ -12,8 +12,8 @@ import {
   timestamp,
   uuid,
 } from '../jobs/schemas.ts';
-import { E164_PATTERN, MAX_NUMBERS_PER_REQUEST } from '../limits.ts';
-import { ERROR_CODES } from './problem.ts';
+import { DECIMAL_DIGITS, E164_PATTERN, MAX_NUMBERS_PER_REQUEST } from '../limits.ts';
+import { ERROR_CODES, MAX_PROBLEM_ERRORS } from './problem.ts';
 
 // Request, parameter and problem schemas of the API, and the job lists; the job shapes are in
 // jobs/schemas.ts, the problem answers of each operation in openapi-problems.ts.
@@ -24,6 +24,25 @@ import { ERROR_CODES } from './problem.ts';
 const E164_EXAMPLE = '+14255551212';
 // Problem texts that quote the request are bounded by its body limit (a little over 64 KiB).
 const QUOTES_BODY_MAX = 70_000;
+
+/**
+ * An integer query parameter: decimal digits only, like the settings ('0x10', '1e3', '+5', ' 5'
+ * are refused; z.coerce.number() took them). The document shows an int32 with its bounds; give
+ * a default with `.prefault(n)` (zod leaves `.default` out of a preprocessed input's schema).
+ */
+export const queryInt = (min: number, max: number) =>
+  z
+    .preprocess(
+      (raw) => (typeof raw === 'string' && DECIMAL_DIGITS.test(raw) ? Number(raw) : raw),
+      z
+        .int({
+          error: (issue) =>
+            issue.code === 'invalid_type' ? 'must be a whole number in decimal digits' : undefined,
+        })
+        .min(min)
+        .max(max),
+    )
+    .meta({ format: 'int32' });
 
 export const NumbersBody = z
   .strictObject({
@@ -109,13 +128,13 @@ export const JobParams = z.object({ jobId: uuid() });
 export const ListJobsQuery = z.strictObject({
   state: z.enum(JOB_STATES).optional(),
   operation: z.enum(OPERATION_NAMES).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20).meta({ format: 'int32' }),
+  limit: queryInt(1, 100).prefault(20),
   cursor: z.string().max(200).optional(),
 });
 
 export const ListItemsQuery = z.strictObject({
   outcome: z.enum(ITEM_FILTERS).optional(),
-  limit: z.coerce.number().int().min(1).max(500).meta({ format: 'int32' }).optional(),
+  limit: queryInt(1, 500).optional(),
   cursor: z.string().max(200).optional(),
 });
 
@@ -135,7 +154,11 @@ export const ProblemSchema = z
         z.union([
           z.object({
             index: int32(),
-            telephoneNumber: z.unknown(),
+            telephoneNumber: z
+              .string()
+              .max(33)
+              .optional()
+              .describe('The entry as sent, if a string; cut to 32 characters and …'),
             errorCode: z.enum([
               'INVALID_E164',
               'INVALID_COUNTRY_CODE',
@@ -153,10 +176,15 @@ export const ProblemSchema = z
           }),
         ]),
       )
-      // At most one entry per array element, and a 64 KiB body holds at most 32 Ki of them.
-      .max(32_768)
+      .max(MAX_PROBLEM_ERRORS)
       .optional()
-      .describe('400: every bad entry (per-entry codes) or every bad property'),
+      .describe(
+        `400: every bad entry (per-entry codes) or every bad property, the first ${MAX_PROBLEM_ERRORS} of them`,
+      ),
+    errorsOmitted: int32()
+      .min(1)
+      .optional()
+      .describe(`How many more errors there are beyond the first ${MAX_PROBLEM_ERRORS} listed`),
     jobId: uuid().optional().describe('JOB_FAILED: the job to look at'),
     job: JobSchema.optional().describe('JOB_FINISHED: the job as it is'),
   })

@@ -33,16 +33,22 @@ function toPrincipal(row: {
 }
 
 export interface KeyAuthenticator {
-  /** The principal of an active key, or null for a missing, unknown or revoked one. */
-  authenticate(key: string | undefined): Promise<Principal | null>;
+  /**
+   * The principal of an active key, or null for a missing, unknown or revoked one. `suspect`:
+   * the caller's failure budget is spent, so a lookup the caches cannot answer waits for the
+   * process's one suspect lane (a flood of random keys costs one query at a time).
+   */
+  authenticate(key: string | undefined, options?: { suspect?: boolean }): Promise<Principal | null>;
 }
 
 /**
- * Looks keys up by their hash, with a short cache so a busy client costs no query per request;
- * a revoked key stops working within `cacheTtlMs` (0: no cache).
+ * Looks keys up by their hash, with short caches so a busy client costs no query per request;
+ * a revoked key stops working within `cacheTtlMs` (0: no caches).
  *
- * Only keys that exist are cached, in a bounded LRU: a flood of random keys never enters it, so
- * it cannot push the keys in use out (the per-client failure budget bounds those lookups).
+ * Two bounded LRUs: keys that exist, and hashes that matched no active key. A flood of random
+ * keys only ever enters the second, so it cannot push the keys in use out; a client repeating
+ * one bad key costs one query per `cacheTtlMs`. A key is shown only once it exists, so no valid
+ * key can be in the second cache.
  */
 export function createKeyAuthenticator(
   db: Database,
@@ -53,22 +59,51 @@ export function createKeyAuthenticator(
     cacheTtlMs > 0
       ? new LRUCache<string, Principal>({ max: maxCachedKeys, ttl: cacheTtlMs })
       : undefined;
+  const unknown =
+    cacheTtlMs > 0
+      ? new LRUCache<string, true>({ max: maxCachedKeys, ttl: cacheTtlMs })
+      : undefined;
+  const suspectLane = createLane(1);
+  const lookup = async (hash: string) => {
+    const [row] = await db
+      .select({ apiKeyId: apiKeys.id, operatorId: apiKeys.operatorId, role: apiKeys.role })
+      .from(apiKeys)
+      .where(and(eq(apiKeys.keyHash, hash), isNull(apiKeys.revokedAt)))
+      .limit(1);
+    return row ? toPrincipal(row) : null;
+  };
   return {
-    async authenticate(key) {
+    async authenticate(key, options = {}) {
       if (!key || !looksLikeApiKey(key)) return null;
       const hash = hashApiKey(key);
       const cached = cache?.get(hash);
       if (cached) return cached;
-      const [row] = await db
-        .select({ apiKeyId: apiKeys.id, operatorId: apiKeys.operatorId, role: apiKeys.role })
-        .from(apiKeys)
-        .where(and(eq(apiKeys.keyHash, hash), isNull(apiKeys.revokedAt)))
-        .limit(1);
-      const principal = row ? toPrincipal(row) : null;
-      if (!principal) return null;
-      cache?.set(hash, principal);
+      if (unknown?.has(hash)) return null;
+      const principal = options.suspect
+        ? await suspectLane(() => lookup(hash))
+        : await lookup(hash);
+      if (principal) cache?.set(hash, principal);
+      else unknown?.set(hash, true);
       return principal;
     },
+  };
+}
+
+/** Runs at most `width` of the given tasks at a time; the others wait their turn, in order. */
+function createLane(width: number) {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (running < width) running++;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      // The place goes straight to the next in line, or is freed.
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
   };
 }
 

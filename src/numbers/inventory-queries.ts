@@ -1,11 +1,15 @@
+import type postgres from 'postgres';
 import type { Sql } from '../db/client.ts';
 import type { NumberStatus } from './status.ts';
 import { statusChanges } from './status-changes.ts';
 
 // Read side of the inventory: the removal-status summary, the number list (a page, or every
-// row through a cursor for the CSV export) and one number with its history. Every query is
+// row in keyset-paged batches for the CSV export) and one number with its history. Every query is
 // scoped to the operator: another operator's numbers and customers look exactly like missing
 // ones. The list is sorted by E.164 and each filter has an index in that order (db/schema.ts).
+
+/** The pool, or a transaction of it: fragments are built with the one that runs them. */
+type AnySql = Sql | postgres.TransactionSql;
 
 export interface InventoryFilter {
   operatorId: string;
@@ -42,17 +46,17 @@ export const HISTORY_LIMIT = 1000;
 
 // Timestamps are formatted by Postgres: the client's pool (shared with Drizzle) hands them over
 // as Postgres text, and the CSV export then writes them without a Date per field.
-const iso = (sql: Sql, column: string) =>
+const iso = (sql: AnySql, column: string) =>
   sql`to_char(${sql.unsafe(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-const columns = (sql: Sql) => sql`
+const columns = (sql: AnySql) => sql`
   n.e164, n.status, c.ms_tenant_id::text as "msTenantId",
   coalesce(c.operator_connect, false) as "operatorConnect", n.assignable,
   ${iso(sql, 'n.confirmed_for_removal_at')} as "confirmedForRemovalAt",
   ${iso(sql, 'n.updated_at')} as "updatedAt"`;
 
 // The customer is resolved inside the operator, so a foreign msTenantId yields null: no rows.
-const matching = (sql: Sql, f: InventoryFilter) => sql`
+const matching = (sql: AnySql, f: InventoryFilter) => sql`
   n.operator_id = ${f.operatorId}
   ${f.status ? sql`and n.status = ${f.status}` : sql``}
   ${
@@ -95,20 +99,36 @@ export async function listNumbersPage(
 }
 
 /**
- * Every row of the filter in E.164 order, `batchSize` rows at a time: the next batch is fetched
- * only when the consumer asks for it, so memory does not grow with the list. One statement, so
- * one snapshot; it holds a pool connection until the iteration ends (or is broken off).
+ * Every row of the filter in E.164 order, `batchSize` rows at a time, each batch its own short
+ * query for the numbers after the last one of the batch before (keyset, served by the filter's
+ * index in E.164 order). Between batches nothing is held, no connection and no snapshot, however
+ * slowly the consumer takes them; a batch's query holds a snapshot for as long as it runs, at
+ * most `batchTimeoutMs` (its statement timeout). So a number changed during an export shows its
+ * state when its batch was read, and every number that exists throughout is listed once.
  */
-export function streamNumbers(
+export async function* numbersInOrder(
   sql: Sql,
   filter: InventoryFilter,
-  batchSize: number,
-): AsyncIterable<InventoryRow[]> {
-  return sql<InventoryRow[]>`
-    select ${columns(sql)}
-    from telephone_numbers n left join customers c on c.id = n.customer_id
-    where ${matching(sql, filter)}
-    order by n.e164`.cursor(batchSize);
+  options: { batchSize: number; batchTimeoutMs: number },
+): AsyncGenerator<InventoryRow[]> {
+  let after: string | undefined;
+  for (;;) {
+    // SET LOCAL, as set_config(…, true): it ends with this transaction (PgBouncer-safe). The
+    // two statements go in one round trip, in this order (postgres.js pipelines an array).
+    const [, rows] = await sql.begin((tx) => [
+      tx`select set_config('statement_timeout', ${String(options.batchTimeoutMs)}, true)`,
+      tx<InventoryRow[]>`
+        select ${columns(tx)}
+        from telephone_numbers n left join customers c on c.id = n.customer_id
+        where ${matching(tx, filter)} ${after === undefined ? tx`` : tx`and n.e164 > ${after}`}
+        order by n.e164
+        limit ${options.batchSize}`,
+    ]);
+    if (rows.length > 0) yield rows;
+    const last = rows.at(-1);
+    if (!last || rows.length < options.batchSize) return;
+    after = last.e164;
+  }
 }
 
 /** The operator's number with its status history, newest first; undefined if not theirs. */

@@ -1,5 +1,4 @@
 import { get as httpGet, type IncomingMessage } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportSlotsFor } from '../../src/api/export-slots.ts';
 import { closeApiSuite, startTestApp, type TestApp } from '../support/app.ts';
@@ -8,8 +7,8 @@ import { createNumbers, createTenant } from '../support/factories.ts';
 import { uniquePrefix } from '../support/redis.ts';
 import { waitFor } from '../support/wait.ts';
 
-// GET /api/v3/oc/numbers with Accept: text/csv: every number of the filter, streamed from a
-// database cursor (no paging), telephoneNumber first.
+// GET /api/v3/oc/numbers with Accept: text/csv: every number of the filter, streamed in
+// keyset-paged batches (no paging for the client), telephoneNumber first.
 
 const URL = '/api/v3/oc/numbers';
 const HEADER =
@@ -26,7 +25,8 @@ let bulk: string[];
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  api = await startTestApp(t, prefix);
+  // One operator may hold every slot here (the per-operator cap: api-export-limits.test.ts).
+  api = await startTestApp(t, prefix, { EXPORTS_PER_OPERATOR_MAX: '10' });
   [tenant, big, other] = [
     await createTenant(t.db),
     await createTenant(t.db),
@@ -101,7 +101,7 @@ describe('number list as CSV', () => {
     expect(bad.headers['content-type']).toMatch(/^application\/problem\+json/);
   });
 
-  it('joins cursor batches in order: every number once', async () => {
+  it('joins batches in order: every number once', async () => {
     const rows = lines((await csv('', big.apiKey.key)).body).slice(1);
     expect(rows.length).toBe(BULK);
     expect(rows.map((r) => r.split(',')[0])).toEqual([...bulk].sort());
@@ -122,7 +122,7 @@ describe('number list as CSV', () => {
     expect(refused.json()).toMatchObject({ errorCode: 'NOT_ACCEPTABLE' });
   });
 
-  it('paused clients hold their cursors; a full instance answers 503; clients gone free them', async () => {
+  it('paused clients hold their slots; a full instance answers 503; clients gone free them', async () => {
     const many = await createTenant(t.db);
     // About 12 MB of CSV: far more than a paused reader's socket buffers take in (their
     // autotuning grows only while the reader keeps up), so the stream must wait for it.
@@ -134,15 +134,6 @@ describe('number list as CSV', () => {
     const slots = exportSlotsFor(api.config.databasePoolMax);
     const paused: IncomingMessage[] = [];
     for (let i = 0; i < slots; i++) paused.push(await pausedExport(base, many.apiKey.key));
-    const exporting = () => t.sql<{ state: string }[]>`
-      select state from pg_stat_activity
-      where datname = ${t.name} and application_name = 'oc-numbers-api'
-        and query like '%order by n.e164%' and query not like '%limit%' and state <> 'idle'`;
-    // Still reading their cursors after a while: the exports wait for their clients.
-    for (let check = 0; check < 3; check++) {
-      expect((await exporting()).length).toBe(slots);
-      await sleep(200);
-    }
     // Every export slot of the instance is taken: one more export waits for a free one.
     const refused = await csv('');
     expect(refused.statusCode).toBe(503);
@@ -151,10 +142,9 @@ describe('number list as CSV', () => {
     expect((await csv('', tenant.apiKey.key, 'application/json')).statusCode).toBe(200);
 
     for (const response of paused) response.destroy();
-    await waitFor('the exports to release their connections', async () =>
-      (await exporting()).length === 0 ? true : undefined,
+    await waitFor('the exports to give their slots back', async () =>
+      (await csv('')).statusCode === 200 ? true : undefined,
     );
-    expect((await csv('')).statusCode).toBe(200);
   });
 });
 

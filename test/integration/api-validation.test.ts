@@ -105,8 +105,8 @@ describe('telephone number validation', () => {
           indexes: [0, 5],
         },
         {
+          // Only strings are echoed.
           index: 6,
-          telephoneNumber: 42,
           errorCode: 'INVALID_E164',
           detail: 'must be a string in E.164 format',
         },

@@ -9,10 +9,14 @@ import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createApiKey, createTenant } from '../support/factories.ts';
 import { buildOpsHarness, type OpsHarness } from '../support/ops-harness.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { startPrivateRedis } from '../support/redis-server.ts';
+import { waitFor } from '../support/wait.ts';
 
-// Online guessing: a client whose failure budget is spent is refused before its credentials are
-// looked at (Basic and Bearer alike), and a flood of random keys neither reaches the database
-// once the budget is spent nor pushes valid keys out of the key cache.
+// Online guessing: only failures spend a client's budget. A spent client's failing attempts get
+// 429; keys (256 random bits) are still checked, so valid ones are never locked out by others'
+// failures, while the admin password is not checked at all unless its failure can be counted
+// (or the browser logged in before). A flood of random keys never pushes valid keys out of the
+// key cache.
 
 const basic = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
@@ -58,7 +62,7 @@ describe('admin surfaces', () => {
       headers: { authorization },
     });
 
-  it('refuses the right password once the budget is spent, without checking it', async () => {
+  it('refuses a password once the budget is spent, without checking it; an admin key still gets in', async () => {
     const codes: number[] = [];
     for (let i = 0; i < 4; i++)
       codes.push((await get(basic('ops', `guess-${i}`), '10.1.0.1')).statusCode);
@@ -67,9 +71,64 @@ describe('admin surfaces', () => {
     expect(right.statusCode).toBe(429);
     expect(right.json()).toMatchObject({ errorCode: 'RATE_LIMITED' });
     expect(Number(right.headers['retry-after'])).toBeGreaterThan(0);
-    // The admin key is refused the same way; another client is not affected.
-    expect((await get(`Bearer ${adminKey}`, '10.1.0.1')).statusCode).toBe(429);
+    // An admin key (256 random bits) is always checked: others' failures never lock it out.
+    expect((await get(`Bearer ${adminKey}`, '10.1.0.1')).statusCode).toBe(200);
+    expect((await get(`Bearer ${randomKey()}`, '10.1.0.1')).statusCode).toBe(429);
+    // Another client is not affected.
     expect((await get(basic('ops', 'board-pass'), '10.1.0.2')).statusCode).toBe(200);
+  });
+
+  it('checks the password of a browser that logged in before (device cookie), even while spent', async () => {
+    const login = await get(basic('ops', 'board-pass'), '10.1.0.5');
+    expect(login.statusCode).toBe(200);
+    const setCookie = String(login.headers['set-cookie']);
+    expect(setCookie).toMatch(
+      /^ocn_admin_device=\d+\.[\w-]{43}; Max-Age=2592000; Path=\/; HttpOnly; SameSite=Strict$/,
+    );
+    const cookie = setCookie.split(';')[0] ?? '';
+    for (let i = 0; i < 4; i++) await get(basic('ops', `guess-${i}`), '10.1.0.5');
+    const withCookie = (authorization: string, value = cookie) =>
+      ops.app.inject({
+        method: 'GET',
+        url: '/metrics',
+        remoteAddress: '10.1.0.5',
+        headers: { authorization, cookie: `theme=dark; ${value}` },
+      });
+    expect((await withCookie(basic('ops', 'board-pass'))).statusCode).toBe(200);
+    // A wrong password is refused as without the cookie, and the cookie alone opens nothing.
+    expect((await withCookie(basic('ops', 'nope'))).statusCode).toBe(429);
+    expect((await get(basic('ops', 'board-pass'), '10.1.0.5')).statusCode).toBe(429);
+    const [expires, signature = ''] = cookie.replace('ocn_admin_device=', '').split('.');
+    const tampered = [
+      `ocn_admin_device=${Number(expires) + 1}.${signature}`,
+      `ocn_admin_device=${expires}.${signature.slice(0, -2)}AA`,
+      `ocn_admin_device=1.${signature}`,
+    ];
+    for (const value of tampered) {
+      expect((await withCookie(basic('ops', 'board-pass'), value)).statusCode).toBe(429);
+    }
+  });
+
+  it('answers a request without credentials with the challenge, uncounted, even while spent', async () => {
+    for (let i = 0; i < 4; i++) await get(basic('ops', `guess-${i}`), '10.1.0.6');
+    const bare = await ops.app.inject({
+      method: 'GET',
+      url: '/metrics',
+      remoteAddress: '10.1.0.6',
+    });
+    expect(bare.statusCode).toBe(401);
+    expect(bare.headers['www-authenticate']).toBe(
+      'Basic realm="oc-numbers-admin", charset="UTF-8"',
+    );
+    for (let i = 0; i < 5; i++) {
+      const fresh = await ops.app.inject({
+        method: 'GET',
+        url: '/metrics',
+        remoteAddress: '10.1.0.7',
+      });
+      expect(fresh.statusCode).toBe(401);
+    }
+    expect((await get(basic('ops', 'board-pass'), '10.1.0.7')).statusCode).toBe(200);
   });
 
   it('lets no more parallel guesses through than the budget', async () => {
@@ -112,22 +171,22 @@ describe('API keys', () => {
       payload: { telephoneNumbers: ['+14255551212'] },
     });
 
-  it('refuses a spent client before looking its key up: no database round trip', async () => {
+  it('checks every key, also from a spent client: valid keys get in, failures get 429', async () => {
     const codes: number[] = [];
     for (let i = 0; i < 4; i++)
       codes.push((await submit(`Bearer ${randomKey()}`, '10.2.0.1')).statusCode);
     expect(codes).toEqual([401, 401, 401, 429]);
-    // Valid keys are refused too while the budget is spent: nothing is checked.
-    expect((await submit(`Bearer ${key}`, '10.2.0.1')).statusCode).toBe(429);
+    expect((await submit(`Bearer ${key}`, '10.2.0.1')).statusCode).toBe(202);
     expect((await submit(`Bearer ${key}`, '10.2.0.2')).statusCode).toBe(202);
-    // With the database gone, a lookup would answer 503: the spent client still gets 429.
-    await closeDb(api.deps.db);
     const flood = await submit(`Bearer ${randomKey()}`, '10.2.0.1');
     expect(flood.statusCode).toBe(429);
     expect(flood.json()).toMatchObject({
       errorCode: 'RATE_LIMITED',
       detail: 'Too many failed authentication attempts from this client',
     });
+    // With the database gone a key cannot be checked: 503, never an answer that calls it wrong.
+    await closeDb(api.deps.db);
+    expect((await submit(`Bearer ${randomKey()}`, '10.2.0.1')).statusCode).toBe(503);
     expect((await submit(`Bearer ${randomKey()}`, '10.2.0.3')).statusCode).toBe(503);
   });
 });
@@ -160,8 +219,8 @@ describe('admin keys', () => {
   });
 });
 
-describe('without Redis (the budget cannot be read)', () => {
-  it('valid credentials still get in; failures answer 503, as they cannot be counted', async () => {
+describe('without Redis (a failure cannot be counted)', () => {
+  it('keys are still checked (valid ones get in, failures 503); passwords are not checked (503)', async () => {
     const ops = await buildOpsHarness(
       t,
       prefix('guess-noredis'),
@@ -170,10 +229,13 @@ describe('without Redis (the budget cannot be read)', () => {
     );
     const api = await startTestApp(t, prefix('guess-noredis-api'));
     try {
+      const admin = (await createApiKey(t.db, '', { role: 'admin' })).key;
       const scrape = (authorization: string) =>
         ops.app.inject({ method: 'GET', url: '/metrics', headers: { authorization } });
-      expect((await scrape(basic('ops', 'board-pass'))).statusCode).toBe(200);
+      expect((await scrape(basic('ops', 'board-pass'))).statusCode).toBe(503);
       expect((await scrape(basic('ops', 'nope'))).statusCode).toBe(503);
+      expect((await scrape(`Bearer ${admin}`)).statusCode).toBe(200);
+      expect((await scrape(`Bearer ${randomKey()}`)).statusCode).toBe(503);
 
       const key = (await createTenant(t.db)).apiKey.key;
       api.deps.redis.disconnect();
@@ -188,6 +250,51 @@ describe('without Redis (the budget cannot be read)', () => {
     } finally {
       await ops.close();
       await api.close();
+    }
+  });
+});
+
+describe('Bull Board Basic auth when its Redis stops', () => {
+  it('answers 503 to right and wrong passwords alike: no oracle', async () => {
+    const redis = await startPrivateRedis();
+    const ops = await buildOpsHarness(
+      t,
+      prefix('guess-redis-stop'),
+      { BULL_BOARD_USER: 'ops', BULL_BOARD_PASSWORD: 'board-pass' },
+      { redisUrl: redis.url },
+    );
+    try {
+      await waitFor('the request-path Redis connection', async () =>
+        ops.deps.redis.status === 'ready' ? true : undefined,
+      );
+      const board = (authorization: string, cookie?: string) =>
+        ops.app.inject({
+          method: 'GET',
+          url: '/admin/queues/api/queues',
+          headers: { authorization, ...(cookie && { cookie }) },
+        });
+      const login = await board(basic('ops', 'board-pass'));
+      expect(login.statusCode).toBe(200);
+      const cookie = String(login.headers['set-cookie']).split(';')[0];
+      expect((await board(basic('ops', 'nope'))).statusCode).toBe(401);
+
+      await redis.stop();
+      const right = await board(basic('ops', 'board-pass'));
+      const wrong = await board(basic('ops', 'nope'));
+      for (const answer of [right, wrong]) {
+        expect(answer.statusCode).toBe(503);
+        expect(answer.headers['content-type']).toMatch(/^application\/problem\+json/);
+        expect(answer.headers['retry-after']).toBe('5');
+      }
+      const { errorTicket: _a, traceId: _b, ...rightBody } = right.json();
+      const { errorTicket: _c, traceId: _d, ...wrongBody } = wrong.json();
+      expect(rightBody).toEqual(wrongBody);
+      // A browser that logged in before still gets in; its wrong password does not.
+      expect((await board(basic('ops', 'board-pass'), cookie)).statusCode).toBe(200);
+      expect((await board(basic('ops', 'nope'), cookie)).statusCode).toBe(503);
+    } finally {
+      await ops.close();
+      await redis.stop();
     }
   });
 });

@@ -135,17 +135,18 @@ describe('/metrics', () => {
       AUTH_FAILURE_LIMIT_MAX: '1',
     });
     try {
-      expect((await limited.app.inject({ url: '/metrics' })).statusCode).toBe(401);
-      expect((await limited.app.inject({ url: '/metrics' })).statusCode).toBe(429);
-      const scrapeFrom = (remoteAddress: string) =>
+      const scrape = (key: string, remoteAddress = '127.0.0.1') =>
         limited.app.inject({
           url: '/metrics',
           remoteAddress,
-          headers: { authorization: `Bearer ${adminKey}` },
+          headers: { authorization: `Bearer ${key}` },
         });
-      // While the budget is spent nothing is checked, not even a valid admin key.
-      expect((await scrapeFrom('127.0.0.1')).statusCode).toBe(429);
-      const res = await scrapeFrom('127.0.0.2');
+      const unknown = `ocn_${'A'.repeat(43)}`;
+      expect((await scrape(unknown)).statusCode).toBe(401);
+      expect((await scrape(unknown)).statusCode).toBe(429);
+      expect((await scrape(unknown)).statusCode).toBe(429);
+      // Only failures are refused: a valid admin key from the spent client gets in.
+      const res = await scrape(adminKey);
       expect(res.statusCode).toBe(200);
       expect(sample(res.body, 'ocn_rate_limit_rejections_total{route="/metrics"}')).toBe(2);
     } finally {

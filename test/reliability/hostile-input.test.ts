@@ -12,7 +12,7 @@ import { bodyLike, numberList } from './support/arbitraries.ts';
 import { type Answer, assertProblemAnswers, type Client } from './support/http.ts';
 import { type ExpectedAnswer, judgeBody } from './support/oracle.ts';
 import { checkWorld, type Scenario, startScenario } from './support/scenario.ts';
-import { ASYNC, ENDPOINT, tenantWithNumbers } from './support/tenants.ts';
+import { ASYNC, ENDPOINT, JOBS, tenantWithNumbers } from './support/tenants.ts';
 
 // Bad input: fuzzed bodies and numbers judged by an independent oracle, boundary
 // sizes, oversized and compressed bodies, wrong types and content types, odd ids in paths.
@@ -233,6 +233,48 @@ describe('boundaries and hostile bodies', () => {
           status: answer.status,
           code: (answer.json as { errorCode?: string }).errorCode,
         }).toEqual({ path: path.slice(0, 80), status: 404, code: 'NOT_FOUND' });
+      }
+    }
+  });
+});
+
+describe('hostile nesting, lists, numbers and cursors', () => {
+  it('answers deep nesting and 32,000 bad entries with small problems, never a stack overflow', async () => {
+    const deep = `${'['.repeat(5000)}"+14255551212"${']'.repeat(5000)}`;
+    for (const raw of [`{"telephoneNumbers":[${deep}]}`, `{"telephoneNumbers":${deep}}`, deep]) {
+      const answer = await post(undefined, raw);
+      expect(answer.status).toBe(400);
+      expect(answer.text.length).toBeLessThan(10_000);
+    }
+    const flood = await post(undefined, `{"telephoneNumbers":[${Array(32_000).fill('0')}]}`);
+    expect(flood.json).toMatchObject({ errorCode: 'TOO_MANY_NUMBERS', errorsOmitted: 31_900 });
+    expect(flood.text.length).toBeLessThan(30_000);
+  });
+
+  it('refuses query numbers that are not plain decimal digits, and forged cursors', async () => {
+    const jobId = accepted[0] ?? '00000000-0000-4000-8000-000000000000';
+    for (const value of ['0x10', '1e3', '+5', ' 5', '5.0', '1_0', '９']) {
+      const encoded = encodeURIComponent(value);
+      for (const path of [
+        `/api/v3/oc/numbers?PageSize=${encoded}`,
+        `/api/v3/oc/numbers?PageNumber=${encoded}`,
+        `${JOBS}?limit=${encoded}`,
+        `${JOBS}/${jobId}/items?limit=${encoded}`,
+      ]) {
+        const answer = await client.request('GET', path, { key });
+        expect({ path, status: answer.status }).toEqual({ path, status: 400 });
+      }
+    }
+    const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    for (const cursor of [
+      b64({ k: 'items', a: 1e20 }),
+      b64({ l: 'items', a: 1e20, s: 'A'.repeat(16) }),
+      b64({ l: 'jobs', a: "' or 1=1 --", s: 'A'.repeat(16) }),
+      'A'.repeat(200),
+    ]) {
+      for (const path of [`${JOBS}?cursor=${cursor}`, `${JOBS}/${jobId}/items?cursor=${cursor}`]) {
+        const answer = await client.request('GET', path, { key });
+        expect(answer.json).toMatchObject({ status: 400, errorCode: 'INVALID_CURSOR' });
       }
     }
   });

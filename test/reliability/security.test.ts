@@ -127,6 +127,30 @@ describe('tenant isolation', () => {
   });
 });
 
+describe('cursors', () => {
+  it("refuses another operator's cursor alike for its job and a missing one", async () => {
+    const started = await client.request('POST', ENDPOINT, {
+      key: a.key,
+      headers: ASYNC,
+      body: { telephoneNumbers: a.numbers.slice(0, 3) },
+    });
+    const { jobId } = started.json as { jobId: string };
+    await waitForJobsEnded(world.db.sql, [jobId]);
+    const page = await client.request('GET', `${JOBS}/${jobId}/items?limit=1`, { key: a.key });
+    const { nextCursor } = page.json as { nextCursor: string };
+    expect(typeof nextCursor).toBe('string');
+    const shapes = new Set<string>();
+    for (const id of [jobId, randomUUID()]) {
+      const foreign = await client.request('GET', `${JOBS}/${id}/items?cursor=${nextCursor}`, {
+        key: b.key,
+      });
+      expect(foreign.status).toBe(400);
+      shapes.add(JSON.stringify(shape(foreign)));
+    }
+    expect([...shapes]).toHaveLength(1);
+  });
+});
+
 describe('authentication', () => {
   it('gives missing, unknown, malformed and revoked keys one identical 401 on every route', async () => {
     const revoked = (await createApiKey(world.db.db, b.operator.id, { revoked: true })).key;

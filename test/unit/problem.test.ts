@@ -1,6 +1,7 @@
+import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { toHttpProblem } from '../../src/api/error-handler.ts';
-import { buildProblem, HttpProblem } from '../../src/api/problem.ts';
+import { sendProblem, toHttpProblem } from '../../src/api/error-handler.ts';
+import { buildProblem, HttpProblem, MAX_PROBLEM_ERRORS } from '../../src/api/problem.ts';
 
 describe('problem mapping', () => {
   it("keeps our own problems and maps Fastify's body errors to their codes", () => {
@@ -53,5 +54,56 @@ describe('problem mapping', () => {
     expect(a).toMatchObject({ status: 404, errorCode: 'NOT_FOUND', instance: '/x', traceId: 't' });
     expect(a.type).toMatch(/NOT_FOUND|not-found/i);
     expect(buildProblem(input).errorTicket).not.toBe(a.errorTicket);
+  });
+});
+
+describe('problem bodies are bounded and always serialisable', () => {
+  it(`lists at most ${MAX_PROBLEM_ERRORS} errors and counts the rest`, () => {
+    const errors = Array.from({ length: 250 }, (_, index) => ({ index }));
+    const body = buildProblem({
+      status: 400,
+      code: 'INVALID_REQUEST',
+      detail: 'd',
+      instance: '/x',
+      traceId: 't',
+      extensions: { errors },
+    });
+    expect(body.errors).toEqual(errors.slice(0, MAX_PROBLEM_ERRORS));
+    expect(body.errorsOmitted).toBe(250 - MAX_PROBLEM_ERRORS);
+  });
+
+  it('answers a minimal problem when an extension member cannot be serialised', async () => {
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    let deep: unknown = 'x';
+    for (let i = 0; i < 200_000; i++) deep = [deep];
+    const app = Fastify();
+    app.setErrorHandler((err, request, reply) => sendProblem(err, request, reply));
+    for (const [path, value] of [
+      ['/bigint', 10n],
+      ['/cycle', cycle],
+      ['/deep', deep],
+    ] as const) {
+      app.get(path, async () => {
+        throw new HttpProblem(400, 'INVALID_REQUEST', 'bad', { extensions: { errors: [value] } });
+      });
+    }
+    for (const path of ['/bigint', '/cycle', '/deep']) {
+      const res = await app.inject({ method: 'GET', url: path });
+      expect(res.statusCode).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      const body = res.json();
+      expect(body).toEqual({
+        type: 'urn:oc-numbers:problem:invalid-request',
+        title: 'Invalid request',
+        status: 400,
+        detail: 'bad',
+        instance: path,
+        errorCode: 'INVALID_REQUEST',
+        errorTicket: expect.stringMatching(/^ET-[0-9A-F]{12}$/),
+        traceId: expect.stringMatching(/^[0-9a-f]{32}$/),
+      });
+    }
+    await app.close();
   });
 });

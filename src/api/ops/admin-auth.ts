@@ -1,18 +1,21 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
+import { isDbUnavailableError } from '../../db/unavailable.ts';
 import { bearerToken, type KeyAuthenticator } from '../../keys/authenticate.ts';
 import { sendProblem } from '../error-handler.ts';
+import type { FailureBudget } from '../failure-budget.ts';
 import { HttpProblem, serviceUnavailable } from '../problem.ts';
-import { type RateLimiter, rateLimited } from '../rate-limit.ts';
+import { type LimitState, rateLimited } from '../rate-limit.ts';
+import { basicMatches, isBasic } from './basic-credentials.ts';
+import { createDeviceCookies, type DeviceCookies } from './device-cookie.ts';
 
 export const ADMIN_REALM = 'oc-numbers-admin';
 
 export interface AdminAuthDeps {
   keys: KeyAuthenticator;
   bullBoard: Config['bullBoard'];
-  /** Per client IP: every attempt reserves a unit, a successful one gives it back. */
-  failures: RateLimiter<string>;
+  /** Per client IP; only failed attempts spend it. */
+  failures: FailureBudget;
 }
 
 const TOO_MANY_FAILURES = 'Too many failed admin logins';
@@ -23,83 +26,85 @@ const TOO_MANY_FAILURES = 'Too many failed admin logins';
  * anything else is 401 with a Basic challenge, so a browser asks for the credentials. With no
  * Basic credentials configured and no admin key created, nothing is ever served.
  *
- * Online guessing: each attempt reserves a unit of the client's failure budget *before* the
- * credentials are checked, and a spent budget is refused without checking them, Basic and
- * Bearer alike; a success gives its unit back. Reserving (rather than reading) means parallel
- * guesses cannot slip past the budget together; admin clients are few and barely concurrent.
+ * Only failures spend the client's budget, and a spent budget answers 429 to failures, but the
+ * two kinds of secret are checked differently (docs/operations.md, "Bull Board"):
+ * - An API key (256 random bits) is always checked, as on the operator API: a valid admin key
+ *   is never refused because others behind the same address failed.
+ * - A password may be guessable, so it is checked only when its failure can be counted first:
+ *   each attempt reserves a unit (parallel guesses cannot get past the budget together) and a
+ *   success gives it back. A spent budget is 429 and an unreachable Redis 503, both without
+ *   looking at the password, except from a browser that logged in before (device cookie).
+ * - A request with no credentials at all guesses nothing: a 401 challenge, not counted.
  *
  * Replies are sent here rather than thrown: inside Bull Board's scope its own error handler
  * would turn a thrown error into a non-problem JSON body.
  */
 export function createAdminAuth(deps: AdminAuthDeps) {
+  const devices = deps.bullBoard && createDeviceCookies(deps.bullBoard);
   return async function requireAdmin(request: FastifyRequest, reply: FastifyReply) {
     try {
-      // Without Redis nothing can be counted: valid credentials still open /metrics (most
-      // wanted during an outage), and a failure answers 503, as it cannot be counted.
-      const attempt = await deps.failures.spend(request.ip).catch(() => undefined);
-      if (attempt && !attempt.allowed) {
-        return sendProblem(rateLimited(attempt, TOO_MANY_FAILURES), request, reply);
+      const header = request.headers.authorization;
+      const token = bearerToken(header);
+      if (token) {
+        const principal = await adminKeyOf(deps, token, request.ip);
+        if (principal?.role === 'admin') return;
+        if (principal) throw new HttpProblem(403, 'FORBIDDEN', 'This needs an admin API key');
+      } else if (deps.bullBoard && devices && isBasic(header)) {
+        const state = await passwordLogin(deps.failures, deps.bullBoard, devices, request, reply);
+        if (state === 'admin') return;
+        reply.headers(state.headers);
+        throw challenge();
+      } else if (header === undefined) {
+        throw challenge();
       }
-      const verdict = await check(deps, request.headers.authorization);
-      if (!attempt && verdict === 'unauthorized') {
-        throw serviceUnavailable('Rate limiting is unavailable; retry later');
-      }
-      // A lost refund over-counts one attempt; not worth failing a valid login for.
-      if (attempt && verdict !== 'unauthorized')
-        await deps.failures.refund(request.ip).catch(() => {});
-      if (verdict === 'admin') return;
-      if (verdict === 'forbidden') {
-        return sendProblem(
-          new HttpProblem(403, 'FORBIDDEN', 'This needs an admin API key'),
-          request,
-          reply,
-        );
-      }
-      if (attempt) reply.headers(attempt.headers);
-      return sendProblem(
-        new HttpProblem(401, 'UNAUTHORIZED', 'Admin credentials are required', {
-          headers: { 'www-authenticate': `Basic realm="${ADMIN_REALM}", charset="UTF-8"` },
-        }),
-        request,
-        reply,
-      );
+      const state = await deps.failures.spendFailure(request.ip);
+      if (!state.allowed) throw rateLimited(state, TOO_MANY_FAILURES);
+      reply.headers(state.headers);
+      throw challenge();
     } catch (err) {
       return sendProblem(err, request, reply);
     }
   };
 }
 
-async function check(
-  deps: AdminAuthDeps,
-  header: string | undefined,
-): Promise<'admin' | 'forbidden' | 'unauthorized'> {
-  const token = bearerToken(header);
-  if (token) {
-    const principal = await deps.keys.authenticate(token);
-    if (!principal) return 'unauthorized';
-    return principal.role === 'admin' ? 'admin' : 'forbidden';
+async function adminKeyOf(deps: AdminAuthDeps, token: string, client: string) {
+  try {
+    return await deps.keys.authenticate(token, { suspect: deps.failures.isBlocked(client) });
+  } catch (err) {
+    if (!isDbUnavailableError(err)) throw err;
+    throw serviceUnavailable('Authentication is unavailable; retry later');
   }
-  return deps.bullBoard && basicMatches(header, deps.bullBoard) ? 'admin' : 'unauthorized';
 }
 
-function basicMatches(
-  header: string | undefined,
-  expected: { user: string; password: string },
-): boolean {
-  const match = /^Basic[ ]+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
-  if (!match?.[1]) return false;
-  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) return false;
-  // Both compared, always, so the time taken tells nothing about which one was wrong.
-  const userOk = safeEqual(decoded.slice(0, colon), expected.user);
-  const passwordOk = safeEqual(decoded.slice(colon + 1), expected.password);
-  return userOk && passwordOk;
+/** 'admin', or the budget after a counted wrong password; throws 429/503 when not checked. */
+async function passwordLogin(
+  failures: FailureBudget,
+  credentials: NonNullable<Config['bullBoard']>,
+  devices: DeviceCookies,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<'admin' | LimitState> {
+  const header = request.headers.authorization;
+  const known = devices.isKnown(request);
+  let reserved: LimitState;
+  try {
+    reserved = await failures.reserve(request.ip);
+  } catch (unavailable) {
+    if (known && basicMatches(header, credentials)) return 'admin';
+    throw unavailable;
+  }
+  if (!reserved.allowed) {
+    if (known && basicMatches(header, credentials)) return 'admin';
+    throw rateLimited(reserved, TOO_MANY_FAILURES);
+  }
+  if (!basicMatches(header, credentials)) return reserved;
+  // A lost refund over-counts one attempt; not worth failing a valid login for.
+  await failures.refund(request.ip).catch(() => {});
+  if (!known) reply.header('set-cookie', devices.issue(request));
+  return 'admin';
 }
 
-function safeEqual(actual: string, expected: string): boolean {
-  const a = Buffer.from(actual);
-  const b = Buffer.from(expected);
-  // Compare against itself on a length mismatch so the work done does not depend on it.
-  return timingSafeEqual(a.length === b.length ? a : b, b) && a.length === b.length;
-}
+const challenge = () =>
+  new HttpProblem(401, 'UNAUTHORIZED', 'Admin credentials are required', {
+    headers: { 'www-authenticate': `Basic realm="${ADMIN_REALM}", charset="UTF-8"` },
+  });

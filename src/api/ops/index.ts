@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { rateLimitKeys } from '../../limits.ts';
 import { createMetricsRegistry } from '../../metrics/registry.ts';
 import type { AppDeps } from '../deps.ts';
-import { createPerClientLimiter } from '../rate-limit.ts';
+import { createFailureBudget } from '../failure-budget.ts';
 import { createAdminAuth } from './admin-auth.ts';
 import { registerBullBoard } from './bull-board.ts';
 import { registerHealth } from './health.ts';
@@ -16,7 +16,7 @@ export async function registerOps(app: FastifyInstance, deps: AppDeps): Promise<
   const requireAdmin = createAdminAuth({
     keys: deps.keys,
     bullBoard: deps.config.bullBoard,
-    failures: createPerClientLimiter(deps.redis, {
+    failures: createFailureBudget(deps.redis, {
       policy: 'admin-auth-failures',
       keyPrefix: rateLimitKeys(deps.config.queuePrefix).adminAuthFailures,
       max: deps.config.authFailureLimitMax,

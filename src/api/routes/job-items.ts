@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { Config } from '../../config.ts';
 import { JOB_ITEM_CSV_COLUMNS } from '../../jobs/item-columns.ts';
 import { operationOf } from '../../jobs/job-view.ts';
 import { OPERATIONS, type Operation } from '../../jobs/operations.ts';
@@ -9,7 +10,8 @@ import { failureDetail } from '../../jobs/result.ts';
 import type { FailureCode } from '../../jobs/schemas.ts';
 import type { JobService } from '../../jobs/service.ts';
 import { principalOf } from '../auth.ts';
-import { decodeCursor, encodeCursor } from '../cursor.ts';
+import { itemsCursor } from '../cursor.ts';
+import { guardedDownload } from '../download-guard.ts';
 import { negotiateMediaType } from '../negotiate.ts';
 import { NEGOTIATED, operatorResponseHeaders } from '../openapi-headers.ts';
 import { invalidListQuery, operatorProblems, problems } from '../openapi-problems.ts';
@@ -22,7 +24,11 @@ type ItemView = z.output<typeof JobItemsSchema>['data'][number];
 // A job holds at most 500 numbers: CSV defaults to all of them in one answer.
 const DEFAULT_LIMIT = { json: 100, csv: 500 };
 
-export function registerJobItemsRoute(app: FastifyInstance, jobs: JobService) {
+export function registerJobItemsRoute(
+  app: FastifyInstance,
+  jobs: JobService,
+  limits: Config['exports'],
+) {
   app.withTypeProvider<ZodTypeProvider>().get(
     `${JOBS_PATH}/:jobId/items`,
     {
@@ -66,7 +72,9 @@ export function registerJobItemsRoute(app: FastifyInstance, jobs: JobService) {
         negotiateMediaType(request, reply, ['application/json', 'text/csv']) === 'text/csv';
       const { outcome, cursor } = request.query;
       const limit = request.query.limit ?? DEFAULT_LIMIT[csv ? 'csv' : 'json'];
-      const afterPosition = decodeCursor('items', cursor);
+      // Checked before the job is looked up: the answer to a bad cursor says nothing about it.
+      const scope = { operatorId, jobId, outcome };
+      const afterPosition = itemsCursor.decode(cursor, scope);
       const job = await jobs.get(operatorId, jobId);
       if (!job) throw notFound();
       const page = await jobs.items(operatorId, jobId, {
@@ -75,7 +83,7 @@ export function registerJobItemsRoute(app: FastifyInstance, jobs: JobService) {
         ...(afterPosition !== undefined && { afterPosition }),
       });
       const last = page.items.at(-1);
-      const nextCursor = page.hasMore && last ? encodeCursor('items', last.position) : null;
+      const nextCursor = page.hasMore && last ? itemsCursor.encode(last.position, scope) : null;
       if (nextCursor) {
         const next = new URLSearchParams({ limit: String(limit), cursor: nextCursor });
         if (outcome) next.set('outcome', outcome);
@@ -84,10 +92,14 @@ export function registerJobItemsRoute(app: FastifyInstance, jobs: JobService) {
       const operation = OPERATIONS[operationOf(job)];
       const data = page.items.map((item) => toItemView(operation, item));
       if (csv) {
-        return reply
-          .type('text/csv; charset=utf-8')
-          .header('content-disposition', `attachment; filename="job-${jobId}-items.csv"`)
-          .send(toCsv(data) as never); // a string is sent as is; the schema types JSON only
+        return (
+          reply
+            .type('text/csv; charset=utf-8')
+            .header('content-disposition', `attachment; filename="job-${jobId}-items.csv"`)
+            // One page (at most 500 rows, one query): nothing is held while it downloads, but
+            // it keeps to the downloads' deadline and rate like the number list's export.
+            .send(guardedDownload([toCsv(data)], reply, limits) as never)
+        );
       }
       return { data, nextCursor };
     },

@@ -4,7 +4,7 @@ import { isEnded, toJobView } from '../../jobs/job-view.ts';
 import { JobSchema } from '../../jobs/schemas.ts';
 import type { JobService } from '../../jobs/service.ts';
 import { principalOf } from '../auth.ts';
-import { decodeCursor, encodeCursor } from '../cursor.ts';
+import { jobsCursor } from '../cursor.ts';
 import { operatorResponseHeaders } from '../openapi-headers.ts';
 import {
   bodyProblems,
@@ -57,7 +57,8 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService) {
     async (request, reply) => {
       const { operatorId } = principalOf(request);
       const { state, operation, limit, cursor } = request.query;
-      const afterJobId = decodeCursor('jobs', cursor);
+      const scope = { operatorId, state, operation };
+      const afterJobId = jobsCursor.decode(cursor, scope);
       const page = await jobs.list(operatorId, {
         limit,
         ...(state && { state }),
@@ -65,7 +66,7 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService) {
         ...(afterJobId && { afterJobId }),
       });
       const last = page.rows.at(-1);
-      const nextCursor = page.hasMore && last ? encodeCursor('jobs', last.id) : null;
+      const nextCursor = page.hasMore && last ? jobsCursor.encode(last.id, scope) : null;
       if (nextCursor) {
         const next = new URLSearchParams({ limit: String(limit), cursor: nextCursor });
         if (state) next.set('state', state);

@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { listNumbersPage, streamNumbers } from '../../numbers/inventory-queries.ts';
+import { listNumbersPage, numbersInOrder } from '../../numbers/inventory-queries.ts';
 import { parseStatusInput } from '../../numbers/status-input.ts';
 import { principalOf } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
+import { guardedDownload } from '../download-guard.ts';
 import { createExportSlots, exportSlotsFor } from '../export-slots.ts';
 import { normalizeInventoryQuery } from '../inventory-query.ts';
 import { negotiateMediaType } from '../negotiate.ts';
@@ -13,11 +14,16 @@ import { CSV_COLUMNS, numbersCsv, toNumberView } from '../number-view.ts';
 import { NEGOTIATED, operatorResponseHeaders } from '../openapi-headers.ts';
 import { operatorProblems, problem, problems } from '../openapi-problems.ts';
 
-// Rows fetched per cursor round trip of the CSV export: about 120 KB of CSV.
-const CSV_BATCH_ROWS = 1000;
+// Rows per query of the CSV export (about 120 KB of CSV), and how long one such query may hold
+// its snapshot: its statement timeout. A batch takes milliseconds; as for the worker's chunks,
+// a statement over 30 s is a fault, not work.
+const CSV_BATCH = { batchSize: 1000, batchTimeoutMs: 30_000 };
 
 export function registerNumbersList(app: FastifyInstance, deps: AppDeps) {
-  const exports = createExportSlots(exportSlotsFor(deps.config.databasePoolMax));
+  const exports = createExportSlots({
+    perInstance: exportSlotsFor(deps.config.databasePoolMax),
+    perOperator: deps.config.exports.perOperatorMax,
+  });
   app.withTypeProvider<ZodTypeProvider>().get(
     '/api/v3/oc/numbers',
     {
@@ -31,8 +37,11 @@ export function registerNumbersList(app: FastifyInstance, deps: AppDeps) {
           'Filters: msTenantId (a customer), acquiredNumberStatus. Empty parameters are ignored. ' +
           '`Accept: text/csv` streams every number of the filter (PageNumber and PageSize do ' +
           'not apply), telephoneNumber first: a file the bulk client takes as input. Each API ' +
-          'instance runs a few exports at a time (a quarter of its database pool); past that, ' +
-          '503 with Retry-After.',
+          'instance runs a few exports at a time (a quarter of its database pool; past that, ' +
+          '503 with Retry-After) and EXPORTS_PER_OPERATOR_MAX per operator (past that, 429 ' +
+          'with Retry-After); a download slower than EXPORT_MIN_BYTES_PER_S or longer than ' +
+          'EXPORT_DEADLINE_MS is cut (the connection closes before the final chunk). Every ' +
+          "answer spends the operator's read budget.",
         querystring: ListNumbersQuery,
         response: {
           200: {
@@ -73,14 +82,15 @@ export function registerNumbersList(app: FastifyInstance, deps: AppDeps) {
       const filter = { operatorId, ...(msTenantId && { msTenantId }), ...(status && { status }) };
       const type = negotiateMediaType(request, reply, ['application/json', 'text/csv']);
       if (type === 'text/csv') {
-        const release = exports.acquire();
-        const csv = await numbersCsv(streamNumbers(deps.db.$client, filter, CSV_BATCH_ROWS)).catch(
+        const release = exports.acquire(operatorId);
+        const lines = await numbersCsv(numbersInOrder(deps.db.$client, filter, CSV_BATCH)).catch(
           (err: unknown) => {
             release();
             throw err;
           },
         );
-        csv.once('close', release);
+        // The slot goes back once every row is read, or the download ended early.
+        const csv = guardedDownload(lines, reply, deps.config.exports, { onProduced: release });
         return reply
           .type('text/csv; charset=utf-8')
           .header('content-disposition', 'attachment; filename="numbers.csv"')

@@ -22,7 +22,8 @@ export type EntryErrorCode =
 
 export interface EntryError {
   index: number;
-  telephoneNumber: unknown;
+  /** The entry as sent, when it is a string (cut to ECHO_MAX_LENGTH); nothing else is echoed. */
+  telephoneNumber?: string;
   errorCode: EntryErrorCode;
   detail: string;
   /** For INVALID_E164 on formatted input: the E.164 form. */
@@ -30,6 +31,22 @@ export interface EntryError {
   /** For DUPLICATE_NUMBER: the first index and this one. */
   indexes?: [number, number];
 }
+
+// Longer than any formatted number someone might paste ("+1 (425) 555-1212 ext. 1234").
+const ECHO_MAX_LENGTH = 32;
+
+const cut = (text: string) =>
+  text.length > ECHO_MAX_LENGTH ? `${text.slice(0, ECHO_MAX_LENGTH)}…` : text;
+
+/** What a problem may quote of an entry: strings only, cut short (a body may hold 64 KiB). */
+const echoOf = (value: unknown): { telephoneNumber?: string } =>
+  typeof value === 'string' ? { telephoneNumber: cut(value) } : {};
+
+/** An RFC 6901 JSON pointer to a top-level property (its name cut short). */
+const pointerTo = (key: string) => `/${cut(key).replaceAll('~', '~0').replaceAll('/', '~1')}`;
+
+// The detail names this many unknown properties; `errors` points at each (up to its cap).
+const NAMED_UNKNOWN = 10;
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -50,9 +67,12 @@ export function parseNumbersBody(body: unknown, mode: PhoneValidation): string[]
   }
   const unknown = Object.keys(body).filter((key) => key !== 'telephoneNumbers');
   if (unknown.length > 0) {
-    throw new HttpProblem(400, 'INVALID_BODY', `Unknown properties: ${unknown.join(', ')}`, {
+    const named = unknown.slice(0, NAMED_UNKNOWN).map(cut).join(', ');
+    const more =
+      unknown.length > NAMED_UNKNOWN ? ` and ${unknown.length - NAMED_UNKNOWN} more` : '';
+    throw new HttpProblem(400, 'INVALID_BODY', `Unknown properties: ${named}${more}`, {
       extensions: {
-        errors: unknown.map((key) => ({ pointer: `/${key}`, detail: 'unknown property' })),
+        errors: unknown.map((key) => ({ pointer: pointerTo(key), detail: 'unknown property' })),
       },
     });
   }
@@ -94,7 +114,7 @@ function entryErrors(numbers: unknown[], mode: PhoneValidation): EntryError[] {
     if (!check.ok) {
       const error: EntryError = {
         index,
-        telephoneNumber: value,
+        ...echoOf(value),
         errorCode: check.errorCode,
         detail: check.detail,
       };
