@@ -128,7 +128,7 @@ export const getRemovalStatusSummary = <ThrowOnError extends boolean = false>(op
 /**
  * The operator's numbers sorted by telephone number, a page at a time or as CSV
  *
- * Filters: msTenantId (a customer), acquiredNumberStatus. Empty parameters are ignored. `Accept: text/csv` streams every number of the filter (PageNumber and PageSize do not apply), telephoneNumber first: a file the bulk client takes as input. Each API instance runs a few exports at a time (a quarter of its database pool); past that, 503 with Retry-After.
+ * Filters: msTenantId (a customer), acquiredNumberStatus. Empty parameters are ignored. `Accept: text/csv` streams every number of the filter (PageNumber and PageSize do not apply), telephoneNumber first: a file the bulk client takes as input. Each API instance runs a few exports at a time (a quarter of its database pool; past that, 503 with Retry-After) and EXPORTS_PER_OPERATOR_MAX per operator (past that, 429 with Retry-After); a download slower than EXPORT_MIN_BYTES_PER_S or longer than EXPORT_DEADLINE_MS is cut (the connection closes before the final chunk). Every answer spends the operator's read budget.
  */
 export const listNumbers = <ThrowOnError extends boolean = false>(options?: Options<ListNumbersData, ThrowOnError>): RequestResult<ListNumbersResponses, ListNumbersErrors, ThrowOnError> => (options?.client ?? client).get<ListNumbersResponses, ListNumbersErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

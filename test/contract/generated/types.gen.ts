@@ -123,11 +123,14 @@ export type Problem = {
     errorTicket: string;
     traceId: string;
     /**
-     * 400: every bad entry (per-entry codes) or every bad property
+     * 400: every bad entry (per-entry codes) or every bad property, the first 100 of them
      */
     errors?: Array<{
         index: number;
-        telephoneNumber: unknown;
+        /**
+         * The entry as sent, if a string; cut to 32 characters and …
+         */
+        telephoneNumber?: string;
         errorCode: 'INVALID_E164' | 'INVALID_COUNTRY_CODE' | 'IMPOSSIBLE_LENGTH' | 'DUPLICATE_NUMBER';
         detail: string;
         suggestion?: string;
@@ -137,6 +140,10 @@ export type Problem = {
         detail: string;
         in?: string;
     }>;
+    /**
+     * How many more errors there are beyond the first 100 listed
+     */
+    errorsOmitted?: number;
     /**
      * JOB_FAILED: the job to look at
      */
