@@ -126,6 +126,13 @@ export const operatorResponseHeaders = (uses: ResponseHeaderUses = {}) =>
   });
 
 /**
+ * The admin surfaces (/metrics): a request without credentials gets the challenge and spends
+ * no budget, so its 401 carries no RateLimit fields; a failed one does.
+ */
+export const adminResponseHeaders = () =>
+  responseHeaders({ 401: { RateLimit: 'optional', 'RateLimit-Policy': 'optional' } });
+
+/**
  * The routes that offer JSON or CSV (negotiate.ts): Vary on every answer from the negotiation
  * on (the handler's), and a file name with CSV.
  */

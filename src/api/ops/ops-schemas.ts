@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { adminResponseHeaders } from '../openapi-headers.ts';
 import { everyRouteProblems, problem } from '../openapi-problems.ts';
 
 // The route schemas of the operations surfaces: what /health/live, /health/ready and /metrics
@@ -63,7 +64,7 @@ export const metricsSchema = {
     ...everyRouteProblems(),
     401: problem(401, {
       description:
-        "UNAUTHORIZED: no admin key and no right Basic credentials. Each failure spends the client's failed-login budget (RateLimit)",
+        "UNAUTHORIZED: no admin key and no right Basic credentials. Each failed attempt spends the client's failed-login budget (RateLimit); a request without credentials spends nothing",
     }),
     403: problem(403, { description: 'FORBIDDEN: an operator key; this needs an admin key' }),
     429: problem(429, {
@@ -74,4 +75,5 @@ export const metricsSchema = {
         'SERVICE_UNAVAILABLE: failed credentials that cannot be counted while Redis is unreachable, or the instance is shutting down',
     }),
   },
+  ...adminResponseHeaders(),
 };

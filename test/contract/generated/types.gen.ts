@@ -360,7 +360,7 @@ export type GetMetricsData = {
 
 export type GetMetricsErrors = {
     /**
-     * UNAUTHORIZED: no admin key and no right Basic credentials. Each failure spends the client's failed-login budget (RateLimit)
+     * UNAUTHORIZED: no admin key and no right Basic credentials. Each failed attempt spends the client's failed-login budget (RateLimit); a request without credentials spends nothing
      */
     401: Problem & {
         errorCode: 'UNAUTHORIZED';
