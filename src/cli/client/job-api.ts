@@ -1,7 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MAX_NUMBERS_PER_REQUEST, UUID_PATTERN } from '../../limits.ts';
 import { inputError, serviceError, TransientError } from './errors.ts';
-import { type ApiAnswer, type ApiClient, type RequestOptions, refusal } from './http.ts';
+import {
+  type ApiAnswer,
+  type ApiClient,
+  type RequestOptions,
+  refusal,
+  retryAfterMs,
+} from './http.ts';
 import { backoffMs } from './pacing.ts';
 import {
   AlreadyEndedShape,
@@ -14,7 +20,7 @@ import {
 } from './shapes.ts';
 
 // The job API as the client uses it (docs/api.md, "The job resource"), every answer checked
-// against its shape, with retries for reads and cancels: they spend no budget and are safe to
+// against its shape, with retries for reads and cancels: they spend no action budget and are safe to
 // repeat.
 
 export const JOBS_PATH = '/api/v3/oc/numbers/jobs';
@@ -24,7 +30,10 @@ export type { ItemView, JobResultBody, JobView } from './shapes.ts';
 export const isEnded = (state: JobView['state']) =>
   state === 'completed' || state === 'cancelled' || state === 'failed';
 
-/** Repeats `request` on network errors and 503s, `retries` times at most, with backoff. */
+/**
+ * Repeats `request` on network errors, 503s and (for reads) 429s, `retries` times at most, with
+ * backoff that honours Retry-After.
+ */
 export async function withRetries<T>(
   retries: number,
   request: () => Promise<T>,
@@ -43,9 +52,26 @@ export async function withRetries<T>(
   }
 }
 
+/**
+ * A read refused by the operator's read budget (429) is worth waiting for: the budget comes
+ * back by itself at the window's end, which Retry-After names.
+ */
+async function readBudgetWaits(method: string, pending: Promise<ApiAnswer>): Promise<ApiAnswer> {
+  const answer = await pending;
+  if (method !== 'GET' || answer.status !== 429) return answer;
+  throw new TransientError(
+    "the operator's read budget is spent (429)",
+    retryAfterMs(answer.headers),
+  );
+}
+
 export function createJobApi(api: ApiClient, retries: number) {
   const call = (method: string, path: string, options?: RequestOptions) =>
-    withRetries(retries, () => api.request(method, path, options), options?.signal);
+    withRetries(
+      retries,
+      () => readBudgetWaits(method, api.request(method, path, options)),
+      options?.signal,
+    );
   const expect200 = (what: string, answer: ApiAnswer) => {
     if (answer.status !== 200) throw refusal(what, answer);
     return answer;
