@@ -14,6 +14,7 @@ const int32 = () => z.int32().meta({ format: 'int32' });
 const timestamp = () => z.iso.datetime().max(40);
 const E164 = /^\+[1-9]\d{1,14}$/;
 export const MAX_PAGE_SIZE = 1000;
+const MAX_CURSOR_LENGTH = 200;
 
 /**
  * Any 8-4-4-4-12 hex GUID, either case (Microsoft tenant ids are not always RFC 9562 UUIDs).
@@ -53,6 +54,11 @@ export const NumberPageSchema = z
     totalPages: int32().min(0),
     totalRecords: int32().min(0),
     data: z.array(InventoryNumberSchema).max(MAX_PAGE_SIZE),
+    nextCursor: z
+      .string()
+      .max(MAX_CURSOR_LENGTH)
+      .nullable()
+      .describe('Pass as `cursor` for the next page; null on the last page'),
   })
   .meta({ id: 'NumberPage' });
 
@@ -86,8 +92,19 @@ export const ListNumbersQuery = z.strictObject({
     .enum(STATUS_SPELLINGS)
     .optional()
     .describe('A status as name, spaced name or code: MarkedForRemoval, Marked For Removal, 2'),
-  PageNumber: queryInt(1, 2_000_000).prefault(1),
+  PageNumber: queryInt(1, 2_000_000)
+    .prefault(1)
+    .describe(
+      'A page by its number: skips (PageNumber - 1) × PageSize numbers of the index, so a deep page costs in proportion to its depth (page 5,000 of 200: about 100 ms). `cursor` costs the same at any depth',
+    ),
   PageSize: queryInt(1, MAX_PAGE_SIZE).prefault(200),
+  cursor: z
+    .string()
+    .max(MAX_CURSOR_LENGTH)
+    .optional()
+    .describe(
+      "The previous page's `nextCursor`: the page after it, with the same filters (another filter's cursor is a 400). PageNumber is then ignored",
+    ),
 });
 
 export const NumberParams = z.object({
@@ -99,6 +116,11 @@ export const invalidQueryProblem = problem(400, {
   codes: ['INVALID_TENANT_ID', 'INVALID_REQUEST'],
   description:
     'INVALID_TENANT_ID: msTenantId is not a GUID; INVALID_REQUEST: another parameter is invalid',
+});
+export const invalidListQueryProblem = problem(400, {
+  codes: ['INVALID_TENANT_ID', 'INVALID_CURSOR', 'INVALID_REQUEST'],
+  description:
+    'INVALID_TENANT_ID: msTenantId is not a GUID; INVALID_CURSOR: the cursor is not one this list handed out for these filters; INVALID_REQUEST: another parameter is invalid',
 });
 export const numberNotFoundProblem = problem(404, {
   description: 'NOT_FOUND: no such number for this operator',

@@ -4,12 +4,13 @@ import { z } from 'zod';
 import { listNumbersPage, numbersInOrder } from '../../numbers/inventory-queries.ts';
 import { parseStatusInput } from '../../numbers/status-input.ts';
 import { principalOf } from '../auth.ts';
+import { numbersCursor } from '../cursor.ts';
 import type { AppDeps } from '../deps.ts';
 import { guardedDownload } from '../download-guard.ts';
 import { createExportSlots, exportSlotsFor } from '../export-slots.ts';
 import { normalizeInventoryQuery } from '../inventory-query.ts';
 import { negotiateMediaType } from '../negotiate.ts';
-import { invalidQueryProblem, ListNumbersQuery, NumberPageSchema } from '../number-schemas.ts';
+import { invalidListQueryProblem, ListNumbersQuery, NumberPageSchema } from '../number-schemas.ts';
 import { CSV_COLUMNS, numbersCsv, toNumberView } from '../number-view.ts';
 import { NEGOTIATED, operatorResponseHeaders } from '../openapi-headers.ts';
 import { operatorProblems, problem, problems } from '../openapi-problems.ts';
@@ -58,7 +59,7 @@ export function registerNumbersList(app: FastifyInstance, deps: AppDeps) {
           },
           ...operatorProblems(),
           ...problems(406),
-          400: invalidQueryProblem,
+          400: invalidListQueryProblem,
           429: problem(429, {
             description:
               "RATE_LIMITED: too many failed authentications from this client, the operator's read budget is spent, or the operator's CSV exports are all in use; `detail` says which",
@@ -77,7 +78,7 @@ export function registerNumbersList(app: FastifyInstance, deps: AppDeps) {
     },
     async (request, reply) => {
       const { operatorId } = principalOf(request);
-      const { msTenantId, acquiredNumberStatus, PageNumber, PageSize } = request.query;
+      const { msTenantId, acquiredNumberStatus, PageNumber, PageSize, cursor } = request.query;
       const status = acquiredNumberStatus && parseStatusInput(acquiredNumberStatus);
       const filter = { operatorId, ...(msTenantId && { msTenantId }), ...(status && { status }) };
       const type = negotiateMediaType(request, reply, ['application/json', 'text/csv']);
@@ -96,16 +97,26 @@ export function registerNumbersList(app: FastifyInstance, deps: AppDeps) {
           .header('content-disposition', 'attachment; filename="numbers.csv"')
           .send(csv as never); // a stream is piped as is; the schema types JSON only
       }
+      // Bound to the filter as the query names it, after normalisation (status as its name).
+      const scope = { operatorId, msTenantId: msTenantId?.toLowerCase(), status };
+      const after = numbersCursor.decode(cursor, scope);
+      const currentPage = after?.p ?? PageNumber;
       const page = await listNumbersPage(deps.db.$client, filter, {
-        number: PageNumber,
+        number: currentPage,
         size: PageSize,
+        ...(after && { after: after.e }),
       });
+      const last = page.rows.at(-1);
       return {
-        currentPage: PageNumber,
+        currentPage,
         pageSize: PageSize,
         totalPages: Math.ceil(page.total / PageSize),
         totalRecords: page.total,
         data: page.rows.map(toNumberView),
+        nextCursor:
+          page.hasMore && last
+            ? numbersCursor.encode({ e: last.e164, p: currentPage + 1 }, scope)
+            : null,
       };
     },
   );
