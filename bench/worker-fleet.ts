@@ -1,6 +1,6 @@
 import { Queue, QueueEvents } from 'bullmq';
 import type { Config } from '../src/config.ts';
-import { ACTION_QUEUE, type ActionJobData } from '../src/queue/action-queue.ts';
+import { ACTION_QUEUE, type ActionJobData } from '../src/queue/operation-queue.ts';
 import { createRedis } from '../src/queue/redis.ts';
 import { waitFor } from '../test/support/wait.ts';
 import { type NodeChild, spawnNode } from './processes.ts';

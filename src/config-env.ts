@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { TrustProxy } from './config-trust-proxy.ts';
 import { MIGRATE_DEFAULTS } from './db/migrations/defaults.ts';
-import { DECIMAL_DIGITS } from './limits.ts';
+import { DECIMAL_DIGITS } from './domain/limits.ts';
 
 // Every environment variable the service reads, with its type, range and default: the one
 // schema behind src/config.ts (which shapes it into the typed config) and the configuration

@@ -1,4 +1,4 @@
-import { OPERATION_NAMES } from './jobs/operations.ts';
+import { OPERATION_NAMES } from './domain/operations.ts';
 
 // The workers' BullMQ limiter protects the database from runaway work (retries, stalls,
 // recovery re-adds); it must never be what delays work the API already admitted.

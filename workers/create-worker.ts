@@ -7,7 +7,7 @@ import {
   ACTION_QUEUE,
   type ActionJobData,
   type ActionReturnValue,
-} from '../src/queue/action-queue.ts';
+} from '../src/queue/operation-queue.ts';
 import { createRedis } from '../src/queue/redis.ts';
 import { createProcessor } from './processor.ts';
 import { startRecoverySweep } from './recovery-sweep.ts';

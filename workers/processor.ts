@@ -2,15 +2,15 @@ import { DelayedError, type Job, UnrecoverableError, WaitingError } from 'bullmq
 import type { Config } from '../src/config.ts';
 import type { Database } from '../src/db/client.ts';
 import { isDbOutage } from '../src/db/unavailable.ts';
+import { operationNamed } from '../src/domain/operations.ts';
 import { describeError } from '../src/errors.ts';
 import { failJob } from '../src/jobs/job-rows.ts';
 import type { JobObserver } from '../src/jobs/observer.ts';
-import { operationNamed } from '../src/jobs/operations.ts';
 import { JobInterruptedError, JobNotFoundError } from '../src/jobs/processing.ts';
+import type { JobResult } from '../src/jobs/result-schemas.ts';
 import { runJob } from '../src/jobs/run.ts';
-import type { JobResult } from '../src/jobs/schemas.ts';
 import type { Logger } from '../src/logger.ts';
-import { ActionJobData, type ActionReturnValue } from '../src/queue/action-queue.ts';
+import { ActionJobData, type ActionReturnValue } from '../src/queue/operation-queue.ts';
 import { deferForOutage } from './outage-delay.ts';
 import { createProgressReporter } from './progress.ts';
 

@@ -2,7 +2,7 @@ import type { Config } from '../src/config.ts';
 import type { Database } from '../src/db/client.ts';
 import { recoverOrphanedJobs } from '../src/jobs/recovery.ts';
 import type { Logger } from '../src/logger.ts';
-import { type ActionQueue, actionJobOptions } from '../src/queue/action-queue.ts';
+import { type ActionQueue, actionJobOptions } from '../src/queue/operation-queue.ts';
 import type { RedisClient } from '../src/queue/redis.ts';
 
 export interface RecoverySweepOptions {

@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import { ACTION_QUEUE } from '../../src/queue/action-queue.ts';
+import { ACTION_QUEUE } from '../../src/queue/operation-queue.ts';
 import { createRedis } from '../../src/queue/redis.ts';
 import type { BenchContext } from '../context.ts';
 import type { HttpAnswer } from '../http-client.ts';

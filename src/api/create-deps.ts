@@ -8,7 +8,7 @@ import {
   type ActionJobData,
   type ActionReturnValue,
   actionJobOptions,
-} from '../queue/action-queue.ts';
+} from '../queue/operation-queue.ts';
 import { createRedis } from '../queue/redis.ts';
 import type { AppDeps } from './deps.ts';
 

@@ -4,7 +4,7 @@ import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
 import type { KeyAuthenticator } from '../keys/authenticate.ts';
 import type { Logger } from '../logger.ts';
-import type { ActionQueue } from '../queue/action-queue.ts';
+import type { ActionQueue } from '../queue/operation-queue.ts';
 import type { RedisClient } from '../queue/redis.ts';
 
 /** Everything the HTTP app needs, built once per process and passed in. */

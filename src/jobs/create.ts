@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { Database, Executor } from '../db/client.ts';
-import { idempotencyKeys, jobs } from '../db/schema.ts';
-import type { ActionQueue } from '../queue/action-queue.ts';
+import { idempotencyKeys, jobs } from '../db/tables.ts';
+import type { Operation } from '../domain/operations.ts';
+import type { ActionQueue } from '../queue/operation-queue.ts';
 import { type IdempotencyInput, insertOnce, type KeyedOutcome } from './idempotency.ts';
 import type { JobSummaryRow } from './job-view.ts';
-import type { Operation } from './operations.ts';
 import { getJob, summaryColumns } from './queries.ts';
 
 export interface CreateJobInput {

@@ -1,8 +1,8 @@
 import type { Database } from '../db/client.ts';
-import type { ItemOutcome, NumberStatus } from '../db/enums.ts';
-import type { Operation } from './operations.ts';
+import type { Operation } from '../domain/operations.ts';
+import type { ItemOutcome, NumberStatus } from '../domain/statuses.ts';
 import { buildJobResult, failureDetail } from './result.ts';
-import type { DryRunResult, FailureCode, NumberFailure } from './schemas.ts';
+import type { DryRunResult, FailureCode, NumberFailure } from './result-schemas.ts';
 
 /**
  * What an action would do now, without doing it: the same rules as `transitionChunk`, for all

@@ -1,11 +1,11 @@
 import type { QueueEvents } from 'bullmq';
 import type { Database } from '../db/client.ts';
+import type { Operation } from '../domain/operations.ts';
 import type { Logger } from '../logger.ts';
-import type { ActionQueue } from '../queue/action-queue.ts';
+import type { ActionQueue } from '../queue/operation-queue.ts';
 import { cancelAndDequeue } from './cancel.ts';
 import { type CreateJobInput, createJob } from './create.ts';
 import { dryRun } from './dry-run.ts';
-import type { Operation } from './operations.ts';
 import {
   getJob,
   type ListItemsOptions,

@@ -1,11 +1,11 @@
-import { NUMBER_STATUSES, type NumberStatus } from '../db/enums.ts';
+import { NUMBER_STATUSES, type NumberStatus } from '../domain/statuses.ts';
 
 export {
   ITEM_OUTCOMES,
   type ItemOutcome,
   NUMBER_STATUSES,
   type NumberStatus,
-} from '../db/enums.ts';
+} from '../domain/statuses.ts';
 
 /** The numeric codes of the original API's statuses. */
 export const STATUS_CODE = {

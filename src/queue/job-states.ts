@@ -1,4 +1,4 @@
-import type { ActionQueue } from './action-queue.ts';
+import type { ActionQueue } from './operation-queue.ts';
 import type { RedisClient } from './redis.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDb, createDb } from '../../src/db/client.ts';
-import { telephoneNumbers } from '../../src/db/schema.ts';
+import { telephoneNumbers } from '../../src/db/tables.ts';
 import { cancelJob } from '../../src/jobs/cancel.ts';
 import type { ActionWorker } from '../../workers/create-worker.ts';
 import { startTestWorker } from '../support/test-worker.ts';

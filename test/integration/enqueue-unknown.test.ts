@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { READY_FOR_REMOVAL } from '../../src/domain/operations.ts';
 import { createJob, EnqueueError } from '../../src/jobs/create.ts';
-import { READY_FOR_REMOVAL } from '../../src/jobs/operations.ts';
-import type { ActionQueue } from '../../src/queue/action-queue.ts';
+import type { ActionQueue } from '../../src/queue/operation-queue.ts';
 import { testConfig } from '../support/config.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createMarkedNumbers, createTenant } from '../support/factories.ts';

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { READY_FOR_REMOVAL } from '../../src/domain/operations.ts';
 import { createJob } from '../../src/jobs/create.ts';
 import { requestHash } from '../../src/jobs/idempotency.ts';
-import { READY_FOR_REMOVAL } from '../../src/jobs/operations.ts';
-import type { ActionQueue } from '../../src/queue/action-queue.ts';
+import type { ActionQueue } from '../../src/queue/operation-queue.ts';
 import { useApiSuite } from '../support/app.ts';
 import { createMarkedNumbers } from '../support/factories.ts';
 import { waitFor } from '../support/wait.ts';

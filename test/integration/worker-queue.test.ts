@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OPERATION_NAMES } from '../../src/jobs/operations.ts';
-import type { JobProgress } from '../../src/jobs/schemas.ts';
-import { actionJobOptions } from '../../src/queue/action-queue.ts';
+import { OPERATION_NAMES } from '../../src/domain/operations.ts';
+import type { JobProgress } from '../../src/jobs/result-schemas.ts';
+import { actionJobOptions } from '../../src/queue/operation-queue.ts';
 import type { ActionWorker } from '../../workers/create-worker.ts';
 import { createMarkedJob, createTenant } from '../support/factories.ts';
 import { startTestWorker } from '../support/test-worker.ts';

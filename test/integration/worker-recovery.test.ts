@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.ts';
 import { recoverOrphanedJobs } from '../../src/jobs/recovery.ts';
 import { createLogger } from '../../src/logger.ts';
-import { ACTION_QUEUE, actionJobOptions } from '../../src/queue/action-queue.ts';
+import { ACTION_QUEUE, actionJobOptions } from '../../src/queue/operation-queue.ts';
 import { testConfig } from '../support/config.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createNumbers, createTenant } from '../support/factories.ts';

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { closeDb, createDb, type Database } from '../../src/db/client.ts';
 import { errorCode } from '../../src/errors.ts';
 import { createLogger } from '../../src/logger.ts';
-import { ACTION_QUEUE } from '../../src/queue/action-queue.ts';
+import { ACTION_QUEUE } from '../../src/queue/operation-queue.ts';
 import { createRedis } from '../../src/queue/redis.ts';
 import { createProcessor } from '../../workers/processor.ts';
 import { testConfig } from '../support/config.ts';

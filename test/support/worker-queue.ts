@@ -2,13 +2,13 @@ import { Queue, QueueEvents } from 'bullmq';
 import type { Config } from '../../src/config.ts';
 import type { Env } from '../../src/config-env.ts';
 import type { Database } from '../../src/db/client.ts';
-import type { JobState } from '../../src/db/enums.ts';
+import type { JobState } from '../../src/domain/statuses.ts';
 import {
   ACTION_QUEUE,
   type ActionJobData,
   type ActionReturnValue,
   actionJobOptions,
-} from '../../src/queue/action-queue.ts';
+} from '../../src/queue/operation-queue.ts';
 import { createRedis } from '../../src/queue/redis.ts';
 import { testConfig } from './config.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';

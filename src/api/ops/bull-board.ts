@@ -2,8 +2,8 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
-import { operationNamed } from '../../jobs/operations.ts';
-import type { JobProgress } from '../../jobs/schemas.ts';
+import { operationNamed } from '../../domain/operations.ts';
+import type { JobProgress } from '../../jobs/result-schemas.ts';
 import type { AppDeps } from '../deps.ts';
 
 export const BULL_BOARD_PATH = '/admin/queues';

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MAX_NUMBERS_PER_REQUEST, UUID_PATTERN } from '../../limits.ts';
+import { MAX_NUMBERS_PER_REQUEST, UUID_PATTERN } from '../../domain/limits.ts';
 import { inputError, serviceError, TransientError } from './errors.ts';
 import {
   type ApiAnswer,

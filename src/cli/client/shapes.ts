@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { UUID_PATTERN } from '../../limits.ts';
+import { UUID_PATTERN } from '../../domain/limits.ts';
 import { serviceError } from './errors.ts';
 import type { ApiAnswer } from './http.ts';
 

@@ -1,15 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTION_QUEUE } from '../../../src/queue/action-queue.ts';
+import { ACTION_QUEUE } from '../../../src/queue/operation-queue.ts';
 import { waitForJobsEnded } from '../../support/invariants.ts';
+import { assertProblemAnswers, type Client } from '../../support/scenario/http.ts';
+import { countRows, runningWorker, waitUntilHeldAt } from '../../support/scenario/mid-job.ts';
+import { lockNumber } from '../../support/scenario/row-lock.ts';
+import { type Scenario, settleAfterEach, startScenario } from '../../support/scenario/scenario.ts';
+import { ASYNC, ENDPOINT, JOBS, tenantWithNumbers } from '../../support/scenario/tenants.ts';
 import { REDIS_URL } from '../../support/services.ts';
 import { waitFor } from '../../support/wait.ts';
-import { assertProblemAnswers, type Client } from '../support/http.ts';
-import { countRows, runningWorker, waitUntilHeldAt } from '../support/mid-job.ts';
-import { lockNumber } from '../support/row-lock.ts';
-import { type Scenario, settleAfterEach, startScenario } from '../support/scenario.ts';
-import { ASYNC, ENDPOINT, JOBS, tenantWithNumbers } from '../support/tenants.ts';
 
 // Cancellation racing with completion (exactly one terminal state, and the answer
 // tells which), and a cancel sent to API process A while worker process B runs the job.
