@@ -8,7 +8,7 @@ import { OPERATIONS } from '../domain/operations.ts';
 import { createJobService } from '../jobs/service.ts';
 import { createAuthHook } from './auth/bearer.ts';
 import { createFailureBudget } from './auth/failure-budget.ts';
-import { createActionBudget } from './budgets/operation-budget.ts';
+import { createOperationBudget } from './budgets/operation-budget.ts';
 import { createReadBudget, spendReadBudget } from './budgets/read-budget.ts';
 import type { AppDeps } from './deps.ts';
 import { sendProblem } from './http/error-handler.ts';
@@ -23,7 +23,7 @@ import { registerJobItemsRoute } from './routes/job-items.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
 import { registerNumberRoute } from './routes/number.ts';
 import { registerNumbersList } from './routes/numbers-list.ts';
-import { registerAction } from './routes/operation.ts';
+import { registerOperationRoute } from './routes/operation.ts';
 import { registerRemovalStatusSummary } from './routes/removal-status-summary.ts';
 
 const ROUTER_ERRORS = new Set(['FST_ERR_BAD_URL', 'FST_ERR_MAX_PARAM_LENGTH']);
@@ -96,8 +96,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     api.addHook('onRequest', spendReadBudget(createReadBudget(deps.redis, config)));
     for (const operation of Object.values(OPERATIONS)) {
       // Each operation has its own budget: a global one and each operator's share of it.
-      const budget = createActionBudget(deps.redis, config, operation.name);
-      registerAction(api, { deps, jobs, budget }, operation);
+      const budget = createOperationBudget(deps.redis, config, operation.name);
+      registerOperationRoute(api, { deps, jobs, budget }, operation);
     }
     registerJobRoutes(api, jobs);
     registerJobItemsRoute(api, jobs, config.exports);

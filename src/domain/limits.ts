@@ -1,7 +1,7 @@
 // The request limits and patterns of the API, in one place: the validators, the zod schemas
 // (and so the OpenAPI document), the CLI's import and the problem texts all read them here.
 
-/** Numbers per action request (and so per job). */
+/** Numbers per operation request (and so per job). */
 export const MAX_NUMBERS_PER_REQUEST = 500;
 
 /** Largest accepted request body; larger ones are refused with 413 before parsing. */
@@ -23,10 +23,10 @@ export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0
 
 /**
  * The Redis keys of the rate-limit counters, under the queue prefix so one Redis can serve
- * several deployments. Each action has its own budget key.
+ * several deployments. Each operation has its own budget key.
  */
 export const rateLimitKeys = (queuePrefix: string) => ({
-  action: (operation: string) => `${queuePrefix}:ratelimit:${operation}`,
+  operation: (name: string) => `${queuePrefix}:ratelimit:${name}`,
   reads: `${queuePrefix}:ratelimit:reads`,
   authFailures: `${queuePrefix}:ratelimit:auth-failures`,
   adminAuthFailures: `${queuePrefix}:rl:admin-auth-failures`,

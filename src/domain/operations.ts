@@ -1,7 +1,7 @@
 import type { NumberStatus } from './statuses.ts';
 
 /**
- * An action on telephone numbers that runs as a job: everything that differs between
+ * An operation on telephone numbers that runs as a job: everything that differs between
  * operations. The job machinery (create, wait, cancel, process, complete, fail, recover) is
  * the same for all of them; adding an operation is adding a definition here and registering
  * its route (see docs/architecture.md, "Where to change things").

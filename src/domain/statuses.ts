@@ -13,7 +13,7 @@ export type NumberStatus = (typeof NUMBER_STATUSES)[number];
 export const JOB_STATES = ['queued', 'active', 'completed', 'cancelled', 'failed'] as const;
 export type JobState = (typeof JOB_STATES)[number];
 
-/** The per-number outcomes of an action job (the same four for every operation). */
+/** The per-number outcomes of an operation job (the same four for every operation). */
 export const ITEM_OUTCOMES = [
   'SUCCEEDED',
   'NUMBER_NOT_FOUND',

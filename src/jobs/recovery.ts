@@ -4,14 +4,14 @@ import type { Database } from '../db/client.ts';
 import { jobs } from '../db/tables.ts';
 import type { Logger } from '../logger.ts';
 import { type QueueView, queueViews } from '../queue/job-states.ts';
-import type { ActionQueue } from '../queue/operation-queue.ts';
+import type { OperationQueue } from '../queue/operation-queue.ts';
 import type { RedisClient } from '../queue/redis.ts';
 import { failJob } from './job-rows.ts';
 import { operationOf } from './job-view.ts';
 
 export interface RecoveryDeps {
   db: Database;
-  queue: ActionQueue;
+  queue: OperationQueue;
   /** The queue's Redis connection: each page is checked against BullMQ in one round trip. */
   redis: RedisClient;
   jobOptions: JobsOptions;

@@ -35,7 +35,7 @@ export const ResultCounts = {
 };
 export const ResultStatusSchema = z.enum(['success', 'partialSuccess', 'failure', 'cancelled']);
 
-/** The 200 body of an action: the original endpoint's shape, extended. */
+/** The 200 body of an operation: the original endpoint's shape, extended. */
 export const JobResultSchema = z
   .object({
     data: z.object({

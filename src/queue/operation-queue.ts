@@ -8,21 +8,21 @@ import type { Config } from '../config.ts';
  * serves them all. The queue keeps the name it had when it carried one operation: renaming it
  * would strand the jobs waiting in Redis until the recovery sweep re-enqueued them.
  */
-export const ACTION_QUEUE = 'ready-for-removal';
+export const OPERATION_QUEUE = 'ready-for-removal';
 
 // The payload stays tiny: the numbers and every outcome live in Postgres, the record.
-export const ActionJobData = z.object({
+export const OperationJobData = z.object({
   jobId: z.uuid(),
   operatorId: z.uuid(),
 });
-export type ActionJobData = z.infer<typeof ActionJobData>;
+export type OperationJobData = z.infer<typeof OperationJobData>;
 
 /**
  * What a finished BullMQ job returns. Redis keeps it (and Bull Board shows it) for thousands of
  * finished jobs, so it holds counts only: never telephone numbers or the failure list, which
  * Postgres keeps for the job API.
  */
-export interface ActionReturnValue {
+export interface OperationReturnValue {
   jobId: string;
   status: 'success' | 'partialSuccess' | 'failure' | 'cancelled';
   requestedCount: number;
@@ -31,14 +31,14 @@ export interface ActionReturnValue {
   failedCount: number;
 }
 
-export type ActionQueue = Queue<ActionJobData, ActionReturnValue>;
+export type OperationQueue = Queue<OperationJobData, OperationReturnValue>;
 
 /**
- * BullMQ options for every action job, used by the API when it enqueues and by the worker's
+ * BullMQ options for every operation job, used by the API when it enqueues and by the worker's
  * recovery when it re-enqueues, so both give a job the same retry budget. The jobs row in
  * Postgres is the record; BullMQ only keeps finished jobs for a while (Bull Board).
  */
-export function actionJobOptions(config: Pick<Config, 'worker'>): JobsOptions {
+export function operationJobOptions(config: Pick<Config, 'worker'>): JobsOptions {
   return {
     attempts: config.worker.attempts,
     backoff: { type: 'exponential', delay: 1000 },

@@ -5,19 +5,19 @@ import type { RedisClient } from '../../queue/redis.ts';
 import { principalOf } from '../auth/bearer.ts';
 import { createRateLimiter, type RateLimiter, rateLimited } from './rate-limit.ts';
 
-// The budget of one action endpoint (docs/api.md, "Rate limit"): a global budget shared by every
+// The budget of one operation endpoint (docs/api.md, "Rate limit"): a global budget shared by every
 // API instance and every operator, and each operator's share of it. A request must fit both;
-// one refused by either spends neither. Each action endpoint (operation) builds its own.
+// one refused by either spends neither. Each operation endpoint (operation) builds its own.
 
 /** Spent per operator id. */
-export type ActionBudget = RateLimiter<string>;
+export type OperationBudget = RateLimiter<string>;
 
-export function createActionBudget(
+export function createOperationBudget(
   redis: RedisClient,
   config: Pick<Config, 'queuePrefix' | 'rateLimit'>,
   endpoint: string,
-): ActionBudget {
-  const key = rateLimitKeys(config.queuePrefix).action(endpoint);
+): OperationBudget {
+  const key = rateLimitKeys(config.queuePrefix).operation(endpoint);
   return createRateLimiter<string>(redis, {
     windowMs: config.rateLimit.windowMs,
     policies: [
@@ -40,7 +40,7 @@ const REFUSALS: Readonly<Record<string, string>> = {
  * A route `onRequest` hook; it runs after the scope's auth hook, so only authenticated requests
  * spend. Every answer carries the RateLimit fields; a refused request queues nothing.
  */
-export function spendActionBudget(budget: ActionBudget) {
+export function spendOperationBudget(budget: OperationBudget) {
   return async function spend(request: FastifyRequest, reply: FastifyReply) {
     const state = await budget.spend(principalOf(request).operatorId);
     reply.headers(state.headers);

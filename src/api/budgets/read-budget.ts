@@ -8,7 +8,7 @@ import { createRateLimiter, type RateLimiter, rateLimited } from './rate-limit.t
 // Each operator's budget of read requests (docs/api.md, "Rate limit"): one budget shared by
 // every read route (jobs, a job, its items, the summary, the number list and its CSV export,
 // one number) and every API instance, so no operator can take the database's time from the
-// others by reading. The same RateLimit fields as the action budgets, policy "reads".
+// others by reading. The same RateLimit fields as the operation budgets, policy "reads".
 
 /** Spent per operator id. */
 export type ReadBudget = RateLimiter<string>;
@@ -36,7 +36,7 @@ const isRead = (method: string) => method === 'GET' || method === 'HEAD';
  * A scope `onRequest` hook, added after the auth hook: every read of an authenticated operator
  * spends one unit; other methods pass. Every answer carries the RateLimit fields. Without Redis
  * the budget cannot be read and reads are served anyway (Postgres is the record, and is still
- * there): the budget fails open, unlike the action budgets.
+ * there): the budget fails open, unlike the operation budgets.
  */
 export function spendReadBudget(budget: ReadBudget) {
   return async function spend(request: FastifyRequest, reply: FastifyReply) {

@@ -47,7 +47,7 @@ export async function registerOpenApi(app: FastifyInstance) {
           name: operation.name,
           description: operation.summary,
         })),
-        { name: 'jobs', description: 'Jobs created by the actions' },
+        { name: 'jobs', description: 'Jobs created by the operations' },
         { name: 'numbers', description: "The operator's inventory: find and audit numbers" },
         { name: 'operations', description: 'Health for orchestrators, metrics for scrapers' },
       ],

@@ -64,7 +64,7 @@ const HEADERS = {
   },
   RateLimit: {
     description:
-      'Remaining quota and seconds to the reset, per policy (`global` and `operator` of an action, `auth-failures` of a client, the operator read budget): `"<policy>";r=<remaining>;t=<seconds>, …`',
+      'Remaining quota and seconds to the reset, per policy (`global` and `operator` of an operation, `auth-failures` of a client, the operator read budget): `"<policy>";r=<remaining>;t=<seconds>, …`',
     schema: { type: 'string', maxLength: 200, pattern: policyList('r') },
   },
   'RateLimit-Policy': {
@@ -116,7 +116,7 @@ export function documentResponseHeaders<T extends { paths?: unknown }>(document:
 }
 
 /**
- * The operator routes: any answer may carry the RateLimit fields of a budget (an action's, or
+ * The operator routes: any answer may carry the RateLimit fields of a budget (an operation's, or
  * the operator's read budget), and `uses` says what else.
  */
 export const operatorResponseHeaders = (uses: ResponseHeaderUses = {}) =>

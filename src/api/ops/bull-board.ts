@@ -25,7 +25,7 @@ export async function registerBullBoard(
       readOnlyMode: false,
       displayName: 'Number actions',
       description:
-        'One job per action request; the job name is its operation (ready for removal, clear removal status).',
+        'One job per operation request; the job name is its operation (ready for removal, clear removal status).',
     });
     queue.setFormatter('name', readableJobName);
     createBullBoard({

@@ -4,7 +4,7 @@ import type { JobService } from '../../jobs/service.ts';
 import { principalOf } from '../auth/bearer.ts';
 import { HttpProblem } from '../http/problem.ts';
 
-// How an action answers about its job: 200 with the result once it ended, 202 with the job
+// How an operation answers about its job: 200 with the result once it ended, 202 with the job
 // while it runs.
 
 export const JOBS_PATH = '/api/v3/oc/numbers/jobs';

@@ -9,14 +9,14 @@ import { toJobView } from '../../jobs/job-view.ts';
 import { DryRunResultSchema, JobResultSchema, JobSchema } from '../../jobs/result-schemas.ts';
 import type { JobService } from '../../jobs/service.ts';
 import { principalOf } from '../auth/bearer.ts';
-import { type ActionBudget, spendActionBudget } from '../budgets/operation-budget.ts';
+import { type OperationBudget, spendOperationBudget } from '../budgets/operation-budget.ts';
 import type { AppDeps } from '../deps.ts';
 import { parsePrefer } from '../http/prefer.ts';
 import { HttpProblem, serviceUnavailable } from '../http/problem.ts';
 import { traceIdOf } from '../http/trace.ts';
 import { operatorResponseHeaders } from '../openapi/headers.ts';
 import { bodyProblems, operatorProblems, problem } from '../openapi/problems.ts';
-import { ActionHeaders, ActionQuery, NumbersBody } from '../views/job-schemas.ts';
+import { NumbersBody, OperationHeaders, OperationQuery } from '../views/job-schemas.ts';
 import { NUMBERS_BODY_CODES, parseNumbersBody } from '../views/numbers-body.ts';
 import { answerEnded, answerRunning, waitForResult } from './job-answers.ts';
 
@@ -25,15 +25,19 @@ import { answerEnded, answerRunning, waitForResult } from './job-answers.ts';
 const SPENT = { RateLimit: 'required', 'RateLimit-Policy': 'required' } as const;
 const ANSWERED = { 'Preference-Applied': 'optional', 'Idempotent-Replayed': 'optional' } as const;
 
-export interface ActionContext {
+export interface OperationRouteContext {
   deps: AppDeps;
   jobs: JobService;
   /** This operation's own budget: the global one and each operator's share. */
-  budget: ActionBudget;
+  budget: OperationBudget;
 }
 
 /** The POST endpoint of an operation: validate, create its job, answer per `Prefer`. */
-export function registerAction(app: FastifyInstance, ctx: ActionContext, operation: Operation) {
+export function registerOperationRoute(
+  app: FastifyInstance,
+  ctx: OperationRouteContext,
+  operation: Operation,
+) {
   const { deps, jobs, budget } = ctx;
   const { config } = deps;
 
@@ -41,7 +45,7 @@ export function registerAction(app: FastifyInstance, ctx: ActionContext, operati
     operation.path,
     {
       bodyLimit: BODY_LIMIT_BYTES,
-      onRequest: spendActionBudget(budget),
+      onRequest: spendOperationBudget(budget),
       // The body is checked by parseNumbersBody (every problem at once, own codes); the
       // schema is here for the OpenAPI document only.
       validatorCompiler: (route) =>
@@ -57,8 +61,8 @@ export function registerAction(app: FastifyInstance, ctx: ActionContext, operati
           'with the job. A client that disconnects while waiting cancels its job.',
         tags: [operation.name],
         security: [{ bearerAuth: [] }],
-        headers: ActionHeaders,
-        querystring: ActionQuery,
+        headers: OperationHeaders,
+        querystring: OperationQuery,
         body: NumbersBody,
         response: {
           200: z

@@ -18,7 +18,7 @@ import { ERROR_CODES, MAX_PROBLEM_ERRORS } from '../http/problem.ts';
 // Request, parameter and problem schemas of the API, and the job lists; the job shapes are in
 // jobs/schemas.ts, the problem answers of each operation in openapi-problems.ts.
 // They type the handlers, serialize the answers and generate the OpenAPI document (one
-// source). Action bodies are checked by validation/numbers-body.ts, which reports every
+// source). Operation bodies are checked by validation/numbers-body.ts, which reports every
 // problem at once; their schema here documents them.
 
 const E164_EXAMPLE = '+14255551212';
@@ -56,8 +56,8 @@ export const NumbersBody = z
   })
   .meta({ id: 'NumbersBody', example: { telephoneNumbers: [E164_EXAMPLE, '+14255551213'] } });
 
-/** The headers an action reads. */
-export const ActionHeaders = z.looseObject({
+/** The headers an operation reads. */
+export const OperationHeaders = z.looseObject({
   prefer: z
     .string()
     .max(200)
@@ -71,8 +71,8 @@ export const ActionHeaders = z.looseObject({
     .describe('Same key + same body within 24 h → the first job; different body → 422'),
 });
 
-/** The query string of an action. */
-export const ActionQuery = z.object({
+/** The query string of an operation. */
+export const OperationQuery = z.object({
   dryRun: z
     .enum(['true', 'false'])
     .optional()

@@ -2,7 +2,7 @@ import { MAX_NUMBERS_PER_REQUEST } from '../../domain/limits.ts';
 import { checkE164, type PhoneValidation } from '../../numbers/e164.ts';
 import { type ErrorCode, HttpProblem } from '../http/problem.ts';
 
-// The body of every action: every problem of it in one answer. Hand-written rather than a zod schema so
+// The body of every operation: every problem of it in one answer. Hand-written rather than a zod schema so
 // each entry gets its own code and the duplicates point at both indexes.
 
 /** The errorCodes of the problems this module answers. */

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTION_QUEUE } from '../../../src/queue/operation-queue.ts';
+import { OPERATION_QUEUE } from '../../../src/queue/operation-queue.ts';
 import { waitForJobsEnded } from '../../support/invariants.ts';
 import { assertProblemAnswers, type Client } from '../../support/scenario/http.ts';
 import { countRows, runningWorker, waitUntilHeldAt } from '../../support/scenario/mid-job.ts';
@@ -69,7 +69,7 @@ describe('cancellation', () => {
     }
     // Nothing changes afterwards: a cancelled job never resumes, a completed one stays so.
     // Checked once the workers let go of every job (none active, waiting or delayed).
-    const queue = new Queue(ACTION_QUEUE, {
+    const queue = new Queue(OPERATION_QUEUE, {
       connection: { url: REDIS_URL },
       prefix: world.prefix,
     });
@@ -120,7 +120,7 @@ describe('cancellation', () => {
     await lock.release();
     const cancel = await cancelling;
     expect(cancel.json).toMatchObject({ state: 'cancelled', progress: { processedCount: 200 } });
-    const queue = new Queue(ACTION_QUEUE, {
+    const queue = new Queue(OPERATION_QUEUE, {
       connection: { url: REDIS_URL },
       prefix: world.prefix,
     });

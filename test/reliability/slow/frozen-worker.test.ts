@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTION_QUEUE } from '../../../src/queue/operation-queue.ts';
+import { OPERATION_QUEUE } from '../../../src/queue/operation-queue.ts';
 import { waitForJobsEnded } from '../../support/invariants.ts';
 import type { ServiceProcess } from '../../support/processes.ts';
 import { assertProblemAnswers, type Client } from '../../support/scenario/http.ts';
@@ -31,7 +31,7 @@ beforeAll(async () => {
   const started = await startScenario('rel-frozen', env, { apis: 1, workers: 2 });
   world = started.world;
   [client] = started.clients;
-  queue = new Queue(ACTION_QUEUE, {
+  queue = new Queue(OPERATION_QUEUE, {
     connection: { url: world.env.REDIS_URL },
     prefix: world.prefix,
   });

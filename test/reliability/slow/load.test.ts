@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTION_QUEUE } from '../../../src/queue/operation-queue.ts';
+import { OPERATION_QUEUE } from '../../../src/queue/operation-queue.ts';
 import { uniqueE164 } from '../../support/factories.ts';
 import { waitForJobsEnded } from '../../support/invariants.ts';
 import { type Answer, assertProblemAnswers, type Client } from '../../support/scenario/http.ts';
@@ -83,7 +83,7 @@ describe('load', () => {
       { n: number }[]
     >`select count(*)::int as n from jobs where operator_id = ${t.operator.id}`;
     expect(rows?.n).toBe(accepted.length);
-    const queue = new Queue(ACTION_QUEUE, {
+    const queue = new Queue(OPERATION_QUEUE, {
       connection: { url: REDIS_URL },
       prefix: world.prefix,
     });

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeDb, createDb, type Database } from '../../../src/db/client.ts';
-import { ACTION_QUEUE } from '../../../src/queue/operation-queue.ts';
+import { OPERATION_QUEUE } from '../../../src/queue/operation-queue.ts';
 import { assertInvariants, waitForJobsEnded } from '../../support/invariants.ts';
 import { type PrivatePostgres, startPrivatePostgres } from '../../support/pg-cluster.ts';
 import { holderOf, type ServiceProcess, startApi, startWorker } from '../../support/processes.ts';
@@ -74,7 +74,7 @@ async function startCrashWorld(extraEnv: Record<string, string> = {}): Promise<C
     const worker = await startWorker(env);
     processes.push(worker);
     db = createDb(url, { poolMax: 4, applicationName: 'oc-numbers-test' });
-    queue = new Queue(ACTION_QUEUE, { connection: { url: REDIS_URL }, prefix });
+    queue = new Queue(OPERATION_QUEUE, { connection: { url: REDIS_URL }, prefix });
     const tenant = await tenantWithNumbers(db, 600);
     const client = createClient(api.url as string);
     return { pg, sql: db.$client, client, api, worker, queue, tenant, close };

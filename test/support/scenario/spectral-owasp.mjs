@@ -6,7 +6,7 @@ import owasp from '@stoplight/spectral-owasp-ruleset';
 // are product decisions (docs/api.md, "Rate limit"; docs/operations.md), reported to the lead, not test conveniences:
 // - api4 rate-limit: only the ready-for-removal endpoint has a budget (docs/api.md, "Rate limit"; its answers
 //   and every 401 document the RateLimit fields). The job resources are cheap indexed reads
-//   of the caller's own jobs, the inventory reads are outside the action budgets by design
+//   of the caller's own jobs, the inventory reads are outside the operation budgets by design
 //   (docs/api.md), and /health and /metrics are for orchestrators and scrapers.
 // - api8 define-cors-origin: the API sends no CORS headers at all, so browsers refuse
 //   cross-origin calls (the safe default the rule is about); documenting an
