@@ -1,5 +1,6 @@
 // The request limits and patterns of the API, in one place: the validators, the zod schemas
-// (and so the OpenAPI document), the CLI's import and the problem texts all read them here.
+// (and so the OpenAPI document), the bulk client, the CLI's import and the problem texts all
+// read them here. Imports nothing, so the client can read it without the server's code.
 
 /** Numbers per operation request (and so per job). */
 export const MAX_NUMBERS_PER_REQUEST = 500;
@@ -18,16 +19,10 @@ export const E164_MAX_LENGTH = 16;
  */
 export const DECIMAL_DIGITS = /^\d+$/;
 
-/** A UUID (job ids, operator ids, Microsoft tenant ids), any version, either case. */
-export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
- * The Redis keys of the rate-limit counters, under the queue prefix so one Redis can serve
- * several deployments. Each operation has its own budget key.
+ * A UUID or GUID (job ids, operator ids, Microsoft tenant ids: not always RFC 9562 UUIDs),
+ * any 8-4-4-4-12 hex, either case. Both cases are spelled out rather than flagged /i: an
+ * OpenAPI pattern drops regex flags.
  */
-export const rateLimitKeys = (queuePrefix: string) => ({
-  operation: (name: string) => `${queuePrefix}:ratelimit:${name}`,
-  reads: `${queuePrefix}:ratelimit:reads`,
-  authFailures: `${queuePrefix}:ratelimit:auth-failures`,
-  adminAuthFailures: `${queuePrefix}:rl:admin-auth-failures`,
-});
+export const UUID_PATTERN =
+  /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;

@@ -1,7 +1,8 @@
-// The value lists behind the database's enum types. They live here, beside the schema, so the
-// schema depends on nothing above it; the domain modules import their types from this file.
+// The states of the domain: a number's status, a job's state, a position's outcome. The
+// database's enum types are built from these lists (src/db/tables.ts), and the client reads them
+// too, so this file imports nothing.
 
-/** Number statuses in API spelling; their numeric codes are in `numbers/status.ts`. */
+/** Number statuses in API spelling; their numeric codes are `STATUS_CODE`. */
 export const NUMBER_STATUSES = [
   'Active',
   'ReleaseRequested',
@@ -9,6 +10,18 @@ export const NUMBER_STATUSES = [
   'ReadyForRemoval',
 ] as const;
 export type NumberStatus = (typeof NUMBER_STATUSES)[number];
+
+/** The numeric codes of the original API's statuses. */
+export const STATUS_CODE = {
+  Active: 0,
+  ReleaseRequested: 1,
+  MarkedForRemoval: 2,
+  ReadyForRemoval: 3,
+} as const satisfies Readonly<Record<NumberStatus, number>>;
+
+export function isNumberStatus(value: string): value is NumberStatus {
+  return (NUMBER_STATUSES as readonly string[]).includes(value);
+}
 
 export const JOB_STATES = ['queued', 'active', 'completed', 'cancelled', 'failed'] as const;
 export type JobState = (typeof JOB_STATES)[number];

@@ -1,9 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
-import { rateLimitKeys } from '../../domain/limits.ts';
 import type { RedisClient } from '../../queue/redis.ts';
 import { principalOf } from '../auth/bearer.ts';
-import { createRateLimiter, type RateLimiter, rateLimited } from './rate-limit.ts';
+import { createRateLimiter, type RateLimiter, rateLimited, rateLimitKeys } from './rate-limit.ts';
 
 // The budget of one operation endpoint (docs/api.md, "Rate limit"): a global budget shared by every
 // API instance and every operator, and each operator's share of it. A request must fit both;

@@ -1,6 +1,17 @@
 import type { RedisClient } from '../../queue/redis.ts';
 import { HttpProblem, serviceUnavailable } from '../http/problem.ts';
 
+/**
+ * The Redis keys of the rate-limit counters, under the queue prefix so one Redis can serve
+ * several deployments. Each operation has its own budget key.
+ */
+export const rateLimitKeys = (queuePrefix: string) => ({
+  operation: (name: string) => `${queuePrefix}:ratelimit:${name}`,
+  reads: `${queuePrefix}:ratelimit:reads`,
+  authFailures: `${queuePrefix}:ratelimit:auth-failures`,
+  adminAuthFailures: `${queuePrefix}:rl:admin-auth-failures`,
+});
+
 // Fixed-window counters in Redis, so every API instance spends one shared budget. The window is
 // computed from Redis' own clock (TIME) so instances with skewed clocks still agree.
 // @fastify/rate-limit does not emit the draft-10 RateLimit/RateLimit-Policy fields, hence this.

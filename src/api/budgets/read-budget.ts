@@ -1,9 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
-import { rateLimitKeys } from '../../domain/limits.ts';
 import type { RedisClient } from '../../queue/redis.ts';
 import { principalOf } from '../auth/bearer.ts';
-import { createRateLimiter, type RateLimiter, rateLimited } from './rate-limit.ts';
+import { createRateLimiter, type RateLimiter, rateLimited, rateLimitKeys } from './rate-limit.ts';
 
 // Each operator's budget of read requests (docs/api.md, "Rate limit"): one budget shared by
 // every read route (jobs, a job, its items, the summary, the number list and its CSV export,

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { rateLimitKeys } from '../../domain/limits.ts';
 import { createMetricsRegistry } from '../../metrics/registry.ts';
 import { createAdminAuth } from '../auth/admin.ts';
 import { createFailureBudget } from '../auth/failure-budget.ts';
+import { rateLimitKeys } from '../budgets/rate-limit.ts';
 import type { AppDeps } from '../deps.ts';
 import { registerBullBoard } from './bull-board.ts';
 import { registerHealth } from './health.ts';

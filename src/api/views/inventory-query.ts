@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
+import { UUID_PATTERN } from '../../domain/limits.ts';
 import { HttpProblem } from '../http/problem.ts';
-import { GUID } from './number-schemas.ts';
 
 /**
  * `preValidation` hook of the inventory reads. An empty parameter counts as absent, so the
@@ -13,7 +13,7 @@ export async function normalizeInventoryQuery(request: FastifyRequest) {
     if (value === '') delete query[name];
   }
   const tenant = query.msTenantId;
-  if (tenant !== undefined && !(typeof tenant === 'string' && GUID.test(tenant))) {
+  if (tenant !== undefined && !(typeof tenant === 'string' && UUID_PATTERN.test(tenant))) {
     throw new HttpProblem(400, 'INVALID_TENANT_ID', 'msTenantId has not a Guid format');
   }
 }

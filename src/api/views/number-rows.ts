@@ -1,6 +1,6 @@
 import type { z } from 'zod';
+import { STATUS_CODE } from '../../domain/statuses.ts';
 import type { HistoryRow, InventoryRow } from '../../numbers/inventory-queries.ts';
-import { STATUS_CODE } from '../../numbers/status.ts';
 import type { InventoryNumberSchema, NumberStatusChangeSchema } from './number-schemas.ts';
 
 // Rows of the inventory as the API shows them: JSON objects, or CSV lines with the same

@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { E164_PATTERN, UUID_PATTERN } from '../../domain/limits.ts';
+import { NUMBER_STATUSES } from '../../domain/statuses.ts';
+import { int32, timestamp } from '../../jobs/result-schemas.ts';
 import { HISTORY_LIMIT } from '../../numbers/inventory-queries.ts';
-import { NUMBER_STATUSES } from '../../numbers/status.ts';
 import { STATUS_SPELLINGS } from '../../numbers/status-input.ts';
 import { problem } from '../openapi/problems.ts';
 import { queryInt } from './job-schemas.ts';
@@ -10,17 +12,9 @@ import { queryInt } from './job-schemas.ts';
 // Bounds as in schemas.ts (OWASP API4): every integer has a format, every string and array a
 // maximum.
 
-const int32 = () => z.int32().meta({ format: 'int32' });
-const timestamp = () => z.iso.datetime().max(40);
-const E164 = /^\+[1-9]\d{1,14}$/;
 export const MAX_PAGE_SIZE = 1000;
 
-/**
- * Any 8-4-4-4-12 hex GUID, either case (Microsoft tenant ids are not always RFC 9562 UUIDs).
- * Both cases are spelled out rather than flagged /i: the OpenAPI pattern drops regex flags.
- */
-export const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-const msTenantId = () => z.string().regex(GUID).max(36);
+const msTenantId = () => z.string().regex(UUID_PATTERN).max(36);
 
 export const RemovalStatusSummarySchema = z
   .object({
@@ -91,7 +85,11 @@ export const ListNumbersQuery = z.strictObject({
 });
 
 export const NumberParams = z.object({
-  telephoneNumber: z.string().regex(E164).max(16).describe('E.164; send + as %2B or literally'),
+  telephoneNumber: z
+    .string()
+    .regex(E164_PATTERN)
+    .max(16)
+    .describe('E.164; send + as %2B or literally'),
 });
 
 // The shared problem responses, worded for these routes.

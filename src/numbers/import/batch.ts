@@ -1,4 +1,4 @@
-import type { NumberStatus } from '../status.ts';
+import type { NumberStatus } from '../../domain/statuses.ts';
 import type { ImportRow, RejectedRow } from './row.ts';
 import {
   type Change,

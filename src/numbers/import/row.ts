@@ -1,7 +1,7 @@
 import { UUID_PATTERN } from '../../domain/limits.ts';
+import { isNumberStatus, NUMBER_STATUSES, type NumberStatus } from '../../domain/statuses.ts';
 import { checkE164, type PhoneValidation } from '../e164.ts';
 import { operatorSlugProblem } from '../operator-slug.ts';
-import { isNumberStatus, NUMBER_STATUSES, type NumberStatus } from '../status.ts';
 import { IMPORT_COLUMNS } from './contract.ts';
 
 export { IMPORT_COLUMNS };

@@ -1,5 +1,5 @@
 import type postgres from 'postgres';
-import type { NumberStatus } from '../status.ts';
+import type { NumberStatus } from '../../domain/statuses.ts';
 import type { ImportRow } from './row.ts';
 
 // The statements of one import batch. Rows travel as parallel arrays expanded by unnest(),
