@@ -7,7 +7,7 @@ import {
 } from 'drizzle-orm/postgres-js';
 import type postgres from 'postgres';
 import { createPool, type PoolOptions } from './pool.ts';
-import * as schema from './schema.ts';
+import * as schema from './tables.ts';
 
 // One vocabulary for database handles:
 // - `Database`: the process's Drizzle handle over a postgres.js pool (`db` everywhere);

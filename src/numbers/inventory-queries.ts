@@ -1,13 +1,13 @@
 import type postgres from 'postgres';
 import type { Sql } from '../db/client.ts';
+import type { NumberStatus } from '../domain/statuses.ts';
 import { countByStatus, countNumbers } from './number-counts.ts';
-import type { NumberStatus } from './status.ts';
 import { statusChanges } from './status-changes.ts';
 
 // Read side of the inventory: the removal-status summary, the number list (a page, or every
 // row in keyset-paged batches for the CSV export) and one number with its history. Every query is
 // scoped to the operator: another operator's numbers and customers look exactly like missing
-// ones. The list is sorted by E.164 and each filter has an index in that order (db/schema.ts).
+// ones. The list is sorted by E.164 and each filter has an index in that order (db/tables.ts).
 
 /** The pool, or a transaction of it: fragments are built with the one that runs them. */
 type AnySql = Sql | postgres.TransactionSql;

@@ -1,6 +1,6 @@
 import type { Sql } from '../db/client.ts';
 import { NUMBER_COUNTS_BACKFILL } from '../db/migrations/number-counts-backfill.ts';
-import type { NumberStatus } from './status.ts';
+import type { NumberStatus } from '../domain/statuses.ts';
 
 // How many numbers a filter of the inventory holds, from number_counts (kept exact by triggers
 // on telephone_numbers, drizzle/0005_number_counts.sql): at most four rows per customer, so

@@ -6,7 +6,7 @@ import { createCustomer, createNumbers, createTenant } from '../support/factorie
 // every number once in order, deep pages by PageNumber agree with it, and a cursor is bound
 // to its filter and operator: forged or foreign → 400 INVALID_CURSOR. (A well-formed position
 // the caller wrote itself is accepted: it is one of its own numbers' places in its own list,
-// src/api/cursor.ts.)
+// src/api/views/cursor.ts.)
 
 const URL = '/api/v3/oc/numbers';
 const suite = useApiSuite('api-list-cursor', {}, {});
