@@ -4,6 +4,7 @@ import { benchBounds } from './bounds.ts';
 import { benchEndToEnd } from './end-to-end.ts';
 import { benchLevers } from './levers.ts';
 import { probeMachine } from './probes.ts';
+import { benchScale } from './scale.ts';
 import { benchScaling } from './scaling.ts';
 import { benchValidation } from './validation.ts';
 import { benchWorkerCore } from './worker-core.ts';
@@ -12,6 +13,8 @@ interface Part {
   title: string;
   /** Explains the figures rather than measuring the product: runs with `--diagnose` only. */
   diagnosis?: true;
+  /** Runs only when named in `--parts` (it builds databases of millions of rows). */
+  onlyWhenNamed?: true;
   /** The part's figures; the report finds them under the part's name. */
   measure(ctx: BenchContext): Promise<unknown>;
 }
@@ -52,6 +55,11 @@ export const PARTS = {
     title: 'scaling with concurrent jobs and worker processes',
     diagnosis: true,
     measure: benchScaling,
+  },
+  scale: {
+    title: 'an operator at scale: reads, import and a sync request on 5M numbers vs 100k',
+    onlyWhenNamed: true,
+    measure: benchScale,
   },
 } satisfies Record<string, Part>;
 
