@@ -15,4 +15,4 @@ export const IMPORT_COLUMNS = [
 ] as const;
 
 /** Staged rows merged per transaction: large enough for set-based statements to pay off, small enough to keep locks short. */
-export const DEFAULT_IMPORT_BATCH_SIZE = 5000;
+export const DEFAULT_IMPORT_BATCH_SIZE = 20_000;

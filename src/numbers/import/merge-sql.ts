@@ -44,8 +44,9 @@ export async function chunkEnd(sql: Tx, after: string | null, size: number) {
  * is an update; the rest is unchanged.
  */
 export async function classifyChunk(sql: Tx, after: string | null, upTo: string | null) {
-  const range = sql`${after === null ? sql`true` : sql`e164 > ${after}`}
-                    and ${upTo === null ? sql`true` : sql`e164 <= ${upTo}`}`;
+  const range = (column: string) =>
+    sql`${after === null ? sql`true` : sql`${sql.unsafe(column)} > ${after}`}
+        and ${upTo === null ? sql`true` : sql`${sql.unsafe(column)} <= ${upTo}`}`;
   await sql`
     insert into import_chunk
     select s.line, s.e164, s.status, s.operator_slug, s.ms_tenant_id, s.operator_connect,
@@ -58,8 +59,10 @@ export async function classifyChunk(sql: Tx, after: string | null, upTo: string 
                   then 'update'
                 else 'unchanged' end
     from (select r.*, min(r.line) over (partition by r.e164) as first_line
-          from import_rows r where ${range}) s
-    left join telephone_numbers n on n.e164 = s.e164
+          from import_rows r where ${range('r.e164')}) s
+    -- The range again on the inventory's side: the join reads that range of its index
+    -- instead of hashing the whole table once per chunk.
+    left join telephone_numbers n on n.e164 = s.e164 and ${range('n.e164')}
     left join operators o on o.id = n.operator_id
     left join customers c on c.id = n.customer_id`;
   // The statements below join the chunk's rows; without statistics the planner takes a
