@@ -10,7 +10,7 @@ import { type ScaleSize, seedScale } from '../scale/seed.ts';
 import { startService } from '../service.ts';
 import { formatTable, type Row } from '../table.ts';
 
-// `npm run bench -- --parts scale` (never in the default run): issue 22's figures on a big
+// `npm run bench -- --parts scale` (never in the default run): the figures of an operator at scale on a big
 // inventory (OCN_BENCH_SCALE_NUMBERS, default 5,000,000 numbers of one operator and 1,000
 // customers; OCN_BENCH_SCALE_LEDGER, default 20,000,000 ledger rows over 40,000 jobs) beside
 // the same figures on a 100,000-number inventory, each in a database of its own, in one run.

@@ -8,7 +8,7 @@ import { READY_FOR_REMOVAL_PATH } from '../service.ts';
 import { percentile } from '../stats.ts';
 import { type ScaleSize, tenantOf } from './seed.ts';
 
-// The figures of issue 22 on one seeded inventory, each the median of `runs` answers over HTTP
+// The scale figures (docs/performance.md) on one seeded inventory, each the median of `runs` answers over HTTP
 // from a warm service (the import: one run of the CLI as a child process, its peak RSS read by
 // /usr/bin/time).
 
