@@ -81,15 +81,17 @@ export async function startScenario<N extends number>(
   counts: { apis: N; workers: number },
 ): Promise<{ world: Scenario; apis: Tuple<ServiceProcess, N>; clients: Tuple<Client, N> }> {
   const world = await createScenario(label, base);
-  const started = await Promise.all([
+  const starts = await Promise.allSettled([
     ...Array.from({ length: counts.apis }, () => world.api()),
     ...Array.from({ length: counts.workers }, () => world.worker()),
-  ]).catch(async (err: unknown) => {
+  ]);
+  const failed = starts.find((s) => s.status === 'rejected');
+  if (failed) {
     // The processes that did start, the database and the prefix go with the failed start.
-    await Promise.allSettled(world.processes.map((p) => p.stop('SIGKILL')));
     await world.close().catch(() => {});
-    throw err;
-  });
+    throw failed.reason;
+  }
+  const started = starts.map((s) => (s as PromiseFulfilledResult<ServiceProcess>).value);
   const apis = started.slice(0, counts.apis);
   const clients = apis.map((api) => createClient(api.url as string));
   return { world, apis: apis as Tuple<ServiceProcess, N>, clients: clients as Tuple<Client, N> };
