@@ -119,7 +119,7 @@ describe('SIGKILL during a chunk COMMIT', () => {
         `[figure] SIGKILL with the COMMIT of the chunk at 300 delayed ${COMMIT_DELAY_MS} ms in the proxy: ` +
           `the chunk ${between.processed === 350 ? 'committed after the worker died' : 'rolled back'} ` +
           `(${between.processed}/500 done, the rest untouched); completed 500/500 ${Date.now() - resumedAt} ms ` +
-          `after a new worker started (${resumedAt - killedAt} ms after the kill)`,
+          `after a new worker was launched, its start included (${resumedAt - killedAt} ms after the kill)`,
       );
     } finally {
       stopWatching();
