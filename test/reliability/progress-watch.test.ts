@@ -1,9 +1,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTION_QUEUE } from '../../src/queue/action-queue.ts';
+import { OPERATION_QUEUE } from '../../src/queue/operation-queue.ts';
 import { createMarkedJob, createTenant } from '../support/factories.ts';
+import { createScenario, type Scenario } from '../support/scenario/scenario.ts';
 import { waitFor } from '../support/wait.ts';
-import { createScenario, type Scenario } from './support/scenario.ts';
 
 // The progress watch every scenario runs (support/progress-watch.ts) must see what it promises
 // to see: Postgres progress going back, BullMQ ahead of Postgres, a completed job's counts that
@@ -35,7 +35,7 @@ describe('the progress watch', () => {
     const { job } = await createMarkedJob(world.db.db, tenant, 10, { state: 'active' });
     const setCounts = (processed: number) =>
       world.db.sql`update jobs set processed_count = ${processed} where id = ${job.id}`;
-    const key = `${world.prefix}:${ACTION_QUEUE}:${job.id}`;
+    const key = `${world.prefix}:${OPERATION_QUEUE}:${job.id}`;
 
     await setCounts(5);
     await sampled();

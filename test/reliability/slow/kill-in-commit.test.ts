@@ -1,15 +1,15 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { waitForJobsEnded } from '../../support/invariants.ts';
 import type { ServiceProcess } from '../../support/processes.ts';
+import { assertProblemAnswers, type Client, createClient } from '../../support/scenario/http.ts';
+import { countRows, waitUntilHeldAt } from '../../support/scenario/mid-job.ts';
+import { lockNumber } from '../../support/scenario/row-lock.ts';
+import { checkWorld, createScenario, type Scenario } from '../../support/scenario/scenario.ts';
+import { submitAsync } from '../../support/scenario/submit.ts';
+import { tenantWithNumbers } from '../../support/scenario/tenants.ts';
 import { PG_ADMIN_URL } from '../../support/services.ts';
 import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.ts';
 import { waitFor } from '../../support/wait.ts';
-import { assertProblemAnswers, type Client, createClient } from '../support/http.ts';
-import { countRows, waitUntilHeldAt } from '../support/mid-job.ts';
-import { lockNumber } from '../support/row-lock.ts';
-import { checkWorld, createScenario, type Scenario } from '../support/scenario.ts';
-import { submitAsync } from '../support/submit.ts';
-import { tenantWithNumbers } from '../support/tenants.ts';
 
 // A worker SIGKILLed while its chunk's COMMIT is on the wire: its Postgres connection runs
 // through a TCP proxy that delays every chunk 2 s, and the kill comes the moment the proxy

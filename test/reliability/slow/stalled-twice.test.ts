@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTION_QUEUE } from '../../../src/queue/action-queue.ts';
-import { type ClientRun, runClient } from '../../integration/client-harness.ts';
+import { OPERATION_QUEUE } from '../../../src/queue/operation-queue.ts';
+import { type ClientRun, runClient } from '../../support/client-run.ts';
+import { assertProblemAnswers, type Client } from '../../support/scenario/http.ts';
+import { countRows, runningWorker, waitUntilHeldAt } from '../../support/scenario/mid-job.ts';
+import { lockNumber } from '../../support/scenario/row-lock.ts';
+import { type Scenario, settleAfterEach, startScenario } from '../../support/scenario/scenario.ts';
+import { tenantWithNumbers } from '../../support/scenario/tenants.ts';
 import { waitFor } from '../../support/wait.ts';
-import { assertProblemAnswers, type Client } from '../support/http.ts';
-import { countRows, runningWorker, waitUntilHeldAt } from '../support/mid-job.ts';
-import { lockNumber } from '../support/row-lock.ts';
-import { type Scenario, settleAfterEach, startScenario } from '../support/scenario.ts';
-import { tenantWithNumbers } from '../support/tenants.ts';
 
 // Two crashes in a row with BullMQ's own default of one stall allowed (maxStalledCount 1; the
 // service's default is 5, this is the path any setting reaches when a job stalls once more):
@@ -34,7 +34,7 @@ beforeAll(async () => {
   const started = await startScenario('rel-stall2', env, { apis: 1, workers: 2 });
   world = started.world;
   [api] = started.clients;
-  queue = new Queue(ACTION_QUEUE, {
+  queue = new Queue(OPERATION_QUEUE, {
     connection: { url: world.env.REDIS_URL },
     prefix: world.prefix,
   });
