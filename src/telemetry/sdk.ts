@@ -31,6 +31,9 @@ export function startTracing(env: NodeJS.ProcessEnv): void {
       new FastifyOtelInstrumentation({
         registerOnInitialization: true,
         ignorePaths: ignored,
+        // A span per lifecycle hook (helmet's, auth, budgets…) would double a request's spans;
+        // their SQL and Redis spans hang under the request span instead.
+        instrumentHooks: false,
         requestHook: (span, request: FastifyRequest) =>
           span.updateName(`${request.method} ${request.routeOptions.url ?? 'unknown route'}`),
       }),
