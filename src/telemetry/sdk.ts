@@ -34,6 +34,12 @@ export function startTracing(env: NodeJS.ProcessEnv): void {
         // A span per lifecycle hook (helmet's, auth, budgets…) would double a request's spans;
         // their SQL and Redis spans hang under the request span instead.
         instrumentHooks: false,
+        // The handler span's default name is the plugin's source text; name the route instead.
+        lifecycleHook: (span, info) => {
+          if (info.hookName === 'handler') {
+            span.updateName(`handler ${info.request.routeOptions.url ?? 'unknown route'}`);
+          }
+        },
         requestHook: (span, request: FastifyRequest) =>
           span.updateName(`${request.method} ${request.routeOptions.url ?? 'unknown route'}`),
       }),
