@@ -1,7 +1,7 @@
 import type { Results } from '../parts/index.ts';
 import { ms, num, type Row, ratio, withRange } from '../table.ts';
 
-/** Tracing on vs off, same run: worker throughput and sync p50 (SPEC §13: within 5 %). */
+/** Tracing on vs off, same run: worker throughput and sync p50, within 5 % of each other. */
 export function tracingRows({ tracing: t }: Results): Row[] {
   if (!t) return [];
   const throughput = t.on.numbersPerSec.median / t.off.numbersPerSec.median;
