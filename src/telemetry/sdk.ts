@@ -45,7 +45,11 @@ export function startTracing(env: NodeJS.ProcessEnv): void {
       }),
       // Only the commands of a traced request or job: BullMQ's blocking polls and stalled
       // checks would otherwise each start a trace of their own.
-      new IORedisInstrumentation({ requireParentSpan: true }),
+      // The command name only: BullMQ's script arguments carry whole jobs (data and options).
+      new IORedisInstrumentation({
+        requireParentSpan: true,
+        dbStatementSerializer: (name) => name,
+      }),
     ],
   });
   sdk.start();

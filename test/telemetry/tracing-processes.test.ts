@@ -16,7 +16,8 @@ import { waitFor } from '../support/wait.ts';
 // A real API and a real worker process with tracing on (OTLP/HTTP JSON to a receiver this file
 // runs), one sync request with the caller's traceparent and one async job: every span of each
 // must form one trace, from the HTTP span to the last chunk. The batch processor waits far
-// longer than the test, so the spans only arrive when SIGTERM makes the processes flush them.
+// longer than the test and holds far more spans, so the spans only arrive when SIGTERM makes
+// the processes flush them.
 
 const ACTION = '/api/v3/oc/numbers/action/ready-for-removal';
 const CHUNK = 10;
@@ -48,6 +49,8 @@ beforeAll(async () => {
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
     OTEL_BSP_SCHEDULE_DELAY: '600000',
+    OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '100000',
+    OTEL_BSP_MAX_QUEUE_SIZE: '100000',
   };
   [api, worker] = await Promise.all([
     startApi({ ...env, OTEL_SERVICE_NAME: 'ocn-api-test' }),
