@@ -1,11 +1,11 @@
 import type { Database } from '../db/client.ts';
+import type { Operation } from '../domain/operations.ts';
 import type { Logger } from '../logger.ts';
 import { tracedChunk } from '../telemetry/chunk-span.ts';
 import { tracingOn } from '../telemetry/state.ts';
 import type { JobObserver } from './observer.ts';
-import type { Operation } from './operations.ts';
 import { JobInterruptedError, processNextChunk } from './processing.ts';
-import type { JobProgress, JobResult } from './schemas.ts';
+import type { JobProgress, JobResult } from './result-schemas.ts';
 
 export interface RunOptions {
   /** Numbers per transaction; a cancel is observed between two chunks. */
