@@ -8,7 +8,6 @@ import type { OperationQueue } from '../queue/operation-queue.ts';
 import type { RedisClient } from '../queue/redis.ts';
 import { requeueTelemetry } from '../telemetry/requeue-span.ts';
 import { failJob } from './job-rows.ts';
-import { operationOf } from './job-view.ts';
 
 export interface RecoveryDeps {
   db: Database;
@@ -64,7 +63,7 @@ async function addAgain(deps: RecoveryDeps, rows: UnfinishedJob[]): Promise<stri
   if (rows.length === 0) return [];
   await deps.queue.addBulk(
     rows.map((row) => ({
-      name: operationOf(row),
+      name: row.operation,
       data: { jobId: row.id, operatorId: row.operatorId },
       // With tracing on, each carries a span linked to its request's trace (requeue-span.ts).
       opts: { ...deps.jobOptions, jobId: row.id, ...requeueTelemetry(row) },
