@@ -6,6 +6,7 @@ import { benchLevers } from './levers.ts';
 import { probeMachine } from './probes.ts';
 import { benchScale } from './scale.ts';
 import { benchScaling } from './scaling.ts';
+import { benchTracing } from './tracing.ts';
 import { benchValidation } from './validation.ts';
 import { benchWorkerCore } from './worker-core.ts';
 
@@ -55,6 +56,10 @@ export const PARTS = {
     title: 'scaling with concurrent jobs and worker processes',
     diagnosis: true,
     measure: benchScaling,
+  },
+  tracing: {
+    title: 'tracing on (always-on sampler, local OTLP receiver) vs off',
+    measure: benchTracing,
   },
   scale: {
     title: 'an operator at scale: reads, import and a sync request on 5M numbers vs 100k',
