@@ -10,6 +10,7 @@ import {
 } from '../src/queue/operation-queue.ts';
 import { createRedis } from '../src/queue/redis.ts';
 import { queueTelemetry } from '../src/telemetry/state.ts';
+import { startMaintenance } from './maintenance.ts';
 import { createProcessor } from './processor.ts';
 import { startRecoverySweep } from './recovery-sweep.ts';
 import { assertNoEviction } from './redis-policy.ts';
@@ -91,6 +92,14 @@ export async function createOperationWorker(deps: WorkerDeps): Promise<Operation
     },
   );
 
+  const maintenance = await startMaintenance({
+    config,
+    sql: db.$client,
+    connection,
+    logger: logger.child({ component: 'maintenance' }),
+    isClosing: () => closing !== undefined,
+  });
+
   await worker.waitUntilReady();
   logger.info(
     { concurrency: config.worker.concurrency, prefix: config.queuePrefix },
@@ -101,6 +110,7 @@ export async function createOperationWorker(deps: WorkerDeps): Promise<Operation
     const swept = sweep.stop(); // no new sweep from here on
     await closeWorkerWithin(worker, connection, config.shutdownTimeoutMs, logger);
     await swept;
+    await maintenance.close().catch((err: unknown) => logger.warn({ err }, 'maintenance close'));
     await queue.close().catch((err: unknown) => logger.warn({ err }, 'queue close'));
     await connection.quit().catch(() => connection.disconnect());
     logger.info('action worker closed');

@@ -4,6 +4,7 @@ import { benchBounds } from './bounds.ts';
 import { benchEndToEnd } from './end-to-end.ts';
 import { benchLevers } from './levers.ts';
 import { probeMachine } from './probes.ts';
+import { benchScale } from './scale.ts';
 import { benchScaling } from './scaling.ts';
 import { benchTracing } from './tracing.ts';
 import { benchValidation } from './validation.ts';
@@ -13,6 +14,8 @@ interface Part {
   title: string;
   /** Explains the figures rather than measuring the product: runs with `--diagnose` only. */
   diagnosis?: true;
+  /** Runs only when named in `--parts` (it builds databases of millions of rows). */
+  onlyWhenNamed?: true;
   /** The part's figures; the report finds them under the part's name. */
   measure(ctx: BenchContext): Promise<unknown>;
 }
@@ -57,6 +60,11 @@ export const PARTS = {
   tracing: {
     title: 'tracing on (always-on sampler, local OTLP receiver) vs off',
     measure: benchTracing,
+  },
+  scale: {
+    title: 'an operator at scale: reads, import and a sync request on 5M numbers vs 100k',
+    onlyWhenNamed: true,
+    measure: benchScale,
   },
 } satisfies Record<string, Part>;
 
