@@ -63,6 +63,10 @@ function toConfig(env: ParsedEnv) {
       connectionTimeoutMs: env.HTTP_CONNECTION_TIMEOUT_MS,
     },
     workerMetricsPort: env.WORKER_METRICS_PORT,
+    console: {
+      sessionIdleMs: env.CONSOLE_SESSION_IDLE_MS,
+      sessionMaxMs: env.CONSOLE_SESSION_MAX_MS,
+    },
     bullBoard:
       env.BULL_BOARD_USER && env.BULL_BOARD_PASSWORD
         ? { user: env.BULL_BOARD_USER, password: env.BULL_BOARD_PASSWORD }
@@ -96,6 +100,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push('BULL_BOARD_USER and BULL_BOARD_PASSWORD must be set together');
   }
   problems.push(...httpTimeoutProblems(parsed.data));
+  if (parsed.data.CONSOLE_SESSION_IDLE_MS > parsed.data.CONSOLE_SESSION_MAX_MS) {
+    problems.push('CONSOLE_SESSION_IDLE_MS must not exceed CONSOLE_SESSION_MAX_MS');
+  }
   const limiterProblem = workerLimiterProblem(parsed.data);
   if (limiterProblem) problems.push(limiterProblem);
   if (problems.length > 0) throw new ConfigError(problems);

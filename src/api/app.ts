@@ -3,10 +3,11 @@ import fastifyHelmet from '@fastify/helmet';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { fastifyTrustProxy } from '../config-trust-proxy.ts';
-import { OPERATIONS } from '../jobs/operations.ts';
+import { registerConsole } from '../console/index.ts';
+import { OPERATIONS, type OperationName } from '../jobs/operations.ts';
 import { createJobService } from '../jobs/service.ts';
 import { BODY_LIMIT_BYTES, rateLimitKeys } from '../limits.ts';
-import { createActionBudget } from './action-budget.ts';
+import { type ActionBudget, createActionBudget } from './action-budget.ts';
 import { createAuthHook } from './auth.ts';
 import type { AppDeps } from './deps.ts';
 import { sendProblem } from './error-handler.ts';
@@ -89,15 +90,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     windowMs: config.rateLimit.windowMs,
   });
 
+  // Each operation has its own budget: a global one and each operator's share of it.
+  const actionBudgets = {} as Record<OperationName, ActionBudget>;
+  for (const operation of Object.values(OPERATIONS)) {
+    actionBudgets[operation.name] = createActionBudget(deps.redis, config, operation.name);
+  }
+
   await app.register(async (api) => {
     api.decorateRequest('principal', null);
     api.addHook('onRequest', createAuthHook(deps.keys, authFailures));
     // After the auth hook: reads spend their operator's read budget (docs/api.md, "Rate limit").
     api.addHook('onRequest', spendReadBudget(createReadBudget(deps.redis, config)));
     for (const operation of Object.values(OPERATIONS)) {
-      // Each operation has its own budget: a global one and each operator's share of it.
-      const budget = createActionBudget(deps.redis, config, operation.name);
-      registerAction(api, { deps, jobs, budget }, operation);
+      registerAction(api, { deps, jobs, budget: actionBudgets[operation.name] }, operation);
     }
     registerJobRoutes(api, jobs);
     registerJobItemsRoute(api, jobs, config.exports);
@@ -105,5 +110,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     registerNumbersList(api, deps);
     registerNumberRoute(api, deps);
   });
+  // The operator console: HTML pages over the same services and budgets (docs/console.md).
+  await registerConsole(app, { deps, jobs, actionBudgets, authFailures });
   return app;
 }

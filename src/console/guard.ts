@@ -1,0 +1,31 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { SessionLifetimes } from './session-store.ts';
+
+// Every console route but the sign-in page and the static assets needs a signed-in session. A
+// session past its idle or absolute end is destroyed even if Redis still had it (its key's TTL
+// normally ends it first), and the visitor is sent to sign in.
+
+const OPEN = /^\/console\/(sign-in|assets\/)/;
+
+export const SIGN_IN_PATH = '/console/sign-in';
+
+export function requireSignedIn(lifetimes: SessionLifetimes) {
+  return async function guard(request: FastifyRequest, reply: FastifyReply) {
+    if (OPEN.test(request.url)) return;
+    const session = request.session;
+    const now = Date.now();
+    const principal = session?.principal;
+    const live =
+      principal !== undefined &&
+      now - (session.signedInAt ?? 0) < lifetimes.maxMs &&
+      now - (session.lastSeenAt ?? 0) < lifetimes.idleMs;
+    if (!live) {
+      if (principal) await session.destroy();
+      // htmx follows HX-Redirect with a full page load; a plain browser follows the 303.
+      if (request.headers['hx-request']) reply.header('hx-redirect', SIGN_IN_PATH);
+      return reply.redirect(SIGN_IN_PATH, 303);
+    }
+    session.lastSeenAt = now;
+    request.principal = principal;
+  };
+}
