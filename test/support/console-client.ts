@@ -33,7 +33,7 @@ export function createConsoleClient(app: FastifyInstance) {
     if (String(res.headers['content-type'] ?? '').startsWith('text/html')) lastHtml = res.body;
     return res;
   };
-  const cookies = () => (session ? { [CONSOLE_COOKIE]: session } : {});
+  const cookies = (): Record<string, string> => (session ? { [CONSOLE_COOKIE]: session } : {});
   const client = {
     get session() {
       return session;
