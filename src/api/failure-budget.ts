@@ -1,11 +1,17 @@
 import { LRUCache } from 'lru-cache';
 import type { RedisClient } from '../queue/redis.ts';
+import { HttpProblem } from './problem.ts';
 import { createRateLimiter, type LimitState } from './rate-limit.ts';
 
 // The failed-authentication budget of a client (its address): only failing attempts spend it,
 // so a valid credential is never refused because others behind the same address failed. Every
 // credential check uses it (API keys, admin keys, the admin password; bearer tokens of another
 // issuer would too), each surface with its own policy name and Redis key.
+//
+// While Redis is unreachable the budget is kept by this process alone (same size and window),
+// so a failure can still be counted before a secret is checked: credentials keep working and
+// the admin surfaces stay reachable (Prometheus sees `ocn_ready{check="redis"} 0` instead of a
+// 503), while a guesser still gets at most the budget per window from each process.
 
 export interface FailureBudget {
   /**
@@ -50,17 +56,69 @@ export function createFailureBudget(
       },
     ],
   });
+  const local = createLocalWindow(options);
   const blocked = new LRUCache<string, true>({ max: BLOCKED_CLIENTS_REMEMBERED, ttl: 1000 });
   const remember = (client: string, state: LimitState) => {
     if (state.allowed) blocked.delete(client);
     else blocked.set(client, true, { ttl: state.retryAfterS * 1000 });
     return state;
   };
-  const spend = async (client: string) => remember(client, await limiter.spend(client));
+  const spend = async (client: string) => {
+    try {
+      return remember(client, await limiter.spend(client));
+    } catch (err) {
+      if (!isUnavailable(err)) throw err;
+      return remember(client, local.spend(client));
+    }
+  };
   return {
     isBlocked: (client) => blocked.has(client),
     spendFailure: spend,
     reserve: spend,
-    refund: (client) => limiter.refund(client),
+    async refund(client) {
+      try {
+        await limiter.refund(client);
+      } catch (err) {
+        if (!isUnavailable(err)) throw err;
+        local.refund(client);
+      }
+    },
+  };
+}
+
+const isUnavailable = (err: unknown) => err instanceof HttpProblem && err.status === 503;
+
+/** A fixed-window counter per client in this process: the budget while Redis cannot keep it. */
+function createLocalWindow({ policy, max, windowMs }: FailureBudgetOptions) {
+  const counts = new LRUCache<string, { window: number; count: number }>({
+    max: BLOCKED_CLIENTS_REMEMBERED,
+  });
+  const windowS = Math.ceil(windowMs / 1000);
+  const current = (client: string) => {
+    const window = Math.floor(Date.now() / windowMs);
+    const entry = counts.get(client);
+    return entry?.window === window ? entry : { window, count: 0 };
+  };
+  return {
+    spend(client: string): LimitState {
+      const entry = current(client);
+      const allowed = entry.count < max;
+      if (allowed) counts.set(client, { ...entry, count: entry.count + 1 });
+      const resetS = Math.max(1, Math.ceil((windowMs - (Date.now() % windowMs)) / 1000));
+      const remaining = Math.max(0, max - entry.count - (allowed ? 1 : 0));
+      return {
+        allowed,
+        ...(!allowed && { refusedBy: policy }),
+        retryAfterS: resetS,
+        headers: {
+          'ratelimit-policy': `"${policy}";q=${max};w=${windowS}`,
+          ratelimit: `"${policy}";r=${remaining};t=${resetS}`,
+        },
+      };
+    },
+    refund(client: string) {
+      const entry = current(client);
+      if (entry.count > 0) counts.set(client, { ...entry, count: entry.count - 1 });
+    },
   };
 }

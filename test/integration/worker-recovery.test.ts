@@ -12,6 +12,7 @@ import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 import { REDIS_URL } from '../support/services.ts';
 import { startTcpProxy } from '../support/tcp-proxy.ts';
 import { startTestWorker } from '../support/test-worker.ts';
+import { waitFor } from '../support/wait.ts';
 import { insertJob, jobRow, ledgerCounts } from '../support/worker-jobs.ts';
 import { createTestQueue, waitForJobState } from '../support/worker-queue.ts';
 
@@ -227,9 +228,12 @@ describe('recovery and permanent failures', () => {
     });
     expect(failed.finishedAt).toBeInstanceOf(Date);
     expect(await ledgerCounts(t.db, row.id)).toMatchObject({ items: 50, succeeded: 50 });
-    const job = await producer.queue.getJob(row.id);
-    expect(await job?.getState()).toBe('failed');
-    expect(job?.attemptsMade).toBe(2);
+    // The row is written before BullMQ moves the job to failed: read the job once it has.
+    const job = await waitFor('BullMQ to fail the job', async () => {
+      const current = await producer.queue.getJob(row.id);
+      return (await current?.getState()) === 'failed' ? current : undefined;
+    });
+    expect(job.attemptsMade).toBe(2);
     await t.db.execute(sql`drop trigger refuse_position_60 on job_items`);
   });
 });

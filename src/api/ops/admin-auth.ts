@@ -32,8 +32,9 @@ const TOO_MANY_FAILURES = 'Too many failed admin logins';
  *   is never refused because others behind the same address failed.
  * - A password may be guessable, so it is checked only when its failure can be counted first:
  *   each attempt reserves a unit (parallel guesses cannot get past the budget together) and a
- *   success gives it back. A spent budget is 429 and an unreachable Redis 503, both without
- *   looking at the password, except from a browser that logged in before (device cookie).
+ *   success gives it back. A spent budget is 429 without looking at the password, except from a
+ *   browser that logged in before (device cookie). While Redis is unreachable the budget is
+ *   this process's own (failure-budget.ts), so the password is still counted before checked.
  * - A request with no credentials at all guesses nothing: a 401 challenge, not counted.
  *
  * Replies are sent here rather than thrown: inside Bull Board's scope its own error handler
@@ -76,7 +77,7 @@ async function adminKeyOf(deps: AdminAuthDeps, token: string, client: string) {
   }
 }
 
-/** 'admin', or the budget after a counted wrong password; throws 429/503 when not checked. */
+/** 'admin', or the budget after a counted wrong password; throws 429 when not checked. */
 async function passwordLogin(
   failures: FailureBudget,
   credentials: NonNullable<Config['bullBoard']>,
@@ -86,13 +87,7 @@ async function passwordLogin(
 ): Promise<'admin' | LimitState> {
   const header = request.headers.authorization;
   const known = devices.isKnown(request);
-  let reserved: LimitState;
-  try {
-    reserved = await failures.reserve(request.ip);
-  } catch (unavailable) {
-    if (known && basicMatches(header, credentials)) return 'admin';
-    throw unavailable;
-  }
+  const reserved = await failures.reserve(request.ip);
   if (!reserved.allowed) {
     if (known && basicMatches(header, credentials)) return 'admin';
     throw rateLimited(reserved, TOO_MANY_FAILURES);
