@@ -4,28 +4,29 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { fastifyTrustProxy } from '../config-trust-proxy.ts';
 import { registerConsole } from '../console/index.ts';
-import { OPERATIONS, type OperationName } from '../jobs/operations.ts';
+import { BODY_LIMIT_BYTES } from '../domain/limits.ts';
+import { OPERATIONS, type OperationName } from '../domain/operations.ts';
 import { createJobService } from '../jobs/service.ts';
-import { BODY_LIMIT_BYTES, rateLimitKeys } from '../limits.ts';
-import { type ActionBudget, createActionBudget } from './action-budget.ts';
-import { createAuthHook } from './auth.ts';
+import { createAuthHook } from './auth/bearer.ts';
+import { createFailureBudget } from './auth/failure-budget.ts';
+import { createOperationBudget, type OperationBudget } from './budgets/operation-budget.ts';
+import { rateLimitKeys } from './budgets/rate-limit.ts';
+import { createReadBudget, spendReadBudget } from './budgets/read-budget.ts';
 import type { AppDeps } from './deps.ts';
-import { sendProblem } from './error-handler.ts';
-import { createFailureBudget } from './failure-budget.ts';
-import { warnIfForwardedUntrusted } from './forwarded-warning.ts';
-import { httpServerOptions } from './http-timeouts.ts';
-import { registerOpenApi } from './openapi.ts';
+import { sendProblem } from './http/error-handler.ts';
+import { warnIfForwardedUntrusted } from './http/forwarded-warning.ts';
+import { notFound } from './http/problem.ts';
+import { guardShutdown } from './http/shutdown-guard.ts';
+import { httpServerOptions } from './http/timeouts.ts';
+import { traceIdOf } from './http/trace.ts';
+import { registerOpenApi } from './openapi/document.ts';
 import { registerOps } from './ops/index.ts';
-import { notFound } from './problem.ts';
-import { createReadBudget, spendReadBudget } from './read-budget.ts';
-import { registerAction } from './routes/action.ts';
 import { registerJobItemsRoute } from './routes/job-items.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
 import { registerNumberRoute } from './routes/number.ts';
 import { registerNumbersList } from './routes/numbers-list.ts';
+import { registerOperationRoute } from './routes/operation.ts';
 import { registerRemovalStatusSummary } from './routes/removal-status-summary.ts';
-import { guardShutdown } from './shutdown-guard.ts';
-import { traceIdOf } from './trace.ts';
 
 const ROUTER_ERRORS = new Set(['FST_ERR_BAD_URL', 'FST_ERR_MAX_PARAM_LENGTH']);
 
@@ -90,10 +91,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     windowMs: config.rateLimit.windowMs,
   });
 
-  // Each operation has its own budget: a global one and each operator's share of it.
-  const actionBudgets = {} as Record<OperationName, ActionBudget>;
+  // Each operation has its own budget: a global one and each operator's share of it. The
+  // console spends the same ones.
+  const operationBudgets = {} as Record<OperationName, OperationBudget>;
   for (const operation of Object.values(OPERATIONS)) {
-    actionBudgets[operation.name] = createActionBudget(deps.redis, config, operation.name);
+    operationBudgets[operation.name] = createOperationBudget(deps.redis, config, operation.name);
   }
 
   await app.register(async (api) => {
@@ -102,7 +104,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // After the auth hook: reads spend their operator's read budget (docs/api.md, "Rate limit").
     api.addHook('onRequest', spendReadBudget(createReadBudget(deps.redis, config)));
     for (const operation of Object.values(OPERATIONS)) {
-      registerAction(api, { deps, jobs, budget: actionBudgets[operation.name] }, operation);
+      const budget = operationBudgets[operation.name];
+      registerOperationRoute(api, { deps, jobs, budget }, operation);
     }
     registerJobRoutes(api, jobs);
     registerJobItemsRoute(api, jobs, config.exports);
@@ -111,6 +114,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     registerNumberRoute(api, deps);
   });
   // The operator console: HTML pages over the same services and budgets (docs/console.md).
-  await registerConsole(app, { deps, jobs, actionBudgets, authFailures });
+  await registerConsole(app, { deps, jobs, operationBudgets, authFailures });
   return app;
 }

@@ -1,11 +1,11 @@
 import type { FastifyRequest } from 'fastify';
-import { principalOf } from '../api/auth.ts';
-import { HttpProblem, serviceUnavailable } from '../api/problem.ts';
-import { traceIdOf } from '../api/trace.ts';
+import { principalOf } from '../api/auth/bearer.ts';
+import { HttpProblem, serviceUnavailable } from '../api/http/problem.ts';
+import { traceIdOf } from '../api/http/trace.ts';
+import type { Operation } from '../domain/operations.ts';
 import { EnqueueError } from '../jobs/create.ts';
 import { IdempotencyKeyBusyError, requestHash } from '../jobs/idempotency.ts';
 import type { JobSummaryRow } from '../jobs/job-view.ts';
-import type { Operation } from '../jobs/operations.ts';
 import type { ConsoleContext } from './context.ts';
 
 /**

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { toHttpProblem } from '../api/error-handler.ts';
-import { buildProblem } from '../api/problem.ts';
-import { traceIdOf } from '../api/trace.ts';
+import { toHttpProblem } from '../api/http/error-handler.ts';
+import { buildProblem } from '../api/http/problem.ts';
+import { traceIdOf } from '../api/http/trace.ts';
 import { renderPage } from './render.ts';
 
 // Errors in the console are pages: the same mapping as the API's problem details

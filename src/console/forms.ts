@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { HttpProblem } from '../api/problem.ts';
-import { OPERATIONS, type Operation, operationNamed } from '../jobs/operations.ts';
-import { UUID_PATTERN } from '../limits.ts';
+import { HttpProblem } from '../api/http/problem.ts';
+import { UUID_PATTERN } from '../domain/limits.ts';
+import { OPERATIONS, type Operation, operationNamed } from '../domain/operations.ts';
 
 // Small readers of form fields and query parameters: a field sent once is a string, sent
 // several times an array; anything unexpected is a 400 page, never a 500.

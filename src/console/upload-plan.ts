@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
-import { HttpProblem } from '../api/problem.ts';
+import { HttpProblem } from '../api/http/problem.ts';
 import { ClientError } from '../cli/client/errors.ts';
 import { readInput } from '../cli/client/input.ts';
 import { planSubmission } from '../cli/client/plan.ts';
-import type { OperationName } from '../jobs/operations.ts';
+import type { OperationName } from '../domain/operations.ts';
 import type { PhoneValidation } from '../numbers/e164.ts';
 
 // An uploaded file or pasted list is read and checked by the bulk client's own modules

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { OPERATIONS } from '../jobs/operations.ts';
+import { OPERATIONS } from '../domain/operations.ts';
 import type { ConsoleContext } from './context.ts';
 import { createConsoleJob } from './create-job.ts';
 import type { Upload, UploadStore } from './upload-store.ts';
@@ -17,7 +17,7 @@ export async function submitPendingBatches(
   request: FastifyRequest,
 ): Promise<Upload> {
   const operation = OPERATIONS[upload.operation];
-  const budget = ctx.actionBudgets[upload.operation];
+  const budget = ctx.operationBudgets[upload.operation];
   delete upload.waitUntil;
   for (const [index, batch] of upload.batches.entries()) {
     if (upload.jobIds[index]) continue;

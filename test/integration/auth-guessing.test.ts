@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDb } from '../../src/db/client.ts';
-import { apiKeys } from '../../src/db/schema.ts';
+import { apiKeys } from '../../src/db/tables.ts';
 import { generateApiKey } from '../../src/keys/api-key.ts';
 import { createKeyAuthenticator } from '../../src/keys/authenticate.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';

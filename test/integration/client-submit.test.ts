@@ -1,7 +1,5 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lockNumber, workerBackendsBlockedBy } from '../reliability/support/row-lock.ts';
-import { waitFor } from '../support/wait.ts';
 import {
   expectLedgerAgrees,
   INVALID_LINES,
@@ -9,8 +7,10 @@ import {
   readResults,
   runClient,
   writeInputFile,
-} from './client-harness.ts';
-import { useClientService } from './client-service.ts';
+} from '../support/client-run.ts';
+import { useClientService } from '../support/client-service.ts';
+import { lockNumber, workerBackendsBlockedBy } from '../support/scenario/row-lock.ts';
+import { waitFor } from '../support/wait.ts';
 
 // The bulk client against a real API and worker with a small budget (5 requests per 2 s), so
 // pacing matters: a 5,000-number file is 10 batches, two windows' worth. The small budget is the

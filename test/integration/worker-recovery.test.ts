@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.ts';
 import { recoverOrphanedJobs } from '../../src/jobs/recovery.ts';
 import { createLogger } from '../../src/logger.ts';
-import { ACTION_QUEUE, actionJobOptions } from '../../src/queue/action-queue.ts';
+import { OPERATION_QUEUE, operationJobOptions } from '../../src/queue/operation-queue.ts';
 import { testConfig } from '../support/config.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createNumbers, createTenant } from '../support/factories.ts';
@@ -45,7 +45,7 @@ function setup(env: Record<string, string> = {}): {
       db: t.db,
       queue: producer.queue,
       redis: producer.connection,
-      jobOptions: actionJobOptions(config),
+      jobOptions: operationJobOptions(config),
       logger: createLogger(config),
       minAgeMs: 60_000,
       ...options,
@@ -84,13 +84,13 @@ describe('recovery and permanent failures', () => {
       sql`update jobs set created_at = now() - interval '1 hour' where id in (${lost.id}, ${lostClear.id}, ${failedInQueue.id})`,
     );
     // A job BullMQ failed without our processor (as when it stalls more than maxStalledCount).
-    const events = new QueueEvents(ACTION_QUEUE, {
+    const events = new QueueEvents(OPERATION_QUEUE, {
       connection: { url: config.redisUrl },
       prefix: config.queuePrefix,
     });
     await events.waitUntilReady();
     const foreignWorker = new Worker(
-      ACTION_QUEUE,
+      OPERATION_QUEUE,
       async () => {
         throw new UnrecoverableError('job stalled more than allowable limit');
       },
@@ -182,12 +182,12 @@ describe('recovery and permanent failures', () => {
       sql`update jobs set created_at = now() - interval '1 hour' where id = ${lostCommit.id}`,
     );
     // BullMQ has it completed (the worker got its commit acknowledged), Postgres does not.
-    const events = new QueueEvents(ACTION_QUEUE, {
+    const events = new QueueEvents(OPERATION_QUEUE, {
       connection: { url: config.redisUrl },
       prefix: config.queuePrefix,
     });
     await events.waitUntilReady();
-    const foreignWorker = new Worker(ACTION_QUEUE, async () => ({}), {
+    const foreignWorker = new Worker(OPERATION_QUEUE, async () => ({}), {
       connection: { url: config.redisUrl, maxRetriesPerRequest: null },
       prefix: config.queuePrefix,
     });

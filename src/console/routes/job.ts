@@ -1,12 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { principalOf } from '../../api/auth.ts';
-import { notFound } from '../../api/problem.ts';
+import { principalOf } from '../../api/auth/bearer.ts';
+import { notFound } from '../../api/http/problem.ts';
 import { toCsv, toItemView } from '../../api/routes/job-items.ts';
-import { ITEM_OUTCOMES } from '../../db/enums.ts';
+import { MAX_NUMBERS_PER_REQUEST } from '../../domain/limits.ts';
+import { OPERATIONS } from '../../domain/operations.ts';
+import { ITEM_OUTCOMES } from '../../domain/statuses.ts';
 import { isEnded, operationOf, toJobView } from '../../jobs/job-view.ts';
-import { OPERATIONS } from '../../jobs/operations.ts';
 import type { ItemFilter } from '../../jobs/queries.ts';
-import { MAX_NUMBERS_PER_REQUEST } from '../../limits.ts';
 import type { ConsoleContext } from '../context.ts';
 import { isUuid, text } from '../forms.ts';
 import { renderFragment, renderPage } from '../render.ts';

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { principalOf } from '../../api/auth.ts';
-import { toNumberView, toStatusChangeView } from '../../api/number-view.ts';
-import { notFound } from '../../api/problem.ts';
-import { E164_PATTERN } from '../../limits.ts';
+import { principalOf } from '../../api/auth/bearer.ts';
+import { notFound } from '../../api/http/problem.ts';
+import { toNumberView, toStatusChangeView } from '../../api/views/number-rows.ts';
+import { E164_PATTERN } from '../../domain/limits.ts';
 import { getNumberWithHistory } from '../../numbers/inventory-queries.ts';
 import type { ConsoleContext } from '../context.ts';
 import { renderPage } from '../render.ts';

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { spendActionBudget } from '../../api/action-budget.ts';
-import { principalOf } from '../../api/auth.ts';
-import { GUID } from '../../api/number-schemas.ts';
-import { toNumberView } from '../../api/number-view.ts';
-import { HttpProblem } from '../../api/problem.ts';
-import { parseNumbersBody } from '../../api/validation/numbers-body.ts';
-import { OPERATIONS } from '../../jobs/operations.ts';
+import { principalOf } from '../../api/auth/bearer.ts';
+import { spendOperationBudget } from '../../api/budgets/operation-budget.ts';
+import { HttpProblem } from '../../api/http/problem.ts';
+import { toNumberView } from '../../api/views/number-rows.ts';
+import { parseNumbersBody } from '../../api/views/numbers-body.ts';
+import { UUID_PATTERN } from '../../domain/limits.ts';
+import { OPERATIONS } from '../../domain/operations.ts';
+import { NUMBER_STATUSES } from '../../domain/statuses.ts';
 import { listNumbersPage } from '../../numbers/inventory-queries.ts';
-import { NUMBER_STATUSES } from '../../numbers/status.ts';
 import { parseStatusInput } from '../../numbers/status-input.ts';
 import type { ConsoleContext } from '../context.ts';
 import { createConsoleJob } from '../create-job.ts';
@@ -29,7 +29,7 @@ export function registerNumbersPages(app: FastifyInstance, ctx: ConsoleContext) 
     const { operatorId } = principalOf(request);
     const query = request.query as Record<string, unknown>;
     const msTenantId = text(query.msTenantId);
-    if (msTenantId !== undefined && !GUID.test(msTenantId)) {
+    if (msTenantId !== undefined && !UUID_PATTERN.test(msTenantId)) {
       throw new HttpProblem(400, 'INVALID_TENANT_ID', 'The customer must be a tenant id (a GUID)');
     }
     const statusText = text(query.status);
@@ -113,6 +113,6 @@ function spendFor(ctx: ConsoleContext) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const body = request.body as Record<string, unknown> | undefined;
     const operation = operationField(body?.operation);
-    await spendActionBudget(ctx.actionBudgets[operation.name])(request, reply);
+    await spendOperationBudget(ctx.operationBudgets[operation.name])(request, reply);
   };
 }

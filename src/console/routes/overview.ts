@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { principalOf } from '../../api/auth.ts';
+import { principalOf } from '../../api/auth/bearer.ts';
 import { toJobView } from '../../jobs/job-view.ts';
 import { removalStatusSummary, removalSummaryByCustomer } from '../../numbers/inventory-queries.ts';
 import type { ConsoleContext } from '../context.ts';

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { FailureBudget } from '../../api/failure-budget.ts';
-import { HttpProblem, serviceUnavailable } from '../../api/problem.ts';
-import { rateLimited } from '../../api/rate-limit.ts';
+import type { FailureBudget } from '../../api/auth/failure-budget.ts';
+import { rateLimited } from '../../api/budgets/rate-limit.ts';
+import { HttpProblem, serviceUnavailable } from '../../api/http/problem.ts';
 import { isDbUnavailableError } from '../../db/unavailable.ts';
 import type { KeyAuthenticator } from '../../keys/authenticate.ts';
 import { SIGN_IN_PATH } from '../guard.ts';

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { principalOf } from '../../api/auth.ts';
-import { HttpProblem, notFound } from '../../api/problem.ts';
+import { principalOf } from '../../api/auth/bearer.ts';
+import { HttpProblem, notFound } from '../../api/http/problem.ts';
+import { OPERATIONS } from '../../domain/operations.ts';
 import { isEnded, toJobView } from '../../jobs/job-view.ts';
-import { OPERATIONS } from '../../jobs/operations.ts';
 import type { ConsoleContext } from '../context.ts';
 import { isUuid, operationField } from '../forms.ts';
 import { renderFragment, renderPage } from '../render.ts';
