@@ -31,6 +31,10 @@ export async function registerConsole(app: FastifyInstance, ctx: ConsoleContext)
   const lifetimes = { idleMs: config.console.sessionIdleMs, maxMs: config.console.sessionMaxMs };
   await app.register(
     async (scope) => {
+      // HTML pages are no API operation: out of the OpenAPI document (and its generated client).
+      scope.addHook('onRoute', (route) => {
+        route.schema = { ...route.schema, hide: true };
+      });
       scope.decorateRequest('principal', null);
       scope.addHook('onRequest', consoleSecurityHeaders);
       await scope.register(fastifyFormbody, { bodyLimit: 64 * 1024 });
