@@ -56,7 +56,7 @@ export async function registerConsole(app: FastifyInstance, ctx: ConsoleContext)
       });
       scope.setErrorHandler((err, request, reply) => renderErrorPage(err, request, reply));
       scope.setNotFoundHandler((request, reply) => renderErrorPage(notFound(), request, reply));
-      scope.addHook('onRequest', requireSignedIn(lifetimes));
+      scope.addHook('onRequest', requireSignedIn(lifetimes, ctx.deps.keys));
       // After the guard: each page read spends the operator's read budget, as an API read does.
       const spendRead = spendReadBudget(createReadBudget(redis, config));
       scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {

@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { apiKeys } from '../../src/db/tables.ts';
 import { useApiSuite } from '../support/app.ts';
 import { createConsoleClient } from '../support/console-client.ts';
 import { createApiKey, createTenant } from '../support/factories.ts';
+import { waitFor } from '../support/wait.ts';
 
 // The console's sign-in, session and page security (SPEC §11), over inject: every hostile case
 // the issue lists and a few more (forged, expired, replayed, fixed session ids).
@@ -141,6 +144,20 @@ describe('console sign-in', () => {
       expect(res.statusCode, field).toBe(303);
       expect(await suite.api.deps.redis.exists(key)).toBe(0);
     }
+  });
+
+  it('ends the sessions of a key once it is revoked', async () => {
+    const key = await createApiKey(suite.t.db, suite.tenant.operator.id);
+    const c = console_();
+    await c.signIn(key.key);
+    expect((await c.get('/console')).statusCode).toBe(200);
+    await suite.t.db.update(apiKeys).set({ revokedAt: new Date() }).where(eq(apiKeys.id, key.id));
+    // Within the key cache's lifetime (a few seconds), as for the API.
+    await waitFor('the revoked key to end its session', async () =>
+      (await c.get('/console')).statusCode === 303 ? true : undefined,
+    );
+    c.session = undefined;
+    expect((await c.signIn(key.key)).statusCode).toBe(401);
   });
 
   it('keeps a signed-in session in Redis no longer than the idle time', async () => {
