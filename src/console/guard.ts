@@ -2,18 +2,15 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { KeyAuthenticator } from '../keys/authenticate.ts';
 import type { SessionLifetimes } from './session-store.ts';
 
-// Every console route but the sign-in page and the static assets needs a signed-in session. A
+// Every console page but sign-in (and the static assets) needs a signed-in session. A
 // session past its idle or absolute end is destroyed even if Redis still had it (its key's TTL
 // normally ends it first), and so is one whose API key was revoked since: the visitor is sent
 // to sign in.
-
-const OPEN = /^\/console\/(sign-in|assets\/)/;
 
 export const SIGN_IN_PATH = '/console/sign-in';
 
 export function requireSignedIn(lifetimes: SessionLifetimes, keys: KeyAuthenticator) {
   return async function guard(request: FastifyRequest, reply: FastifyReply) {
-    if (OPEN.test(request.url)) return;
     const session = request.session;
     const now = Date.now();
     const principal = session?.principal;

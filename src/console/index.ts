@@ -7,13 +7,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createReadBudget, spendReadBudget } from '../api/budgets/read-budget.ts';
 import { notFound } from '../api/http/problem.ts';
 import type { ConsoleContext } from './context.ts';
+import { registerSessionCsrf, registerSignInCsrf } from './csrf.ts';
 import { renderErrorPage } from './error-page.ts';
 import { requireSignedIn } from './guard.ts';
 import { registerJobPages } from './routes/job.ts';
 import { registerNumberPage } from './routes/number.ts';
 import { registerNumbersPages } from './routes/numbers.ts';
 import { registerOverview } from './routes/overview.ts';
-import { registerSignIn } from './routes/sign-in.ts';
+import { registerSignIn, registerSignOut } from './routes/sign-in.ts';
 import { registerUploadPages } from './routes/upload.ts';
 import { consoleSecurityHeaders } from './security-headers.ts';
 import { CONSOLE_PATH, registerSessions } from './session.ts';
@@ -56,19 +57,26 @@ export async function registerConsole(app: FastifyInstance, ctx: ConsoleContext)
       });
       scope.setErrorHandler((err, request, reply) => renderErrorPage(err, request, reply));
       scope.setNotFoundHandler((request, reply) => renderErrorPage(notFound(), request, reply));
-      scope.addHook('onRequest', requireSignedIn(lifetimes, ctx.deps.keys));
-      // After the guard: each page read spends the operator's read budget, as an API read does.
-      const spendRead = spendReadBudget(createReadBudget(redis, config));
-      scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-        if (request.principal) await spendRead(request, reply);
-      });
 
-      registerSignIn(scope, { keys: ctx.deps.keys, failures: ctx.authFailures });
-      registerOverview(scope, ctx);
-      registerNumbersPages(scope, ctx);
-      registerNumberPage(scope, ctx);
-      registerJobPages(scope, ctx);
-      registerUploadPages(scope, ctx);
+      await scope.register(async (signIn) => {
+        await registerSignInCsrf(signIn);
+        registerSignIn(signIn, { keys: ctx.deps.keys, failures: ctx.authFailures });
+      });
+      await scope.register(async (pages) => {
+        await registerSessionCsrf(pages);
+        pages.addHook('onRequest', requireSignedIn(lifetimes, ctx.deps.keys));
+        // After the guard: each page read spends the operator's read budget, as an API read does.
+        const spendRead = spendReadBudget(createReadBudget(redis, config));
+        pages.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+          if (request.principal) await spendRead(request, reply);
+        });
+        registerSignOut(pages);
+        registerOverview(pages, ctx);
+        registerNumbersPages(pages, ctx);
+        registerNumberPage(pages, ctx);
+        registerJobPages(pages, ctx);
+        registerUploadPages(pages, ctx);
+      });
     },
     { prefix: CONSOLE_PATH },
   );

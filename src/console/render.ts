@@ -21,10 +21,14 @@ export async function renderPage(
   view: string,
   data: PageData,
 ) {
-  // A CSRF token for the forms of a signed-in page, and for the sign-in form itself (its secret
-  // makes the anonymous session that sign-in then replaces); error pages of visitors get none.
-  const needsToken = request.session && (request.session.principal || view === 'sign-in');
-  const csrf = needsToken ? await reply.generateCsrf() : undefined;
+  // A CSRF token for the forms of a signed-in page and for the sign-in form; error pages outside
+  // both (an unknown path) get none.
+  const needsToken =
+    typeof reply.generateCsrf === 'function' && (request.principal || view === 'sign-in');
+  // `secure` applies to the sign-in form's cookie (csrf.ts); signed-in pages ignore it.
+  const csrf = needsToken
+    ? await reply.generateCsrf({ secure: request.protocol === 'https' })
+    : undefined;
   const html = eta.render(view, { ...data, csrf, principal: request.principal });
   return reply.type('text/html; charset=utf-8').send(html);
 }

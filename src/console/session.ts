@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
-import fastifyCsrf from '@fastify/csrf-protection';
 import fastifySession from '@fastify/session';
 import type { FastifyInstance } from 'fastify';
 import type { OperatorPrincipal } from '../keys/authenticate.ts';
@@ -33,7 +32,7 @@ const unsigned = {
       : { valid: false, renew: false, value: null },
 };
 
-/** Cookie, Redis-backed session and CSRF tokens for the console's scope. */
+/** Cookie and Redis-backed session for the console's scope (CSRF: csrf.ts). */
 export async function registerSessions(
   app: FastifyInstance,
   deps: { redis: RedisClient; keyPrefix: string; lifetimes: SessionLifetimes },
@@ -44,7 +43,7 @@ export async function registerSessions(
     cookieName: SESSION_COOKIE,
     idGenerator: () => randomBytes(32).toString('base64url'),
     store: createRedisSessionStore(deps.redis, deps.keyPrefix, deps.lifetimes),
-    // No session (and no cookie) until there is something to keep: a CSRF secret or a sign-in.
+    // No session (and no cookie) until there is something to keep: a sign-in.
     saveUninitialized: false,
     // Every request writes the session again: that is what moves its idle end.
     rolling: true,
@@ -55,13 +54,5 @@ export async function registerSessions(
   });
   app.addHook('onRequest', async (request) => {
     request.session?.options({ secure: request.protocol === 'https' });
-  });
-  // The token travels in the form field `_csrf` (or the X-CSRF-Token header htmx sends); its
-  // secret is in the session, so a token is good for its own session only.
-  await app.register(fastifyCsrf, {
-    sessionPlugin: '@fastify/session',
-    getToken: (request) =>
-      (request.body as { _csrf?: string } | undefined)?._csrf ??
-      (request.headers['x-csrf-token'] as string | undefined),
   });
 }

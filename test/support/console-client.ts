@@ -1,7 +1,8 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 
-// A browser-like client of the console over `inject`: it keeps the ocn_console cookie, reads
-// the CSRF token of the last page, and posts forms as a browser does (urlencoded).
+// A browser-like client of the console over `inject`: it keeps the cookies it is given (the
+// session's ocn_console, the sign-in form's CSRF cookie), reads the CSRF token of the last
+// page, and posts forms as a browser does (urlencoded).
 
 export const CONSOLE_COOKIE = 'ocn_console';
 
@@ -25,21 +26,26 @@ export function formBody(fields: Record<string, string | string[]>): string {
 }
 
 export function createConsoleClient(app: FastifyInstance) {
-  let session: string | undefined;
+  const jar = new Map<string, string>();
   let lastHtml = '';
   const remember = (res: LightMyRequestResponse) => {
-    const set = res.cookies.find((c) => c.name === CONSOLE_COOKIE);
-    if (set) session = set.value === '' ? undefined : set.value;
+    for (const c of res.cookies) {
+      const expired = c.expires !== undefined && c.expires.getTime() <= Date.now();
+      if (c.value === '' || expired) jar.delete(c.name);
+      else jar.set(c.name, c.value);
+    }
     if (String(res.headers['content-type'] ?? '').startsWith('text/html')) lastHtml = res.body;
     return res;
   };
-  const cookies = (): Record<string, string> => (session ? { [CONSOLE_COOKIE]: session } : {});
+  const cookies = (): Record<string, string> => Object.fromEntries(jar);
   const client = {
+    /** The session id the client holds (ocn_console); set it to replay or forge one. */
     get session() {
-      return session;
+      return jar.get(CONSOLE_COOKIE);
     },
     set session(value: string | undefined) {
-      session = value;
+      if (value === undefined) jar.delete(CONSOLE_COOKIE);
+      else jar.set(CONSOLE_COOKIE, value);
     },
     get html() {
       return lastHtml;

@@ -1,14 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import type { FailureBudget } from '../../api/auth/failure-budget.ts';
 import { rateLimited } from '../../api/budgets/rate-limit.ts';
 import { HttpProblem, serviceUnavailable } from '../../api/http/problem.ts';
 import { isDbUnavailableError } from '../../db/unavailable.ts';
 import type { KeyAuthenticator } from '../../keys/authenticate.ts';
+import { SIGN_IN_CSRF_COOKIE } from '../csrf.ts';
 import { SIGN_IN_PATH } from '../guard.ts';
 import { renderPage } from '../render.ts';
-
-const SignInBody = z.object({ apiKey: z.string().max(200).default(''), _csrf: z.string() });
 
 /**
  * Sign-in with an operator API key, checked exactly as the API checks a bearer key: an unknown
@@ -27,7 +25,8 @@ export function registerSignIn(
   });
 
   app.post('/sign-in', { preHandler: app.csrfProtection }, async (request, reply) => {
-    const { apiKey } = SignInBody.parse(request.body);
+    const field = (request.body as Record<string, unknown> | undefined)?.apiKey;
+    const apiKey = typeof field === 'string' ? field.slice(0, 200) : '';
     const principal = await ctx.keys
       .authenticate(apiKey.trim(), { suspect: ctx.failures.isBlocked(request.ip) })
       .catch((err: unknown) => {
@@ -56,9 +55,13 @@ export function registerSignIn(
     request.session.signedInAt = now;
     request.session.lastSeenAt = now;
     request.log.info({ operatorId: principal.operatorId }, 'console sign-in');
+    reply.clearCookie(SIGN_IN_CSRF_COOKIE, { path: SIGN_IN_PATH });
     return reply.redirect('/console', 303);
   });
+}
 
+/** Sign-out ends the session in Redis, so its cookie opens nothing any more, anywhere. */
+export function registerSignOut(app: FastifyInstance) {
   app.post('/sign-out', { preHandler: app.csrfProtection }, async (request, reply) => {
     await request.session.destroy();
     reply.clearCookie('ocn_console', { path: '/console' });
