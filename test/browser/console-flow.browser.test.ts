@@ -19,6 +19,9 @@ import {
 // upload 1,200 numbers and see three jobs end (one cancelled), sign out for good. Every page
 // is checked by axe-core and photographed for docs/console.md.
 
+// Generous for a loaded 2-core machine: the page's own polling answers within a second or two.
+const POLL = { timeout: 30_000 };
+
 if (!HAS_CHROMIUM) console.warn(`console browser test skipped: ${SKIP_REASON}`);
 
 describe('the operator console in headless Chromium', () => {
@@ -97,7 +100,7 @@ describe('the operator console in headless Chromium', () => {
       await page.getByLabel('Customer (tenant id)').fill(tenant.customer.msTenantId);
       await page.getByLabel('Status', { exact: true }).selectOption('MarkedForRemoval');
       await page.getByRole('button', { name: 'Filter' }).click();
-      await expect.poll(() => page.locator('#count').textContent()).toContain('4 numbers');
+      await expect.poll(() => page.locator('#count').textContent(), POLL).toContain('4 numbers');
       await expectAccessible(page, 'numbers');
       await screenshot(page, 'numbers');
 
@@ -110,9 +113,7 @@ describe('the operator console in headless Chromium', () => {
       await expectAccessible(page, 'preview');
       await screenshot(page, 'preview');
       await page.getByRole('button', { name: /Confirm/ }).click();
-      await expect
-        .poll(() => page.locator('#progress').textContent(), { timeout: 30_000 })
-        .toContain('completed');
+      await expect.poll(() => page.locator('#progress').textContent(), POLL).toContain('completed');
       expect(await page.locator('#progress').textContent()).toContain('3 succeeded');
       await expectAccessible(page, 'job');
       await screenshot(page, 'job');
@@ -143,13 +144,13 @@ describe('the operator console in headless Chromium', () => {
       await screenshot(page, 'upload-preview');
       await page.getByRole('button', { name: /Submit 3 jobs/ }).click();
       await expect
-        .poll(() => page.locator('#upload-progress').textContent())
+        .poll(() => page.locator('#upload-progress').textContent(), POLL)
         .toContain('3 of 3 jobs submitted');
       const uploadUrl = page.url();
       const third = page.locator('#upload-progress tbody tr').nth(2).getByRole('link');
       await third.click();
       await page.getByRole('button', { name: 'Cancel the job' }).click();
-      await expect.poll(() => page.locator('#progress').textContent()).toContain('cancelled');
+      await expect.poll(() => page.locator('#progress').textContent(), POLL).toContain('cancelled');
 
       worker = await startTestWorker(app.config, database.db, app.deps.logger);
       await page.goto(uploadUrl);
