@@ -104,6 +104,24 @@ describe('console pages', () => {
     expect((await suite.get(`/api/v3/oc/numbers/jobs/${job.id}`)).json().state).toBe('cancelled');
   });
 
+  it("shows another operator's upload as a 404 page, and cannot submit it", async () => {
+    const other = await createTenant(suite.t.db);
+    const theirs = createConsoleClient(suite.api.app);
+    await theirs.signIn(other.apiKey.key);
+    await theirs.get('/console/upload');
+    const uploaded = await theirs.post('/console/upload', {
+      _csrf: theirs.csrf(),
+      operation: 'ready-for-removal',
+      list: uniqueE164(),
+    });
+    const url = String(uploaded.headers.location);
+    expect((await theirs.get(url)).statusCode).toBe(200);
+    expect((await c.get(url)).statusCode).toBe(404);
+    await c.get('/console');
+    expect((await c.post(`${url}/submit`, { _csrf: c.csrf() })).statusCode).toBe(404);
+    expect((await theirs.get(url)).body).toContain('Submit 1 jobs'); // nothing was sent
+  });
+
   it('escapes what it shows: a hostile upload line is text, not markup', async () => {
     await c.get('/console/upload');
     const hostile = '<script>alert(1)</script>';
