@@ -122,6 +122,35 @@ describe('console pages', () => {
     expect((await theirs.get(url)).body).toContain('Submit 1 jobs'); // nothing was sent
   });
 
+  it('takes a file of 20,000 numbers (past the API body limit) and refuses one more', async () => {
+    const upload = async (count: number) => {
+      await c.get('/console/upload');
+      const numbers = Array.from({ length: count }, (_, i) => `+1425${String(i).padStart(7, '0')}`);
+      const boundary = 'bench-boundary-1234';
+      const part = (name: string, value: string, file = '') =>
+        `--${boundary}\r\nContent-Disposition: form-data; name="${name}"${file}\r\n\r\n${value}\r\n`;
+      const body =
+        part('_csrf', c.csrf()) +
+        part('operation', 'ready-for-removal') +
+        part('file', `telephoneNumber\n${numbers.join('\n')}\n`, '; filename="n.csv"') +
+        `--${boundary}--\r\n`;
+      return suite.api.app.inject({
+        method: 'POST',
+        url: '/console/upload',
+        cookies: { ocn_console: c.session ?? '' },
+        headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+        payload: body,
+      });
+    };
+    const taken = await upload(20_000);
+    expect(taken.statusCode, taken.body.slice(0, 300)).toBe(303);
+    const page = await c.get(String(taken.headers.location));
+    expect(page.body).toContain('Submit 40 jobs (20000 numbers)');
+    const refused = await upload(20_001);
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body).toContain('at most 20000 numbers');
+  });
+
   it('escapes what it shows: a hostile upload line is text, not markup', async () => {
     await c.get('/console/upload');
     const hostile = '<script>alert(1)</script>';
