@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { FailureBudget } from '../../api/auth/failure-budget.ts';
 import { rateLimited } from '../../api/budgets/rate-limit.ts';
 import { HttpProblem, serviceUnavailable } from '../../api/http/problem.ts';
-import { isDbUnavailableError } from '../../db/unavailable.ts';
+import { isDbUnavailableError } from '../../db/error-classes.ts';
 import type { KeyAuthenticator } from '../../keys/authenticate.ts';
 import { SIGN_IN_CSRF_COOKIE } from '../csrf.ts';
 import { SIGN_IN_PATH } from '../guard.ts';
