@@ -5,7 +5,7 @@ import { toCsv, toItemView } from '../../api/routes/job-items.ts';
 import { MAX_NUMBERS_PER_REQUEST } from '../../domain/limits.ts';
 import { OPERATIONS } from '../../domain/operations.ts';
 import { ITEM_OUTCOMES } from '../../domain/statuses.ts';
-import { isEnded, operationOf, toJobView } from '../../jobs/job-view.ts';
+import { isEnded, toJobView } from '../../jobs/job-view.ts';
 import type { ItemFilter } from '../../jobs/queries.ts';
 import type { ConsoleContext } from '../context.ts';
 import { isUuid, text } from '../forms.ts';
@@ -36,7 +36,7 @@ export function registerJobPages(app: FastifyInstance, ctx: ConsoleContext) {
       limit: MAX_NUMBERS_PER_REQUEST,
       ...(outcome && { outcome }),
     });
-    const operation = OPERATIONS[operationOf(job)];
+    const operation = OPERATIONS[job.operation];
     return renderPage(request, reply, 'job', {
       title: `Job ${job.id}`,
       job: toJobView(job),
@@ -60,7 +60,7 @@ export function registerJobPages(app: FastifyInstance, ctx: ConsoleContext) {
   app.get('/jobs/:jobId/items.csv', async (request, reply) => {
     const { operatorId, job } = await load(request);
     const page = await ctx.jobs.items(operatorId, job.id, { limit: MAX_NUMBERS_PER_REQUEST });
-    const operation = OPERATIONS[operationOf(job)];
+    const operation = OPERATIONS[job.operation];
     return reply
       .type('text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="job-${job.id}-items.csv"`)
