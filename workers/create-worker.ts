@@ -9,6 +9,7 @@ import {
   type OperationReturnValue,
 } from '../src/queue/operation-queue.ts';
 import { createRedis } from '../src/queue/redis.ts';
+import { queueTelemetry } from '../src/telemetry/state.ts';
 import { createProcessor } from './processor.ts';
 import { startRecoverySweep } from './recovery-sweep.ts';
 import { assertNoEviction } from './redis-policy.ts';
@@ -68,6 +69,7 @@ export async function createOperationWorker(deps: WorkerDeps): Promise<Operation
       // BullMQ waits this long before retrying a job's completion after a Redis connection
       // error (default 15 s); Redis restarts should cost seconds, not a quarter minute.
       runRetryDelay: 1000,
+      ...queueTelemetry(),
     },
   );
   worker.on('error', (err) => logger.error({ err }, 'worker error'));
@@ -77,6 +79,7 @@ export async function createOperationWorker(deps: WorkerDeps): Promise<Operation
   const queue = new Queue<OperationJobData, OperationReturnValue>(OPERATION_QUEUE, {
     connection,
     prefix: config.queuePrefix,
+    ...queueTelemetry(),
   });
   // Without a listener BullMQ prints connection errors raw to stderr (seen during failovers).
   queue.on('error', (err) => logger.warn({ err: err.message }, 'recovery queue error'));
