@@ -11,8 +11,9 @@ import { closeAppDeps, createAppDeps } from '../src/api/create-deps.ts';
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
 import { createConsoleClient } from '../test/support/console-client.ts';
+import { deletePrefixAt } from '../test/support/redis.ts';
 import { createBenchDatabase } from './database.ts';
-import { deleteQueuePrefix, newQueuePrefix } from './queue-prefix.ts';
+import { newQueuePrefix } from './queue-prefix.ts';
 import { seedTenant } from './seed.ts';
 import { latency } from './stats.ts';
 
@@ -101,5 +102,5 @@ try {
   await app.close();
   await closeAppDeps(deps);
   await db.drop();
-  await deleteQueuePrefix(config.redisUrl, queuePrefix);
+  await deletePrefixAt(config.redisUrl, queuePrefix);
 }
