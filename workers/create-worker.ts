@@ -1,4 +1,5 @@
 import { Queue, Worker } from 'bullmq';
+import type { Registry } from 'prom-client';
 import type { Config } from '../src/config.ts';
 import type { Database } from '../src/db/client.ts';
 import type { JobObserver } from '../src/jobs/observer.ts';
@@ -9,6 +10,7 @@ import {
   type ActionReturnValue,
 } from '../src/queue/action-queue.ts';
 import { createRedis } from '../src/queue/redis.ts';
+import { startWebhookDelivery } from '../src/webhooks/delivery-worker.ts';
 import { createProcessor } from './processor.ts';
 import { startRecoverySweep } from './recovery-sweep.ts';
 import { assertNoEviction } from './redis-policy.ts';
@@ -19,6 +21,10 @@ export interface WorkerDeps {
   db: Database;
   logger: Logger;
   observer?: JobObserver;
+  /** Where the webhook delivery metrics go (the process's registry); none without it. */
+  metricsRegistry?: Registry | undefined;
+  /** The waits between webhook attempts: tests only (src/webhooks/events.ts has the real ones). */
+  webhookSchedule?: readonly number[];
   /** How often this process reconciles Postgres with BullMQ (default: the config; 0 = never). */
   recoveryIntervalMs?: number;
   /** Jobs younger than this are not reconciled (default: the config). */
@@ -88,6 +94,18 @@ export async function createActionWorker(deps: WorkerDeps): Promise<ActionWorker
     },
   );
 
+  // The webhook deliveries of this process (src/webhooks/): a job that ended here has its
+  // messages handed to the delivery queue at once rather than at the relay's next look.
+  const webhooks = await startWebhookDelivery({
+    config,
+    db,
+    logger,
+    metricsRegistry: deps.metricsRegistry,
+    ...(deps.webhookSchedule && { schedule: deps.webhookSchedule }),
+  });
+  worker.on('completed', webhooks.wake);
+  worker.on('failed', webhooks.wake);
+
   await worker.waitUntilReady();
   logger.info(
     { concurrency: config.worker.concurrency, prefix: config.queuePrefix },
@@ -98,6 +116,7 @@ export async function createActionWorker(deps: WorkerDeps): Promise<ActionWorker
     const swept = sweep.stop(); // no new sweep from here on
     await closeWorkerWithin(worker, connection, config.shutdownTimeoutMs, logger);
     await swept;
+    await webhooks.close();
     await queue.close().catch((err: unknown) => logger.warn({ err }, 'queue close'));
     await connection.quit().catch(() => connection.disconnect());
     logger.info('action worker closed');

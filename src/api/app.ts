@@ -6,6 +6,7 @@ import { fastifyTrustProxy } from '../config-trust-proxy.ts';
 import { OPERATIONS } from '../jobs/operations.ts';
 import { createJobService } from '../jobs/service.ts';
 import { BODY_LIMIT_BYTES, rateLimitKeys } from '../limits.ts';
+import { registerWebhookRoutes } from '../webhooks/routes.ts';
 import { createActionBudget } from './action-budget.ts';
 import { createAuthHook } from './auth.ts';
 import type { AppDeps } from './deps.ts';
@@ -104,6 +105,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     registerRemovalStatusSummary(api, deps);
     registerNumbersList(api, deps);
     registerNumberRoute(api, deps);
+    registerWebhookRoutes(api, deps);
   });
   return app;
 }
