@@ -44,7 +44,9 @@ export async function startWebhookDelivery(deps: WebhookDeliveryDeps): Promise<W
   queue.on('error', (err) => logger.warn({ err: err.message }, 'webhook queue error'));
   const relay = startRelay(
     { sql: db.$client, queue, logger },
-    { intervalMs: config.webhooks.relayIntervalMs, lostAfterMs: 60_000 },
+    // An attempt overdue this long may have been lost with Redis' data: the same age after
+    // which the job recovery sweep re-enqueues a job BullMQ does not know.
+    { intervalMs: config.webhooks.relayIntervalMs, lostAfterMs: config.worker.recoveryMinAgeMs },
   );
   const agent = createDeliveryAgent({ allowPrivate: config.webhooks.allowPrivateTargets });
   const metrics = deps.metricsRegistry
@@ -66,8 +68,12 @@ export async function startWebhookDelivery(deps: WebhookDeliveryDeps): Promise<W
       connection,
       prefix: config.queuePrefix,
       concurrency: config.webhooks.concurrency,
-      // An attempt lasts at most 15 s: a lock of twice that is never lost by a live worker.
-      lockDuration: 2 * ATTEMPT_TIMEOUT_MS,
+      // The action worker's lock and stall settings: BullMQ renews the lock while an attempt
+      // waits on the network, and a killed worker's attempt is made again as soon as its lock
+      // expires (same job, same webhook-id).
+      lockDuration: config.worker.lockDurationMs,
+      stalledInterval: config.worker.stalledIntervalMs,
+      maxStalledCount: config.worker.maxStalledCount,
       runRetryDelay: 1000,
     },
   );
