@@ -1,7 +1,7 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { LRUCache } from 'lru-cache';
 import type { Database } from '../db/client.ts';
-import { apiKeys } from '../db/schema.ts';
+import { apiKeys } from '../db/tables.ts';
 import { hashApiKey, looksLikeApiKey } from './api-key.ts';
 
 /** An operator's key: it acts for that operator only. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { queryInt } from '../api/schemas.ts';
-import { int32, TEXT_MAX, timestamp, uuid } from '../jobs/schemas.ts';
+import { queryInt } from '../api/views/job-schemas.ts';
+import { int32, TEXT_MAX, timestamp, uuid } from '../jobs/result-schemas.ts';
 import { WEBHOOK_EVENTS } from './events.ts';
 
 // The webhook resource's request and answer shapes (SPEC §9): they type the handlers,

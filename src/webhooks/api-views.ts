@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { cursorCodec } from '../api/cursor.ts';
-import { HttpProblem } from '../api/problem.ts';
-import { UUID_PATTERN } from '../limits.ts';
+import { HttpProblem } from '../api/http/problem.ts';
+import { cursorCodec } from '../api/views/cursor.ts';
+import { UUID_PATTERN } from '../domain/limits.ts';
 import { TargetNotAllowedError } from './addresses.ts';
 import type { EndpointRow } from './endpoints.ts';
 import { WEBHOOK_EVENTS, type WebhookEvent } from './events.ts';

@@ -1,6 +1,6 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import { operators } from '../db/schema.ts';
+import { operators } from '../db/tables.ts';
 import { MAX_ENDPOINTS_PER_OPERATOR, PREVIOUS_SECRET_TTL_MS, type WebhookEvent } from './events.ts';
 import { newSecret } from './secrets.ts';
 import { webhookEndpoints } from './tables.ts';

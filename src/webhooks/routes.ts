@@ -1,16 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { principalOf } from '../api/auth.ts';
+import { principalOf } from '../api/auth/bearer.ts';
 import type { AppDeps } from '../api/deps.ts';
-import { operatorResponseHeaders } from '../api/openapi-headers.ts';
+import { HttpProblem, notFound } from '../api/http/problem.ts';
+import { operatorResponseHeaders } from '../api/openapi/headers.ts';
 import {
   bodyProblems,
   invalidListQuery,
   operatorProblems,
   problem,
-} from '../api/openapi-problems.ts';
-import { HttpProblem, notFound } from '../api/problem.ts';
+} from '../api/openapi/problems.ts';
 import {
   CreateEndpointBody,
   EndpointParams,

@@ -11,7 +11,7 @@ import {
   timestamp,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { operators } from '../db/schema.ts';
+import { operators } from '../db/tables.ts';
 
 // The webhook tables (SPEC §9, docs/api.md "Webhooks"). A job's ending transaction writes its
 // message and one delivery row per subscribed endpoint (the outbox: a trigger on `jobs`,

@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createActionWorker } from '../../workers/create-worker.ts';
+import { createOperationWorker } from '../../workers/create-worker.ts';
 import { useApiSuite } from '../support/app.ts';
 import { waitFor } from '../support/wait.ts';
 import {
@@ -24,11 +24,11 @@ const suite = useApiSuite(
   { worker: false },
 );
 let receiver: WebhookReceiver;
-let worker: Awaited<ReturnType<typeof createActionWorker>>;
+let worker: Awaited<ReturnType<typeof createOperationWorker>>;
 
 beforeAll(async () => {
   receiver = await startWebhookReceiver();
-  worker = await createActionWorker({
+  worker = await createOperationWorker({
     config: suite.api.config,
     db: suite.api.deps.db,
     logger: suite.api.deps.logger,

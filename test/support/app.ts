@@ -7,7 +7,7 @@ import type { Config } from '../../src/config.ts';
 import type { Env } from '../../src/config-env.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 import { createJobMetricsObserver } from '../../src/metrics/jobs.ts';
-import { createActionWorker } from '../../workers/create-worker.ts';
+import { createOperationWorker } from '../../workers/create-worker.ts';
 import { checkAnswersOf } from '../contract/checked-answers.ts';
 import { testConfig } from './config.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
@@ -55,7 +55,7 @@ export async function startAppWithConfig(
   await app.ready();
   const observer = registry && createJobMetricsObserver(registry);
   const worker = options.worker
-    ? await createActionWorker({
+    ? await createOperationWorker({
         config,
         db: deps.db,
         logger,
@@ -146,7 +146,7 @@ export function useApiSuite(
   options: TestAppOptions = { worker: true },
 ) {
   const prefix = uniquePrefix(label);
-  const suite: ApiSuite & ApiSuiteActions = forTheFile(
+  const suite: ApiSuite & ApiSuiteHelpers = forTheFile(
     () => openApiSuite(prefix, overrides, options),
     (opened) => closeApiSuite(opened, prefix),
     {
@@ -160,7 +160,7 @@ export function useApiSuite(
   return suite;
 }
 
-interface ApiSuiteActions {
+interface ApiSuiteHelpers {
   marked(count: number): Promise<string[]>;
   post(url: string, body: unknown, headers?: Record<string, string>): ReturnType<typeof postJson>;
   get(url: string, headers?: Record<string, string>): ReturnType<typeof postJson>;
