@@ -18,9 +18,10 @@ import { webhookTenant } from '../support/webhook-tenants.ts';
 // last one, the longest, bounds how long a Retry-After is honoured).
 const SCHEDULE = [5000, 1500, 1500, 12_000];
 const registry = new Registry();
+const BOARD = { BULL_BOARD_USER: 'ops', BULL_BOARD_PASSWORD: 'board-pass' };
 const suite = useApiSuite(
   'webhooks-delivery',
-  { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' },
+  { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', ...BOARD },
   { worker: false },
 );
 let receiver: WebhookReceiver;
@@ -233,5 +234,17 @@ describe('a job that ends', () => {
       error: 'no answer within 15 s',
     });
     expect(jobs.map((j) => j.res.statusCode)).toEqual(Array(6).fill(200));
+  });
+
+  it('shows the delivery queue in Bull Board', async () => {
+    const res = await suite.api.app.inject({
+      url: '/admin/queues/api/queues?activeQueue=webhook-deliveries&status=completed',
+      headers: { authorization: `Basic ${Buffer.from('ops:board-pass').toString('base64')}` },
+    });
+    expect(res.statusCode).toBe(200);
+    const queue = res.json().queues.find((q: { name: string }) => q.name === 'webhook-deliveries');
+    expect(queue?.displayName).toBe('Webhook deliveries');
+    expect(queue?.jobs.length).toBeGreaterThan(0);
+    expect(queue?.jobs[0].id).toMatch(/^wh\.[0-9a-f-]{36}\.[0-9a-f-]{36}\.\d+$/);
   });
 });
