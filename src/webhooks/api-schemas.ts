@@ -3,7 +3,7 @@ import { queryInt } from '../api/views/job-schemas.ts';
 import { int32, TEXT_MAX, timestamp, uuid } from '../jobs/result-schemas.ts';
 import { WEBHOOK_EVENTS } from './events.ts';
 
-// The webhook resource's request and answer shapes (SPEC §9): they type the handlers,
+// The webhook resource's request and answer shapes (docs/api.md "Webhooks"): they type the handlers,
 // serialize the answers and write the OpenAPI document.
 
 const URL_MAX = 2048;

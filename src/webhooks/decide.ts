@@ -1,6 +1,6 @@
 import type { AttemptAnswer } from './send.ts';
 
-// What an attempt's answer means for its delivery (SPEC §9): a pure function, so the schedule
+// What an attempt's answer means for its delivery (docs/api.md "Webhooks"): a pure function, so the schedule
 // and the Retry-After rule are tested without a clock.
 
 export type Decision =

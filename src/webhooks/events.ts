@@ -1,4 +1,4 @@
-// What a webhook can be told, and when it is tried (SPEC §9, docs/api.md "Webhooks").
+// What a webhook can be told, and when it is tried (docs/api.md "Webhooks").
 
 /** The events an endpoint subscribes to: one per state a job ends in. */
 export const WEBHOOK_EVENTS = ['job.completed', 'job.failed', 'job.cancelled'] as const;

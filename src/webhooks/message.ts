@@ -1,4 +1,4 @@
-// The message body (SPEC §9): the event, when it happened, and the job's counts and times —
+// The message body (docs/api.md "Webhooks"): the event, when it happened, and the job's counts and times —
 // never a telephone number (the receiver reads them from …/jobs/{jobId}/items). Built with a
 // fixed key order from the stored message, so every attempt sends the same bytes.
 

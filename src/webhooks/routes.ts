@@ -40,7 +40,7 @@ import {
 } from './endpoints.ts';
 import { MAX_ENDPOINTS_PER_OPERATOR } from './events.ts';
 
-// The endpoint resource (SPEC §9, docs/api.md "Webhooks"), in the operator API's scope: the
+// The endpoint resource (docs/api.md "Webhooks"), in the operator API's scope: the
 // same key authentication, the read budget for its GETs, problem details for every error.
 
 export const WEBHOOKS_PATH = '/api/v3/oc/webhooks';

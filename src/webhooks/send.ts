@@ -49,6 +49,9 @@ export function retryAfterMs(value: string | undefined, now = Date.now()): numbe
   if (!value) return undefined;
   const trimmed = value.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  // An IMF-fixdate starts with its day name ("Sun, 06 Nov 1994 08:49:37 GMT"); Date.parse
+  // alone would take "-5" for a year.
+  if (!/^[A-Za-z]{3}, /.test(trimmed)) return undefined;
   const at = Date.parse(trimmed);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }

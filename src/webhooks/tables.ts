@@ -13,7 +13,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import { operators } from '../db/tables.ts';
 
-// The webhook tables (SPEC §9, docs/api.md "Webhooks"). A job's ending transaction writes its
+// The webhook tables (docs/api.md "Webhooks"). A job's ending transaction writes its
 // message and one delivery row per subscribed endpoint (the outbox: a trigger on `jobs`,
 // drizzle/0005_webhooks.sql); the delivery row is then the truth about that message for that
 // endpoint — its schedule, its last attempt and its state — and BullMQ only carries attempts.

@@ -1,6 +1,6 @@
 import { publicAddresses, TargetNotAllowedError } from './addresses.ts';
 
-// The registration-time rules of an endpoint's URL (SPEC §9). The same address rule is applied
+// The registration-time rules of an endpoint's URL (docs/api.md "Webhooks"). The same address rule is applied
 // again at every delivery on the address actually connected to (connector.ts), so a name that
 // later resolves elsewhere (DNS rebinding) still reaches nothing internal.
 
