@@ -27,13 +27,9 @@ export async function recordAttempt(
   rec: AttemptRecord,
   decision: Decision,
 ): Promise<Recorded> {
+  if (decision.kind === 'succeeded') return recordSuccess(sql, rec);
   return sql.begin(async (tx) => {
-    const state =
-      decision.kind === 'retry'
-        ? 'pending'
-        : decision.kind === 'succeeded'
-          ? 'succeeded'
-          : 'failed';
+    const state = decision.kind === 'retry' ? 'pending' : 'failed';
     const delayS = decision.kind === 'retry' ? decision.delayMs / 1000 : null;
     const rows = await tx`
       update webhook_deliveries set
@@ -45,11 +41,6 @@ export async function recordAttempt(
       where message_id = ${rec.messageId} and endpoint_id = ${rec.endpointId}
         and attempts = ${rec.attempt - 1} and state = 'pending'`;
     if (rows.count === 0) return { applied: false };
-    if (decision.kind === 'succeeded') {
-      await tx`update webhook_endpoints set failing_since = null
-               where id = ${rec.endpointId} and failing_since is not null`;
-      return { applied: true };
-    }
     if (decision.kind === 'gone') {
       const gone = await tx`
         update webhook_endpoints set enabled = false, disabled_reason = 'gone', updated_at = now()
@@ -68,6 +59,27 @@ export async function recordAttempt(
              where id = ${rec.endpointId} and failing_since is null`;
     return { applied: true };
   });
+}
+
+/**
+ * The common case in one statement (one round trip, atomic without a transaction block): the
+ * delivery succeeded, and its endpoint's failure streak, if any, ends.
+ */
+async function recordSuccess(sql: Sql, rec: AttemptRecord): Promise<Recorded> {
+  const [row] = await sql<{ applied: number }[]>`
+    with delivered as (
+      update webhook_deliveries set
+        state = 'succeeded', attempts = ${rec.attempt}, last_attempt_at = now(),
+        response_status = ${rec.responseStatus}, error = null, next_attempt_at = null,
+        relayed_at = null
+      where message_id = ${rec.messageId} and endpoint_id = ${rec.endpointId}
+        and attempts = ${rec.attempt - 1} and state = 'pending'
+      returning endpoint_id),
+    healthy as (
+      update webhook_endpoints set failing_since = null
+      where id in (select endpoint_id from delivered) and failing_since is not null)
+    select count(*)::int as applied from delivered`;
+  return { applied: (row?.applied ?? 0) > 0 };
 }
 
 /** A delivery not sent because its endpoint is disabled: it ends failed. */
