@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
-import { isDbUnavailableError } from '../../db/unavailable.ts';
+import { isDbUnavailableError } from '../../db/error-classes.ts';
 import { bearerToken, type KeyAuthenticator } from '../../keys/authenticate.ts';
 import { type LimitState, rateLimited } from '../budgets/rate-limit.ts';
 import { sendProblem } from '../http/error-handler.ts';
