@@ -75,11 +75,20 @@ describe('npm run bench (smoke, tiny sizes)', () => {
     expect(results.e2e?.failures).toBe(0);
     expect(results.load?.succeeded).toBe(results.load?.requests);
     expect(results.load?.unfinishedJobs).toBe(0);
-    expect(Object.keys(results).sort()).toEqual(['core', 'e2e', 'load', 'probes', 'validation']);
+    expect(results.webhooks?.delivered).toBe(results.webhooks?.expected);
+    expect(flat.webhookOnOverOff).toBeGreaterThan(0);
+    expect(Object.keys(results).sort()).toEqual([
+      'core',
+      'e2e',
+      'load',
+      'probes',
+      'validation',
+      'webhooks',
+    ]);
     const table = formatTable(buildRows(results));
     expect(table).toContain('service / naive');
     expect(table).not.toContain('where the time goes'); // the CPU split is --diagnose only
-  }, 120_000);
+  }, 180_000);
 
   // The levers part is diagnosis (not run here), but its variants are SQL against the current
   // migrations: a renamed trigger or index must fail here, not in the next bench run.
