@@ -5,30 +5,17 @@ import { principalOf } from '../api/auth/bearer.ts';
 import type { AppDeps } from '../api/deps.ts';
 import { HttpProblem, notFound } from '../api/http/problem.ts';
 import { operatorResponseHeaders } from '../api/openapi/headers.ts';
-import {
-  bodyProblems,
-  invalidListQuery,
-  operatorProblems,
-  problem,
-} from '../api/openapi/problems.ts';
+import { bodyProblems, operatorProblems, problem } from '../api/openapi/problems.ts';
 import {
   CreateEndpointBody,
   EndpointParams,
-  ListDeliveriesQuery,
   UpdateEndpointBody,
-  WebhookDeliveryListSchema,
   WebhookEndpointListSchema,
   WebhookEndpointSchema,
   WebhookEndpointWithSecretSchema,
 } from './api-schemas.ts';
-import {
-  assertTargetAllowed,
-  deliveriesCursor,
-  eventSet,
-  toDeliveryView,
-  toEndpointView,
-} from './api-views.ts';
-import { listDeliveries } from './delivery-log.ts';
+import { assertTargetAllowed, eventSet, toEndpointView } from './api-views.ts';
+import { registerDeliveryLogRoute } from './delivery-routes.ts';
 import {
   createEndpoint,
   deleteEndpoint,
@@ -197,6 +184,8 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: AppDeps) {
     },
   );
 
+  registerDeliveryLogRoute(app, deps);
+
   api.post(
     `${ONE}/rotate-secret`,
     {
@@ -221,46 +210,6 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: AppDeps) {
       );
       if (!row) throw notFound();
       return { ...toEndpointView(row), secret: row.secret };
-    },
-  );
-
-  api.get(
-    `${ONE}/deliveries`,
-    {
-      schema: {
-        ...common,
-        ...operatorResponseHeaders({ 200: { Link: 'optional' } }),
-        operationId: 'listWebhookDeliveries',
-        summary: "The endpoint's deliveries log, newest first: each message's last attempt",
-        params: EndpointParams,
-        querystring: ListDeliveriesQuery,
-        response: {
-          200: WebhookDeliveryListSchema,
-          ...operatorProblems(),
-          400: invalidListQuery(),
-          ...missing,
-        },
-      },
-    },
-    async (request, reply) => {
-      const { operatorId } = principalOf(request);
-      const { endpointId } = request.params;
-      const { limit, cursor } = request.query;
-      const scope = { operatorId, endpointId };
-      const afterMessageId = deliveriesCursor.decode(cursor, scope);
-      if (!(await getEndpoint(deps.db, operatorId, endpointId))) throw notFound();
-      const page = await listDeliveries(deps.db, scope, {
-        limit,
-        ...(afterMessageId && { afterMessageId }),
-      });
-      const last = page.rows.at(-1);
-      const nextCursor =
-        page.hasMore && last ? deliveriesCursor.encode(last.messageId, scope) : null;
-      if (nextCursor) {
-        const next = new URLSearchParams({ limit: String(limit), cursor: nextCursor });
-        reply.header('link', `<${WEBHOOKS_PATH}/${endpointId}/deliveries?${next}>; rel="next"`);
-      }
-      return { data: page.rows.map(toDeliveryView), nextCursor };
     },
   );
 }

@@ -199,19 +199,19 @@ export const updateWebhookEndpoint = <ThrowOnError extends boolean = false>(opti
 });
 
 /**
- * A new secret; for 24 h the previous one signs too (two v1 signatures)
- */
-export const rotateWebhookSecret = <ThrowOnError extends boolean = false>(options: Options<RotateWebhookSecretData, ThrowOnError>): RequestResult<RotateWebhookSecretResponses, RotateWebhookSecretErrors, ThrowOnError> => (options.client ?? client).post<RotateWebhookSecretResponses, RotateWebhookSecretErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/api/v3/oc/webhooks/{endpointId}/rotate-secret',
-    ...options
-});
-
-/**
  * The endpoint's deliveries log, newest first: each message's last attempt
  */
 export const listWebhookDeliveries = <ThrowOnError extends boolean = false>(options: Options<ListWebhookDeliveriesData, ThrowOnError>): RequestResult<ListWebhookDeliveriesResponses, ListWebhookDeliveriesErrors, ThrowOnError> => (options.client ?? client).get<ListWebhookDeliveriesResponses, ListWebhookDeliveriesErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v3/oc/webhooks/{endpointId}/deliveries',
+    ...options
+});
+
+/**
+ * A new secret; for 24 h the previous one signs too (two v1 signatures)
+ */
+export const rotateWebhookSecret = <ThrowOnError extends boolean = false>(options: Options<RotateWebhookSecretData, ThrowOnError>): RequestResult<RotateWebhookSecretResponses, RotateWebhookSecretErrors, ThrowOnError> => (options.client ?? client).post<RotateWebhookSecretResponses, RotateWebhookSecretErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v3/oc/webhooks/{endpointId}/rotate-secret',
     ...options
 });

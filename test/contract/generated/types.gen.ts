@@ -1889,6 +1889,95 @@ export type UpdateWebhookEndpointResponses = {
 
 export type UpdateWebhookEndpointResponse = UpdateWebhookEndpointResponses[keyof UpdateWebhookEndpointResponses];
 
+export type ListWebhookDeliveriesData = {
+    body?: never;
+    path: {
+        endpointId: string;
+    };
+    query?: {
+        limit?: number;
+        cursor?: string;
+    };
+    url: '/api/v3/oc/webhooks/{endpointId}/deliveries';
+};
+
+export type ListWebhookDeliveriesErrors = {
+    /**
+     * INVALID_REQUEST: a parameter is invalid; INVALID_CURSOR: the cursor is not one this list handed out
+     */
+    400: Problem & {
+        errorCode: 'INVALID_REQUEST' | 'INVALID_CURSOR';
+        [key: string]: unknown;
+    };
+    /**
+     * UNAUTHORIZED: missing, unknown or revoked API key. Each failure spends the client's failed-authentication budget (RateLimit)
+     */
+    401: Problem & {
+        errorCode: 'UNAUTHORIZED';
+        [key: string]: unknown;
+    };
+    /**
+     * FORBIDDEN: an admin key; admin keys belong to no operator
+     */
+    403: Problem & {
+        errorCode: 'FORBIDDEN';
+        [key: string]: unknown;
+    };
+    /**
+     * NOT_FOUND: no such endpoint for this operator
+     */
+    404: Problem & {
+        errorCode: 'NOT_FOUND';
+        [key: string]: unknown;
+    };
+    /**
+     * REQUEST_TIMEOUT: the request's headers or body did not arrive in time; the connection is closed
+     */
+    408: Problem & {
+        errorCode: 'REQUEST_TIMEOUT';
+        [key: string]: unknown;
+    };
+    /**
+     * RATE_LIMITED: too many failed authentications from this client, or the operator's read budget is spent; `detail` says which (RateLimit, RateLimit-Policy, Retry-After)
+     */
+    429: Problem & {
+        errorCode: 'RATE_LIMITED';
+        [key: string]: unknown;
+    };
+    /**
+     * INVALID_REQUEST: request headers over 16 KiB; the connection is closed
+     */
+    431: Problem & {
+        errorCode: 'INVALID_REQUEST';
+        [key: string]: unknown;
+    };
+    /**
+     * INTERNAL_ERROR: an unexpected error
+     */
+    500: Problem & {
+        errorCode: 'INTERNAL_ERROR';
+        [key: string]: unknown;
+    };
+    /**
+     * SERVICE_UNAVAILABLE: Postgres or Redis unreachable, or the instance is shutting down (Retry-After)
+     */
+    503: Problem & {
+        errorCode: 'SERVICE_UNAVAILABLE';
+        [key: string]: unknown;
+    };
+};
+
+export type ListWebhookDeliveriesError = ListWebhookDeliveriesErrors[keyof ListWebhookDeliveriesErrors];
+
+export type ListWebhookDeliveriesResponses = {
+    /**
+     * Default Response
+     */
+    200: WebhookDeliveryList;
+};
+
+export type ListWebhookDeliveriesResponse = ListWebhookDeliveriesResponses[keyof ListWebhookDeliveriesResponses];
+
 export type RotateWebhookSecretData = {
     body?: never;
     path: {
@@ -1988,92 +2077,3 @@ export type RotateWebhookSecretResponses = {
 };
 
 export type RotateWebhookSecretResponse = RotateWebhookSecretResponses[keyof RotateWebhookSecretResponses];
-
-export type ListWebhookDeliveriesData = {
-    body?: never;
-    path: {
-        endpointId: string;
-    };
-    query?: {
-        limit?: number;
-        cursor?: string;
-    };
-    url: '/api/v3/oc/webhooks/{endpointId}/deliveries';
-};
-
-export type ListWebhookDeliveriesErrors = {
-    /**
-     * INVALID_REQUEST: a parameter is invalid; INVALID_CURSOR: the cursor is not one this list handed out
-     */
-    400: Problem & {
-        errorCode: 'INVALID_REQUEST' | 'INVALID_CURSOR';
-        [key: string]: unknown;
-    };
-    /**
-     * UNAUTHORIZED: missing, unknown or revoked API key. Each failure spends the client's failed-authentication budget (RateLimit)
-     */
-    401: Problem & {
-        errorCode: 'UNAUTHORIZED';
-        [key: string]: unknown;
-    };
-    /**
-     * FORBIDDEN: an admin key; admin keys belong to no operator
-     */
-    403: Problem & {
-        errorCode: 'FORBIDDEN';
-        [key: string]: unknown;
-    };
-    /**
-     * NOT_FOUND: no such endpoint for this operator
-     */
-    404: Problem & {
-        errorCode: 'NOT_FOUND';
-        [key: string]: unknown;
-    };
-    /**
-     * REQUEST_TIMEOUT: the request's headers or body did not arrive in time; the connection is closed
-     */
-    408: Problem & {
-        errorCode: 'REQUEST_TIMEOUT';
-        [key: string]: unknown;
-    };
-    /**
-     * RATE_LIMITED: too many failed authentications from this client, or the operator's read budget is spent; `detail` says which (RateLimit, RateLimit-Policy, Retry-After)
-     */
-    429: Problem & {
-        errorCode: 'RATE_LIMITED';
-        [key: string]: unknown;
-    };
-    /**
-     * INVALID_REQUEST: request headers over 16 KiB; the connection is closed
-     */
-    431: Problem & {
-        errorCode: 'INVALID_REQUEST';
-        [key: string]: unknown;
-    };
-    /**
-     * INTERNAL_ERROR: an unexpected error
-     */
-    500: Problem & {
-        errorCode: 'INTERNAL_ERROR';
-        [key: string]: unknown;
-    };
-    /**
-     * SERVICE_UNAVAILABLE: Postgres or Redis unreachable, or the instance is shutting down (Retry-After)
-     */
-    503: Problem & {
-        errorCode: 'SERVICE_UNAVAILABLE';
-        [key: string]: unknown;
-    };
-};
-
-export type ListWebhookDeliveriesError = ListWebhookDeliveriesErrors[keyof ListWebhookDeliveriesErrors];
-
-export type ListWebhookDeliveriesResponses = {
-    /**
-     * Default Response
-     */
-    200: WebhookDeliveryList;
-};
-
-export type ListWebhookDeliveriesResponse = ListWebhookDeliveriesResponses[keyof ListWebhookDeliveriesResponses];
