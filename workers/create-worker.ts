@@ -10,6 +10,7 @@ import {
   type OperationReturnValue,
 } from '../src/queue/operation-queue.ts';
 import { createRedis } from '../src/queue/redis.ts';
+import { queueTelemetry } from '../src/telemetry/state.ts';
 import { startWebhookDelivery } from '../src/webhooks/delivery-worker.ts';
 import { createProcessor } from './processor.ts';
 import { startRecoverySweep } from './recovery-sweep.ts';
@@ -74,6 +75,7 @@ export async function createOperationWorker(deps: WorkerDeps): Promise<Operation
       // BullMQ waits this long before retrying a job's completion after a Redis connection
       // error (default 15 s); Redis restarts should cost seconds, not a quarter minute.
       runRetryDelay: 1000,
+      ...queueTelemetry(),
     },
   );
   worker.on('error', (err) => logger.error({ err }, 'worker error'));
@@ -83,6 +85,7 @@ export async function createOperationWorker(deps: WorkerDeps): Promise<Operation
   const queue = new Queue<OperationJobData, OperationReturnValue>(OPERATION_QUEUE, {
     connection,
     prefix: config.queuePrefix,
+    ...queueTelemetry(),
   });
   // Without a listener BullMQ prints connection errors raw to stderr (seen during failovers).
   queue.on('error', (err) => logger.warn({ err: err.message }, 'recovery queue error'));

@@ -5,6 +5,7 @@ import { benchEndToEnd } from './end-to-end.ts';
 import { benchLevers } from './levers.ts';
 import { probeMachine } from './probes.ts';
 import { benchScaling } from './scaling.ts';
+import { benchTracing } from './tracing.ts';
 import { benchValidation } from './validation.ts';
 import { benchWebhooks } from './webhooks.ts';
 import { benchWorkerCore } from './worker-core.ts';
@@ -57,6 +58,10 @@ export const PARTS = {
     title: 'scaling with concurrent jobs and worker processes',
     diagnosis: true,
     measure: benchScaling,
+  },
+  tracing: {
+    title: 'tracing on (always-on sampler, local OTLP receiver) vs off',
+    measure: benchTracing,
   },
 } satisfies Record<string, Part>;
 

@@ -15,6 +15,7 @@ import {
   unique,
   uuid,
 } from 'drizzle-orm/pg-core';
+import type { OperationName } from '../domain/operations.ts';
 import { ITEM_OUTCOMES, JOB_STATES, NUMBER_STATUSES } from '../domain/statuses.ts';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
@@ -109,7 +110,7 @@ export const jobs = pgTable(
       .notNull()
       .references(() => operators.id),
     apiKeyId: uuid('api_key_id').references(() => apiKeys.id),
-    operation: text('operation').notNull().default('ready-for-removal'),
+    operation: text('operation').$type<OperationName>().notNull().default('ready-for-removal'),
     state: jobState('state').notNull().default('queued'),
     telephoneNumbers: text('telephone_numbers').array().notNull(),
     requestedCount: integer('requested_count').notNull(),

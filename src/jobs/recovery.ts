@@ -6,8 +6,8 @@ import type { Logger } from '../logger.ts';
 import { type QueueView, queueViews } from '../queue/job-states.ts';
 import type { OperationQueue } from '../queue/operation-queue.ts';
 import type { RedisClient } from '../queue/redis.ts';
+import { requeueTelemetry } from '../telemetry/requeue-span.ts';
 import { failJob } from './job-rows.ts';
-import { operationOf } from './job-view.ts';
 
 export interface RecoveryDeps {
   db: Database;
@@ -63,9 +63,10 @@ async function addAgain(deps: RecoveryDeps, rows: UnfinishedJob[]): Promise<stri
   if (rows.length === 0) return [];
   await deps.queue.addBulk(
     rows.map((row) => ({
-      name: operationOf(row),
+      name: row.operation,
       data: { jobId: row.id, operatorId: row.operatorId },
-      opts: { ...deps.jobOptions, jobId: row.id },
+      // With tracing on, each carries a span linked to its request's trace (requeue-span.ts).
+      opts: { ...deps.jobOptions, jobId: row.id, ...requeueTelemetry(row) },
     })),
   );
   for (const row of rows) {
@@ -118,6 +119,7 @@ function unfinishedJobsPage(
       id: jobs.id,
       operatorId: jobs.operatorId,
       operation: jobs.operation,
+      traceId: jobs.traceId,
       createdAt: sql<string>`${jobs.createdAt}::text`,
     })
     .from(jobs)

@@ -77,17 +77,23 @@ describe('npm run bench (smoke, tiny sizes)', () => {
     expect(results.load?.unfinishedJobs).toBe(0);
     expect(results.webhooks?.delivered).toBe(results.webhooks?.expected);
     expect(flat.webhookOnOverOff).toBeGreaterThan(0);
+    expect(results.tracing?.failures).toBe(0);
+    expect(flat.tracingOnNumbersPerSec).toBeGreaterThan(0);
+    // Tracing on did export, to the part's own receiver.
+    expect(results.tracing?.on.exportRequests).toBeGreaterThan(0);
     expect(Object.keys(results).sort()).toEqual([
       'core',
       'e2e',
       'load',
       'probes',
+      'tracing',
       'validation',
       'webhooks',
     ]);
     const table = formatTable(buildRows(results));
     expect(table).toContain('service / naive');
     expect(table).not.toContain('where the time goes'); // the CPU split is --diagnose only
+    expect(table).toContain('6. Tracing');
   }, 180_000);
 
   // The levers part is diagnosis (not run here), but its variants are SQL against the current
