@@ -11,6 +11,8 @@ export interface FleetOptions {
   queuePrefix: string;
   processes: number;
   concurrency: number;
+  /** More settings for the worker processes. */
+  env?: Record<string, string>;
 }
 
 /**
@@ -28,6 +30,7 @@ export async function startWorkerFleet(options: FleetOptions) {
     WORKER_CONCURRENCY: String(options.concurrency),
     // The worker's global limiter is a product guard, not what is measured here.
     WORKER_LIMITER_MAX: '1000000',
+    ...options.env,
   };
   const children: NodeChild[] = Array.from({ length: options.processes }, () =>
     spawnNode('workers/main.ts', env),

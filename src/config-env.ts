@@ -125,6 +125,13 @@ const EnvSchema = z.object({
   MIGRATE_CONCURRENTLY_LOCK_TIMEOUT_MS: int(1, MIGRATE_DEFAULTS.concurrentlyLockTimeoutMs),
   MIGRATE_LOCK_RETRIES: int(0, MIGRATE_DEFAULTS.lockRetries),
   DATABASE_PREPARE: bool('true'),
+  // Webhooks (docs/operations.md, "Webhooks"): http and private, loopback or link-local targets
+  // for closed networks and tests; attempts a worker makes at once, in all and to one endpoint;
+  // how often the relay looks for messages to hand to the delivery queue.
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: bool('false'),
+  WEBHOOK_DELIVERY_CONCURRENCY: int(1, 50),
+  WEBHOOK_ENDPOINT_CONCURRENCY: int(1, 4),
+  WEBHOOK_RELAY_INTERVAL_MS: int(10, 1000),
 });
 
 export type Env = z.input<typeof EnvSchema>;

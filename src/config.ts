@@ -82,6 +82,12 @@ function toConfig(env: ParsedEnv) {
     databasePrepare: env.DATABASE_PREPARE,
     /** false where migrations run as their own step (`npm run db:migrate`). */
     migrateOnStart: env.MIGRATE_ON_START,
+    webhooks: {
+      allowPrivateTargets: env.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+      concurrency: env.WEBHOOK_DELIVERY_CONCURRENCY,
+      perEndpoint: env.WEBHOOK_ENDPOINT_CONCURRENCY,
+      relayIntervalMs: env.WEBHOOK_RELAY_INTERVAL_MS,
+    },
     migrate: {
       lockTimeoutMs: env.MIGRATE_LOCK_TIMEOUT_MS,
       concurrentlyLockTimeoutMs: env.MIGRATE_CONCURRENTLY_LOCK_TIMEOUT_MS,

@@ -55,6 +55,7 @@ async function main(): Promise<void> {
     db: workerDb,
     logger,
     observer: createJobMetricsObserver(metricsRegistry),
+    metricsRegistry,
   });
   const app = await buildApp(deps);
   await app.listen({ host: config.host, port: config.port });

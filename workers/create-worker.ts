@@ -1,4 +1,5 @@
 import { Queue, Worker } from 'bullmq';
+import type { Registry } from 'prom-client';
 import type { Config } from '../src/config.ts';
 import type { Database } from '../src/db/client.ts';
 import type { JobObserver } from '../src/jobs/observer.ts';
@@ -10,6 +11,7 @@ import {
 } from '../src/queue/operation-queue.ts';
 import { createRedis } from '../src/queue/redis.ts';
 import { queueTelemetry } from '../src/telemetry/state.ts';
+import { startWebhookDelivery } from '../src/webhooks/delivery-worker.ts';
 import { startMaintenance } from './maintenance.ts';
 import { createProcessor } from './processor.ts';
 import { startRecoverySweep } from './recovery-sweep.ts';
@@ -21,6 +23,10 @@ export interface WorkerDeps {
   db: Database;
   logger: Logger;
   observer?: JobObserver;
+  /** Where the webhook delivery metrics go (the process's registry); none without it. */
+  metricsRegistry?: Registry | undefined;
+  /** The waits between webhook attempts: tests only (src/webhooks/events.ts has the real ones). */
+  webhookSchedule?: readonly number[];
   /** How often this process reconciles Postgres with BullMQ (default: the config; 0 = never). */
   recoveryIntervalMs?: number;
   /** Jobs younger than this are not reconciled (default: the config). */
@@ -99,6 +105,17 @@ export async function createOperationWorker(deps: WorkerDeps): Promise<Operation
     logger: logger.child({ component: 'maintenance' }),
     isClosing: () => closing !== undefined,
   });
+  // The webhook deliveries of this process (src/webhooks/): a job that ended here has its
+  // messages handed to the delivery queue at once rather than at the relay's next look.
+  const webhooks = await startWebhookDelivery({
+    config,
+    db,
+    logger,
+    metricsRegistry: deps.metricsRegistry,
+    ...(deps.webhookSchedule && { schedule: deps.webhookSchedule }),
+  });
+  worker.on('completed', webhooks.wake);
+  worker.on('failed', webhooks.wake);
 
   await worker.waitUntilReady();
   logger.info(
@@ -111,6 +128,7 @@ export async function createOperationWorker(deps: WorkerDeps): Promise<Operation
     await closeWorkerWithin(worker, connection, config.shutdownTimeoutMs, logger);
     await swept;
     await maintenance.close().catch((err: unknown) => logger.warn({ err }, 'maintenance close'));
+    await webhooks.close();
     await queue.close().catch((err: unknown) => logger.warn({ err }, 'queue close'));
     await connection.quit().catch(() => connection.disconnect());
     logger.info('action worker closed');

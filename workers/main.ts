@@ -37,6 +37,7 @@ async function main(): Promise<void> {
       db,
       logger,
       observer: createJobMetricsObserver(registry),
+      metricsRegistry: registry,
     });
   } catch (err) {
     await closeDb(db);

@@ -8,6 +8,7 @@ import { benchScale } from './scale.ts';
 import { benchScaling } from './scaling.ts';
 import { benchTracing } from './tracing.ts';
 import { benchValidation } from './validation.ts';
+import { benchWebhooks } from './webhooks.ts';
 import { benchWorkerCore } from './worker-core.ts';
 
 interface Part {
@@ -51,6 +52,10 @@ export const PARTS = {
   validation: {
     title: 'validating a 500-number body',
     measure: benchValidation,
+  },
+  webhooks: {
+    title: 'webhooks: job end to receiver at the admitted load; worker throughput on vs off',
+    measure: benchWebhooks,
   },
   scaling: {
     title: 'scaling with concurrent jobs and worker processes',

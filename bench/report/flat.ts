@@ -42,6 +42,11 @@ export function flatten(r: Results): Record<string, number | undefined> {
     out.validationUsPerBody = round(r.validation.coldUsPerBody.median);
     out.validationMemoisedUsPerBody = round(r.validation.warmUsPerBody.median);
   }
+  if (r.webhooks) {
+    out.webhookDeliveryP50Ms = round(r.webhooks.deliveryMs.p50, 1);
+    out.webhookDeliveryP99Ms = round(r.webhooks.deliveryMs.p99, 1);
+    out.webhookOnOverOff = round(r.webhooks.onOverOff.median, 2);
+  }
   if (r.scaling) {
     for (const s of r.scaling.inProcess) {
       out[`scaling${s.concurrency}JobsNumbersPerSec`] = round(s.numbersPerSec.median);

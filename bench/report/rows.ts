@@ -17,8 +17,30 @@ export function buildRows(r: Results): Row[] {
     ...endToEndRows(r),
     ...loadRows(r),
     ...validationRows(r),
+    ...webhookRows(r),
     ...scalingRows(r),
     ...tracingRows(r),
+  ];
+}
+
+function webhookRows({ webhooks: w }: Results): Row[] {
+  if (!w) return [];
+  return [
+    {
+      label: `7. Webhooks — ${w.endpointsPerOperator} endpoints for the operator, a receiver on loopback`,
+    },
+    {
+      label: 'job end → receiver 2xx, p50 / p99',
+      value: `${num(w.deliveryMs.p50)} / ${num(w.deliveryMs.p99)} ms`,
+      note: `${w.delivered} of ${w.expected} messages, the admitted load (${w.requests} requests)`,
+    },
+    { label: 'worker numbers/s, webhooks off', value: range(w.off), note: runs(w.off) },
+    { label: 'worker numbers/s, webhooks on', value: range(w.on), note: runs(w.on) },
+    {
+      label: 'on / off (pairs of neighbouring runs)',
+      value: range(w.onOverOff),
+      note: 'target ≥ 0.95',
+    },
   ];
 }
 

@@ -8,6 +8,7 @@ import { BODY_LIMIT_BYTES } from '../domain/limits.ts';
 import { OPERATIONS, type OperationName } from '../domain/operations.ts';
 import { createJobService } from '../jobs/service.ts';
 import { tracingOn } from '../telemetry/state.ts';
+import { registerWebhookRoutes } from '../webhooks/routes.ts';
 import { createAuthHook } from './auth/bearer.ts';
 import { createFailureBudget } from './auth/failure-budget.ts';
 import { createOperationBudget, type OperationBudget } from './budgets/operation-budget.ts';
@@ -114,6 +115,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     registerRemovalStatusSummary(api, deps);
     registerNumbersList(api, deps);
     registerNumberRoute(api, deps);
+    registerWebhookRoutes(api, deps);
   });
   // The operator console: HTML pages over the same services and budgets (docs/console.md).
   await registerConsole(app, { deps, jobs, operationBudgets, authFailures });

@@ -73,6 +73,8 @@ describe('npm run bench (smoke, tiny sizes)', () => {
     expect(results.e2e?.failures).toBe(0);
     expect(results.load?.succeeded).toBe(results.load?.requests);
     expect(results.load?.unfinishedJobs).toBe(0);
+    expect(results.webhooks?.delivered).toBe(results.webhooks?.expected);
+    expect(flat.webhookOnOverOff).toBeGreaterThan(0);
     expect(results.tracing?.failures).toBe(0);
     expect(flat.tracingOnNumbersPerSec).toBeGreaterThan(0);
     // Tracing on did export, to the part's own receiver.
@@ -84,6 +86,7 @@ describe('npm run bench (smoke, tiny sizes)', () => {
       'probes',
       'tracing',
       'validation',
+      'webhooks',
     ]);
     const table = formatTable(buildRows(results));
     expect(table).toContain('service / naive');

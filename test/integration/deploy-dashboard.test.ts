@@ -14,16 +14,6 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BOARD = { BULL_BOARD_USER: 'ops', BULL_BOARD_PASSWORD: 'dashboard-pass' };
 const BASIC = `Basic ${Buffer.from('ops:dashboard-pass').toString('base64')}`;
 
-/**
- * Queried before the service exports them: the webhook delivery metrics, whose names and
- * labels are fixed in docs/operations.md ("Webhook metrics"). Once exported, the scrape's own
- * labels are checked instead.
- */
-const NOT_YET_EXPORTED: Record<string, string[]> = {
-  ocn_webhook_deliveries_total: ['outcome'],
-  ocn_webhook_oldest_pending_seconds: [],
-  ocn_webhook_endpoints_disabled_total: ['reason'],
-};
 /** Made by Prometheus itself for every target, and the labels it adds to every series. */
 const FROM_PROMETHEUS: Record<string, string[]> = { up: [] };
 const TARGET_LABELS = ['job', 'instance'];
@@ -92,7 +82,6 @@ function problemsOf(where: string, expr: string, alsoKnown: Record<string, strin
   for (const { metric, labels } of selectors) {
     const known =
       exported.get(metric) ??
-      (NOT_YET_EXPORTED[metric] && new Set(NOT_YET_EXPORTED[metric])) ??
       (FROM_PROMETHEUS[metric] && new Set(FROM_PROMETHEUS[metric])) ??
       (alsoKnown[metric] && new Set(alsoKnown[metric]));
     if (!known) {

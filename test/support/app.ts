@@ -55,7 +55,14 @@ export async function startAppWithConfig(
   await app.ready();
   const observer = registry && createJobMetricsObserver(registry);
   const worker = options.worker
-    ? await createOperationWorker({ config, db: deps.db, logger, observer, recoveryIntervalMs: 0 })
+    ? await createOperationWorker({
+        config,
+        db: deps.db,
+        logger,
+        observer,
+        metricsRegistry: registry,
+        recoveryIntervalMs: 0,
+      })
     : undefined;
   let listening: Promise<string> | undefined;
   // Every answer a test gets from `inject` is checked against the app's OpenAPI document.

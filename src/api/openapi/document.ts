@@ -49,6 +49,10 @@ export async function registerOpenApi(app: FastifyInstance) {
         })),
         { name: 'jobs', description: 'Jobs created by the operations' },
         { name: 'numbers', description: "The operator's inventory: find and audit numbers" },
+        {
+          name: 'webhooks',
+          description: 'Endpoints told when a job ends: signed messages (Standard Webhooks)',
+        },
         { name: 'operations', description: 'Health for orchestrators, metrics for scrapers' },
       ],
     },

@@ -1,9 +1,12 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
+import { Queue } from 'bullmq';
 import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
 import { operationNamed } from '../../domain/operations.ts';
 import type { JobProgress } from '../../jobs/result-schemas.ts';
+import { createRedis } from '../../queue/redis.ts';
+import { WEBHOOK_QUEUE } from '../../webhooks/queue.ts';
 import type { AppDeps } from '../deps.ts';
 
 export const BULL_BOARD_PATH = '/admin/queues';
@@ -28,8 +31,26 @@ export async function registerBullBoard(
         'One job per operation request; the job name is its operation (ready for removal, clear removal status).',
     });
     queue.setFormatter('name', readableJobName);
+    // The webhook delivery queue (src/webhooks/): one job per attempt of one message to one
+    // endpoint, on a connection of its own (the workers own the queue).
+    const boardRedis = createRedis(deps.config.redis, 'bullmq', 'ocn-api-board');
+    boardRedis.on('error', () => {}); // the board's reads fail while Redis is away; nothing else
+    const deliveryQueue = new Queue(WEBHOOK_QUEUE, {
+      connection: boardRedis,
+      prefix: deps.config.queuePrefix,
+    });
+    board.addHook('onClose', async () => {
+      await deliveryQueue.close();
+      await boardRedis.quit().catch(() => boardRedis.disconnect());
+    });
+    const deliveries = new BullMQAdapter(deliveryQueue, {
+      readOnlyMode: false,
+      displayName: 'Webhook deliveries',
+      description:
+        'One job per attempt of a signed message to an endpoint (job id wh.<message>.<endpoint>.<attempt>); Postgres keeps each delivery (GET …/webhooks/{id}/deliveries).',
+    });
     createBullBoard({
-      queues: [queue],
+      queues: [queue, deliveries],
       serverAdapter,
       options: { uiConfig: { boardTitle: 'oc-numbers' } },
     });

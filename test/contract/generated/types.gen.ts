@@ -11,6 +11,31 @@ export type NumbersBodyInput = {
     telephoneNumbers: Array<string>;
 };
 
+export type WebhookEndpointCreateInput = {
+    /**
+     * https; its host must resolve to public addresses only
+     */
+    url: string;
+    /**
+     * Default: every event
+     */
+    events?: Array<'job.completed' | 'job.failed' | 'job.cancelled'>;
+    description?: string;
+};
+
+export type WebhookEndpointUpdateInput = {
+    url?: string;
+    /**
+     * The events to be told of; each at most once
+     */
+    events?: Array<'job.completed' | 'job.failed' | 'job.cancelled'>;
+    /**
+     * true re-enables an endpoint the service disabled
+     */
+    enabled?: boolean;
+    description?: string | null;
+};
+
 export type NumberFailure = {
     telephoneNumber: string;
     errorCode: 'NUMBER_NOT_FOUND' | 'NOT_OPERATOR_CONNECT_CUSTOMER' | 'INVALID_STATUS';
@@ -119,7 +144,7 @@ export type Problem = {
      * The request path
      */
     instance: string;
-    errorCode: 'BODY_REQUIRED' | 'INVALID_BODY' | 'MALFORMED_JSON' | 'TOO_FEW_NUMBERS' | 'TOO_MANY_NUMBERS' | 'INVALID_TELEPHONE_NUMBERS' | 'INVALID_REQUEST' | 'INVALID_CURSOR' | 'INVALID_TENANT_ID' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'METHOD_NOT_ALLOWED' | 'NOT_ACCEPTABLE' | 'JOB_FINISHED' | 'IDEMPOTENCY_KEY_MISMATCH' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'RATE_LIMITED' | 'REQUEST_TIMEOUT' | 'INTERNAL_ERROR' | 'JOB_FAILED' | 'SERVICE_UNAVAILABLE';
+    errorCode: 'BODY_REQUIRED' | 'INVALID_BODY' | 'MALFORMED_JSON' | 'TOO_FEW_NUMBERS' | 'TOO_MANY_NUMBERS' | 'INVALID_TELEPHONE_NUMBERS' | 'INVALID_REQUEST' | 'INVALID_CURSOR' | 'INVALID_TENANT_ID' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'METHOD_NOT_ALLOWED' | 'NOT_ACCEPTABLE' | 'JOB_FINISHED' | 'WEBHOOK_URL_NOT_ALLOWED' | 'WEBHOOK_LIMIT_REACHED' | 'IDEMPOTENCY_KEY_MISMATCH' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'RATE_LIMITED' | 'REQUEST_TIMEOUT' | 'INTERNAL_ERROR' | 'JOB_FAILED' | 'SERVICE_UNAVAILABLE';
     errorTicket: string;
     traceId: string;
     /**
@@ -153,6 +178,71 @@ export type Problem = {
      */
     job?: Job;
     [key: string]: unknown;
+};
+
+export type WebhookEndpoint = {
+    id: string;
+    url: string;
+    events: Array<'job.completed' | 'job.failed' | 'job.cancelled'>;
+    description: string | null;
+    enabled: boolean;
+    /**
+     * Why the service disabled it: gone (answered 410), failing (5 days of failures)
+     */
+    disabledReason: 'gone' | 'failing' | null;
+    createdAt: string;
+    updatedAt: string;
+};
+
+export type WebhookEndpointWithSecret = {
+    id: string;
+    url: string;
+    events: Array<'job.completed' | 'job.failed' | 'job.cancelled'>;
+    description: string | null;
+    enabled: boolean;
+    /**
+     * Why the service disabled it: gone (answered 410), failing (5 days of failures)
+     */
+    disabledReason: 'gone' | 'failing' | null;
+    createdAt: string;
+    updatedAt: string;
+    /**
+     * The signing secret (Standard Webhooks); shown only here
+     */
+    secret: string;
+};
+
+export type WebhookEndpointList = {
+    data: Array<WebhookEndpoint>;
+};
+
+export type WebhookDelivery = {
+    /**
+     * The webhook-id header: the same on every attempt
+     */
+    messageId: string;
+    type: 'job.completed' | 'job.failed' | 'job.cancelled';
+    jobId: string;
+    /**
+     * Attempts made so far (0: not tried yet)
+     */
+    attempt: number;
+    state: 'pending' | 'succeeded' | 'failed';
+    /**
+     * The last attempt's HTTP status, if it got one
+     */
+    responseStatus: number | null;
+    error: string | null;
+    /**
+     * The last attempt, or when the message was written
+     */
+    at: string;
+    nextAttemptAt: string | null;
+};
+
+export type WebhookDeliveryList = {
+    data: Array<WebhookDelivery>;
+    nextCursor: string | null;
 };
 
 export type Liveness = {
@@ -1390,3 +1480,611 @@ export type GetNumberResponses = {
 };
 
 export type GetNumberResponse = GetNumberResponses[keyof GetNumberResponses];
+
+export type ListWebhookEndpointsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v3/oc/webhooks';
+};
+
+export type ListWebhookEndpointsErrors = {
+    /**
+     * UNAUTHORIZED: missing, unknown or revoked API key. Each failure spends the client's failed-authentication budget (RateLimit)
+     */
+    401: Problem & {
+        errorCode: 'UNAUTHORIZED';
+        [key: string]: unknown;
+    };
+    /**
+     * FORBIDDEN: an admin key; admin keys belong to no operator
+     */
+    403: Problem & {
+        errorCode: 'FORBIDDEN';
+        [key: string]: unknown;
+    };
+    /**
+     * REQUEST_TIMEOUT: the request's headers or body did not arrive in time; the connection is closed
+     */
+    408: Problem & {
+        errorCode: 'REQUEST_TIMEOUT';
+        [key: string]: unknown;
+    };
+    /**
+     * RATE_LIMITED: too many failed authentications from this client, or the operator's read budget is spent; `detail` says which (RateLimit, RateLimit-Policy, Retry-After)
+     */
+    429: Problem & {
+        errorCode: 'RATE_LIMITED';
+        [key: string]: unknown;
+    };
+    /**
+     * INVALID_REQUEST: request headers over 16 KiB; the connection is closed
+     */
+    431: Problem & {
+        errorCode: 'INVALID_REQUEST';
+        [key: string]: unknown;
+    };
+    /**
+     * INTERNAL_ERROR: an unexpected error
+     */
+    500: Problem & {
+        errorCode: 'INTERNAL_ERROR';
+        [key: string]: unknown;
+    };
+    /**
+     * SERVICE_UNAVAILABLE: Postgres or Redis unreachable, or the instance is shutting down (Retry-After)
+     */
+    503: Problem & {
+        errorCode: 'SERVICE_UNAVAILABLE';
+        [key: string]: unknown;
+    };
+};
+
+export type ListWebhookEndpointsError = ListWebhookEndpointsErrors[keyof ListWebhookEndpointsErrors];
+
+export type ListWebhookEndpointsResponses = {
+    /**
+     * Default Response
+     */
+    200: WebhookEndpointList;
+};
+
+export type ListWebhookEndpointsResponse = ListWebhookEndpointsResponses[keyof ListWebhookEndpointsResponses];
+
+export type CreateWebhookEndpointData = {
+    body: WebhookEndpointCreateInput;
+    path?: never;
+    query?: never;
+    url: '/api/v3/oc/webhooks';
+};
+
+export type CreateWebhookEndpointErrors = {
+    /**
+     * INVALID_REQUEST: a bad property (an unknown event, say); WEBHOOK_URL_NOT_ALLOWED: not https, or a host that is or resolves to a loopback, private, link-local or other non-public address; WEBHOOK_LIMIT_REACHED: the operator has 10 endpoints; MALFORMED_JSON: a body that is not JSON
+     */
+    400: Problem & {
+        errorCode: 'MALFORMED_JSON' | 'INVALID_REQUEST' | 'WEBHOOK_URL_NOT_ALLOWED' | 'WEBHOOK_LIMIT_REACHED';
+        [key: string]: unknown;
+    };
+    /**
+     * UNAUTHORIZED: missing, unknown or revoked API key. Each failure spends the client's failed-authentication budget (RateLimit)
+     */
+    401: Problem & {
+        errorCode: 'UNAUTHORIZED';
+        [key: string]: unknown;
+    };
+    /**
+     * FORBIDDEN: an admin key; admin keys belong to no operator
+     */
+    403: Problem & {
+        errorCode: 'FORBIDDEN';
+        [key: string]: unknown;
+    };
+    /**
+     * REQUEST_TIMEOUT: the request's headers or body did not arrive in time; the connection is closed
+     */
+    408: Problem & {
+        errorCode: 'REQUEST_TIMEOUT';
+        [key: string]: unknown;
+    };
+    /**
+     * PAYLOAD_TOO_LARGE: body over 64 KiB
+     */
+    413: Problem & {
+        errorCode: 'PAYLOAD_TOO_LARGE';
+        [key: string]: unknown;
+    };
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: a body that is not application/json
+     */
+    415: Problem & {
+        errorCode: 'UNSUPPORTED_MEDIA_TYPE';
+        [key: string]: unknown;
+    };
+    /**
+     * RATE_LIMITED: too many failed authentications from this client, or the operator's read budget is spent; `detail` says which (RateLimit, RateLimit-Policy, Retry-After)
+     */
+    429: Problem & {
+        errorCode: 'RATE_LIMITED';
+        [key: string]: unknown;
+    };
+    /**
+     * INVALID_REQUEST: request headers over 16 KiB; the connection is closed
+     */
+    431: Problem & {
+        errorCode: 'INVALID_REQUEST';
+        [key: string]: unknown;
+    };
+    /**
+     * INTERNAL_ERROR: an unexpected error
+     */
+    500: Problem & {
+        errorCode: 'INTERNAL_ERROR';
+        [key: string]: unknown;
+    };
+    /**
+     * SERVICE_UNAVAILABLE: Postgres or Redis unreachable, or the instance is shutting down (Retry-After)
+     */
+    503: Problem & {
+        errorCode: 'SERVICE_UNAVAILABLE';
+        [key: string]: unknown;
+    };
+};
+
+export type CreateWebhookEndpointError = CreateWebhookEndpointErrors[keyof CreateWebhookEndpointErrors];
+
+export type CreateWebhookEndpointResponses = {
+    /**
+     * Default Response
+     */
+    201: WebhookEndpointWithSecret;
+};
+
+export type CreateWebhookEndpointResponse = CreateWebhookEndpointResponses[keyof CreateWebhookEndpointResponses];
+
+export type DeleteWebhookEndpointData = {
+    body?: never;
+    path: {
+        endpointId: string;
+    };
+    query?: never;
+    url: '/api/v3/oc/webhooks/{endpointId}';
+};
+
+export type DeleteWebhookEndpointErrors = {
+    /**
+     * UNAUTHORIZED: missing, unknown or revoked API key. Each failure spends the client's failed-authentication budget (RateLimit)
+     */
+    401: Problem & {
+        errorCode: 'UNAUTHORIZED';
+        [key: string]: unknown;
+    };
+    /**
+     * FORBIDDEN: an admin key; admin keys belong to no operator
+     */
+    403: Problem & {
+        errorCode: 'FORBIDDEN';
+        [key: string]: unknown;
+    };
+    /**
+     * NOT_FOUND: no such endpoint for this operator
+     */
+    404: Problem & {
+        errorCode: 'NOT_FOUND';
+        [key: string]: unknown;
+    };
+    /**
+     * REQUEST_TIMEOUT: the request's headers or body did not arrive in time; the connection is closed
+     */
+    408: Problem & {
+        errorCode: 'REQUEST_TIMEOUT';
+        [key: string]: unknown;
+    };
+    /**
+     * RATE_LIMITED: too many failed authentications from this client, or the operator's read budget is spent; `detail` says which (RateLimit, RateLimit-Policy, Retry-After)
+     */
+    429: Problem & {
+        errorCode: 'RATE_LIMITED';
+        [key: string]: unknown;
+    };
+    /**
+     * INVALID_REQUEST: request headers over 16 KiB; the connection is closed
+     */
+    431: Problem & {
+        errorCode: 'INVALID_REQUEST';
+        [key: string]: unknown;
+    };
+    /**
+     * INTERNAL_ERROR: an unexpected error
+     */
+    500: Problem & {
+        errorCode: 'INTERNAL_ERROR';
+        [key: string]: unknown;
+    };
+    /**
+     * SERVICE_UNAVAILABLE: Postgres or Redis unreachable, or the instance is shutting down (Retry-After)
+     */
+    503: Problem & {
+        errorCode: 'SERVICE_UNAVAILABLE';
+        [key: string]: unknown;
+    };
+};
+
+export type DeleteWebhookEndpointError = DeleteWebhookEndpointErrors[keyof DeleteWebhookEndpointErrors];
+
+export type DeleteWebhookEndpointResponses = {
+    /**
+     * Deleted
+     */
+    204: void;
+};
+
+export type DeleteWebhookEndpointResponse = DeleteWebhookEndpointResponses[keyof DeleteWebhookEndpointResponses];
+
+export type GetWebhookEndpointData = {
+    body?: never;
+    path: {
+        endpointId: string;
+    };
+    query?: never;
+    url: '/api/v3/oc/webhooks/{endpointId}';
+};
+
+export type GetWebhookEndpointErrors = {
+    /**
+     * UNAUTHORIZED: missing, unknown or revoked API key. Each failure spends the client's failed-authentication budget (RateLimit)
+     */
+    401: Problem & {
+        errorCode: 'UNAUTHORIZED';
+        [key: string]: unknown;
+    };
+    /**
+     * FORBIDDEN: an admin key; admin keys belong to no operator
+     */
+    403: Problem & {
+        errorCode: 'FORBIDDEN';
+        [key: string]: unknown;
+    };
+    /**
+     * NOT_FOUND: no such endpoint for this operator
+     */
+    404: Problem & {
+        errorCode: 'NOT_FOUND';
+        [key: string]: unknown;
+    };
+    /**
+     * REQUEST_TIMEOUT: the request's headers or body did not arrive in time; the connection is closed
+     */
+    408: Problem & {
+        errorCode: 'REQUEST_TIMEOUT';
+        [key: string]: unknown;
+    };
+    /**
+     * RATE_LIMITED: too many failed authentications from this client, or the operator's read budget is spent; `detail` says which (RateLimit, RateLimit-Policy, Retry-After)
+     */
+    429: Problem & {
+        errorCode: 'RATE_LIMITED';
+        [key: string]: unknown;
+    };
+    /**
+     * INVALID_REQUEST: request headers over 16 KiB; the connection is closed
+     */
+    431: Problem & {
+        errorCode: 'INVALID_REQUEST';
+        [key: string]: unknown;
+    };
+    /**
+     * INTERNAL_ERROR: an unexpected error
+     */
+    500: Problem & {
+        errorCode: 'INTERNAL_ERROR';
+        [key: string]: unknown;
+    };
+    /**
+     * SERVICE_UNAVAILABLE: Postgres or Redis unreachable, or the instance is shutting down (Retry-After)
+     */
+    503: Problem & {
+        errorCode: 'SERVICE_UNAVAILABLE';
+        [key: string]: unknown;
+    };
+};
+
+export type GetWebhookEndpointError = GetWebhookEndpointErrors[keyof GetWebhookEndpointErrors];
+
+export type GetWebhookEndpointResponses = {
+    /**
+     * Default Response
+     */
+    200: WebhookEndpoint;
+};
+
+export type GetWebhookEndpointResponse = GetWebhookEndpointResponses[keyof GetWebhookEndpointResponses];
+
+export type UpdateWebhookEndpointData = {
+    body: WebhookEndpointUpdateInput;
+    path: {
+        endpointId: string;
+    };
+    query?: never;
+    url: '/api/v3/oc/webhooks/{endpointId}';
+};
+
+export type UpdateWebhookEndpointErrors = {
+    /**
+     * INVALID_REQUEST: a bad property (an unknown event, say); WEBHOOK_URL_NOT_ALLOWED: not https, or a host that is or resolves to a loopback, private, link-local or other non-public address; WEBHOOK_LIMIT_REACHED: the operator has 10 endpoints; MALFORMED_JSON: a body that is not JSON
+     */
+    400: Problem & {
+        errorCode: 'MALFORMED_JSON' | 'INVALID_REQUEST' | 'WEBHOOK_URL_NOT_ALLOWED' | 'WEBHOOK_LIMIT_REACHED';
+        [key: string]: unknown;
+    };
+    /**
+     * UNAUTHORIZED: missing, unknown or revoked API key. Each failure spends the client's failed-authentication budget (RateLimit)
+     */
+    401: Problem & {
+        errorCode: 'UNAUTHORIZED';
+        [key: string]: unknown;
+    };
+    /**
+     * FORBIDDEN: an admin key; admin keys belong to no operator
+     */
+    403: Problem & {
+        errorCode: 'FORBIDDEN';
+        [key: string]: unknown;
+    };
+    /**
+     * NOT_FOUND: no such endpoint for this operator
+     */
+    404: Problem & {
+        errorCode: 'NOT_FOUND';
+        [key: string]: unknown;
+    };
+    /**
+     * REQUEST_TIMEOUT: the request's headers or body did not arrive in time; the connection is closed
+     */
+    408: Problem & {
+        errorCode: 'REQUEST_TIMEOUT';
+        [key: string]: unknown;
+    };
+    /**
+     * PAYLOAD_TOO_LARGE: body over 64 KiB
+     */
+    413: Problem & {
+        errorCode: 'PAYLOAD_TOO_LARGE';
+        [key: string]: unknown;
+    };
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: a body that is not application/json
+     */
+    415: Problem & {
+        errorCode: 'UNSUPPORTED_MEDIA_TYPE';
+        [key: string]: unknown;
+    };
+    /**
+     * RATE_LIMITED: too many failed authentications from this client, or the operator's read budget is spent; `detail` says which (RateLimit, RateLimit-Policy, Retry-After)
+     */
+    429: Problem & {
+        errorCode: 'RATE_LIMITED';
+        [key: string]: unknown;
+    };
+    /**
+     * INVALID_REQUEST: request headers over 16 KiB; the connection is closed
+     */
+    431: Problem & {
+        errorCode: 'INVALID_REQUEST';
+        [key: string]: unknown;
+    };
+    /**
+     * INTERNAL_ERROR: an unexpected error
+     */
+    500: Problem & {
+        errorCode: 'INTERNAL_ERROR';
+        [key: string]: unknown;
+    };
+    /**
+     * SERVICE_UNAVAILABLE: Postgres or Redis unreachable, or the instance is shutting down (Retry-After)
+     */
+    503: Problem & {
+        errorCode: 'SERVICE_UNAVAILABLE';
+        [key: string]: unknown;
+    };
+};
+
+export type UpdateWebhookEndpointError = UpdateWebhookEndpointErrors[keyof UpdateWebhookEndpointErrors];
+
+export type UpdateWebhookEndpointResponses = {
+    /**
+     * Default Response
+     */
+    200: WebhookEndpoint;
+};
+
+export type UpdateWebhookEndpointResponse = UpdateWebhookEndpointResponses[keyof UpdateWebhookEndpointResponses];
+
+export type ListWebhookDeliveriesData = {
+    body?: never;
+    path: {
+        endpointId: string;
+    };
+    query?: {
+        limit?: number;
+        cursor?: string;
+    };
+    url: '/api/v3/oc/webhooks/{endpointId}/deliveries';
+};
+
+export type ListWebhookDeliveriesErrors = {
+    /**
+     * INVALID_REQUEST: a parameter is invalid; INVALID_CURSOR: the cursor is not one this list handed out
+     */
+    400: Problem & {
+        errorCode: 'INVALID_REQUEST' | 'INVALID_CURSOR';
+        [key: string]: unknown;
+    };
+    /**
+     * UNAUTHORIZED: missing, unknown or revoked API key. Each failure spends the client's failed-authentication budget (RateLimit)
+     */
+    401: Problem & {
+        errorCode: 'UNAUTHORIZED';
+        [key: string]: unknown;
+    };
+    /**
+     * FORBIDDEN: an admin key; admin keys belong to no operator
+     */
+    403: Problem & {
+        errorCode: 'FORBIDDEN';
+        [key: string]: unknown;
+    };
+    /**
+     * NOT_FOUND: no such endpoint for this operator
+     */
+    404: Problem & {
+        errorCode: 'NOT_FOUND';
+        [key: string]: unknown;
+    };
+    /**
+     * REQUEST_TIMEOUT: the request's headers or body did not arrive in time; the connection is closed
+     */
+    408: Problem & {
+        errorCode: 'REQUEST_TIMEOUT';
+        [key: string]: unknown;
+    };
+    /**
+     * RATE_LIMITED: too many failed authentications from this client, or the operator's read budget is spent; `detail` says which (RateLimit, RateLimit-Policy, Retry-After)
+     */
+    429: Problem & {
+        errorCode: 'RATE_LIMITED';
+        [key: string]: unknown;
+    };
+    /**
+     * INVALID_REQUEST: request headers over 16 KiB; the connection is closed
+     */
+    431: Problem & {
+        errorCode: 'INVALID_REQUEST';
+        [key: string]: unknown;
+    };
+    /**
+     * INTERNAL_ERROR: an unexpected error
+     */
+    500: Problem & {
+        errorCode: 'INTERNAL_ERROR';
+        [key: string]: unknown;
+    };
+    /**
+     * SERVICE_UNAVAILABLE: Postgres or Redis unreachable, or the instance is shutting down (Retry-After)
+     */
+    503: Problem & {
+        errorCode: 'SERVICE_UNAVAILABLE';
+        [key: string]: unknown;
+    };
+};
+
+export type ListWebhookDeliveriesError = ListWebhookDeliveriesErrors[keyof ListWebhookDeliveriesErrors];
+
+export type ListWebhookDeliveriesResponses = {
+    /**
+     * Default Response
+     */
+    200: WebhookDeliveryList;
+};
+
+export type ListWebhookDeliveriesResponse = ListWebhookDeliveriesResponses[keyof ListWebhookDeliveriesResponses];
+
+export type RotateWebhookSecretData = {
+    body?: never;
+    path: {
+        endpointId: string;
+    };
+    query?: never;
+    url: '/api/v3/oc/webhooks/{endpointId}/rotate-secret';
+};
+
+export type RotateWebhookSecretErrors = {
+    /**
+     * MALFORMED_JSON: a body that is not JSON; INVALID_REQUEST: its length is wrong
+     */
+    400: Problem & {
+        errorCode: 'MALFORMED_JSON' | 'INVALID_REQUEST';
+        [key: string]: unknown;
+    };
+    /**
+     * UNAUTHORIZED: missing, unknown or revoked API key. Each failure spends the client's failed-authentication budget (RateLimit)
+     */
+    401: Problem & {
+        errorCode: 'UNAUTHORIZED';
+        [key: string]: unknown;
+    };
+    /**
+     * FORBIDDEN: an admin key; admin keys belong to no operator
+     */
+    403: Problem & {
+        errorCode: 'FORBIDDEN';
+        [key: string]: unknown;
+    };
+    /**
+     * NOT_FOUND: no such endpoint for this operator
+     */
+    404: Problem & {
+        errorCode: 'NOT_FOUND';
+        [key: string]: unknown;
+    };
+    /**
+     * REQUEST_TIMEOUT: the request's headers or body did not arrive in time; the connection is closed
+     */
+    408: Problem & {
+        errorCode: 'REQUEST_TIMEOUT';
+        [key: string]: unknown;
+    };
+    /**
+     * PAYLOAD_TOO_LARGE: body over 64 KiB
+     */
+    413: Problem & {
+        errorCode: 'PAYLOAD_TOO_LARGE';
+        [key: string]: unknown;
+    };
+    /**
+     * UNSUPPORTED_MEDIA_TYPE: a body that is not application/json
+     */
+    415: Problem & {
+        errorCode: 'UNSUPPORTED_MEDIA_TYPE';
+        [key: string]: unknown;
+    };
+    /**
+     * RATE_LIMITED: too many failed authentications from this client, or the operator's read budget is spent; `detail` says which (RateLimit, RateLimit-Policy, Retry-After)
+     */
+    429: Problem & {
+        errorCode: 'RATE_LIMITED';
+        [key: string]: unknown;
+    };
+    /**
+     * INVALID_REQUEST: request headers over 16 KiB; the connection is closed
+     */
+    431: Problem & {
+        errorCode: 'INVALID_REQUEST';
+        [key: string]: unknown;
+    };
+    /**
+     * INTERNAL_ERROR: an unexpected error
+     */
+    500: Problem & {
+        errorCode: 'INTERNAL_ERROR';
+        [key: string]: unknown;
+    };
+    /**
+     * SERVICE_UNAVAILABLE: Postgres or Redis unreachable, or the instance is shutting down (Retry-After)
+     */
+    503: Problem & {
+        errorCode: 'SERVICE_UNAVAILABLE';
+        [key: string]: unknown;
+    };
+};
+
+export type RotateWebhookSecretError = RotateWebhookSecretErrors[keyof RotateWebhookSecretErrors];
+
+export type RotateWebhookSecretResponses = {
+    /**
+     * Default Response
+     */
+    200: WebhookEndpointWithSecret;
+};
+
+export type RotateWebhookSecretResponse = RotateWebhookSecretResponses[keyof RotateWebhookSecretResponses];

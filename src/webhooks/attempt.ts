@@ -1,0 +1,126 @@
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
+import type { Agent } from 'undici';
+import type { Sql } from '../db/client.ts';
+import type { Logger } from '../logger.ts';
+import { decide, errorOf } from './decide.ts';
+import { messageBody, type StoredMessage } from './message.ts';
+import type { WebhookMetrics } from './metrics.ts';
+import { DeliveryJobData, type DeliveryReturnValue } from './queue.ts';
+import { recordAttempt, recordSkipped } from './record.ts';
+import { signedHeaders } from './secrets.ts';
+import { postMessage } from './send.ts';
+
+export interface AttemptDeps {
+  sql: Sql;
+  agent: Agent;
+  logger: Logger;
+  metrics: WebhookMetrics;
+  /** The waits between attempts (events.ts RETRY_SCHEDULE_MS; tests may pass a shorter one). */
+  schedule: readonly number[];
+  timeoutMs: number;
+  /** Attempts to one endpoint this process makes at once; more wait their turn in the queue. */
+  perEndpoint: number;
+  /** A retry was scheduled: the relay should hand it over. */
+  onRetryScheduled: () => void;
+}
+
+type DeliveryJob = Job<DeliveryJobData, DeliveryReturnValue>;
+
+interface Target extends StoredMessage {
+  state: string;
+  attempts: number;
+  url: string;
+  enabled: boolean;
+  secret: string;
+  previousSecret: string | null;
+}
+
+/** The BullMQ processor of the delivery queue: one attempt of one message to one endpoint. */
+export function createAttemptProcessor(deps: AttemptDeps) {
+  const inFlight = new Map<string, number>();
+  return async function deliver(
+    job: DeliveryJob,
+    token: string | undefined,
+    _signal: AbortSignal | undefined,
+  ): Promise<DeliveryReturnValue> {
+    const parsed = DeliveryJobData.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`invalid job data: ${parsed.error.message}`);
+    const { messageId, endpointId, attempt } = parsed.data;
+    const target = await loadTarget(deps.sql, messageId, endpointId);
+    // Recorded already (a duplicate of this attempt) or deleted with its endpoint.
+    if (target?.state !== 'pending' || target.attempts !== attempt - 1) {
+      return { outcome: 'stale', responseStatus: null };
+    }
+    const log = deps.logger.child({ messageId, endpointId, attempt });
+    if (!target.enabled) {
+      if (
+        await recordSkipped(deps.sql, {
+          messageId,
+          endpointId,
+          attempt,
+          error: 'endpoint disabled',
+        })
+      )
+        deps.metrics.delivered('disabled');
+      return { outcome: 'disabled', responseStatus: null };
+    }
+    // A slow endpoint holds at most `perEndpoint` of this worker's slots; its other messages
+    // wait in the queue (not spending an attempt) while other endpoints' go ahead.
+    const busy = inFlight.get(endpointId) ?? 0;
+    if (busy >= deps.perEndpoint && token) {
+      await job.moveToDelayed(Date.now() + 500 + Math.random() * 1000, token);
+      throw new DelayedError();
+    }
+    inFlight.set(endpointId, busy + 1);
+    try {
+      const body = messageBody(target);
+      const secrets = [target.secret, ...(target.previousSecret ? [target.previousSecret] : [])];
+      const headers = signedHeaders(messageId, new Date(), body, secrets);
+      const answer = await postMessage(
+        deps.agent,
+        { url: target.url, body, headers: { ...headers } },
+        deps.timeoutMs,
+      );
+      const decision = decide(answer, attempt, deps.schedule);
+      const responseStatus = answer.kind === 'answered' ? answer.status : null;
+      const recorded = await recordAttempt(
+        deps.sql,
+        { messageId, endpointId, attempt, responseStatus, error: errorOf(answer) },
+        decision,
+      );
+      if (!recorded.applied) return { outcome: 'stale', responseStatus };
+      if (recorded.disabled) deps.metrics.endpointDisabled(recorded.disabled);
+      const outcome =
+        decision.kind === 'gone'
+          ? 'failed'
+          : decision.kind === 'retry'
+            ? 'retrying'
+            : decision.kind;
+      deps.metrics.delivered(outcome);
+      if (decision.kind === 'retry') deps.onRetryScheduled();
+      log.info({ outcome, responseStatus, error: errorOf(answer) ?? undefined }, 'webhook attempt');
+      return { outcome, responseStatus };
+    } finally {
+      const left = (inFlight.get(endpointId) ?? 1) - 1;
+      if (left === 0) inFlight.delete(endpointId);
+      else inFlight.set(endpointId, left);
+    }
+  };
+}
+
+async function loadTarget(
+  sql: Sql,
+  messageId: string,
+  endpointId: string,
+): Promise<Target | undefined> {
+  const [row] = await sql<Target[]>`
+    select d.state, d.attempts, e.url, e.enabled,
+           e.secret, case when e.previous_secret_expires_at > now() then e.previous_secret end
+             as "previousSecret",
+           m.id as "messageId", m.type, m.data, m.created_at as "createdAt"
+    from webhook_deliveries d
+    join webhook_endpoints e on e.id = d.endpoint_id
+    join webhook_messages m on m.id = d.message_id
+    where d.message_id = ${messageId} and d.endpoint_id = ${endpointId}`;
+  return row;
+}

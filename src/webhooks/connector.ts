@@ -1,0 +1,50 @@
+import { isIP } from 'node:net';
+import { Agent, buildConnector } from 'undici';
+import { bareHost, publicAddresses } from './addresses.ts';
+import { ATTEMPT_TIMEOUT_MS } from './events.ts';
+
+// The delivery's HTTP client: an undici Agent whose connector resolves the endpoint's name
+// itself, checks every address (addresses.ts), and then connects to the checked address —
+// never to a fresh resolution — with TLS still verifying the certificate for the name (SNI and
+// identity use the original host). A name that resolved to a public address at registration
+// and to 127.0.0.1 now (DNS rebinding) is refused here, before any byte is sent.
+
+export interface DeliveryAgentOptions {
+  /** WEBHOOK_ALLOW_PRIVATE_TARGETS: connect wherever the name resolves. */
+  allowPrivate: boolean;
+}
+
+export function createDeliveryAgent(options: DeliveryAgentOptions): Agent {
+  const connect = buildConnector({ timeout: ATTEMPT_TIMEOUT_MS });
+  const checked: buildConnector.connector = (opts, callback) => {
+    if (options.allowPrivate) {
+      connect(opts, callback);
+      return;
+    }
+    publicAddresses(opts.hostname).then(
+      (addresses) => {
+        const [first] = addresses;
+        if (!first) throw new Error('no address');
+        const name = bareHost(opts.hostname);
+        connect(
+          {
+            ...opts,
+            hostname: first.address,
+            // The certificate is checked for the name, not the address we connect to.
+            servername: opts.servername ?? (isIP(name) ? undefined : name),
+          },
+          callback,
+        );
+      },
+      (err: Error) => callback(err, null),
+    );
+  };
+  return new Agent({
+    connect: checked,
+    // One endpoint's connections never starve another's: undici pools per origin.
+    connections: 8,
+    keepAliveTimeout: 10_000,
+    headersTimeout: ATTEMPT_TIMEOUT_MS,
+    bodyTimeout: ATTEMPT_TIMEOUT_MS,
+  });
+}

@@ -1,0 +1,215 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { principalOf } from '../api/auth/bearer.ts';
+import type { AppDeps } from '../api/deps.ts';
+import { HttpProblem, notFound } from '../api/http/problem.ts';
+import { operatorResponseHeaders } from '../api/openapi/headers.ts';
+import { bodyProblems, operatorProblems, problem } from '../api/openapi/problems.ts';
+import {
+  CreateEndpointBody,
+  EndpointParams,
+  UpdateEndpointBody,
+  WebhookEndpointListSchema,
+  WebhookEndpointSchema,
+  WebhookEndpointWithSecretSchema,
+} from './api-schemas.ts';
+import { assertTargetAllowed, eventSet, toEndpointView } from './api-views.ts';
+import { registerDeliveryLogRoute } from './delivery-routes.ts';
+import {
+  createEndpoint,
+  deleteEndpoint,
+  EndpointLimitError,
+  getEndpoint,
+  listEndpoints,
+  rotateSecret,
+  updateEndpoint,
+} from './endpoints.ts';
+import { MAX_ENDPOINTS_PER_OPERATOR } from './events.ts';
+
+// The endpoint resource (docs/api.md "Webhooks"), in the operator API's scope: the
+// same key authentication, the read budget for its GETs, problem details for every error.
+
+export const WEBHOOKS_PATH = '/api/v3/oc/webhooks';
+const ONE = `${WEBHOOKS_PATH}/:endpointId`;
+
+const notAllowed = problem(400, {
+  codes: ['MALFORMED_JSON', 'INVALID_REQUEST', 'WEBHOOK_URL_NOT_ALLOWED', 'WEBHOOK_LIMIT_REACHED'],
+  description:
+    'INVALID_REQUEST: a bad property (an unknown event, say); WEBHOOK_URL_NOT_ALLOWED: not https, or a host that is or resolves to a loopback, private, link-local or other non-public address; WEBHOOK_LIMIT_REACHED: the operator has 10 endpoints; MALFORMED_JSON: a body that is not JSON',
+});
+const missing = {
+  404: problem(404, { description: 'NOT_FOUND: no such endpoint for this operator' }),
+};
+
+export function registerWebhookRoutes(app: FastifyInstance, deps: AppDeps) {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const common = {
+    tags: ['webhooks'],
+    security: [{ bearerAuth: [] }],
+    ...operatorResponseHeaders(),
+  };
+  const rules = { allowPrivate: deps.config.webhooks.allowPrivateTargets };
+
+  api.post(
+    WEBHOOKS_PATH,
+    {
+      schema: {
+        ...common,
+        operationId: 'createWebhookEndpoint',
+        summary: `Register an endpoint (at most ${MAX_ENDPOINTS_PER_OPERATOR}); its secret is shown only in this answer`,
+        body: CreateEndpointBody,
+        response: {
+          201: WebhookEndpointWithSecretSchema,
+          ...operatorProblems(),
+          ...bodyProblems(),
+          400: notAllowed,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { operatorId } = principalOf(request);
+      const { url, events, description } = request.body;
+      await assertTargetAllowed(url, rules);
+      try {
+        const created = await createEndpoint(deps.db, operatorId, {
+          url,
+          events: eventSet(events),
+          description: description ?? null,
+        });
+        reply.code(201);
+        return { ...toEndpointView(created), secret: created.secret };
+      } catch (err) {
+        if (err instanceof EndpointLimitError)
+          throw new HttpProblem(400, 'WEBHOOK_LIMIT_REACHED', err.message);
+        throw err;
+      }
+    },
+  );
+
+  api.get(
+    WEBHOOKS_PATH,
+    {
+      schema: {
+        ...common,
+        operationId: 'listWebhookEndpoints',
+        summary: "The operator's endpoints (never their secrets)",
+        response: { 200: WebhookEndpointListSchema, ...operatorProblems() },
+      },
+    },
+    async (request) => ({
+      data: (await listEndpoints(deps.db, principalOf(request).operatorId)).map(toEndpointView),
+    }),
+  );
+
+  api.get(
+    ONE,
+    {
+      schema: {
+        ...common,
+        operationId: 'getWebhookEndpoint',
+        summary: 'One endpoint (never its secret)',
+        params: EndpointParams,
+        response: { 200: WebhookEndpointSchema, ...operatorProblems(), ...missing },
+      },
+    },
+    async (request) => {
+      const row = await getEndpoint(
+        deps.db,
+        principalOf(request).operatorId,
+        request.params.endpointId,
+      );
+      if (!row) throw notFound();
+      return toEndpointView(row);
+    },
+  );
+
+  api.patch(
+    ONE,
+    {
+      schema: {
+        ...common,
+        operationId: 'updateWebhookEndpoint',
+        summary: 'Change the URL, the events, the description, or enable or disable it',
+        params: EndpointParams,
+        body: UpdateEndpointBody,
+        response: {
+          200: WebhookEndpointSchema,
+          ...operatorProblems(),
+          ...bodyProblems(),
+          400: notAllowed,
+          ...missing,
+        },
+      },
+    },
+    async (request) => {
+      const { operatorId } = principalOf(request);
+      const { url, events, enabled, description } = request.body;
+      if (url !== undefined) await assertTargetAllowed(url, rules);
+      const row = await updateEndpoint(deps.db, operatorId, request.params.endpointId, {
+        ...(url !== undefined && { url }),
+        ...(events !== undefined && { events: eventSet(events) }),
+        ...(enabled !== undefined && { enabled }),
+        ...(description !== undefined && { description }),
+      });
+      if (!row) throw notFound();
+      return toEndpointView(row);
+    },
+  );
+
+  api.delete(
+    ONE,
+    {
+      schema: {
+        ...common,
+        operationId: 'deleteWebhookEndpoint',
+        summary:
+          'Delete an endpoint and its deliveries log; messages not yet delivered are dropped',
+        params: EndpointParams,
+        response: {
+          204: z.null().describe('Deleted'),
+          ...operatorProblems(),
+          ...missing,
+        },
+      },
+    },
+    async (request, reply) => {
+      const deleted = await deleteEndpoint(
+        deps.db,
+        principalOf(request).operatorId,
+        request.params.endpointId,
+      );
+      if (!deleted) throw notFound();
+      return reply.code(204).send(null);
+    },
+  );
+
+  registerDeliveryLogRoute(app, deps);
+
+  api.post(
+    `${ONE}/rotate-secret`,
+    {
+      schema: {
+        ...common,
+        operationId: 'rotateWebhookSecret',
+        summary: 'A new secret; for 24 h the previous one signs too (two v1 signatures)',
+        params: EndpointParams,
+        response: {
+          200: WebhookEndpointWithSecretSchema,
+          ...operatorProblems(),
+          ...bodyProblems(),
+          ...missing,
+        },
+      },
+    },
+    async (request) => {
+      const row = await rotateSecret(
+        deps.db,
+        principalOf(request).operatorId,
+        request.params.endpointId,
+      );
+      if (!row) throw notFound();
+      return { ...toEndpointView(row), secret: row.secret };
+    },
+  );
+}

@@ -1,0 +1,85 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Webhook } from 'standardwebhooks';
+
+// A real webhook receiver on 127.0.0.1 (plain http: the services under test run with
+// WEBHOOK_ALLOW_PRIVATE_TARGETS=true). It records every request with its raw body and answers
+// as each path's script says: a status (with headers) or `hang` (never answers).
+
+export interface ReceivedCall {
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+  at: number;
+}
+
+export type Answer = { status: number; headers?: Record<string, string> } | 'hang';
+
+export interface WebhookReceiver {
+  url(path: string): string;
+  calls(path: string): ReceivedCall[];
+  /** The answer to the `n`th call (0-based) of `path`; default 204. */
+  script(path: string, answer: (n: number) => Answer): void;
+  /** Requests being held open (hanging), by path. */
+  open(path: string): number;
+  close(): Promise<void>;
+}
+
+export async function startWebhookReceiver(): Promise<WebhookReceiver> {
+  const calls: ReceivedCall[] = [];
+  const scripts = new Map<string, (n: number) => Answer>();
+  const held = new Map<string, Set<ServerResponse>>();
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const path = req.url ?? '/';
+      const n = calls.filter((c) => c.path === path).length;
+      calls.push({
+        path,
+        headers: Object.fromEntries(
+          Object.entries(req.headers).map(([k, v]) => [
+            k,
+            Array.isArray(v) ? v.join(', ') : (v ?? ''),
+          ]),
+        ),
+        body: Buffer.concat(chunks).toString('utf8'),
+        at: Date.now(),
+      });
+      const answer = scripts.get(path)?.(n) ?? { status: 204 };
+      if (answer === 'hang') {
+        const set = held.get(path) ?? new Set();
+        set.add(res);
+        held.set(path, set);
+        res.on('close', () => set.delete(res));
+        return;
+      }
+      res.writeHead(answer.status, answer.headers).end();
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('no port');
+  return {
+    url: (path) => `http://127.0.0.1:${address.port}${path}`,
+    calls: (path) => calls.filter((c) => c.path === path),
+    script: (path, answer) => scripts.set(path, answer),
+    open: (path) => held.get(path)?.size ?? 0,
+    async close() {
+      for (const set of held.values()) for (const res of set) res.destroy();
+      server.closeAllConnections();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}
+
+/** What a receiver does: verify the raw body and headers with the secret (throws if forged). */
+export function verified(call: ReceivedCall, secret: string): unknown {
+  return new Webhook(secret).verify(call.body, {
+    'webhook-id': call.headers['webhook-id'] ?? '',
+    'webhook-timestamp': call.headers['webhook-timestamp'] ?? '',
+    'webhook-signature': call.headers['webhook-signature'] ?? '',
+  });
+}
