@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { oidcEnv } from './config-oidc.ts';
 import { TrustProxy } from './config-trust-proxy.ts';
 import { MIGRATE_DEFAULTS } from './db/migrations/defaults.ts';
 import { DECIMAL_DIGITS } from './limits.ts';
@@ -112,6 +113,8 @@ const EnvSchema = z.object({
   MIGRATE_CONCURRENTLY_LOCK_TIMEOUT_MS: int(1, MIGRATE_DEFAULTS.concurrentlyLockTimeoutMs),
   MIGRATE_LOCK_RETRIES: int(0, MIGRATE_DEFAULTS.lockRetries),
   DATABASE_PREPARE: bool('true'),
+  // OpenID Connect bearer tokens beside API keys (src/config-oidc.ts).
+  ...oidcEnv,
 });
 
 export type Env = z.input<typeof EnvSchema>;

@@ -1,4 +1,5 @@
 import { type ParsedEnv, parseEnv } from './config-env.ts';
+import { oidcConfig, oidcProblems } from './config-oidc.ts';
 import { workerLimiter, workerLimiterProblem } from './config-worker-limiter.ts';
 import { redisTarget, scaleOutProblems } from './queue/redis-target.ts';
 
@@ -77,6 +78,8 @@ function toConfig(env: ParsedEnv) {
       concurrentlyLockTimeoutMs: env.MIGRATE_CONCURRENTLY_LOCK_TIMEOUT_MS,
       lockRetries: env.MIGRATE_LOCK_RETRIES,
     },
+    /** Undefined when no OIDC issuer is configured: API keys only. */
+    oidc: oidcConfig(env),
   };
 }
 
@@ -96,6 +99,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push('BULL_BOARD_USER and BULL_BOARD_PASSWORD must be set together');
   }
   problems.push(...httpTimeoutProblems(parsed.data));
+  problems.push(...oidcProblems(parsed.data));
   const limiterProblem = workerLimiterProblem(parsed.data);
   if (limiterProblem) problems.push(limiterProblem);
   if (problems.length > 0) throw new ConfigError(problems);

@@ -1,7 +1,8 @@
 import { Queue, QueueEvents } from 'bullmq';
+import { createCredentialAuthenticator } from '../auth/credentials.ts';
+import type { IssuerKeyTimings } from '../auth/oidc/issuer-keys.ts';
 import type { Config } from '../config.ts';
 import { closeDb, createDb } from '../db/client.ts';
-import { createKeyAuthenticator } from '../keys/authenticate.ts';
 import type { Logger } from '../logger.ts';
 import {
   ACTION_QUEUE,
@@ -13,7 +14,12 @@ import { createRedis } from '../queue/redis.ts';
 import type { AppDeps } from './deps.ts';
 
 /** The API process's connections, opened and made ready before the app is built. */
-export async function createAppDeps(config: Config, logger: Logger): Promise<AppDeps> {
+export async function createAppDeps(
+  config: Config,
+  logger: Logger,
+  /** Shorter OIDC key refresh timings (tests); the defaults are SPEC §10's. */
+  oidcKeyTimings: Partial<IssuerKeyTimings> = {},
+): Promise<AppDeps> {
   const db = createDb(config.databaseUrl, {
     poolMax: config.databasePoolMax,
     applicationName: 'oc-numbers-api',
@@ -45,7 +51,7 @@ export async function createAppDeps(config: Config, logger: Logger): Promise<App
     redis,
     queue,
     queueEvents,
-    keys: createKeyAuthenticator(db),
+    keys: createCredentialAuthenticator(db, config, oidcKeyTimings),
   };
 }
 

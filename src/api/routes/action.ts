@@ -113,6 +113,7 @@ export function registerAction(app: FastifyInstance, ctx: ActionContext, operati
         outcome = await jobs.create(operation, {
           operatorId: principal.operatorId,
           apiKeyId: principal.apiKeyId,
+          clientPrincipal: principal.client,
           telephoneNumbers: numbers,
           traceId: traceIdOf(request.raw),
           ...(key && {
