@@ -13,6 +13,8 @@ export default defineConfig({
     // Each file has its own database and queue prefix, so files may run side by side.
     maxWorkers: 2,
     testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Hooks start real API and worker processes: on a busy 2-core machine a start can take
+    // tens of seconds (processes.ts waits up to 90 s for one).
+    hookTimeout: 120_000,
   },
 });

@@ -1,6 +1,6 @@
 import { Queue, QueueEvents } from 'bullmq';
 import type { Config } from '../src/config.ts';
-import { ACTION_QUEUE, type ActionJobData } from '../src/queue/action-queue.ts';
+import { OPERATION_QUEUE, type OperationJobData } from '../src/queue/operation-queue.ts';
 import { createRedis } from '../src/queue/redis.ts';
 import { waitFor } from '../test/support/wait.ts';
 import { type NodeChild, spawnNode } from './processes.ts';
@@ -33,11 +33,11 @@ export async function startWorkerFleet(options: FleetOptions) {
     spawnNode('workers/main.ts', env),
   );
   const connection = createRedis(config.redisUrl, 'bullmq', 'bench-fleet');
-  const queue = new Queue<ActionJobData>(ACTION_QUEUE, {
+  const queue = new Queue<OperationJobData>(OPERATION_QUEUE, {
     connection,
     prefix: queuePrefix,
   });
-  const events = new QueueEvents(ACTION_QUEUE, {
+  const events = new QueueEvents(OPERATION_QUEUE, {
     connection: { url: config.redisUrl },
     prefix: queuePrefix,
   });

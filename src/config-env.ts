@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { oidcEnv } from './config-oidc.ts';
 import { TrustProxy } from './config-trust-proxy.ts';
 import { MIGRATE_DEFAULTS } from './db/migrations/defaults.ts';
-import { DECIMAL_DIGITS } from './limits.ts';
+import { DECIMAL_DIGITS } from './domain/limits.ts';
 
 // Every environment variable the service reads, with its type, range and default: the one
 // schema behind src/config.ts (which shapes it into the typed config) and the configuration
@@ -64,7 +64,7 @@ const EnvSchema = z.object({
   SYNC_WAIT_MS: int(0, 30_000),
   RATE_LIMIT_MAX: int(1, 300),
   RATE_LIMIT_WINDOW_MS: int(1, 60_000),
-  // Each operator's share of an action endpoint's budget; unset = the whole budget (no cap).
+  // Each operator's share of an operation endpoint's budget; unset = the whole budget (no cap).
   RATE_LIMIT_OPERATOR_MAX: optionalInt(1),
   AUTH_FAILURE_LIMIT_MAX: int(1, 30),
   // Each operator's budget of read requests (jobs, items, the inventory reads, CSV exports).

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createActionWorker } from '../workers/create-worker.ts';
+import { createOperationWorker } from '../workers/create-worker.ts';
 import { buildApp } from './api/app.ts';
 import { closeAppDeps, createAppDeps } from './api/create-deps.ts';
 import type { Config } from './config.ts';
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     applicationName: 'oc-numbers-worker',
     prepare: config.databasePrepare,
   });
-  const worker = await createActionWorker({
+  const worker = await createOperationWorker({
     config,
     db: workerDb,
     logger,

@@ -4,10 +4,10 @@ import type { Database } from '../src/db/client.ts';
 import type { JobObserver } from '../src/jobs/observer.ts';
 import type { Logger } from '../src/logger.ts';
 import {
-  ACTION_QUEUE,
-  type ActionJobData,
-  type ActionReturnValue,
-} from '../src/queue/action-queue.ts';
+  OPERATION_QUEUE,
+  type OperationJobData,
+  type OperationReturnValue,
+} from '../src/queue/operation-queue.ts';
 import { createRedis } from '../src/queue/redis.ts';
 import { createProcessor } from './processor.ts';
 import { startRecoverySweep } from './recovery-sweep.ts';
@@ -25,8 +25,8 @@ export interface WorkerDeps {
   recoveryMinAgeMs?: number;
 }
 
-export interface ActionWorker {
-  worker: Worker<ActionJobData, ActionReturnValue>;
+export interface OperationWorker {
+  worker: Worker<OperationJobData, OperationReturnValue>;
   /**
    * Stops taking jobs and waits for the running ones; past half of `shutdownTimeoutMs` they are
    * asked to stop after their current chunk (and go back to the queue), past the whole of it
@@ -36,12 +36,12 @@ export interface ActionWorker {
 }
 
 /**
- * Starts a BullMQ worker for the action jobs (every operation) on its own Redis connection,
+ * Starts a BullMQ worker for the operation jobs (one queue for every operation) on its own Redis connection,
  * with the recovery sweep beside it. Refuses a Redis whose maxmemory-policy is not noeviction.
  * Any number of these may run, in any number of processes: Postgres row locks keep every
  * number's effect exactly-once.
  */
-export async function createActionWorker(deps: WorkerDeps): Promise<ActionWorker> {
+export async function createOperationWorker(deps: WorkerDeps): Promise<OperationWorker> {
   const { config, db } = deps;
   const logger = deps.logger.child({ component: 'worker' });
   const connection = createRedis(config.redis, 'bullmq', 'oc-numbers-worker');
@@ -54,8 +54,8 @@ export async function createActionWorker(deps: WorkerDeps): Promise<ActionWorker
   }
 
   let closing: Promise<void> | undefined;
-  const worker = new Worker<ActionJobData, ActionReturnValue>(
-    ACTION_QUEUE,
+  const worker = new Worker<OperationJobData, OperationReturnValue>(
+    OPERATION_QUEUE,
     createProcessor({ ...deps, logger, isClosing: () => closing !== undefined }),
     {
       connection,
@@ -74,7 +74,7 @@ export async function createActionWorker(deps: WorkerDeps): Promise<ActionWorker
   worker.on('stalled', (jobId) => logger.warn({ jobId }, 'job stalled; it will be resumed'));
 
   // Recovery needs a Queue to look jobs up and re-add them; it shares the connection.
-  const queue = new Queue<ActionJobData, ActionReturnValue>(ACTION_QUEUE, {
+  const queue = new Queue<OperationJobData, OperationReturnValue>(OPERATION_QUEUE, {
     connection,
     prefix: config.queuePrefix,
   });

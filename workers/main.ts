@@ -15,7 +15,7 @@ import {
   startMetricsServer,
 } from '../src/metrics/index.ts';
 import { assertServicesReachable } from '../src/preflight.ts';
-import { createActionWorker } from './create-worker.ts';
+import { createOperationWorker } from './create-worker.ts';
 import { RedisPolicyError } from './redis-policy.ts';
 
 async function main(): Promise<void> {
@@ -30,9 +30,9 @@ async function main(): Promise<void> {
   });
   // This process's own job metrics, served on WORKER_METRICS_PORT when set (docs/operations.md, "Metrics").
   const registry = createMetricsRegistry();
-  let running: Awaited<ReturnType<typeof createActionWorker>>;
+  let running: Awaited<ReturnType<typeof createOperationWorker>>;
   try {
-    running = await createActionWorker({
+    running = await createOperationWorker({
       config,
       db,
       logger,

@@ -2,15 +2,15 @@ import { DelayedError, type Job, UnrecoverableError, WaitingError } from 'bullmq
 import type { Config } from '../src/config.ts';
 import type { Database } from '../src/db/client.ts';
 import { isDbOutage } from '../src/db/unavailable.ts';
+import { operationNamed } from '../src/domain/operations.ts';
 import { describeError } from '../src/errors.ts';
 import { failJob } from '../src/jobs/job-rows.ts';
 import type { JobObserver } from '../src/jobs/observer.ts';
-import { operationNamed } from '../src/jobs/operations.ts';
 import { JobInterruptedError, JobNotFoundError } from '../src/jobs/processing.ts';
+import type { JobResult } from '../src/jobs/result-schemas.ts';
 import { runJob } from '../src/jobs/run.ts';
-import type { JobResult } from '../src/jobs/schemas.ts';
 import type { Logger } from '../src/logger.ts';
-import { ActionJobData, type ActionReturnValue } from '../src/queue/action-queue.ts';
+import { OperationJobData, type OperationReturnValue } from '../src/queue/operation-queue.ts';
 import { deferForOutage } from './outage-delay.ts';
 import { createProgressReporter } from './progress.ts';
 
@@ -23,7 +23,7 @@ export interface ProcessorDeps {
   isClosing?: () => boolean;
 }
 
-export type ActionJob = Job<ActionJobData, ActionReturnValue>;
+export type OperationJob = Job<OperationJobData, OperationReturnValue>;
 
 /**
  * The BullMQ processor. It declares its three parameters on purpose: BullMQ only passes an
@@ -32,13 +32,13 @@ export type ActionJob = Job<ActionJobData, ActionReturnValue>;
  */
 export function createProcessor(deps: ProcessorDeps) {
   const { config, db, logger, observer } = deps;
-  return async function processActionJob(
-    job: ActionJob,
+  return async function processOperationJob(
+    job: OperationJob,
     token: string | undefined,
     signal: AbortSignal | undefined,
-  ): Promise<ActionReturnValue> {
+  ): Promise<OperationReturnValue> {
     // Redis content is untyped even though we wrote it: validate at the boundary.
-    const parsed = ActionJobData.safeParse(job.data);
+    const parsed = OperationJobData.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`invalid job data: ${parsed.error.message}`);
     const operation = operationNamed(job.name);
     if (!operation) throw new UnrecoverableError(`unknown operation "${job.name}"`);
@@ -109,7 +109,7 @@ export function createProcessor(deps: ProcessorDeps) {
 }
 
 /** The counts of a result, for Redis and Bull Board; the numbers stay in Postgres. */
-function toReturnValue(result: JobResult): ActionReturnValue {
+function toReturnValue(result: JobResult): OperationReturnValue {
   const { jobId, requestedCount, processedCount, successCount, failedCount } = result.data;
   return {
     jobId,
@@ -122,7 +122,7 @@ function toReturnValue(result: JobResult): ActionReturnValue {
 }
 
 /** True while this worker still holds the job's BullMQ lock (it extends it to check). */
-async function stillHolds(job: ActionJob, token: string, lockDurationMs: number) {
+async function stillHolds(job: OperationJob, token: string, lockDurationMs: number) {
   return job.extendLock(token, lockDurationMs).then(
     (extended) => extended === 1,
     () => true, // Redis unreachable: it cannot tell; the job's failure is recorded as before.

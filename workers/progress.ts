@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import type { JobProgress } from '../src/jobs/schemas.ts';
+import type { JobProgress } from '../src/jobs/result-schemas.ts';
 import type { Logger } from '../src/logger.ts';
 
 /**

@@ -2,7 +2,7 @@ import type { Config } from '../src/config.ts';
 import type { Database } from '../src/db/client.ts';
 import { recoverOrphanedJobs } from '../src/jobs/recovery.ts';
 import type { Logger } from '../src/logger.ts';
-import { type ActionQueue, actionJobOptions } from '../src/queue/action-queue.ts';
+import { type OperationQueue, operationJobOptions } from '../src/queue/operation-queue.ts';
 import type { RedisClient } from '../src/queue/redis.ts';
 
 export interface RecoverySweepOptions {
@@ -17,7 +17,7 @@ export interface RecoverySweepOptions {
  * `stop()` ends the timer and waits for a sweep in progress.
  */
 export function startRecoverySweep(
-  deps: { config: Config; db: Database; queue: ActionQueue; redis: RedisClient; logger: Logger },
+  deps: { config: Config; db: Database; queue: OperationQueue; redis: RedisClient; logger: Logger },
   options: RecoverySweepOptions,
 ) {
   const recover = () =>
@@ -25,7 +25,7 @@ export function startRecoverySweep(
       db: deps.db,
       queue: deps.queue,
       redis: deps.redis,
-      jobOptions: actionJobOptions(deps.config),
+      jobOptions: operationJobOptions(deps.config),
       logger: deps.logger,
       minAgeMs: options.minAgeMs,
     }).catch((err: unknown) =>

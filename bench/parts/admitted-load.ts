@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import { ACTION_QUEUE } from '../../src/queue/action-queue.ts';
+import { OPERATION_QUEUE } from '../../src/queue/operation-queue.ts';
 import { createRedis } from '../../src/queue/redis.ts';
 import type { BenchContext } from '../context.ts';
 import type { HttpAnswer } from '../http-client.ts';
@@ -51,7 +51,7 @@ export async function benchAdmittedLoad(ctx: BenchContext): Promise<AdmittedLoad
     RATE_LIMIT_WINDOW_MS: String(config.rateLimit.windowMs),
   });
   const connection = createRedis(config.redisUrl, 'bullmq', 'bench-backlog');
-  const queue = new Queue(ACTION_QUEUE, { connection, prefix: service.queuePrefix });
+  const queue = new Queue(OPERATION_QUEUE, { connection, prefix: service.queuePrefix });
   const backlog = {
     maxWaiting: 0,
     maxActive: 0,

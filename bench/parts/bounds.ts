@@ -1,8 +1,8 @@
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import type { Database } from '../../src/db/client.ts';
-import * as schema from '../../src/db/schema.ts';
-import { READY_FOR_REMOVAL } from '../../src/jobs/operations.ts';
+import * as schema from '../../src/db/tables.ts';
+import { READY_FOR_REMOVAL } from '../../src/domain/operations.ts';
 import { runJob } from '../../src/jobs/run.ts';
 import type { BenchContext } from '../context.ts';
 import { type Measured, type Method, measureThroughput } from '../throughput.ts';

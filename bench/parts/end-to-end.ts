@@ -28,7 +28,7 @@ export async function benchEndToEnd(ctx: BenchContext): Promise<EndToEndResult> 
   const asyncCount = Math.max(1, Math.floor(sizes.httpRequests / 2));
   const total = sizes.httpWarmup + sizes.httpRequests + asyncCount;
   const bodies = await seedRequestBodies(ctx, total);
-  // The workers' limiter follows the budgets (three per action endpoint per window): out of the way here.
+  // The workers' limiter follows the budgets (three per operation endpoint per window): out of the way here.
   const service = await startService(ctx, 'e2e', { RATE_LIMIT_MAX: '1000000' });
   const timings: number[] = [];
   let failures = 0;

@@ -1,4 +1,4 @@
-import { READY_FOR_REMOVAL } from '../../src/jobs/operations.ts';
+import { READY_FOR_REMOVAL } from '../../src/domain/operations.ts';
 import { runJob } from '../../src/jobs/run.ts';
 import type { BenchContext } from '../context.ts';
 import { type BenchDatabase, createSiblingDatabase } from '../database.ts';

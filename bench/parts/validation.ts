@@ -1,4 +1,4 @@
-import { parseNumbersBody } from '../../src/api/validation/numbers-body.ts';
+import { parseNumbersBody } from '../../src/api/views/numbers-body.ts';
 import type { BenchContext } from '../context.ts';
 import { e164Of } from '../seed.ts';
 import { type Spread, spread } from '../stats.ts';

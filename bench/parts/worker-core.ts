@@ -2,7 +2,7 @@ import {
   CLEAR_REMOVAL_STATUS,
   type Operation,
   READY_FOR_REMOVAL,
-} from '../../src/jobs/operations.ts';
+} from '../../src/domain/operations.ts';
 import { runJob } from '../../src/jobs/run.ts';
 import { floorTransition } from '../baselines/floor.ts';
 import { naiveTransition } from '../baselines/naive.ts';

@@ -3,28 +3,29 @@ import fastifyHelmet from '@fastify/helmet';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { fastifyTrustProxy } from '../config-trust-proxy.ts';
-import { OPERATIONS } from '../jobs/operations.ts';
+import { BODY_LIMIT_BYTES } from '../domain/limits.ts';
+import { OPERATIONS } from '../domain/operations.ts';
 import { createJobService } from '../jobs/service.ts';
-import { BODY_LIMIT_BYTES, rateLimitKeys } from '../limits.ts';
-import { createActionBudget } from './action-budget.ts';
-import { createAuthHook } from './auth.ts';
+import { createAuthHook } from './auth/bearer.ts';
+import { createFailureBudget } from './auth/failure-budget.ts';
+import { createOperationBudget } from './budgets/operation-budget.ts';
+import { rateLimitKeys } from './budgets/rate-limit.ts';
+import { createReadBudget, spendReadBudget } from './budgets/read-budget.ts';
 import type { AppDeps } from './deps.ts';
-import { sendProblem } from './error-handler.ts';
-import { createFailureBudget } from './failure-budget.ts';
-import { warnIfForwardedUntrusted } from './forwarded-warning.ts';
-import { httpServerOptions } from './http-timeouts.ts';
-import { registerOpenApi } from './openapi.ts';
+import { sendProblem } from './http/error-handler.ts';
+import { warnIfForwardedUntrusted } from './http/forwarded-warning.ts';
+import { notFound } from './http/problem.ts';
+import { guardShutdown } from './http/shutdown-guard.ts';
+import { httpServerOptions } from './http/timeouts.ts';
+import { traceIdOf } from './http/trace.ts';
+import { registerOpenApi } from './openapi/document.ts';
 import { registerOps } from './ops/index.ts';
-import { notFound } from './problem.ts';
-import { createReadBudget, spendReadBudget } from './read-budget.ts';
-import { registerAction } from './routes/action.ts';
 import { registerJobItemsRoute } from './routes/job-items.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
 import { registerNumberRoute } from './routes/number.ts';
 import { registerNumbersList } from './routes/numbers-list.ts';
+import { registerOperationRoute } from './routes/operation.ts';
 import { registerRemovalStatusSummary } from './routes/removal-status-summary.ts';
-import { guardShutdown } from './shutdown-guard.ts';
-import { traceIdOf } from './trace.ts';
 
 const ROUTER_ERRORS = new Set(['FST_ERR_BAD_URL', 'FST_ERR_MAX_PARAM_LENGTH']);
 
@@ -96,8 +97,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     api.addHook('onRequest', spendReadBudget(createReadBudget(deps.redis, config)));
     for (const operation of Object.values(OPERATIONS)) {
       // Each operation has its own budget: a global one and each operator's share of it.
-      const budget = createActionBudget(deps.redis, config, operation.name);
-      registerAction(api, { deps, jobs, budget }, operation);
+      const budget = createOperationBudget(deps.redis, config, operation.name);
+      registerOperationRoute(api, { deps, jobs, budget }, operation);
     }
     registerJobRoutes(api, jobs);
     registerJobItemsRoute(api, jobs, config.exports);

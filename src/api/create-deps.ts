@@ -1,15 +1,15 @@
 import { Queue, QueueEvents } from 'bullmq';
-import { createCredentialAuthenticator } from '../auth/credentials.ts';
-import type { IssuerKeyTimings } from '../auth/oidc/issuer-keys.ts';
 import type { Config } from '../config.ts';
 import { closeDb, createDb } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
+import { createCredentialAuthenticator } from '../oidc/credentials.ts';
+import type { IssuerKeyTimings } from '../oidc/issuer-keys.ts';
 import {
-  ACTION_QUEUE,
-  type ActionJobData,
-  type ActionReturnValue,
-  actionJobOptions,
-} from '../queue/action-queue.ts';
+  OPERATION_QUEUE,
+  type OperationJobData,
+  type OperationReturnValue,
+  operationJobOptions,
+} from '../queue/operation-queue.ts';
 import { createRedis } from '../queue/redis.ts';
 import type { AppDeps } from './deps.ts';
 
@@ -28,16 +28,16 @@ export async function createAppDeps(
   // Request path: fail fast, so a Redis outage becomes a 503 instead of a hanging request.
   const redis = createRedis(config.redis, 'fail-fast', 'ocn-api');
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis (api) connection error'));
-  const queue = new Queue<ActionJobData, ActionReturnValue>(ACTION_QUEUE, {
+  const queue = new Queue<OperationJobData, OperationReturnValue>(OPERATION_QUEUE, {
     connection: redis,
     prefix: config.queuePrefix,
     // The same retry budget the worker's recovery uses when it re-enqueues a job.
-    defaultJobOptions: actionJobOptions(config),
+    defaultJobOptions: operationJobOptions(config),
   });
   queue.on('error', (err) => logger.warn({ err: err.message }, 'queue error'));
   const eventsRedis = createRedis(config.redis, 'bullmq', 'ocn-api-events');
   eventsRedis.on('error', (err) => logger.warn({ err: err.message }, 'redis (events) error'));
-  const queueEvents = new QueueEvents(ACTION_QUEUE, {
+  const queueEvents = new QueueEvents(OPERATION_QUEUE, {
     connection: eventsRedis,
     prefix: config.queuePrefix,
   });

@@ -4,7 +4,7 @@ import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
 import type { KeyAuthenticator } from '../keys/authenticate.ts';
 import type { Logger } from '../logger.ts';
-import type { ActionQueue } from '../queue/action-queue.ts';
+import type { OperationQueue } from '../queue/operation-queue.ts';
 import type { RedisClient } from '../queue/redis.ts';
 
 /** Everything the HTTP app needs, built once per process and passed in. */
@@ -14,7 +14,7 @@ export interface AppDeps {
   db: Database;
   /** Fail-fast connection for request-path work (rate limits, health): a down Redis gives 503. */
   redis: RedisClient;
-  queue: ActionQueue;
+  queue: OperationQueue;
   /** Created once and awaited with waitUntilReady() before use: a QueueEvents not yet ready can miss a fast job's `completed` event. */
   queueEvents: QueueEvents;
   keys: KeyAuthenticator;

@@ -6,7 +6,7 @@ import {
   PostgresJsSession,
 } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
-import * as schema from './schema.ts';
+import * as schema from './tables.ts';
 
 // One vocabulary for database handles:
 // - `Database`: the process's Drizzle handle over a postgres.js pool (`db` everywhere);

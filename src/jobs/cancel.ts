@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import { type Database, txSql } from '../db/client.ts';
 import { withTransientRetry } from '../db/retry.ts';
-import { UUID_PATTERN } from '../limits.ts';
+import { UUID_PATTERN } from '../domain/limits.ts';
 import type { Logger } from '../logger.ts';
 import { type LockedJob, lockJob, markCancelled } from './job-rows.ts';
 import { CANCEL_ATTEMPTS, CANCEL_TIMEOUTS, setLocalTimeouts } from './transaction-timeouts.ts';

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { Database, Executor } from '../db/client.ts';
-import { idempotencyKeys, jobs } from '../db/schema.ts';
-import type { ActionQueue } from '../queue/action-queue.ts';
+import { idempotencyKeys, jobs } from '../db/tables.ts';
+import type { Operation } from '../domain/operations.ts';
+import type { OperationQueue } from '../queue/operation-queue.ts';
 import { type IdempotencyInput, insertOnce, type KeyedOutcome } from './idempotency.ts';
 import type { JobSummaryRow } from './job-view.ts';
-import type { Operation } from './operations.ts';
 import { getJob, summaryColumns } from './queries.ts';
 
 export interface CreateJobInput {
@@ -37,7 +37,7 @@ export class EnqueueError extends Error {
  * rows are deleted again unless a worker already took the job.
  */
 export async function createJob(
-  deps: { db: Database; queue: ActionQueue },
+  deps: { db: Database; queue: OperationQueue },
   operation: Operation,
   input: CreateJobInput,
 ): Promise<CreateJobOutcome> {
@@ -85,7 +85,7 @@ async function insertJobRow(
  * may already be moving numbers. Such a job exists, so the answer is the job, not an error.
  */
 async function enqueue(
-  deps: { db: Database; queue: ActionQueue },
+  deps: { db: Database; queue: OperationQueue },
   operation: Operation,
   operatorId: string,
   job: JobSummaryRow,

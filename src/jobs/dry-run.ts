@@ -1,11 +1,11 @@
 import type { Database } from '../db/client.ts';
-import type { ItemOutcome, NumberStatus } from '../db/enums.ts';
-import type { Operation } from './operations.ts';
+import type { Operation } from '../domain/operations.ts';
+import type { ItemOutcome, NumberStatus } from '../domain/statuses.ts';
 import { buildJobResult, failureDetail } from './result.ts';
-import type { DryRunResult, FailureCode, NumberFailure } from './schemas.ts';
+import type { DryRunResult, FailureCode, NumberFailure } from './result-schemas.ts';
 
 /**
- * What an action would do now, without doing it: the same rules as `transitionChunk`, for all
+ * What an operation would do now, without doing it: the same rules as `transitionChunk`, for all
  * the request's numbers in one set-based read. Nothing is locked or written and no job is
  * created, so the answer is a snapshot: a real request a moment later may find other statuses.
  */

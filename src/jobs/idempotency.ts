@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Database, Executor } from '../db/client.ts';
-import { idempotencyKeys } from '../db/schema.ts';
+import { idempotencyKeys } from '../db/tables.ts';
+import type { Operation } from '../domain/operations.ts';
 import type { JobSummaryRow } from './job-view.ts';
-import type { Operation } from './operations.ts';
 import { getJob } from './queries.ts';
 
 // Idempotency-Key (docs/api.md, "Retry safely"): a key records the job its first request

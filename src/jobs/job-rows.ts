@@ -1,11 +1,11 @@
 import { eq, sql } from 'drizzle-orm';
 import { type Database, type Executor, type Sql, txSql } from '../db/client.ts';
-import type { JobState } from '../db/enums.ts';
 import { withTransientRetry } from '../db/retry.ts';
-import { jobs } from '../db/schema.ts';
+import { jobs } from '../db/tables.ts';
+import type { JobState } from '../domain/statuses.ts';
 import { isEnded, type JobSummaryRow } from './job-view.ts';
 import { resultFromLedger } from './ledger.ts';
-import type { JobResult } from './schemas.ts';
+import type { JobResult } from './result-schemas.ts';
 
 // The jobs-row side of the job lifecycle. Every change to a job's state runs in a transaction
 // that first takes the row lock with `lockJob` (SELECT … FOR UPDATE): the one lock that

@@ -1,7 +1,7 @@
-import type { JobState } from '../db/enums.ts';
-import type { jobs } from '../db/schema.ts';
-import { type OperationName, operationNamed, READY_FOR_REMOVAL } from './operations.ts';
-import type { JobProgress, JobResult, JobView } from './schemas.ts';
+import type { jobs } from '../db/tables.ts';
+import { type OperationName, operationNamed, READY_FOR_REMOVAL } from '../domain/operations.ts';
+import type { JobState } from '../domain/statuses.ts';
+import type { JobProgress, JobResult, JobView } from './result-schemas.ts';
 
 /** The columns a job resource is built from (no telephone numbers: they can be large). */
 export type JobSummaryRow = Pick<

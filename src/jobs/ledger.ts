@@ -1,10 +1,10 @@
 import { and, asc, eq, ne } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
-import { jobItems } from '../db/schema.ts';
+import { jobItems } from '../db/tables.ts';
+import { OPERATIONS, type Operation } from '../domain/operations.ts';
 import { operationOf } from './job-view.ts';
-import { OPERATIONS, type Operation } from './operations.ts';
 import { buildJobResult, failureDetail } from './result.ts';
-import type { FailureCode, JobResult, NumberFailure } from './schemas.ts';
+import type { FailureCode, JobResult, NumberFailure } from './result-schemas.ts';
 
 /**
  * The per-number failures of a job, in request order. Ledger positions are 0-based indexes into

@@ -1,5 +1,5 @@
-import type { ItemOutcome, JobState } from '../db/enums.ts';
-import type { OperationName } from './operations.ts';
+import type { OperationName } from '../domain/operations.ts';
+import type { ItemOutcome, JobState } from '../domain/statuses.ts';
 
 /**
  * What the worker reports as it goes, for metrics. Optional everywhere: processing never

@@ -1,12 +1,12 @@
 import { type Database, txSql } from '../db/client.ts';
-import type { JobState } from '../db/enums.ts';
 import { dbErrorCode, withTransientRetry } from '../db/retry.ts';
+import type { Operation } from '../domain/operations.ts';
+import type { JobState } from '../domain/statuses.ts';
 import { errorChain } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { type LockedJob, lockJob, markCompleted, storedResult } from './job-rows.ts';
 import { isEnded, progressOf } from './job-view.ts';
-import type { Operation } from './operations.ts';
-import type { JobProgress, JobResult } from './schemas.ts';
+import type { JobProgress, JobResult } from './result-schemas.ts';
 import { CHUNK_TIMEOUTS, setLocalTimeouts } from './transaction-timeouts.ts';
 import { type ChunkOutcome, transitionChunk } from './transition.ts';
 

@@ -1,9 +1,9 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import type { ItemOutcome, JobState, NumberStatus } from '../db/enums.ts';
-import { jobs } from '../db/schema.ts';
+import { jobs } from '../db/tables.ts';
+import type { OperationName } from '../domain/operations.ts';
+import type { ItemOutcome, JobState, NumberStatus } from '../domain/statuses.ts';
 import type { JobSummaryRow } from './job-view.ts';
-import type { OperationName } from './operations.ts';
 
 // Read side of the job API. Every query is scoped to the operator: another operator's job is
 // indistinguishable from a missing one.

@@ -1,17 +1,17 @@
 import type { JobsOptions } from 'bullmq';
 import { and, asc, inArray, lt, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import { jobs } from '../db/schema.ts';
+import { jobs } from '../db/tables.ts';
 import type { Logger } from '../logger.ts';
-import type { ActionQueue } from '../queue/action-queue.ts';
 import { type QueueView, queueViews } from '../queue/job-states.ts';
+import type { OperationQueue } from '../queue/operation-queue.ts';
 import type { RedisClient } from '../queue/redis.ts';
 import { failJob } from './job-rows.ts';
 import { operationOf } from './job-view.ts';
 
 export interface RecoveryDeps {
   db: Database;
-  queue: ActionQueue;
+  queue: OperationQueue;
   /** The queue's Redis connection: each page is checked against BullMQ in one round trip. */
   redis: RedisClient;
   jobOptions: JobsOptions;

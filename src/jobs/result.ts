@@ -1,8 +1,8 @@
-import type { NumberStatus } from '../db/enums.ts';
-import type { Operation } from './operations.ts';
-import type { FailureCode, JobResult, NumberFailure, ResultStatus } from './schemas.ts';
+import type { Operation } from '../domain/operations.ts';
+import type { NumberStatus } from '../domain/statuses.ts';
+import type { FailureCode, JobResult, NumberFailure, ResultStatus } from './result-schemas.ts';
 
-// The body of a finished action job: the original endpoint's shape, extended with counts and
+// The body of a finished operation job: the original endpoint's shape, extended with counts and
 // per-number failures. The texts come from the operation.
 
 export function failureDetail(

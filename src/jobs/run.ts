@@ -1,9 +1,9 @@
 import type { Database } from '../db/client.ts';
+import type { Operation } from '../domain/operations.ts';
 import type { Logger } from '../logger.ts';
 import type { JobObserver } from './observer.ts';
-import type { Operation } from './operations.ts';
 import { JobInterruptedError, processNextChunk } from './processing.ts';
-import type { JobProgress, JobResult } from './schemas.ts';
+import type { JobProgress, JobResult } from './result-schemas.ts';
 
 export interface RunOptions {
   /** Numbers per transaction; a cancel is observed between two chunks. */

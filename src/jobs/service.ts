@@ -1,11 +1,11 @@
 import type { QueueEvents } from 'bullmq';
 import type { Database } from '../db/client.ts';
+import type { Operation } from '../domain/operations.ts';
 import type { Logger } from '../logger.ts';
-import type { ActionQueue } from '../queue/action-queue.ts';
+import type { OperationQueue } from '../queue/operation-queue.ts';
 import { cancelAndDequeue } from './cancel.ts';
 import { type CreateJobInput, createJob } from './create.ts';
 import { dryRun } from './dry-run.ts';
-import type { Operation } from './operations.ts';
 import {
   getJob,
   type ListItemsOptions,
@@ -23,7 +23,7 @@ import { createJobWaiter } from './wait.ts';
  */
 export function createJobService(deps: {
   db: Database;
-  queue: ActionQueue;
+  queue: OperationQueue;
   queueEvents: QueueEvents;
 }) {
   const { db, queue } = deps;
@@ -31,7 +31,7 @@ export function createJobService(deps: {
   return {
     create: (operation: Operation, input: CreateJobInput) =>
       createJob({ db, queue }, operation, input),
-    /** What the action would do now; nothing is written, no job is created. */
+    /** What the operation would do now; nothing is written, no job is created. */
     dryRun: (operation: Operation, operatorId: string, telephoneNumbers: string[]) =>
       dryRun(db, operation, operatorId, telephoneNumbers),
     /** Until the job ended, `timeoutMs` passed, `signal` aborted or `releaseAll()`. */

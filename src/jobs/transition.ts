@@ -1,6 +1,6 @@
 import type { Sql } from '../db/client.ts';
-import type { ItemOutcome } from '../db/enums.ts';
-import type { Operation } from './operations.ts';
+import type { Operation } from '../domain/operations.ts';
+import type { ItemOutcome } from '../domain/statuses.ts';
 
 // An operation's status transition, set-based: one statement
 // decides, applies and records the next chunk of a job's numbers. It must run inside the

@@ -1,6 +1,6 @@
 import { and, asc, eq, isNull, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import { apiKeys, operators } from '../db/schema.ts';
+import { apiKeys, operators } from '../db/tables.ts';
 import type { ApiKeyRole } from './create.ts';
 
 /** What may be shown about a key: never its hash. */

@@ -1,11 +1,11 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { LRUCache } from 'lru-cache';
 import type { Database } from '../db/client.ts';
-import { apiKeys } from '../db/schema.ts';
+import { apiKeys } from '../db/tables.ts';
 import { hashApiKey, looksLikeApiKey } from './api-key.ts';
 
 /**
- * Who is calling: an API key, or an OpenID Connect client (src/auth/oidc/, SPEC §10), never
+ * Who is calling: an API key, or an OpenID Connect client (src/oidc/, SPEC §10), never
  * both. `client` is the client's principal, `client:<issuer-host>/<client-id>`.
  */
 type Credential = { apiKeyId: string; client: null } | { apiKeyId: null; client: string };

@@ -1,5 +1,5 @@
 import type { Database } from '../db/client.ts';
-import { apiKeys, operators } from '../db/schema.ts';
+import { apiKeys, operators } from '../db/tables.ts';
 import { operatorSlugProblem } from '../numbers/operator-slug.ts';
 import { generateApiKey } from './api-key.ts';
 

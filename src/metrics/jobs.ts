@@ -1,7 +1,7 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { ITEM_OUTCOMES } from '../db/enums.ts';
+import { OPERATION_NAMES } from '../domain/operations.ts';
+import { ITEM_OUTCOMES } from '../domain/statuses.ts';
 import type { JobObserver } from '../jobs/observer.ts';
-import { OPERATION_NAMES } from '../jobs/operations.ts';
 import { once } from './registry.ts';
 
 /** The states a job ends in (see `jobEnded`). */

@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import { Gauge, type Registry } from 'prom-client';
 import type { Sql } from '../db/client.ts';
-import { JOB_STATES } from '../db/enums.ts';
+import { JOB_STATES } from '../domain/statuses.ts';
 import type { Logger } from '../logger.ts';
 import { once } from './registry.ts';
 

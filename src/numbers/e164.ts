@@ -1,5 +1,5 @@
 import { parsePhoneNumberFromString, validatePhoneNumberLength } from 'libphonenumber-js/max';
-import { E164_PATTERN } from '../limits.ts';
+import { E164_PATTERN } from '../domain/limits.ts';
 
 // Strict E.164 (docs/api.md, "Errors"): the raw string must already be in E.164 form; libphonenumber-js
 // alone would accept formatted input such as "+1 425-555-1212".

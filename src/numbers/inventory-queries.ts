@@ -1,6 +1,6 @@
 import type postgres from 'postgres';
 import type { Sql } from '../db/client.ts';
-import type { NumberStatus } from './status.ts';
+import type { NumberStatus } from '../domain/statuses.ts';
 import { statusChanges } from './status-changes.ts';
 
 // Read side of the inventory: the removal-status summary, the number list (a page, or every

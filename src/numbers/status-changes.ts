@@ -1,12 +1,12 @@
 import type { PendingQuery, Row } from 'postgres';
 import type { Sql } from '../db/client.ts';
-import { OPERATIONS } from '../jobs/operations.ts';
+import { OPERATIONS } from '../domain/operations.ts';
 
 // Every status change of every number, as one relation. Two tables hold them:
 // - a job's changes are its ledger rows with outcome SUCCEEDED (`job_items`): the ledger records
 //   every position of a job anyway, so the job path writes one row per number, not two;
 // - everything else (inventory imports) is in `number_status_history`.
-// A job's from/to statuses are its operation's (`src/jobs/operations.ts`), passed in as
+// A job's from/to statuses are its operation's (`src/domain/operations.ts`), passed in as
 // parameters, so the operations stay defined in one place. An operation's statuses therefore
 // never change once jobs have run with them: a different transition is a new operation.
 

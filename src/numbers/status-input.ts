@@ -1,4 +1,4 @@
-import { NUMBER_STATUSES, type NumberStatus, STATUS_CODE } from './status.ts';
+import { NUMBER_STATUSES, type NumberStatus, STATUS_CODE } from '../domain/statuses.ts';
 
 // How a status may be written in a query string, as in the original API family: the name
 // (`MarkedForRemoval`), the spaced form (`Marked For Removal`) or the numeric code (`2`).

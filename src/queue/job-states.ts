@@ -1,4 +1,4 @@
-import type { ActionQueue } from './action-queue.ts';
+import type { OperationQueue } from './operation-queue.ts';
 import type { RedisClient } from './redis.ts';
 
 /**
@@ -17,7 +17,7 @@ export type QueueView = 'completed' | 'failed' | 'unknown' | 'elsewhere';
  */
 export async function queueViews(
   redis: RedisClient,
-  queue: ActionQueue,
+  queue: OperationQueue,
   jobIds: readonly string[],
 ): Promise<QueueView[]> {
   if (jobIds.length === 0) return [];

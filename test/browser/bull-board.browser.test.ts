@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTION_QUEUE } from '../../src/queue/action-queue.ts';
+import { OPERATION_QUEUE } from '../../src/queue/operation-queue.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createNumbers, createTenant } from '../support/factories.ts';
@@ -117,7 +117,7 @@ describe('Bull Board in headless Chromium', () => {
         console.log(await page.content());
         throw e;
       }
-      await expect.poll(() => page.url()).toContain(`/admin/queues/queue/${ACTION_QUEUE}`);
+      await expect.poll(() => page.url()).toContain(`/admin/queues/queue/${OPERATION_QUEUE}`);
       await page.getByText('COMPLETED', { exact: false }).first().click();
       const card = page
         .locator('div', { hasText: jobId })

@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { jobItems, jobs, telephoneNumbers } from '../../src/db/schema.ts';
+import { jobItems, jobs, telephoneNumbers } from '../../src/db/tables.ts';
 import { statusChanges } from '../../src/numbers/status-changes.ts';
 import { bearer, postJson, useApiSuite } from '../support/app.ts';
 import { createTenant } from '../support/factories.ts';

@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toHttpProblem } from '../../src/api/error-handler.ts';
+import { toHttpProblem } from '../../src/api/http/error-handler.ts';
 import { fetchedAnswer, validatorOf } from '../contract/checked-answers.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';

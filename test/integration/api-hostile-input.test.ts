@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_PROBLEM_ERRORS } from '../../src/api/problem.ts';
+import { MAX_PROBLEM_ERRORS } from '../../src/api/http/problem.ts';
 import { useApiSuite } from '../support/app.ts';
 
 // Hostile bodies and query strings get bounded problem details: deep nesting and huge lists of

@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { idempotencyKeys, jobs } from '../../src/db/schema.ts';
+import { idempotencyKeys, jobs } from '../../src/db/tables.ts';
 import { type ApiSuite, closeApiSuite, openApiSuite } from '../support/app.ts';
 import { createMarkedNumbers, createTenant } from '../support/factories.ts';
 import { uniquePrefix } from '../support/redis.ts';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { NumberStatus } from '../../src/numbers/status.ts';
+import type { NumberStatus } from '../../src/domain/statuses.ts';
 import { type Tenant, useApiSuite } from '../support/app.ts';
 import { createCustomer, createNumbers, createTenant } from '../support/factories.ts';
 

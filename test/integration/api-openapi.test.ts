@@ -68,7 +68,7 @@ describe('the OpenAPI document', () => {
         ...(NEGOTIATING.includes(operation.operationId ?? '') && { Vary: false }),
       });
       expect(headers(responses['503']), where).toMatchObject({ 'Retry-After': true });
-      // Every answer may carry the RateLimit fields of a budget (action or read budget).
+      // Every answer may carry the RateLimit fields of a budget (an operation's or the reads').
       expect(headers(responses['200']), where).toMatchObject({
         RateLimit: expect.any(Boolean),
         'RateLimit-Policy': expect.any(Boolean),
@@ -76,7 +76,7 @@ describe('the OpenAPI document', () => {
     }
   });
 
-  it("documents the action's headers, its errorCodes per status, and 200 apart from 202", () => {
+  it("documents the operation's headers, its errorCodes per status, and 200 apart from 202", () => {
     const responses = op(ACTION, 'post').responses;
     expect(Object.keys(responses).sort()).toEqual([
       '200',

@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { jobs } from '../../src/db/schema.ts';
+import { jobs } from '../../src/db/tables.ts';
 import { bearer, postJson, type Tenant, useApiSuite } from '../support/app.ts';
 import { createTenant } from '../support/factories.ts';
 

@@ -7,7 +7,7 @@ import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 
 // Each operator's read budget (docs/api.md, "Rate limit"): every read route spends one budget
 // of the operator's, shared by the API instances, with the IETF RateLimit fields on every
-// answer and a 429 problem with Retry-After past it. Other operators and the action endpoints
+// answer and a 429 problem with Retry-After past it. Other operators and the operation endpoints
 // have budgets of their own.
 
 const ACTION = '/api/v3/oc/numbers/action/ready-for-removal';
@@ -79,7 +79,7 @@ describe('the read budget', () => {
     expect(refused.headers.ratelimit).toMatch(/^"reads";r=0;t=\d+$/);
   });
 
-  it("leaves other operators' reads and the action endpoints alone", async () => {
+  it("leaves other operators' reads and the operation endpoints alone", async () => {
     const other = await read(b, JOBS, beta.apiKey.key);
     expect(other.statusCode).toBe(200);
     expect(other.headers.ratelimit).toMatch(new RegExp(`^"reads";r=${MAX - 1};t=\\d+$`));

@@ -1,6 +1,6 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jobItems, jobs, telephoneNumbers } from '../../src/db/schema.ts';
+import { jobItems, jobs, telephoneNumbers } from '../../src/db/tables.ts';
 import { statusChanges } from '../../src/numbers/status-changes.ts';
 import {
   type ApiSuite,

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { jobs } from '../../src/db/schema.ts';
+import { jobs } from '../../src/db/tables.ts';
 import { useApiSuite } from '../support/app.ts';
 import { createApiKey, uniqueE164 } from '../support/factories.ts';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { jobItems, jobs } from '../../src/db/schema.ts';
+import { jobItems, jobs } from '../../src/db/tables.ts';
 import { cancelJob } from '../../src/jobs/cancel.ts';
 import { useTestDatabase } from '../support/database.ts';
 import { createMarkedJob, createOperator, createTenant } from '../support/factories.ts';

@@ -1,9 +1,9 @@
 import { inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDb, createDb } from '../../src/db/client.ts';
-import { telephoneNumbers } from '../../src/db/schema.ts';
+import { telephoneNumbers } from '../../src/db/tables.ts';
 import { cancelJob } from '../../src/jobs/cancel.ts';
-import type { ActionWorker } from '../../workers/create-worker.ts';
+import type { OperationWorker } from '../../workers/create-worker.ts';
 import { startTestWorker } from '../support/test-worker.ts';
 import { waitFor } from '../support/wait.ts';
 import { createHeldJob, waitingBackends } from '../support/worker-blocker.ts';
@@ -11,7 +11,7 @@ import { jobRow, ledgerCounts, recordedOnce } from '../support/worker-jobs.ts';
 import { useQueueSuite } from '../support/worker-queue.ts';
 
 const q = useQueueSuite('cancel', { WORKER_CHUNK_SIZE: '50' });
-let running: ActionWorker;
+let running: OperationWorker;
 
 beforeAll(async () => {
   // The worker has its own pool, as it would in its own process; the cancel below comes

@@ -1,12 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lockNumber, workerBackendsWaitingOnLock } from '../reliability/support/row-lock.ts';
+import { exitWithin, readResults, runClient } from '../support/client-run.ts';
+import { useClientService } from '../support/client-service.ts';
 import { createMarkedNumbers, createTenant } from '../support/factories.ts';
+import { recordingProxy, type Tamper } from '../support/recording-proxy.ts';
+import { lockNumber, workerBackendsWaitingOnLock } from '../support/scenario/row-lock.ts';
 import { waitFor } from '../support/wait.ts';
-import { exitWithin, readResults, runClient } from './client-harness.ts';
-import { useClientService } from './client-service.ts';
-import { recordingProxy, type Tamper } from './recording-proxy.ts';
 
 // What the client does with answers it cannot trust: a body that is not what its status
 // promises (a gateway's login page, another service, a bug), and a job that does not end.

@@ -2,13 +2,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runClient } from '../support/client-run.ts';
 import { createTestDatabase } from '../support/database.ts';
 import { createTenant, uniqueE164 } from '../support/factories.ts';
 import { forTheFile } from '../support/for-the-file.ts';
 import { freePort, startApi } from '../support/processes.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 import { REDIS_URL } from '../support/services.ts';
-import { runClient } from './client-harness.ts';
 
 // What an operator gets wrong: each mistake is one line on stderr, the right exit code, and
 // never a stack trace. Nothing here needs a worker: no request gets as far as a job.

@@ -1,11 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { expectLedgerAgrees, readResults, runClient } from '../support/client-run.ts';
+import { useClientService } from '../support/client-service.ts';
 import { createMarkedNumbers, createTenant } from '../support/factories.ts';
 import { createMixedNumbers } from '../support/mixed-numbers.ts';
-import { expectLedgerAgrees, readResults, runClient } from './client-harness.ts';
-import { useClientService } from './client-service.ts';
-import { recordingProxy } from './recording-proxy.ts';
+import { recordingProxy } from '../support/recording-proxy.ts';
 
 const ACTION = '/api/v3/oc/numbers/action/ready-for-removal';
 

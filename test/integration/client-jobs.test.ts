@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchedAnswer } from '../contract/checked-answers.ts';
 import { committedDocument } from '../contract/document.ts';
 import { createResponseValidator } from '../contract/response-validator.ts';
+import { runClient } from '../support/client-run.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createMarkedNumbers, createTenant } from '../support/factories.ts';
 import { type ServiceProcess, startApi } from '../support/processes.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 import { REDIS_URL } from '../support/services.ts';
-import { runClient } from './client-harness.ts';
 
 // `jobs list|get|watch|cancel|items` against a real API. No worker runs, so a job stays
 // queued until the test cancels it: every state the commands show is one the test made.

@@ -1,10 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { exitWithin, readResults, runClient } from '../support/client-run.ts';
+import { useClientService } from '../support/client-service.ts';
 import { createMarkedNumbers, createTenant } from '../support/factories.ts';
-import { exitWithin, readResults, runClient } from './client-harness.ts';
-import { useClientService } from './client-service.ts';
-import { recordingProxy, type Tamper } from './recording-proxy.ts';
+import { recordingProxy, type Tamper } from '../support/recording-proxy.ts';
 
 // The API key goes to the --url origin and nowhere else, whatever an answer names. In front of
 // the real service sits a proxy that hands the client a Location (or a redirect) on another

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runClient } from '../support/client-run.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createMarkedNumbers, createTenant } from '../support/factories.ts';
 import { type ServiceProcess, startApi } from '../support/processes.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 import { REDIS_URL } from '../support/services.ts';
-import { runClient } from './client-harness.ts';
 
 // The operator's read budget (one read per 2 s here) refuses the client's second read with 429
 // and Retry-After; the client waits for the window instead of giving up with exit 4.

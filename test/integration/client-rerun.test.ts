@@ -1,14 +1,14 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { expectLedgerAgrees, readResults, runClient } from '../support/client-run.ts';
+import { useClientService } from '../support/client-service.ts';
 import {
   createMarkedNumbers,
   createNumbers,
   createTenant,
   uniqueE164,
 } from '../support/factories.ts';
-import { expectLedgerAgrees, readResults, runClient } from './client-harness.ts';
-import { useClientService } from './client-service.ts';
 
 // What a run sends again. Numbers a failed job never processed go again as a job of their own
 // (a bounded number of times); `--fresh` sends a whole file again where a plain re-run would

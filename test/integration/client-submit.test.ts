@@ -1,7 +1,5 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lockNumber, workerBackendsWaitingOnLock } from '../reliability/support/row-lock.ts';
-import { waitFor } from '../support/wait.ts';
 import {
   expectLedgerAgrees,
   INVALID_LINES,
@@ -9,8 +7,10 @@ import {
   readResults,
   runClient,
   writeInputFile,
-} from './client-harness.ts';
-import { useClientService } from './client-service.ts';
+} from '../support/client-run.ts';
+import { useClientService } from '../support/client-service.ts';
+import { lockNumber, workerBackendsBlockedBy } from '../support/scenario/row-lock.ts';
+import { waitFor } from '../support/wait.ts';
 
 // The bulk client against a real API and worker with a small budget (5 requests per 2 s), so
 // pacing matters: a 5,000-number file is 10 batches, two windows' worth. The small budget is the
@@ -104,9 +104,11 @@ describe('submit', () => {
     const lock = await lockNumber(svc.db.url, blocked);
     try {
       const run = runClient(s.args, s.env);
+      // Waiting on this lock's holder, not any lock: only then is batch 6 surely in flight.
       await waitFor('a worker waiting on the locked number', async () =>
-        (await workerBackendsWaitingOnLock(svc.db.sql)).length > 0 ? true : undefined,
+        (await workerBackendsBlockedBy(svc.db.sql, lock.pid)).length > 0 ? true : undefined,
       );
+      expect(run.child.exitCode, run.stderrLines().join('\n')).toBeNull();
       run.child.kill('SIGINT');
       // The cancel waits for the chunk that holds the job row: release it once it does.
       await waitFor('the cancel to wait for the job row', async () => {
@@ -115,7 +117,7 @@ describe('submit', () => {
         return rows.length > 0 ? true : undefined;
       });
       await lock.release();
-      expect(await run.exited).toBe(3);
+      expect(await run.exited, run.stderrLines().join('\n')).toBe(3);
       expect(JSON.parse(run.stdout())).toMatchObject({ interrupted: true, exitCode: 3 });
       const [job] = await svc.db.sql<{ id: string; state: string; processed_count: number }[]>`
         select id, state, processed_count from jobs

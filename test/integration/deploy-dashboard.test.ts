@@ -59,8 +59,9 @@ beforeAll(async () => {
   });
   expect(job.statusCode).toBe(200);
   // One failed login spends the budget of 1: the next answer is a 429.
-  expect((await suite.api.app.inject({ url: '/metrics' })).statusCode).toBe(401);
-  expect((await suite.api.app.inject({ url: '/metrics' })).statusCode).toBe(429);
+  const wrong = { authorization: `Basic ${Buffer.from('ops:wrong').toString('base64')}` };
+  expect((await suite.api.app.inject({ url: '/metrics', headers: wrong })).statusCode).toBe(401);
+  expect((await suite.api.app.inject({ url: '/metrics', headers: wrong })).statusCode).toBe(429);
   const scrape = await suite.api.app.inject({
     url: '/metrics',
     remoteAddress: '127.0.0.2',

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { READY_FOR_REMOVAL } from '../../src/domain/operations.ts';
 import { createJob, EnqueueError } from '../../src/jobs/create.ts';
-import { READY_FOR_REMOVAL } from '../../src/jobs/operations.ts';
-import type { ActionQueue } from '../../src/queue/action-queue.ts';
+import type { OperationQueue } from '../../src/queue/operation-queue.ts';
 import { testConfig } from '../support/config.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createMarkedNumbers, createTenant } from '../support/factories.ts';
@@ -28,11 +28,14 @@ afterAll(async () => {
 });
 
 /** A queue whose add reaches Redis, then (after `before`) reports a lost reply. */
-function lossyQueue(queue: ActionQueue, before: (jobId: string) => Promise<void>): ActionQueue {
+function lossyQueue(
+  queue: OperationQueue,
+  before: (jobId: string) => Promise<void>,
+): OperationQueue {
   return new Proxy(queue, {
     get(target, property, receiver) {
       if (property !== 'add') return Reflect.get(target, property, receiver);
-      return async (...args: Parameters<ActionQueue['add']>) => {
+      return async (...args: Parameters<OperationQueue['add']>) => {
         await target.add(...args);
         await before(String(args[2]?.jobId));
         throw new Error('Connection is closed.');

@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { MIGRATIONS_FOLDER, prepareDatabase } from '../../src/db/migrate.ts';
-import { telephoneNumbers } from '../../src/db/schema.ts';
+import { telephoneNumbers } from '../../src/db/tables.ts';
 import { useTestDatabase } from '../support/database.ts';
 import {
   createCustomer,

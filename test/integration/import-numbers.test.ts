@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { type ImportOptions, importNumbers } from '../../src/numbers/import.ts';
-import type { RejectedRow } from '../../src/numbers/import-row.ts';
+import type { RejectedRow } from '../../src/numbers/import/row.ts';
+import { type ImportOptions, importNumbers } from '../../src/numbers/import/run.ts';
 import { statusChanges } from '../../src/numbers/status-changes.ts';
 import { inventoryCsv } from '../support/cli-harness.ts';
 import { useTestDatabase } from '../support/database.ts';

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { READY_FOR_REMOVAL } from '../../src/domain/operations.ts';
 import { createJob } from '../../src/jobs/create.ts';
 import { requestHash } from '../../src/jobs/idempotency.ts';
-import { READY_FOR_REMOVAL } from '../../src/jobs/operations.ts';
-import type { ActionQueue } from '../../src/queue/action-queue.ts';
+import type { OperationQueue } from '../../src/queue/operation-queue.ts';
 import { useApiSuite } from '../support/app.ts';
 import { createMarkedNumbers } from '../support/factories.ts';
 import { waitFor } from '../support/wait.ts';
@@ -35,7 +35,7 @@ describe('createJob', () => {
         await waitForJobState(suite.t.db, job.id as string, ['completed']);
         throw new Error('Connection is closed.');
       },
-    } as unknown as ActionQueue;
+    } as unknown as OperationQueue;
     const outcome = await createJob(
       { db: suite.t.db, queue: lostReply },
       READY_FOR_REMOVAL,
@@ -54,7 +54,7 @@ describe('createJob', () => {
       async add() {
         throw new Error('Connection is closed.');
       },
-    } as unknown as ActionQueue;
+    } as unknown as OperationQueue;
     await expect(
       createJob({ db: suite.t.db, queue: down }, READY_FOR_REMOVAL, input(numbers)),
     ).rejects.toMatchObject({

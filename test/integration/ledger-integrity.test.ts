@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { READY_FOR_REMOVAL } from '../../src/jobs/operations.ts';
+import { READY_FOR_REMOVAL } from '../../src/domain/operations.ts';
 import { runJob } from '../../src/jobs/run.ts';
 import { useTestDatabase } from '../support/database.ts';
 import { createMarkedJob, createMarkedNumbers, createTenant } from '../support/factories.ts';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addClient, type NewClient } from '../../src/auth/oidc/clients.ts';
 import { createLogger } from '../../src/logger.ts';
+import { addClient, type NewClient } from '../../src/oidc/clients.ts';
 import { closeApiSuite, startAppWithConfig, type Tenant, type TestApp } from '../support/app.ts';
 import { testConfig } from '../support/config.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';

@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { jobs } from '../../src/db/schema.ts';
+import { jobs } from '../../src/db/tables.ts';
 import { createMetricsRegistry } from '../../src/metrics/registry.ts';
 import { useApiSuite } from '../support/app.ts';
 import { uniqueE164 } from '../support/factories.ts';

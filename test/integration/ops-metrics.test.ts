@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jobs } from '../../src/db/schema.ts';
+import { jobs } from '../../src/db/tables.ts';
 import {
   createJobMetricsObserver,
   createMetricsRegistry,

@@ -16,7 +16,7 @@ async function startFailure(kind: ServiceKind, env: Record<string, string>) {
     new Promise<never>((_, reject) =>
       setTimeout(
         () => reject(new Error(`${kind} still running:\n${service.lines.join('\n')}`)),
-        30_000,
+        90_000, // a start on a busy machine can take tens of seconds
       ),
     ),
   ]).finally(() => service.stop());
@@ -49,7 +49,7 @@ describe('starting without Postgres or Redis', () => {
     expect(stderr).toContain('docker compose up -d postgres redis');
     expect(stderr).not.toMatch(/s3cret-pw|other-pw/);
     expect(stderr).not.toMatch(/^\s+at /m); // no stack trace
-  }, 60_000);
+  }, 120_000);
 
   it('a worker with Postgres up and Redis down names Redis only', async () => {
     const { exitCode, stderr } = await startFailure('worker', {
@@ -63,7 +63,7 @@ describe('starting without Postgres or Redis', () => {
     expect(stderr).toContain('docker compose up -d redis');
     expect(stderr).not.toContain('PostgreSQL');
     expect(stderr).not.toMatch(/^\s+at /m);
-  }, 60_000);
+  }, 120_000);
 
   it('the API with Redis up and Postgres down names Postgres only', async () => {
     const { exitCode, stderr } = await startFailure('api', {
@@ -76,5 +76,5 @@ describe('starting without Postgres or Redis', () => {
     expect(stderr).toContain('(set by DATABASE_URL)');
     expect(stderr).toContain('docker compose up -d postgres ');
     expect(stderr).not.toContain('Redis is');
-  }, 60_000);
+  }, 120_000);
 });

@@ -1,6 +1,6 @@
 import { inArray } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { telephoneNumbers } from '../../src/db/schema.ts';
+import { telephoneNumbers } from '../../src/db/tables.ts';
 import { statusChanges } from '../../src/numbers/status-changes.ts';
 import { waitFor } from '../support/wait.ts';
 import { createHeldJob, waitingBackends } from '../support/worker-blocker.ts';

@@ -1,8 +1,8 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { closeDb, createDb } from '../../src/db/client.ts';
-import { jobItems, telephoneNumbers } from '../../src/db/schema.ts';
-import { READY_FOR_REMOVAL } from '../../src/jobs/operations.ts';
+import { jobItems, telephoneNumbers } from '../../src/db/tables.ts';
+import { READY_FOR_REMOVAL } from '../../src/domain/operations.ts';
 import { runJob } from '../../src/jobs/run.ts';
 import { statusChanges } from '../../src/numbers/status-changes.ts';
 import { useTestDatabase } from '../support/database.ts';

@@ -1,7 +1,7 @@
 import { inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.ts';
-import { jobs } from '../../src/db/schema.ts';
+import { jobs } from '../../src/db/tables.ts';
 import { closeApiSuite, startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createMarkedNumbers, createTenant } from '../support/factories.ts';
@@ -9,7 +9,7 @@ import { uniquePrefix } from '../support/redis.ts';
 import { waitFor } from '../support/wait.ts';
 
 // The workers' limiter must never delay work the API admitted. The API's fixed window lets
-// twice its budget through across a window boundary, on every action endpoint (each has its own
+// twice its budget through across a window boundary, on every operation endpoint (each has its own
 // budget, all feed one queue); all of it must be processed within the sync wait. A short window
 // and sync wait make a limiter sized like one endpoint's budget bite.
 
@@ -117,7 +117,7 @@ describe('worker limiter', () => {
       loadConfig({ ...settings, WORKER_LIMITER_MAX: '', WORKER_LIMITER_DURATION_MS: '' }).worker
         .limiter,
     ).toEqual({
-      // Three budgets per action endpoint: 3 × 300 × 2.
+      // Three budgets per operation endpoint: 3 × 300 × 2.
       max: 1800,
       durationMs: 60_000,
     });

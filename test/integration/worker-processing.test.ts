@@ -1,11 +1,11 @@
 import { inArray } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { jobItems, telephoneNumbers } from '../../src/db/schema.ts';
+import { jobItems, telephoneNumbers } from '../../src/db/tables.ts';
+import { READY_FOR_REMOVAL } from '../../src/domain/operations.ts';
 import { cancelJob } from '../../src/jobs/cancel.ts';
-import { READY_FOR_REMOVAL } from '../../src/jobs/operations.ts';
 import { JobNotFoundError, processNextChunk } from '../../src/jobs/processing.ts';
+import type { JobProgress } from '../../src/jobs/result-schemas.ts';
 import { runJob } from '../../src/jobs/run.ts';
-import type { JobProgress } from '../../src/jobs/schemas.ts';
 import { statusChanges } from '../../src/numbers/status-changes.ts';
 import { useTestDatabase } from '../support/database.ts';
 import {

@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OPERATION_NAMES } from '../../src/jobs/operations.ts';
-import type { JobProgress } from '../../src/jobs/schemas.ts';
-import { actionJobOptions } from '../../src/queue/action-queue.ts';
-import type { ActionWorker } from '../../workers/create-worker.ts';
+import { OPERATION_NAMES } from '../../src/domain/operations.ts';
+import type { JobProgress } from '../../src/jobs/result-schemas.ts';
+import { operationJobOptions } from '../../src/queue/operation-queue.ts';
+import type { OperationWorker } from '../../workers/create-worker.ts';
 import { createMarkedJob, createTenant } from '../support/factories.ts';
 import { startTestWorker } from '../support/test-worker.ts';
 import { ledgerCounts, recordedOnce } from '../support/worker-jobs.ts';
 import { useQueueSuite, waitForJobState } from '../support/worker-queue.ts';
 
 const q = useQueueSuite('wq', { WORKER_CHUNK_SIZE: '50' });
-let running: ActionWorker;
+let running: OperationWorker;
 beforeAll(async () => {
   running = await startTestWorker(q.config, q.t.db);
 });
@@ -20,7 +20,7 @@ describe('the BullMQ worker', () => {
     expect(running.worker.opts).toMatchObject({
       prefix: q.prefix,
       concurrency: q.config.worker.concurrency,
-      // Three budgets per action endpoint: each endpoint has its own, all feed this queue.
+      // Three budgets per operation endpoint: each endpoint has its own, all feed this queue.
       limiter: {
         max: 3 * q.config.rateLimit.max * OPERATION_NAMES.length,
         duration: q.config.rateLimit.windowMs,
@@ -56,7 +56,7 @@ describe('the BullMQ worker', () => {
     const kept = await q.producer.queue.getJob(row.id);
     expect(JSON.stringify(kept)).not.toMatch(/\+1\d{6,}/);
     // Redis keeps a tail of finished jobs, as docs/operations.md says.
-    expect(actionJobOptions(q.config)).toMatchObject({
+    expect(operationJobOptions(q.config)).toMatchObject({
       removeOnComplete: { age: 24 * 3600, count: 10_000 },
       removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
     });

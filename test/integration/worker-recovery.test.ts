@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.ts';
 import { recoverOrphanedJobs } from '../../src/jobs/recovery.ts';
 import { createLogger } from '../../src/logger.ts';
-import { ACTION_QUEUE, actionJobOptions } from '../../src/queue/action-queue.ts';
+import { OPERATION_QUEUE, operationJobOptions } from '../../src/queue/operation-queue.ts';
 import { testConfig } from '../support/config.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createNumbers, createTenant } from '../support/factories.ts';
@@ -12,6 +12,7 @@ import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 import { REDIS_URL } from '../support/services.ts';
 import { startTcpProxy } from '../support/tcp-proxy.ts';
 import { startTestWorker } from '../support/test-worker.ts';
+import { waitFor } from '../support/wait.ts';
 import { insertJob, jobRow, ledgerCounts } from '../support/worker-jobs.ts';
 import { createTestQueue, waitForJobState } from '../support/worker-queue.ts';
 
@@ -44,7 +45,7 @@ function setup(env: Record<string, string> = {}): {
       db: t.db,
       queue: producer.queue,
       redis: producer.connection,
-      jobOptions: actionJobOptions(config),
+      jobOptions: operationJobOptions(config),
       logger: createLogger(config),
       minAgeMs: 60_000,
       ...options,
@@ -83,13 +84,13 @@ describe('recovery and permanent failures', () => {
       sql`update jobs set created_at = now() - interval '1 hour' where id in (${lost.id}, ${lostClear.id}, ${failedInQueue.id})`,
     );
     // A job BullMQ failed without our processor (as when it stalls more than maxStalledCount).
-    const events = new QueueEvents(ACTION_QUEUE, {
+    const events = new QueueEvents(OPERATION_QUEUE, {
       connection: { url: config.redisUrl },
       prefix: config.queuePrefix,
     });
     await events.waitUntilReady();
     const foreignWorker = new Worker(
-      ACTION_QUEUE,
+      OPERATION_QUEUE,
       async () => {
         throw new UnrecoverableError('job stalled more than allowable limit');
       },
@@ -181,12 +182,12 @@ describe('recovery and permanent failures', () => {
       sql`update jobs set created_at = now() - interval '1 hour' where id = ${lostCommit.id}`,
     );
     // BullMQ has it completed (the worker got its commit acknowledged), Postgres does not.
-    const events = new QueueEvents(ACTION_QUEUE, {
+    const events = new QueueEvents(OPERATION_QUEUE, {
       connection: { url: config.redisUrl },
       prefix: config.queuePrefix,
     });
     await events.waitUntilReady();
-    const foreignWorker = new Worker(ACTION_QUEUE, async () => ({}), {
+    const foreignWorker = new Worker(OPERATION_QUEUE, async () => ({}), {
       connection: { url: config.redisUrl, maxRetriesPerRequest: null },
       prefix: config.queuePrefix,
     });
@@ -227,9 +228,12 @@ describe('recovery and permanent failures', () => {
     });
     expect(failed.finishedAt).toBeInstanceOf(Date);
     expect(await ledgerCounts(t.db, row.id)).toMatchObject({ items: 50, succeeded: 50 });
-    const job = await producer.queue.getJob(row.id);
-    expect(await job?.getState()).toBe('failed');
-    expect(job?.attemptsMade).toBe(2);
+    // The row is written before BullMQ moves the job to failed: read the job once it has.
+    const job = await waitFor('BullMQ to fail the job', async () => {
+      const current = await producer.queue.getJob(row.id);
+      return (await current?.getState()) === 'failed' ? current : undefined;
+    });
+    expect(job.attemptsMade).toBe(2);
     await t.db.execute(sql`drop trigger refuse_position_60 on job_items`);
   });
 });

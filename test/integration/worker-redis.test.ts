@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
-import { createActionWorker } from '../../workers/create-worker.ts';
+import { createOperationWorker } from '../../workers/create-worker.ts';
 import { RedisPolicyError } from '../../workers/redis-policy.ts';
 import { testConfig } from '../support/config.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
@@ -32,7 +32,7 @@ describe('the worker and its Redis', () => {
     const redis = await startPrivateRedis('allkeys-lru');
     servers.push(redis);
     const config = configFor(redis.url);
-    const starting = createActionWorker({ config, db: t.db, logger: createLogger(config) });
+    const starting = createOperationWorker({ config, db: t.db, logger: createLogger(config) });
     await expect(starting).rejects.toBeInstanceOf(RedisPolicyError);
     await expect(starting).rejects.toThrow(/maxmemory-policy is "allkeys-lru".*noeviction/);
   });
@@ -41,7 +41,7 @@ describe('the worker and its Redis', () => {
     const redis = await startPrivateRedis();
     servers.push(redis);
     const config = configFor(redis.url, { WORKER_CHUNK_SIZE: '50' });
-    const running = await createActionWorker({
+    const running = await createOperationWorker({
       config,
       db: t.db,
       logger: createLogger(config),

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { closeDb, createDb, type Database } from '../../src/db/client.ts';
 import { errorCode } from '../../src/errors.ts';
 import { createLogger } from '../../src/logger.ts';
-import { ACTION_QUEUE } from '../../src/queue/action-queue.ts';
+import { OPERATION_QUEUE } from '../../src/queue/operation-queue.ts';
 import { createRedis } from '../../src/queue/redis.ts';
 import { createProcessor } from '../../workers/processor.ts';
 import { testConfig } from '../support/config.ts';
@@ -69,7 +69,7 @@ describe('a stale delivery on its last attempt', () => {
     // The stale worker takes the job and then stops renewing its lock (a manual fetch: no lock
     // renewal), as a frozen process would.
     const staleConnection = createRedis(config.redisUrl, 'bullmq', 'ocn-stale-worker');
-    const stale = new Worker(ACTION_QUEUE, null, {
+    const stale = new Worker(OPERATION_QUEUE, null, {
       connection: staleConnection,
       prefix,
       lockDuration: config.worker.lockDurationMs,

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForJobsEnded } from '../support/invariants.ts';
 import type { ServiceProcess } from '../support/processes.ts';
+import { assertProblemAnswers, type Client } from '../support/scenario/http.ts';
+import { lockNumber, workerBackendsWaitingOnLock } from '../support/scenario/row-lock.ts';
+import { checkWorld, type Scenario, startScenario } from '../support/scenario/scenario.ts';
+import { ENDPOINT, tenantWithNumbers } from '../support/scenario/tenants.ts';
 import { waitFor } from '../support/wait.ts';
-import { assertProblemAnswers, type Client } from './support/http.ts';
-import { lockNumber, workerBackendsWaitingOnLock } from './support/row-lock.ts';
-import { checkWorld, type Scenario, startScenario } from './support/scenario.ts';
-import { ENDPOINT, tenantWithNumbers } from './support/tenants.ts';
 
 // The API dies while a client waits: SIGKILL of the API process during a synchronous
 // 500-number request. The client retries on a second API process with the same

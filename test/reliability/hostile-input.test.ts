@@ -8,11 +8,11 @@ import { uniqueE164 } from '../support/factories.ts';
 import { waitForJobsEnded } from '../support/invariants.ts';
 import { idRoutes } from '../support/job-routes.ts';
 import type { ServiceProcess } from '../support/processes.ts';
-import { bodyLike, numberList } from './support/arbitraries.ts';
-import { type Answer, assertProblemAnswers, type Client } from './support/http.ts';
-import { type ExpectedAnswer, judgeBody } from './support/oracle.ts';
-import { checkWorld, type Scenario, startScenario } from './support/scenario.ts';
-import { ASYNC, ENDPOINT, JOBS, tenantWithNumbers } from './support/tenants.ts';
+import { bodyLike, numberList } from '../support/scenario/arbitraries.ts';
+import { type Answer, assertProblemAnswers, type Client } from '../support/scenario/http.ts';
+import { type ExpectedAnswer, judgeBody } from '../support/scenario/oracle.ts';
+import { checkWorld, type Scenario, startScenario } from '../support/scenario/scenario.ts';
+import { ASYNC, ENDPOINT, JOBS, tenantWithNumbers } from '../support/scenario/tenants.ts';
 
 // Bad input: fuzzed bodies and numbers judged by an independent oracle, boundary
 // sizes, oversized and compressed bodies, wrong types and content types, odd ids in paths.

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
-import { servedRoutes } from './support/routes.ts';
+import { servedRoutes } from '../support/scenario/routes.ts';
 
 // Security: the OpenAPI document passes Spectral's OWASP API Security ruleset with no
 // errors, and documents every route the server really has (read from Fastify's route tree).
@@ -16,7 +16,7 @@ import { servedRoutes } from './support/routes.ts';
 const SPECTRAL = fileURLToPath(
   new URL('../../node_modules/@stoplight/spectral-cli/dist/index.js', import.meta.url),
 );
-const RULESET = fileURLToPath(new URL('./support/spectral-owasp.mjs', import.meta.url));
+const RULESET = fileURLToPath(new URL('../support/scenario/spectral-owasp.mjs', import.meta.url));
 // Served by the app but not API operations: the document itself, its UI, and Bull Board.
 const NOT_OPERATIONS = /^(HEAD |[A-Z]+ \/openapi\.json$|[A-Z]+ \/docs|[A-Z]+ \/admin\/queues)/;
 

@@ -5,12 +5,12 @@ import type { OpenApiDocument } from '../contract/document.ts';
 import { createApiKey, createNumbers, uniqueE164 } from '../support/factories.ts';
 import { waitForJobsEnded } from '../support/invariants.ts';
 import { idRequests } from '../support/job-routes.ts';
+import { type Answer, assertProblemAnswers, type Client } from '../support/scenario/http.ts';
+import { lockNumber, workerBackendsWaitingOnLock } from '../support/scenario/row-lock.ts';
+import { checkWorld, type Scenario, startScenario } from '../support/scenario/scenario.ts';
+import { secretsInDatabase, secretsInRedis } from '../support/scenario/secrets.ts';
+import { ASYNC, adminKey, ENDPOINT, JOBS, tenantWithNumbers } from '../support/scenario/tenants.ts';
 import { waitFor } from '../support/wait.ts';
-import { type Answer, assertProblemAnswers, type Client } from './support/http.ts';
-import { lockNumber, workerBackendsWaitingOnLock } from './support/row-lock.ts';
-import { checkWorld, type Scenario, startScenario } from './support/scenario.ts';
-import { secretsInDatabase, secretsInRedis } from './support/secrets.ts';
-import { ASYNC, adminKey, ENDPOINT, JOBS, tenantWithNumbers } from './support/tenants.ts';
 
 // Security: tenant isolation, one 401 for every bad key, admin surfaces closed to
 // anonymous and operator callers, helmet headers, and no plaintext key anywhere at rest.

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForJobsEnded } from '../support/invariants.ts';
 import { holderOf } from '../support/processes.ts';
+import { assertProblemAnswers, type Client } from '../support/scenario/http.ts';
+import { lockNumber, workerBackendsWaitingOnLock } from '../support/scenario/row-lock.ts';
+import { checkWorld, type Scenario, startScenario } from '../support/scenario/scenario.ts';
+import { ASYNC, ENDPOINT, JOBS, tenantWithNumbers } from '../support/scenario/tenants.ts';
 import { waitFor } from '../support/wait.ts';
-import { assertProblemAnswers, type Client } from './support/http.ts';
-import { lockNumber, workerBackendsWaitingOnLock } from './support/row-lock.ts';
-import { checkWorld, type Scenario, startScenario } from './support/scenario.ts';
-import { ASYNC, ENDPOINT, JOBS, tenantWithNumbers } from './support/tenants.ts';
 
 // Faults: SIGKILL of the worker that runs a 500-number job at 40 % of it. Another
 // worker process must resume after the last committed chunk and record every number once.

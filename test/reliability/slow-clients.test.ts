@@ -1,9 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { waitForJobsEnded } from '../support/invariants.ts';
-import { assertProblemAnswers, type Client, createClient } from './support/http.ts';
-import { openConnection, parseAnswer, type RawConnection, trickle } from './support/raw-socket.ts';
-import { checkWorld, createScenario, type Scenario } from './support/scenario.ts';
-import { ENDPOINT, tenantWithNumbers } from './support/tenants.ts';
+import { assertProblemAnswers, type Client, createClient } from '../support/scenario/http.ts';
+import {
+  openConnection,
+  parseAnswer,
+  type RawConnection,
+  trickle,
+} from '../support/scenario/raw-socket.ts';
+import { checkWorld, createScenario, type Scenario } from '../support/scenario/scenario.ts';
+import { ENDPOINT, tenantWithNumbers } from '../support/scenario/tenants.ts';
 
 // Slow clients: 200 connections that never send a byte, one client that sends its body a byte
 // a second and one that sends its headers that way, against a real API process with short

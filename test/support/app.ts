@@ -3,12 +3,12 @@ import type { Registry } from 'prom-client';
 import { buildApp } from '../../src/api/app.ts';
 import { closeAppDeps, createAppDeps } from '../../src/api/create-deps.ts';
 import type { AppDeps } from '../../src/api/deps.ts';
-import type { IssuerKeyTimings } from '../../src/auth/oidc/issuer-keys.ts';
 import type { Config } from '../../src/config.ts';
 import type { Env } from '../../src/config-env.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 import { createJobMetricsObserver } from '../../src/metrics/jobs.ts';
-import { createActionWorker } from '../../workers/create-worker.ts';
+import type { IssuerKeyTimings } from '../../src/oidc/issuer-keys.ts';
+import { createOperationWorker } from '../../workers/create-worker.ts';
 import { checkAnswersOf } from '../contract/checked-answers.ts';
 import { testConfig } from './config.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
@@ -61,7 +61,7 @@ export async function startAppWithConfig(
   await app.ready();
   const observer = registry && createJobMetricsObserver(registry);
   const worker = options.worker
-    ? await createActionWorker({ config, db: deps.db, logger, observer, recoveryIntervalMs: 0 })
+    ? await createOperationWorker({ config, db: deps.db, logger, observer, recoveryIntervalMs: 0 })
     : undefined;
   let listening: Promise<string> | undefined;
   // Every answer a test gets from `inject` is checked against the app's OpenAPI document.
@@ -145,7 +145,7 @@ export function useApiSuite(
   options: TestAppOptions = { worker: true },
 ) {
   const prefix = uniquePrefix(label);
-  const suite: ApiSuite & ApiSuiteActions = forTheFile(
+  const suite: ApiSuite & ApiSuiteHelpers = forTheFile(
     () => openApiSuite(prefix, overrides, options),
     (opened) => closeApiSuite(opened, prefix),
     {
@@ -159,7 +159,7 @@ export function useApiSuite(
   return suite;
 }
 
-interface ApiSuiteActions {
+interface ApiSuiteHelpers {
   marked(count: number): Promise<string[]>;
   post(url: string, body: unknown, headers?: Record<string, string>): ReturnType<typeof postJson>;
   get(url: string, headers?: Record<string, string>): ReturnType<typeof postJson>;

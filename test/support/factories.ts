@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../../src/db/client.ts';
-import type { JobState } from '../../src/db/enums.ts';
-import { apiKeys, customers, operators, telephoneNumbers } from '../../src/db/schema.ts';
+import { apiKeys, customers, operators, telephoneNumbers } from '../../src/db/tables.ts';
+import type { JobState, NumberStatus } from '../../src/domain/statuses.ts';
 import { generateApiKey } from '../../src/keys/api-key.ts';
-import type { NumberStatus } from '../../src/numbers/status.ts';
 import { insertJob } from './worker-jobs.ts';
 
 // Builders for the inventory in any state. Numbers are +1206 followed by 7 digits from a

@@ -13,7 +13,7 @@ export interface MixedCounts {
 }
 
 /**
- * A tenant's numbers of every kind an action tells apart, grouped by what each action must
+ * A tenant's numbers of every kind an operation tells apart, grouped by what each operation must
  * answer for them: the starting point of the tests about mixed outcomes.
  */
 export async function createMixedNumbers(

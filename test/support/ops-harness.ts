@@ -2,14 +2,14 @@ import { Queue, QueueEvents } from 'bullmq';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { AppDeps } from '../../src/api/deps.ts';
-import { sendProblem } from '../../src/api/error-handler.ts';
-import { registerOpenApi } from '../../src/api/openapi.ts';
+import { sendProblem } from '../../src/api/http/error-handler.ts';
+import { notFound } from '../../src/api/http/problem.ts';
+import { registerOpenApi } from '../../src/api/openapi/document.ts';
 import { registerOps } from '../../src/api/ops/index.ts';
-import { notFound } from '../../src/api/problem.ts';
 import type { Env } from '../../src/config-env.ts';
 import { createKeyAuthenticator } from '../../src/keys/authenticate.ts';
 import { createLogger } from '../../src/logger.ts';
-import { ACTION_QUEUE } from '../../src/queue/action-queue.ts';
+import { OPERATION_QUEUE } from '../../src/queue/operation-queue.ts';
 import { createRedis } from '../../src/queue/redis.ts';
 import { checkAnswersOf } from '../contract/checked-answers.ts';
 import { testConfig } from './config.ts';
@@ -40,8 +40,8 @@ export async function buildOpsHarness(
   // As createAppDeps does (via queue.waitUntilReady): start with the request-path connection up.
   else if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
   const bullRedis = createRedis(config.redisUrl, 'bullmq');
-  const queue = new Queue(ACTION_QUEUE, { connection: bullRedis, prefix });
-  const queueEvents = new QueueEvents(ACTION_QUEUE, {
+  const queue = new Queue(OPERATION_QUEUE, { connection: bullRedis, prefix });
+  const queueEvents = new QueueEvents(OPERATION_QUEUE, {
     connection: config.redisUrl ? { url: config.redisUrl } : {},
     prefix,
   });

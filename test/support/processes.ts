@@ -112,7 +112,7 @@ export function spawnOnPort(
     lines,
     url: port ? `http://127.0.0.1:${port}` : undefined,
     exited,
-    waitForLine(text, timeoutMs = 30_000) {
+    waitForLine(text, timeoutMs = 90_000) {
       const seen = lines.find((line) => line.includes(text));
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
@@ -136,7 +136,7 @@ export function spawnOnPort(
 }
 
 /** Polls `/health/ready` until it answers 200 (Postgres and Redis reachable). */
-export async function waitUntilReady(api: ServiceProcess, timeoutMs = 30_000): Promise<void> {
+export async function waitUntilReady(api: ServiceProcess, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (api.child.exitCode !== null) {
@@ -158,7 +158,7 @@ export async function startApi(
   root?: string,
 ): Promise<ServiceProcess> {
   const api = await spawnService('api', env, root);
-  await waitUntilReady(api);
+  await stopIfFails(api, waitUntilReady(api));
   return api;
 }
 
@@ -167,8 +167,18 @@ export async function startWorker(
   root?: string,
 ): Promise<ServiceProcess> {
   const worker = await spawnService('worker', env, root);
-  await worker.waitForLine('action worker started');
+  await stopIfFails(worker, worker.waitForLine('action worker started'));
   return worker;
+}
+
+/** A process that never got ready is killed, so its failure is the only one the file reports. */
+async function stopIfFails(service: ServiceProcess, ready: Promise<unknown>): Promise<void> {
+  try {
+    await ready;
+  } catch (err) {
+    await service.stop('SIGKILL');
+    throw err;
+  }
 }
 
 /** The running worker process that logged the start of `jobId`, if any. */

@@ -1,10 +1,10 @@
 import type { Config } from '../../src/config.ts';
 import type { Database } from '../../src/db/client.ts';
 import { createLogger } from '../../src/logger.ts';
-import { createActionWorker, type WorkerDeps } from '../../workers/create-worker.ts';
+import { createOperationWorker, type WorkerDeps } from '../../workers/create-worker.ts';
 
 /**
- * The real action worker on `db`, without the periodic recovery sweep: a test that is about
+ * The real operation worker on `db`, without the periodic recovery sweep: a test that is about
  * recovery starts its worker with its own interval instead.
  */
 export function startTestWorker(
@@ -12,5 +12,5 @@ export function startTestWorker(
   db: Database,
   logger: WorkerDeps['logger'] = createLogger(config),
 ) {
-  return createActionWorker({ config, db, logger, recoveryIntervalMs: 0 });
+  return createOperationWorker({ config, db, logger, recoveryIntervalMs: 0 });
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { asc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../src/db/client.ts';
-import type { JobState } from '../../src/db/enums.ts';
-import { jobItems, jobs } from '../../src/db/schema.ts';
+import { jobItems, jobs } from '../../src/db/tables.ts';
+import type { JobState } from '../../src/domain/statuses.ts';
 
 /** Inserts a jobs row the way the API does (state queued unless told otherwise). */
 export async function insertJob(

@@ -2,13 +2,13 @@ import { Queue, QueueEvents } from 'bullmq';
 import type { Config } from '../../src/config.ts';
 import type { Env } from '../../src/config-env.ts';
 import type { Database } from '../../src/db/client.ts';
-import type { JobState } from '../../src/db/enums.ts';
+import type { JobState } from '../../src/domain/statuses.ts';
 import {
-  ACTION_QUEUE,
-  type ActionJobData,
-  type ActionReturnValue,
-  actionJobOptions,
-} from '../../src/queue/action-queue.ts';
+  OPERATION_QUEUE,
+  type OperationJobData,
+  type OperationReturnValue,
+  operationJobOptions,
+} from '../../src/queue/operation-queue.ts';
 import { createRedis } from '../../src/queue/redis.ts';
 import { testConfig } from './config.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
@@ -21,7 +21,7 @@ import { jobRow } from './worker-jobs.ts';
 export function createTestQueue(config: Config) {
   const connection = createRedis(config.redisUrl, 'bullmq', 'oc-numbers-test-queue');
   connection.on('error', () => {}); // restarts in tests are expected; ioredis reconnects
-  const queue = new Queue<ActionJobData, ActionReturnValue>(ACTION_QUEUE, {
+  const queue = new Queue<OperationJobData, OperationReturnValue>(OPERATION_QUEUE, {
     connection,
     prefix: config.queuePrefix,
   });
@@ -33,7 +33,7 @@ export function createTestQueue(config: Config) {
       queue.add(
         'ready-for-removal',
         { jobId: job.id, operatorId: job.operatorId },
-        { ...actionJobOptions(config), jobId: job.id },
+        { ...operationJobOptions(config), jobId: job.id },
       ),
     async close() {
       await queue.close();
@@ -60,7 +60,7 @@ export function waitForJobState(
 
 /** The queue's events (completed, failed, progress), ready to listen to. */
 export async function createTestQueueEvents(config: Config): Promise<QueueEvents> {
-  const events = new QueueEvents(ACTION_QUEUE, {
+  const events = new QueueEvents(OPERATION_QUEUE, {
     connection: { url: config.redisUrl },
     prefix: config.queuePrefix,
   });

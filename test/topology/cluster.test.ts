@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { Client } from '../reliability/support/http.ts';
-import { waitUntilHeldAt } from '../reliability/support/mid-job.ts';
-import { lockNumber } from '../reliability/support/row-lock.ts';
-import { ENDPOINT, tenantWithNumbers } from '../reliability/support/tenants.ts';
 import { assertInvariants, waitForJobsEnded } from '../support/invariants.ts';
 import { waitUntilReady } from '../support/processes.ts';
+import type { Client } from '../support/scenario/http.ts';
+import { waitUntilHeldAt } from '../support/scenario/mid-job.ts';
+import { lockNumber } from '../support/scenario/row-lock.ts';
+import { ENDPOINT, tenantWithNumbers } from '../support/scenario/tenants.ts';
+import { runMainFlows, spendBudgetAcrossApis, submit } from '../support/topology/flows.ts';
 import { startRedisCluster } from '../support/topology/redis-cluster.ts';
 import { onNode } from '../support/topology/redis-nodes.ts';
-import { runMainFlows, spendBudgetAcrossApis, submit } from './flows.ts';
-import { startFleet, useTopology } from './suite.ts';
+import { startFleet, useTopology } from '../support/topology/suite.ts';
 
 // Redis Cluster, three primaries and three replicas; the service knows only the nodes and
 // uses a hash-tagged prefix, so the queue's keys and the rate limiter's all live in one slot.

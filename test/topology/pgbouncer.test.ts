@@ -1,12 +1,12 @@
 import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
-import type { Client } from '../reliability/support/http.ts';
-import type { Scenario } from '../reliability/support/scenario.ts';
-import { tenantWithNumbers } from '../reliability/support/tenants.ts';
 import { assertInvariants } from '../support/invariants.ts';
+import type { Client } from '../support/scenario/http.ts';
+import type { Scenario } from '../support/scenario/scenario.ts';
+import { tenantWithNumbers } from '../support/scenario/tenants.ts';
+import { runMainFlows, spendBudgetAcrossApis } from '../support/topology/flows.ts';
 import { type PgBouncer, startPgBouncer } from '../support/topology/pgbouncer.ts';
-import { runMainFlows, spendBudgetAcrossApis } from './flows.ts';
-import { startFleet, useTopology } from './suite.ts';
+import { startFleet, useTopology } from '../support/topology/suite.ts';
 
 // Postgres behind PgBouncer 1.18 in transaction mode, between every service process and
 // Postgres: no named prepared statements (DATABASE_PREPARE=false), no migration at start (a

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import type { Client } from '../reliability/support/http.ts';
-import { countRows, waitUntilHeldAt } from '../reliability/support/mid-job.ts';
-import { lockNumber } from '../reliability/support/row-lock.ts';
-import { ENDPOINT, tenantWithNumbers } from '../reliability/support/tenants.ts';
 import { assertInvariants, waitForJobsEnded } from '../support/invariants.ts';
 import { type ServiceProcess, waitUntilReady } from '../support/processes.ts';
+import type { Client } from '../support/scenario/http.ts';
+import { countRows, waitUntilHeldAt } from '../support/scenario/mid-job.ts';
+import { lockNumber } from '../support/scenario/row-lock.ts';
+import { ENDPOINT, tenantWithNumbers } from '../support/scenario/tenants.ts';
+import { submit } from '../support/topology/flows.ts';
 import { onNode } from '../support/topology/redis-nodes.ts';
 import { SENTINEL_MASTER_NAME, startSentinelSet } from '../support/topology/redis-sentinel.ts';
+import { startFleet, useTopology } from '../support/topology/suite.ts';
 import { waitFor } from '../support/wait.ts';
-import { submit } from './flows.ts';
-import { startFleet, useTopology } from './suite.ts';
 
 // Redis as a primary, a replica and three sentinels; the service knows only the sentinels
 // (REDIS_URL points nowhere). The primary is killed while a job is held mid-way: the

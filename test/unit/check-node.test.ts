@@ -46,7 +46,7 @@ describe('the Node check in front of every entry point', () => {
       .filter(([, command]) => !command.startsWith(`node --import ${GUARD} `))
       .map(([name]) => name);
     expect(unguarded).toEqual([]);
-    const launcher = readFileSync(`${ROOT}/src/cli/bin/oc-numbers.sh`, 'utf8');
+    const launcher = readFileSync(`${ROOT}/src/cli/oc-numbers.sh`, 'utf8');
     expect(launcher).toContain('--import "$root/src/check-node.mjs"');
   });
 });

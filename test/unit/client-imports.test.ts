@@ -4,6 +4,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
+// src/domain holds the facts both sides share (operations, statuses, limits, patterns), so it
+// imports nothing: the server and the bulk client read one definition.
 // The bulk client must run on a laptop that only reaches the HTTP API: nothing under
 // src/cli/client/ may import database code, directly or through the modules it imports
 // (type-only imports included: they are one edit away from a runtime import).
@@ -44,6 +46,23 @@ async function forbiddenImports(entries: string[], dbDir: string): Promise<strin
   }
   return found;
 }
+
+describe('the domain module imports nothing', () => {
+  it('src/domain reaches no file outside src/domain and no package', async () => {
+    const domain = join(ROOT, 'src/domain');
+    const files = await tsFiles(domain);
+    expect(files.length).toBeGreaterThan(2);
+    const outside: string[] = [];
+    for (const file of files) {
+      for (const match of (await readFile(file, 'utf8')).matchAll(IMPORT)) {
+        const spec = (match[1] ?? match[2]) as string;
+        const target = spec.startsWith('.') ? resolve(dirname(file), spec) : spec;
+        if (!target.startsWith(`${domain}/`)) outside.push(`${file} → ${spec}`);
+      }
+    }
+    expect(outside).toEqual([]);
+  });
+});
 
 describe('the bulk client imports no database code', () => {
   it('reaches neither src/db nor drizzle-orm nor postgres from src/cli/client', async () => {

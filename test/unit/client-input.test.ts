@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { readInput } from '../../src/cli/client/input.ts';
-import { idempotencyKey, MAX_BATCH, planSubmission } from '../../src/cli/client/plan.ts';
+import { idempotencyKey, planSubmission } from '../../src/cli/client/plan.ts';
+import { MAX_NUMBERS_PER_REQUEST } from '../../src/domain/limits.ts';
 
 const read = (text: string, chunk = 7) => {
   const parts: string[] = [];
@@ -47,7 +48,11 @@ describe('client plan', () => {
       operation: 'ready-for-removal',
       phoneValidation: 'possible',
     });
-    expect(plan.batches.map((b) => b.numbers.length)).toEqual([MAX_BATCH, MAX_BATCH, 1]);
+    expect(plan.batches.map((b) => b.numbers.length)).toEqual([
+      MAX_NUMBERS_PER_REQUEST,
+      MAX_NUMBERS_PER_REQUEST,
+      1,
+    ]);
     expect(plan.batches.flatMap((b) => b.numbers)).toEqual(numbers);
     expect(plan.invalid).toMatchObject([{ line: 2000, errorCode: 'INVALID_E164' }]);
     expect(plan.duplicates).toMatchObject([{ line: 2001, firstLine: 6 }]);

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { cursorCodec, itemsCursor, jobsCursor } from '../../src/api/cursor.ts';
-import { HttpProblem } from '../../src/api/problem.ts';
+import { HttpProblem } from '../../src/api/http/problem.ts';
+import { cursorCodec, itemsCursor, jobsCursor } from '../../src/api/views/cursor.ts';
 
 const operatorId = randomUUID();
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { IMPORT_COLUMNS } from '../../src/numbers/import-contract.ts';
-import { checkHeader, checkRow } from '../../src/numbers/import-row.ts';
+import { IMPORT_COLUMNS } from '../../src/numbers/import/contract.ts';
+import { checkHeader, checkRow } from '../../src/numbers/import/row.ts';
 
 const header = checkHeader(IMPORT_COLUMNS);
 if (!header.ok) throw new Error('the contract header must pass');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePrefer } from '../../src/api/prefer.ts';
+import { parsePrefer } from '../../src/api/http/prefer.ts';
 
 describe('parsePrefer', () => {
   it('reads respond-async and wait, in one header or several, case-insensitively', () => {

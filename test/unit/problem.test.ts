@@ -1,7 +1,7 @@
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { sendProblem, toHttpProblem } from '../../src/api/error-handler.ts';
-import { buildProblem, HttpProblem, MAX_PROBLEM_ERRORS } from '../../src/api/problem.ts';
+import { sendProblem, toHttpProblem } from '../../src/api/http/error-handler.ts';
+import { buildProblem, HttpProblem, MAX_PROBLEM_ERRORS } from '../../src/api/http/problem.ts';
 
 describe('problem mapping', () => {
   it("keeps our own problems and maps Fastify's body errors to their codes", () => {

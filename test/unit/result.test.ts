@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { READY_FOR_REMOVAL } from '../../src/jobs/operations.ts';
+import { READY_FOR_REMOVAL } from '../../src/domain/operations.ts';
 import { buildJobResult, failureDetail } from '../../src/jobs/result.ts';
-import { JobResultSchema } from '../../src/jobs/schemas.ts';
+import { JobResultSchema } from '../../src/jobs/result-schemas.ts';
 
 const base = { jobId: '6f1c2f8e-8a4f-4d55-9a55-7c1d2f0e9b10', failures: [], cancelled: false };
 const result = (

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { traceIdFromHeader, traceIdOf } from '../../src/api/trace.ts';
+import { traceIdFromHeader, traceIdOf } from '../../src/api/http/trace.ts';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 

@@ -2,8 +2,8 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
-import { operationNamed } from '../../jobs/operations.ts';
-import type { JobProgress } from '../../jobs/schemas.ts';
+import { operationNamed } from '../../domain/operations.ts';
+import type { JobProgress } from '../../jobs/result-schemas.ts';
 import type { AppDeps } from '../deps.ts';
 
 export const BULL_BOARD_PATH = '/admin/queues';
@@ -25,7 +25,7 @@ export async function registerBullBoard(
       readOnlyMode: false,
       displayName: 'Number actions',
       description:
-        'One job per action request; the job name is its operation (ready for removal, clear removal status).',
+        'One job per operation request; the job name is its operation (ready for removal, clear removal status).',
     });
     queue.setFormatter('name', readableJobName);
     createBullBoard({

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Sql } from '../../db/client.ts';
 import type { AppDeps } from '../deps.ts';
-import { HttpProblem } from '../problem.ts';
+import { HttpProblem } from '../http/problem.ts';
 import { livenessSchema, readinessSchema } from './ops-schemas.ts';
 
 const CHECK_TIMEOUT_MS = 2000;

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { rateLimitKeys } from '../../limits.ts';
 import { createMetricsRegistry } from '../../metrics/registry.ts';
+import { createAdminAuth } from '../auth/admin.ts';
+import { createFailureBudget } from '../auth/failure-budget.ts';
+import { rateLimitKeys } from '../budgets/rate-limit.ts';
 import type { AppDeps } from '../deps.ts';
-import { createFailureBudget } from '../failure-budget.ts';
-import { createAdminAuth } from './admin-auth.ts';
 import { registerBullBoard } from './bull-board.ts';
 import { registerHealth } from './health.ts';
 import { registerMetrics } from './metrics-route.ts';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { adminResponseHeaders } from '../openapi-headers.ts';
-import { everyRouteProblems, problem } from '../openapi-problems.ts';
+import { adminResponseHeaders } from '../openapi/headers.ts';
+import { everyRouteProblems, problem } from '../openapi/problems.ts';
 
 // The route schemas of the operations surfaces: what /health/live, /health/ready and /metrics
 // answer, for the OpenAPI document (and the serializer of the JSON answers).

@@ -1,10 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type JobSummaryRow, toJobView } from '../../jobs/job-view.ts';
 import type { JobService } from '../../jobs/service.ts';
-import { principalOf } from '../auth.ts';
-import { HttpProblem } from '../problem.ts';
+import { principalOf } from '../auth/bearer.ts';
+import { HttpProblem } from '../http/problem.ts';
 
-// How an action answers about its job: 200 with the result once it ended, 202 with the job
+// How an operation answers about its job: 200 with the result once it ended, 202 with the job
 // while it runs.
 
 export const JOBS_PATH = '/api/v3/oc/numbers/jobs';

@@ -1,20 +1,20 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { isEnded, toJobView } from '../../jobs/job-view.ts';
-import { JobSchema } from '../../jobs/schemas.ts';
+import { JobSchema } from '../../jobs/result-schemas.ts';
 import type { JobService } from '../../jobs/service.ts';
-import { principalOf } from '../auth.ts';
-import { jobsCursor } from '../cursor.ts';
-import { operatorResponseHeaders } from '../openapi-headers.ts';
+import { principalOf } from '../auth/bearer.ts';
+import { HttpProblem, notFound } from '../http/problem.ts';
+import { operatorResponseHeaders } from '../openapi/headers.ts';
 import {
   bodyProblems,
   invalidListQuery,
   operatorProblems,
   problem,
   problems,
-} from '../openapi-problems.ts';
-import { HttpProblem, notFound } from '../problem.ts';
-import { JobListSchema, JobParams, ListJobsQuery } from '../schemas.ts';
+} from '../openapi/problems.ts';
+import { jobsCursor } from '../views/cursor.ts';
+import { JobListSchema, JobParams, ListJobsQuery } from '../views/job-schemas.ts';
 import { JOBS_PATH } from './job-answers.ts';
 
 export function registerJobRoutes(app: FastifyInstance, jobs: JobService) {

@@ -1,13 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { getNumberWithHistory } from '../../numbers/inventory-queries.ts';
-import { principalOf } from '../auth.ts';
+import { principalOf } from '../auth/bearer.ts';
 import type { AppDeps } from '../deps.ts';
-import { NumberParams, NumberWithHistorySchema, numberNotFoundProblem } from '../number-schemas.ts';
-import { toNumberView, toStatusChangeView } from '../number-view.ts';
-import { operatorResponseHeaders } from '../openapi-headers.ts';
-import { operatorProblems } from '../openapi-problems.ts';
-import { notFound } from '../problem.ts';
+import { notFound } from '../http/problem.ts';
+import { operatorResponseHeaders } from '../openapi/headers.ts';
+import { operatorProblems } from '../openapi/problems.ts';
+import { toNumberView, toStatusChangeView } from '../views/number-rows.ts';
+import {
+  NumberParams,
+  NumberWithHistorySchema,
+  numberNotFoundProblem,
+} from '../views/number-schemas.ts';
 
 // One path segment after /numbers/: the static siblings (jobs, removal-status/…, action/…) win
 // over this parameter in Fastify's router, and a parameter never spans a `/`.

@@ -3,16 +3,20 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { listNumbersPage, numbersInOrder } from '../../numbers/inventory-queries.ts';
 import { parseStatusInput } from '../../numbers/status-input.ts';
-import { principalOf } from '../auth.ts';
+import { principalOf } from '../auth/bearer.ts';
+import { createExportSlots, exportSlotsFor } from '../budgets/export-slots.ts';
 import type { AppDeps } from '../deps.ts';
-import { guardedDownload } from '../download-guard.ts';
-import { createExportSlots, exportSlotsFor } from '../export-slots.ts';
-import { normalizeInventoryQuery } from '../inventory-query.ts';
-import { negotiateMediaType } from '../negotiate.ts';
-import { invalidQueryProblem, ListNumbersQuery, NumberPageSchema } from '../number-schemas.ts';
-import { CSV_COLUMNS, numbersCsv, toNumberView } from '../number-view.ts';
-import { NEGOTIATED, operatorResponseHeaders } from '../openapi-headers.ts';
-import { operatorProblems, problem, problems } from '../openapi-problems.ts';
+import { guardedDownload } from '../http/download-guard.ts';
+import { negotiateMediaType } from '../http/negotiate.ts';
+import { NEGOTIATED, operatorResponseHeaders } from '../openapi/headers.ts';
+import { operatorProblems, problem, problems } from '../openapi/problems.ts';
+import { normalizeInventoryQuery } from '../views/inventory-query.ts';
+import { CSV_COLUMNS, numbersCsv, toNumberView } from '../views/number-rows.ts';
+import {
+  invalidQueryProblem,
+  ListNumbersQuery,
+  NumberPageSchema,
+} from '../views/number-schemas.ts';
 
 // Rows per query of the CSV export (about 120 KB of CSV), and how long one such query may hold
 // its snapshot: its statement timeout. A batch takes milliseconds; as for the worker's chunks,

@@ -1,16 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { removalStatusSummary } from '../../numbers/inventory-queries.ts';
-import { principalOf } from '../auth.ts';
+import { principalOf } from '../auth/bearer.ts';
 import type { AppDeps } from '../deps.ts';
-import { normalizeInventoryQuery } from '../inventory-query.ts';
+import { operatorResponseHeaders } from '../openapi/headers.ts';
+import { operatorProblems } from '../openapi/problems.ts';
+import { normalizeInventoryQuery } from '../views/inventory-query.ts';
 import {
   invalidQueryProblem,
   RemovalStatusSummarySchema,
   SummaryQuery,
-} from '../number-schemas.ts';
-import { operatorResponseHeaders } from '../openapi-headers.ts';
-import { operatorProblems } from '../openapi-problems.ts';
+} from '../views/number-schemas.ts';
 
 export function registerRemovalStatusSummary(app: FastifyInstance, deps: AppDeps) {
   app.withTypeProvider<ZodTypeProvider>().get(

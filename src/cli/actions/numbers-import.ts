@@ -2,7 +2,7 @@ import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { Sql } from '../../db/client.ts';
 import type { PhoneValidation } from '../../numbers/e164.ts';
-import { type ImportSummary, importNumbers } from '../../numbers/import.ts';
+import { type ImportSummary, importNumbers } from '../../numbers/import/run.ts';
 import type { CliIo } from '../context.ts';
 
 export interface NumbersImportDeps {

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { OPERATIONS, type OperationName } from '../../domain/operations.ts';
 import { OutcomeUnknownError, serviceError, TransientError } from './errors.ts';
 import { type ApiAnswer, type ApiClient, refusal } from './http.ts';
 import { JOBS_PATH, type JobResultBody } from './job-api.ts';
 import { backoffMs, type Pacer } from './pacing.ts';
-import { ACTION_PATHS, type Operation } from './plan.ts';
 import { urlOf } from './service-url.ts';
 import { JobFailedShape, JobResultShape, JobShape, readShape } from './shapes.ts';
 
@@ -14,7 +14,7 @@ export interface PostContext {
   api: ApiClient;
   pacer: Pacer;
   retries: number;
-  operation: Operation;
+  operation: OperationName;
   dryRun: boolean;
   /** Aborted on Ctrl-C: a wait for the budget stops; a request already sent is not cut. */
   interrupt: AbortSignal;
@@ -32,7 +32,7 @@ export async function postBatch(
   numbers: readonly string[],
   idempotencyKey: string,
 ): Promise<Accepted> {
-  const path = `${ACTION_PATHS[ctx.operation]}${ctx.dryRun ? '?dryRun=true' : ''}`;
+  const path = `${OPERATIONS[ctx.operation].path}${ctx.dryRun ? '?dryRun=true' : ''}`;
   // A dry run writes nothing, so it must never share a key with the real run of the file.
   const headers: Record<string, string> = ctx.dryRun
     ? {}

@@ -1,14 +1,17 @@
+import { OPERATIONS, type OperationName } from '../../domain/operations.ts';
 import { serviceError } from './errors.ts';
 import type { ApiClient } from './http.ts';
-import { ACTION_PATHS, type Operation } from './plan.ts';
 
 /**
  * A service that does not know `dryRun` would ignore the parameter and really process the
  * numbers. So before a dry run the client checks that the service's OpenAPI document declares
- * the parameter on the action, and refuses otherwise.
+ * the parameter on the operation, and refuses otherwise.
  */
-export async function assertDryRunSupported(api: ApiClient, operation: Operation): Promise<void> {
-  const path = ACTION_PATHS[operation];
+export async function assertDryRunSupported(
+  api: ApiClient,
+  operation: OperationName,
+): Promise<void> {
+  const path = OPERATIONS[operation].path;
   let declared = false;
   try {
     const answer = await api.request('GET', '/openapi.json');

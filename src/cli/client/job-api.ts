@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MAX_NUMBERS_PER_REQUEST, UUID_PATTERN } from '../../limits.ts';
+import { MAX_NUMBERS_PER_REQUEST, UUID_PATTERN } from '../../domain/limits.ts';
 import { inputError, serviceError, TransientError } from './errors.ts';
 import {
   type ApiAnswer,
@@ -20,7 +20,7 @@ import {
 } from './shapes.ts';
 
 // The job API as the client uses it (docs/api.md, "The job resource"), every answer checked
-// against its shape, with retries for reads and cancels: they spend no action budget and are safe to
+// against its shape, with retries for reads and cancels: they spend no operation budget and are safe to
 // repeat.
 
 export const JOBS_PATH = '/api/v3/oc/numbers/jobs';

@@ -1,18 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { MAX_NUMBERS_PER_REQUEST } from '../../domain/limits.ts';
+import type { OperationName } from '../../domain/operations.ts';
 import { checkE164, type PhoneValidation } from '../../numbers/e164.ts';
 import type { InputRecord } from './input.ts';
 
 // What will be sent: every input record checked with the service's own E.164 rules, repeated
-// numbers sent once, the rest cut into batches of at most 500 in file order.
-
-export const MAX_BATCH = 500;
-
-export type Operation = 'ready-for-removal' | 'clear-removal-status';
-
-export const ACTION_PATHS: Record<Operation, string> = {
-  'ready-for-removal': '/api/v3/oc/numbers/action/ready-for-removal',
-  'clear-removal-status': '/api/v3/oc/action/clear-removal-status',
-};
+// numbers sent once, the rest cut into batches of at most MAX_NUMBERS_PER_REQUEST (500) in file
+// order.
 
 /** One input record and what the client decided about it. */
 export type PlannedRecord =
@@ -36,7 +30,7 @@ export interface Plan {
 
 export function planSubmission(
   input: readonly InputRecord[],
-  options: { operation: Operation; phoneValidation: PhoneValidation; keySalt?: string },
+  options: { operation: OperationName; phoneValidation: PhoneValidation; keySalt?: string },
 ): Plan {
   const firstLineOf = new Map<string, number>();
   const records: PlannedRecord[] = [];
@@ -68,7 +62,7 @@ export function planSubmission(
       continue;
     }
     firstLineOf.set(value, line);
-    if (current.length === MAX_BATCH) close();
+    if (current.length === MAX_NUMBERS_PER_REQUEST) close();
     records.push({
       kind: 'send',
       line,
@@ -90,7 +84,7 @@ export function planSubmission(
  * requests, not replays) and the n-th resend of a job's unprocessed numbers.
  */
 export function idempotencyKey(
-  operation: Operation,
+  operation: OperationName,
   numbers: readonly string[],
   salt = '',
 ): string {

@@ -1,9 +1,10 @@
+import type { OperationName } from '../../domain/operations.ts';
 import type { Accepted } from './batch.ts';
 import { OutcomeUnknownError, serviceError } from './errors.ts';
 import { type Deadline, type Ended, followJob } from './follow-job.ts';
 import type { JobApi } from './job-api.ts';
 import { NOT_PROCESSED, outcomesOf, type RowOutcome, UNKNOWN } from './outcomes.ts';
-import { idempotencyKey, type Operation, resendSalt } from './plan.ts';
+import { idempotencyKey, resendSalt } from './plan.ts';
 
 // A batch from its accepted POST to one outcome per number. A job that ends with numbers it
 // never processed (it failed, or an earlier run cancelled it) leaves them untouched, so they go
@@ -15,7 +16,7 @@ export const MAX_RESENDS = 2;
 
 export interface SettleContext {
   jobs: JobApi;
-  operation: Operation;
+  operation: OperationName;
   /** The run's key salt ('' or --fresh's nonce). */
   keySalt: string;
   interrupt: AbortSignal;

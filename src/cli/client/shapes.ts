@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { UUID_PATTERN } from '../../limits.ts';
+import { UUID_PATTERN } from '../../domain/limits.ts';
 import { serviceError } from './errors.ts';
 import type { ApiAnswer } from './http.ts';
 
@@ -26,7 +26,7 @@ const counts = {
   failedCount: count,
 };
 
-/** The 200 answer of an action (and a job's `result`): what happened to each number. */
+/** The 200 answer of an operation (and a job's `result`): what happened to each number. */
 export const JobResultShape = z
   .looseObject({
     data: z.looseObject({
@@ -59,7 +59,7 @@ const jobFields = {
   progress: z.looseObject({ ...counts, percent: count }),
 };
 
-/** The job resource: the 202 answer of an action, and what polling its Location returns. */
+/** The job resource: the 202 answer of an operation, and what polling its Location returns. */
 export const JobShape = z.looseObject({ ...jobFields, result: JobResultShape.optional() });
 
 /** A list entry: the job with its result's counts but not its failures. */
@@ -92,7 +92,7 @@ export const ItemsPageShape = z.looseObject({
 /** A 409 to a cancel: the job had already ended, and is given as it ended. */
 export const AlreadyEndedShape = z.looseObject({ job: JobShape });
 
-/** A 500 to a replayed action whose job failed for good: the job to look at. */
+/** A 500 to a replayed operation whose job failed for good: the job to look at. */
 export const JobFailedShape = z.looseObject({ errorCode: z.literal('JOB_FAILED'), jobId });
 
 export type JobResultBody = z.output<typeof JobResultShape>;

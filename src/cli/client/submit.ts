@@ -1,3 +1,4 @@
+import type { OperationName } from '../../domain/operations.ts';
 import { assertDryRunSupported } from './dry-run.ts';
 import { EXIT, inputError } from './errors.ts';
 import { createApiClient } from './http.ts';
@@ -5,7 +6,7 @@ import { readInputFile } from './input.ts';
 import type { ClientIo } from './io.ts';
 import { createJobApi } from './job-api.ts';
 import { Pacer } from './pacing.ts';
-import { freshSalt, type Operation, planSubmission } from './plan.ts';
+import { freshSalt, planSubmission } from './plan.ts';
 import { createProgress } from './progress.ts';
 import { openResultsFile } from './results-file.ts';
 import { createRowWriter } from './rows.ts';
@@ -16,7 +17,7 @@ import { Tally } from './tally.ts';
 
 export interface SubmitOptions {
   file: string;
-  operation: Operation;
+  operation: OperationName;
   url?: string | undefined;
   keyFile?: string | undefined;
   dryRun: boolean;

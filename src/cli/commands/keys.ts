@@ -2,7 +2,7 @@ import type { NewKeyRequest } from '../../keys/create.ts';
 import { operatorSlugProblem } from '../../numbers/operator-slug.ts';
 import { type Command, PROGRAM, parseCommandArgs, printHelp, UsageError } from '../usage.ts';
 
-// Descriptors only: the actions (and the database driver) load when a command runs, so help
+// Descriptors only: the operations (and the database driver) load when a command runs, so help
 // and usage errors answer at once.
 
 export const keysCreateCommand: Command = {

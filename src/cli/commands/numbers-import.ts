@@ -1,4 +1,4 @@
-import { DEFAULT_IMPORT_BATCH_SIZE, IMPORT_COLUMNS } from '../../numbers/import-contract.ts';
+import { DEFAULT_IMPORT_BATCH_SIZE, IMPORT_COLUMNS } from '../../numbers/import/contract.ts';
 import { type Command, PROGRAM, parseCommandArgs, printHelp, UsageError } from '../usage.ts';
 
 export const numbersImportCommand: Command = {

@@ -1,12 +1,11 @@
+import { OPERATION_NAMES, operationNamed } from '../../domain/operations.ts';
 import { type Command, PROGRAM, parseCommandArgs, printHelp, UsageError } from '../usage.ts';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, clientIo, withInterrupt } from './client-common.ts';
-
-const OPERATIONS = ['ready-for-removal', 'clear-removal-status'] as const;
 
 export const submitCommand: Command = {
   path: ['submit'],
   summary: 'send a file of numbers of any size to the service, paced, resumable',
-  help: `Usage: ${PROGRAM} submit <file|-> [--operation ready-for-removal|clear-removal-status]
+  help: `Usage: ${PROGRAM} submit <file|-> [--operation ${OPERATION_NAMES.join('|')}]
          [--url <base>] [--key-file <file>] [--dry-run] [--out <results.csv>] [--skip-invalid]
          [--fresh] [--batch-timeout <seconds>] [--json]
 
@@ -28,7 +27,7 @@ Exit codes: 0 every number succeeded; 1 some numbers failed a rule (or were skip
 outcome is unknown (its rows say UNKNOWN).
 
 Options:
-  --operation <op>   ready-for-removal (default) or clear-removal-status
+  --operation <op>   ${OPERATION_NAMES.join(', ')} (the first is the default)
 ${CONNECTION_HELP} (a summary)
   --dry-run          evaluate the rules without changing anything (?dryRun=true)
   --out <file>       write telephoneNumber,outcome,currentStatus,detail,jobId per input line
@@ -62,9 +61,9 @@ ${CONNECTION_HELP} (a summary)
     const [file, ...extra] = positionals;
     if (!file) throw new UsageError('the input file (or "-") is required', 'submit');
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`, 'submit');
-    const operation = values.operation ?? 'ready-for-removal';
-    if (!(OPERATIONS as readonly string[]).includes(operation)) {
-      throw new UsageError(`--operation must be one of ${OPERATIONS.join(', ')}`, 'submit');
+    const operation = operationNamed(values.operation ?? OPERATION_NAMES[0]);
+    if (operation === undefined) {
+      throw new UsageError(`--operation must be one of ${OPERATION_NAMES.join(', ')}`, 'submit');
     }
     if (values.fresh && values['dry-run']) {
       throw new UsageError(
@@ -78,7 +77,7 @@ ${CONNECTION_HELP} (a summary)
         clientIo(ctx),
         {
           file,
-          operation: operation as (typeof OPERATIONS)[number],
+          operation: operation.name,
           url: values.url,
           keyFile: values['key-file'],
           dryRun: values['dry-run'] ?? false,

@@ -2,10 +2,10 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { waitForJobsEnded } from '../../support/invariants.ts';
 import { type PrivateRedis, startPrivateRedis } from '../../support/redis-server.ts';
+import { assertProblemAnswers, createClient } from '../../support/scenario/http.ts';
+import { checkWorld, createScenario, type Scenario } from '../../support/scenario/scenario.ts';
+import { ASYNC, ENDPOINT, tenantWithNumbers } from '../../support/scenario/tenants.ts';
 import { waitFor } from '../../support/wait.ts';
-import { assertProblemAnswers, createClient } from '../support/http.ts';
-import { checkWorld, createScenario, type Scenario } from '../support/scenario.ts';
-import { ASYNC, ENDPOINT, tenantWithNumbers } from '../support/tenants.ts';
 
 // A backlog of 2,000 small jobs queued behind a poison job (its processing always fails with
 // a non-transient error at position 100), drained by two workers, with Redis killed and

@@ -1,15 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTION_QUEUE } from '../../../src/queue/action-queue.ts';
+import { OPERATION_QUEUE } from '../../../src/queue/operation-queue.ts';
 import { waitForJobsEnded } from '../../support/invariants.ts';
+import { assertProblemAnswers, type Client } from '../../support/scenario/http.ts';
+import { countRows, runningWorker, waitUntilHeldAt } from '../../support/scenario/mid-job.ts';
+import { lockNumber } from '../../support/scenario/row-lock.ts';
+import { type Scenario, settleAfterEach, startScenario } from '../../support/scenario/scenario.ts';
+import { ASYNC, ENDPOINT, JOBS, tenantWithNumbers } from '../../support/scenario/tenants.ts';
 import { REDIS_URL } from '../../support/services.ts';
 import { waitFor } from '../../support/wait.ts';
-import { assertProblemAnswers, type Client } from '../support/http.ts';
-import { countRows, runningWorker, waitUntilHeldAt } from '../support/mid-job.ts';
-import { lockNumber } from '../support/row-lock.ts';
-import { type Scenario, settleAfterEach, startScenario } from '../support/scenario.ts';
-import { ASYNC, ENDPOINT, JOBS, tenantWithNumbers } from '../support/tenants.ts';
 
 // Cancellation racing with completion (exactly one terminal state, and the answer
 // tells which), and a cancel sent to API process A while worker process B runs the job.
@@ -69,7 +69,7 @@ describe('cancellation', () => {
     }
     // Nothing changes afterwards: a cancelled job never resumes, a completed one stays so.
     // Checked once the workers let go of every job (none active, waiting or delayed).
-    const queue = new Queue(ACTION_QUEUE, {
+    const queue = new Queue(OPERATION_QUEUE, {
       connection: { url: REDIS_URL },
       prefix: world.prefix,
     });
@@ -120,7 +120,7 @@ describe('cancellation', () => {
     await lock.release();
     const cancel = await cancelling;
     expect(cancel.json).toMatchObject({ state: 'cancelled', progress: { processedCount: 200 } });
-    const queue = new Queue(ACTION_QUEUE, {
+    const queue = new Queue(OPERATION_QUEUE, {
       connection: { url: REDIS_URL },
       prefix: world.prefix,
     });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dbErrorCode } from '../../../src/db/retry.ts';
-import { READY_FOR_REMOVAL } from '../../../src/jobs/operations.ts';
+import { READY_FOR_REMOVAL } from '../../../src/domain/operations.ts';
 import { processNextChunk } from '../../../src/jobs/processing.ts';
 import { CHUNK_TIMEOUTS } from '../../../src/jobs/transaction-timeouts.ts';
 import { useTestDatabase } from '../../support/database.ts';

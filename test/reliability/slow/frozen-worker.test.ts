@@ -1,15 +1,15 @@
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTION_QUEUE } from '../../../src/queue/action-queue.ts';
+import { OPERATION_QUEUE } from '../../../src/queue/operation-queue.ts';
 import { waitForJobsEnded } from '../../support/invariants.ts';
 import type { ServiceProcess } from '../../support/processes.ts';
+import { assertProblemAnswers, type Client } from '../../support/scenario/http.ts';
+import { countRows, runningWorker, waitUntilHeldAt } from '../../support/scenario/mid-job.ts';
+import { lockNumber } from '../../support/scenario/row-lock.ts';
+import { type Scenario, settleAfterEach, startScenario } from '../../support/scenario/scenario.ts';
+import { submitAsync } from '../../support/scenario/submit.ts';
+import { JOBS, tenantWithNumbers } from '../../support/scenario/tenants.ts';
 import { waitFor } from '../../support/wait.ts';
-import { assertProblemAnswers, type Client } from '../support/http.ts';
-import { countRows, runningWorker, waitUntilHeldAt } from '../support/mid-job.ts';
-import { lockNumber } from '../support/row-lock.ts';
-import { type Scenario, settleAfterEach, startScenario } from '../support/scenario.ts';
-import { submitAsync } from '../support/submit.ts';
-import { JOBS, tenantWithNumbers } from '../support/tenants.ts';
 
 // A frozen worker: SIGSTOP for three lock durations, once between two chunks and once inside
 // a chunk holding row locks, then SIGCONT. Another worker takes the job over meanwhile; the
@@ -31,7 +31,7 @@ beforeAll(async () => {
   const started = await startScenario('rel-frozen', env, { apis: 1, workers: 2 });
   world = started.world;
   [client] = started.clients;
-  queue = new Queue(ACTION_QUEUE, {
+  queue = new Queue(OPERATION_QUEUE, {
     connection: { url: world.env.REDIS_URL },
     prefix: world.prefix,
   });

@@ -1,15 +1,15 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { waitForJobsEnded } from '../../support/invariants.ts';
 import { type PrivateRedis, startPrivateRedis } from '../../support/redis-server.ts';
+import { assertProblemAnswers, type Client, createClient } from '../../support/scenario/http.ts';
+import { waitUntilHeldAt } from '../../support/scenario/mid-job.ts';
+import { lockNumber } from '../../support/scenario/row-lock.ts';
+import { checkWorld, createScenario, type Scenario } from '../../support/scenario/scenario.ts';
+import { submitAsync } from '../../support/scenario/submit.ts';
+import { ASYNC, ENDPOINT, tenantWithNumbers } from '../../support/scenario/tenants.ts';
 import { PG_ADMIN_URL } from '../../support/services.ts';
 import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.ts';
 import { waitFor } from '../../support/wait.ts';
-import { assertProblemAnswers, type Client, createClient } from '../support/http.ts';
-import { waitUntilHeldAt } from '../support/mid-job.ts';
-import { lockNumber } from '../support/row-lock.ts';
-import { checkWorld, createScenario, type Scenario } from '../support/scenario.ts';
-import { submitAsync } from '../support/submit.ts';
-import { ASYNC, ENDPOINT, tenantWithNumbers } from '../support/tenants.ts';
 
 // Infrastructure faults: Postgres slowed and briefly unreachable (through a TCP
 // proxy), Redis connections killed and Redis restarted with its data lost (a throwaway

@@ -2,13 +2,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTION_QUEUE } from '../../../src/queue/action-queue.ts';
+import { OPERATION_QUEUE } from '../../../src/queue/operation-queue.ts';
 import { uniqueE164 } from '../../support/factories.ts';
 import { waitForJobsEnded } from '../../support/invariants.ts';
+import { type Answer, assertProblemAnswers, type Client } from '../../support/scenario/http.ts';
+import { type Scenario, settleAfterEach, startScenario } from '../../support/scenario/scenario.ts';
+import { ASYNC, ENDPOINT, JOBS, tenantWithNumbers } from '../../support/scenario/tenants.ts';
 import { REDIS_URL } from '../../support/services.ts';
-import { type Answer, assertProblemAnswers, type Client } from '../support/http.ts';
-import { type Scenario, settleAfterEach, startScenario } from '../support/scenario.ts';
-import { ASYNC, ENDPOINT, JOBS, tenantWithNumbers } from '../support/tenants.ts';
 
 // Load: the global budget spent by many clients across two API processes, ten
 // concurrent jobs over overlapping numbers, and pollers hammering the job API while jobs run.
@@ -83,7 +83,7 @@ describe('load', () => {
       { n: number }[]
     >`select count(*)::int as n from jobs where operator_id = ${t.operator.id}`;
     expect(rows?.n).toBe(accepted.length);
-    const queue = new Queue(ACTION_QUEUE, {
+    const queue = new Queue(OPERATION_QUEUE, {
       connection: { url: REDIS_URL },
       prefix: world.prefix,
     });

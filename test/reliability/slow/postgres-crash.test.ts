@@ -1,16 +1,16 @@
 import { Queue } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeDb, createDb, type Database } from '../../../src/db/client.ts';
-import { ACTION_QUEUE } from '../../../src/queue/action-queue.ts';
+import { OPERATION_QUEUE } from '../../../src/queue/operation-queue.ts';
 import { assertInvariants, waitForJobsEnded } from '../../support/invariants.ts';
 import { type PrivatePostgres, startPrivatePostgres } from '../../support/pg-cluster.ts';
 import { holderOf, type ServiceProcess, startApi, startWorker } from '../../support/processes.ts';
 import { deletePrefix, uniquePrefix } from '../../support/redis.ts';
+import { assertProblemAnswers, type Client, createClient } from '../../support/scenario/http.ts';
+import { lockNumber, workerBackendsWaitingOnLock } from '../../support/scenario/row-lock.ts';
+import { ASYNC, ENDPOINT, JOBS, tenantWithNumbers } from '../../support/scenario/tenants.ts';
 import { REDIS_URL } from '../../support/services.ts';
 import { waitFor } from '../../support/wait.ts';
-import { assertProblemAnswers, type Client, createClient } from '../support/http.ts';
-import { lockNumber, workerBackendsWaitingOnLock } from '../support/row-lock.ts';
-import { ASYNC, ENDPOINT, JOBS, tenantWithNumbers } from '../support/tenants.ts';
 
 // Postgres crashes mid-job (a throwaway cluster, `pg_ctl stop -m immediate`), stays down 10 s
 // or 60 s and comes back, or comes back read-only (`default_transaction_read_only`) until an
@@ -74,7 +74,7 @@ async function startCrashWorld(extraEnv: Record<string, string> = {}): Promise<C
     const worker = await startWorker(env);
     processes.push(worker);
     db = createDb(url, { poolMax: 4, applicationName: 'oc-numbers-test' });
-    queue = new Queue(ACTION_QUEUE, { connection: { url: REDIS_URL }, prefix });
+    queue = new Queue(OPERATION_QUEUE, { connection: { url: REDIS_URL }, prefix });
     const tenant = await tenantWithNumbers(db, 600);
     const client = createClient(api.url as string);
     return { pg, sql: db.$client, client, api, worker, queue, tenant, close };

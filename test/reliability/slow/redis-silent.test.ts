@@ -3,13 +3,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { waitForJobsEnded } from '../../support/invariants.ts';
 import { holderOf } from '../../support/processes.ts';
 import { type PrivateRedis, startPrivateRedis } from '../../support/redis-server.ts';
+import { assertProblemAnswers, createClient } from '../../support/scenario/http.ts';
+import { waitUntilHeldAt } from '../../support/scenario/mid-job.ts';
+import { lockNumber } from '../../support/scenario/row-lock.ts';
+import { checkWorld, createScenario, type Scenario } from '../../support/scenario/scenario.ts';
+import { ASYNC, ENDPOINT, tenantWithNumbers } from '../../support/scenario/tenants.ts';
 import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.ts';
 import { waitFor } from '../../support/wait.ts';
-import { assertProblemAnswers, createClient } from '../support/http.ts';
-import { waitUntilHeldAt } from '../support/mid-job.ts';
-import { lockNumber } from '../support/row-lock.ts';
-import { checkWorld, createScenario, type Scenario } from '../support/scenario.ts';
-import { ASYNC, ENDPOINT, tenantWithNumbers } from '../support/tenants.ts';
 
 // Redis goes silent (a throwaway redis-server behind a TCP proxy that stops delivering
 // anything, without resetting a connection) for three worker lock durations while a job

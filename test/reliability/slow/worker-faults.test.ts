@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForJobsEnded } from '../../support/invariants.ts';
-import { assertProblemAnswers, type Client } from '../support/http.ts';
-import { countRows, runningWorker, waitUntilHeldAt } from '../support/mid-job.ts';
-import { lockNumber } from '../support/row-lock.ts';
-import { type Scenario, settleAfterEach, startScenario } from '../support/scenario.ts';
-import { submitAsync } from '../support/submit.ts';
-import { tenantWithNumbers } from '../support/tenants.ts';
+import { assertProblemAnswers, type Client } from '../../support/scenario/http.ts';
+import { countRows, runningWorker, waitUntilHeldAt } from '../../support/scenario/mid-job.ts';
+import { lockNumber } from '../../support/scenario/row-lock.ts';
+import { type Scenario, settleAfterEach, startScenario } from '../../support/scenario/scenario.ts';
+import { submitAsync } from '../../support/scenario/submit.ts';
+import { tenantWithNumbers } from '../../support/scenario/tenants.ts';
 
 // Faults on the worker side: SIGKILL twice in a row, SIGTERM mid-job, and the
 // worker's Postgres connection terminated mid-chunk. Every job must end with each number

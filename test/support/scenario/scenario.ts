@@ -1,0 +1,98 @@
+import { afterEach } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../database.ts';
+import { assertInvariants, waitForJobsEnded } from '../invariants.ts';
+import { type ServiceProcess, startApi, startWorker } from '../processes.ts';
+import { deletePrefix, uniquePrefix } from '../redis.ts';
+import { REDIS_URL } from '../services.ts';
+import { type Client, createClient } from './http.ts';
+
+// One scenario's world: its own database and queue prefix, the processes it started, and
+// the clean-up that stops them all and checks the invariants.
+
+export interface Scenario {
+  db: TestDatabase;
+  prefix: string;
+  /** Env every process of this scenario gets (database, Redis, prefix). */
+  env: Record<string, string>;
+  processes: ServiceProcess[];
+  api(extra?: Record<string, string>): Promise<ServiceProcess>;
+  worker(extra?: Record<string, string>): Promise<ServiceProcess>;
+  /** Every line all processes wrote (for the "no key in logs" check). */
+  allLines(): string[];
+  close(): Promise<void>;
+}
+
+export async function createScenario(
+  label: string,
+  base: Record<string, string> = {},
+): Promise<Scenario> {
+  const db = await createTestDatabase();
+  const prefix = uniquePrefix(label);
+  const env = {
+    DATABASE_URL: db.url,
+    REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    WORKER_CHUNK_SIZE: '50',
+    ...base,
+  };
+  const processes: ServiceProcess[] = [];
+  return {
+    db,
+    prefix,
+    env,
+    processes,
+    async api(extra = {}) {
+      const api = await startApi({ ...env, ...extra });
+      processes.push(api);
+      return api;
+    },
+    async worker(extra = {}) {
+      const worker = await startWorker({ ...env, ...extra });
+      processes.push(worker);
+      return worker;
+    },
+    allLines: () => processes.flatMap((p) => p.lines),
+    async close() {
+      await Promise.all(processes.map((p) => p.stop('SIGKILL')));
+      await deletePrefix(prefix).catch(() => {});
+      await db.drop();
+    },
+  };
+}
+
+/** `N` of `T`: a tuple, so a file starting two APIs gets two clients, typed as such. */
+type Tuple<T, N extends number, Acc extends T[] = []> = Acc['length'] extends N
+  ? Acc
+  : Tuple<T, N, [...Acc, T]>;
+
+/**
+ * A scenario with `apis` API and `workers` worker processes started side by side, and a
+ * recording client for each API, in the same order.
+ */
+export async function startScenario<N extends number>(
+  label: string,
+  base: Record<string, string>,
+  counts: { apis: N; workers: number },
+): Promise<{ world: Scenario; apis: Tuple<ServiceProcess, N>; clients: Tuple<Client, N> }> {
+  const world = await createScenario(label, base);
+  const started = await Promise.all([
+    ...Array.from({ length: counts.apis }, () => world.api()),
+    ...Array.from({ length: counts.workers }, () => world.worker()),
+  ]);
+  const apis = started.slice(0, counts.apis);
+  const clients = apis.map((api) => createClient(api.url as string));
+  return { world, apis: apis as Tuple<ServiceProcess, N>, clients: clients as Tuple<Client, N> };
+}
+
+/** Invariants, then nothing left half-done: for afterEach/afterAll of every scenario. */
+export async function checkWorld(scenario: Scenario): Promise<void> {
+  await assertInvariants(scenario.db.sql);
+}
+
+/** Registers the check after each test: every job ends within `timeoutMs`, then invariants hold. */
+export function settleAfterEach(world: () => Scenario, timeoutMs = 60_000): void {
+  afterEach(async () => {
+    await waitForJobsEnded(world().db.sql, undefined, timeoutMs);
+    await checkWorld(world());
+  });
+}
