@@ -1,4 +1,5 @@
 import { CliError } from './cli-error.ts';
+import { clientsAddCommand, clientsListCommand, clientsRemoveCommand } from './commands/clients.ts';
 import { dbMigrateCommand } from './commands/db-migrate.ts';
 import {
   jobsCancelCommand,
@@ -17,6 +18,9 @@ export const COMMANDS: readonly Command[] = [
   keysCreateCommand,
   keysListCommand,
   keysRevokeCommand,
+  clientsAddCommand,
+  clientsListCommand,
+  clientsRemoveCommand,
   numbersImportCommand,
   dbMigrateCommand,
   submitCommand,
