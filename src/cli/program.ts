@@ -93,7 +93,7 @@ ${list}
 
 Run "${PROGRAM} <command> --help" for a command's options.
 Configuration comes from the environment (DATABASE_URL, PHONE_VALIDATION, …; see .env.example);
-submit and jobs read OCN_API_KEY and OCN_URL (see docs/cli.md).
+submit and jobs read OCN_API_KEY (or OCN_TOKEN) and OCN_URL (see docs/cli.md).
 `;
 }
 
