@@ -7,10 +7,10 @@ import { redisTarget, scaleOutProblems } from './queue/redis-target.ts';
 // and shaped into the typed, frozen config the rest of the service is given.
 
 export class ConfigError extends Error {
+  override name = 'ConfigError';
   readonly problems: string[];
   constructor(problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
     this.problems = problems;
   }
 }

@@ -1,7 +1,7 @@
 import { DelayedError, type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import type { Config } from '../src/config.ts';
 import type { Database } from '../src/db/client.ts';
-import { isDbOutage } from '../src/db/unavailable.ts';
+import { isDbOutage } from '../src/db/error-classes.ts';
 import { operationNamed } from '../src/domain/operations.ts';
 import { describeError } from '../src/errors.ts';
 import { failJob } from '../src/jobs/job-rows.ts';

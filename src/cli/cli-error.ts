@@ -2,10 +2,10 @@
 // trace (runCli in program.ts). Kept free of imports: the bulk client uses it too.
 
 export class CliError extends Error {
+  override name = 'CliError';
   readonly exitCode: number;
   constructor(exitCode: number, message: string) {
     super(message);
-    this.name = new.target.name;
     this.exitCode = exitCode;
   }
 }

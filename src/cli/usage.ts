@@ -7,6 +7,7 @@ export const PROGRAM = 'npm run cli --';
 
 /** A wrong command line: the CLI prints the message and a pointer to help, and exits 2. */
 export class UsageError extends CliError {
+  override name = 'UsageError';
   readonly helpCommand: string;
   constructor(message: string, helpCommand: string) {
     super(2, message);

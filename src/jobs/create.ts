@@ -25,9 +25,9 @@ export type CreateJobOutcome =
 
 /** The job could not be put on the queue; its rows were removed again. */
 export class EnqueueError extends Error {
+  override name = 'EnqueueError';
   constructor(cause: unknown) {
     super('the job could not be queued', { cause });
-    this.name = 'EnqueueError';
   }
 }
 

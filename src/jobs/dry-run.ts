@@ -1,12 +1,13 @@
 import type { Database } from '../db/client.ts';
 import type { Operation } from '../domain/operations.ts';
 import type { ItemOutcome, NumberStatus } from '../domain/statuses.ts';
+import { numberOutcome } from './number-rule.ts';
 import { buildJobResult, failureDetail } from './result.ts';
 import type { DryRunResult, FailureCode, NumberFailure } from './result-schemas.ts';
 
 /**
- * What an operation would do now, without doing it: the same rules as `transitionChunk`, for all
- * the request's numbers in one set-based read. Nothing is locked or written and no job is
+ * What an operation would do now, without doing it: the same rule as `transitionChunk`
+ * (`numberOutcome`), for all the request's numbers in one set-based read. Nothing is locked or written and no job is
  * created, so the answer is a snapshot: a real request a moment later may find other statuses.
  */
 export async function dryRun(
@@ -18,13 +19,7 @@ export async function dryRun(
   const rows = await db.$client<
     { e164: string; outcome: ItemOutcome; status: NumberStatus | null }[]
   >`
-    select input.e164, n.status,
-      (case
-        when n.id is null then 'NUMBER_NOT_FOUND'
-        when c.id is null or not c.operator_connect then 'NOT_OPERATOR_CONNECT_CUSTOMER'
-        when n.status <> ${operation.fromStatus}::number_status then 'INVALID_STATUS'
-        else 'SUCCEEDED'
-      end) as outcome
+    select input.e164, n.status, ${numberOutcome(db.$client, operation)} as outcome
     from unnest(${telephoneNumbers}::text[]) with ordinality as input(e164, ord)
     left join telephone_numbers n on n.e164 = input.e164 and n.operator_id = ${operatorId}::uuid
     left join customers c on c.id = n.customer_id

@@ -24,9 +24,9 @@ export type KeyedOutcome =
 
 /** The Idempotency-Key kept changing hands under concurrent requests; retrying will settle it. */
 export class IdempotencyKeyBusyError extends Error {
+  override name = 'IdempotencyKeyBusyError';
   constructor() {
     super('the idempotency key is being claimed by concurrent requests');
-    this.name = 'IdempotencyKeyBusyError';
   }
 }
 

@@ -1,8 +1,8 @@
 import { type Database, txSql } from '../db/client.ts';
-import { dbErrorCode, withTransientRetry } from '../db/retry.ts';
+import { withTransientRetry } from '../db/retry.ts';
 import type { Operation } from '../domain/operations.ts';
 import type { JobState } from '../domain/statuses.ts';
-import { errorChain } from '../errors.ts';
+import { errorChain, errorCode } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { type LockedJob, lockJob, markCompleted, storedResult } from './job-rows.ts';
 import { isEnded, progressOf } from './job-view.ts';
@@ -50,7 +50,7 @@ async function retry<T>(fn: () => Promise<T>, log?: Logger): Promise<T> {
     try {
       return await withTransientRetry(fn, {
         onRetry: (err, attempt) =>
-          log?.warn({ code: dbErrorCode(err), attempt }, 'transient database error, retrying'),
+          log?.warn({ code: errorCode(err), attempt }, 'transient database error, retrying'),
       });
     } catch (err) {
       if (!isLedgerConflict(err) || conflicts >= 3) throw err;

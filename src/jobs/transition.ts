@@ -1,6 +1,7 @@
 import type { Sql } from '../db/client.ts';
 import type { Operation } from '../domain/operations.ts';
 import type { ItemOutcome } from '../domain/statuses.ts';
+import { numberOutcome } from './number-rule.ts';
 
 // An operation's status transition, set-based: one statement
 // decides, applies and records the next chunk of a job's numbers. It must run inside the
@@ -72,16 +73,11 @@ export async function transitionChunk(
       for no key update of n
     ),
     decided as materialized (
-      select input.position, input.e164, l.id as number_id, l.status,
-        (case
-          when l.id is null then 'NUMBER_NOT_FOUND'
-          when c.id is null or not c.operator_connect then 'NOT_OPERATOR_CONNECT_CUSTOMER'
-          when l.status <> ${op.fromStatus}::number_status then 'INVALID_STATUS'
-          else 'SUCCEEDED'
-        end)::item_outcome as outcome
+      select input.position, input.e164, n.id as number_id, n.status,
+        ${numberOutcome(sql, op)} as outcome
       from input
-      left join locked l on l.e164 = input.e164
-      left join customers c on c.id = l.customer_id
+      left join locked n on n.e164 = input.e164
+      left join customers c on c.id = n.customer_id
     ),
     moved as (
       update telephone_numbers n

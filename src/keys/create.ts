@@ -19,7 +19,9 @@ export interface CreatedApiKey {
   operatorCreated: boolean;
 }
 
-export class InvalidOperatorSlugError extends Error {}
+export class InvalidOperatorSlugError extends Error {
+  override name = 'InvalidOperatorSlugError';
+}
 
 /**
  * Creates an API key. An operator key belongs to the operator `operatorSlug`, which is created

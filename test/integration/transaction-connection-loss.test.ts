@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { closeDb, createDb } from '../../src/db/client.ts';
-import { isTransientDbError } from '../../src/db/retry.ts';
+import { isTransientDbError } from '../../src/db/error-classes.ts';
 import { useTestDatabase } from '../support/database.ts';
 
 // When a transaction's connection dies (pg_terminate_backend, a failover) while its callback

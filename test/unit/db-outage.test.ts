@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isDbOutage, isDbUnavailableError } from '../../src/db/unavailable.ts';
+import { isDbOutage, isDbUnavailableError } from '../../src/db/error-classes.ts';
 import { outageDelayMs } from '../../workers/outage-delay.ts';
 
 /** An error as Drizzle hands it over: a wrapper whose cause carries the code. */

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isDbUnavailableError } from '../../db/unavailable.ts';
+import { isDbUnavailableError } from '../../db/error-classes.ts';
 import {
   bearerToken,
   type KeyAuthenticator,

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { isDbUnavailableError } from '../../db/unavailable.ts';
+import { isDbUnavailableError } from '../../db/error-classes.ts';
 import {
   buildProblem,
   type ErrorCode,

@@ -83,6 +83,7 @@ export function newErrorTicket(): string {
  * `extensions` become extra members of the body, `headers` extra response headers.
  */
 export class HttpProblem extends Error {
+  override name = 'HttpProblem';
   readonly status: number;
   readonly code: ErrorCode;
   readonly extensions: Record<string, unknown>;
@@ -94,7 +95,6 @@ export class HttpProblem extends Error {
     options: { extensions?: Record<string, unknown>; headers?: Record<string, string> } = {},
   ) {
     super(detail);
-    this.name = 'HttpProblem';
     this.status = status;
     this.code = code;
     this.extensions = options.extensions ?? {};

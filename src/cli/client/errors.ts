@@ -20,6 +20,7 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /** The bulk client's failures carry one of the EXIT codes above. */
 export class ClientError extends CliError {
+  override name = 'ClientError';
   declare readonly exitCode: ExitCode;
 }
 
@@ -32,6 +33,7 @@ export const serviceError = (message: string) => new ClientError(EXIT.service, m
  * UNKNOWN, with the job when there is one, and the run ends with exit 4.
  */
 export class OutcomeUnknownError extends ClientError {
+  override name = 'OutcomeUnknownError';
   readonly jobId: string | undefined;
   constructor(message: string, jobId?: string) {
     super(EXIT.service, message);
@@ -41,10 +43,10 @@ export class OutcomeUnknownError extends ClientError {
 
 /** A network failure or a 503: worth another try with the same request. */
 export class TransientError extends Error {
+  override name = 'TransientError';
   readonly retryAfterMs: number | undefined;
   constructor(message: string, retryAfterMs?: number) {
     super(message);
-    this.name = 'TransientError';
     this.retryAfterMs = retryAfterMs;
   }
 }

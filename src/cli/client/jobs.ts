@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import cliProgress from 'cli-progress';
-import { JOB_ITEM_CSV_COLUMNS } from '../../jobs/item-columns.ts';
+import { JOB_ITEM_CSV_COLUMNS } from '../../domain/item-columns.ts';
 import { EXIT } from './errors.ts';
 import { createApiClient, retryAfterMs } from './http.ts';
 import type { ClientIo } from './io.ts';

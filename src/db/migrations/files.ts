@@ -49,9 +49,9 @@ export function modeOf(statements: readonly string[]): MigrationMode {
 }
 
 export class MigrationFileError extends Error {
+  override name = 'MigrationFileError';
   constructor(message: string) {
     super(message);
-    this.name = 'MigrationFileError';
   }
 }
 

@@ -33,6 +33,7 @@ export interface LockTimeoutEvent {
 
 /** A statement of `migration` failed with `cause`; which one, for the messages. */
 export class StatementError extends Error {
+  override name = 'StatementError';
   readonly code: string | undefined;
   readonly statement: string;
   constructor(statement: string, cause: unknown) {
@@ -43,12 +44,12 @@ export class StatementError extends Error {
 }
 
 export class MigrationLockError extends Error {
+  override name = 'MigrationLockError';
   constructor(migration: string, attempts: number, last: StatementError, rerunNote: string) {
     super(
       `migration ${migration} could not get the locks it needs: ${last.message} on each of ${attempts} attempts (last at: ${last.statement}). ` +
         `${rerunNote} A long transaction holds a lock it needs: find it with pg_blocking_pids() and pg_stat_activity, let it end, then run db migrate again.`,
     );
-    this.name = 'MigrationLockError';
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { dbErrorCode } from '../../../src/db/retry.ts';
 import { READY_FOR_REMOVAL } from '../../../src/domain/operations.ts';
+import { errorCode } from '../../../src/errors.ts';
 import { processNextChunk } from '../../../src/jobs/processing.ts';
 import { CHUNK_TIMEOUTS } from '../../../src/jobs/transaction-timeouts.ts';
 import { useTestDatabase } from '../../support/database.ts';
@@ -29,7 +29,7 @@ describe('a chunk behind a holder of the jobs row that outlasts its statement ti
         10,
       ).then(
         () => 'ran',
-        (err: unknown) => dbErrorCode(err),
+        (err: unknown) => errorCode(err),
       );
       const tookMs = performance.now() - started;
       expect(outcome, `after ${Math.round(tookMs)} ms`).toBe('57014');
