@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-// OpenID Connect bearer tokens (SPEC §10, docs/operations.md "OpenID Connect"): which issuers'
+// OpenID Connect bearer tokens (docs/operations.md, "OpenID Connect access tokens"): which issuers'
 // tokens are accepted, for which audience, signed how. Parsed here, checked together with the
 // rest of the configuration by src/config.ts.
 

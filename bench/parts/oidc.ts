@@ -10,7 +10,7 @@ import {
 } from '../service.ts';
 import { type Latency, latency } from '../stats.ts';
 
-// OpenID Connect access tokens (SPEC §10) against API keys, on one service in one run: what a
+// OpenID Connect access tokens against API keys, on one service in one run: what a
 // token adds to a synchronous 500-number request (signature check and mapping lookup), and how
 // often the service fetches the issuer's JWKS under the full admitted load of token requests.
 // The issuer is test/support's: real HTTP discovery and JWKS on 127.0.0.1, an RS256 key.

@@ -17,7 +17,7 @@ import type { AppDeps } from './deps.ts';
 export async function createAppDeps(
   config: Config,
   logger: Logger,
-  /** Shorter OIDC key refresh timings (tests); the defaults are SPEC §10's. */
+  /** Shorter OIDC key refresh timings (tests); the defaults otherwise. */
   oidcKeyTimings: Partial<IssuerKeyTimings> = {},
 ): Promise<AppDeps> {
   const db = createDb(config.databaseUrl, {

@@ -55,7 +55,7 @@ export const apiKeys = pgTable(
 );
 
 /**
- * OpenID Connect clients (SPEC §10): a token's client (`azp`, else `appid`, else `sub`) of an
+ * OpenID Connect clients: a token's client (`azp`, else `appid`, else `sub`) of an
  * issuer, optionally of one tenant (`tid`), acts for its operator, or as the platform admin
  * role like an admin key. `issuer` is the token's `iss` or the configured issuer (a
  * `{tenantid}` template, which then needs a tenant). Tokens themselves are never stored.

@@ -5,7 +5,7 @@ import { apiKeys } from '../db/tables.ts';
 import { hashApiKey, looksLikeApiKey } from './api-key.ts';
 
 /**
- * Who is calling: an API key, or an OpenID Connect client (src/oidc/, SPEC §10), never
+ * Who is calling: an API key, or an OpenID Connect client (src/oidc/), never
  * both. `client` is the client's principal, `client:<issuer-host>/<client-id>`.
  */
 type Credential = { apiKeyId: string; client: null } | { apiKeyId: null; client: string };

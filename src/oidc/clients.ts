@@ -3,7 +3,7 @@ import type { Database } from '../db/client.ts';
 import { oidcClients, operators } from '../db/tables.ts';
 import type { VerifiedClient } from './verify-token.ts';
 
-// The client → operator mappings (SPEC §10): all their SQL. The CLI adds, lists and removes
+// The client → operator mappings: all their SQL. The CLI adds, lists and removes
 // them; the API looks a verified token's client up.
 
 export type ClientRole = 'operator' | 'admin';

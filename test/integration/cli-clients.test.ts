@@ -7,7 +7,7 @@ import { cli } from '../support/cli-harness.ts';
 import { useTestDatabase } from '../support/database.ts';
 import { startTestIssuer, type TestIssuer, type TestKey } from '../support/oidc-issuer.ts';
 
-// `clients add|list|remove` (SPEC §10): mappings made on the command line, checked by what a
+// `clients add|list|remove`: mappings made on the command line, checked by what a
 // real token of the mapped client authenticates as.
 
 const t = useTestDatabase();

@@ -9,7 +9,7 @@ import { createMarkedJob, createTenant } from '../support/factories.ts';
 import { startTestIssuer, type TestIssuer, type TestKey } from '../support/oidc-issuer.ts';
 import { uniquePrefix } from '../support/redis.ts';
 
-// What a mapped token may reach and what it may not (SPEC §10), an issuer that is down, and a
+// What a mapped token may reach and what it may not, an issuer that is down, and a
 // flood of forged tokens, on the app with the default key timings (JWKS refetched at most
 // every 30 s).
 

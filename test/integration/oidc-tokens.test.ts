@@ -12,7 +12,7 @@ import { startTestIssuer, type TestIssuer, type TestKey } from '../support/oidc-
 import { uniquePrefix } from '../support/redis.ts';
 import { waitFor } from '../support/wait.ts';
 
-// OpenID Connect access tokens on the operator API (SPEC §10), minted by a real issuer on
+// OpenID Connect access tokens on the operator API, minted by a real issuer on
 // 127.0.0.1: what is accepted, and each way a token must be refused, with the one 401.
 
 const AUDIENCE = 'api://oc-numbers-test';
