@@ -87,6 +87,9 @@ const EnvSchema = z.object({
   WORKER_STALLED_INTERVAL_MS: int(1000, 30_000),
   WORKER_MAX_STALLED_COUNT: int(0, 5),
   WORKER_ATTEMPTS: int(1, 10),
+  // Tests only (refused unless NODE_ENV=test, src/config.ts): the worker waits on an advisory
+  // lock between two chunks, so a test holding it stops a job at a point outside any transaction.
+  WORKER_TEST_CHUNK_GATE: bool('false'),
   // The recovery sweep (docs/reliability.md): how often, and how old a job must be to be touched.
   RECOVERY_INTERVAL_MS: int(0, 30_000),
   RECOVERY_MIN_AGE_MS: int(1000, 30_000),

@@ -53,6 +53,7 @@ function toConfig(env: ParsedEnv) {
       stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
       maxStalledCount: env.WORKER_MAX_STALLED_COUNT,
       attempts: env.WORKER_ATTEMPTS,
+      testChunkGate: env.WORKER_TEST_CHUNK_GATE,
       recoveryIntervalMs: env.RECOVERY_INTERVAL_MS,
       recoveryMinAgeMs: env.RECOVERY_MIN_AGE_MS,
     },
@@ -100,6 +101,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   problems.push(...httpTimeoutProblems(parsed.data));
   problems.push(...oidcProblems(parsed.data));
+  if (parsed.data.WORKER_TEST_CHUNK_GATE && parsed.data.NODE_ENV !== 'test') {
+    problems.push('WORKER_TEST_CHUNK_GATE is for tests only: it needs NODE_ENV=test');
+  }
   const limiterProblem = workerLimiterProblem(parsed.data);
   if (limiterProblem) problems.push(limiterProblem);
   if (problems.length > 0) throw new ConfigError(problems);

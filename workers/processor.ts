@@ -11,6 +11,7 @@ import type { JobResult } from '../src/jobs/result-schemas.ts';
 import { runJob } from '../src/jobs/run.ts';
 import type { Logger } from '../src/logger.ts';
 import { OperationJobData, type OperationReturnValue } from '../src/queue/operation-queue.ts';
+import { chunkGate } from './chunk-gate.ts';
 import { deferForOutage } from './outage-delay.ts';
 import { createProgressReporter } from './progress.ts';
 
@@ -32,6 +33,7 @@ export type OperationJob = Job<OperationJobData, OperationReturnValue>;
  */
 export function createProcessor(deps: ProcessorDeps) {
   const { config, db, logger, observer } = deps;
+  const betweenChunks = config.worker.testChunkGate ? chunkGate(db) : undefined;
   return async function processOperationJob(
     job: OperationJob,
     token: string | undefined,
@@ -63,6 +65,7 @@ export function createProcessor(deps: ProcessorDeps) {
           onProgress: progress.report,
           observer,
           logger: log,
+          betweenChunks,
         },
       );
       await progress.flush();

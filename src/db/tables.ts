@@ -16,6 +16,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import type { OperationName } from '../domain/operations.ts';
 import { ITEM_OUTCOMES, JOB_STATES, NUMBER_STATUSES } from '../domain/statuses.ts';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
@@ -147,7 +148,7 @@ export const jobs = pgTable(
      * reference: removing the client's mapping keeps the record of who acted).
      */
     clientPrincipal: text('client_principal'),
-    operation: text('operation').notNull().default('ready-for-removal'),
+    operation: text('operation').$type<OperationName>().notNull().default('ready-for-removal'),
     state: jobState('state').notNull().default('queued'),
     telephoneNumbers: text('telephone_numbers').array().notNull(),
     requestedCount: integer('requested_count').notNull(),

@@ -32,14 +32,10 @@ export class IdempotencyKeyBusyError extends Error {
 
 /**
  * What identifies "the same request" for Idempotency-Key: the operation and the numbers, in
- * order, so a key used for one operation never replays as another. Ready-for-removal keeps the
- * hash it had before there were other operations, so keys stored then still match.
+ * order, so a key used for one operation never replays as another.
  */
 export function requestHash(operation: Operation, telephoneNumbers: readonly string[]): string {
-  const request =
-    operation.name === 'ready-for-removal'
-      ? telephoneNumbers
-      : { operation: operation.name, telephoneNumbers };
+  const request = { operation: operation.name, telephoneNumbers };
   return createHash('sha256').update(JSON.stringify(request)).digest('hex');
 }
 

@@ -97,12 +97,6 @@ type RawTimestamps<T> = {
 
 const dateOrNull = (text: string | null) => (text === null ? null : new Date(text));
 
-/** The result stored on an ended job; rebuilt from the ledger if an older row lacks one. */
-export async function storedResult(tx: Executor, job: LockedJob): Promise<JobResult> {
-  if (job.result) return job.result as JobResult;
-  return resultFromLedger(tx, job, job.state === 'cancelled');
-}
-
 /** Ends the locked job as completed (all positions recorded) and stores its result. */
 export async function markCompleted(tx: Executor, job: LockedJob): Promise<JobResult> {
   const [, result] = await Promise.all([
@@ -145,7 +139,7 @@ export async function failJob(
     db.transaction(async (tx) => {
       const job = await lockJob(txSql(tx), jobId, { durable: true, ahead: true });
       if (!job) return undefined;
-      if (isEnded(job.state)) return { state: job.state, result: await storedResult(tx, job) };
+      if (isEnded(job.state)) return { state: job.state, result: job.result as JobResult };
       const result = await resultFromLedger(tx, job, false);
       await tx
         .update(jobs)

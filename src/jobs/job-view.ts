@@ -1,5 +1,4 @@
 import type { jobs } from '../db/tables.ts';
-import { type OperationName, operationNamed, READY_FOR_REMOVAL } from '../domain/operations.ts';
 import type { JobState } from '../domain/statuses.ts';
 import type { JobProgress, JobResult, JobView } from './result-schemas.ts';
 
@@ -40,15 +39,10 @@ export function progressOf(counters: {
   };
 }
 
-/** A stored operation name; rows written before operations existed are ready-for-removal. */
-export function operationOf(row: { operation: string }): OperationName {
-  return operationNamed(row.operation)?.name ?? READY_FOR_REMOVAL.name;
-}
-
 export function toJobView(row: JobSummaryRow): JobView {
   const view: JobView = {
     jobId: row.id,
-    operation: operationOf(row),
+    operation: row.operation,
     state: row.state,
     createdAt: row.createdAt.toISOString(),
     startedAt: row.startedAt?.toISOString() ?? null,

@@ -1,8 +1,7 @@
 import { and, asc, eq, ne } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import { jobItems } from '../db/tables.ts';
-import { OPERATIONS, type Operation } from '../domain/operations.ts';
-import { operationOf } from './job-view.ts';
+import { OPERATIONS, type Operation, type OperationName } from '../domain/operations.ts';
 import { buildJobResult, failureDetail } from './result.ts';
 import type { FailureCode, JobResult, NumberFailure } from './result-schemas.ts';
 
@@ -40,7 +39,7 @@ export async function loadFailures(
 
 export interface JobCounters {
   id: string;
-  operation: string;
+  operation: OperationName;
   requestedCount: number;
   processedCount: number;
   successCount: number;
@@ -52,7 +51,7 @@ export async function resultFromLedger(
   job: JobCounters,
   cancelled: boolean,
 ): Promise<JobResult> {
-  const operation = OPERATIONS[operationOf(job)];
+  const operation = OPERATIONS[job.operation];
   return buildJobResult(operation, {
     jobId: job.id,
     requestedCount: job.requestedCount,

@@ -4,7 +4,7 @@ import type { Operation } from '../domain/operations.ts';
 import type { JobState } from '../domain/statuses.ts';
 import { errorChain, errorCode } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { type LockedJob, lockJob, markCompleted, storedResult } from './job-rows.ts';
+import { type LockedJob, lockJob, markCompleted } from './job-rows.ts';
 import { isEnded, progressOf } from './job-view.ts';
 import type { JobProgress, JobResult } from './result-schemas.ts';
 import { CHUNK_TIMEOUTS, setLocalTimeouts } from './transaction-timeouts.ts';
@@ -87,7 +87,7 @@ export async function processNextChunk(
         if (!chunk) {
           if (!isEnded(locked.state))
             throw new Error(`job ${jobId} is ${locked.state} but not processable`);
-          const result = await storedResult(tx, locked);
+          const result = locked.result as JobResult;
           return { kind: 'ended', job: locked, state: locked.state, result };
         }
         locked.processedCount = chunk.processedCount;

@@ -7,7 +7,6 @@ import { type QueueView, queueViews } from '../queue/job-states.ts';
 import type { OperationQueue } from '../queue/operation-queue.ts';
 import type { RedisClient } from '../queue/redis.ts';
 import { failJob } from './job-rows.ts';
-import { operationOf } from './job-view.ts';
 
 export interface RecoveryDeps {
   db: Database;
@@ -63,7 +62,7 @@ async function addAgain(deps: RecoveryDeps, rows: UnfinishedJob[]): Promise<stri
   if (rows.length === 0) return [];
   await deps.queue.addBulk(
     rows.map((row) => ({
-      name: operationOf(row),
+      name: row.operation,
       data: { jobId: row.id, operatorId: row.operatorId },
       opts: { ...deps.jobOptions, jobId: row.id },
     })),

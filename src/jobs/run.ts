@@ -13,6 +13,8 @@ export interface RunOptions {
   /** Called with the job's counters after every committed chunk (not throttled). */
   onProgress?: (progress: JobProgress) => void;
   observer?: JobObserver | undefined;
+  /** Awaited after every committed chunk but the last, outside any transaction (tests' hold point). */
+  betweenChunks?: (() => Promise<void>) | undefined;
   /** Lines after the first chunk also carry the job's traceId (from the jobs row). */
   logger?: Logger;
 }
@@ -62,5 +64,6 @@ export async function runJob(
       );
       return step.result;
     }
+    await options.betweenChunks?.();
   }
 }

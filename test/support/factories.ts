@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../../src/db/client.ts';
 import { apiKeys, customers, operators, telephoneNumbers } from '../../src/db/tables.ts';
+import type { OperationName } from '../../src/domain/operations.ts';
 import type { JobState, NumberStatus } from '../../src/domain/statuses.ts';
 import { generateApiKey } from '../../src/keys/api-key.ts';
 import { insertJob } from './worker-jobs.ts';
@@ -114,7 +115,7 @@ export async function createMarkedJob(
   db: Database,
   tenant: { operator: { id: string }; customer: { id: string } },
   count: number,
-  options: { state?: JobState; operation?: string } = {},
+  options: { state?: JobState; operation?: OperationName } = {},
 ) {
   const numbers = await createMarkedNumbers(db, tenant, count);
   const job = await insertJob(db, { operatorId: tenant.operator.id, numbers, ...options });

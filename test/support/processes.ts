@@ -153,12 +153,19 @@ export async function waitUntilReady(api: ServiceProcess, timeoutMs = 90_000): P
   }
 }
 
+/**
+ * How long a process may take to become ready. On the shared 2-core machine under load (load
+ * average 15–25) a Node process took over 30 s to import the service and connect; a start that
+ * fails is killed, so it cannot outlive its test file.
+ */
+const START_TIMEOUT_MS = 90_000;
+
 export async function startApi(
   env: Record<string, string>,
   root?: string,
 ): Promise<ServiceProcess> {
   const api = await spawnService('api', env, root);
-  await stopIfFails(api, waitUntilReady(api));
+  await stopIfFails(api, waitUntilReady(api, START_TIMEOUT_MS));
   return api;
 }
 
@@ -167,7 +174,7 @@ export async function startWorker(
   root?: string,
 ): Promise<ServiceProcess> {
   const worker = await spawnService('worker', env, root);
-  await stopIfFails(worker, worker.waitForLine('action worker started'));
+  await stopIfFails(worker, worker.waitForLine('action worker started', START_TIMEOUT_MS));
   return worker;
 }
 

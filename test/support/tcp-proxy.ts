@@ -19,6 +19,11 @@ export interface TcpProxy {
   /** Points new connections at `target` and resets the open ones (a failover moving an address). */
   retarget(target: { host: string; port: number }): void;
   restore(): void;
+  /**
+   * Calls `listener` with every chunk a client sends, as it arrives (before any delay), until
+   * the returned function is called: to act at the moment a client sent something.
+   */
+  onClientData(listener: (chunk: Buffer) => void): () => void;
   /** Connections accepted so far. */
   accepted(): number;
   /** Round trips so far, over all connections: each time a client sends after an answer. */
@@ -35,6 +40,7 @@ export async function startTcpProxy(initial: { host: string; port: number }): Pr
   let count = 0;
   let roundTrips = 0;
   const sockets = new Set<Socket>();
+  const clientListeners = new Set<(chunk: Buffer) => void>();
   const pipe = (from: Socket, to: Socket) => {
     // Chunks keep their order: each waits for the one before it.
     let chain = Promise.resolve();
@@ -64,7 +70,8 @@ export async function startTcpProxy(initial: { host: string; port: number }): Pr
       });
     }
     let answered = true;
-    client.on('data', () => {
+    client.on('data', (chunk: Buffer) => {
+      for (const listener of clientListeners) listener(chunk);
       if (answered) roundTrips++;
       answered = false;
     });
@@ -100,6 +107,10 @@ export async function startTcpProxy(initial: { host: string; port: number }): Pr
       down = false;
       speak();
       silent = undefined;
+    },
+    onClientData(listener) {
+      clientListeners.add(listener);
+      return () => clientListeners.delete(listener);
     },
     accepted: () => count,
     roundTrips: () => roundTrips,

@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { asc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../src/db/client.ts';
 import { jobItems, jobs } from '../../src/db/tables.ts';
+import type { OperationName } from '../../src/domain/operations.ts';
 import type { JobState } from '../../src/domain/statuses.ts';
 
 /** Inserts a jobs row the way the API does (state queued unless told otherwise). */
 export async function insertJob(
   db: Database,
-  spec: { operatorId: string; numbers: string[]; state?: JobState; operation?: string },
+  spec: { operatorId: string; numbers: string[]; state?: JobState; operation?: OperationName },
 ) {
   const [row] = await db
     .insert(jobs)

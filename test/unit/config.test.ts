@@ -86,3 +86,17 @@ describe('TRUST_PROXY', () => {
     },
   );
 });
+
+describe('WORKER_TEST_CHUNK_GATE', () => {
+  it('is refused outside tests: a hold point must never reach a real worker', () => {
+    for (const NODE_ENV of ['production', 'development']) {
+      expect(problemsOf({ NODE_ENV, WORKER_TEST_CHUNK_GATE: 'true' })).toEqual([
+        'WORKER_TEST_CHUNK_GATE is for tests only: it needs NODE_ENV=test',
+      ]);
+    }
+    expect(loadConfig({}).worker.testChunkGate).toBe(false);
+    expect(
+      loadConfig({ NODE_ENV: 'test', WORKER_TEST_CHUNK_GATE: 'true' }).worker.testChunkGate,
+    ).toBe(true);
+  });
+});

@@ -4,7 +4,6 @@ import { z } from 'zod';
 import type { Config } from '../../config.ts';
 import { JOB_ITEM_CSV_COLUMNS } from '../../domain/item-columns.ts';
 import { OPERATIONS, type Operation } from '../../domain/operations.ts';
-import { operationOf } from '../../jobs/job-view.ts';
 import type { ItemRow } from '../../jobs/queries.ts';
 import { failureDetail } from '../../jobs/result.ts';
 import type { FailureCode } from '../../jobs/result-schemas.ts';
@@ -89,7 +88,7 @@ export function registerJobItemsRoute(
         if (outcome) next.set('outcome', outcome);
         reply.header('link', `<${JOBS_PATH}/${jobId}/items?${next}>; rel="next"`);
       }
-      const operation = OPERATIONS[operationOf(job)];
+      const operation = OPERATIONS[job.operation];
       const data = page.items.map((item) => toItemView(operation, item));
       if (csv) {
         return (

@@ -5,6 +5,7 @@ import { type ServiceProcess, startApi, startWorker } from '../processes.ts';
 import { deletePrefix, uniquePrefix } from '../redis.ts';
 import { REDIS_URL } from '../services.ts';
 import { type Client, createClient } from './http.ts';
+import { type ProgressWatch, watchProgress } from './progress-watch.ts';
 
 // One scenario's world: its own database and queue prefix, the processes it started, and
 // the clean-up that stops them all and checks the invariants.
@@ -15,6 +16,8 @@ export interface Scenario {
   /** Env every process of this scenario gets (database, Redis, prefix). */
   env: Record<string, string>;
   processes: ServiceProcess[];
+  /** Every job's progress, watched from the start to the end of the scenario. */
+  progress: ProgressWatch;
   api(extra?: Record<string, string>): Promise<ServiceProcess>;
   worker(extra?: Record<string, string>): Promise<ServiceProcess>;
   /** Every line all processes wrote (for the "no key in logs" check). */
@@ -36,11 +39,13 @@ export async function createScenario(
     ...base,
   };
   const processes: ServiceProcess[] = [];
+  const progress = watchProgress({ sql: db.sql, redisUrl: env.REDIS_URL, prefix });
   return {
     db,
     prefix,
     env,
     processes,
+    progress,
     async api(extra = {}) {
       const api = await startApi({ ...env, ...extra });
       processes.push(api);
@@ -54,6 +59,7 @@ export async function createScenario(
     allLines: () => processes.flatMap((p) => p.lines),
     async close() {
       await Promise.all(processes.map((p) => p.stop('SIGKILL')));
+      await progress.stop();
       await deletePrefix(prefix).catch(() => {});
       await db.drop();
     },
@@ -75,18 +81,29 @@ export async function startScenario<N extends number>(
   counts: { apis: N; workers: number },
 ): Promise<{ world: Scenario; apis: Tuple<ServiceProcess, N>; clients: Tuple<Client, N> }> {
   const world = await createScenario(label, base);
-  const started = await Promise.all([
+  const starts = await Promise.allSettled([
     ...Array.from({ length: counts.apis }, () => world.api()),
     ...Array.from({ length: counts.workers }, () => world.worker()),
   ]);
+  const failed = starts.find((s) => s.status === 'rejected');
+  if (failed) {
+    // The processes that did start, the database and the prefix go with the failed start.
+    await world.close().catch(() => {});
+    throw failed.reason;
+  }
+  const started = starts.map((s) => (s as PromiseFulfilledResult<ServiceProcess>).value);
   const apis = started.slice(0, counts.apis);
   const clients = apis.map((api) => createClient(api.url as string));
   return { world, apis: apis as Tuple<ServiceProcess, N>, clients: clients as Tuple<Client, N> };
 }
 
-/** Invariants, then nothing left half-done: for afterEach/afterAll of every scenario. */
+/**
+ * The invariants, and progress: for afterEach/afterAll of every scenario, once its jobs ended.
+ * Progress faults are those the watch saw since the previous check, faults included.
+ */
 export async function checkWorld(scenario: Scenario): Promise<void> {
   await assertInvariants(scenario.db.sql);
+  await scenario.progress.check();
 }
 
 /** Registers the check after each test: every job ends within `timeoutMs`, then invariants hold. */
