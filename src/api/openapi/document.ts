@@ -38,7 +38,7 @@ export async function registerOpenApi(app: FastifyInstance) {
             type: 'http',
             scheme: 'bearer',
             description:
-              'An API key (ocn_…), or an OpenID Connect access token (a JWT, e.g. from Microsoft Entra ID client credentials) of a client mapped to the operator, where OIDC_ISSUERS is configured (docs/operations.md, "OpenID Connect")',
+              'An API key (ocn_…), or an OpenID Connect access token (a JWT, e.g. from Microsoft Entra ID client credentials) of a client mapped to the operator, where OIDC_ISSUERS is configured (docs/operations.md, "OpenID Connect access tokens")',
           },
           basicAuth: {
             type: 'http',
