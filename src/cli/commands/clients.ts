@@ -1,7 +1,11 @@
+import type { Database } from '../../db/client.ts';
+import type { ClientSummary, NewClient } from '../../oidc/clients.ts';
+import type { CliIo } from '../context.ts';
 import { type Command, PROGRAM, parseCommandArgs, printHelp, UsageError } from '../usage.ts';
 import { clientProblems } from './client-mapping-input.ts';
 
-// Descriptors only, as for keys: the actions (and the database driver) load when a command runs.
+// As for keys: the database code (and its driver) loads when a command runs, so help and usage
+// errors answer at once.
 
 export const clientsAddCommand: Command = {
   path: ['clients', 'add'],
@@ -38,7 +42,6 @@ Options:
     if (values.help) return printHelp(ctx.io, this.help);
     const parsed = clientProblems(values);
     if (typeof parsed === 'string') throw new UsageError(parsed, 'clients add');
-    const { clientsAdd } = await import('../actions/clients.ts');
     return ctx.withDb((db) => clientsAdd({ db, io: ctx.io }, parsed));
   },
 };
@@ -63,7 +66,6 @@ Options:
       false,
     );
     if (values.help) return printHelp(ctx.io, this.help);
-    const { clientsList } = await import('../actions/clients.ts');
     return ctx.withDb((db) => clientsList({ db, io: ctx.io }, values.operator));
   },
 };
@@ -91,7 +93,88 @@ Options:
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) {
       throw new UsageError(`"${id}" is not a mapping id (a UUID)`, 'clients remove');
     }
-    const { clientsRemove } = await import('../actions/clients.ts');
     return ctx.withDb((db) => clientsRemove({ db, io: ctx.io }, id.toLowerCase()));
   },
 };
+
+async function clientsAdd(deps: { db: Database; io: CliIo }, input: NewClient) {
+  const { addClient } = await import('../../oidc/clients.ts');
+  const result = await addClient(deps.db, input);
+  const { stdout, stderr } = deps.io;
+  if (result.kind === 'operator-not-found') {
+    const slug = input.role === 'operator' ? input.operatorSlug : '';
+    stderr.write(
+      `error: operator "${slug}" not found (create it with "keys create" or an import)\n`,
+    );
+    return 1;
+  }
+  if (result.kind === 'already-mapped') {
+    stderr.write(
+      'error: this client (issuer, client id, tenant) is already mapped; nothing added\n',
+    );
+    return 1;
+  }
+  // The id alone on the first line, so scripts can take it with `head -n 1`.
+  stdout.write(`${result.client.id}\n`);
+  stdout.write(describe(result.client));
+  return 0;
+}
+
+async function clientsList(deps: { db: Database; io: CliIo }, operatorSlug?: string) {
+  const { listClients } = await import('../../oidc/clients.ts');
+  const clients = await listClients(deps.db, operatorSlug);
+  if (!clients) {
+    deps.io.stderr.write(`error: operator "${operatorSlug}" not found\n`);
+    return 1;
+  }
+  if (clients.length === 0) {
+    const owner = operatorSlug ? `Operator "${operatorSlug}" has` : 'There are';
+    deps.io.stdout.write(`${owner} no OpenID Connect clients.\n`);
+    return 0;
+  }
+  const rows = clients.map((c) => [
+    c.id,
+    ownerOf(c),
+    c.issuer,
+    c.clientId,
+    c.tenantId ?? '-',
+    c.createdAt.toISOString(),
+  ]);
+  const header = ['ID', 'OPERATOR', 'ISSUER', 'CLIENT ID', 'TENANT', 'CREATED'];
+  const widths = header.map(
+    (_, i) => Math.max(...[header, ...rows].map((r) => r[i]?.length ?? 0)) + 2,
+  );
+  for (const row of [header, ...rows]) {
+    const cells = row.map((cell, i) => cell.padEnd(widths[i] ?? 0));
+    deps.io.stdout.write(`${cells.join('').trimEnd()}\n`);
+  }
+  return 0;
+}
+
+async function clientsRemove(deps: { db: Database; io: CliIo }, id: string) {
+  const { removeClient } = await import('../../oidc/clients.ts');
+  const removed = await removeClient(deps.db, id);
+  if (!removed) {
+    deps.io.stderr.write(`error: no client mapping has the id "${id}"\n`);
+    return 1;
+  }
+  deps.io.stdout.write(
+    `Removed client ${removed.clientId} of ${removed.issuer} (${ownerOf(removed)}). Running services stop accepting its tokens within seconds (they cache mappings briefly).\n`,
+  );
+  return 0;
+}
+
+const ownerOf = (client: ClientSummary) =>
+  client.operatorSlug === null ? '(admin)' : client.operatorSlug;
+
+function describe(client: ClientSummary): string {
+  return [
+    `role:      ${client.role}`,
+    `operator:  ${client.operatorSlug ?? '(none: admin clients belong to no operator)'}`,
+    `issuer:    ${client.issuer}`,
+    `client id: ${client.clientId}`,
+    `tenant:    ${client.tenantId ?? '(any)'}`,
+  ]
+    .map((line) => `${line}\n`)
+    .join('');
+}
