@@ -27,4 +27,5 @@ EXPOSE 3000
 # Health checks live in docker-compose.yml: the same image runs the API (HTTP health
 # endpoints) and workers (health on WORKER_METRICS_PORT), so one image-level check cannot fit both.
 # The one-process start (API + worker); compose runs the API and workers separately.
-CMD ["node", "src/main.ts"]
+# register.ts starts OpenTelemetry tracing when OTEL_* asks for it, and does nothing otherwise.
+CMD ["node", "--import", "./src/telemetry/register.ts", "src/main.ts"]

@@ -57,7 +57,7 @@ export function createHttpClient(baseUrl: string, headers: Record<string, string
   return {
     post: (path: string, body: unknown, extra?: Record<string, string>) =>
       send('POST', path, body, extra),
-    get: (path: string) => send('GET', path),
+    get: (path: string, extra?: Record<string, string>) => send('GET', path, undefined, extra),
     close: () => agent.destroy(),
   };
 }

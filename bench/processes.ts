@@ -16,9 +16,12 @@ export interface NodeChild {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** Runs a project entry point (`src/main.ts`, `workers/…`) on this same Node binary. */
+/**
+ * Runs a project entry point (`src/main.ts`, `workers/…`) on this same Node binary, preloaded
+ * as the start scripts preload it (tracing when OTEL_* in `env` asks for it).
+ */
 export function spawnNode(entry: string, env: Record<string, string>): NodeChild {
-  const child = spawn(process.execPath, [entry], {
+  const child = spawn(process.execPath, ['--import', './src/telemetry/register.ts', entry], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,7 +8,13 @@ import type { Results } from './parts/index.ts';
 import { deleteQueuePrefix, newQueuePrefix } from './queue-prefix.ts';
 import { flatten } from './report/flat.ts';
 import { buildRows } from './report/rows.ts';
-import { CORE_PART_NAMES, isPartName, PART_NAMES, runParts } from './runner.ts';
+import {
+  CORE_PART_NAMES,
+  DIAGNOSE_PART_NAMES,
+  isPartName,
+  PART_NAMES,
+  runParts,
+} from './runner.ts';
 import { NumberAllocator, seedTenant } from './seed.ts';
 import { formatTable } from './table.ts';
 
@@ -51,7 +57,8 @@ if (values.from) {
 }
 
 const config = loadConfig(process.env);
-const selected = values.parts?.split(',') ?? (values.diagnose ? PART_NAMES : CORE_PART_NAMES);
+const selected =
+  values.parts?.split(',') ?? (values.diagnose ? DIAGNOSE_PART_NAMES : CORE_PART_NAMES);
 const unknown = selected.filter((name) => !isPartName(name));
 if (unknown.length > 0) {
   throw new Error(`unknown part(s) ${unknown.join(', ')}; parts: ${PART_NAMES.join(', ')}`);

@@ -2,8 +2,12 @@ import type { BenchContext } from './context.ts';
 import { PARTS, type PartName, type Results, runPart } from './parts/index.ts';
 
 export const PART_NAMES = Object.keys(PARTS) as PartName[];
+const onlyWhenNamed = (name: PartName) =>
+  (PARTS[name] as { onlyWhenNamed?: true }).onlyWhenNamed === true;
+/** What `--diagnose` runs: every part but those that run only when named. */
+export const DIAGNOSE_PART_NAMES = PART_NAMES.filter((name) => !onlyWhenNamed(name));
 /** What `npm run bench` measures by default: the product, without the diagnosis parts. */
-export const CORE_PART_NAMES = PART_NAMES.filter(
+export const CORE_PART_NAMES = DIAGNOSE_PART_NAMES.filter(
   (name) => !(PARTS[name] as { diagnosis?: true }).diagnosis,
 );
 

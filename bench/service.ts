@@ -55,7 +55,7 @@ export async function startService(
   });
   const baseUrl = `http://127.0.0.1:${port}`;
   try {
-    await waitFor('the service to be ready', () => isReady(baseUrl), 30_000, 100);
+    await waitFor('the service to be ready', () => isReady(baseUrl), 60_000, 100);
   } catch (err) {
     await child.stop();
     throw new Error(`${(err as Error).message}; its output:\n${child.output()}`);

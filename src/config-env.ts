@@ -77,7 +77,13 @@ const EnvSchema = z.object({
   EXPORT_DEADLINE_MS: int(1000, 1_800_000),
   EXPORT_MIN_BYTES_PER_S: int(0, 16_384),
   EXPORT_RATE_WINDOW_MS: int(100, 10_000),
-  IDEMPOTENCY_TTL_MS: int(1, 24 * 60 * 60 * 1000),
+  // Retention (docs/operations.md, "Retention"). IDEMPOTENCY_TTL_MS, when set, overrides the
+  // hours (the setting it was before).
+  IDEMPOTENCY_KEY_TTL_HOURS: int(1, 24),
+  IDEMPOTENCY_TTL_MS: optionalInt(1),
+  JOB_RETENTION_DAYS: int(0, 0),
+  MAINTENANCE_INTERVAL_MS: int(1000, 15 * 60 * 1000),
+  RETENTION_BATCH_JOBS: int(1, 20).pipe(z.number().max(1000)),
   WORKER_CONCURRENCY: int(1, 4),
   // Unset: sized from the API budgets (see config-worker-limiter.ts).
   WORKER_LIMITER_MAX: optionalInt(1),

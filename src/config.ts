@@ -44,7 +44,12 @@ function toConfig(env: ParsedEnv) {
       minBytesPerS: env.EXPORT_MIN_BYTES_PER_S,
       rateWindowMs: env.EXPORT_RATE_WINDOW_MS,
     },
-    idempotencyTtlMs: env.IDEMPOTENCY_TTL_MS,
+    idempotencyTtlMs: env.IDEMPOTENCY_TTL_MS ?? env.IDEMPOTENCY_KEY_TTL_HOURS * 60 * 60 * 1000,
+    retention: {
+      jobRetentionDays: env.JOB_RETENTION_DAYS,
+      maintenanceIntervalMs: env.MAINTENANCE_INTERVAL_MS,
+      batchJobs: env.RETENTION_BATCH_JOBS,
+    },
     worker: {
       concurrency: env.WORKER_CONCURRENCY,
       limiter: workerLimiter(env),

@@ -3,6 +3,7 @@ import { prepareDatabase } from './db/migrate.ts';
 import { describeLockTimeout } from './db/migrations/lock-retry.ts';
 import type { Logger } from './logger.ts';
 import { ServicesUnavailableError } from './preflight.ts';
+import { stopTracing } from './telemetry/state.ts';
 
 // What every process entry (npm start, start:api, start:worker) does the same way.
 
@@ -30,8 +31,9 @@ export async function migrateOnStart(config: Config, logger: Logger): Promise<vo
 }
 
 /**
- * On SIGTERM or SIGINT runs `close` once, then lets the process end on its own: a handle
- * left open is a bug, so the process exits with 1 if it is still alive `deadlineMs` later.
+ * On SIGTERM or SIGINT runs `close` once, flushes the spans still batched (tracing on), then
+ * lets the process end on its own: a handle left open is a bug, so the process exits with 1 if
+ * it is still alive `deadlineMs` later.
  */
 export function closeOnSignals(
   logger: Logger,
@@ -47,13 +49,16 @@ export function closeOnSignals(
       logger.error('shutdown did not finish in time; exiting');
       process.exit(1);
     }, deadlineMs).unref();
-    close().then(
-      () => logger.info('stopped'),
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exitCode = 1;
-      },
-    );
+    close()
+      .then(
+        () => logger.info('stopped'),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exitCode = 1;
+        },
+      )
+      // Last: the spans of the shutdown itself are sent too.
+      .finally(stopTracing);
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
 import { type DestinationStream, type Logger, pino, type TransportSingleOptions } from 'pino';
 import type { Config } from './config.ts';
+import { traceLogFields } from './telemetry/active-ids.ts';
+import { tracingOn } from './telemetry/state.ts';
 
 export type { Logger };
 
@@ -28,6 +30,8 @@ export function createLogger(
     name,
     level: config.logLevel,
     redact: { paths: REDACT, censor: '[redacted]' },
+    // With tracing on, the ids of the active span (docs/operations.md, "Tracing").
+    ...(tracingOn() && { mixin: traceLogFields }),
   };
   if (destination) return pino(options, destination);
   const pretty = prettyTransport(process.stdout.isTTY === true);

@@ -9,6 +9,8 @@ import {
   type OperationReturnValue,
 } from '../src/queue/operation-queue.ts';
 import { createRedis } from '../src/queue/redis.ts';
+import { queueTelemetry } from '../src/telemetry/state.ts';
+import { startMaintenance } from './maintenance.ts';
 import { createProcessor } from './processor.ts';
 import { startRecoverySweep } from './recovery-sweep.ts';
 import { assertNoEviction } from './redis-policy.ts';
@@ -68,6 +70,7 @@ export async function createOperationWorker(deps: WorkerDeps): Promise<Operation
       // BullMQ waits this long before retrying a job's completion after a Redis connection
       // error (default 15 s); Redis restarts should cost seconds, not a quarter minute.
       runRetryDelay: 1000,
+      ...queueTelemetry(),
     },
   );
   worker.on('error', (err) => logger.error({ err }, 'worker error'));
@@ -77,6 +80,7 @@ export async function createOperationWorker(deps: WorkerDeps): Promise<Operation
   const queue = new Queue<OperationJobData, OperationReturnValue>(OPERATION_QUEUE, {
     connection,
     prefix: config.queuePrefix,
+    ...queueTelemetry(),
   });
   // Without a listener BullMQ prints connection errors raw to stderr (seen during failovers).
   queue.on('error', (err) => logger.warn({ err: err.message }, 'recovery queue error'));
@@ -88,6 +92,14 @@ export async function createOperationWorker(deps: WorkerDeps): Promise<Operation
     },
   );
 
+  const maintenance = await startMaintenance({
+    config,
+    sql: db.$client,
+    connection,
+    logger: logger.child({ component: 'maintenance' }),
+    isClosing: () => closing !== undefined,
+  });
+
   await worker.waitUntilReady();
   logger.info(
     { concurrency: config.worker.concurrency, prefix: config.queuePrefix },
@@ -98,6 +110,7 @@ export async function createOperationWorker(deps: WorkerDeps): Promise<Operation
     const swept = sweep.stop(); // no new sweep from here on
     await closeWorkerWithin(worker, connection, config.shutdownTimeoutMs, logger);
     await swept;
+    await maintenance.close().catch((err: unknown) => logger.warn({ err }, 'maintenance close'));
     await queue.close().catch((err: unknown) => logger.warn({ err }, 'queue close'));
     await connection.quit().catch(() => connection.disconnect());
     logger.info('action worker closed');

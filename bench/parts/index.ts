@@ -5,7 +5,9 @@ import { benchEndToEnd } from './end-to-end.ts';
 import { benchLevers } from './levers.ts';
 import { benchOidc } from './oidc.ts';
 import { probeMachine } from './probes.ts';
+import { benchScale } from './scale.ts';
 import { benchScaling } from './scaling.ts';
+import { benchTracing } from './tracing.ts';
 import { benchValidation } from './validation.ts';
 import { benchWorkerCore } from './worker-core.ts';
 
@@ -13,6 +15,8 @@ interface Part {
   title: string;
   /** Explains the figures rather than measuring the product: runs with `--diagnose` only. */
   diagnosis?: true;
+  /** Runs only when named in `--parts` (it builds databases of millions of rows). */
+  onlyWhenNamed?: true;
   /** The part's figures; the report finds them under the part's name. */
   measure(ctx: BenchContext): Promise<unknown>;
 }
@@ -57,6 +61,15 @@ export const PARTS = {
     title: 'scaling with concurrent jobs and worker processes',
     diagnosis: true,
     measure: benchScaling,
+  },
+  tracing: {
+    title: 'tracing on (always-on sampler, local OTLP receiver) vs off',
+    measure: benchTracing,
+  },
+  scale: {
+    title: 'an operator at scale: reads, import and a sync request on 5M numbers vs 100k',
+    onlyWhenNamed: true,
+    measure: benchScale,
   },
 } satisfies Record<string, Part>;
 

@@ -25,6 +25,12 @@ export interface LeversResult {
 
 const NO_LEDGER_CHECK = 'drop trigger job_items_references on job_items;';
 
+// What the counters behind totalRecords and the summary cost a chunk (drizzle/0005).
+const NO_NUMBER_COUNTS = `
+  drop trigger number_counts_insert on telephone_numbers;
+  drop trigger number_counts_update on telephone_numbers;
+  drop trigger number_counts_delete on telephone_numbers;`;
+
 const LEDGER_FOREIGN_KEYS = `
   drop trigger job_items_references on job_items;
   alter table job_items add constraint job_items_job_id_jobs_id_fk
@@ -58,6 +64,7 @@ export function levers(chunkSize: number, jobSize: number): Lever[] {
   return [
     { label: `as deployed (chunks of ${chunkSize})` },
     ...chunkSizes.map((size) => ({ label: `chunks of ${size}`, chunkSize: size })),
+    { label: '− the number counters (before)', sql: NO_NUMBER_COUNTS },
     { label: 'ledger references: per-row foreign keys (before)', sql: LEDGER_FOREIGN_KEYS },
     { label: 'ledger references: not checked at all (a bound)', sql: NO_LEDGER_CHECK },
     { label: '+ the ledger index on (job, outcome, position) (before)', sql: OUTCOME_INDEX },

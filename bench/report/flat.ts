@@ -50,6 +50,13 @@ export function flatten(r: Results): Record<string, number | undefined> {
       out[`scaling${s.processes}ProcessesNumbersPerSec`] = round(s.numbersPerSec.median);
     }
   }
+  if (r.tracing) {
+    const { on, off } = r.tracing;
+    out.tracingOffNumbersPerSec = round(off.numbersPerSec.median);
+    out.tracingOnNumbersPerSec = round(on.numbersPerSec.median);
+    out.tracingThroughputRatio = round(on.numbersPerSec.median / off.numbersPerSec.median, 3);
+    out.tracingSyncP50Ratio = round(on.syncP50Ms.median / off.syncP50Ms.median, 3);
+  }
   return out;
 }
 

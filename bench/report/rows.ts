@@ -2,6 +2,7 @@ import type { Results } from '../parts/index.ts';
 import type { Spread } from '../stats.ts';
 import { ms, num, type Row, ratio, withRange } from '../table.ts';
 import type { Breakdown, Measured } from '../throughput.ts';
+import { tracingRows } from './tracing-rows.ts';
 
 const range = (s: Spread, unit = '') => withRange(s.median, s.min, s.max, unit);
 const runs = (s: Spread, what = 'runs') => `median (min–max) of ${s.samples} ${what}`;
@@ -18,6 +19,7 @@ export function buildRows(r: Results): Row[] {
     ...oidcRows(r),
     ...validationRows(r),
     ...scalingRows(r),
+    ...tracingRows(r),
   ];
 }
 

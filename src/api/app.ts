@@ -6,6 +6,7 @@ import { fastifyTrustProxy } from '../config-trust-proxy.ts';
 import { BODY_LIMIT_BYTES } from '../domain/limits.ts';
 import { OPERATIONS } from '../domain/operations.ts';
 import { createJobService } from '../jobs/service.ts';
+import { tracingOn } from '../telemetry/state.ts';
 import { createAuthHook } from './auth/bearer.ts';
 import { createFailureBudget } from './auth/failure-budget.ts';
 import { createOperationBudget } from './budgets/operation-budget.ts';
@@ -43,9 +44,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...httpServerOptions(config.http),
     requestIdHeader: false,
     genReqId: () => randomUUID(),
-    // Every request log line carries the trace id next to Fastify's reqId.
+    // Every request log line carries the trace id next to Fastify's reqId; with tracing on, the
+    // logger's mixin adds the active span's ids instead (a binding would repeat the key).
     childLoggerFactory: (logger, bindings, options, rawReq) =>
-      logger.child({ ...bindings, traceId: traceIdOf(rawReq) }, options),
+      logger.child(tracingOn() ? bindings : { ...bindings, traceId: traceIdOf(rawReq) }, options),
     // Router errors never reach the error handler: without this, a path parameter over 100
     // characters got Fastify's own 414 JSON and a malformed %-escape its own 400, both with
     // FST_ERR_* codes. A path the router cannot read names nothing that exists: the same 404.

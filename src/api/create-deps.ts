@@ -11,6 +11,7 @@ import {
   operationJobOptions,
 } from '../queue/operation-queue.ts';
 import { createRedis } from '../queue/redis.ts';
+import { queueTelemetry } from '../telemetry/state.ts';
 import type { AppDeps } from './deps.ts';
 
 /** The API process's connections, opened and made ready before the app is built. */
@@ -33,6 +34,7 @@ export async function createAppDeps(
     prefix: config.queuePrefix,
     // The same retry budget the worker's recovery uses when it re-enqueues a job.
     defaultJobOptions: operationJobOptions(config),
+    ...queueTelemetry(),
   });
   queue.on('error', (err) => logger.warn({ err: err.message }, 'queue error'));
   const eventsRedis = createRedis(config.redis, 'bullmq', 'ocn-api-events');

@@ -1,5 +1,5 @@
 import type { Config } from '../config.ts';
-import type { Database } from '../db/client.ts';
+import type { Database, Sql } from '../db/client.ts';
 
 /** Where a command writes: process.stdout/stderr in the real CLI, a buffer in tests. */
 export interface Output {
@@ -28,6 +28,8 @@ export interface CliContext {
   config(): Promise<Config>;
   /** Opens the configured database for the duration of `fn`, then closes it. */
   withDb<T>(fn: (db: Database, config: Config) => Promise<T>): Promise<T>;
+  /** The same as a bare postgres.js pool, without Drizzle (and its memory). */
+  withSql<T>(fn: (sql: Sql, config: Config) => Promise<T>): Promise<T>;
 }
 
 /** `env` undefined reads the process environment (through loadConfig, its only reader). */
@@ -54,6 +56,20 @@ export function createCliContext(io: CliIo, env?: Record<string, string | undefi
         return await fn(db, current);
       } finally {
         await closeDb(db);
+      }
+    },
+    async withSql(fn) {
+      const current = await getConfig();
+      const { createPool } = await import('../db/pool.ts');
+      const sql = createPool(current.databaseUrl, {
+        poolMax: 2,
+        applicationName: 'oc-numbers-cli',
+        prepare: current.databasePrepare,
+      });
+      try {
+        return await fn(sql, current);
+      } finally {
+        await sql.end({ timeout: 5 });
       }
     },
   };

@@ -4,6 +4,7 @@ import { applyPending, type LockSettings } from './migrations/apply.ts';
 import { MIGRATE_DEFAULTS } from './migrations/defaults.ts';
 import { readMigrations } from './migrations/files.ts';
 import { describeLockTimeout, type LockTimeoutEvent } from './migrations/lock-retry.ts';
+import { backfillNumberCounts } from './migrations/number-counts-backfill.ts';
 import { applyDatabaseSettings } from './settings.ts';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
@@ -65,6 +66,8 @@ export async function migrateDatabase(
     await sql`select pg_advisory_lock(hashtext('oc-numbers:migrate'))`;
     const applied = await applyPending(sql, migrations, settings, onLockTimeout);
     await applyDatabaseSettings(sql);
+    // Data a migration could not fill in without a long lock; a no-op once done.
+    await backfillNumberCounts(sql);
     await sql`select pg_advisory_unlock(hashtext('oc-numbers:migrate'))`;
     return applied;
   } finally {

@@ -6,6 +6,7 @@ import type { Logger } from '../logger.ts';
 import { type QueueView, queueViews } from '../queue/job-states.ts';
 import type { OperationQueue } from '../queue/operation-queue.ts';
 import type { RedisClient } from '../queue/redis.ts';
+import { requeueTelemetry } from '../telemetry/requeue-span.ts';
 import { failJob } from './job-rows.ts';
 
 export interface RecoveryDeps {
@@ -64,7 +65,8 @@ async function addAgain(deps: RecoveryDeps, rows: UnfinishedJob[]): Promise<stri
     rows.map((row) => ({
       name: row.operation,
       data: { jobId: row.id, operatorId: row.operatorId },
-      opts: { ...deps.jobOptions, jobId: row.id },
+      // With tracing on, each carries a span linked to its request's trace (requeue-span.ts).
+      opts: { ...deps.jobOptions, jobId: row.id, ...requeueTelemetry(row) },
     })),
   );
   for (const row of rows) {
@@ -117,6 +119,7 @@ function unfinishedJobsPage(
       id: jobs.id,
       operatorId: jobs.operatorId,
       operation: jobs.operation,
+      traceId: jobs.traceId,
       createdAt: sql<string>`${jobs.createdAt}::text`,
     })
     .from(jobs)

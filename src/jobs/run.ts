@@ -1,6 +1,8 @@
 import type { Database } from '../db/client.ts';
 import type { Operation } from '../domain/operations.ts';
 import type { Logger } from '../logger.ts';
+import { tracedChunk } from '../telemetry/chunk-span.ts';
+import { tracingOn } from '../telemetry/state.ts';
 import type { JobObserver } from './observer.ts';
 import { JobInterruptedError, processNextChunk } from './processing.ts';
 import type { JobProgress, JobResult } from './result-schemas.ts';
@@ -36,7 +38,10 @@ export async function runJob(
   for (let first = true; ; first = false) {
     if (signal?.aborted) throw new JobInterruptedError(`job ${job.jobId} interrupted`);
     const chunkStartedAt = performance.now();
-    const step = await processNextChunk(db, job, chunkSize, log);
+    const step = await tracedChunk(
+      { jobId: job.jobId, operation: job.operation.name, size: chunkSize },
+      () => processNextChunk(db, job, chunkSize, log),
+    );
     if (step.kind === 'ended') {
       if (!first && step.state === 'cancelled')
         observer?.jobEnded('cancelled', Date.now() - startedAt);
@@ -47,7 +52,8 @@ export async function runJob(
       return step.result;
     }
     if (first) {
-      log = log?.child({ traceId: step.job.traceId ?? undefined });
+      // With tracing on, the logger's mixin adds the active span's ids instead.
+      if (!tracingOn()) log = log?.child({ traceId: step.job.traceId ?? undefined });
       log?.info({ processedCount: step.job.processedCount - step.chunk.processed }, 'job started');
     }
     observer?.chunkCommitted(

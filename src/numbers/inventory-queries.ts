@@ -1,12 +1,13 @@
 import type postgres from 'postgres';
 import type { Sql } from '../db/client.ts';
 import type { NumberStatus } from '../domain/statuses.ts';
+import { countByStatus, countNumbers } from './number-counts.ts';
 import { statusChanges } from './status-changes.ts';
 
 // Read side of the inventory: the removal-status summary, the number list (a page, or every
 // row in keyset-paged batches for the CSV export) and one number with its history. Every query is
 // scoped to the operator: another operator's numbers and customers look exactly like missing
-// ones. The list is sorted by E.164 and each filter has an index in that order (db/schema.ts).
+// ones. The list is sorted by E.164 and each filter has an index in that order (db/tables.ts).
 
 /** The pool, or a transaction of it: fragments are built with the one that runs them. */
 type AnySql = Sql | postgres.TransactionSql;
@@ -70,32 +71,55 @@ export async function removalStatusSummary(
   sql: Sql,
   filter: Omit<InventoryFilter, 'status'>,
 ): Promise<{ marked: number; ready: number }> {
-  const [row] = await sql<{ marked: number; ready: number }[]>`
-    select (count(*) filter (where n.status = 'MarkedForRemoval'))::int as marked,
-           (count(*) filter (where n.status = 'ReadyForRemoval'))::int as ready
-    from telephone_numbers n
-    where ${matching(sql, filter)} and n.status in ('MarkedForRemoval', 'ReadyForRemoval')`;
-  return row ?? { marked: 0, ready: 0 };
+  const counts = await countByStatus(sql, filter, ['MarkedForRemoval', 'ReadyForRemoval']);
+  return { marked: counts.get('MarkedForRemoval') ?? 0, ready: counts.get('ReadyForRemoval') ?? 0 };
 }
 
-/** One page (1-based) of the filtered list, and the total count of the filter. */
+/**
+ * One page of the filtered list, and the total count of the filter. The page is the one after
+ * the number `after` (a cursor's position: an index range scan, as fast at any depth), else
+ * page `number` (1-based). A page number skips its offset in the filter's index, so page
+ * 5,000 still reads 1,000,000 index entries (docs/api.md). `hasMore`: a page follows.
+ */
 export async function listNumbersPage(
   sql: Sql,
   filter: InventoryFilter,
-  page: { number: number; size: number },
-): Promise<{ rows: InventoryRow[]; total: number }> {
+  page: { number: number; size: number; after?: string },
+): Promise<{ rows: InventoryRow[]; total: number; hasMore: boolean }> {
   const offset = (page.number - 1) * page.size;
-  const [rows, [count]] = await Promise.all([
+  const start =
+    page.after !== undefined
+      ? sql`and n.e164 > ${page.after}`
+      : offset > 0
+        ? sql`and n.e164 >= (${firstOfPage(sql, filter, offset)})`
+        : sql``;
+  const [rows, total] = await Promise.all([
     sql<InventoryRow[]>`
       select ${columns(sql)}
       from telephone_numbers n left join customers c on c.id = n.customer_id
-      where ${matching(sql, filter)}
+      where ${matching(sql, filter)} ${start}
       order by n.e164
-      limit ${page.size} offset ${offset}`,
-    sql<{ total: number }[]>`
-      select count(*)::int as total from telephone_numbers n where ${matching(sql, filter)}`,
+      limit ${page.size + 1}`,
+    countNumbers(sql, filter),
   ]);
-  return { rows, total: count?.total ?? 0 };
+  const hasMore = rows.length > page.size;
+  return { rows: hasMore ? rows.slice(0, page.size) : rows, total, hasMore };
+}
+
+/**
+ * The first number of the page at `offset`, found in the filter's index alone (an index-only
+ * scan: the columns it needs are all in it), so an OFFSET reads no rows. A customer's numbers
+ * are its operator's (the customer is resolved within the operator), so that filter needs no
+ * operator column. Null past the end: the page is empty.
+ */
+function firstOfPage(sql: Sql, f: InventoryFilter, offset: number) {
+  const where = f.msTenantId
+    ? sql`n.customer_id = (select id from customers
+            where operator_id = ${f.operatorId} and ms_tenant_id = ${f.msTenantId})
+          ${f.status ? sql`and n.status = ${f.status}` : sql``}`
+    : matching(sql, f);
+  return sql`select n.e164 from telephone_numbers n where ${where}
+             order by n.e164 offset ${offset} limit 1`;
 }
 
 /**

@@ -107,7 +107,14 @@ describe('number list', () => {
     }
     expect(seen).toEqual(all);
     const past = (await get('?PageNumber=5&PageSize=2')).json();
-    expect(past).toEqual({ currentPage: 5, pageSize: 2, totalPages: 4, totalRecords: 7, data: [] });
+    expect(past).toEqual({
+      currentPage: 5,
+      pageSize: 2,
+      totalPages: 4,
+      totalRecords: 7,
+      data: [],
+      nextCursor: null,
+    });
     const farthest = (await get('?PageNumber=2000000&PageSize=1000')).json();
     expect(farthest).toMatchObject({ currentPage: 2_000_000, totalRecords: 7, data: [] });
     const maxPage = (await get('?PageSize=1000')).json();
@@ -137,6 +144,7 @@ describe('number list', () => {
       totalPages: 0,
       totalRecords: 0,
       data: [],
+      nextCursor: null,
     });
     const template = (
       await get('?msTenantId=&acquiredNumberStatus=&PageNumber=1&PageSize=200')

@@ -75,11 +75,23 @@ describe('npm run bench (smoke, tiny sizes)', () => {
     expect(results.e2e?.failures).toBe(0);
     expect(results.load?.succeeded).toBe(results.load?.requests);
     expect(results.load?.unfinishedJobs).toBe(0);
-    expect(Object.keys(results).sort()).toEqual(['core', 'e2e', 'load', 'probes', 'validation']);
+    expect(results.tracing?.failures).toBe(0);
+    expect(flat.tracingOnNumbersPerSec).toBeGreaterThan(0);
+    // Tracing on did export, to the part's own receiver.
+    expect(results.tracing?.on.exportRequests).toBeGreaterThan(0);
+    expect(Object.keys(results).sort()).toEqual([
+      'core',
+      'e2e',
+      'load',
+      'probes',
+      'tracing',
+      'validation',
+    ]);
     const table = formatTable(buildRows(results));
     expect(table).toContain('service / naive');
     expect(table).not.toContain('where the time goes'); // the CPU split is --diagnose only
-  }, 120_000);
+    expect(table).toContain('6. Tracing');
+  }, 180_000);
 
   // The levers part is diagnosis (not run here), but its variants are SQL against the current
   // migrations: a renamed trigger or index must fail here, not in the next bench run.

@@ -70,6 +70,20 @@ const CHECKS: Check[] = [
       limit 20`,
   },
   {
+    // Once backfilled (drizzle/0005_number_counts.sql), the counters are the rows, counted.
+    name: 'number counts that differ from the numbers they count',
+    query: (sql) => sql`
+      with truth as (
+        select operator_id, coalesce(customer_id, '00000000-0000-0000-0000-000000000000') as customer_id,
+               status, count(*) as n
+        from telephone_numbers group by 1, 2, 3)
+      select operator_id, customer_id, status, t.n as rows, k.count as counted
+      from truth t full join number_counts k using (operator_id, customer_id, status)
+      where exists (select 1 from schema_backfills where name = 'number_counts')
+        and coalesce(t.n, 0) <> coalesce(k.count, 0)
+      limit 20`,
+  },
+  {
     name: 'a number confirmed by more than one job',
     query: (sql) => sql`
       select number_id, count(*)::int as times from ${statusChanges(sql)} c

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -74,7 +75,11 @@ export function spawnOnPort(
   port?: string,
   root = CHECKOUT,
 ): ServiceProcess {
-  const child = spawn(process.execPath, [join(root, ENTRIES[kind])], {
+  // Preloaded as the start scripts do (tracing when OTEL_* asks for it); an older checkout
+  // (test/upgrade/) may predate it.
+  const preload = join(root, 'src/telemetry/register.ts');
+  const args = existsSync(preload) ? ['--import', preload] : [];
+  const child = spawn(process.execPath, [...args, join(root, ENTRIES[kind])], {
     env: {
       PATH: process.env.PATH ?? '',
       ...BASE_ENV,

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { activeTraceIds } from '../../telemetry/active-ids.ts';
 
 // W3C Trace Context: take the trace id of a valid `traceparent` header, else start a new trace.
+// This is what tracing off does; with it on, OpenTelemetry's propagator does it (traceIdOf).
 // https://www.w3.org/TR/trace-context/#traceparent-header
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
 
@@ -20,6 +22,10 @@ export function traceIdFromHeader(header: string | string[] | undefined): string
 const traceIds = new WeakMap<IncomingMessage, string>();
 
 export function traceIdOf(raw: IncomingMessage): string {
+  // With tracing on, the propagator already continued (or started) the trace: the request's
+  // span is active in its hooks, handler and error handler.
+  const active = activeTraceIds();
+  if (active) return active.traceId;
   let traceId = traceIds.get(raw);
   if (!traceId) {
     traceId = traceIdFromHeader(raw.headers.traceparent) ?? randomBytes(16).toString('hex');

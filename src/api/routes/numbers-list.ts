@@ -10,10 +10,11 @@ import { guardedDownload } from '../http/download-guard.ts';
 import { negotiateMediaType } from '../http/negotiate.ts';
 import { NEGOTIATED, operatorResponseHeaders } from '../openapi/headers.ts';
 import { operatorProblems, problem, problems } from '../openapi/problems.ts';
+import { numbersCursor } from '../views/cursor.ts';
 import { normalizeInventoryQuery } from '../views/inventory-query.ts';
 import { CSV_COLUMNS, numbersCsv, toNumberView } from '../views/number-rows.ts';
 import {
-  invalidQueryProblem,
+  invalidListQueryProblem,
   ListNumbersQuery,
   NumberPageSchema,
 } from '../views/number-schemas.ts';
@@ -62,7 +63,7 @@ export function registerNumbersList(app: FastifyInstance, deps: AppDeps) {
           },
           ...operatorProblems(),
           ...problems(406),
-          400: invalidQueryProblem,
+          400: invalidListQueryProblem,
           429: problem(429, {
             description:
               "RATE_LIMITED: too many failed authentications from this client, the operator's read budget is spent, or the operator's CSV exports are all in use; `detail` says which",
@@ -81,7 +82,7 @@ export function registerNumbersList(app: FastifyInstance, deps: AppDeps) {
     },
     async (request, reply) => {
       const { operatorId } = principalOf(request);
-      const { msTenantId, acquiredNumberStatus, PageNumber, PageSize } = request.query;
+      const { msTenantId, acquiredNumberStatus, PageNumber, PageSize, cursor } = request.query;
       const status = acquiredNumberStatus && parseStatusInput(acquiredNumberStatus);
       const filter = { operatorId, ...(msTenantId && { msTenantId }), ...(status && { status }) };
       const type = negotiateMediaType(request, reply, ['application/json', 'text/csv']);
@@ -100,16 +101,26 @@ export function registerNumbersList(app: FastifyInstance, deps: AppDeps) {
           .header('content-disposition', 'attachment; filename="numbers.csv"')
           .send(csv as never); // a stream is piped as is; the schema types JSON only
       }
+      // Bound to the filter as the query names it, after normalisation (status as its name).
+      const scope = { operatorId, msTenantId: msTenantId?.toLowerCase(), status };
+      const after = numbersCursor.decode(cursor, scope);
+      const currentPage = after?.p ?? PageNumber;
       const page = await listNumbersPage(deps.db.$client, filter, {
-        number: PageNumber,
+        number: currentPage,
         size: PageSize,
+        ...(after && { after: after.e }),
       });
+      const last = page.rows.at(-1);
       return {
-        currentPage: PageNumber,
+        currentPage,
         pageSize: PageSize,
         totalPages: Math.ceil(page.total / PageSize),
         totalRecords: page.total,
         data: page.rows.map(toNumberView),
+        nextCursor:
+          page.hasMore && last
+            ? numbersCursor.encode({ e: last.e164, p: currentPage + 1 }, scope)
+            : null,
       };
     },
   );

@@ -71,3 +71,16 @@ export const itemsCursor = cursorCodec(
     .min(0)
     .max(MAX_NUMBERS_PER_REQUEST - 1),
 );
+
+/**
+ * The number list: the last number of the page, and the page number the next page has (what
+ * its `currentPage` says; counted along the cursors, it is the page's number as long as the
+ * list does not change underneath).
+ */
+export const numbersCursor = cursorCodec(
+  'numbers',
+  z.strictObject({
+    e: z.string().regex(/^\+[1-9]\d{1,14}$/),
+    p: z.int().min(2).max(2_000_000_000),
+  }),
+);

@@ -30,7 +30,7 @@ ReadyForRemoval are rejected. Importing the same file again changes nothing.
 Exit code: 0 all rows imported, 1 some rows rejected or the file unreadable, 2 usage.
 
 Options:
-  --batch-size N  rows per transaction (default ${DEFAULT_IMPORT_BATCH_SIZE})
+  --batch-size N  staged rows merged per transaction (default ${DEFAULT_IMPORT_BATCH_SIZE})
   -h, --help      show this help
 `,
   async run(args, ctx) {
@@ -48,9 +48,9 @@ Options:
     if (extra.length > 0)
       throw new UsageError(`unexpected argument "${extra[0]}"`, 'numbers import');
     const batchSize = parseBatchSize(values['batch-size']);
-    return ctx.withDb((db, config) =>
+    return ctx.withSql((sql, config) =>
       numbersImport(
-        { sql: db.$client, io: ctx.io, phoneValidation: config.phoneValidation },
+        { sql, io: ctx.io, phoneValidation: config.phoneValidation },
         { file, batchSize },
       ),
     );

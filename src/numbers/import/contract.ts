@@ -14,5 +14,5 @@ export const IMPORT_COLUMNS = [
   'operatorConnect',
 ] as const;
 
-/** Rows per transaction: large enough for set-based statements to pay off, small enough to keep locks short. */
-export const DEFAULT_IMPORT_BATCH_SIZE = 5000;
+/** Staged rows merged per transaction: large enough for set-based statements to pay off, small enough to keep locks short. */
+export const DEFAULT_IMPORT_BATCH_SIZE = 20_000;

@@ -202,6 +202,10 @@ export type NumberPage = {
     totalPages: number;
     totalRecords: number;
     data: Array<InventoryNumber>;
+    /**
+     * Pass as `cursor` for the next page; null on the last page
+     */
+    nextCursor: string | null;
 };
 
 export type NumberStatusChange = {
@@ -1215,18 +1219,25 @@ export type ListNumbersData = {
          * A status as name, spaced name or code: MarkedForRemoval, Marked For Removal, 2
          */
         acquiredNumberStatus?: '0' | '1' | '2' | '3' | 'Active' | 'ReleaseRequested' | 'Release Requested' | 'MarkedForRemoval' | 'Marked For Removal' | 'ReadyForRemoval' | 'Ready For Removal';
+        /**
+         * A page by its number: skips (PageNumber - 1) × PageSize numbers of the index, so a deep page costs in proportion to its depth (page 5,000 of 200: about 100 ms). `cursor` costs the same at any depth
+         */
         PageNumber?: number;
         PageSize?: number;
+        /**
+         * The previous page's `nextCursor`: the page after it, with the same filters (another filter's cursor is a 400). PageNumber is then ignored
+         */
+        cursor?: string;
     };
     url: '/api/v3/oc/numbers';
 };
 
 export type ListNumbersErrors = {
     /**
-     * INVALID_TENANT_ID: msTenantId is not a GUID; INVALID_REQUEST: another parameter is invalid
+     * INVALID_TENANT_ID: msTenantId is not a GUID; INVALID_CURSOR: the cursor is not one this list handed out for these filters; INVALID_REQUEST: another parameter is invalid
      */
     400: Problem & {
-        errorCode: 'INVALID_TENANT_ID' | 'INVALID_REQUEST';
+        errorCode: 'INVALID_TENANT_ID' | 'INVALID_CURSOR' | 'INVALID_REQUEST';
         [key: string]: unknown;
     };
     /**

@@ -1,0 +1,95 @@
+import { spawnSync } from 'node:child_process';
+import { rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BenchContext } from '../context.ts';
+import { createSiblingDatabase } from '../database.ts';
+import { measureImport, measureReads, measureSync, type ScaleFigures } from '../scale/measure.ts';
+import { type ScaleSize, seedScale } from '../scale/seed.ts';
+import { startService } from '../service.ts';
+import { formatTable, type Row } from '../table.ts';
+
+// `npm run bench -- --parts scale` (never in the default run): the figures of an operator at scale on a big
+// inventory (OCN_BENCH_SCALE_NUMBERS, default 5,000,000 numbers of one operator and 1,000
+// customers; OCN_BENCH_SCALE_LEDGER, default 20,000,000 ledger rows over 40,000 jobs) beside
+// the same figures on a 100,000-number inventory, each in a database of its own, in one run.
+// Prints the table and writes bench/results-scale.json.
+
+const RESULTS = fileURLToPath(new URL('../results-scale.json', import.meta.url));
+const MAKE_CSV = fileURLToPath(new URL('../make-inventory-csv.ts', import.meta.url));
+
+function sizeOf(numbers: number, ledgerRows: number): ScaleSize {
+  return { numbers, customers: 1000, ledgerRows, jobs: Math.max(1, Math.round(ledgerRows / 500)) };
+}
+
+async function measureOne(ctx: BenchContext, size: ScaleSize, runs: number) {
+  const db = await createSiblingDatabase(ctx.db, ctx.config.databaseUrl, `s${size.numbers}`);
+  const seedStarted = performance.now();
+  ctx.log(`seeding ${size.numbers} numbers, ${size.ledgerRows} ledger rows in ${db.name}`);
+  const { tenant, backfillS } = await seedScale(db.sql, size, ctx.log);
+  const figures: ScaleFigures = {
+    seedS: Math.round((performance.now() - seedStarted) / 1000),
+    countsBackfillS: Math.round(backfillS * 10) / 10,
+  };
+  // The nightly sync: the same inventory as a file, imported again (nothing changes).
+  const csv = join(tmpdir(), `ocn-scale-${size.numbers}.csv`);
+  spawnSync(process.execPath, [
+    MAKE_CSV,
+    csv,
+    '--rows',
+    String(size.numbers),
+    '--operators',
+    '1',
+    '--customers',
+    '1000',
+  ]);
+  try {
+    const imported = await measureImport(csv, db.url);
+    figures.reimportRowsPerSec = imported.rowsPerSec;
+    figures.reimportPeakRssMb = imported.peakRssMb;
+  } finally {
+    await rm(csv, { force: true });
+  }
+  const sub = { ...ctx, db, tenant };
+  const service = await startService(sub, `scale${size.numbers}`, {
+    RATE_LIMIT_MAX: '100000',
+    READ_RATE_LIMIT_OPERATOR_MAX: '100000',
+  });
+  try {
+    Object.assign(figures, await measureReads(service, size, tenant.operatorId, runs));
+    figures.sync500P50Ms = await measureSync(service, db.sql, Math.max(5, runs * 2));
+  } finally {
+    await service.stop();
+  }
+  await db.drop();
+  return figures;
+}
+
+export async function benchScale(ctx: BenchContext) {
+  const numbers = Number(process.env.OCN_BENCH_SCALE_NUMBERS ?? 5_000_000);
+  const ledger = Number(process.env.OCN_BENCH_SCALE_LEDGER ?? 20_000_000);
+  const runs = ctx.sizes.runs;
+  const small = await measureOne(ctx, sizeOf(100_000, 400_000), runs);
+  const big = await measureOne(ctx, sizeOf(numbers, ledger), runs);
+  const rows: Row[] = [{ label: `100k numbers / 400k ledger rows vs ${numbers} / ${ledger}` }];
+  for (const [name, value] of Object.entries(big)) {
+    const before = small[name] ?? 0;
+    rows.push({
+      label: name,
+      value: `${before} → ${value}`,
+      note: before ? `×${(value / before).toFixed(2)}` : '',
+    });
+  }
+  process.stdout.write(`${formatTable(rows)}\n`);
+  const result = {
+    runs,
+    small: { numbers: 100_000, ledgerRows: 400_000, ...small },
+    big: { numbers, ledgerRows: ledger, ...big },
+  };
+  await writeFile(
+    RESULTS,
+    `${JSON.stringify({ at: new Date().toISOString(), ...result }, null, 2)}\n`,
+  );
+  return result;
+}

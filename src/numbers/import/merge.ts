@@ -1,0 +1,91 @@
+import { withTransientRetry } from '../../db/retry.ts';
+import {
+  type ChunkVerdicts,
+  chunkEnd,
+  chunkVerdicts,
+  classifyChunk,
+  createChunkTable,
+  ensureOperators,
+  insertNumbers,
+  updateNumbers,
+  upsertCustomers,
+  type Verdict,
+} from './merge-sql.ts';
+import type { RejectedRow } from './row.ts';
+import type { Conn } from './staging.ts';
+
+export interface MergeTotals {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  operatorsCreated: string[];
+  customersCreated: number;
+  customersUpdated: number;
+}
+
+/**
+ * Merges the staged rows into the inventory in chunks of about `chunkSize` rows, each one
+ * transaction, in E.164 order. A chunk is a range of numbers, so every line of a number falls
+ * in one chunk, and what each line gets does not depend on where the chunks end.
+ */
+export async function mergeStaged(
+  conn: Conn,
+  chunkSize: number,
+  onRejected: (rejected: RejectedRow) => void,
+): Promise<MergeTotals> {
+  await createChunkTable(conn);
+  const totals: MergeTotals = {
+    inserted: 0,
+    updated: 0,
+    unchanged: 0,
+    operatorsCreated: [],
+    customersCreated: 0,
+    customersUpdated: 0,
+  };
+  let after: string | null = null;
+  for (;;) {
+    const upTo = await chunkEnd(conn, after, chunkSize);
+    const chunk = await withTransientRetry(() => mergeChunk(conn, after, upTo));
+    totals.inserted += chunk.inserted;
+    totals.updated += chunk.updated;
+    totals.unchanged += chunk.verdicts.counts.get('unchanged') ?? 0;
+    totals.operatorsCreated.push(...chunk.operatorsCreated);
+    totals.customersCreated += chunk.customers.created;
+    totals.customersUpdated += chunk.customers.updated;
+    for (const refused of chunk.verdicts.refused) onRejected(rejection(refused));
+    if (upTo === null) return totals;
+    after = upTo;
+  }
+}
+
+async function mergeChunk(conn: Conn, after: string | null, upTo: string | null) {
+  await conn`begin`;
+  try {
+    // One importer at a time, so two imports of overlapping files cannot race on the same rows.
+    await conn`select pg_advisory_xact_lock(hashtext('oc-numbers:import'))`;
+    await classifyChunk(conn, after, upTo);
+    const operatorsCreated = await ensureOperators(conn);
+    const customers = await upsertCustomers(conn);
+    const inserted = await insertNumbers(conn);
+    const updated = await updateNumbers(conn);
+    const verdicts: ChunkVerdicts = await chunkVerdicts(conn);
+    await conn`commit`;
+    return { inserted, updated, operatorsCreated, customers, verdicts };
+  } catch (err) {
+    await conn`rollback`.catch(() => undefined);
+    throw err;
+  }
+}
+
+const REASONS: Partial<Record<Verdict, (r: ChunkVerdicts['refused'][number]) => string>> = {
+  duplicate: (r) => `duplicate: the number is already on line ${r.firstLine}`,
+  foreign: () => 'the number belongs to another operator; an import never moves numbers',
+  final: (r) =>
+    `the number is ReadyForRemoval, which is final; the import cannot make it ${r.status}`,
+  raced: () => 'changed by another process during the import; import again',
+};
+
+function rejection(r: ChunkVerdicts['refused'][number]): RejectedRow {
+  const reason = REASONS[r.verdict]?.(r) ?? r.verdict;
+  return { line: r.line, telephoneNumber: r.e164, reason };
+}

@@ -1,0 +1,63 @@
+import dc from 'node:diagnostics_channel';
+import { type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+
+// postgres.js has no OpenTelemetry instrumentation, but (since 4.0) it publishes every query
+// on the `postgres:query` tracing channel; `start` runs in the caller's async context, so a
+// span started there has the right parent. Subscribed only when tracing is on: unsubscribed
+// channels cost nothing. Spans follow the PostgreSQL semantic conventions
+// (https://opentelemetry.io/docs/specs/semconv/db/postgresql/); parameters are never recorded.
+
+interface QueryMessage {
+  query?: string;
+  database?: string;
+  host?: string;
+  port?: number;
+  command?: string;
+  count?: number;
+  error?: { code?: string; name?: string; message?: string };
+}
+
+const tracer = trace.getTracer('oc-numbers/postgres');
+const spans = new WeakMap<object, Span>();
+
+export function subscribePostgresSpans(): void {
+  dc.tracingChannel<string, QueryMessage>('postgres:query').subscribe({
+    start(message) {
+      // No parent, no span: pool warm-ups and the like are not part of any request.
+      if (!trace.getActiveSpan()) return;
+      spans.set(
+        message,
+        tracer.startSpan(`postgresql ${message.database ?? ''}`.trim(), {
+          kind: SpanKind.CLIENT,
+          attributes: {
+            'db.system.name': 'postgresql',
+            'db.namespace': message.database ?? '',
+            'db.query.text': message.query ?? '',
+          },
+        }),
+      );
+    },
+    error(message) {
+      const span = spans.get(message);
+      if (!span || !message.error) return;
+      span.setStatus({ code: SpanStatusCode.ERROR, message: message.error.message ?? '' });
+      span.setAttribute('error.type', message.error.code ?? message.error.name ?? 'Error');
+    },
+    asyncEnd(message) {
+      const span = spans.get(message);
+      if (!span) return;
+      spans.delete(message);
+      if (message.command) {
+        span.updateName(`${message.command} ${message.database ?? ''}`.trim());
+        span.setAttribute('db.operation.name', message.command);
+      }
+      if (message.count !== undefined)
+        span.setAttribute('db.response.returned_rows', message.count);
+      if (message.host) span.setAttribute('server.address', message.host);
+      if (message.port) span.setAttribute('server.port', message.port);
+      span.end();
+    },
+    end() {},
+    asyncStart() {},
+  });
+}

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { READY_FOR_REMOVAL } from '../../src/domain/operations.ts';
+import { runJob } from '../../src/jobs/run.ts';
+import { createLogger } from '../../src/logger.ts';
+import { statusChanges } from '../../src/numbers/status-changes.ts';
+import { runMaintenance } from '../../workers/maintenance.ts';
+import { testConfig } from '../support/config.ts';
+import { useTestDatabase } from '../support/database.ts';
+import { createMarkedJob, createTenant } from '../support/factories.ts';
+import { assertInvariants } from '../support/invariants.ts';
+import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { startTestWorker } from '../support/test-worker.ts';
+import { waitFor } from '../support/wait.ts';
+
+// Retention (docs/operations.md, "Retention"): expired Idempotency-Key records are purged;
+// with JOB_RETENTION_DAYS, jobs that ended longer ago go with their ledger, in small batches,
+// while their numbers' history stays whole; the task runs from a BullMQ job scheduler.
+
+const t = useTestDatabase();
+
+async function endedJob(tenant: Awaited<ReturnType<typeof createTenant>>, daysAgo: number) {
+  const { job, numbers } = await createMarkedJob(t.db, tenant, 5);
+  await runJob(t.db, { jobId: job.id, operation: READY_FOR_REMOVAL }, { chunkSize: 2 });
+  await t.sql`update jobs set finished_at = now() - ${daysAgo} * interval '1 day' where id = ${job.id}`;
+  await t.sql`
+    insert into idempotency_keys (operator_id, key, request_hash, job_id, created_at)
+    values (${tenant.operator.id}, ${job.id}, 'h', ${job.id}, now() - ${daysAgo} * interval '1 day')`;
+  return { id: job.id, numbers };
+}
+
+const historyOf = (e164: string) => t.sql`
+  select c.from_status, c.to_status, c.actor from ${statusChanges(t.sql)} c
+  join telephone_numbers n on n.id = c.number_id where n.e164 = ${e164}
+  order by c.changed_at, c.seq`;
+
+describe('retention', () => {
+  it('purges old keys, and old jobs with their ledger in batches, keeping the history', async () => {
+    const tenant = await createTenant(t.db);
+    const old = [await endedJob(tenant, 10), await endedJob(tenant, 9), await endedJob(tenant, 8)];
+    const recent = await endedJob(tenant, 2);
+    const historyBefore = await historyOf(old[0]?.numbers[0] as string);
+    expect(historyBefore).toHaveLength(1);
+
+    const keep = testConfig(t.url, 'unused', { JOB_RETENTION_DAYS: '0' });
+    const logger = createLogger(keep);
+    const onlyKeys = await runMaintenance({
+      config: keep,
+      sql: t.sql,
+      logger,
+      isClosing: () => false,
+    });
+    expect(onlyKeys).toMatchObject({ keys: 4, jobs: 0 }); // every key is older than 24 h
+
+    const config = testConfig(t.url, 'unused', {
+      JOB_RETENTION_DAYS: '7',
+      RETENTION_BATCH_JOBS: '2',
+    });
+    const totals = await runMaintenance({ config, sql: t.sql, logger, isClosing: () => false });
+    expect(totals).toEqual({ keys: 0, jobs: 3, items: 15, historyKept: 15 });
+    const left = await t.sql`select id from jobs`;
+    expect(left.map((j) => j.id)).toEqual([recent.id]);
+    expect(await t.sql`select 1 from job_items where job_id = ${recent.id}`).toHaveLength(5);
+    // The change is still the number's history, now kept outside the ledger.
+    expect(await historyOf(old[0]?.numbers[0] as string)).toEqual(historyBefore);
+    await assertInvariants(t.sql);
+  });
+
+  it('runs from the job scheduler on a worker', async () => {
+    const tenant = await createTenant(t.db);
+    const old = await endedJob(tenant, 30);
+    const prefix = uniquePrefix('retention');
+    const config = testConfig(t.url, prefix, {
+      JOB_RETENTION_DAYS: '7',
+      MAINTENANCE_INTERVAL_MS: '1000',
+    });
+    const worker = await startTestWorker(config, t.db);
+    try {
+      await waitFor('the old job to be deleted', async () =>
+        (await t.sql`select 1 from jobs where id = ${old.id}`).length === 0 ? true : undefined,
+      );
+    } finally {
+      await worker.close();
+      await deletePrefix(prefix);
+    }
+  });
+});

@@ -1,0 +1,252 @@
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { createMarkedJob, createMarkedNumbers, createTenant } from '../support/factories.ts';
+import {
+  type OtlpReceiver,
+  type ReceivedSpan,
+  startOtlpReceiver,
+} from '../support/otlp-receiver.ts';
+import { type ServiceProcess, startApi, startWorker } from '../support/processes.ts';
+import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { REDIS_URL } from '../support/services.ts';
+import { waitFor } from '../support/wait.ts';
+
+// A real API and a real worker process with tracing on (OTLP/HTTP JSON to a receiver this file
+// runs), one sync request with the caller's traceparent and one async job: every span of each
+// must form one trace, from the HTTP span to the last chunk. The batch processor waits far
+// longer than the test and holds far more spans, so the spans only arrive when SIGTERM makes
+// the processes flush them.
+
+const ACTION = '/api/v3/oc/numbers/action/ready-for-removal';
+const CHUNK = 10;
+
+let db: TestDatabase;
+let prefix: string;
+let receiver: OtlpReceiver;
+let api: ServiceProcess;
+let worker: ServiceProcess;
+let apiKey: string;
+let numbers: string[];
+/** A job Postgres has and BullMQ does not (Redis lost it): the recovery sweep adds it again. */
+let orphan: { id: string; traceId: string | null };
+
+beforeAll(async () => {
+  receiver = await startOtlpReceiver();
+  db = await createTestDatabase();
+  prefix = uniquePrefix('tracing');
+  const tenant = await createTenant(db.db);
+  apiKey = tenant.apiKey.key;
+  numbers = await createMarkedNumbers(db.db, tenant, 50);
+  orphan = (await createMarkedJob(db.db, tenant, 5)).job;
+  const env = {
+    DATABASE_URL: db.url,
+    REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    WORKER_CHUNK_SIZE: String(CHUNK),
+    SYNC_WAIT_MS: '20000',
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    OTEL_BSP_SCHEDULE_DELAY: '600000',
+    OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '100000',
+    OTEL_BSP_MAX_QUEUE_SIZE: '100000',
+  };
+  [api, worker] = await Promise.all([
+    startApi({ ...env, OTEL_SERVICE_NAME: 'ocn-api-test' }),
+    startWorker({
+      ...env,
+      OTEL_SERVICE_NAME: 'ocn-worker-test',
+      RECOVERY_INTERVAL_MS: '500',
+      RECOVERY_MIN_AGE_MS: '1000',
+    }),
+  ]);
+}, 90_000);
+
+afterAll(async () => {
+  await Promise.all([api?.stop(), worker?.stop()]);
+  // For a look at what was received (and for bench/trace-waterfall.ts).
+  if (process.env.OCN_TRACE_DUMP) {
+    await writeFile(process.env.OCN_TRACE_DUMP, JSON.stringify(receiver.spans, jsonBigInt, 1));
+  }
+  await receiver?.close();
+  await deletePrefix(prefix).catch(() => {});
+  await db?.drop();
+});
+
+function jsonBigInt(_key: string, value: unknown) {
+  return typeof value === 'bigint' ? value.toString() : value;
+}
+
+function post(body: unknown, headers: Record<string, string> = {}) {
+  return fetch(`${api.url}${ACTION}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+}
+
+/** The spans of one trace, and checks on how they hang together. */
+function traceOf(traceId: string) {
+  const spans = receiver.spans.filter((s) => s.traceId === traceId);
+  const byId = new Map(spans.map((s) => [s.spanId, s]));
+  const parentOf = (span: ReceivedSpan) => byId.get(span.parentSpanId);
+  const one = (what: string, match: (s: ReceivedSpan) => boolean) => {
+    const found = spans.filter(match);
+    if (found.length !== 1) {
+      throw new Error(`${found.length} spans are ${what}: ${spans.map((s) => s.name).join(', ')}`);
+    }
+    return found[0] as ReceivedSpan;
+  };
+  return { spans, byId, parentOf, one };
+}
+
+/** Walks up from `span` and returns the names of its ancestors, nearest first. */
+function ancestry(trace: ReturnType<typeof traceOf>, span: ReceivedSpan): string[] {
+  const names: string[] = [];
+  for (let at = trace.parentOf(span); at; at = trace.parentOf(at)) names.push(at.name);
+  return names;
+}
+
+function logLineOrNot(process: ServiceProcess, message: string, jobId: string) {
+  const line = process.lines.find((l) => l.includes(`"msg":"${message}"`) && l.includes(jobId));
+  return line ? (JSON.parse(line) as { traceId?: string; spanId?: string }) : undefined;
+}
+
+function logLine(process: ServiceProcess, message: string, jobId: string) {
+  const line = logLineOrNot(process, message, jobId);
+  if (!line) throw new Error(`no "${message}" line for ${jobId}`);
+  return line;
+}
+
+describe('tracing on, across real API and worker processes', () => {
+  const caller = {
+    traceId: randomBytes(16).toString('hex'),
+    spanId: randomBytes(8).toString('hex'),
+  };
+  let syncJobId: string;
+  let asyncJobId: string;
+  let asyncTraceId: string;
+  let problemTraceId: string;
+
+  it('answers as usual while spans stay batched (nothing exported before SIGTERM)', async () => {
+    const sync = await post(
+      { telephoneNumbers: numbers.slice(0, 25) },
+      { traceparent: `00-${caller.traceId}-${caller.spanId}-01` },
+    );
+    expect(sync.status).toBe(200);
+    syncJobId = ((await sync.json()) as { data: { jobId: string } }).data.jobId;
+
+    const accepted = await post(
+      { telephoneNumbers: numbers.slice(25) },
+      { prefer: 'respond-async' },
+    );
+    expect(accepted.status).toBe(202);
+    asyncJobId = ((await accepted.json()) as { jobId: string }).jobId;
+    await worker.waitForLine(`"msg":"job completed"`, 30_000);
+    await waitFor('the async job to complete', async () =>
+      worker.lines.some((l) => l.includes('"job completed"') && l.includes(asyncJobId))
+        ? true
+        : undefined,
+    );
+
+    const refused = await post(
+      { telephoneNumbers: 'not a list' },
+      {
+        traceparent: `00-${caller.traceId}-${caller.spanId}-01`,
+      },
+    );
+    expect(refused.status).toBe(400);
+    problemTraceId = ((await refused.json()) as { traceId: string }).traceId;
+    await waitFor('the orphaned job to be re-queued and completed', async () =>
+      logLineOrNot(worker, 'job completed', orphan.id),
+    );
+    expect(receiver.requests).toBe(0);
+  }, 60_000);
+
+  it('flushes every span when SIGTERM stops the processes', async () => {
+    expect(await api.stop('SIGTERM')).toBe(0);
+    expect(await worker.stop('SIGTERM')).toBe(0);
+    expect(receiver.requests).toBeGreaterThan(0);
+    const services = new Set(receiver.spans.map((s) => s.service));
+    expect(services).toEqual(new Set(['ocn-api-test', 'ocn-worker-test']));
+  });
+
+  it("continues the caller's traceparent from the HTTP span to the last chunk", () => {
+    const trace = traceOf(caller.traceId);
+    const server = trace.one(
+      'the sync POST',
+      (s) => s.name === `POST ${ACTION}` && s.attributes['http.response.status_code'] === 200,
+    );
+    expect(server).toMatchObject({ service: 'ocn-api-test', parentSpanId: caller.spanId, kind: 2 });
+    const enqueue = trace.one('the enqueue', (s) => s.service === 'ocn-api-test' && s.kind === 4);
+    expect(ancestry(trace, enqueue)).toContain(server.name);
+    const process = trace.one('the job', (s) => s.service === 'ocn-worker-test' && s.kind === 5);
+    expect(process.parentSpanId).toBe(enqueue.spanId);
+    const chunks = trace.spans.filter((s) => s.name === 'chunk ready-for-removal');
+    expect(chunks.map((c) => c.attributes['ocn.chunk.processed'])).toEqual([10, 10, 5]);
+    for (const chunk of chunks) {
+      expect(chunk.parentSpanId).toBe(process.spanId);
+      expect(chunk.attributes).toMatchObject({ 'ocn.job.id': syncJobId, 'ocn.chunk.size': CHUNK });
+      // Its SQL runs inside it: the chunk statement among them.
+      const sql = trace.spans.filter((s) => s.parentSpanId === chunk.spanId);
+      expect(sql.some((s) => s.attributes['db.system.name'] === 'postgresql')).toBe(true);
+    }
+    const last = chunks.at(-1) as ReceivedSpan;
+    expect(last.attributes).toMatchObject({
+      'ocn.chunk.step': 'completed',
+      'ocn.chunk.outcome.SUCCEEDED': 5,
+    });
+    // Redis commands of the request and of the job are in the trace too.
+    expect(
+      trace.spans.filter(
+        (s) => s.attributes['db.system.name'] === 'redis' || s.attributes['db.system'] === 'redis',
+      ).length,
+    ).toBeGreaterThan(0);
+    expect(logLine(worker, 'job completed', syncJobId).traceId).toBe(caller.traceId);
+  });
+
+  it('starts one trace for a request without traceparent, carried to the worker', () => {
+    const server = receiver.spans.find(
+      (s) => s.name === `POST ${ACTION}` && s.attributes['http.response.status_code'] === 202,
+    ) as ReceivedSpan;
+    expect(server.parentSpanId).toBe('');
+    asyncTraceId = server.traceId;
+    expect(asyncTraceId).not.toBe(caller.traceId);
+    const trace = traceOf(asyncTraceId);
+    const chunks = trace.spans.filter((s) => s.name === 'chunk ready-for-removal');
+    expect(chunks).toHaveLength(3);
+    expect(chunks.every((c) => c.attributes['ocn.job.id'] === asyncJobId)).toBe(true);
+    for (const chunk of chunks) {
+      expect(ancestry(trace, chunk)).toContain(server.name);
+    }
+    const completed = logLine(worker, 'job completed', asyncJobId);
+    expect(completed.traceId).toBe(asyncTraceId);
+    expect(completed.spanId).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it("puts the trace's id in the problem details and the request's log lines", () => {
+    expect(problemTraceId).toBe(caller.traceId);
+    const requestLines = api.lines
+      .map((l) => JSON.parse(l) as { msg?: string; traceId?: string; reqId?: string })
+      .filter((l) => l.msg === 'request completed');
+    expect(requestLines.length).toBeGreaterThanOrEqual(3);
+    expect(requestLines.map((l) => l.traceId)).toEqual(
+      expect.arrayContaining([caller.traceId, asyncTraceId]),
+    );
+  });
+
+  it('links a job the recovery sweep re-queued to the trace of its request', () => {
+    const requeue = receiver.spans.find(
+      (s) => s.name === 'recovery requeue' && s.attributes['ocn.job.id'] === orphan.id,
+    ) as ReceivedSpan;
+    expect(requeue.parentSpanId).toBe('');
+    expect(requeue.links.map((l) => l.traceId)).toEqual([orphan.traceId]);
+    const trace = traceOf(requeue.traceId);
+    const process = trace.one('the re-queued job', (s) => s.kind === 5);
+    expect(process.parentSpanId).toBe(requeue.spanId);
+    const chunk = trace.one('its chunk', (s) => s.name === 'chunk ready-for-removal');
+    expect(chunk.attributes).toMatchObject({ 'ocn.job.id': orphan.id, 'ocn.chunk.processed': 5 });
+    expect(logLine(worker, 'job completed', orphan.id).traceId).toBe(requeue.traceId);
+  });
+});
