@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.ts';
 import { freePort } from '../test/support/processes.ts';
+import { deletePrefixAt } from '../test/support/redis.ts';
 import { waitFor } from '../test/support/wait.ts';
 import { consoleFromDashboard } from './dashboard-console.ts';
 import { CLEAR_PATH, NumberSupply, READY_PATH, requestLoop, type Tally } from './dashboard-load.ts';
@@ -14,7 +15,7 @@ import { createBenchDatabase } from './database.ts';
 import { createHttpClient } from './http-client.ts';
 import { type NodeChild, spawnNode } from './processes.ts';
 import { type PrometheusServer, startPrometheus } from './prometheus-server.ts';
-import { deleteQueuePrefix, newQueuePrefix } from './queue-prefix.ts';
+import { newQueuePrefix } from './queue-prefix.ts';
 import { NumberAllocator, seedMarkedNumbers, seedTenant } from './seed.ts';
 
 // `npm run bench:dashboard`: the picture in docs/operations.md ("Dashboard"). One API and two
@@ -154,6 +155,6 @@ try {
   await Promise.all(children.map((c) => c.stop()));
   await prometheus?.stop();
   await db.drop();
-  await deleteQueuePrefix(config.redisUrl, queuePrefix);
+  await deletePrefixAt(config.redisUrl, queuePrefix);
   rmSync(dir, { recursive: true, force: true });
 }

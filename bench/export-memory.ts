@@ -13,8 +13,9 @@ import { buildApp } from '../src/api/app.ts';
 import { closeAppDeps, createAppDeps } from '../src/api/create-deps.ts';
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
+import { deletePrefixAt } from '../test/support/redis.ts';
 import { createBenchDatabase } from './database.ts';
-import { deleteQueuePrefix, newQueuePrefix } from './queue-prefix.ts';
+import { newQueuePrefix } from './queue-prefix.ts';
 import { seedTenant } from './seed.ts';
 
 const { values } = parseArgs({ options: { sizes: { type: 'string', default: '100000,1000000' } } });
@@ -81,7 +82,7 @@ try {
   await app.close();
   await closeAppDeps(deps);
   await db.drop();
-  await deleteQueuePrefix(config.redisUrl, queuePrefix);
+  await deletePrefixAt(config.redisUrl, queuePrefix);
 }
 
 /** Natural peaks first; then a second download with a full GC every 250 ms for the live heap. */

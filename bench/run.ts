@@ -1,11 +1,12 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.ts';
+import { deletePrefixAt } from '../test/support/redis.ts';
 import { FULL, QUICK } from './context.ts';
 import { createBenchDatabase, dropSiblingDatabases } from './database.ts';
 import { machineInfo } from './machine.ts';
 import type { Results } from './parts/index.ts';
-import { deleteQueuePrefix, newQueuePrefix } from './queue-prefix.ts';
+import { newQueuePrefix } from './queue-prefix.ts';
 import { flatten } from './report/flat.ts';
 import { buildRows } from './report/rows.ts';
 import {
@@ -75,7 +76,7 @@ const queuePrefix = newQueuePrefix();
 const cleanUp = async () => {
   await dropSiblingDatabases(config.databaseUrl, db);
   await db.drop();
-  await deleteQueuePrefix(config.redisUrl, queuePrefix);
+  await deletePrefixAt(config.redisUrl, queuePrefix);
 };
 // Ctrl-C must not leave a bench database behind (children get the signal from the terminal).
 process.once('SIGINT', () => {

@@ -5,11 +5,12 @@ import { Redis } from 'ioredis';
 import { loadConfig } from '../src/config.ts';
 import { OPERATION_QUEUE } from '../src/queue/operation-queue.ts';
 import { freePort } from '../test/support/processes.ts';
+import { deletePrefixAt } from '../test/support/redis.ts';
 import { waitFor } from '../test/support/wait.ts';
 import { createBenchDatabase } from './database.ts';
 import { createHttpClient, type HttpAnswer } from './http-client.ts';
 import { type NodeChild, spawnNode } from './processes.ts';
-import { deleteQueuePrefix, newQueuePrefix } from './queue-prefix.ts';
+import { newQueuePrefix } from './queue-prefix.ts';
 import { chunk, NumberAllocator, seedMarkedNumbers, seedTenant, type Tenant } from './seed.ts';
 import { isFullSuccess, READY_FOR_REMOVAL_PATH } from './service.ts';
 import { type MemorySample, prefixMemory, redisUsedMemory } from './soak/redis-memory.ts';
@@ -192,7 +193,7 @@ try {
   await Promise.all(children.map((c) => c.stop()));
   await queue.close();
   await redis.quit();
-  await deleteQueuePrefix(config.redisUrl, prefix);
+  await deletePrefixAt(config.redisUrl, prefix);
   await db.drop();
 }
 

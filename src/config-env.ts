@@ -108,6 +108,10 @@ const EnvSchema = z.object({
   HTTP_CONNECTION_TIMEOUT_MS: int(0, 60_000),
   // Worker-only processes serve /metrics and /health/live on this port when set.
   WORKER_METRICS_PORT: optionalInt(1, 65535),
+  // The operator console's sessions (docs/console.md): ended after this long idle, and after
+  // this long in all whatever the activity. At least a minute each.
+  CONSOLE_SESSION_IDLE_MS: int(60_000, 60 * 60 * 1000),
+  CONSOLE_SESSION_MAX_MS: int(60_000, 8 * 60 * 60 * 1000),
   BULL_BOARD_USER: optionalText,
   BULL_BOARD_PASSWORD: optionalText,
   // Scaling out (docs/operations.md, "Scaling out"): Redis through Sentinel or as a Cluster,

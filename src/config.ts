@@ -70,6 +70,10 @@ function toConfig(env: ParsedEnv) {
       connectionTimeoutMs: env.HTTP_CONNECTION_TIMEOUT_MS,
     },
     workerMetricsPort: env.WORKER_METRICS_PORT,
+    console: {
+      sessionIdleMs: env.CONSOLE_SESSION_IDLE_MS,
+      sessionMaxMs: env.CONSOLE_SESSION_MAX_MS,
+    },
     bullBoard:
       env.BULL_BOARD_USER && env.BULL_BOARD_PASSWORD
         ? { user: env.BULL_BOARD_USER, password: env.BULL_BOARD_PASSWORD }
@@ -106,6 +110,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   problems.push(...httpTimeoutProblems(parsed.data));
   problems.push(...oidcProblems(parsed.data));
+  if (parsed.data.CONSOLE_SESSION_IDLE_MS > parsed.data.CONSOLE_SESSION_MAX_MS) {
+    problems.push('CONSOLE_SESSION_IDLE_MS must not exceed CONSOLE_SESSION_MAX_MS');
+  }
   if (parsed.data.WORKER_TEST_CHUNK_GATE && parsed.data.NODE_ENV !== 'test') {
     problems.push('WORKER_TEST_CHUNK_GATE is for tests only: it needs NODE_ENV=test');
   }

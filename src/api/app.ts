@@ -3,13 +3,14 @@ import fastifyHelmet from '@fastify/helmet';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { fastifyTrustProxy } from '../config-trust-proxy.ts';
+import { registerConsole } from '../console/index.ts';
 import { BODY_LIMIT_BYTES } from '../domain/limits.ts';
-import { OPERATIONS } from '../domain/operations.ts';
+import { OPERATIONS, type OperationName } from '../domain/operations.ts';
 import { createJobService } from '../jobs/service.ts';
 import { tracingOn } from '../telemetry/state.ts';
 import { createAuthHook } from './auth/bearer.ts';
 import { createFailureBudget } from './auth/failure-budget.ts';
-import { createOperationBudget } from './budgets/operation-budget.ts';
+import { createOperationBudget, type OperationBudget } from './budgets/operation-budget.ts';
 import { rateLimitKeys } from './budgets/rate-limit.ts';
 import { createReadBudget, spendReadBudget } from './budgets/read-budget.ts';
 import type { AppDeps } from './deps.ts';
@@ -92,14 +93,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     windowMs: config.rateLimit.windowMs,
   });
 
+  // Each operation has its own budget: a global one and each operator's share of it. The
+  // console spends the same ones.
+  const operationBudgets = {} as Record<OperationName, OperationBudget>;
+  for (const operation of Object.values(OPERATIONS)) {
+    operationBudgets[operation.name] = createOperationBudget(deps.redis, config, operation.name);
+  }
+
   await app.register(async (api) => {
     api.decorateRequest('principal', null);
     api.addHook('onRequest', createAuthHook(deps.keys, authFailures));
     // After the auth hook: reads spend their operator's read budget (docs/api.md, "Rate limit").
     api.addHook('onRequest', spendReadBudget(createReadBudget(deps.redis, config)));
     for (const operation of Object.values(OPERATIONS)) {
-      // Each operation has its own budget: a global one and each operator's share of it.
-      const budget = createOperationBudget(deps.redis, config, operation.name);
+      const budget = operationBudgets[operation.name];
       registerOperationRoute(api, { deps, jobs, budget }, operation);
     }
     registerJobRoutes(api, jobs);
@@ -108,5 +115,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     registerNumbersList(api, deps);
     registerNumberRoute(api, deps);
   });
+  // The operator console: HTML pages over the same services and budgets (docs/console.md).
+  await registerConsole(app, { deps, jobs, operationBudgets, authFailures });
   return app;
 }

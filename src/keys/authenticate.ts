@@ -36,6 +36,11 @@ export interface KeyAuthenticator {
    * process's one suspect lane (a flood of random keys costs one query at a time).
    */
   authenticate(key: string | undefined, options?: { suspect?: boolean }): Promise<Principal | null>;
+  /**
+   * Whether the key with this id is still active: for a session opened with it (the operator
+   * console), so that revoking a key ends its sessions within `cacheTtlMs` too.
+   */
+  isActive(apiKeyId: string): Promise<boolean>;
 }
 
 /**
@@ -60,6 +65,10 @@ export function createKeyAuthenticator(
     cacheTtlMs > 0
       ? new LRUCache<string, true>({ max: maxCachedKeys, ttl: cacheTtlMs })
       : undefined;
+  const active =
+    cacheTtlMs > 0
+      ? new LRUCache<string, boolean>({ max: maxCachedKeys, ttl: cacheTtlMs })
+      : undefined;
   const suspectLane = createLane(1);
   const lookup = async (hash: string) => {
     const [row] = await db
@@ -82,6 +91,17 @@ export function createKeyAuthenticator(
       if (principal) cache?.set(hash, principal);
       else unknown?.set(hash, true);
       return principal;
+    },
+    async isActive(apiKeyId) {
+      const cached = active?.get(apiKeyId);
+      if (cached !== undefined) return cached;
+      const [row] = await db
+        .select({ id: apiKeys.id })
+        .from(apiKeys)
+        .where(and(eq(apiKeys.id, apiKeyId), isNull(apiKeys.revokedAt)))
+        .limit(1);
+      active?.set(apiKeyId, row !== undefined);
+      return row !== undefined;
     },
   };
 }

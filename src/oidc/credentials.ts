@@ -26,5 +26,6 @@ export function createCredentialAuthenticator(
       if (credential && looksLikeJwt(credential)) return tokens(credential);
       return keys.authenticate(credential, options);
     },
+    isActive: (apiKeyId) => keys.isActive(apiKeyId),
   };
 }

@@ -121,9 +121,16 @@ describe('the response check', () => {
     expect(validator.faults({ ...stray, status: 200, body: '{}' })).toEqual([
       'no documented operation answers with 200',
     ]);
-    // The document, its UI and Bull Board are served but are not API operations.
+    // The document, its UI, Bull Board and the console are served but are not API operations.
     expect(
       validator.faults({ ...stray, url: '/admin/queues/api/queues', status: 200, body: '' }),
     ).toEqual([]);
+    for (const url of ['/console', '/console/jobs/x?outcome=SUCCEEDED', '/console/sign-in']) {
+      expect(validator.faults({ ...stray, url, status: 303, body: '<html>' })).toEqual([]);
+    }
+    // Only the console's own prefix: a look-alike path is still checked.
+    expect(validator.faults({ ...stray, url: '/consoles', status: 200, body: '' })).toEqual([
+      'no documented operation answers with 200',
+    ]);
   });
 });

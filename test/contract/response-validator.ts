@@ -30,8 +30,8 @@ import {
 
 export type { ReceivedAnswer } from './answer-faults.ts';
 
-// Served but not API operations: the document itself, its UI, and Bull Board.
-const NOT_OPERATIONS = /^\/(openapi\.json$|docs(\/|$)|admin\/queues(\/|$))/;
+// Served but not API operations: the document itself, its UI, Bull Board and the console (HTML).
+const NOT_OPERATIONS = /^\/(openapi\.json$|docs(\/|$)|admin\/queues(\/|$)|console(\/|$))/;
 
 const DOCUMENT_ID = 'openapi.json';
 

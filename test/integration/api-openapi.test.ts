@@ -31,6 +31,12 @@ beforeAll(async () => {
 });
 
 describe('the OpenAPI document', () => {
+  it('leaves the operator console out: its pages are HTML, not API operations', () => {
+    const paths = Object.keys((doc as unknown as { paths: Record<string, unknown> }).paths);
+    expect(paths.length).toBeGreaterThan(0);
+    expect(paths.filter((p) => p.startsWith('/console'))).toEqual([]);
+  });
+
   it('names a server, its security schemes, and an operationId for every operation', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.servers).toEqual([expect.objectContaining({ url: '/', 'x-internal': false })]);

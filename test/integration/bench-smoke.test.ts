@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BenchContext, Sizes } from '../../bench/context.ts';
 import { levers } from '../../bench/parts/levers.ts';
-import { deleteQueuePrefix } from '../../bench/queue-prefix.ts';
 import { flatten } from '../../bench/report/flat.ts';
 import { buildRows } from '../../bench/report/rows.ts';
 import { CORE_PART_NAMES, runParts } from '../../bench/runner.ts';
@@ -9,8 +8,7 @@ import { NumberAllocator, seedTenant } from '../../bench/seed.ts';
 import { formatTable } from '../../bench/table.ts';
 import { testConfig } from '../support/config.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { uniquePrefix } from '../support/redis.ts';
-import { REDIS_URL } from '../support/services.ts';
+import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 
 // Benchmarks are not tests; this only keeps the bench code working: the parts `npm run bench`
 // runs by default (not the --diagnose ones), tiny sizes.
@@ -44,7 +42,7 @@ describe('npm run bench (smoke, tiny sizes)', () => {
   afterAll(async () => {
     await database?.drop();
     // The bench derives a prefix per service and worker fleet (`<prefix>-e2e`, …): all go.
-    await deleteQueuePrefix(REDIS_URL, prefix);
+    await deletePrefix(prefix);
   });
 
   const context = async (): Promise<BenchContext> => ({

@@ -7,9 +7,12 @@ export function uniquePrefix(label = 't'): string {
   return `ocn-${label}-${randomBytes(4).toString('hex')}`;
 }
 
-/** Deletes every key under `prefix` (BullMQ keys are `<prefix>:<queue>:…`). */
-export async function deletePrefix(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+/**
+ * Deletes every key under `prefix` (BullMQ keys are `<prefix>:<queue>:…`) on the Redis at
+ * `redisUrl`: a bench run's, or (`deletePrefix`) a test file's.
+ */
+export async function deletePrefixAt(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   try {
     let cursor = '0';
     do {
@@ -21,3 +24,6 @@ export async function deletePrefix(prefix: string): Promise<void> {
     await redis.quit();
   }
 }
+
+/** Deletes every key under a test file's `prefix` on the tests' Redis. */
+export const deletePrefix = (prefix: string) => deletePrefixAt(REDIS_URL, prefix);

@@ -18,7 +18,7 @@ import { itemsCursor } from '../views/cursor.ts';
 import { JobItemsSchema, JobParams, ListItemsQuery } from '../views/job-schemas.ts';
 import { JOBS_PATH } from './job-answers.ts';
 
-type ItemView = z.output<typeof JobItemsSchema>['data'][number];
+export type ItemView = z.output<typeof JobItemsSchema>['data'][number];
 
 // A job holds at most 500 numbers: CSV defaults to all of them in one answer.
 const DEFAULT_LIMIT = { json: 100, csv: 500 };
@@ -105,7 +105,7 @@ export function registerJobItemsRoute(
   );
 }
 
-function toItemView(operation: Operation, item: ItemRow): ItemView {
+export function toItemView(operation: Operation, item: ItemRow): ItemView {
   const view: ItemView = {
     position: item.position,
     telephoneNumber: item.telephoneNumber,
@@ -124,7 +124,7 @@ function csvField(value: unknown): string {
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-function toCsv(items: ItemView[]): string {
+export function toCsv(items: ItemView[]): string {
   const lines = [JOB_ITEM_CSV_COLUMNS.join(',')];
   for (const item of items)
     lines.push(JOB_ITEM_CSV_COLUMNS.map((c) => csvField(item[c])).join(','));

@@ -1,0 +1,55 @@
+import type { FastifyRequest } from 'fastify';
+import { principalOf } from '../api/auth/bearer.ts';
+import { HttpProblem, serviceUnavailable } from '../api/http/problem.ts';
+import { traceIdOf } from '../api/http/trace.ts';
+import type { Operation } from '../domain/operations.ts';
+import { EnqueueError } from '../jobs/create.ts';
+import { IdempotencyKeyBusyError, requestHash } from '../jobs/idempotency.ts';
+import type { JobSummaryRow } from '../jobs/job-view.ts';
+import type { ConsoleContext } from './context.ts';
+
+/**
+ * Creates a job through the API's JobService, as the action route does, always with an
+ * Idempotency-Key: a form posted twice (a double click, a reload) gets the one job. The same
+ * failures map to the same problems as in the API (src/api/routes/action.ts).
+ */
+export async function createConsoleJob(
+  ctx: ConsoleContext,
+  request: FastifyRequest,
+  operation: Operation,
+  telephoneNumbers: string[],
+  idempotencyKey: string,
+): Promise<JobSummaryRow> {
+  const { operatorId, apiKeyId } = principalOf(request);
+  try {
+    const outcome = await ctx.jobs.create(operation, {
+      operatorId,
+      apiKeyId,
+      telephoneNumbers,
+      traceId: traceIdOf(request.raw),
+      idempotency: {
+        key: idempotencyKey,
+        requestHash: requestHash(operation, telephoneNumbers),
+        ttlMs: ctx.deps.config.idempotencyTtlMs,
+      },
+    });
+    if (outcome.kind === 'mismatch') {
+      throw new HttpProblem(
+        422,
+        'IDEMPOTENCY_KEY_MISMATCH',
+        'This form was already sent with other numbers',
+      );
+    }
+    request.log.info({ jobId: outcome.job.id, console: true }, 'job accepted');
+    return outcome.job;
+  } catch (err) {
+    if (err instanceof EnqueueError) {
+      request.log.error({ err }, 'job not queued');
+      throw serviceUnavailable('The job queue is unavailable; nothing was processed');
+    }
+    if (err instanceof IdempotencyKeyBusyError) {
+      throw serviceUnavailable('This form is being sent already; retry', 1);
+    }
+    throw err;
+  }
+}

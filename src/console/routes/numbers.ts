@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { principalOf } from '../../api/auth/bearer.ts';
+import { spendOperationBudget } from '../../api/budgets/operation-budget.ts';
+import { HttpProblem } from '../../api/http/problem.ts';
+import { toNumberView } from '../../api/views/number-rows.ts';
+import { parseNumbersBody } from '../../api/views/numbers-body.ts';
+import { UUID_PATTERN } from '../../domain/limits.ts';
+import { OPERATIONS } from '../../domain/operations.ts';
+import { NUMBER_STATUSES } from '../../domain/statuses.ts';
+import { listNumbersPage } from '../../numbers/inventory-queries.ts';
+import { parseStatusInput } from '../../numbers/status-input.ts';
+import type { ConsoleContext } from '../context.ts';
+import { createConsoleJob } from '../create-job.ts';
+import { list, operationField, PageParam, requestIdField, text } from '../forms.ts';
+import { renderPage } from '../render.ts';
+
+export const PAGE_SIZE = 50;
+
+/**
+ * The numbers: filter (customer, status), page, select; preview is the API's dry run, confirm
+ * creates the job. Both spend the operation's action budget, as the API's POSTs do.
+ */
+export function registerNumbersPages(app: FastifyInstance, ctx: ConsoleContext) {
+  const sql = ctx.deps.db.$client;
+  const phoneValidation = ctx.deps.config.phoneValidation;
+
+  app.get('/numbers', async (request, reply) => {
+    const { operatorId } = principalOf(request);
+    const query = request.query as Record<string, unknown>;
+    const msTenantId = text(query.msTenantId);
+    if (msTenantId !== undefined && !UUID_PATTERN.test(msTenantId)) {
+      throw new HttpProblem(400, 'INVALID_TENANT_ID', 'The customer must be a tenant id (a GUID)');
+    }
+    const statusText = text(query.status);
+    const status = statusText === undefined ? undefined : parseStatusInput(statusText);
+    if (statusText !== undefined && !status) {
+      throw new HttpProblem(400, 'INVALID_REQUEST', `Unknown status ${statusText}`);
+    }
+    const page = PageParam.parse(query.page);
+    const filter = { operatorId, ...(msTenantId && { msTenantId }), ...(status && { status }) };
+    const found = await listNumbersPage(sql, filter, { number: page, size: PAGE_SIZE });
+    const totalPages = Math.ceil(found.total / PAGE_SIZE);
+    const pageLink = (n: number) => {
+      const params = new URLSearchParams({ page: String(n) });
+      if (msTenantId) params.set('msTenantId', msTenantId);
+      if (status) params.set('status', status);
+      return `/console/numbers?${params}`;
+    };
+    return renderPage(request, reply, 'numbers', {
+      title: 'Numbers',
+      filter: { msTenantId: msTenantId ?? '', status: status ?? '' },
+      statuses: NUMBER_STATUSES,
+      operations: Object.values(OPERATIONS),
+      numbers: found.rows.map(toNumberView),
+      total: found.total,
+      page,
+      totalPages,
+      previous: page > 1 ? pageLink(page - 1) : undefined,
+      next: page < totalPages ? pageLink(page + 1) : undefined,
+    });
+  });
+
+  const readSelection = (body: Record<string, unknown>) => {
+    const operation = operationField(body.operation);
+    // "Preview all on this page" sends the page's numbers; otherwise the checked ones.
+    const chosen = list(body.scope === 'page' ? body.pageNumbers : body.numbers);
+    if (chosen.length === 0) {
+      throw new HttpProblem(400, 'INVALID_REQUEST', 'Select at least one number');
+    }
+    // The API's own body validation: E.164, at most 500, no repeats; every problem at once.
+    const numbers = parseNumbersBody({ telephoneNumbers: chosen }, phoneValidation);
+    return { operation, numbers };
+  };
+
+  app.post(
+    '/numbers/preview',
+    { preHandler: [app.csrfProtection, spendFor(ctx)] },
+    async (request, reply) => {
+      const { operatorId } = principalOf(request);
+      const { operation, numbers } = readSelection(request.body as Record<string, unknown>);
+      const result = await ctx.jobs.dryRun(operation, operatorId, numbers);
+      const failures = new Map(result.data.failures.map((f) => [f.telephoneNumber, f]));
+      return renderPage(request, reply, 'preview', {
+        title: 'Preview',
+        operation,
+        result,
+        rows: numbers.map((telephoneNumber) => ({
+          telephoneNumber,
+          failure: failures.get(telephoneNumber),
+        })),
+        numbers,
+        requestId: randomUUID(),
+      });
+    },
+  );
+
+  app.post(
+    '/numbers/confirm',
+    { preHandler: [app.csrfProtection, spendFor(ctx)] },
+    async (request, reply) => {
+      const body = request.body as Record<string, unknown>;
+      const { operation, numbers } = readSelection(body);
+      const requestId = requestIdField(body.requestId);
+      const job = await createConsoleJob(ctx, request, operation, numbers, `console-${requestId}`);
+      return reply.redirect(`/console/jobs/${job.id}`, 303);
+    },
+  );
+}
+
+/** The action budget of the operation the form names, spent before the numbers are read. */
+function spendFor(ctx: ConsoleContext) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const body = request.body as Record<string, unknown> | undefined;
+    const operation = operationField(body?.operation);
+    await spendOperationBudget(ctx.operationBudgets[operation.name])(request, reply);
+  };
+}

@@ -1,0 +1,80 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { AxeBuilder } from '@axe-core/playwright';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+
+// What the console's browser tests share: Debian's Chromium driven by playwright-core (as the
+// Bull Board test does), a closed network, CSP violations caught, axe-core on every page and
+// the screenshots docs/console.md shows.
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const HAS_CHROMIUM = existsSync(CHROMIUM);
+export const SKIP_REASON = `no Chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)`;
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+const SCREENSHOTS = 'docs/images';
+
+export const launchChromium = (): Promise<Browser> =>
+  chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+
+export interface ConsolePage {
+  page: Page;
+  /** Every "Refused to …" the browser logged: a CSP violation (htmx or a page broke the policy). */
+  cspViolations: string[];
+}
+
+/** A page in `context` that reaches only `baseUrl` and records CSP violations. */
+export async function openPage(context: BrowserContext, baseUrl: string): Promise<ConsolePage> {
+  const page = await context.newPage();
+  // Generous for a loaded 2-core machine.
+  page.setDefaultTimeout(20_000);
+  await page.route('**/*', (route) =>
+    new URL(route.request().url()).host === new URL(baseUrl).host
+      ? route.continue()
+      : route.abort(),
+  );
+  const cspViolations: string[] = [];
+  page.on('console', (message) => {
+    if (/Refused to|Content Security Policy/i.test(message.text()))
+      cspViolations.push(message.text());
+  });
+  return { page, cspViolations };
+}
+
+/** axe-core on the page as it is: no serious or critical violation. */
+export async function expectAccessible(page: Page, what: string) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const bad = results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+    );
+  expect(bad, `${what}: axe violations`).toEqual([]);
+}
+
+export async function screenshot(page: Page, name: string) {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: `${SCREENSHOTS}/console-${name}.png`, fullPage: true });
+}
+
+/** Presses Tab until the focused element's text matches, then returns; fails after `max`. */
+export async function tabTo(page: Page, text: RegExp, max = 80) {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab');
+    // Runs in the page: the focused element's text, label and name.
+    const focused = await page.evaluate(
+      '((el) => [el?.textContent, el?.getAttribute("aria-label"), el?.name].join(" "))(document.activeElement)',
+    );
+    if (typeof focused !== 'string') throw new Error('no focused element text');
+    if (text.test(focused)) return;
+  }
+  throw new Error(`Tab never reached ${text}`);
+}

@@ -1,0 +1,170 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type Tenant, type TestApp } from '../support/app.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import {
+  createApiKey,
+  createMarkedJob,
+  createMarkedNumbers,
+  createTenant,
+} from '../support/factories.ts';
+import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+import {
+  expectAccessible,
+  HAS_CHROMIUM,
+  launchChromium,
+  openPage,
+  SKIP_REASON,
+  screenshot,
+  tabTo,
+} from './console-harness.ts';
+
+// The console's refusals in Chromium (issue 26): a wrong key, an admin key, another operator's
+// job, a POST without its CSRF token; the keyboard-only path through sign-in and confirm; and
+// every read with JavaScript off.
+
+// Generous for a loaded 2-core machine: the page's own polling answers within a second or two.
+const POLL = { timeout: 30_000 };
+
+if (!HAS_CHROMIUM) console.warn(`console browser test skipped: ${SKIP_REASON}`);
+
+describe('the operator console refuses what it must, in headless Chromium', () => {
+  let database: TestDatabase;
+  const prefix = uniquePrefix('console-sec');
+  let app: TestApp;
+  let browser: Browser | undefined;
+  let baseUrl: string;
+  let tenant: Tenant;
+  let foreignJobId: string;
+
+  beforeAll(async () => {
+    if (!HAS_CHROMIUM) return;
+    database = await createTestDatabase();
+    app = await startTestApp(database, prefix, {}, { worker: true });
+    baseUrl = await app.listen();
+    tenant = await createTenant(database.db);
+    await createMarkedNumbers(database.db, tenant, 3);
+    foreignJobId = (await createMarkedJob(database.db, await createTenant(database.db), 1)).job.id;
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await database?.drop();
+    await deletePrefix(prefix);
+  });
+
+  const signIn = async (page: import('playwright-core').Page, key: string) => {
+    await page.goto(`${baseUrl}/console/sign-in`);
+    await page.getByLabel('API key').fill(key);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  };
+
+  it('shows a 401 page for a wrong key and a 403 page for an admin key', async (ctx) => {
+    if (!browser) return ctx.skip(SKIP_REASON);
+    const context = await browser.newContext();
+    try {
+      const { page, cspViolations } = await openPage(context, baseUrl);
+      const wrong = page.waitForResponse(
+        (r) => r.url().endsWith('/console/sign-in') && r.request().method() === 'POST',
+      );
+      await signIn(page, 'ocn_not-a-key');
+      expect((await wrong).status()).toBe(401);
+      await page.getByRole('heading', { name: 'Not signed in' }).waitFor();
+      expect(await page.locator('.ticket').textContent()).toMatch(/^ET-[0-9A-F]{12}$/);
+      await expectAccessible(page, '401 page');
+      await screenshot(page, 'error-401');
+
+      const admin = await createApiKey(database.db, tenant.operator.id, { role: 'admin' });
+      const refused = page.waitForResponse(
+        (r) => r.url().endsWith('/console/sign-in') && r.request().method() === 'POST',
+      );
+      await signIn(page, admin.key);
+      expect((await refused).status()).toBe(403);
+      await page.getByRole('heading', { name: 'Not allowed' }).waitFor();
+      expect(cspViolations).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("shows a 404 page for another operator's job and refuses a POST without its CSRF token", async (ctx) => {
+    if (!browser) return ctx.skip(SKIP_REASON);
+    const context = await browser.newContext();
+    try {
+      const { page } = await openPage(context, baseUrl);
+      await signIn(page, tenant.apiKey.key);
+      await page.getByRole('heading', { name: 'Overview' }).waitFor();
+      const res = await page.goto(`${baseUrl}/console/jobs/${foreignJobId}`);
+      expect(res?.status()).toBe(404);
+      await page.getByText('There is no such job').waitFor();
+      await expectAccessible(page, '404 page');
+      await screenshot(page, 'error-404');
+
+      // The browser's own cookie, without the page's token: 403, and nothing was cancelled.
+      const forged = await context.request.post(`${baseUrl}/console/jobs/${foreignJobId}/cancel`, {
+        form: { reason: 'forged' },
+        maxRedirects: 0,
+      });
+      expect(forged.status()).toBe(403);
+      const noToken = await context.request.post(`${baseUrl}/console/sign-out`, {
+        maxRedirects: 0,
+      });
+      expect(noToken.status()).toBe(403);
+      await page.goto(`${baseUrl}/console`);
+      await page.getByRole('heading', { name: 'Overview' }).waitFor(); // still signed in
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('signs in and confirms with the keyboard alone', async (ctx) => {
+    if (!browser) return ctx.skip(SKIP_REASON);
+    const context = await browser.newContext();
+    try {
+      const { page, cspViolations } = await openPage(context, baseUrl);
+      await page.goto(`${baseUrl}/console/sign-in`);
+      // The key field has the focus on arrival.
+      await page.keyboard.type(tenant.apiKey.key);
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: 'Overview' }).waitFor();
+      // The per-customer link leads to that customer's MarkedForRemoval numbers.
+      await tabTo(page, new RegExp(tenant.customer.msTenantId));
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: 'Numbers' }).waitFor();
+      await tabTo(page, /Preview all 3 on this page/);
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: /Preview/ }).waitFor();
+      await tabTo(page, /Confirm/);
+      await page.keyboard.press('Enter');
+      await expect.poll(() => page.locator('#progress').textContent(), POLL).toContain('completed');
+      expect(await page.locator('#progress').textContent()).toContain('3 succeeded');
+      expect(cspViolations).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 90_000);
+
+  it('serves every read with JavaScript off', async (ctx) => {
+    if (!browser) return ctx.skip(SKIP_REASON);
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    try {
+      const { page } = await openPage(context, baseUrl);
+      await signIn(page, tenant.apiKey.key);
+      await page.getByRole('heading', { name: 'Overview' }).waitFor();
+      await page.getByRole('link', { name: 'Numbers', exact: true }).click();
+      await page.getByRole('heading', { name: 'Numbers' }).waitFor();
+      const number = page.locator('tbody a').first();
+      const e164 = (await number.textContent()) ?? '';
+      await number.click();
+      await page.getByRole('heading', { name: `Number ${e164}` }).waitFor();
+      await page.locator('tbody a').first().click(); // the job of its history
+      await page.getByRole('heading', { name: /^Job/ }).waitFor();
+      await page.getByRole('link', { name: 'Upload' }).click();
+      await page.getByRole('heading', { name: 'Upload numbers' }).waitFor();
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+});
