@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { oidcEnv } from './config-oidc.ts';
 import { TrustProxy } from './config-trust-proxy.ts';
 import { MIGRATE_DEFAULTS } from './db/migrations/defaults.ts';
 import { DECIMAL_DIGITS } from './domain/limits.ts';
@@ -132,6 +133,8 @@ const EnvSchema = z.object({
   WEBHOOK_DELIVERY_CONCURRENCY: int(1, 50),
   WEBHOOK_ENDPOINT_CONCURRENCY: int(1, 4),
   WEBHOOK_RELAY_INTERVAL_MS: int(10, 1000),
+  // OpenID Connect bearer tokens beside API keys (src/config-oidc.ts).
+  ...oidcEnv,
 });
 
 export type Env = z.input<typeof EnvSchema>;

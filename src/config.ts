@@ -1,4 +1,5 @@
 import { type ParsedEnv, parseEnv } from './config-env.ts';
+import { oidcConfig, oidcProblems } from './config-oidc.ts';
 import { workerLimiter, workerLimiterProblem } from './config-worker-limiter.ts';
 import { redisTarget, scaleOutProblems } from './queue/redis-target.ts';
 
@@ -93,6 +94,8 @@ function toConfig(env: ParsedEnv) {
       concurrentlyLockTimeoutMs: env.MIGRATE_CONCURRENTLY_LOCK_TIMEOUT_MS,
       lockRetries: env.MIGRATE_LOCK_RETRIES,
     },
+    /** Undefined when no OIDC issuer is configured: API keys only. */
+    oidc: oidcConfig(env),
   };
 }
 
@@ -112,6 +115,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push('BULL_BOARD_USER and BULL_BOARD_PASSWORD must be set together');
   }
   problems.push(...httpTimeoutProblems(parsed.data));
+  problems.push(...oidcProblems(parsed.data));
   if (parsed.data.CONSOLE_SESSION_IDLE_MS > parsed.data.CONSOLE_SESSION_MAX_MS) {
     problems.push('CONSOLE_SESSION_IDLE_MS must not exceed CONSOLE_SESSION_MAX_MS');
   }

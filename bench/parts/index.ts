@@ -3,6 +3,7 @@ import { benchAdmittedLoad } from './admitted-load.ts';
 import { benchBounds } from './bounds.ts';
 import { benchEndToEnd } from './end-to-end.ts';
 import { benchLevers } from './levers.ts';
+import { benchOidc } from './oidc.ts';
 import { probeMachine } from './probes.ts';
 import { benchScale } from './scale.ts';
 import { benchScaling } from './scaling.ts';
@@ -48,6 +49,10 @@ export const PARTS = {
   load: {
     title: 'the full admitted load (global rate-limit budget)',
     measure: benchAdmittedLoad,
+  },
+  oidc: {
+    title: 'OpenID Connect access tokens beside API keys: added latency, JWKS fetches under load',
+    measure: benchOidc,
   },
   validation: {
     title: 'validating a 500-number body',

@@ -16,6 +16,7 @@ export function buildRows(r: Results): Row[] {
     ...leverRows(r),
     ...endToEndRows(r),
     ...loadRows(r),
+    ...oidcRows(r),
     ...validationRows(r),
     ...webhookRows(r),
     ...scalingRows(r),
@@ -219,5 +220,22 @@ function scalingRows({ scaling, core }: Results): Row[] {
       value: range(s.numbersPerSec),
       note: ['enqueue to last completion', vsNaive(s.numbersPerSec)].filter(Boolean).join('; '),
     })),
+  ];
+}
+
+function oidcRows({ oidc: o }: Results): Row[] {
+  if (!o) return [];
+  const p = (l: { p50: number; p99: number; samples: number }) =>
+    `p50 ${ms(l.p50)}, p99 ${ms(l.p99)} (${l.samples} requests)`;
+  return [
+    { label: '3b. OpenID Connect tokens — sync 500-number requests, key and token interleaved' },
+    { label: 'API key', value: p(o.keyLatencyMs) },
+    { label: 'access token (RS256)', value: p(o.tokenLatencyMs) },
+    { label: 'added by the token (p50)', value: ms(o.addedP50Ms), note: `${o.failures} failures` },
+    {
+      label: `JWKS fetches in ${num(o.loadSeconds)} s of admitted token load`,
+      value: num(o.jwksFetchesDuringLoad),
+      note: `${num(o.loadSucceeded)}/${num(o.loadRequests)} requests succeeded; ${o.jwksFetchesTotal} fetch(es) since start incl. warm-up; expect ≤ 1`,
+    },
   ];
 }

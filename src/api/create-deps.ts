@@ -1,8 +1,9 @@
 import { Queue, QueueEvents } from 'bullmq';
 import type { Config } from '../config.ts';
 import { closeDb, createDb } from '../db/client.ts';
-import { createKeyAuthenticator } from '../keys/authenticate.ts';
 import type { Logger } from '../logger.ts';
+import { createCredentialAuthenticator } from '../oidc/credentials.ts';
+import type { IssuerKeyTimings } from '../oidc/issuer-keys.ts';
 import {
   OPERATION_QUEUE,
   type OperationJobData,
@@ -14,7 +15,12 @@ import { queueTelemetry } from '../telemetry/state.ts';
 import type { AppDeps } from './deps.ts';
 
 /** The API process's connections, opened and made ready before the app is built. */
-export async function createAppDeps(config: Config, logger: Logger): Promise<AppDeps> {
+export async function createAppDeps(
+  config: Config,
+  logger: Logger,
+  /** Shorter OIDC key refresh timings (tests); the defaults otherwise. */
+  oidcKeyTimings: Partial<IssuerKeyTimings> = {},
+): Promise<AppDeps> {
   const db = createDb(config.databaseUrl, {
     poolMax: config.databasePoolMax,
     applicationName: 'oc-numbers-api',
@@ -47,7 +53,7 @@ export async function createAppDeps(config: Config, logger: Logger): Promise<App
     redis,
     queue,
     queueEvents,
-    keys: createKeyAuthenticator(db),
+    keys: createCredentialAuthenticator(db, config, oidcKeyTimings),
   };
 }
 

@@ -1,4 +1,5 @@
 import { CliError } from './cli-error.ts';
+import { clientsAddCommand, clientsListCommand, clientsRemoveCommand } from './commands/clients.ts';
 import { dbMigrateCommand } from './commands/db-migrate.ts';
 import {
   jobsCancelCommand,
@@ -17,6 +18,9 @@ export const COMMANDS: readonly Command[] = [
   keysCreateCommand,
   keysListCommand,
   keysRevokeCommand,
+  clientsAddCommand,
+  clientsListCommand,
+  clientsRemoveCommand,
   numbersImportCommand,
   dbMigrateCommand,
   submitCommand,
@@ -89,7 +93,7 @@ ${list}
 
 Run "${PROGRAM} <command> --help" for a command's options.
 Configuration comes from the environment (DATABASE_URL, PHONE_VALIDATION, …; see .env.example);
-submit and jobs read OCN_API_KEY and OCN_URL (see docs/cli.md).
+submit and jobs read OCN_API_KEY (or OCN_TOKEN) and OCN_URL (see docs/cli.md).
 `;
 }
 

@@ -18,6 +18,8 @@ export function requireSignedIn(lifetimes: SessionLifetimes, keys: KeyAuthentica
       principal !== undefined &&
       now - (session.signedInAt ?? 0) < lifetimes.maxMs &&
       now - (session.lastSeenAt ?? 0) < lifetimes.idleMs &&
+      // Sessions are opened with API keys only (an access token cannot sign in to the console).
+      principal.apiKeyId !== null &&
       (await keys.isActive(principal.apiKeyId));
     if (!live) {
       if (principal) await session.destroy();

@@ -13,6 +13,7 @@ import {
   text,
   timestamp,
   unique,
+  uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
 import type { OperationName } from '../domain/operations.ts';
@@ -51,6 +52,38 @@ export const apiKeys = pgTable(
   (t) => [
     index('api_keys_operator_idx').on(t.operatorId),
     check('api_keys_admin_has_no_operator', sql`(${t.role} = 'admin') = (${t.operatorId} is null)`),
+  ],
+);
+
+/**
+ * OpenID Connect clients: a token's client (`azp`, else `appid`, else `sub`) of an
+ * issuer, optionally of one tenant (`tid`), acts for its operator, or as the platform admin
+ * role like an admin key. `issuer` is the token's `iss` or the configured issuer (a
+ * `{tenantid}` template, which then needs a tenant). Tokens themselves are never stored.
+ */
+export const oidcClients = pgTable(
+  'oidc_clients',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    operatorId: uuid('operator_id').references(() => operators.id),
+    role: apiKeyRole('role').notNull().default('operator'),
+    issuer: text('issuer').notNull(),
+    clientId: text('client_id').notNull(),
+    tenantId: text('tenant_id'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('oidc_clients_operator_idx').on(t.operatorId),
+    // One mapping per (issuer, client, tenant); "no tenant" counts as one value.
+    uniqueIndex('oidc_clients_client_uq').on(
+      t.issuer,
+      t.clientId,
+      sql`coalesce(${t.tenantId}, '')`,
+    ),
+    check(
+      'oidc_clients_admin_has_no_operator',
+      sql`(${t.role} = 'admin') = (${t.operatorId} is null)`,
+    ),
   ],
 );
 
@@ -110,6 +143,11 @@ export const jobs = pgTable(
       .notNull()
       .references(() => operators.id),
     apiKeyId: uuid('api_key_id').references(() => apiKeys.id),
+    /**
+     * `client:<issuer-host>/<client-id>` for a job an OpenID Connect client created (no
+     * reference: removing the client's mapping keeps the record of who acted).
+     */
+    clientPrincipal: text('client_principal'),
     operation: text('operation').$type<OperationName>().notNull().default('ready-for-removal'),
     state: jobState('state').notNull().default('queued'),
     telephoneNumbers: text('telephone_numbers').array().notNull(),
@@ -181,7 +219,7 @@ export const numberStatusHistory = pgTable(
       .references(() => telephoneNumbers.id),
     fromStatus: numberStatus('from_status'),
     toStatus: numberStatus('to_status').notNull(),
-    /** Who made the change: `api-key:<id>`, `import`, … */
+    /** Who made the change: `import`, … (a job's changes carry its key or client). */
     actor: text('actor').notNull(),
     changedAt: timestamp('changed_at', { withTimezone: true }).notNull().defaultNow(),
   },

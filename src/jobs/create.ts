@@ -10,7 +10,9 @@ import { getJob, summaryColumns } from './queries.ts';
 
 export interface CreateJobInput {
   operatorId: string;
-  apiKeyId: string;
+  /** Who asked: an API key, or an OpenID Connect client (`client:<issuer-host>/<client-id>`). */
+  apiKeyId: string | null;
+  clientPrincipal?: string | null;
   telephoneNumbers: string[];
   traceId: string;
   idempotency?: IdempotencyInput;
@@ -66,6 +68,7 @@ async function insertJobRow(
       id: randomUUID(),
       operatorId: input.operatorId,
       apiKeyId: input.apiKeyId,
+      clientPrincipal: input.clientPrincipal ?? null,
       operation: operation.name,
       telephoneNumbers: input.telephoneNumbers,
       requestedCount: input.telephoneNumbers.length,

@@ -4,19 +4,17 @@ import type { Database } from '../db/client.ts';
 import { apiKeys } from '../db/tables.ts';
 import { hashApiKey, looksLikeApiKey } from './api-key.ts';
 
-/** An operator's key: it acts for that operator only. */
-export interface OperatorPrincipal {
-  apiKeyId: string;
-  role: 'operator';
-  operatorId: string;
-}
+/**
+ * Who is calling: an API key, or an OpenID Connect client (src/oidc/), never
+ * both. `client` is the client's principal, `client:<issuer-host>/<client-id>`.
+ */
+type Credential = { apiKeyId: string; client: null } | { apiKeyId: null; client: string };
 
-/** A platform admin key: it belongs to no operator (Bull Board, /metrics; not the operator API). */
-export interface AdminPrincipal {
-  apiKeyId: string;
-  role: 'admin';
-  operatorId: null;
-}
+/** An operator's key or client: it acts for that operator only. */
+export type OperatorPrincipal = Credential & { role: 'operator'; operatorId: string };
+
+/** A platform admin key or client: it belongs to no operator (Bull Board, /metrics; not the operator API). */
+export type AdminPrincipal = Credential & { role: 'admin'; operatorId: null };
 
 export type Principal = OperatorPrincipal | AdminPrincipal;
 
@@ -25,11 +23,10 @@ function toPrincipal(row: {
   operatorId: string | null;
   role: 'operator' | 'admin';
 }): Principal | null {
-  if (row.role === 'admin') return { apiKeyId: row.apiKeyId, role: 'admin', operatorId: null };
+  const key = { apiKeyId: row.apiKeyId, client: null };
+  if (row.role === 'admin') return { ...key, role: 'admin', operatorId: null };
   // The schema's check constraint rules out an operator key without an operator.
-  return row.operatorId
-    ? { apiKeyId: row.apiKeyId, role: 'operator', operatorId: row.operatorId }
-    : null;
+  return row.operatorId ? { ...key, role: 'operator', operatorId: row.operatorId } : null;
 }
 
 export interface KeyAuthenticator {
@@ -125,6 +122,11 @@ function createLane(width: number) {
       else running--;
     }
   };
+}
+
+/** How logs name a principal: `api-key:<id>` or `client:<issuer-host>/<client-id>`. */
+export function principalName(principal: Principal): string {
+  return principal.client ?? `api-key:${principal.apiKeyId}`;
 }
 
 /** The key of an `Authorization: Bearer <key>` header. */

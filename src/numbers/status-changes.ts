@@ -14,7 +14,9 @@ import { OPERATIONS } from '../domain/operations.ts';
  * The relation, for `from ${statusChanges(sql)} c where c.number_id = …`: Postgres pushes such
  * a filter into both halves (each has an index on `number_id`). Columns: number_id,
  * from_status, to_status, changed_at, job_id (null outside jobs), operation (the job's,
- * `import`, or null), actor (`api-key:<id>`, `job:<id>` for a key-less job, `import`, …), and
+ * `import`, or null), actor (`api-key:<id>`,
+ * `client:<issuer-host>/<client-id>` for an OpenID Connect client's job, `job:<id>` for a job
+ * of neither, `import`, …), and
  * `seq`, which orders changes that share a timestamp.
  */
 export function statusChanges(sql: Sql): PendingQuery<Row[]> {
@@ -25,7 +27,8 @@ export function statusChanges(sql: Sql): PendingQuery<Row[]> {
     from number_status_history h
     union all
     select i.number_id, o.from_status, o.to_status, i.processed_at, i.job_id, j.operation,
-           coalesce('api-key:' || j.api_key_id::text, 'job:' || j.id::text), i.position
+           coalesce('api-key:' || j.api_key_id::text, j.client_principal, 'job:' || j.id::text),
+           i.position
     from job_items i
     join jobs j on j.id = i.job_id
     join unnest(${ops.map((op) => op.name)}::text[],

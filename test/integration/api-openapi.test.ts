@@ -231,7 +231,11 @@ describe('the OpenAPI document', () => {
     expect(errorCodes(metrics.responses['403'])).toEqual(['FORBIDDEN']);
     expect(headers(metrics.responses['401'])).toMatchObject({ 'WWW-Authenticate': true });
     expect((doc.components as Json).securitySchemes).toEqual({
-      bearerAuth: { type: 'http', scheme: 'bearer', description: 'API key' },
+      bearerAuth: {
+        type: 'http',
+        scheme: 'bearer',
+        description: expect.stringMatching(/^An API key .*OpenID Connect access token/),
+      },
       basicAuth: expect.objectContaining({ type: 'http', scheme: 'basic' }),
     });
   });

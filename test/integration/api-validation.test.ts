@@ -220,13 +220,17 @@ describe('authentication and problem details', () => {
         payload: { telephoneNumbers: ['+14255551212'] },
       });
       expect(res.statusCode).toBe(401);
-      expect(res.headers['www-authenticate']).toBe('Bearer');
+      // RFC 6750 §3.1: a bearer credential that was sent and refused is invalid_token.
+      const sentBearer = authorization?.startsWith('Bearer ');
+      expect(res.headers['www-authenticate']).toBe(
+        sentBearer ? 'Bearer error="invalid_token"' : 'Bearer',
+      );
       bodies.push(problemOf(res));
     }
     expect(bodies[0]).toEqual({
       title: 'Unauthorized',
       status: 401,
-      detail: 'A valid API key is required',
+      detail: 'A valid API key or access token is required',
       errorCode: 'UNAUTHORIZED',
     });
     for (const body of bodies) expect(body).toEqual(bodies[0]);

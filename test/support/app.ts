@@ -7,6 +7,7 @@ import type { Config } from '../../src/config.ts';
 import type { Env } from '../../src/config-env.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 import { createJobMetricsObserver } from '../../src/metrics/jobs.ts';
+import type { IssuerKeyTimings } from '../../src/oidc/issuer-keys.ts';
 import { createOperationWorker } from '../../workers/create-worker.ts';
 import { checkAnswersOf } from '../contract/checked-answers.ts';
 import { testConfig } from './config.ts';
@@ -31,6 +32,8 @@ export interface TestAppOptions {
   logger?: Logger;
   /** One registry for the app and the worker's job metrics, as `npm start` has. */
   metricsRegistry?: Registry;
+  /** Shorter OIDC key refresh timings, so a refresh can be watched without waiting 30 s. */
+  oidcKeyTimings?: Partial<IssuerKeyTimings>;
 }
 
 /** The real API (real deps, own database and queue prefix), ready for `inject` or `listen`. */
@@ -50,7 +53,10 @@ export async function startAppWithConfig(
 ): Promise<TestApp> {
   const logger = options.logger ?? createLogger(config);
   const registry = options.metricsRegistry;
-  const deps = { ...(await createAppDeps(config, logger)), metricsRegistry: registry };
+  const deps = {
+    ...(await createAppDeps(config, logger, options.oidcKeyTimings)),
+    metricsRegistry: registry,
+  };
   const app = await buildApp(deps);
   await app.ready();
   const observer = registry && createJobMetricsObserver(registry);

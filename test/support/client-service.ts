@@ -10,15 +10,20 @@ import { REDIS_URL } from './services.ts';
 /**
  * What the bulk client's end-to-end files run against, for the whole file: a real API and a
  * real worker process on a database and queue prefix of their own, and a temporary folder
- * for the input and results files.
+ * for the input and results files. `env` may be a function, for settings known only once
+ * another `beforeAll` ran (an issuer's URL).
  */
-export function useClientService(label: string, env: Record<string, string> = {}) {
+export function useClientService(
+  label: string,
+  env: Record<string, string> | (() => Record<string, string>) = {},
+) {
   return forTheFile(
     async () => {
       const db = await createTestDatabase();
       const prefix = uniquePrefix(label);
       const dir = await mkdtemp(join(tmpdir(), `ocn-${label}-`));
-      const all = { DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: prefix, ...env };
+      const extra = typeof env === 'function' ? env() : env;
+      const all = { DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: prefix, ...extra };
       const started = await Promise.allSettled([startApi(all), startWorker(all)]);
       const [api, worker] = started.map((s) => (s.status === 'fulfilled' ? s.value : undefined));
       if (!api || !worker) {

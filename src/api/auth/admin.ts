@@ -1,11 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
-import { isDbUnavailableError } from '../../db/error-classes.ts';
 import { bearerToken, type KeyAuthenticator } from '../../keys/authenticate.ts';
 import { type LimitState, rateLimited } from '../budgets/rate-limit.ts';
 import { sendProblem } from '../http/error-handler.ts';
-import { HttpProblem, serviceUnavailable } from '../http/problem.ts';
+import { HttpProblem } from '../http/problem.ts';
 import { basicMatches, isBasic } from './basic-credentials.ts';
+import { authUnavailable } from './bearer.ts';
 import { createDeviceCookies, type DeviceCookies } from './device-cookie.ts';
 import type { FailureBudget } from './failure-budget.ts';
 
@@ -21,8 +21,8 @@ export interface AdminAuthDeps {
 const TOO_MANY_FAILURES = 'Too many failed admin logins';
 
 /**
- * `onRequest` hook for the admin surfaces (Bull Board, /metrics): an admin API key
- * (`Authorization: Bearer …`) or the configured HTTP Basic credentials. An operator key is 403;
+ * `onRequest` hook for the admin surfaces (Bull Board, /metrics): an admin API key or an admin
+ * client's access token (`Authorization: Bearer …`) or the configured HTTP Basic credentials. An operator key is 403;
  * anything else is 401 with a Basic challenge, so a browser asks for the credentials. With no
  * Basic credentials configured and no admin key created, nothing is ever served.
  *
@@ -49,7 +49,8 @@ export function createAdminAuth(deps: AdminAuthDeps) {
       if (token) {
         const principal = await adminKeyOf(deps, token, request.ip);
         if (principal?.role === 'admin') return;
-        if (principal) throw new HttpProblem(403, 'FORBIDDEN', 'This needs an admin API key');
+        if (principal)
+          throw new HttpProblem(403, 'FORBIDDEN', 'This needs an admin API key or client');
       } else if (deps.bullBoard && devices && isBasic(header)) {
         const state = await passwordLogin(deps.failures, deps.bullBoard, devices, request, reply);
         if (state === 'admin') return;
@@ -72,8 +73,7 @@ async function adminKeyOf(deps: AdminAuthDeps, token: string, client: string) {
   try {
     return await deps.keys.authenticate(token, { suspect: deps.failures.isBlocked(client) });
   } catch (err) {
-    if (!isDbUnavailableError(err)) throw err;
-    throw serviceUnavailable('Authentication is unavailable; retry later');
+    throw authUnavailable(err);
   }
 }
 

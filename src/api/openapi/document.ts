@@ -34,7 +34,12 @@ export async function registerOpenApi(app: FastifyInstance) {
       servers: SERVERS,
       components: {
         securitySchemes: {
-          bearerAuth: { type: 'http', scheme: 'bearer', description: 'API key' },
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              'An API key (ocn_…), or an OpenID Connect access token (a JWT, e.g. from Microsoft Entra ID client credentials) of a client mapped to the operator, where OIDC_ISSUERS is configured (docs/operations.md, "OpenID Connect access tokens")',
+          },
           basicAuth: {
             type: 'http',
             scheme: 'basic',

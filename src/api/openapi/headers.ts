@@ -59,8 +59,15 @@ const HEADERS = {
   },
   'WWW-Authenticate': {
     description:
-      'The credentials to send: an API key (Bearer) on the operator API; an admin key or the Basic credentials on the admin surfaces',
-    schema: { type: 'string', enum: ['Bearer', `Basic realm="${ADMIN_REALM}", charset="UTF-8"`] },
+      'The credentials to send: an API key or an OpenID Connect access token (Bearer) on the operator API, with error="invalid_token" when the one sent was refused (RFC 6750); an admin key or token, or the Basic credentials, on the admin surfaces',
+    schema: {
+      type: 'string',
+      enum: [
+        'Bearer',
+        'Bearer error="invalid_token"',
+        `Basic realm="${ADMIN_REALM}", charset="UTF-8"`,
+      ],
+    },
   },
   RateLimit: {
     description:

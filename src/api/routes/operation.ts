@@ -117,6 +117,7 @@ export function registerOperationRoute(
         outcome = await jobs.create(operation, {
           operatorId: principal.operatorId,
           apiKeyId: principal.apiKeyId,
+          clientPrincipal: principal.client,
           telephoneNumbers: numbers,
           traceId: traceIdOf(request.raw),
           ...(key && {

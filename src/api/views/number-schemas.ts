@@ -67,7 +67,12 @@ export const NumberStatusChangeSchema = z
       .max(64)
       .nullable()
       .describe('The job operation (e.g. ready-for-removal), or import for an inventory import'),
-    actor: z.string().max(200).describe('Who made the change: api-key:<key id>, import, …'),
+    actor: z
+      .string()
+      .max(200)
+      .describe(
+        'Who made the change: api-key:<key id>, client:<issuer host>/<client id>, import, …',
+      ),
   })
   .meta({ id: 'NumberStatusChange' });
 

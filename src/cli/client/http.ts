@@ -1,3 +1,4 @@
+import type { Credential } from './credential.ts';
 import { ClientError, EXIT, TransientError } from './errors.ts';
 import { urlOf } from './service-url.ts';
 
@@ -24,7 +25,8 @@ export interface ApiClient {
   request(method: string, path: string, options?: RequestOptions): Promise<ApiAnswer>;
 }
 
-export function createApiClient(baseUrl: string, apiKey: string): ApiClient {
+export function createApiClient(baseUrl: string, credential: Credential | string): ApiClient {
+  const current = typeof credential === 'string' ? async () => credential : credential;
   return {
     baseUrl,
     async request(method, path, options = {}) {
@@ -32,13 +34,14 @@ export function createApiClient(baseUrl: string, apiKey: string): ApiClient {
       const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
       const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
       let response: Response;
+      const bearer = await current();
       try {
         response = await fetch(url, {
           method,
           // The service never redirects; following one would take the key along to its target.
           redirect: 'manual',
           headers: {
-            authorization: `Bearer ${apiKey}`,
+            authorization: `Bearer ${bearer}`,
             accept: 'application/json',
             ...(options.body !== undefined && { 'content-type': 'application/json' }),
             ...options.headers,
@@ -117,7 +120,7 @@ export function refusal(what: string, answer: ApiAnswer): ClientError {
   const location = answer.headers.get('location');
   const hint =
     answer.status === 401
-      ? ' (check OCN_API_KEY or --key-file)'
+      ? ' (check the API key or token: OCN_API_KEY, OCN_TOKEN, --key-file, --token-file)'
       : answer.status >= 300 && answer.status < 400
         ? ` (a redirect to ${location ?? 'nowhere'}: the client follows none; set --url to the service itself)`
         : answer.status === 404

@@ -14,6 +14,7 @@ import type { JobListEntry } from './shapes.ts';
 export interface JobsOptions {
   url?: string | undefined;
   keyFile?: string | undefined;
+  tokenFile?: string | undefined;
   json: boolean;
 }
 
@@ -22,8 +23,9 @@ async function connect(io: ClientIo, options: JobsOptions) {
     env: io.env,
     url: options.url,
     keyFile: options.keyFile,
+    tokenFile: options.tokenFile,
   });
-  const api = createApiClient(settings.baseUrl, settings.apiKey);
+  const api = createApiClient(settings.baseUrl, settings.credential);
   return { jobs: createJobApi(api, settings.retries) };
 }
 

@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import type { PhoneValidation } from '../../numbers/e164.ts';
+import { type Credential, credentialOf } from './credential.ts';
 import { inputError } from './errors.ts';
 
 // The client's settings. It reads its own few variables rather than the service's
-// configuration: on an operator's laptop there is no DATABASE_URL to validate, and the key
-// must never come from a command-line flag (shell history, process lists).
+// configuration: on an operator's laptop there is no DATABASE_URL to validate. The credential
+// comes from credential.ts.
 
 export const DEFAULT_BASE_URL = 'http://127.0.0.1:3000';
 const DEFAULT_RETRIES = 6;
@@ -17,7 +17,8 @@ const MAX_BATCH_TIMEOUT_S = 86_400;
 
 export interface ClientSettings {
   baseUrl: string;
-  apiKey: string;
+  /** The API key or access token for the next request (a token file is read each time). */
+  credential: Credential;
   phoneValidation: PhoneValidation;
   /** Further tries of a request after a network error or a 503. */
   retries: number;
@@ -29,6 +30,7 @@ export interface SettingsInput {
   env: Record<string, string | undefined>;
   url?: string | undefined;
   keyFile?: string | undefined;
+  tokenFile?: string | undefined;
   /** `--batch-timeout <seconds>`; else OCN_BATCH_TIMEOUT_S; else 600. */
   batchTimeout?: string | undefined;
 }
@@ -37,7 +39,7 @@ export async function resolveSettings(input: SettingsInput): Promise<ClientSetti
   const { env } = input;
   return {
     baseUrl: baseUrlOf(input.url ?? env.OCN_URL ?? DEFAULT_BASE_URL),
-    apiKey: await apiKeyOf(input.keyFile, env.OCN_API_KEY),
+    credential: await credentialOf({ keyFile: input.keyFile, tokenFile: input.tokenFile, env }),
     phoneValidation: phoneValidationOf(env.PHONE_VALIDATION),
     retries: retriesOf(env.OCN_RETRIES),
     batchTimeoutMs: batchTimeoutMsOf(input.batchTimeout, env.OCN_BATCH_TIMEOUT_S),
@@ -55,22 +57,6 @@ function baseUrlOf(raw: string): string {
     throw inputError(`--url must be an http(s) URL, got "${raw}"`);
   }
   return url.toString().replace(/\/+$/, '');
-}
-
-async function apiKeyOf(keyFile: string | undefined, fromEnv: string | undefined) {
-  if (keyFile !== undefined) {
-    let text: string;
-    try {
-      text = await readFile(keyFile, 'utf8');
-    } catch (err) {
-      throw inputError(`cannot read --key-file ${keyFile}: ${(err as NodeJS.ErrnoException).code}`);
-    }
-    const key = text.split(/\r?\n/).find((line) => line.trim() !== '');
-    if (!key) throw inputError(`--key-file ${keyFile} is empty`);
-    return key.trim();
-  }
-  if (fromEnv?.trim()) return fromEnv.trim();
-  throw inputError('no API key: set OCN_API_KEY or pass --key-file <file>');
 }
 
 function phoneValidationOf(raw: string | undefined): PhoneValidation {

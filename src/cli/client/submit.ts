@@ -20,6 +20,7 @@ export interface SubmitOptions {
   operation: OperationName;
   url?: string | undefined;
   keyFile?: string | undefined;
+  tokenFile?: string | undefined;
   dryRun: boolean;
   out?: string | undefined;
   skipInvalid: boolean;
@@ -40,6 +41,7 @@ export async function submit(
     env: io.env,
     url: options.url,
     keyFile: options.keyFile,
+    tokenFile: options.tokenFile,
     batchTimeout: options.batchTimeout,
   });
   const input = await readInputFile(options.file, io.stdin);
@@ -57,7 +59,7 @@ export async function submit(
     );
   }
   const sink = options.out ? await openResultsFile(options.out) : undefined;
-  const api = createApiClient(settings.baseUrl, settings.apiKey);
+  const api = createApiClient(settings.baseUrl, settings.credential);
   if (options.dryRun) await assertDryRunSupported(api, options.operation);
 
   const started = performance.now();

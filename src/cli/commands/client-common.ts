@@ -7,11 +7,15 @@ import type { CliContext } from '../context.ts';
 export const CONNECTION_OPTIONS = {
   url: { type: 'string' },
   'key-file': { type: 'string' },
+  'token-file': { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
 export const CONNECTION_HELP = `  --url <base>       the service (default $OCN_URL, else http://127.0.0.1:3000)
   --key-file <file>  read the API key from this file's first line (default: $OCN_API_KEY)
+  --token-file <file>
+                     or an OpenID Connect access token, read again before every request
+                     so a refresher can rewrite it (default: $OCN_TOKEN)
   --json             print one JSON document on stdout`;
 
 export function clientIo(ctx: CliContext): ClientIo {

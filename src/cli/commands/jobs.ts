@@ -3,7 +3,7 @@ import { type Command, PROGRAM, parseCommandArgs, printHelp, UsageError } from '
 import { CONNECTION_HELP, CONNECTION_OPTIONS, clientIo, withInterrupt } from './client-common.ts';
 
 // `jobs list|get|watch|cancel|items`: the job API over HTTP, like `submit` (key from
-// OCN_API_KEY or --key-file).
+// OCN_API_KEY or --key-file, or an access token: OCN_TOKEN or --token-file).
 
 const STATES = ['queued', 'active', 'completed', 'cancelled', 'failed'];
 
@@ -21,6 +21,7 @@ function withJobId(name: string, args: string[], ctx: CliContext, extra = {}) {
   const options = {
     url: values.url as string | undefined,
     keyFile: values['key-file'] as string | undefined,
+    tokenFile: values['token-file'] as string | undefined,
     json: (values.json as boolean | undefined) ?? false,
     jobId: jobId ?? '',
   };
@@ -120,6 +121,7 @@ ${CONNECTION_HELP}
     return jobsList(clientIo(ctx), {
       url: values.url,
       keyFile: values['key-file'],
+      tokenFile: values['token-file'],
       json: values.json ?? false,
       state: values.state,
       limit,

@@ -6,7 +6,7 @@ export const submitCommand: Command = {
   path: ['submit'],
   summary: 'send a file of numbers of any size to the service, paced, resumable',
   help: `Usage: ${PROGRAM} submit <file|-> [--operation ${OPERATION_NAMES.join('|')}]
-         [--url <base>] [--key-file <file>] [--dry-run] [--out <results.csv>] [--skip-invalid]
+         [--url <base>] [--key-file <file> | --token-file <file>] [--dry-run] [--out <results.csv>] [--skip-invalid]
          [--fresh] [--batch-timeout <seconds>] [--json]
 
 Sends every number of the file ("-" reads stdin) to the service in batches of up to 500,
@@ -20,7 +20,8 @@ processes a batch twice: it gets the stored results back, failures included. Num
 failed job left unprocessed are sent again (twice at most). Requests are paced from the
 RateLimit headers. Ctrl-C cancels the jobs in flight, writes what is known and exits 3.
 
-The API key comes from OCN_API_KEY or --key-file, never from a flag.
+The API key comes from OCN_API_KEY or --key-file, or an OpenID Connect access token from
+OCN_TOKEN or --token-file (read again before every request); never from a flag.
 
 Exit codes: 0 every number succeeded; 1 some numbers failed a rule (or were skipped);
 2 usage or invalid input; 3 interrupted; 4 the service refused or failed, or a batch's
@@ -80,6 +81,7 @@ ${CONNECTION_HELP} (a summary)
           operation: operation.name,
           url: values.url,
           keyFile: values['key-file'],
+          tokenFile: values['token-file'],
           dryRun: values['dry-run'] ?? false,
           out: values.out,
           skipInvalid: values['skip-invalid'] ?? false,

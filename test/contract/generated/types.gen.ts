@@ -314,7 +314,7 @@ export type NumberStatusChange = {
      */
     operation: string | null;
     /**
-     * Who made the change: api-key:<key id>, import, …
+     * Who made the change: api-key:<key id>, client:<issuer host>/<client id>, import, …
      */
     actor: string;
 };
