@@ -23,7 +23,7 @@ import { MAX_UPLOAD_BYTES } from './upload-plan.ts';
 const htmxFile = createRequire(import.meta.url).resolve('htmx.org/dist/htmx.min.js');
 
 /**
- * The operator console (SPEC §11, docs/console.md): server-rendered pages under /console, in
+ * The operator console (docs/console.md): server-rendered pages under /console, in
  * their own scope of the app (own body parsers, session, CSRF, headers and error pages) over the
  * API's services and budgets. Not part of the OpenAPI document: it answers HTML.
  */

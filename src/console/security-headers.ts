@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-// The console's own headers (SPEC §11), over the app-wide helmet defaults: nothing inline runs
+// The console's own headers, over the app-wide helmet defaults: nothing inline runs
 // or applies (no 'unsafe-inline' anywhere: htmx and the stylesheet are files of this origin),
 // no page may frame it, forms post only here, and links leak no path to other sites.
 const CSP = [

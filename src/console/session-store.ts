@@ -1,7 +1,7 @@
 import type { Session } from 'fastify';
 import type { RedisClient } from '../queue/redis.ts';
 
-// The console's sessions live in Redis (SPEC §11: server-side), one key per session under the
+// The console's sessions live in Redis (server-side), one key per session under the
 // queue prefix, so every API instance sees every session and signing out ends it everywhere.
 // A key expires by itself: at the idle end, or at the absolute end if that is sooner, so a
 // session nobody signs out of leaves nothing behind.

@@ -14,7 +14,7 @@ import {
   screenshot,
 } from './console-harness.ts';
 
-// The operator console's whole flow in Chromium (issue 26): sign in, find one customer's
+// The operator console's whole flow in Chromium: sign in, find one customer's
 // MarkedForRemoval numbers, preview, confirm, watch the job end, open a number's history,
 // upload 1,200 numbers and see three jobs end (one cancelled), sign out for good. Every page
 // is checked by axe-core and photographed for docs/console.md.

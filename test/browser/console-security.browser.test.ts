@@ -19,7 +19,7 @@ import {
   tabTo,
 } from './console-harness.ts';
 
-// The console's refusals in Chromium (issue 26): a wrong key, an admin key, another operator's
+// The console's refusals in Chromium: a wrong key, an admin key, another operator's
 // job, a POST without its CSRF token; the keyboard-only path through sign-in and confirm; and
 // every read with JavaScript off.
 

@@ -183,7 +183,11 @@ describe('the OpenAPI document', () => {
     expect(errorCodes(items['400'])).toEqual(['INVALID_REQUEST', 'INVALID_CURSOR']);
     const list = op('/api/v3/oc/numbers', 'get').responses;
     expect(Object.keys(list['200'].content)).toEqual(['application/json', 'text/csv']);
-    expect(errorCodes(list['400'])).toEqual(['INVALID_TENANT_ID', 'INVALID_REQUEST']);
+    expect(errorCodes(list['400'])).toEqual([
+      'INVALID_TENANT_ID',
+      'INVALID_CURSOR',
+      'INVALID_REQUEST',
+    ]);
     expect(headers(op('/api/v3/oc/numbers/jobs', 'get').responses['200'])).toMatchObject({
       Link: false,
     });

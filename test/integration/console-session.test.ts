@@ -7,7 +7,7 @@ import { createConsoleClient } from '../support/console-client.ts';
 import { createApiKey, createTenant } from '../support/factories.ts';
 import { waitFor } from '../support/wait.ts';
 
-// The console's sign-in, session and page security (SPEC §11), over inject: every hostile case
+// The console's sign-in, session and page security, over inject: every hostile case
 // the issue lists and a few more (forged, expired, replayed, fixed session ids).
 
 const suite = useApiSuite(
