@@ -18,6 +18,7 @@ export interface ResponseObject {
 export interface OperationObject {
   operationId?: string;
   parameters?: { name: string; in: string }[];
+  requestBody?: unknown;
   responses?: Record<string, ResponseObject>;
   security?: Record<string, string[]>[];
 }

@@ -297,21 +297,40 @@ describe('isolation', () => {
         'GET /api/v3/oc/numbers/{telephoneNumber}',
       ]),
     );
+    const endpoint = await idle.app.inject({
+      method: 'POST',
+      url: '/api/v3/oc/webhooks',
+      headers: auth,
+      payload: { url: 'https://93.184.216.34/hooks/oc', events: ['job.failed'] },
+    });
+    expect(endpoint.statusCode).toBe(201);
+    const endpointId = endpoint.json().id as string;
     const tries = [
-      { as: otherAuth, ids: { jobId: mine.jobId, telephoneNumber: number as string } },
+      {
+        as: otherAuth,
+        ids: { jobId: mine.jobId, telephoneNumber: number as string, endpointId },
+      },
       {
         as: auth,
-        ids: { jobId: '00000000-0000-4000-8000-000000000000', telephoneNumber: uniqueE164() },
+        ids: {
+          jobId: '00000000-0000-4000-8000-000000000000',
+          telephoneNumber: uniqueE164(),
+          endpointId: '00000000-0000-4000-8000-000000000000',
+        },
       },
-      { as: auth, ids: { jobId: 'not-a-uuid', telephoneNumber: 'not-a-number' } },
+      {
+        as: auth,
+        ids: { jobId: 'not-a-uuid', telephoneNumber: 'not-a-number', endpointId: 'not-a-uuid' },
+      },
     ];
     const shapes = new Set<string>();
     for (const { as, ids } of tries) {
-      for (const [method, url, accept] of idRequests(document, ids)) {
+      for (const [method, url, accept, body] of idRequests(document, ids)) {
         const res = await idle.app.inject({
           method: method as 'GET',
           url,
           headers: { ...as, ...accept },
+          ...(body !== undefined && { payload: body as Record<string, unknown> }),
         });
         expect({ url, status: res.statusCode }).toEqual({ url, status: 404 });
         expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');

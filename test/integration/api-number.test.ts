@@ -201,6 +201,7 @@ describe('one number', () => {
       'query:PageNumber',
       'query:PageSize',
       'query:acquiredNumberStatus',
+      'query:cursor',
       'query:msTenantId',
     ]);
   });

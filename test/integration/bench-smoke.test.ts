@@ -83,6 +83,7 @@ describe('npm run bench (smoke, tiny sizes)', () => {
       'core',
       'e2e',
       'load',
+      'oidc',
       'probes',
       'tracing',
       'validation',

@@ -227,7 +227,10 @@ describe('boundaries and hostile bodies', () => {
     for (const id of ids) {
       for (const route of routes) {
         const path = route.path(Object.fromEntries(route.params.map((name) => [name, id])));
-        const answer = await client.request(route.method, path, { key });
+        const answer = await client.request(route.method, path, {
+          key,
+          ...(route.body !== undefined && { body: route.body }),
+        });
         expect({
           path: path.slice(0, 80),
           status: answer.status,

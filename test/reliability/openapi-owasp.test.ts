@@ -17,8 +17,10 @@ const SPECTRAL = fileURLToPath(
   new URL('../../node_modules/@stoplight/spectral-cli/dist/index.js', import.meta.url),
 );
 const RULESET = fileURLToPath(new URL('../support/scenario/spectral-owasp.mjs', import.meta.url));
-// Served by the app but not API operations: the document itself, its UI, and Bull Board.
-const NOT_OPERATIONS = /^(HEAD |[A-Z]+ \/openapi\.json$|[A-Z]+ \/docs|[A-Z]+ \/admin\/queues)/;
+// Served by the app but not API operations: the document itself, its UI, Bull Board and the
+// console's HTML pages.
+const NOT_OPERATIONS =
+  /^(HEAD |[A-Z]+ \/openapi\.json$|[A-Z]+ \/docs|[A-Z]+ \/admin\/queues|[A-Z]+ \/console(\/|$))/;
 
 const prefix = uniquePrefix('rel-oas');
 let database: TestDatabase;

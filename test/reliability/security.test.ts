@@ -55,7 +55,24 @@ function shape(answer: Answer) {
 }
 
 /** Every documented route naming a job or a number, once per media type it offers. */
-const idRoutes = (ids: { jobId: string; telephoneNumber: string }) => idRequests(document, ids);
+const idRoutes = (ids: { jobId: string; telephoneNumber: string; endpointId: string }) =>
+  idRequests(document, ids);
+
+/** A webhook endpoint of the operator of `key`, disabled (nothing is ever sent to it). */
+async function webhookEndpointOf(key: string): Promise<string> {
+  const created = await client.request('POST', '/api/v3/oc/webhooks', {
+    key,
+    body: { url: 'https://93.184.216.34/hooks/oc', description: 'isolation probe' },
+  });
+  expect(created.status).toBe(201);
+  const { id } = created.json as { id: string };
+  const disabled = await client.request('PATCH', `/api/v3/oc/webhooks/${id}`, {
+    key,
+    body: { enabled: false },
+  });
+  expect(disabled.status).toBe(200);
+  return id;
+}
 
 describe('tenant isolation', () => {
   it("answers another operator's job and number exactly like missing ones, and leaves them alone", async () => {
@@ -71,18 +88,28 @@ describe('tenant isolation', () => {
       await waitFor('the job to wait mid-way', async () =>
         (await workerBackendsWaitingOnLock(world.db.sql)).length > 0 ? true : undefined,
       );
-      const theirs = idRoutes({ jobId, telephoneNumber: a.numbers[0] as string });
-      const missing = idRoutes({ jobId: randomUUID(), telephoneNumber: uniqueE164() });
+      const endpointId = await webhookEndpointOf(a.key);
+      const theirs = idRoutes({ jobId, telephoneNumber: a.numbers[0] as string, endpointId });
+      const missing = idRoutes({
+        jobId: randomUUID(),
+        telephoneNumber: uniqueE164(),
+        endpointId: randomUUID(),
+      });
       expect(theirs.length).toBeGreaterThanOrEqual(6);
-      for (const [i, [method, path, headers]] of theirs.entries()) {
-        const foreign = await client.request(method, path, { key: b.key, headers });
+      for (const [i, [method, path, headers, body]] of theirs.entries()) {
+        const foreign = await client.request(method, path, { key: b.key, headers, body });
         const [, absentPath = ''] = missing[i] ?? [];
-        const absent = await client.request(method, absentPath, { key: b.key, headers });
+        const absent = await client.request(method, absentPath, { key: b.key, headers, body });
         expect({ path, status: foreign.status }).toEqual({ path, status: 404 });
         expect(shape(foreign)).toEqual(shape(absent));
       }
       const list = await client.request('GET', `${JOBS}?limit=100`, { key: b.key });
       expect(list.text).not.toContain(jobId);
+      // B's PATCH, rotation and DELETE of A's endpoint changed nothing.
+      const endpoint = await client.request('GET', `/api/v3/oc/webhooks/${endpointId}`, {
+        key: a.key,
+      });
+      expect(endpoint.json).toMatchObject({ description: 'isolation probe', enabled: false });
       const [row] = await world.db.sql<{ state: string; cancel_requested_at: Date | null }[]>`
         select state, cancel_requested_at from jobs where id = ${jobId}`;
       expect(row).toEqual({ state: 'active', cancel_requested_at: null });
@@ -170,9 +197,17 @@ describe('authentication', () => {
     const routes = [
       ['POST', ENDPOINT],
       ['GET', JOBS],
-      ...idRoutes({ jobId: randomUUID(), telephoneNumber: uniqueE164() }).map(([m, p]) => [m, p]),
+      ...idRoutes({
+        jobId: randomUUID(),
+        telephoneNumber: uniqueE164(),
+        endpointId: randomUUID(),
+      }).map(([m, p]) => [m, p]),
     ] as const;
+    // One body everywhere; the challenge says only what the client knows already (RFC 6750):
+    // `Bearer` when no bearer token was sent, `error="invalid_token"` when one was refused —
+    // the same for a key that never existed, a revoked one and a malformed one.
     const shapes = new Set<string>();
+    const challenges = new Map<string | undefined, Set<string | null>>();
     for (const [method, path] of routes) {
       for (const authorization of credentials) {
         const answer = await client.request(method, path, {
@@ -181,10 +216,25 @@ describe('authentication', () => {
             path === ENDPOINT && { body: { telephoneNumbers: ['+14255551212'] } }),
         });
         expect(answer.status).toBe(401);
-        shapes.add(JSON.stringify(shape(answer)));
+        const { authenticate, ...rest } = shape(answer);
+        shapes.add(JSON.stringify(rest));
+        const seen = challenges.get(authorization) ?? new Set();
+        challenges.set(authorization, seen.add(authenticate));
       }
     }
     expect([...shapes]).toHaveLength(1);
+    const refused = 'Bearer error="invalid_token"';
+    expect(Object.fromEntries([...challenges].map(([c, set]) => [String(c), [...set]]))).toEqual({
+      undefined: ['Bearer'],
+      '': ['Bearer'],
+      Bearer: ['Bearer'],
+      [`Bearer ${unknown}`]: [refused],
+      [`Bearer ${revoked}`]: [refused],
+      [`Bearer ${a.key}x`]: [refused],
+      [`Basic ${Buffer.from('ops:board-secret-pass').toString('base64')}`]: ['Bearer'],
+      [`Token ${a.key}`]: ['Bearer'],
+      'Bearer \u00e9\u00e9': [refused],
+    });
   });
 
   it('closes Bull Board and /metrics to anonymous callers (401) and operator keys (403)', async () => {

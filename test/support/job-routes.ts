@@ -4,9 +4,15 @@ import { type OpenApiDocument, operationsOf } from '../contract/document.ts';
 // The operator routes that name one resource in their path (a job, a number), read from the
 // OpenAPI document, for the tests that try every one of them with another operator's id or an
 // odd one (isolation, hostile ids). A route added to the API is in the list by being documented;
-// a path parameter the tests have no value for fails them, naming it.
+// a path parameter the tests have no value for fails them, naming it, and so does a route that
+// takes a body the tests have no valid one for (the id, not the body, must be what it answers).
 
 export const JOBS = '/api/v3/oc/numbers/jobs';
+
+/** A valid body for each documented id route that takes one, by operationId. */
+const VALID_BODIES: Readonly<Record<string, unknown>> = {
+  updateWebhookEndpoint: { description: 'probe' },
+};
 
 export interface IdRoute {
   method: HTTPMethods;
@@ -16,6 +22,8 @@ export interface IdRoute {
   params: string[];
   /** The media types its 200 answer offers (JSON, and CSV where there is one). */
   mediaTypes: string[];
+  /** A valid body, for a route that takes one. */
+  body?: unknown;
   /** The path with every parameter taken from `values`, as they are (already URL-safe). */
   path(values: Readonly<Record<string, string>>): string;
 }
@@ -29,6 +37,7 @@ export function idRoutes(document: OpenApiDocument): IdRoute[] {
       template: op.template,
       params: op.params,
       mediaTypes: Object.keys(op.operation.responses?.['200']?.content ?? {}),
+      ...(op.operation.requestBody !== undefined && { body: validBody(op.operation.operationId) }),
       path: (values) =>
         op.template.replace(/\{(\w+)\}/g, (_, name: string) => {
           const value = values[name];
@@ -40,14 +49,27 @@ export function idRoutes(document: OpenApiDocument): IdRoute[] {
     }));
 }
 
-type IdRequest = [method: HTTPMethods, path: string, headers: { accept: string }];
+function validBody(operationId: string | undefined): unknown {
+  const body = operationId === undefined ? undefined : VALID_BODIES[operationId];
+  if (body === undefined) throw new Error(`no valid body for ${operationId}: add one`);
+  return body;
+}
 
-/** Each route once per media type its 200 offers, as `[method, path, headers]`. */
+type IdRequest = [
+  method: HTTPMethods,
+  path: string,
+  headers: { accept: string },
+  body: unknown | undefined,
+];
+
+/** Each route once per media type its 200 offers, as `[method, path, headers, body]`. */
 export function idRequests(
   document: OpenApiDocument,
   values: Readonly<Record<string, string>>,
 ): IdRequest[] {
   return idRoutes(document).flatMap((route) =>
-    route.mediaTypes.map((type): IdRequest => [route.method, route.path(values), { accept: type }]),
+    route.mediaTypes.map(
+      (type): IdRequest => [route.method, route.path(values), { accept: type }, route.body],
+    ),
   );
 }

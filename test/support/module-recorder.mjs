@@ -1,6 +1,8 @@
 // `node --import ./test/support/module-recorder.mjs …`: notes every module the process loads
-// (imports and requires alike, through Node's synchronous module hooks) and writes the list as
-// one line, `LOADED-MODULES [...]`, on stderr when the process exits.
+// (imports and requires alike, through Node's synchronous module hooks) and writes the list, as
+// JSON, to the file OCN_LOADED_MODULES_FILE names when the process exits (a file, not stderr:
+// other writers' lines cannot land inside it).
+import { writeFileSync } from 'node:fs';
 import { registerHooks } from 'node:module';
 
 const loaded = new Set();
@@ -12,5 +14,8 @@ registerHooks({
   },
 });
 process.on('exit', () => {
-  process.stderr.write(`LOADED-MODULES ${JSON.stringify([...loaded])}\n`);
+  writeFileSync(
+    process.env.OCN_LOADED_MODULES_FILE ?? 'loaded-modules.json',
+    JSON.stringify([...loaded]),
+  );
 });

@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tracingRequested } from '../../src/telemetry/enabled.ts';
@@ -59,6 +62,8 @@ describe('the one-process start', () => {
   /** Starts `npm start`'s process, waits until it serves, stops it; what it loaded. */
   async function modulesOfARun(env: Record<string, string>): Promise<string[]> {
     const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'ocn-modules-'));
+    const modulesFile = join(dir, 'loaded.json');
     const child = spawn(
       process.execPath,
       [
@@ -79,6 +84,7 @@ describe('the one-process start', () => {
           REDIS_URL,
           QUEUE_PREFIX: prefix,
           MIGRATE_ON_START: 'false',
+          OCN_LOADED_MODULES_FILE: modulesFile,
           ...env,
         },
         stdio: ['ignore', 'ignore', 'pipe'],
@@ -88,7 +94,8 @@ describe('the one-process start', () => {
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
     });
-    const exited = once(child, 'exit');
+    // 'close', not 'exit': the module list is the last thing on stderr, read only once it closed.
+    const exited = once(child, 'close');
     try {
       // Generous: two service starts side by side on a busy 2-core machine take a while.
       await waitFor(
@@ -105,9 +112,13 @@ describe('the one-process start', () => {
       child.kill('SIGTERM');
     }
     expect((await exited)[0]).toBe(0);
-    const line = stderr.split('\n').find((l) => l.startsWith('LOADED-MODULES '));
-    if (!line) throw new Error(`no module list:\n${stderr}`);
-    return JSON.parse(line.slice('LOADED-MODULES '.length)) as string[];
+    try {
+      return JSON.parse(readFileSync(modulesFile, 'utf8')) as string[];
+    } catch (err) {
+      throw new Error(`no module list (${String(err)}):\n${stderr}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   it('loads no SDK module with the variables unset', async () => {
