@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATION_NAMES } from '../../src/domain/operations.ts';
+import { cancelJob } from '../../src/jobs/cancel.ts';
 import type { JobProgress } from '../../src/jobs/result-schemas.ts';
 import { operationJobOptions } from '../../src/queue/operation-queue.ts';
 import type { OperationWorker } from '../../workers/create-worker.ts';
@@ -74,7 +75,10 @@ describe('the BullMQ worker', () => {
 
   it('completes a job that was cancelled while queued without touching its numbers', async () => {
     const tenant = await createTenant(q.t.db);
-    const { job: row } = await createMarkedJob(q.t.db, tenant, 3, { state: 'cancelled' });
+    const { job: row } = await createMarkedJob(q.t.db, tenant, 3);
+    // Cancelled the way the API cancels a queued job: the row ends with its (empty) result.
+    const cancelled = await cancelJob(q.t.db, { operatorId: tenant.operator.id, jobId: row.id });
+    expect(cancelled.kind).not.toBe('not-found');
     const job = await q.producer.enqueue(row);
     const result = await job.waitUntilFinished(q.events, 15_000);
     expect(result).toMatchObject({ status: 'cancelled', processedCount: 0 });
