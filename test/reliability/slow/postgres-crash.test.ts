@@ -260,6 +260,18 @@ describe('Postgres crashes mid-job and comes back', () => {
     const down = await postThroughout(w, 5000);
     await w.pg.start();
     await released;
+    // The server takes connections again before the API's pool has dropped the ones the crash
+    // broke: until then its health check says "down". The read-only phase starts once it does not.
+    await waitFor(
+      'the API to reach Postgres again',
+      async () => {
+        const health = await w.client.request('GET', '/health/ready');
+        const { checks } = health.json as { checks?: { postgres?: string } };
+        return checks?.postgres === 'down' ? undefined : true;
+      },
+      60_000,
+      250,
+    );
     const deferralsBefore = deferrals(w.worker, jobId);
     const bullStates = new Set<string>();
     const ready: number[] = [];
