@@ -7,22 +7,13 @@ import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createNumbers, createTenant } from '../support/factories.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 import { startTestWorker } from '../support/test-worker.ts';
+import { CHROMIUM_ARGS } from './console-harness.ts';
 
 // Debian's chromium, driven by playwright-core (which downloads no browser of its own).
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM);
 const SKIP_REASON = `no Chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)`;
 if (!HAS_CHROMIUM) console.warn(`bull-board browser test skipped: ${SKIP_REASON}`);
-// Without the background-networking flags Chromium keeps calling home on a closed network.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const SCREENSHOT = 'test-output/bull-board.png';
 const BOARD_USER = 'board-admin';
 const BOARD_PASSWORD = 'board-e2e-password';
