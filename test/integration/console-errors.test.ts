@@ -7,6 +7,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createMarkedNumbers, createTenant } from '../support/factories.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
+import { waitFor } from '../support/wait.ts';
 
 // The console's refusals and failures as pages, through the real parts: the API's read and
 // action budgets in Redis spent (429), Postgres cut off behind a TCP proxy (503) and a real
@@ -119,6 +120,10 @@ describe('console error pages', () => {
     } finally {
       proxy.restore();
     }
+    // The pool retries with a backoff: once the service reports Postgres back, pages serve.
+    await waitFor('the service to reach Postgres again', async () =>
+      (await api.app.inject({ url: '/health/ready' })).statusCode === 200 ? true : undefined,
+    );
     expect((await c.get('/console')).statusCode).toBe(200);
   });
 
