@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { listNumbersPage, numbersInOrder } from '../../numbers/inventory-queries.ts';
+import { numbersInOrder } from '../../numbers/inventory-queries.ts';
+import { readNumberPage } from '../../numbers/number-page.ts';
 import { parseStatusInput } from '../../numbers/status-input.ts';
 import { principalOf } from '../auth/bearer.ts';
 import { createExportSlots, exportSlotsFor } from '../budgets/export-slots.ts';
@@ -10,7 +11,7 @@ import { guardedDownload } from '../http/download-guard.ts';
 import { negotiateMediaType } from '../http/negotiate.ts';
 import { NEGOTIATED, operatorResponseHeaders } from '../openapi/headers.ts';
 import { operatorProblems, problem, problems } from '../openapi/problems.ts';
-import { numbersCursor } from '../views/cursor.ts';
+import { numberPageCursor } from '../views/cursor.ts';
 import { normalizeInventoryQuery } from '../views/inventory-query.ts';
 import { CSV_COLUMNS, numbersCsv, toNumberView } from '../views/number-rows.ts';
 import {
@@ -101,26 +102,18 @@ export function registerNumbersList(app: FastifyInstance, deps: AppDeps) {
           .header('content-disposition', 'attachment; filename="numbers.csv"')
           .send(csv as never); // a stream is piped as is; the schema types JSON only
       }
-      // Bound to the filter as the query names it, after normalisation (status as its name).
-      const scope = { operatorId, msTenantId: msTenantId?.toLowerCase(), status };
-      const after = numbersCursor.decode(cursor, scope);
-      const currentPage = after?.p ?? PageNumber;
-      const page = await listNumbersPage(deps.db.$client, filter, {
-        number: currentPage,
+      const page = await readNumberPage(deps.db.$client, filter, {
         size: PageSize,
-        ...(after && { after: after.e }),
+        pageNumber: PageNumber,
+        after: numberPageCursor.decode(cursor, filter),
       });
-      const last = page.rows.at(-1);
       return {
-        currentPage,
+        currentPage: page.currentPage,
         pageSize: PageSize,
-        totalPages: Math.ceil(page.total / PageSize),
-        totalRecords: page.total,
+        totalPages: page.totalPages,
+        totalRecords: page.totalRecords,
         data: page.rows.map(toNumberView),
-        nextCursor:
-          page.hasMore && last
-            ? numbersCursor.encode({ e: last.e164, p: currentPage + 1 }, scope)
-            : null,
+        nextCursor: numberPageCursor.encode(page.next, filter),
       };
     },
   );
