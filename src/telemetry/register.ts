@@ -12,5 +12,5 @@ if (tracingRequested(process.env)) {
     data: { include: ['ioredis'] },
   });
   const { startTracing } = await import('./sdk.ts');
-  startTracing(process.env);
+  await startTracing();
 }

@@ -132,10 +132,18 @@ describe('the one-process start', () => {
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
     });
-    expect(modules.some((url) => url.includes('@opentelemetry/sdk-node'))).toBe(true);
+    expect(modules.some((url) => url.includes('@opentelemetry/sdk-trace/'))).toBe(true);
     expect(modules.some((url) => url.includes('@opentelemetry/exporter-trace-otlp-http'))).toBe(
       true,
     );
+    // Only the exporter asked for: not the protobuf or gRPC ones, nor metrics or logs SDKs.
+    expect(
+      modules.filter((url) =>
+        /@opentelemetry\/(exporter-trace-otlp-(proto|grpc)|sdk-node|sdk-metrics|sdk-logs)\/|@grpc\//.test(
+          url,
+        ),
+      ),
+    ).toEqual([]);
     expect(receiver.requests).toBeGreaterThan(0);
   }, 150_000);
 });
