@@ -50,3 +50,8 @@ export function logLine(process: ServiceProcess, message: string, jobId: string)
 export function logLines(process: ServiceProcess): LogLine[] {
   return process.lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as LogLine);
 }
+
+/** JSON.stringify's replacer for the spans' bigint times. */
+export function jsonBigInt(_key: string, value: unknown) {
+  return typeof value === 'bigint' ? value.toString() : value;
+}

@@ -108,6 +108,8 @@ describe('the one-process start', () => {
         90_000,
         100,
       );
+      // A request that is traced (a 404 is as good as any): with tracing on, its span is exported.
+      await fetch(`http://127.0.0.1:${port}/no-such-page`);
     } finally {
       child.kill('SIGTERM');
     }
