@@ -28,8 +28,9 @@ const BOOKKEEPING = /^\s*(?:begin|commit|rollback|savepoint|release|select set_c
 export function subscribePostgresSpans(): void {
   dc.tracingChannel<string, QueryMessage>('postgres:query').subscribe({
     start(message) {
-      // No parent, no span: pool warm-ups and the like are not part of any request.
-      if (!trace.getActiveSpan() || BOOKKEEPING.test(message.query ?? '')) return;
+      // No parent, no span: pool warm-ups and the like are not part of any request. A parent
+      // the sampler left out (not recording) would only get a child that is left out too.
+      if (!trace.getActiveSpan()?.isRecording() || BOOKKEEPING.test(message.query ?? '')) return;
       spans.set(
         message,
         tracer.startSpan(`postgresql ${message.database ?? ''}`.trim(), {
