@@ -21,11 +21,18 @@ export interface NodeChild {
  * as the start scripts preload it (tracing when OTEL_* in `env` asks for it).
  */
 export function spawnNode(entry: string, env: Record<string, string>): NodeChild {
-  const child = spawn(process.execPath, ['--import', './src/telemetry/register.ts', entry], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  // OCN_BENCH_CPU_PROF_DIR=<dir>: each child writes a V8 CPU profile there when it exits.
+  const profileDir = process.env.OCN_BENCH_CPU_PROF_DIR;
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const child = spawn(
+    process.execPath,
+    [...profile, '--import', './src/telemetry/register.ts', entry],
+    {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-20_000);

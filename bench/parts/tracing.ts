@@ -18,53 +18,81 @@ export interface TracingModeResult {
   cpuMsPerRequest: Spread;
 }
 
+type Exported = TracingModeResult & { exportRequests: number; exportedKiB: number };
+
 export interface TracingResult {
   off: TracingModeResult;
-  on: TracingModeResult & { exportRequests: number; exportedKiB: number };
+  /** Every trace recorded and exported (always-on sampler). */
+  on: Exported;
+  /** One trace in ten recorded and exported (parentbased_traceidratio, 0.1). */
+  sampled: Exported;
   jobsPerRun: number;
   syncRequests: number;
   failures: number;
 }
 
-type Mode = 'off' | 'on';
+type Mode = 'off' | 'on' | 'sampled';
+
+const SAMPLED_RATIO = '0.1';
+
+const MODE_ENV: Record<Mode, Record<string, string>> = {
+  off: {},
+  on: { OTEL_TRACES_SAMPLER: 'always_on' },
+  sampled: {
+    OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+    OTEL_TRACES_SAMPLER_ARG: SAMPLED_RATIO,
+  },
+};
 interface Sample {
   numbersPerSec: number;
   syncP50Ms: number;
   cpuMsPerRequest: number;
+  exportRequests: number;
+  exportedBytes: number;
 }
 
 /**
- * Tracing's price, same run: the one-process service started with tracing off and on
- * (always-on sampler, OTLP/HTTP protobuf to a local receiver), in the order off, on, on, off
- * so that a machine getting busier or quieter weighs on both alike. Each start measures sync
- * request latency, then the worker's throughput over a backlog of async jobs.
+ * Tracing's price, same run: the one-process service started with tracing off, on (always-on
+ * sampler) and sampled (one trace in ten), OTLP/HTTP protobuf to a local receiver, in the order
+ * off, on, sampled, sampled, on, off so that a machine getting busier or quieter weighs on all
+ * alike. Each start measures sync request latency, then the worker's throughput over a backlog
+ * of async jobs.
  */
 export async function benchTracing(ctx: BenchContext): Promise<TracingResult> {
   const sink = await startOtlpSink();
   const jobsPerRun = ctx.sizes.jobsPerRun * 2;
   const syncRequests = Math.max(1, Math.floor(ctx.sizes.httpRequests / 2));
-  // Off, on, on, off; a single run (the smoke test's sizes) only off, on.
-  const order: Mode[] = ctx.sizes.runs >= 2 ? ['off', 'on', 'on', 'off'] : ['off', 'on'];
-  const samples: Record<Mode, Sample[]> = { off: [], on: [] };
+  // A single run (the smoke test's sizes) starts each mode once.
+  const order: Mode[] =
+    ctx.sizes.runs >= 2
+      ? ['off', 'on', 'sampled', 'sampled', 'on', 'off']
+      : ['off', 'on', 'sampled'];
+  const samples: Record<Mode, Sample[]> = { off: [], on: [], sampled: [] };
   let failures = 0;
   try {
     for (const [i, mode] of order.entries()) {
-      const env: Record<string, string> = { RATE_LIMIT_MAX: '1000000' };
-      if (mode === 'on') {
+      const env: Record<string, string> = { RATE_LIMIT_MAX: '1000000', ...MODE_ENV[mode] };
+      if (mode !== 'off') {
         Object.assign(env, {
           OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
           OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-          OTEL_TRACES_SAMPLER: 'always_on',
           OTEL_SERVICE_NAME: 'oc-numbers-bench',
         });
       }
-      const sample = await measureOnce(ctx, `tracing-${mode}-${i}`, env, {
+      const before = { ...sink.received };
+      const measured = await measureOnce(ctx, `tracing-${mode}-${i}`, env, {
         jobsPerRun,
         syncRequests,
         onFailure: () => {
           failures += 1;
         },
       });
+      // The service flushed its last spans when it stopped: they count for this start.
+      const sample = {
+        ...measured,
+        exportRequests: sink.received.requests - before.requests,
+        exportedBytes: sink.received.bytes - before.bytes,
+      };
       samples[mode].push(sample);
       ctx.log(
         `  tracing ${mode}: ${Math.round(sample.numbersPerSec)} numbers/s, sync p50 ${sample.syncP50Ms.toFixed(1)} ms`,
@@ -75,14 +103,19 @@ export async function benchTracing(ctx: BenchContext): Promise<TracingResult> {
   }
   return {
     off: summary(samples.off),
-    on: {
-      ...summary(samples.on),
-      exportRequests: sink.received.requests,
-      exportedKiB: Math.round(sink.received.bytes / 1024),
-    },
+    on: exported(samples.on),
+    sampled: exported(samples.sampled),
     jobsPerRun,
     syncRequests,
     failures,
+  };
+}
+
+function exported(samples: Sample[]): Exported {
+  return {
+    ...summary(samples),
+    exportRequests: samples.reduce((sum, s) => sum + s.exportRequests, 0),
+    exportedKiB: Math.round(samples.reduce((sum, s) => sum + s.exportedBytes, 0) / 1024),
   };
 }
 
@@ -99,7 +132,7 @@ async function measureOnce(
   name: string,
   env: Record<string, string>,
   plan: { jobsPerRun: number; syncRequests: number; onFailure: () => void },
-): Promise<Sample> {
+): Promise<Omit<Sample, 'exportRequests' | 'exportedBytes'>> {
   const warmup = ctx.sizes.httpWarmup;
   const bodies = await seedRequestBodies(ctx, warmup + plan.syncRequests + plan.jobsPerRun);
   const service = await startService(ctx, name, env);

@@ -61,6 +61,9 @@ export function flatten(r: Results): Record<string, number | undefined> {
     out.tracingOnNumbersPerSec = round(on.numbersPerSec.median);
     out.tracingThroughputRatio = round(on.numbersPerSec.median / off.numbersPerSec.median, 3);
     out.tracingSyncP50Ratio = round(on.syncP50Ms.median / off.syncP50Ms.median, 3);
+    out.tracingCpuMsPerSyncRequestOff = round(off.cpuMsPerRequest.median, 1);
+    out.tracingCpuMsPerSyncRequestOn = round(on.cpuMsPerRequest.median, 1);
+    out.tracingCpuMsPerSyncRequestSampled = round(r.tracing.sampled.cpuMsPerRequest.median, 1);
   }
   return out;
 }

@@ -24,14 +24,23 @@ export function tracingRows({ tracing: t }: Results): Row[] {
       note: `${ratio(throughput)} of off; target ≥ 0.95×`,
     },
     {
-      label: `sync 500-number request p50 (${t.syncRequests} sequential): off / on`,
-      value: `${num(t.off.syncP50Ms.median)} / ${num(t.on.syncP50Ms.median)} ms`,
-      note: `${ratio(p50)} of off; target ≤ 1.05×`,
+      label: '  sampled 1 in 10',
+      value: withRange(
+        t.sampled.numbersPerSec.median,
+        t.sampled.numbersPerSec.min,
+        t.sampled.numbersPerSec.max,
+      ),
+      note: `${ratio(t.sampled.numbersPerSec.median / t.off.numbersPerSec.median)} of off`,
     },
     {
-      label: 'service CPU per sync request: off / on',
-      value: `${ms(t.off.cpuMsPerRequest.median)} / ${ms(t.on.cpuMsPerRequest.median)}`,
-      note: `${num(t.on.exportRequests)} export requests, ${num(t.on.exportedKiB)} KiB; ${t.failures} failures`,
+      label: `sync 500-number request p50 (${t.syncRequests} sequential): off / on / sampled`,
+      value: `${num(t.off.syncP50Ms.median)} / ${num(t.on.syncP50Ms.median)} / ${num(t.sampled.syncP50Ms.median)} ms`,
+      note: `on ${ratio(p50)} of off (target ≤ 1.05×); sampled ${ratio(t.sampled.syncP50Ms.median / t.off.syncP50Ms.median)}`,
+    },
+    {
+      label: 'service CPU per sync request: off / on / sampled',
+      value: `${ms(t.off.cpuMsPerRequest.median)} / ${ms(t.on.cpuMsPerRequest.median)} / ${ms(t.sampled.cpuMsPerRequest.median)}`,
+      note: `exported on: ${num(t.on.exportRequests)} requests, ${num(t.on.exportedKiB)} KiB; sampled: ${num(t.sampled.exportedKiB)} KiB; ${t.failures} failures`,
     },
   ];
 }

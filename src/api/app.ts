@@ -8,6 +8,7 @@ import { BODY_LIMIT_BYTES } from '../domain/limits.ts';
 import { OPERATIONS, type OperationName } from '../domain/operations.ts';
 import { createJobService } from '../jobs/service.ts';
 import { tracingOn } from '../telemetry/state.ts';
+import { untracedPath } from '../telemetry/untraced-paths.ts';
 import { registerWebhookRoutes } from '../webhooks/routes.ts';
 import { createAuthHook } from './auth/bearer.ts';
 import { createFailureBudget } from './auth/failure-budget.ts';
@@ -18,6 +19,7 @@ import type { AppDeps } from './deps.ts';
 import { sendProblem } from './http/error-handler.ts';
 import { warnIfForwardedUntrusted } from './http/forwarded-warning.ts';
 import { notFound } from './http/problem.ts';
+import { logIncoming, logIncomingInSpan, requestLogController } from './http/request-log.ts';
 import { guardShutdown } from './http/shutdown-guard.ts';
 import { httpServerOptions } from './http/timeouts.ts';
 import { traceIdOf } from './http/trace.ts';
@@ -47,15 +49,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestIdHeader: false,
     genReqId: () => randomUUID(),
     // Every request log line carries the trace id next to Fastify's reqId; with tracing on, the
-    // logger's mixin adds the active span's ids instead (a binding would repeat the key).
+    // logger's mixin adds the active span's ids instead (a binding would repeat the key), except
+    // on the paths that are not traced.
     childLoggerFactory: (logger, bindings, options, rawReq) =>
-      logger.child(tracingOn() ? bindings : { ...bindings, traceId: traceIdOf(rawReq) }, options),
+      logger.child(
+        tracingOn() && !untracedPath(rawReq.url ?? '/')
+          ? bindings
+          : { ...bindings, traceId: traceIdOf(rawReq) },
+        options,
+      ),
+    ...requestLogController(tracingOn()),
     // Router errors never reach the error handler: without this, a path parameter over 100
     // characters got Fastify's own 414 JSON and a malformed %-escape its own 400, both with
     // FST_ERR_* codes. A path the router cannot read names nothing that exists: the same 404.
-    frameworkErrors: (err, request, reply) =>
-      sendProblem(ROUTER_ERRORS.has(err.code) ? notFound() : err, request, reply),
+    frameworkErrors: (err, request, reply) => {
+      if (tracingOn()) logIncoming(request);
+      return sendProblem(ROUTER_ERRORS.has(err.code) ? notFound() : err, request, reply);
+    },
   });
+  logIncomingInSpan(app, tracingOn());
   guardShutdown(app);
   warnIfForwardedUntrusted(app, config);
   app.setValidatorCompiler(validatorCompiler);

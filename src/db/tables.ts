@@ -155,6 +155,11 @@ export const jobs = pgTable(
     processedCount: integer('processed_count').notNull().default(0),
     successCount: integer('success_count').notNull().default(0),
     traceId: text('trace_id'),
+    /**
+     * With tracing on, the span that wrote the row (the request's handler): a job the recovery
+     * sweep adds again links to it (src/telemetry/requeue-span.ts).
+     */
+    traceSpanId: text('trace_span_id'),
     createdAt: createdAt(),
     startedAt: timestamp('started_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),

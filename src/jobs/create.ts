@@ -4,6 +4,7 @@ import type { Database, Executor } from '../db/client.ts';
 import { idempotencyKeys, jobs } from '../db/tables.ts';
 import type { Operation } from '../domain/operations.ts';
 import type { OperationQueue } from '../queue/operation-queue.ts';
+import { activeTraceIds } from '../telemetry/active-ids.ts';
 import { type IdempotencyInput, insertOnce, type KeyedOutcome } from './idempotency.ts';
 import type { JobSummaryRow } from './job-view.ts';
 import { getJob, summaryColumns } from './queries.ts';
@@ -73,6 +74,8 @@ async function insertJobRow(
       telephoneNumbers: input.telephoneNumbers,
       requestedCount: input.telephoneNumbers.length,
       traceId: input.traceId,
+      // The span writing the row (tracing on): what a re-queued job's trace links back to.
+      traceSpanId: activeTraceIds()?.spanId ?? null,
     })
     .returning(summaryColumns);
   if (!row) throw new Error('job insert returned no row');

@@ -120,6 +120,7 @@ function unfinishedJobsPage(
       operatorId: jobs.operatorId,
       operation: jobs.operation,
       traceId: jobs.traceId,
+      traceSpanId: jobs.traceSpanId,
       createdAt: sql<string>`${jobs.createdAt}::text`,
     })
     .from(jobs)

@@ -15,7 +15,9 @@ export interface ChunkSpanInput {
 }
 
 export function tracedChunk(input: ChunkSpanInput, run: () => Promise<ChunkStep>) {
-  if (!tracingOn()) return run();
+  // Outside a recorded trace (a request the sampler left out) a chunk span would not be
+  // recorded either: not even a non-recording one is made.
+  if (!tracingOn() || !trace.getActiveSpan()?.isRecording()) return run();
   return tracer.startActiveSpan(
     `chunk ${input.operation}`,
     {

@@ -10,21 +10,27 @@ import { type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 interface QueryMessage {
   query?: string;
   database?: string;
-  host?: string;
-  port?: number;
+  host?: string | null;
+  port?: number | null;
   command?: string;
-  count?: number;
+  count?: number | null;
   error?: { code?: string; name?: string; message?: string };
 }
 
 const tracer = trace.getTracer('oc-numbers/postgres');
 const spans = new WeakMap<object, Span>();
 
+// Transaction control and the SET LOCAL timeouts come with every chunk and tell nothing its
+// `chunk` span (which spans the transaction) does not: no span of their own, three fewer per
+// chunk, which is most of what tracing a request costs (docs/performance.md, "Tracing").
+const BOOKKEEPING = /^\s*(?:begin|commit|rollback|savepoint|release|select set_config\()/i;
+
 export function subscribePostgresSpans(): void {
   dc.tracingChannel<string, QueryMessage>('postgres:query').subscribe({
     start(message) {
-      // No parent, no span: pool warm-ups and the like are not part of any request.
-      if (!trace.getActiveSpan()) return;
+      // No parent, no span: pool warm-ups and the like are not part of any request. A parent
+      // the sampler left out (not recording) would only get a child that is left out too.
+      if (!trace.getActiveSpan()?.isRecording() || BOOKKEEPING.test(message.query ?? '')) return;
       spans.set(
         message,
         tracer.startSpan(`postgresql ${message.database ?? ''}`.trim(), {
@@ -51,8 +57,7 @@ export function subscribePostgresSpans(): void {
         span.updateName(`${message.command} ${message.database ?? ''}`.trim());
         span.setAttribute('db.operation.name', message.command);
       }
-      if (message.count !== undefined)
-        span.setAttribute('db.response.returned_rows', message.count);
+      if (message.count != null) span.setAttribute('db.response.returned_rows', message.count);
       if (message.host) span.setAttribute('server.address', message.host);
       if (message.port) span.setAttribute('server.port', message.port);
       span.end();

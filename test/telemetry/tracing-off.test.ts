@@ -108,6 +108,8 @@ describe('the one-process start', () => {
         90_000,
         100,
       );
+      // A request that is traced (a 404 is as good as any): with tracing on, its span is exported.
+      await fetch(`http://127.0.0.1:${port}/no-such-page`);
     } finally {
       child.kill('SIGTERM');
     }
@@ -132,10 +134,16 @@ describe('the one-process start', () => {
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
     });
-    expect(modules.some((url) => url.includes('@opentelemetry/sdk-node'))).toBe(true);
+    expect(modules.some((url) => url.includes('@opentelemetry/sdk-trace/'))).toBe(true);
     expect(modules.some((url) => url.includes('@opentelemetry/exporter-trace-otlp-http'))).toBe(
       true,
     );
+    // Only the exporter asked for: not the protobuf or gRPC ones (nor sdk-node, which loads all).
+    expect(
+      modules.filter((url) =>
+        /@opentelemetry\/(exporter-trace-otlp-(proto|grpc)|sdk-node)\/|@grpc\//.test(url),
+      ),
+    ).toEqual([]);
     expect(receiver.requests).toBeGreaterThan(0);
   }, 150_000);
 });

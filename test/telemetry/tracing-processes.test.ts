@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jobs } from '../../src/db/tables.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createMarkedJob, createMarkedNumbers, createTenant } from '../support/factories.ts';
 import {
@@ -12,6 +14,8 @@ import { type ServiceProcess, startApi, startWorker } from '../support/processes
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 import { REDIS_URL } from '../support/services.ts';
 import { waitFor } from '../support/wait.ts';
+import { jobRow } from '../support/worker-jobs.ts';
+import { ancestry, jsonBigInt, logLine, logLineOrNot, logLines, traceOf } from './trace-checks.ts';
 
 // A real API and a real worker process with tracing on (OTLP/HTTP JSON to a receiver this file
 // runs), one sync request with the caller's traceparent and one async job: every span of each
@@ -29,8 +33,12 @@ let api: ServiceProcess;
 let worker: ServiceProcess;
 let apiKey: string;
 let numbers: string[];
-/** A job Postgres has and BullMQ does not (Redis lost it): the recovery sweep adds it again. */
+/**
+ * A job Postgres has and BullMQ does not (Redis lost it): the recovery sweep adds it again. Its
+ * row names the span of the request that wrote it (random here: that request never ran).
+ */
 let orphan: { id: string; traceId: string | null };
+const orphanSpanId = randomBytes(8).toString('hex');
 
 beforeAll(async () => {
   receiver = await startOtlpReceiver();
@@ -40,6 +48,7 @@ beforeAll(async () => {
   apiKey = tenant.apiKey.key;
   numbers = await createMarkedNumbers(db.db, tenant, 50);
   orphan = (await createMarkedJob(db.db, tenant, 5)).job;
+  await db.db.update(jobs).set({ traceSpanId: orphanSpanId }).where(eq(jobs.id, orphan.id));
   const env = {
     DATABASE_URL: db.url,
     REDIS_URL,
@@ -74,49 +83,12 @@ afterAll(async () => {
   await db?.drop();
 });
 
-function jsonBigInt(_key: string, value: unknown) {
-  return typeof value === 'bigint' ? value.toString() : value;
-}
-
 function post(body: unknown, headers: Record<string, string> = {}) {
   return fetch(`${api.url}${ACTION}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
   });
-}
-
-/** The spans of one trace, and checks on how they hang together. */
-function traceOf(traceId: string) {
-  const spans = receiver.spans.filter((s) => s.traceId === traceId);
-  const byId = new Map(spans.map((s) => [s.spanId, s]));
-  const parentOf = (span: ReceivedSpan) => byId.get(span.parentSpanId);
-  const one = (what: string, match: (s: ReceivedSpan) => boolean) => {
-    const found = spans.filter(match);
-    if (found.length !== 1) {
-      throw new Error(`${found.length} spans are ${what}: ${spans.map((s) => s.name).join(', ')}`);
-    }
-    return found[0] as ReceivedSpan;
-  };
-  return { spans, byId, parentOf, one };
-}
-
-/** Walks up from `span` and returns the names of its ancestors, nearest first. */
-function ancestry(trace: ReturnType<typeof traceOf>, span: ReceivedSpan): string[] {
-  const names: string[] = [];
-  for (let at = trace.parentOf(span); at; at = trace.parentOf(at)) names.push(at.name);
-  return names;
-}
-
-function logLineOrNot(process: ServiceProcess, message: string, jobId: string) {
-  const line = process.lines.find((l) => l.includes(`"msg":"${message}"`) && l.includes(jobId));
-  return line ? (JSON.parse(line) as { traceId?: string; spanId?: string }) : undefined;
-}
-
-function logLine(process: ServiceProcess, message: string, jobId: string) {
-  const line = logLineOrNot(process, message, jobId);
-  if (!line) throw new Error(`no "${message}" line for ${jobId}`);
-  return line;
 }
 
 describe('tracing on, across real API and worker processes', () => {
@@ -173,7 +145,7 @@ describe('tracing on, across real API and worker processes', () => {
   });
 
   it("continues the caller's traceparent from the HTTP span to the last chunk", () => {
-    const trace = traceOf(caller.traceId);
+    const trace = traceOf(receiver, caller.traceId);
     const server = trace.one(
       'the sync POST',
       (s) => s.name === `POST ${ACTION}` && s.attributes['http.response.status_code'] === 200,
@@ -206,6 +178,20 @@ describe('tracing on, across real API and worker processes', () => {
     expect(logLine(worker, 'job completed', syncJobId).traceId).toBe(caller.traceId);
   });
 
+  it('keeps in the jobs row the span that wrote it: the request handler', async () => {
+    const trace = traceOf(receiver, caller.traceId);
+    const server = trace.one(
+      'the sync POST',
+      (s) => s.name === `POST ${ACTION}` && s.attributes['http.response.status_code'] === 200,
+    );
+    const handler = trace.one(
+      'its handler',
+      (s) => s.name === `handler ${ACTION}` && s.parentSpanId === server.spanId,
+    );
+    const row = await jobRow(db.db, syncJobId);
+    expect(row).toMatchObject({ traceId: caller.traceId, traceSpanId: handler.spanId });
+  });
+
   it('starts one trace for a request without traceparent, carried to the worker', () => {
     const server = receiver.spans.find(
       (s) => s.name === `POST ${ACTION}` && s.attributes['http.response.status_code'] === 202,
@@ -213,7 +199,7 @@ describe('tracing on, across real API and worker processes', () => {
     expect(server.parentSpanId).toBe('');
     asyncTraceId = server.traceId;
     expect(asyncTraceId).not.toBe(caller.traceId);
-    const trace = traceOf(asyncTraceId);
+    const trace = traceOf(receiver, asyncTraceId);
     const chunks = trace.spans.filter((s) => s.name === 'chunk ready-for-removal');
     expect(chunks).toHaveLength(3);
     expect(chunks.every((c) => c.attributes['ocn.job.id'] === asyncJobId)).toBe(true);
@@ -225,15 +211,26 @@ describe('tracing on, across real API and worker processes', () => {
     expect(completed.spanId).toMatch(/^[0-9a-f]{16}$/);
   });
 
-  it("puts the trace's id in the problem details and the request's log lines", () => {
+  it("puts the trace's id in the problem details and in every log line of a request", () => {
     expect(problemTraceId).toBe(caller.traceId);
-    const requestLines = api.lines
-      .map((l) => JSON.parse(l) as { msg?: string; traceId?: string; reqId?: string })
-      .filter((l) => l.msg === 'request completed');
-    expect(requestLines.length).toBeGreaterThanOrEqual(3);
-    expect(requestLines.map((l) => l.traceId)).toEqual(
-      expect.arrayContaining([caller.traceId, asyncTraceId]),
-    );
+    const lines = logLines(api).filter((l) => l.reqId);
+    const actionRequests = lines
+      .filter((l) => l.msg === 'incoming request' && l.req?.url === ACTION)
+      .map((l) => l.reqId);
+    expect(actionRequests).toHaveLength(3);
+    const traceIds = new Set<string | undefined>();
+    for (const reqId of actionRequests) {
+      const ofRequest = lines.filter((l) => l.reqId === reqId);
+      // Fastify's own lines too: the incoming one is written inside the request's span.
+      expect(ofRequest.map((l) => l.msg)).toEqual(
+        expect.arrayContaining(['incoming request', 'request completed']),
+      );
+      const first = ofRequest[0]?.traceId;
+      expect(first).toMatch(/^[0-9a-f]{32}$/);
+      expect(ofRequest.every((l) => l.traceId === first)).toBe(true);
+      traceIds.add(first);
+    }
+    expect(traceIds).toEqual(new Set([caller.traceId, asyncTraceId]));
   });
 
   it('links a job the recovery sweep re-queued to the trace of its request', () => {
@@ -241,8 +238,9 @@ describe('tracing on, across real API and worker processes', () => {
       (s) => s.name === 'recovery requeue' && s.attributes['ocn.job.id'] === orphan.id,
     ) as ReceivedSpan;
     expect(requeue.parentSpanId).toBe('');
-    expect(requeue.links.map((l) => l.traceId)).toEqual([orphan.traceId]);
-    const trace = traceOf(requeue.traceId);
+    // The link names the span the row keeps: a real span id, never the all-zero one.
+    expect(requeue.links).toEqual([{ traceId: orphan.traceId, spanId: orphanSpanId }]);
+    const trace = traceOf(receiver, requeue.traceId);
     const process = trace.one('the re-queued job', (s) => s.kind === 5);
     expect(process.parentSpanId).toBe(requeue.spanId);
     const chunk = trace.one('its chunk', (s) => s.name === 'chunk ready-for-removal');
