@@ -81,7 +81,7 @@ export interface RelayOptions {
 /**
  * Runs the relay every `intervalMs` and whenever `wake()` is called (this process ended a job
  * or scheduled a retry), never two passes at once nor two starts within `minGapMs`; the sweep
- * runs with every tenth pass.
+ * runs at most every ten intervals.
  */
 export function startRelay(
   deps: { sql: Sql; queue: DeliveryQueue; logger: Pick<Logger, 'warn'> },
@@ -91,9 +91,13 @@ export function startRelay(
   let again = false;
   let gap: NodeJS.Timeout | undefined;
   let lastStart = Number.NEGATIVE_INFINITY;
-  let passes = 0;
+  let lastSweep = Number.NEGATIVE_INFINITY;
   const pass = async () => {
-    if (passes++ % 10 === 0) await reclaimLostAttempts(deps.sql, options.lostAfterMs);
+    // The sweep every ten intervals, however often jobs ending here wake the relay.
+    if (performance.now() - lastSweep >= 10 * options.intervalMs) {
+      lastSweep = performance.now();
+      await reclaimLostAttempts(deps.sql, options.lostAfterMs);
+    }
     await relayPending(deps.sql, deps.queue);
   };
   const wake = () => {
