@@ -40,7 +40,7 @@ interface Row {
   url: string | null;
   secret: string | null;
   previousSecret: string | null;
-  previousUntil: Date | null;
+  previousUntilMs: number | null;
   type: string | null;
   data: Record<string, unknown> | null;
   createdAt: Date | null;
@@ -62,7 +62,8 @@ export function createTargetCache(sql: Sql) {
       const [row] = await sql<Row[]>`
         select d.state, d.attempts, e.enabled, v.version,
                fresh.url, fresh.secret, fresh.previous_secret as "previousSecret",
-               fresh.previous_secret_expires_at as "previousUntil",
+               (extract(epoch from fresh.previous_secret_expires_at) * 1000)::float8
+                 as "previousUntilMs",
                m.type, m.data, m.created_at as "createdAt"
         from webhook_deliveries d
         join webhook_endpoints e on e.id = d.endpoint_id
@@ -84,7 +85,7 @@ export function createTargetCache(sql: Sql) {
           url: row.url,
           signer: new Webhook(row.secret),
           previousSigner: row.previousSecret ? new Webhook(row.previousSecret) : null,
-          previousUntil: row.previousUntil?.getTime() ?? 0,
+          previousUntil: row.previousUntilMs ?? 0,
         };
         remember(endpoints, endpointId, endpoint);
       }
