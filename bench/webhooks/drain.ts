@@ -40,7 +40,9 @@ export async function measureDrain(ctx: BenchContext, layout: Layout): Promise<D
     env: { ...ALLOW, ...(layout === 'apart' && { WORKER_QUEUES: 'operations' }) },
   });
   let deliverer: NodeChild | undefined;
-  const jobsPerRun = Math.max(8, 2 * sizes.scalingJobs);
+  // Seconds of work per run on a quiet machine (a 500-number job takes about 15 ms there), so
+  // the deliveries reach their steady state within the run rather than trailing after it.
+  const jobsPerRun = Math.max(8, 10 * sizes.scalingJobs);
   const pairs = Math.min(4, sizes.runs);
   const samples = { off: [] as number[], on: [] as number[], ratio: [] as number[] };
   const tails: number[] = [];
