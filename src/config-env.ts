@@ -21,6 +21,9 @@ const optionalInt = (min: number, max = Number.MAX_SAFE_INTEGER) =>
 // Empty values never get here (parseEnv drops them: empty means unset).
 const optionalText = z.string().optional();
 
+/** The queues a worker process can serve (WORKER_QUEUES). */
+export const WORKER_QUEUE_NAMES = ['operations', 'webhooks'] as const;
+
 const bool = (fallback: 'true' | 'false') =>
   z
     .enum(['true', 'false'])
@@ -108,6 +111,13 @@ const EnvSchema = z.object({
   HTTP_CONNECTION_TIMEOUT_MS: int(0, 60_000),
   // Worker-only processes serve /metrics and /health/live on this port when set.
   WORKER_METRICS_PORT: optionalInt(1, 65535),
+  // Which queues a worker-only process serves (docs/operations.md, "Webhooks"): the action
+  // jobs, the webhook deliveries, or both, so the two can be scaled apart.
+  WORKER_QUEUES: z
+    .string()
+    .default('operations,webhooks')
+    .transform((v) => [...new Set(v.split(',').map((q) => q.trim()))])
+    .pipe(z.array(z.enum(WORKER_QUEUE_NAMES)).min(1)),
   // The operator console's sessions (docs/console.md): ended after this long idle, and after
   // this long in all whatever the activity. At least a minute each.
   CONSOLE_SESSION_IDLE_MS: int(60_000, 60 * 60 * 1000),

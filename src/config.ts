@@ -70,6 +70,8 @@ function toConfig(env: ParsedEnv) {
       connectionTimeoutMs: env.HTTP_CONNECTION_TIMEOUT_MS,
     },
     workerMetricsPort: env.WORKER_METRICS_PORT,
+    /** What a worker-only process (workers/main.ts) serves; the one-process service serves both. */
+    workerQueues: env.WORKER_QUEUES,
     console: {
       sessionIdleMs: env.CONSOLE_SESSION_IDLE_MS,
       sessionMaxMs: env.CONSOLE_SESSION_MAX_MS,

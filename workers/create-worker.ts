@@ -27,6 +27,11 @@ export interface WorkerDeps {
   metricsRegistry?: Registry | undefined;
   /** The waits between webhook attempts: tests only (src/webhooks/events.ts has the real ones). */
   webhookSchedule?: readonly number[];
+  /**
+   * false: this process hands its ended jobs' messages to the delivery queue but makes no
+   * attempts (WORKER_QUEUES=operations; other processes deliver). Default true.
+   */
+  deliverWebhooks?: boolean;
   /** How often this process reconciles Postgres with BullMQ (default: the config; 0 = never). */
   recoveryIntervalMs?: number;
   /** Jobs younger than this are not reconciled (default: the config). */
@@ -112,6 +117,7 @@ export async function createOperationWorker(deps: WorkerDeps): Promise<Operation
     db,
     logger,
     metricsRegistry: deps.metricsRegistry,
+    deliver: deps.deliverWebhooks ?? true,
     ...(deps.webhookSchedule && { schedule: deps.webhookSchedule }),
   });
   worker.on('completed', webhooks.wake);

@@ -15,8 +15,8 @@ import {
   startMetricsServer,
 } from '../src/metrics/index.ts';
 import { assertServicesReachable } from '../src/preflight.ts';
-import { createOperationWorker } from './create-worker.ts';
 import { RedisPolicyError } from './redis-policy.ts';
+import { serveQueues } from './serve-queues.ts';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
@@ -30,9 +30,9 @@ async function main(): Promise<void> {
   });
   // This process's own job metrics, served on WORKER_METRICS_PORT when set (docs/operations.md, "Metrics").
   const registry = createMetricsRegistry();
-  let running: Awaited<ReturnType<typeof createOperationWorker>>;
+  let running: Awaited<ReturnType<typeof serveQueues>>;
   try {
-    running = await createOperationWorker({
+    running = await serveQueues({
       config,
       db,
       logger,

@@ -43,9 +43,15 @@ export function flatten(r: Results): Record<string, number | undefined> {
     out.validationMemoisedUsPerBody = round(r.validation.warmUsPerBody.median);
   }
   if (r.webhooks) {
-    out.webhookDeliveryP50Ms = round(r.webhooks.deliveryMs.p50, 1);
-    out.webhookDeliveryP99Ms = round(r.webhooks.deliveryMs.p99, 1);
-    out.webhookOnOverOff = round(r.webhooks.onOverOff.median, 2);
+    const { admitted, drain } = r.webhooks;
+    out.webhookDeliveryP50Ms = round(admitted.deliveryMs.p50, 1);
+    out.webhookDeliveryP99Ms = round(admitted.deliveryMs.p99, 1);
+    out.webhookOnOverOff = round(admitted.onOverOff.median, 3);
+    out.webhookCpuOnOverOff = round(admitted.cpuOnOverOff.median, 3);
+    for (const d of drain) {
+      const key = d.layout === 'together' ? 'webhookDrainOnOverOff' : 'webhookDrainApartOnOverOff';
+      out[key] = round(d.onOverOff.median, 3);
+    }
   }
   if (r.scaling) {
     for (const s of r.scaling.inProcess) {

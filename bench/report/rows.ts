@@ -3,6 +3,7 @@ import type { Spread } from '../stats.ts';
 import { ms, num, type Row, ratio, withRange } from '../table.ts';
 import type { Breakdown, Measured } from '../throughput.ts';
 import { tracingRows } from './tracing-rows.ts';
+import { webhookRows } from './webhook-rows.ts';
 
 const range = (s: Spread, unit = '') => withRange(s.median, s.min, s.max, unit);
 const runs = (s: Spread, what = 'runs') => `median (min–max) of ${s.samples} ${what}`;
@@ -21,27 +22,6 @@ export function buildRows(r: Results): Row[] {
     ...webhookRows(r),
     ...scalingRows(r),
     ...tracingRows(r),
-  ];
-}
-
-function webhookRows({ webhooks: w }: Results): Row[] {
-  if (!w) return [];
-  return [
-    {
-      label: `7. Webhooks — ${w.endpointsPerOperator} endpoints for the operator, a receiver on loopback`,
-    },
-    {
-      label: 'job end → receiver 2xx, p50 / p99',
-      value: `${num(w.deliveryMs.p50)} / ${num(w.deliveryMs.p99)} ms`,
-      note: `${w.delivered} of ${w.expected} messages, the admitted load (${w.requests} requests)`,
-    },
-    { label: 'worker numbers/s, webhooks off', value: range(w.off), note: runs(w.off) },
-    { label: 'worker numbers/s, webhooks on', value: range(w.on), note: runs(w.on) },
-    {
-      label: 'on / off (pairs of neighbouring runs)',
-      value: range(w.onOverOff),
-      note: 'target ≥ 0.95',
-    },
   ];
 }
 

@@ -3,12 +3,13 @@ import type { Agent } from 'undici';
 import type { Sql } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import { decide, errorOf } from './decide.ts';
-import { messageBody, type StoredMessage } from './message.ts';
+import { messageBody } from './message.ts';
 import type { WebhookMetrics } from './metrics.ts';
 import { DeliveryJobData, type DeliveryReturnValue } from './queue.ts';
 import { recordAttempt, recordSkipped } from './record.ts';
 import { signedHeaders } from './secrets.ts';
 import { postMessage } from './send.ts';
+import { createTargetCache, signersAt } from './target-cache.ts';
 
 export interface AttemptDeps {
   sql: Sql;
@@ -26,18 +27,13 @@ export interface AttemptDeps {
 
 type DeliveryJob = Job<DeliveryJobData, DeliveryReturnValue>;
 
-interface Target extends StoredMessage {
-  state: string;
-  attempts: number;
-  url: string;
-  enabled: boolean;
-  secret: string;
-  previousSecret: string | null;
-}
-
-/** The BullMQ processor of the delivery queue: one attempt of one message to one endpoint. */
+/**
+ * The BullMQ processor of the delivery queue: one attempt of one message to one endpoint, in
+ * two statements (read the target, record the outcome).
+ */
 export function createAttemptProcessor(deps: AttemptDeps) {
   const inFlight = new Map<string, number>();
+  const targets = createTargetCache(deps.sql);
   return async function deliver(
     job: DeliveryJob,
     token: string | undefined,
@@ -46,12 +42,11 @@ export function createAttemptProcessor(deps: AttemptDeps) {
     const parsed = DeliveryJobData.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`invalid job data: ${parsed.error.message}`);
     const { messageId, endpointId, attempt } = parsed.data;
-    const target = await loadTarget(deps.sql, messageId, endpointId);
+    const target = await targets.read(messageId, endpointId);
     // Recorded already (a duplicate of this attempt) or deleted with its endpoint.
     if (target?.state !== 'pending' || target.attempts !== attempt - 1) {
       return { outcome: 'stale', responseStatus: null };
     }
-    const log = deps.logger.child({ messageId, endpointId, attempt });
     if (!target.enabled) {
       if (
         await recordSkipped(deps.sql, {
@@ -73,12 +68,12 @@ export function createAttemptProcessor(deps: AttemptDeps) {
     }
     inFlight.set(endpointId, busy + 1);
     try {
-      const body = messageBody(target);
-      const secrets = [target.secret, ...(target.previousSecret ? [target.previousSecret] : [])];
-      const headers = signedHeaders(messageId, new Date(), body, secrets);
+      const body = messageBody(target.message);
+      const at = new Date();
+      const headers = signedHeaders(messageId, at, body, signersAt(target.endpoint, at));
       const answer = await postMessage(
         deps.agent,
-        { url: target.url, body, headers: { ...headers } },
+        { url: target.endpoint.url, body, headers: { ...headers } },
         deps.timeoutMs,
       );
       const decision = decide(answer, attempt, deps.schedule);
@@ -98,7 +93,17 @@ export function createAttemptProcessor(deps: AttemptDeps) {
             : decision.kind;
       deps.metrics.delivered(outcome);
       if (decision.kind === 'retry') deps.onRetryScheduled();
-      log.info({ outcome, responseStatus, error: errorOf(answer) ?? undefined }, 'webhook attempt');
+      deps.logger.info(
+        {
+          messageId,
+          endpointId,
+          attempt,
+          outcome,
+          responseStatus,
+          error: errorOf(answer) ?? undefined,
+        },
+        'webhook attempt',
+      );
       return { outcome, responseStatus };
     } finally {
       const left = (inFlight.get(endpointId) ?? 1) - 1;
@@ -106,21 +111,4 @@ export function createAttemptProcessor(deps: AttemptDeps) {
       else inFlight.set(endpointId, left);
     }
   };
-}
-
-async function loadTarget(
-  sql: Sql,
-  messageId: string,
-  endpointId: string,
-): Promise<Target | undefined> {
-  const [row] = await sql<Target[]>`
-    select d.state, d.attempts, e.url, e.enabled,
-           e.secret, case when e.previous_secret_expires_at > now() then e.previous_secret end
-             as "previousSecret",
-           m.id as "messageId", m.type, m.data, m.created_at as "createdAt"
-    from webhook_deliveries d
-    join webhook_endpoints e on e.id = d.endpoint_id
-    join webhook_messages m on m.id = d.message_id
-    where d.message_id = ${messageId} and d.endpoint_id = ${endpointId}`;
-  return row;
 }

@@ -18,19 +18,28 @@ export interface WebhookDeliveryDeps {
   metricsRegistry?: Registry | undefined;
   /** The waits between attempts; only tests pass another (events.ts has the real one). */
   schedule?: readonly number[];
+  /**
+   * false: only the relay (this process's ended jobs reach the queue at once), no attempts —
+   * a worker process that serves the action jobs only (WORKER_QUEUES=operations).
+   */
+  deliver?: boolean;
 }
 
+/** Passes of the relay start at least this far apart (relay.ts). */
+const RELAY_MIN_GAP_MS = 50;
+
 export interface WebhookDelivery {
-  worker: Worker<DeliveryJobData, DeliveryReturnValue>;
+  /** Undefined in a process that does not deliver. */
+  worker: Worker<DeliveryJobData, DeliveryReturnValue> | undefined;
   /** Hand new messages to the queue now (a job just ended in this process). */
   wake(): void;
   close(): Promise<void>;
 }
 
 /**
- * The webhook side of a worker process: the relay (outbox → delivery queue) and a BullMQ
- * worker on the delivery queue, on their own Redis connection, so webhook traffic never waits
- * behind the action jobs nor they behind it.
+ * The webhook side of a worker process: the relay (outbox → delivery queue) and, unless
+ * `deliver` is false, a BullMQ worker on the delivery queue, on their own Redis connection, so
+ * webhook traffic never waits behind the action jobs nor they behind it.
  */
 export async function startWebhookDelivery(deps: WebhookDeliveryDeps): Promise<WebhookDelivery> {
   const { config, db } = deps;
@@ -46,8 +55,23 @@ export async function startWebhookDelivery(deps: WebhookDeliveryDeps): Promise<W
     { sql: db.$client, queue, logger },
     // An attempt overdue this long may have been lost with Redis' data: the same age after
     // which the job recovery sweep re-enqueues a job BullMQ does not know.
-    { intervalMs: config.webhooks.relayIntervalMs, lostAfterMs: config.worker.recoveryMinAgeMs },
+    {
+      intervalMs: config.webhooks.relayIntervalMs,
+      lostAfterMs: config.worker.recoveryMinAgeMs,
+      minGapMs: RELAY_MIN_GAP_MS,
+    },
   );
+  if (deps.deliver === false) {
+    return {
+      worker: undefined,
+      wake: relay.wake,
+      async close() {
+        await relay.stop();
+        await queue.close().catch(() => {});
+        await connection.quit().catch(() => connection.disconnect());
+      },
+    };
+  }
   const agent = createDeliveryAgent({ allowPrivate: config.webhooks.allowPrivateTargets });
   const metrics = deps.metricsRegistry
     ? createWebhookMetrics(deps.metricsRegistry, { sql: db.$client, logger })

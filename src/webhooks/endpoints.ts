@@ -35,6 +35,13 @@ export class EndpointLimitError extends Error {
   override name = 'EndpointLimitError';
 }
 
+/**
+ * `updated_at` of a change: now, and always later than before, because the workers cache an
+ * endpoint's URL and secrets under it (target-cache.ts) — two changes within one microsecond
+ * (or a clock step back) must still give two versions.
+ */
+const nextVersion = sql`greatest(now(), ${webhookEndpoints.updatedAt} + interval '1 microsecond')`;
+
 const scoped = (operatorId: string, id: string) =>
   and(eq(webhookEndpoints.id, id), eq(webhookEndpoints.operatorId, operatorId));
 
@@ -108,7 +115,7 @@ export async function updateEndpoint(
     .set({
       ...changes,
       ...(changes.enabled === true && { disabledReason: null, failingSince: null }),
-      updatedAt: sql`now()`,
+      updatedAt: nextVersion,
     })
     .where(scoped(operatorId, id))
     .returning(viewColumns);
@@ -133,7 +140,7 @@ export async function rotateSecret(db: Database, operatorId: string, id: string)
       previousSecret: sql`${webhookEndpoints.secret}`,
       previousSecretExpiresAt: sql`now() + make_interval(secs => ${PREVIOUS_SECRET_TTL_MS / 1000})`,
       secret,
-      updatedAt: sql`now()`,
+      updatedAt: nextVersion,
     })
     .where(scoped(operatorId, id))
     .returning(viewColumns);

@@ -71,11 +71,17 @@ export interface RelayOptions {
   intervalMs: number;
   /** How overdue an attempt must be before the sweep hands it over again. */
   lostAfterMs: number;
+  /**
+   * Passes start at least this far apart: under a burst of ending jobs one pass hands over
+   * the messages of many (one select, one addBulk, one update) instead of one pass each.
+   */
+  minGapMs: number;
 }
 
 /**
  * Runs the relay every `intervalMs` and whenever `wake()` is called (this process ended a job
- * or scheduled a retry), never two passes at once; the sweep runs with every tenth pass.
+ * or scheduled a retry), never two passes at once nor two starts within `minGapMs`; the sweep
+ * runs at most every ten intervals.
  */
 export function startRelay(
   deps: { sql: Sql; queue: DeliveryQueue; logger: Pick<Logger, 'warn'> },
@@ -83,9 +89,15 @@ export function startRelay(
 ) {
   let running: Promise<void> | undefined;
   let again = false;
-  let passes = 0;
+  let gap: NodeJS.Timeout | undefined;
+  let lastStart = Number.NEGATIVE_INFINITY;
+  let lastSweep = Number.NEGATIVE_INFINITY;
   const pass = async () => {
-    if (passes++ % 10 === 0) await reclaimLostAttempts(deps.sql, options.lostAfterMs);
+    // The sweep every ten intervals, however often jobs ending here wake the relay.
+    if (performance.now() - lastSweep >= 10 * options.intervalMs) {
+      lastSweep = performance.now();
+      await reclaimLostAttempts(deps.sql, options.lostAfterMs);
+    }
     await relayPending(deps.sql, deps.queue);
   };
   const wake = () => {
@@ -93,6 +105,16 @@ export function startRelay(
       again = true;
       return;
     }
+    if (gap) return;
+    const wait = lastStart + options.minGapMs - performance.now();
+    if (wait > 0) {
+      gap = setTimeout(() => {
+        gap = undefined;
+        wake();
+      }, wait);
+      return;
+    }
+    lastStart = performance.now();
     running = pass()
       .catch((err: unknown) =>
         deps.logger.warn({ err }, 'webhook relay failed; the next pass retries'),
@@ -112,6 +134,8 @@ export function startRelay(
     wake,
     async stop() {
       clearInterval(timer);
+      clearTimeout(gap);
+      gap = undefined;
       again = false;
       await running;
     },

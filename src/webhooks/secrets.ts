@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Webhook } from 'standardwebhooks';
+import type { Webhook } from 'standardwebhooks';
 
 // Secrets and signatures of the Standard Webhooks specification, through its reference
 // package: receivers verify with the same `new Webhook(secret).verify(body, headers)`.
@@ -20,14 +20,15 @@ export interface SignedHeaders {
 /**
  * The headers of one attempt: one `v1,` signature per secret, space-separated (during a
  * rotation both the new and the previous secret sign, so a receiver with either verifies).
+ * A signer is `new Webhook(secret)`, kept per endpoint (target-cache.ts).
  */
 export function signedHeaders(
   messageId: string,
   at: Date,
   body: string,
-  secrets: readonly string[],
+  signers: readonly Webhook[],
 ): SignedHeaders {
-  const signatures = secrets.map((secret) => new Webhook(secret).sign(messageId, at, body));
+  const signatures = signers.map((signer) => signer.sign(messageId, at, body));
   return {
     'webhook-id': messageId,
     'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),

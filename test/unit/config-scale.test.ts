@@ -42,6 +42,18 @@ describe('scale-out configuration', () => {
     ).toEqual([expect.stringContaining('set one or the other')]);
   });
 
+  it('serves both queues in a worker process unless WORKER_QUEUES names one', () => {
+    expect(loadConfig({}).workerQueues).toEqual(['operations', 'webhooks']);
+    expect(loadConfig({ WORKER_QUEUES: 'webhooks' }).workerQueues).toEqual(['webhooks']);
+    expect(loadConfig({ WORKER_QUEUES: ' operations , operations' }).workerQueues).toEqual([
+      'operations',
+    ]);
+    expect(problemsOf({ WORKER_QUEUES: 'operations,mail' })).toEqual([
+      expect.stringMatching(/^WORKER_QUEUES/),
+    ]);
+    expect(problemsOf({ WORKER_QUEUES: ',' })).toEqual([expect.stringMatching(/^WORKER_QUEUES/)]);
+  });
+
   it('lists every bad scale-out variable at once', () => {
     const problems = problemsOf({
       REDIS_SENTINELS: 'no-port',

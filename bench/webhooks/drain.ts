@@ -1,0 +1,130 @@
+import { Queue } from 'bullmq';
+import { createRedis } from '../../src/queue/redis.ts';
+import { WEBHOOK_QUEUE } from '../../src/webhooks/queue.ts';
+import { waitFor } from '../../test/support/wait.ts';
+import type { BenchContext } from '../context.ts';
+import { type NodeChild, spawnNode } from '../processes.ts';
+import { assertNoOpenJobs, chunk, insertJobs, seedMarkedNumbers } from '../seed.ts';
+import { type Spread, spread } from '../stats.ts';
+import { startWorkerFleet } from '../worker-fleet.ts';
+import { ALLOW, pendingDeliveries, setEnabled, sidesOfPair } from './common.ts';
+
+// The webhooks on a saturated worker: a backlog of jobs drained by one worker process
+// (workers/main.ts, concurrency 4) as fast as it goes, endpoints off and on, interleaved. Two
+// layouts: deliveries in the same process (the default, WORKER_QUEUES unset), and in a process
+// of their own (WORKER_QUEUES=operations beside WORKER_QUEUES=webhooks).
+
+export type Layout = 'together' | 'apart';
+
+export interface DrainResult {
+  layout: Layout;
+  jobsPerRun: number;
+  off: Spread;
+  on: Spread;
+  /** on / off per pair. */
+  onOverOff: Spread;
+  /** From the last job's end to the last delivery, per on-run. */
+  deliveryTailMs: Spread;
+}
+
+export async function measureDrain(ctx: BenchContext, layout: Layout): Promise<DrainResult> {
+  const { sizes } = ctx;
+  await assertNoOpenJobs(ctx.db.sql);
+  const queuePrefix = `${ctx.queuePrefix}-webhooks-${layout}`;
+  const fleet = await startWorkerFleet({
+    config: ctx.config,
+    databaseUrl: ctx.db.url,
+    queuePrefix,
+    processes: 1,
+    concurrency: 4,
+    env: { ...ALLOW, ...(layout === 'apart' && { WORKER_QUEUES: 'operations' }) },
+  });
+  let deliverer: NodeChild | undefined;
+  // Seconds of work per run on a quiet machine (a 500-number job takes about 15 ms there), so
+  // the deliveries reach their steady state within the run rather than trailing after it.
+  const jobsPerRun = Math.max(8, 10 * sizes.scalingJobs);
+  const pairs = Math.min(4, sizes.runs);
+  const samples = { off: [] as number[], on: [] as number[], ratio: [] as number[] };
+  const tails: number[] = [];
+  try {
+    if (layout === 'apart') deliverer = await startDeliverer(ctx, queuePrefix);
+    for (let p = 0; p <= pairs; p += 1) {
+      const pair: Record<'off' | 'on', number> = { off: 0, on: 0 };
+      for (const side of sidesOfPair(p)) {
+        await setEnabled(ctx, side === 'on');
+        const numbers = await seedMarkedNumbers(
+          ctx.db.sql,
+          ctx.numbers,
+          ctx.tenant,
+          jobsPerRun * sizes.jobSize,
+        );
+        const ids = await insertJobs(
+          ctx.db.sql,
+          ctx.tenant,
+          chunk(numbers, sizes.jobSize),
+          'queued',
+        );
+        const started = process.hrtime.bigint();
+        await fleet.runAll(ids.map((jobId) => ({ jobId, operatorId: ctx.tenant.operatorId })));
+        const ended = process.hrtime.bigint();
+        pair[side] = numbers.length / (Number(ended - started) / 1e9);
+        // The next run starts once every message is delivered: runs never overlap.
+        await waitFor(
+          'every delivery made',
+          async () => ((await pendingDeliveries(ctx)) === 0 ? true : undefined),
+          60_000,
+          20,
+        );
+        if (side === 'on' && p > 0) tails.push(Number(process.hrtime.bigint() - ended) / 1e6);
+      }
+      ctx.log(
+        `  drain (${layout}) ${p === 0 ? 'warm-up' : `pair ${p}`}: off ${Math.round(pair.off)}, on ${Math.round(pair.on)} numbers/s`,
+      );
+      if (p === 0) continue;
+      samples.off.push(pair.off);
+      samples.on.push(pair.on);
+      samples.ratio.push(pair.on / pair.off);
+    }
+  } finally {
+    await deliverer?.stop();
+    await fleet.close();
+  }
+  return {
+    layout,
+    jobsPerRun,
+    off: spread(samples.off),
+    on: spread(samples.on),
+    onOverOff: spread(samples.ratio),
+    deliveryTailMs: spread(tails),
+  };
+}
+
+/** A worker process serving the delivery queue only, ready once it listens on it. */
+async function startDeliverer(ctx: BenchContext, queuePrefix: string): Promise<NodeChild> {
+  const child = spawnNode('workers/main.ts', {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: ctx.db.url,
+    REDIS_URL: ctx.config.redisUrl,
+    QUEUE_PREFIX: queuePrefix,
+    WORKER_QUEUES: 'webhooks',
+    ...ALLOW,
+  });
+  const connection = createRedis(ctx.config.redisUrl, 'bullmq', 'bench-deliverer');
+  const queue = new Queue(WEBHOOK_QUEUE, { connection, prefix: queuePrefix });
+  try {
+    await waitFor(
+      'the delivery process',
+      async () => ((await queue.getWorkersCount()) >= 1 ? true : undefined),
+      30_000,
+      50,
+    );
+    return child;
+  } catch (err) {
+    await child.stop();
+    throw new Error(`${(err as Error).message}; its output:\n${child.output()}`);
+  } finally {
+    await queue.close();
+    await connection.quit();
+  }
+}

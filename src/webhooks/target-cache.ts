@@ -1,0 +1,116 @@
+import { Webhook } from 'standardwebhooks';
+import type { Sql } from '../db/client.ts';
+import type { StoredMessage } from './message.ts';
+
+// What one attempt needs from Postgres, in one statement, with a per-process cache of what
+// rarely or never changes. A message never changes after the outbox wrote it. An endpoint's
+// URL and secrets are kept under its version, `updated_at` in microseconds, which every change
+// of them moves strictly forward (endpoints.ts): the statement sends the version this process
+// knows and gets the URL and secrets back only when they changed. What decides whether to send
+// at all — the delivery row (still pending, this attempt), the endpoint's existence and
+// `enabled` — is read fresh on every attempt, so a deleted or disabled endpoint receives
+// nothing from a stale cache.
+
+export interface EndpointTarget {
+  version: string;
+  url: string;
+  /** `new Webhook(secret)` decodes the secret; kept decoded. */
+  signer: Webhook;
+  previousSigner: Webhook | null;
+  /** Until when the previous secret still signs (24 h after a rotation). */
+  previousUntil: number;
+}
+
+export interface AttemptTarget {
+  state: string;
+  attempts: number;
+  enabled: boolean;
+  endpoint: EndpointTarget;
+  message: StoredMessage;
+}
+
+/** Entries kept per kind; the oldest goes first (both are cheap to read again). */
+const MAX_ENTRIES = 5000;
+
+interface Row {
+  state: string;
+  attempts: number;
+  enabled: boolean;
+  version: string;
+  url: string | null;
+  secret: string | null;
+  previousSecret: string | null;
+  previousUntilMs: number | null;
+  type: string | null;
+  data: Record<string, unknown> | null;
+  createdAt: Date | null;
+}
+
+export function createTargetCache(sql: Sql) {
+  const endpoints = new Map<string, EndpointTarget>();
+  const messages = new Map<string, StoredMessage>();
+  const remember = <T>(map: Map<string, T>, key: string, value: T) => {
+    map.delete(key);
+    map.set(key, value);
+    if (map.size > MAX_ENTRIES) map.delete(map.keys().next().value as string);
+  };
+  return {
+    /** The attempt's target, or undefined when its delivery (or endpoint) is gone. */
+    async read(messageId: string, endpointId: string): Promise<AttemptTarget | undefined> {
+      const known = endpoints.get(endpointId);
+      const knownMessage = messages.get(messageId);
+      const [row] = await sql<Row[]>`
+        select d.state, d.attempts, e.enabled, v.version,
+               fresh.url, fresh.secret, fresh.previous_secret as "previousSecret",
+               (extract(epoch from fresh.previous_secret_expires_at) * 1000)::float8
+                 as "previousUntilMs",
+               m.type, m.data, m.created_at as "createdAt"
+        from webhook_deliveries d
+        join webhook_endpoints e on e.id = d.endpoint_id
+        cross join lateral (
+          select (extract(epoch from e.updated_at) * 1000000)::bigint::text as version) v
+        left join lateral (
+          select e.url, e.secret, e.previous_secret, e.previous_secret_expires_at
+          where v.version is distinct from ${known?.version ?? null}::text) fresh on true
+        left join webhook_messages m on m.id = d.message_id and ${!knownMessage}::boolean
+        where d.message_id = ${messageId} and d.endpoint_id = ${endpointId}`;
+      if (!row) {
+        endpoints.delete(endpointId);
+        return undefined;
+      }
+      let endpoint = known;
+      if (row.url !== null && row.secret !== null) {
+        endpoint = {
+          version: row.version,
+          url: row.url,
+          signer: new Webhook(row.secret),
+          previousSigner: row.previousSecret ? new Webhook(row.previousSecret) : null,
+          previousUntil: row.previousUntilMs ?? 0,
+        };
+        remember(endpoints, endpointId, endpoint);
+      }
+      let message = knownMessage;
+      if (!message && row.type !== null && row.data !== null && row.createdAt !== null) {
+        message = { messageId, type: row.type, data: row.data, createdAt: row.createdAt };
+        remember(messages, messageId, message);
+      }
+      if (!endpoint || !message) throw new Error('webhook target read returned no endpoint');
+      return {
+        state: row.state,
+        attempts: row.attempts,
+        enabled: row.enabled,
+        endpoint,
+        message,
+      };
+    },
+  };
+}
+
+export type TargetCache = ReturnType<typeof createTargetCache>;
+
+/** The signers of an attempt made at `at`: the current secret, and the previous one in overlap. */
+export function signersAt(endpoint: EndpointTarget, at: Date): Webhook[] {
+  return endpoint.previousSigner && endpoint.previousUntil > at.getTime()
+    ? [endpoint.signer, endpoint.previousSigner]
+    : [endpoint.signer];
+}
