@@ -15,12 +15,14 @@ import { type AdmittedLoadResult, benchAdmittedLoad } from './admitted-load.ts';
 //     a plain VACUUM (what autovacuum does) runs", with the tables' sizes after each cycle.
 //     Space reused shows as sizes that stop growing after the first cycle.
 
-// Enough old jobs that retention deletes for the whole load window (about 200 jobs/s here
+// Enough old jobs that retention deletes for the whole load window (about 90 jobs/s here
 // with its pauses), and fewer for the size cycles, which only need the space to be reused.
-const JOBS = Number(process.env.OCN_BENCH_RETENTION_JOBS ?? 15_000);
+const JOBS = Number(process.env.OCN_BENCH_RETENTION_JOBS ?? 8000);
 const CYCLE_JOBS = 3000;
 const ITEMS_PER_JOB = 500;
 const CYCLES = 3;
+/** RETENTION_BATCH_JOBS' default. */
+const BATCH_JOBS = 5;
 const TABLES = ['jobs', 'job_items', 'idempotency_keys', 'number_status_history'] as const;
 
 interface NumberBlock {
@@ -180,9 +182,9 @@ async function measureBloat(
 async function deleteAllOld(sql: Sql): Promise<number> {
   let total = 0;
   for (;;) {
-    const batch = await deleteEndedJobs(sql, 1, 20);
+    const batch = await deleteEndedJobs(sql, 1, BATCH_JOBS);
     total += batch.jobs;
-    if (batch.jobs < 20) return total;
+    if (batch.jobs < BATCH_JOBS) return total;
   }
 }
 
