@@ -22,7 +22,7 @@ const CYCLE_JOBS = 3000;
 const ITEMS_PER_JOB = 500;
 const CYCLES = 3;
 /** RETENTION_BATCH_JOBS' default. */
-const BATCH_JOBS = 5;
+const BATCH_JOBS = 1;
 const TABLES = ['jobs', 'job_items', 'idempotency_keys', 'number_status_history'] as const;
 
 interface NumberBlock {
@@ -131,12 +131,13 @@ export async function benchRetention(ctx: BenchContext): Promise<RetentionResult
   const runOn = async (i: number) => {
     await seedOldJobs(ctx, jobs, numbers);
     await sql`vacuum analyze jobs, job_items, idempotency_keys`;
-    ctx.log(`admitted load, retention deleting ${jobs} old jobs meanwhile (${i})`);
+    const oldBefore = await oldJobsLeft(sql);
+    ctx.log(`admitted load, retention deleting ${oldBefore} old jobs meanwhile (${i})`);
     const r = await benchAdmittedLoad(ctx, {
       name: `ret-on${i}`,
       env: { JOB_RETENTION_DAYS: '1', MAINTENANCE_INTERVAL_MS: '1000' },
     });
-    const entry = { ...r, oldJobsDeleted: jobs - (await oldJobsLeft(sql)) };
+    const entry = { ...r, oldJobsDeleted: oldBefore - (await oldJobsLeft(sql)) };
     result.on.push(entry);
     return entry;
   };
