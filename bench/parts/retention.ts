@@ -22,7 +22,7 @@ const CYCLE_JOBS = 3000;
 const ITEMS_PER_JOB = 500;
 const CYCLES = 3;
 /** RETENTION_BATCH_JOBS' default. */
-const BATCH_JOBS = 1;
+const BATCH_JOBS = 5;
 const TABLES = ['jobs', 'job_items', 'idempotency_keys', 'number_status_history'] as const;
 
 interface NumberBlock {
