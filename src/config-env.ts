@@ -86,7 +86,7 @@ const EnvSchema = z.object({
   IDEMPOTENCY_TTL_MS: optionalInt(1),
   JOB_RETENTION_DAYS: int(0, 0),
   MAINTENANCE_INTERVAL_MS: int(1000, 15 * 60 * 1000),
-  RETENTION_BATCH_JOBS: int(1, 20).pipe(z.number().max(1000)),
+  RETENTION_BATCH_JOBS: int(1, 5).pipe(z.number().max(1000)),
   WORKER_CONCURRENCY: int(1, 4),
   // Unset: sized from the API budgets (see config-worker-limiter.ts).
   WORKER_LIMITER_MAX: optionalInt(1),

@@ -40,15 +40,19 @@ export interface AdmittedLoadResult {
  * defaults) offered evenly, open loop (a request goes out on schedule whether or not the
  * previous one answered), for `loadSeconds`.
  */
-export async function benchAdmittedLoad(ctx: BenchContext): Promise<AdmittedLoadResult> {
+export async function benchAdmittedLoad(
+  ctx: BenchContext,
+  run: { name?: string; env?: Record<string, string> } = {},
+): Promise<AdmittedLoadResult> {
   const { sizes, config } = ctx;
   const perMinute = (config.rateLimit.max * 60_000) / config.rateLimit.windowMs;
   const intervalMs = 60_000 / perMinute;
   const count = Math.floor((sizes.loadSeconds * 1000) / intervalMs);
   const bodies = await seedRequestBodies(ctx, count);
-  const service = await startService(ctx, 'load', {
+  const service = await startService(ctx, run.name ?? 'load', {
     RATE_LIMIT_MAX: String(config.rateLimit.max),
     RATE_LIMIT_WINDOW_MS: String(config.rateLimit.windowMs),
+    ...run.env,
   });
   const connection = createRedis(config.redisUrl, 'bullmq', 'bench-backlog');
   const queue = new Queue(OPERATION_QUEUE, { connection, prefix: service.queuePrefix });

@@ -5,6 +5,7 @@ import { benchEndToEnd } from './end-to-end.ts';
 import { benchLevers } from './levers.ts';
 import { benchOidc } from './oidc.ts';
 import { probeMachine } from './probes.ts';
+import { benchRetention } from './retention.ts';
 import { benchScale } from './scale.ts';
 import { benchScaling } from './scaling.ts';
 import { benchTracing } from './tracing.ts';
@@ -75,6 +76,11 @@ export const PARTS = {
     title: 'an operator at scale: reads, import and a sync request on 5M numbers vs 100k',
     onlyWhenNamed: true,
     measure: benchScale,
+  },
+  retention: {
+    title: 'retention deleting old jobs under the admitted load; table sizes over cycles',
+    onlyWhenNamed: true,
+    measure: benchRetention,
   },
 } satisfies Record<string, Part>;
 

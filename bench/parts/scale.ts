@@ -48,6 +48,15 @@ async function measureOne(ctx: BenchContext, size: ScaleSize, runs: number) {
     const imported = await measureImport(csv, db.url);
     figures.reimportRowsPerSec = imported.rowsPerSec;
     figures.reimportPeakRssMb = imported.peakRssMb;
+    // The first load of that inventory, into an empty database: every row inserted.
+    const empty = await createSiblingDatabase(ctx.db, ctx.config.databaseUrl, `f${size.numbers}`);
+    try {
+      const first = await measureImport(csv, empty.url);
+      figures.firstImportRowsPerSec = first.rowsPerSec;
+      figures.firstImportPeakRssMb = first.peakRssMb;
+    } finally {
+      await empty.drop();
+    }
   } finally {
     await rm(csv, { force: true });
   }

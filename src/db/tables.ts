@@ -177,6 +177,12 @@ export const jobs = pgTable(
     ),
     // Recovery sweeps look for jobs that have not ended.
     index('jobs_unfinished_idx').on(t.createdAt).where(sql`${t.state} in ('queued', 'active')`),
+    // Retention (jobs/retention.ts) takes the ended jobs older than a cut-off, a small batch
+    // at a time: without this each batch would read the whole table, years of jobs.
+    index('jobs_ended_finished_idx')
+      .on(t.finishedAt)
+      .where(sql`${t.state} in ('completed', 'cancelled', 'failed')`)
+      .concurrently(),
   ],
 );
 
@@ -251,6 +257,9 @@ export const idempotencyKeys = pgTable(
     // and the foreign key's check on every jobs delete (retention) would otherwise scan the
     // whole table once per job.
     index('idempotency_keys_job_idx').on(t.jobId).concurrently(),
+    // The expiry purge (jobs/retention.ts) deletes the oldest keys 1,000 at a time: without
+    // this each statement would read the whole table, a day's keys and more.
+    index('idempotency_keys_created_idx').on(t.createdAt).concurrently(),
   ],
 );
 

@@ -1,3 +1,4 @@
+import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
 import { READY_FOR_REMOVAL } from '../../src/domain/operations.ts';
 import { runJob } from '../../src/jobs/run.ts';
@@ -63,6 +64,47 @@ describe('retention', () => {
     // The change is still the number's history, now kept outside the ledger.
     expect(await historyOf(old[0]?.numbers[0] as string)).toEqual(historyBefore);
     await assertInvariants(t.sql);
+  });
+
+  it('finds expired keys and old jobs by index, not by reading the whole tables', async () => {
+    const tenant = await createTenant(t.db);
+    await endedJob(tenant, 10);
+    // With sequential scans priced out, the planner still reads a table whole when no index
+    // fits the statement (a partial index whose condition the query no longer implies, say),
+    // so an index scan counted on each index shows the statements can use them.
+    const noSeqScan = postgres(t.url, { max: 1, connection: { enable_seqscan: 'off' } });
+    const scans = async () => {
+      await t.sql`select pg_stat_clear_snapshot()`;
+      return t.sql<{ name: string; scans: number }[]>`
+        select indexrelname as name, idx_scan::int as scans from pg_stat_user_indexes
+        where indexrelname in ('idempotency_keys_created_idx', 'jobs_ended_finished_idx')
+        order by 1`;
+    };
+    try {
+      const before = await scans();
+      const config = testConfig(t.url, 'unused', { JOB_RETENTION_DAYS: '7' });
+      const logger = createLogger(config);
+      const totals = await runMaintenance({
+        config,
+        sql: noSeqScan,
+        logger,
+        isClosing: () => false,
+      });
+      expect(totals).toMatchObject({ keys: 1, jobs: 1 });
+      // A backend reports its counts at most once a second: ask for the next report now.
+      await noSeqScan`select pg_stat_force_next_flush()`;
+      await noSeqScan`select 1`;
+      await waitFor(
+        'both indexes to count a scan',
+        async () => {
+          const after = await scans();
+          return after.every((a, i) => a.scans > (before[i]?.scans ?? 0)) ? after : undefined;
+        },
+        20_000,
+      );
+    } finally {
+      await noSeqScan.end({ timeout: 5 });
+    }
   });
 
   it('runs from the job scheduler on a worker', async () => {
