@@ -6,14 +6,8 @@
 //   npm run bench:console [-- --sizes 100000,1000000] [-- --requests 50]
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { buildApp } from '../src/api/app.ts';
-import { closeAppDeps, createAppDeps } from '../src/api/create-deps.ts';
-import { loadConfig } from '../src/config.ts';
-import { createLogger } from '../src/logger.ts';
 import { createConsoleClient } from '../test/support/console-client.ts';
-import { deletePrefixAt } from '../test/support/redis.ts';
-import { createBenchDatabase } from './database.ts';
-import { newQueuePrefix } from './queue-prefix.ts';
+import { parseSizes, startInProcessApp } from './in-process-app.ts';
 import { seedTenant } from './seed.ts';
 import { latency } from './stats.ts';
 
@@ -24,29 +18,12 @@ const { values } = parseArgs({
     customers: { type: 'string', default: '1000' },
   },
 });
-const sizes = values.sizes
-  .split(',')
-  .map(Number)
-  .sort((a, b) => a - b);
+const sizes = parseSizes(values.sizes, 'inventory sizes');
 const requests = Number(values.requests);
 const customers = Number(values.customers);
-if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 9_000_000)) {
-  throw new Error('--sizes: comma-separated inventory sizes between 1 and 9,000,000');
-}
 
-const base = loadConfig(process.env);
-const db = await createBenchDatabase(base.databaseUrl);
-const queuePrefix = newQueuePrefix();
-const config = loadConfig({
-  ...process.env,
-  DATABASE_URL: db.url,
-  QUEUE_PREFIX: queuePrefix,
-  LOG_LEVEL: 'warn',
-  // The bench asks far more often than a person: the read budget must not refuse it.
-  READ_RATE_LIMIT_OPERATOR_MAX: '1000000',
-});
-const deps = await createAppDeps(config, createLogger(config));
-const app = await buildApp(deps);
+// The bench asks far more often than a person: the read budget must not refuse it.
+const { db, app, close } = await startInProcessApp({ READ_RATE_LIMIT_OPERATOR_MAX: '1000000' });
 
 const time = async (ask: () => Promise<{ statusCode: number }>) => {
   const timings: number[] = [];
@@ -99,8 +76,5 @@ try {
   console.log('| numbers | page | p50 ms | p95 ms | requests |\n|---:|---|---:|---:|---:|');
   console.log(rows.join('\n'));
 } finally {
-  await app.close();
-  await closeAppDeps(deps);
-  await db.drop();
-  await deletePrefixAt(config.redisUrl, queuePrefix);
+  await close();
 }
