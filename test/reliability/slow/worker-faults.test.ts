@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForJobsEnded } from '../../support/invariants.ts';
 import { assertProblemAnswers, type Client } from '../../support/scenario/http.ts';
-import { countRows, runningWorker, waitUntilHeldAt } from '../../support/scenario/mid-job.ts';
+import {
+  countRows,
+  killHolderTwice,
+  runningWorker,
+  waitUntilHeldAt,
+} from '../../support/scenario/mid-job.ts';
 import { lockNumber } from '../../support/scenario/row-lock.ts';
 import { type Scenario, settleAfterEach, startScenario } from '../../support/scenario/scenario.ts';
 import { submitAsync } from '../../support/scenario/submit.ts';
@@ -47,14 +52,7 @@ describe('worker faults', () => {
     const second = await lockNumber(world.db.url, t.numbers[350] as string);
     const jobId = await submit(t.numbers, t.key);
     const started = Date.now();
-    await waitUntilHeldAt(world, jobId, 150);
-    await (await runningWorker(world, jobId)).stop('SIGKILL');
-    const replacement = world.worker();
-    await first.release();
-    await waitUntilHeldAt(world, jobId, 350);
-    await (await runningWorker(world, jobId)).stop('SIGKILL');
-    await replacement;
-    await second.release();
+    await killHolderTwice(world, jobId, { at: 150, lock: first }, { at: 350, lock: second });
     await expectCompletedInFull(jobId);
     expect(await countRows(world, 'history', t.operator.id)).toBe(500);
     console.info(

@@ -1,4 +1,6 @@
+import { Queue } from 'bullmq';
 import { afterEach } from 'vitest';
+import { OPERATION_QUEUE } from '../../../src/queue/operation-queue.ts';
 import { createTestDatabase, type TestDatabase } from '../database.ts';
 import { assertInvariants, waitForJobsEnded } from '../invariants.ts';
 import { type ServiceProcess, startApi, startWorker } from '../processes.ts';
@@ -20,6 +22,8 @@ export interface Scenario {
   progress: ProgressWatch;
   api(extra?: Record<string, string>): Promise<ServiceProcess>;
   worker(extra?: Record<string, string>): Promise<ServiceProcess>;
+  /** BullMQ's side of the scenario's jobs (opened on first use, closed with the scenario). */
+  queue(): Queue;
   /** Every line all processes wrote (for the "no key in logs" check). */
   allLines(): string[];
   close(): Promise<void>;
@@ -40,6 +44,7 @@ export async function createScenario(
   };
   const processes: ServiceProcess[] = [];
   const progress = watchProgress({ sql: db.sql, redisUrl: env.REDIS_URL, prefix });
+  let queue: Queue | undefined;
   return {
     db,
     prefix,
@@ -56,8 +61,13 @@ export async function createScenario(
       processes.push(worker);
       return worker;
     },
+    queue() {
+      queue ??= new Queue(OPERATION_QUEUE, { connection: { url: REDIS_URL }, prefix });
+      return queue;
+    },
     allLines: () => processes.flatMap((p) => p.lines),
     async close() {
+      await queue?.close();
       await Promise.all(processes.map((p) => p.stop('SIGKILL')));
       await progress.stop();
       await deletePrefix(prefix).catch(() => {});
