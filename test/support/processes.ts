@@ -203,3 +203,16 @@ export function holderOf(workers: readonly ServiceProcess[], jobId: string) {
       w.lines.some((l) => l.includes('"job started"') && l.includes(jobId)),
   );
 }
+
+/** The JSON log line `message` a process wrote about `jobId`, if any. */
+export function logLineOrNot(process: ServiceProcess, message: string, jobId: string) {
+  const line = process.lines.find((l) => l.includes(`"msg":"${message}"`) && l.includes(jobId));
+  return line ? (JSON.parse(line) as { traceId?: string; spanId?: string }) : undefined;
+}
+
+/** The same, which must be there. */
+export function logLine(process: ServiceProcess, message: string, jobId: string) {
+  const line = logLineOrNot(process, message, jobId);
+  if (!line) throw new Error(`no "${message}" line for ${jobId}`);
+  return line;
+}

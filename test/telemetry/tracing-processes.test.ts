@@ -4,11 +4,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createMarkedJob, createMarkedNumbers, createTenant } from '../support/factories.ts';
 import {
+  ancestry,
   type OtlpReceiver,
   type ReceivedSpan,
   startOtlpReceiver,
+  traceOf,
 } from '../support/otlp-receiver.ts';
-import { type ServiceProcess, startApi, startWorker } from '../support/processes.ts';
+import {
+  logLine,
+  logLineOrNot,
+  type ServiceProcess,
+  startApi,
+  startWorker,
+} from '../support/processes.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 import { REDIS_URL } from '../support/services.ts';
 import { waitFor } from '../support/wait.ts';
@@ -86,39 +94,6 @@ function post(body: unknown, headers: Record<string, string> = {}) {
   });
 }
 
-/** The spans of one trace, and checks on how they hang together. */
-function traceOf(traceId: string) {
-  const spans = receiver.spans.filter((s) => s.traceId === traceId);
-  const byId = new Map(spans.map((s) => [s.spanId, s]));
-  const parentOf = (span: ReceivedSpan) => byId.get(span.parentSpanId);
-  const one = (what: string, match: (s: ReceivedSpan) => boolean) => {
-    const found = spans.filter(match);
-    if (found.length !== 1) {
-      throw new Error(`${found.length} spans are ${what}: ${spans.map((s) => s.name).join(', ')}`);
-    }
-    return found[0] as ReceivedSpan;
-  };
-  return { spans, byId, parentOf, one };
-}
-
-/** Walks up from `span` and returns the names of its ancestors, nearest first. */
-function ancestry(trace: ReturnType<typeof traceOf>, span: ReceivedSpan): string[] {
-  const names: string[] = [];
-  for (let at = trace.parentOf(span); at; at = trace.parentOf(at)) names.push(at.name);
-  return names;
-}
-
-function logLineOrNot(process: ServiceProcess, message: string, jobId: string) {
-  const line = process.lines.find((l) => l.includes(`"msg":"${message}"`) && l.includes(jobId));
-  return line ? (JSON.parse(line) as { traceId?: string; spanId?: string }) : undefined;
-}
-
-function logLine(process: ServiceProcess, message: string, jobId: string) {
-  const line = logLineOrNot(process, message, jobId);
-  if (!line) throw new Error(`no "${message}" line for ${jobId}`);
-  return line;
-}
-
 describe('tracing on, across real API and worker processes', () => {
   const caller = {
     traceId: randomBytes(16).toString('hex'),
@@ -173,7 +148,7 @@ describe('tracing on, across real API and worker processes', () => {
   });
 
   it("continues the caller's traceparent from the HTTP span to the last chunk", () => {
-    const trace = traceOf(caller.traceId);
+    const trace = traceOf(receiver, caller.traceId);
     const server = trace.one(
       'the sync POST',
       (s) => s.name === `POST ${ACTION}` && s.attributes['http.response.status_code'] === 200,
@@ -213,7 +188,7 @@ describe('tracing on, across real API and worker processes', () => {
     expect(server.parentSpanId).toBe('');
     asyncTraceId = server.traceId;
     expect(asyncTraceId).not.toBe(caller.traceId);
-    const trace = traceOf(asyncTraceId);
+    const trace = traceOf(receiver, asyncTraceId);
     const chunks = trace.spans.filter((s) => s.name === 'chunk ready-for-removal');
     expect(chunks).toHaveLength(3);
     expect(chunks.every((c) => c.attributes['ocn.job.id'] === asyncJobId)).toBe(true);
@@ -242,7 +217,7 @@ describe('tracing on, across real API and worker processes', () => {
     ) as ReceivedSpan;
     expect(requeue.parentSpanId).toBe('');
     expect(requeue.links.map((l) => l.traceId)).toEqual([orphan.traceId]);
-    const trace = traceOf(requeue.traceId);
+    const trace = traceOf(receiver, requeue.traceId);
     const process = trace.one('the re-queued job', (s) => s.kind === 5);
     expect(process.parentSpanId).toBe(requeue.spanId);
     const chunk = trace.one('its chunk', (s) => s.name === 'chunk ready-for-removal');
