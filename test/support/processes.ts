@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -215,4 +215,10 @@ export function logLine(process: ServiceProcess, message: string, jobId: string)
   const line = logLineOrNot(process, message, jobId);
   if (!line) throw new Error(`no "${message}" line for ${jobId}`);
   return line;
+}
+
+/** A process's resident memory (Linux /proc), in KiB. */
+export function rssKiB(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(match?.[1] ?? 0);
 }
