@@ -8,7 +8,7 @@ import { createResponseValidator } from '../contract/response-validator.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 import { createMarkedNumbers, createTenant } from './factories.ts';
 import { forTheFile } from './for-the-file.ts';
-import { type ServiceProcess, startApi, startWorker } from './processes.ts';
+import { type ServiceProcess, startService } from './processes.ts';
 import { deletePrefix, uniquePrefix } from './redis.ts';
 import { REDIS_URL } from './services.ts';
 
@@ -31,8 +31,8 @@ export function useClientService(
     const all = { DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: prefix, ...extra };
     const withWorker = options.worker !== false;
     const started = await Promise.allSettled([
-      startApi(all),
-      ...(withWorker ? [startWorker(all)] : []),
+      startService('api', all),
+      ...(withWorker ? [startService('worker', all)] : []),
     ]);
     const [api, worker] = started.map((s) => (s.status === 'fulfilled' ? s.value : undefined));
     const opened = { db, prefix, dir, processes: [api, worker] };

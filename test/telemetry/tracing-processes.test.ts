@@ -10,13 +10,7 @@ import {
   startOtlpReceiver,
   traceOf,
 } from '../support/otlp-receiver.ts';
-import {
-  logLine,
-  logLineOrNot,
-  type ServiceProcess,
-  startApi,
-  startWorker,
-} from '../support/processes.ts';
+import { logLine, logLineOrNot, type ServiceProcess, startService } from '../support/processes.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 import { REDIS_URL } from '../support/services.ts';
 import { waitFor } from '../support/wait.ts';
@@ -61,8 +55,8 @@ beforeAll(async () => {
     OTEL_BSP_MAX_QUEUE_SIZE: '100000',
   };
   [api, worker] = await Promise.all([
-    startApi({ ...env, OTEL_SERVICE_NAME: 'ocn-api-test' }),
-    startWorker({
+    startService('api', { ...env, OTEL_SERVICE_NAME: 'ocn-api-test' }),
+    startService('worker', {
       ...env,
       OTEL_SERVICE_NAME: 'ocn-worker-test',
       RECOVERY_INTERVAL_MS: '500',

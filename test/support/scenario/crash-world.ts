@@ -3,7 +3,7 @@ import { expect } from 'vitest';
 import { closeDb, createDb, type Database } from '../../../src/db/client.ts';
 import { OPERATION_QUEUE } from '../../../src/queue/operation-queue.ts';
 import { type PrivatePostgres, startPrivatePostgres } from '../pg-cluster.ts';
-import { type ServiceProcess, startApi, startWorker } from '../processes.ts';
+import { type ServiceProcess, startService } from '../processes.ts';
 import { deletePrefix, uniquePrefix } from '../redis.ts';
 import { REDIS_URL } from '../services.ts';
 import { waitFor } from '../wait.ts';
@@ -55,9 +55,9 @@ export async function startCrashWorld(extraEnv: Record<string, string> = {}): Pr
     await deletePrefix(prefix);
   };
   try {
-    const api = await startApi(env); // creates and migrates the database
+    const api = await startService('api', env); // creates and migrates the database
     processes.push(api);
-    const worker = await startWorker(env);
+    const worker = await startService('worker', env);
     processes.push(worker);
     db = createDb(url, { poolMax: 4, applicationName: 'oc-numbers-test' });
     queue = new Queue(OPERATION_QUEUE, { connection: { url: REDIS_URL }, prefix });

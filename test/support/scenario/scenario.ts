@@ -3,7 +3,7 @@ import { afterEach } from 'vitest';
 import { OPERATION_QUEUE } from '../../../src/queue/operation-queue.ts';
 import { createTestDatabase, type TestDatabase } from '../database.ts';
 import { assertInvariants, waitForJobsEnded } from '../invariants.ts';
-import { type ServiceProcess, startApi, startWorker } from '../processes.ts';
+import { type ServiceProcess, startService } from '../processes.ts';
 import { deletePrefix, uniquePrefix } from '../redis.ts';
 import { REDIS_URL } from '../services.ts';
 import { type Client, createClient } from './http.ts';
@@ -52,12 +52,12 @@ export async function createScenario(
     processes,
     progress,
     async api(extra = {}) {
-      const api = await startApi({ ...env, ...extra });
+      const api = await startService('api', { ...env, ...extra });
       processes.push(api);
       return api;
     },
     async worker(extra = {}) {
-      const worker = await startWorker({ ...env, ...extra });
+      const worker = await startService('worker', { ...env, ...extra });
       processes.push(worker);
       return worker;
     },
