@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitForJobsEnded } from '../../support/invariants.ts';
 import type { ServiceProcess } from '../../support/processes.ts';
 import { closeChunkGate } from '../../support/scenario/chunk-gate.ts';
-import { assertProblemAnswers, type Client } from '../../support/scenario/http.ts';
+import type { Client } from '../../support/scenario/http.ts';
 import { countRows, runningWorker, waitUntilHeldAt } from '../../support/scenario/mid-job.ts';
 import { lockNumber } from '../../support/scenario/row-lock.ts';
-import { type Scenario, settleAfterEach, startScenario } from '../../support/scenario/scenario.ts';
+import { type Scenario, useScenario } from '../../support/scenario/scenario.ts';
 import { submitAsync } from '../../support/scenario/submit.ts';
 import { JOBS, tenantWithNumbers } from '../../support/scenario/tenants.ts';
 import { waitFor } from '../../support/wait.ts';
@@ -23,21 +23,15 @@ const CHUNK_IDLE_MS = 5000;
 let world: Scenario;
 let client: Client;
 
-beforeAll(async () => {
-  // The hold point between chunks (tests only), and small chunks.
-  const env = {
-    WORKER_LOCK_DURATION_MS: String(LOCK_MS),
-    WORKER_CHUNK_SIZE: '10',
-    WORKER_TEST_CHUNK_GATE: 'true',
-  };
-  const started = await startScenario('rel-frozen', env, { apis: 1, workers: 2 });
+// The hold point between chunks (tests only), and small chunks.
+const env = {
+  WORKER_LOCK_DURATION_MS: String(LOCK_MS),
+  WORKER_CHUNK_SIZE: '10',
+  WORKER_TEST_CHUNK_GATE: 'true',
+};
+useScenario('rel-frozen', env, { apis: 1, workers: 2 }, (started) => {
   world = started.world;
   [client] = started.clients;
-});
-settleAfterEach(() => world);
-afterAll(async () => {
-  assertProblemAnswers(client?.answers ?? []);
-  await world?.close();
 });
 
 const submit = (numbers: string[], key: string) => submitAsync(client, key, numbers);

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClientRun, runClient } from '../../support/client-run.ts';
-import { assertProblemAnswers, type Client } from '../../support/scenario/http.ts';
+import type { Client } from '../../support/scenario/http.ts';
 import { countRows, killHolderTwice } from '../../support/scenario/mid-job.ts';
 import { lockNumber } from '../../support/scenario/row-lock.ts';
-import { type Scenario, settleAfterEach, startScenario } from '../../support/scenario/scenario.ts';
+import { type Scenario, useScenario } from '../../support/scenario/scenario.ts';
 import { tenantWithNumbers } from '../../support/scenario/tenants.ts';
 import { waitFor } from '../../support/wait.ts';
 
@@ -21,23 +21,22 @@ let api: Client;
 let dir: string;
 let run: ClientRun | undefined;
 
-beforeAll(async () => {
-  const env = {
-    WORKER_MAX_STALLED_COUNT: '1',
-    // The sweep records what BullMQ failed; every second here instead of every 30 s.
-    RECOVERY_INTERVAL_MS: '1000',
-    RECOVERY_MIN_AGE_MS: '1000',
-  };
-  const started = await startScenario('rel-stall2', env, { apis: 1, workers: 2 });
+const env = {
+  WORKER_MAX_STALLED_COUNT: '1',
+  // The sweep records what BullMQ failed; every second here instead of every 30 s.
+  RECOVERY_INTERVAL_MS: '1000',
+  RECOVERY_MIN_AGE_MS: '1000',
+};
+useScenario('rel-stall2', env, { apis: 1, workers: 2 }, (started) => {
   world = started.world;
   [api] = started.clients;
+});
+beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ocn-stall2-'));
 });
-settleAfterEach(() => world);
+// Before the scenario closes (after-hooks run last registered first): the client goes first.
 afterAll(async () => {
   run?.child.kill('SIGKILL');
-  assertProblemAnswers(api?.answers ?? []);
-  await world?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

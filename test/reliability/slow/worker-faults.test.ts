@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitForJobsEnded } from '../../support/invariants.ts';
-import { assertProblemAnswers, type Client } from '../../support/scenario/http.ts';
+import type { Client } from '../../support/scenario/http.ts';
 import {
   countRows,
   killHolderTwice,
@@ -8,7 +8,7 @@ import {
   waitUntilHeldAt,
 } from '../../support/scenario/mid-job.ts';
 import { lockNumber } from '../../support/scenario/row-lock.ts';
-import { type Scenario, settleAfterEach, startScenario } from '../../support/scenario/scenario.ts';
+import { type Scenario, useScenario } from '../../support/scenario/scenario.ts';
 import { submitAsync } from '../../support/scenario/submit.ts';
 import { tenantWithNumbers } from '../../support/scenario/tenants.ts';
 
@@ -19,15 +19,9 @@ import { tenantWithNumbers } from '../../support/scenario/tenants.ts';
 let world: Scenario;
 let client: Client;
 
-beforeAll(async () => {
-  const started = await startScenario('rel-wfault', {}, { apis: 1, workers: 2 });
+useScenario('rel-wfault', {}, { apis: 1, workers: 2 }, (started) => {
   world = started.world;
   [client] = started.clients;
-});
-settleAfterEach(() => world);
-afterAll(async () => {
-  assertProblemAnswers(client?.answers ?? []);
-  await world?.close();
 });
 
 const submit = (numbers: string[], key: string) => submitAsync(client, key, numbers);

@@ -1,12 +1,12 @@
 import { Queue } from 'bullmq';
-import { afterEach } from 'vitest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { OPERATION_QUEUE } from '../../../src/queue/operation-queue.ts';
 import { createTestDatabase, type TestDatabase } from '../database.ts';
 import { assertInvariants, waitForJobsEnded } from '../invariants.ts';
 import { type ServiceProcess, startService } from '../processes.ts';
 import { deletePrefix, uniquePrefix } from '../redis.ts';
 import { REDIS_URL } from '../services.ts';
-import { type Client, createClient } from './http.ts';
+import { assertProblemAnswers, type Client, createClient } from './http.ts';
 import { type ProgressWatch, watchProgress } from './progress-watch.ts';
 
 // One scenario's world: its own database and queue prefix, the processes it started, and
@@ -121,5 +121,32 @@ export function settleAfterEach(world: () => Scenario, timeoutMs = 60_000): void
   afterEach(async () => {
     await waitForJobsEnded(world().db.sql, undefined, timeoutMs);
     await checkWorld(world());
+  });
+}
+
+/**
+ * A scenario for a whole file, started before its tests (`started` hands the file its world
+ * and clients), settled after each test (`settleAfterEach`), and after the file its clients'
+ * answers checked as problem details where they failed, then closed.
+ */
+export function useScenario<N extends number>(
+  label: string,
+  base: Record<string, string>,
+  counts: { apis: N; workers: number },
+  started: (scenario: Awaited<ReturnType<typeof startScenario<N>>>) => void,
+): void {
+  let opened: Awaited<ReturnType<typeof startScenario<N>>> | undefined;
+  beforeAll(async () => {
+    opened = await startScenario(label, base, counts);
+    started(opened);
+  });
+  settleAfterEach(() => {
+    if (!opened) throw new Error('the scenario did not start');
+    return opened.world;
+  });
+  afterAll(async () => {
+    if (!opened) return;
+    assertProblemAnswers((opened.clients as Client[]).flatMap((c) => c.answers));
+    await opened.world.close();
   });
 }
