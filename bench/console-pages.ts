@@ -1,14 +1,16 @@
 // Server time of the operator console's two heaviest pages (docs/performance.md, "Operator
 // console"): the overview (the operator's removal summary, the summary per customer, recent
-// jobs) and the numbers page (a filtered page of 50 with its total), as the inventory grows.
-// The app runs in this process and is asked through `inject` (no socket: the time is the
-// server's, from routing to the last byte of HTML), signed in as a console user would be.
-//   npm run bench:console [-- --sizes 100000,1000000] [-- --requests 50]
-import { randomUUID } from 'node:crypto';
+// jobs) and the numbers page (a filtered page of 50 with its total), for operators of growing
+// inventories side by side in one run. The app runs in this process and is asked through
+// `inject` (no socket: the time is the server's, from routing to the last byte of HTML),
+// signed in as a console user would be. `--database <name>` keeps the database (created and
+// seeded on first use, each size once) so a later run measures again without seeding.
+//   npm run bench:console [-- --sizes 100000,1000000] [-- --requests 50] [-- --database ocn_console_5m]
 import { parseArgs } from 'node:util';
+import { numberPageCursor } from '../src/api/views/cursor.ts';
 import { createConsoleClient } from '../test/support/console-client.ts';
+import { consoleInventory } from './console-seed.ts';
 import { parseSizes, startInProcessApp } from './in-process-app.ts';
-import { seedTenant } from './seed.ts';
 import { latency } from './stats.ts';
 
 const { values } = parseArgs({
@@ -16,14 +18,22 @@ const { values } = parseArgs({
     sizes: { type: 'string', default: '100000,1000000' },
     requests: { type: 'string', default: '50' },
     customers: { type: 'string', default: '1000' },
+    database: { type: 'string' },
   },
 });
 const sizes = parseSizes(values.sizes, 'inventory sizes');
 const requests = Number(values.requests);
 const customers = Number(values.customers);
 
+const kept = values.database;
+if (kept !== undefined && !/^ocn_[a-z0-9_]{1,40}$/.test(kept)) {
+  throw new Error('--database: a name ocn_<lowercase letters, digits, _>');
+}
 // The bench asks far more often than a person: the read budget must not refuse it.
-const { db, app, close } = await startInProcessApp({ READ_RATE_LIMIT_OPERATOR_MAX: '1000000' });
+const { db, app, close } = await startInProcessApp(
+  { READ_RATE_LIMIT_OPERATOR_MAX: '1000000' },
+  { database: kept },
+);
 
 const time = async (ask: () => Promise<{ statusCode: number }>) => {
   const timings: number[] = [];
@@ -37,33 +47,26 @@ const time = async (ask: () => Promise<{ statusCode: number }>) => {
 };
 
 try {
-  const tenant = await seedTenant(db.sql);
-  // The customers beside the tenant's own (numbers spread over all of them).
-  const tenantIds = Array.from({ length: customers - 1 }, () => randomUUID());
-  await db.sql`
-    insert into customers (operator_id, ms_tenant_id, operator_connect)
-    select ${tenant.operatorId}, t::uuid, true from unnest(${tenantIds}::text[]) as t`;
-  const c = createConsoleClient(app);
-  if ((await c.signIn(tenant.apiKey)).statusCode !== 303) throw new Error('sign-in failed');
   const rows: string[] = [];
-  let seeded = 0;
   for (const size of sizes) {
-    console.error(`seeding ${size - seeded} numbers (to ${size}) over ${customers} customers…`);
-    // A third each Active, MarkedForRemoval, ReadyForRemoval; customers round robin.
-    await db.sql`
-      with c as (select id, row_number() over (order by id) - 1 as k from customers
-                 where operator_id = ${tenant.operatorId})
-      insert into telephone_numbers (e164, operator_id, customer_id, status)
-      select '+1206' || lpad(g::text, 7, '0'), ${tenant.operatorId}, c.id,
-             (array['Active', 'MarkedForRemoval', 'ReadyForRemoval'])[1 + g % 3]::number_status
-      from generate_series(${seeded}::int, ${size - 1}::int) as g
-      join c on c.k = g % ${customers}`;
-    seeded = size;
-    await db.sql`vacuum analyze telephone_numbers`;
+    const inventory = await consoleInventory(db.sql, size, customers, (l) => console.error(l));
+    const c = createConsoleClient(app);
+    if ((await c.signIn(inventory.apiKey)).statusCode !== 303) throw new Error('sign-in failed');
+    // A page in the middle of the marked numbers, by the cursor its previous page hands out.
+    const status = 'MarkedForRemoval';
+    const skipped = Math.floor(size / 6 / 50) * 50;
+    const [middle] = await db.sql<{ e164: string }[]>`
+      select e164 from telephone_numbers where operator_id = ${inventory.operatorId}
+        and status = ${status} order by e164 offset ${Math.max(0, skipped - 1)} limit 1`;
+    const deep = numberPageCursor.encode(
+      { e164: middle?.e164 ?? '', page: skipped / 50 + 1 },
+      { operatorId: inventory.operatorId, status },
+    );
     const pages = {
       overview: '/console',
       'numbers, MarkedForRemoval, page 1': '/console/numbers?status=MarkedForRemoval',
-      'numbers, one customer, page 1': `/console/numbers?msTenantId=${tenantIds[0]}&status=MarkedForRemoval`,
+      [`numbers, MarkedForRemoval, page ${skipped / 50 + 1} (cursor)`]: `/console/numbers?status=MarkedForRemoval&cursor=${deep}`,
+      'numbers, one customer, page 1': `/console/numbers?msTenantId=${inventory.msTenantId}&status=MarkedForRemoval`,
     };
     for (const [label, url] of Object.entries(pages)) {
       const l = await time(() => c.get(url));

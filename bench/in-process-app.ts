@@ -2,6 +2,7 @@ import { buildApp } from '../src/api/app.ts';
 import { closeAppDeps, createAppDeps } from '../src/api/create-deps.ts';
 import { loadConfig } from '../src/config.ts';
 import type { Env } from '../src/config-env.ts';
+import { closeDb } from '../src/db/client.ts';
 import { createLogger } from '../src/logger.ts';
 import { deletePrefixAt } from '../test/support/redis.ts';
 import { createBenchDatabase } from './database.ts';
@@ -23,9 +24,16 @@ export function parseSizes(text: string, what: string): number[] {
   return sizes;
 }
 
-export async function startInProcessApp(env: Partial<Record<keyof Env, string>> = {}) {
+/**
+ * `database`: a bench database to keep (created on first use, closed but not dropped), for a
+ * bench that measures an inventory seeded by an earlier run.
+ */
+export async function startInProcessApp(
+  env: Partial<Record<keyof Env, string>> = {},
+  options: { database?: string | undefined } = {},
+) {
   const base = loadConfig(process.env);
-  const db = await createBenchDatabase(base.databaseUrl);
+  const db = await createBenchDatabase(base.databaseUrl, options.database);
   const queuePrefix = newQueuePrefix();
   const config = loadConfig({
     ...process.env,
@@ -42,7 +50,8 @@ export async function startInProcessApp(env: Partial<Record<keyof Env, string>> 
     async close() {
       await app.close();
       await closeAppDeps(deps);
-      await db.drop();
+      if (options.database === undefined) await db.drop();
+      else await closeDb(db.db);
       await deletePrefixAt(config.redisUrl, queuePrefix);
     },
   };

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { HttpProblem } from '../api/http/problem.ts';
 import { UUID_PATTERN } from '../domain/limits.ts';
 import { OPERATIONS, type Operation, operationNamed } from '../domain/operations.ts';
@@ -35,7 +34,5 @@ export function requestIdField(value: unknown): string {
   }
   return value;
 }
-
-export const PageParam = z.coerce.number().int().min(1).max(1_000_000).catch(1);
 
 export const isUuid = (value: string) => UUID_PATTERN.test(value);

@@ -75,36 +75,6 @@ export async function removalStatusSummary(
   return { marked: counts.get('MarkedForRemoval') ?? 0, ready: counts.get('ReadyForRemoval') ?? 0 };
 }
 
-export interface CustomerSummaryRow {
-  msTenantId: string;
-  marked: number;
-  ready: number;
-}
-
-/**
- * The removal summary of each of the operator's customers that has numbers waiting or
- * confirmed, most waiting first, at most `limit` of them (the console's overview).
- */
-export async function removalSummaryByCustomer(
-  sql: Sql,
-  operatorId: string,
-  limit: number,
-): Promise<CustomerSummaryRow[]> {
-  return sql<CustomerSummaryRow[]>`
-    select c.ms_tenant_id::text as "msTenantId", s.marked, s.ready
-    from (
-      select n.customer_id,
-             (count(*) filter (where n.status = 'MarkedForRemoval'))::int as marked,
-             (count(*) filter (where n.status = 'ReadyForRemoval'))::int as ready
-      from telephone_numbers n
-      where n.operator_id = ${operatorId}
-        and n.status in ('MarkedForRemoval', 'ReadyForRemoval') and n.customer_id is not null
-      group by n.customer_id
-    ) s join customers c on c.id = s.customer_id
-    order by s.marked desc, c.ms_tenant_id
-    limit ${limit}`;
-}
-
 /**
  * One page of the filtered list, and the total count of the filter. The page is the one after
  * the number `after` (a cursor's position: an index range scan, as fast at any depth), else

@@ -2,10 +2,10 @@ import type { Database } from '../db/client.ts';
 import {
   getNumberWithHistory,
   type InventoryFilter,
-  listNumbersPage,
   numbersInOrder,
   removalStatusSummary,
 } from './inventory-queries.ts';
+import { readNumberPage } from './number-page.ts';
 
 /**
  * The inventory use cases the API offers over the database: the removal-status summary, a page
@@ -17,8 +17,9 @@ export function createNumberService(deps: { db: Database }) {
   const sql = deps.db.$client;
   return {
     summary: (filter: Omit<InventoryFilter, 'status'>) => removalStatusSummary(sql, filter),
-    page: (filter: InventoryFilter, page: Parameters<typeof listNumbersPage>[2]) =>
-      listNumbersPage(sql, filter, page),
+    /** A page as the list shows it: rows, totals and the next page's position. */
+    page: (filter: InventoryFilter, page: Parameters<typeof readNumberPage>[2]) =>
+      readNumberPage(sql, filter, page),
     /** Batches read only as fast as they are taken: see `numbersInOrder`. */
     inOrder: (filter: InventoryFilter, options: Parameters<typeof numbersInOrder>[2]) =>
       numbersInOrder(sql, filter, options),

@@ -4,8 +4,10 @@ import type { Tenant } from '../support/app.ts';
 import type { TestDatabase } from '../support/database.ts';
 import {
   createApiKey,
+  createCustomer,
   createMarkedJob,
   createMarkedNumbers,
+  createNumbers,
   createTenant,
 } from '../support/factories.ts';
 import {
@@ -42,6 +44,13 @@ describe('the operator console refuses what it must, in headless Chromium', () =
     ({ database, baseUrl, browser } = server);
     tenant = await createTenant(database.db);
     await createMarkedNumbers(database.db, tenant, 3);
+    // Past one page (50) of the whole inventory, all sorted after the marked ones (+1207…).
+    await createNumbers(database.db, {
+      operatorId: tenant.operator.id,
+      customerId: (await createCustomer(database.db, tenant.operator.id)).id,
+      status: 'Active',
+      e164s: Array.from({ length: 60 }, (_, i) => `+1207555${String(i).padStart(4, '0')}`),
+    });
     foreignJobId = (await createMarkedJob(database.db, await createTenant(database.db), 1)).job.id;
   });
 
@@ -147,6 +156,14 @@ describe('the operator console refuses what it must, in headless Chromium', () =
       await page.getByRole('heading', { name: 'Overview' }).waitFor();
       await page.getByRole('link', { name: 'Numbers', exact: true }).click();
       await page.getByRole('heading', { name: 'Numbers' }).waitFor();
+      // Pages follow the API's cursor, as plain links.
+      expect(await page.locator('#count').textContent()).toBe('63 numbers, page 1 of 2.');
+      await page.getByRole('link', { name: 'Next page' }).click();
+      await page.getByText('63 numbers, page 2 of 2.').waitFor();
+      expect(new URL(page.url()).searchParams.get('cursor')).toBeTruthy();
+      expect(await page.locator('tbody tr').count()).toBe(13);
+      await page.getByRole('link', { name: 'First page' }).click();
+      await page.getByText('63 numbers, page 1 of 2.').waitFor();
       const number = page.locator('tbody a').first();
       const e164 = (await number.textContent()) ?? '';
       await number.click();

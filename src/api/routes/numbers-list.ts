@@ -10,7 +10,7 @@ import { guardedDownload } from '../http/download-guard.ts';
 import { negotiateMediaType } from '../http/negotiate.ts';
 import { NEGOTIATED, operatorResponseHeaders } from '../openapi/headers.ts';
 import { operatorProblems, problem, problems } from '../openapi/problems.ts';
-import { numbersCursor } from '../views/cursor.ts';
+import { numberPageCursor } from '../views/cursor.ts';
 import { normalizeInventoryQuery } from '../views/inventory-query.ts';
 import { CSV_COLUMNS, numbersCsv, toNumberView } from '../views/number-rows.ts';
 import {
@@ -103,26 +103,18 @@ export function registerNumbersList(
           .header('content-disposition', 'attachment; filename="numbers.csv"')
           .send(csv as never); // a stream is piped as is; the schema types JSON only
       }
-      // Bound to the filter as the query names it, after normalisation (status as its name).
-      const scope = { operatorId, msTenantId: msTenantId?.toLowerCase(), status };
-      const after = numbersCursor.decode(cursor, scope);
-      const currentPage = after?.p ?? PageNumber;
       const page = await numbers.page(filter, {
-        number: currentPage,
         size: PageSize,
-        ...(after && { after: after.e }),
+        pageNumber: PageNumber,
+        after: numberPageCursor.decode(cursor, filter),
       });
-      const last = page.rows.at(-1);
       return {
-        currentPage,
+        currentPage: page.currentPage,
         pageSize: PageSize,
-        totalPages: Math.ceil(page.total / PageSize),
-        totalRecords: page.total,
+        totalPages: page.totalPages,
+        totalRecords: page.totalRecords,
         data: page.rows.map(toNumberView),
-        nextCursor:
-          page.hasMore && last
-            ? numbersCursor.encode({ e: last.e164, p: currentPage + 1 }, scope)
-            : null,
+        nextCursor: numberPageCursor.encode(page.next, filter),
       };
     },
   );

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { MAX_NUMBERS_PER_REQUEST, UUID_PATTERN } from '../../domain/limits.ts';
+import type { NumberPagePosition } from '../../numbers/number-page.ts';
 import { HttpProblem } from '../http/problem.ts';
 
 // Opaque pagination cursors: base64url JSON, so clients treat them as tokens and we can change
@@ -84,3 +85,31 @@ export const numbersCursor = cursorCodec(
     p: z.int().min(2).max(2_000_000_000),
   }),
 );
+
+/** The number list's filter, as the list's query names it (the status by its name). */
+interface NumbersFilter {
+  operatorId: string;
+  msTenantId?: string | undefined;
+  status?: string | undefined;
+}
+
+// Bound to the filter after normalisation: a tenant id in any case is the same customer.
+const numbersScope = (f: NumbersFilter): CursorScope => ({
+  operatorId: f.operatorId,
+  msTenantId: f.msTenantId?.toLowerCase(),
+  status: f.status,
+});
+
+/**
+ * The number list's cursors as positions of `readNumberPage` (numbers/number-page.ts), for the
+ * API's list and the console's numbers page alike: one cursor works in both.
+ */
+export const numberPageCursor = {
+  decode(cursor: string | undefined, filter: NumbersFilter): NumberPagePosition | undefined {
+    const at = numbersCursor.decode(cursor, numbersScope(filter));
+    return at && { e164: at.e, page: at.p };
+  },
+  encode(next: NumberPagePosition | null, filter: NumbersFilter): string | null {
+    return next && numbersCursor.encode({ e: next.e164, p: next.page }, numbersScope(filter));
+  },
+};

@@ -3,16 +3,17 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { principalOf } from '../../api/auth/bearer.ts';
 import { spendOperationBudget } from '../../api/budgets/operation-budget.ts';
 import { HttpProblem } from '../../api/http/problem.ts';
+import { numberPageCursor } from '../../api/views/cursor.ts';
 import { toNumberView } from '../../api/views/number-rows.ts';
 import { parseNumbersBody } from '../../api/views/numbers-body.ts';
 import { UUID_PATTERN } from '../../domain/limits.ts';
 import { OPERATIONS } from '../../domain/operations.ts';
 import { NUMBER_STATUSES } from '../../domain/statuses.ts';
-import { listNumbersPage } from '../../numbers/inventory-queries.ts';
+import { readNumberPage } from '../../numbers/number-page.ts';
 import { parseStatusInput } from '../../numbers/status-input.ts';
 import type { ConsoleContext } from '../context.ts';
 import { createConsoleJob } from '../create-job.ts';
-import { list, operationField, PageParam, requestIdField, text } from '../forms.ts';
+import { list, operationField, requestIdField, text } from '../forms.ts';
 import { renderPage } from '../render.ts';
 
 export const PAGE_SIZE = 50;
@@ -37,27 +38,34 @@ export function registerNumbersPages(app: FastifyInstance, ctx: ConsoleContext) 
     if (statusText !== undefined && !status) {
       throw new HttpProblem(400, 'INVALID_REQUEST', `Unknown status ${statusText}`);
     }
-    const page = PageParam.parse(query.page);
     const filter = { operatorId, ...(msTenantId && { msTenantId }), ...(status && { status }) };
-    const found = await listNumbersPage(sql, filter, { number: page, size: PAGE_SIZE });
-    const totalPages = Math.ceil(found.total / PAGE_SIZE);
-    const pageLink = (n: number) => {
-      const params = new URLSearchParams({ page: String(n) });
+    // The API's list, with its keyset cursor: the next page costs the same at any depth.
+    const cursor = text(query.cursor);
+    const found = await readNumberPage(sql, filter, {
+      size: PAGE_SIZE,
+      pageNumber: 1,
+      after: numberPageCursor.decode(cursor, filter),
+    });
+    const link = (next?: string) => {
+      const params = new URLSearchParams();
       if (msTenantId) params.set('msTenantId', msTenantId);
       if (status) params.set('status', status);
-      return `/console/numbers?${params}`;
+      if (next) params.set('cursor', next);
+      return `/console/numbers${params.size > 0 ? `?${params}` : ''}`;
     };
+    const next = numberPageCursor.encode(found.next, filter);
     return renderPage(request, reply, 'numbers', {
       title: 'Numbers',
       filter: { msTenantId: msTenantId ?? '', status: status ?? '' },
       statuses: NUMBER_STATUSES,
       operations: Object.values(OPERATIONS),
       numbers: found.rows.map(toNumberView),
-      total: found.total,
-      page,
-      totalPages,
-      previous: page > 1 ? pageLink(page - 1) : undefined,
-      next: page < totalPages ? pageLink(page + 1) : undefined,
+      total: found.totalRecords,
+      page: found.currentPage,
+      totalPages: found.totalPages,
+      // Keyset pages go forward; the way back is the first page (or the browser's Back).
+      first: cursor ? link() : undefined,
+      next: next ? link(next) : undefined,
     });
   });
 
