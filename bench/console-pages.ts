@@ -7,17 +7,10 @@
 // seeded on first use, each size once) so a later run measures again without seeding.
 //   npm run bench:console [-- --sizes 100000,1000000] [-- --requests 50] [-- --database ocn_console_5m]
 import { parseArgs } from 'node:util';
-import { buildApp } from '../src/api/app.ts';
-import { closeAppDeps, createAppDeps } from '../src/api/create-deps.ts';
 import { numberPageCursor } from '../src/api/views/cursor.ts';
-import { loadConfig } from '../src/config.ts';
-import { closeDb } from '../src/db/client.ts';
-import { createLogger } from '../src/logger.ts';
 import { createConsoleClient } from '../test/support/console-client.ts';
-import { deletePrefixAt } from '../test/support/redis.ts';
 import { consoleInventory } from './console-seed.ts';
-import { createBenchDatabase } from './database.ts';
-import { newQueuePrefix } from './queue-prefix.ts';
+import { parseSizes, startInProcessApp } from './in-process-app.ts';
 import { latency } from './stats.ts';
 
 const { values } = parseArgs({
@@ -28,33 +21,19 @@ const { values } = parseArgs({
     database: { type: 'string' },
   },
 });
-const sizes = values.sizes
-  .split(',')
-  .map(Number)
-  .sort((a, b) => a - b);
+const sizes = parseSizes(values.sizes, 'inventory sizes');
 const requests = Number(values.requests);
 const customers = Number(values.customers);
-if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 9_000_000)) {
-  throw new Error('--sizes: comma-separated inventory sizes between 1 and 9,000,000');
-}
 
-const base = loadConfig(process.env);
 const kept = values.database;
 if (kept !== undefined && !/^ocn_[a-z0-9_]{1,40}$/.test(kept)) {
   throw new Error('--database: a name ocn_<lowercase letters, digits, _>');
 }
-const db = await createBenchDatabase(base.databaseUrl, kept);
-const queuePrefix = newQueuePrefix();
-const config = loadConfig({
-  ...process.env,
-  DATABASE_URL: db.url,
-  QUEUE_PREFIX: queuePrefix,
-  LOG_LEVEL: 'warn',
-  // The bench asks far more often than a person: the read budget must not refuse it.
-  READ_RATE_LIMIT_OPERATOR_MAX: '1000000',
-});
-const deps = await createAppDeps(config, createLogger(config));
-const app = await buildApp(deps);
+// The bench asks far more often than a person: the read budget must not refuse it.
+const { db, app, close } = await startInProcessApp(
+  { READ_RATE_LIMIT_OPERATOR_MAX: '1000000' },
+  { database: kept },
+);
 
 const time = async (ask: () => Promise<{ statusCode: number }>) => {
   const timings: number[] = [];
@@ -100,9 +79,5 @@ try {
   console.log('| numbers | page | p50 ms | p95 ms | requests |\n|---:|---|---:|---:|---:|');
   console.log(rows.join('\n'));
 } finally {
-  await app.close();
-  await closeAppDeps(deps);
-  if (kept === undefined) await db.drop();
-  else await closeDb(db.db);
-  await deletePrefixAt(config.redisUrl, queuePrefix);
+  await close();
 }

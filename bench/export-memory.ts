@@ -9,38 +9,16 @@
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { getHeapStatistics } from 'node:v8';
-import { buildApp } from '../src/api/app.ts';
-import { closeAppDeps, createAppDeps } from '../src/api/create-deps.ts';
-import { loadConfig } from '../src/config.ts';
-import { createLogger } from '../src/logger.ts';
-import { deletePrefixAt } from '../test/support/redis.ts';
-import { createBenchDatabase } from './database.ts';
-import { newQueuePrefix } from './queue-prefix.ts';
+import { parseSizes, startInProcessApp } from './in-process-app.ts';
 import { seedTenant } from './seed.ts';
 
 const { values } = parseArgs({ options: { sizes: { type: 'string', default: '100000,1000000' } } });
-const sizes = values.sizes
-  .split(',')
-  .map(Number)
-  .sort((a, b) => a - b);
-if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 9_000_000)) {
-  throw new Error('--sizes: comma-separated row counts between 1 and 9,000,000');
-}
+const sizes = parseSizes(values.sizes, 'row counts');
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc (npm run bench:export does)');
 
 const MB = 1024 * 1024;
-const base = loadConfig(process.env);
-const db = await createBenchDatabase(base.databaseUrl);
-const queuePrefix = newQueuePrefix();
-const config = loadConfig({
-  ...process.env,
-  DATABASE_URL: db.url,
-  QUEUE_PREFIX: queuePrefix,
-  LOG_LEVEL: 'warn',
-});
-const deps = await createAppDeps(config, createLogger(config));
-const app = await buildApp(deps);
+const { db, app, close } = await startInProcessApp();
 
 interface Row {
   rows: number;
@@ -79,10 +57,7 @@ try {
   }
   printTable(results);
 } finally {
-  await app.close();
-  await closeAppDeps(deps);
-  await db.drop();
-  await deletePrefixAt(config.redisUrl, queuePrefix);
+  await close();
 }
 
 /** Natural peaks first; then a second download with a full GC every 250 ms for the live heap. */

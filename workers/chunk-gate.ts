@@ -14,6 +14,7 @@ export const CHUNK_GATE_LOCK = [0x6f636e74, 0] as const; // "ocnt"
 export function chunkGate(db: Database): () => Promise<void> {
   const [classId, key] = CHUNK_GATE_LOCK;
   return async () => {
+    // Outside any transaction, on the pool: the test sees this session wait in pg_locks.
     await db.$client`select pg_advisory_xact_lock_shared(${classId}::int, ${key}::int)`;
   };
 }

@@ -105,7 +105,7 @@ export async function createOperationWorker(deps: WorkerDeps): Promise<Operation
 
   const maintenance = await startMaintenance({
     config,
-    sql: db.$client,
+    sql: db.$client, // retention's statements are postgres.js templates
     connection,
     logger: logger.child({ component: 'maintenance' }),
     isClosing: () => closing !== undefined,

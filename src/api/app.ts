@@ -7,6 +7,7 @@ import { registerConsole } from '../console/index.ts';
 import { BODY_LIMIT_BYTES } from '../domain/limits.ts';
 import { OPERATIONS, type OperationName } from '../domain/operations.ts';
 import { createJobService } from '../jobs/service.ts';
+import { createNumberService } from '../numbers/service.ts';
 import { tracingOn } from '../telemetry/state.ts';
 import { untracedPath } from '../telemetry/untraced-paths.ts';
 import { registerWebhookRoutes } from '../webhooks/routes.ts';
@@ -95,6 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerOps(app, deps);
 
   const jobs = createJobService(deps);
+  const numbers = createNumberService(deps);
   // On shutdown, waiting requests answer 202 with their job at once; the job goes on.
   app.addHook('preClose', async () => jobs.releaseAll());
   app.addHook('onClose', async () => jobs.close());
@@ -124,9 +126,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
     registerJobRoutes(api, jobs);
     registerJobItemsRoute(api, jobs, config.exports);
-    registerRemovalStatusSummary(api, deps);
-    registerNumbersList(api, deps);
-    registerNumberRoute(api, deps);
+    registerRemovalStatusSummary(api, numbers);
+    registerNumbersList(api, deps, numbers);
+    registerNumberRoute(api, numbers);
     registerWebhookRoutes(api, deps);
   });
   // The operator console: HTML pages over the same services and budgets (docs/console.md).

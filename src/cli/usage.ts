@@ -28,24 +28,39 @@ const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
 
 /**
  * node:util parseArgs in strict mode plus `-h/--help`; its errors (unknown flag, missing
- * value) become UsageErrors naming the command.
+ * value) become UsageErrors naming the command. `positionals`: whether the command takes
+ * arguments, or the name of its one argument (`argument`: required, and nothing may follow it
+ * unless `--help` was asked for).
  */
 export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(
   command: string,
   args: string[],
   options: T,
-  allowPositionals: boolean,
+  positionals: boolean | string,
 ) {
-  try {
-    return parseArgs({
+  const parse = () =>
+    parseArgs({
       args,
       options: { ...options, ...HELP_OPTION },
-      allowPositionals,
+      allowPositionals: positionals !== false,
       strict: true,
     });
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse();
   } catch (err) {
     throw new UsageError((err as Error).message, command);
   }
+  const help = (parsed.values as { help?: boolean }).help === true;
+  const one = typeof positionals === 'string' && !help;
+  return { ...parsed, argument: one ? theArgument(parsed.positionals, positionals, command) : '' };
+}
+
+function theArgument(positionals: string[], what: string, command: string): string {
+  const [value, ...extra] = positionals;
+  if (!value) throw new UsageError(`${what} is required`, command);
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`, command);
+  return value;
 }
 
 export function printHelp(io: CliIo, text: string): number {

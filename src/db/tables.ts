@@ -7,7 +7,6 @@ import {
   index,
   integer,
   jsonb,
-  pgEnum,
   pgTable,
   primaryKey,
   text,
@@ -17,14 +16,14 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import type { OperationName } from '../domain/operations.ts';
-import { ITEM_OUTCOMES, JOB_STATES, NUMBER_STATUSES } from '../domain/statuses.ts';
+import { apiKeyRole, itemOutcome, jobState, numberStatus } from './enums.ts';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 
-export const numberStatus = pgEnum('number_status', NUMBER_STATUSES);
-export const apiKeyRole = pgEnum('api_key_role', ['operator', 'admin']);
-export const jobState = pgEnum('job_state', JOB_STATES);
-export const itemOutcome = pgEnum('item_outcome', ITEM_OUTCOMES);
+// The enums and the tables that requests never write (derived-tables.ts) are in files of their
+// own; this module exports every table, as Drizzle and drizzle-kit read it.
+export * from './derived-tables.ts';
+export * from './enums.ts';
 
 /** A tenant of the service. Nothing of one operator is visible to another. */
 export const operators = pgTable('operators', {
@@ -262,33 +261,3 @@ export const idempotencyKeys = pgTable(
     index('idempotency_keys_created_idx').on(t.createdAt).concurrently(),
   ],
 );
-
-/**
- * How many numbers each (operator, customer, status) has: what `totalRecords` and the summary
- * read, so they cost a few index probes whatever the inventory's size. Kept exact by statement
- * triggers on `telephone_numbers` (drizzle/0005_number_counts.sql) in the transaction of every
- * change. The numbers without a customer count under the nil UUID (a key column cannot be
- * null, and `NULLS NOT DISTINCT` needs PostgreSQL 15).
- */
-export const numberCounts = pgTable(
-  'number_counts',
-  {
-    operatorId: uuid('operator_id').notNull(),
-    customerId: uuid('customer_id').notNull(),
-    status: numberStatus('status').notNull(),
-    count: bigint('count', { mode: 'number' }).notNull(),
-  },
-  (t) => [
-    primaryKey({ name: 'number_counts_pk', columns: [t.operatorId, t.customerId, t.status] }),
-  ],
-);
-
-/**
- * Data backfills that run after a migration, on a live service, in small steps
- * (src/db/migrations/backfills.ts): a row once one has completed. Until then the readers that
- * depend on it take the slow exact path.
- */
-export const schemaBackfills = pgTable('schema_backfills', {
-  name: text('name').primaryKey(),
-  completedAt: timestamp('completed_at', { withTimezone: true }).notNull().defaultNow(),
-});

@@ -1,4 +1,4 @@
-import type { Database } from '../db/client.ts';
+import type { Sql } from '../db/client.ts';
 import type { Operation } from '../domain/operations.ts';
 import type { ItemOutcome, NumberStatus } from '../domain/statuses.ts';
 import { numberOutcome } from './number-rule.ts';
@@ -11,15 +11,13 @@ import type { DryRunResult, FailureCode, NumberFailure } from './result-schemas.
  * created, so the answer is a snapshot: a real request a moment later may find other statuses.
  */
 export async function dryRun(
-  db: Database,
+  sql: Sql,
   operation: Operation,
   operatorId: string,
   telephoneNumbers: string[],
 ): Promise<DryRunResult> {
-  const rows = await db.$client<
-    { e164: string; outcome: ItemOutcome; status: NumberStatus | null }[]
-  >`
-    select input.e164, n.status, ${numberOutcome(db.$client, operation)} as outcome
+  const rows = await sql<{ e164: string; outcome: ItemOutcome; status: NumberStatus | null }[]>`
+    select input.e164, n.status, ${numberOutcome(sql, operation)} as outcome
     from unnest(${telephoneNumbers}::text[]) with ordinality as input(e164, ord)
     left join telephone_numbers n on n.e164 = input.e164 and n.operator_id = ${operatorId}::uuid
     left join customers c on c.id = n.customer_id

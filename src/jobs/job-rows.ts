@@ -2,6 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import { type Database, type Executor, type Sql, txSql } from '../db/client.ts';
 import { withTransientRetry } from '../db/retry.ts';
 import { jobs } from '../db/tables.ts';
+import { toDate, toDateOrNull } from '../db/timestamps.ts';
 import type { JobState } from '../domain/statuses.ts';
 import { isEnded, type JobSummaryRow } from './job-view.ts';
 import { resultFromLedger } from './ledger.ts';
@@ -42,13 +43,13 @@ export async function lockJob(
   ]);
   if (!row) return undefined;
   const { commitMode: _, createdAt, startedAt, finishedAt, cancelRequestedAt, ...job } = row;
-  // Drizzle sets postgres.js up to leave timestamps as text (it maps them itself).
+  // Timestamps arrive as text in a postgres.js template (src/db/timestamps.ts).
   return {
     ...job,
-    createdAt: new Date(createdAt),
-    startedAt: dateOrNull(startedAt),
-    finishedAt: dateOrNull(finishedAt),
-    cancelRequestedAt: dateOrNull(cancelRequestedAt),
+    createdAt: toDate(createdAt),
+    startedAt: toDateOrNull(startedAt),
+    finishedAt: toDateOrNull(finishedAt),
+    cancelRequestedAt: toDateOrNull(cancelRequestedAt),
   };
 }
 
@@ -94,8 +95,6 @@ function lockJobRow(sql: Sql, jobId: string, options: { durable: boolean; operat
 type RawTimestamps<T> = {
   [K in keyof T]: T[K] extends Date | null ? string | Extract<T[K], null> : T[K];
 };
-
-const dateOrNull = (text: string | null) => (text === null ? null : new Date(text));
 
 /** Ends the locked job as completed (all positions recorded) and stores its result. */
 export async function markCompleted(tx: Executor, job: LockedJob): Promise<JobResult> {

@@ -1,6 +1,7 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
-import type { Database } from '../db/client.ts';
+import type { Database, Sql } from '../db/client.ts';
 import { jobs } from '../db/tables.ts';
+import { toDateOrNull } from '../db/timestamps.ts';
 import type { OperationName } from '../domain/operations.ts';
 import type { ItemOutcome, JobState, NumberStatus } from '../domain/statuses.ts';
 import type { JobSummaryRow } from './job-view.ts';
@@ -86,7 +87,7 @@ export interface ListItemsOptions {
  * Call after getJob: this returns an empty page for a job that is not the operator's.
  */
 export async function listItems(
-  db: Database,
+  sql: Sql,
   operatorId: string,
   jobId: string,
   options: ListItemsOptions,
@@ -98,27 +99,18 @@ export async function listItems(
       : options.outcome === 'NOT_PROCESSED'
         ? sql`and ji.job_id is null`
         : sql`and ji.outcome = ${options.outcome}`;
-  const rows = await db.execute<{
-    position: number;
-    telephone_number: string;
-    outcome: ItemOutcome | null;
-    current_status: NumberStatus | null;
-    processed_at: string | null;
-  }>(sql`
-    select (t.ord - 1)::int as position, t.number as telephone_number, ji.outcome,
-           ji.current_status, ji.processed_at
+  const rows = await sql<(Omit<ItemRow, 'processedAt'> & { processedAt: string | null })[]>`
+    select (t.ord - 1)::int as position, t.number as "telephoneNumber", ji.outcome,
+           ji.current_status as "currentStatus", ji.processed_at as "processedAt"
     from jobs j
     cross join lateral unnest(j.telephone_numbers) with ordinality as t(number, ord)
     left join job_items ji on ji.job_id = j.id and ji.position = t.ord - 1
-    where j.id = ${jobId} and j.operator_id = ${operatorId} and t.ord - 1 > ${after} ${filter}
+    where j.id = ${jobId}::uuid and j.operator_id = ${operatorId}::uuid
+      and t.ord - 1 > ${after} ${filter}
     order by t.ord
-    limit ${options.limit + 1}`);
-  const items: ItemRow[] = rows.slice(0, options.limit).map((r) => ({
-    position: r.position,
-    telephoneNumber: r.telephone_number,
-    outcome: r.outcome,
-    currentStatus: r.current_status,
-    processedAt: r.processed_at === null ? null : new Date(r.processed_at),
-  }));
+    limit ${options.limit + 1}`;
+  const items: ItemRow[] = rows
+    .slice(0, options.limit)
+    .map((r) => ({ ...r, processedAt: toDateOrNull(r.processedAt) }));
   return { items, hasMore: rows.length > options.limit };
 }

@@ -26,6 +26,7 @@ export function createJobService(deps: {
   queue: OperationQueue;
   queueEvents: QueueEvents;
 }) {
+  // `db.$client`: the use cases whose statements are postgres.js templates (dry run, items).
   const { db, queue } = deps;
   const waiter = createJobWaiter({ db, queueEvents: deps.queueEvents });
   return {
@@ -33,7 +34,7 @@ export function createJobService(deps: {
       createJob({ db, queue }, operation, input),
     /** What the operation would do now; nothing is written, no job is created. */
     dryRun: (operation: Operation, operatorId: string, telephoneNumbers: string[]) =>
-      dryRun(db, operation, operatorId, telephoneNumbers),
+      dryRun(db.$client, operation, operatorId, telephoneNumbers),
     /** Until the job ended, `timeoutMs` passed, `signal` aborted or `releaseAll()`. */
     wait: waiter.wait,
     cancel: (target: { operatorId: string; jobId: string }, logger: Pick<Logger, 'warn'>) =>
@@ -41,7 +42,7 @@ export function createJobService(deps: {
     get: (operatorId: string, jobId: string) => getJob(db, operatorId, jobId),
     list: (operatorId: string, options: ListJobsOptions) => listJobs(db, operatorId, options),
     items: (operatorId: string, jobId: string, options: ListItemsOptions) =>
-      listItems(db, operatorId, jobId, options),
+      listItems(db.$client, operatorId, jobId, options),
     /** Lets every current wait return at once (shutdown): their callers answer 202. */
     releaseAll: waiter.releaseAll,
     close: waiter.close,

@@ -42,7 +42,9 @@ export interface WebhookDelivery {
  * webhook traffic never waits behind the action jobs nor they behind it.
  */
 export async function startWebhookDelivery(deps: WebhookDeliveryDeps): Promise<WebhookDelivery> {
-  const { config, db } = deps;
+  const { config } = deps;
+  // The webhook statements are postgres.js templates (src/webhooks/record.ts, relay.ts, …).
+  const sql = deps.db.$client;
   const logger = deps.logger.child({ component: 'webhooks' });
   const connection = createRedis(config.redis, 'bullmq', 'oc-numbers-webhooks');
   connection.on('error', (err) => logger.warn({ err: err.message }, 'redis (webhooks) error'));
@@ -52,7 +54,7 @@ export async function startWebhookDelivery(deps: WebhookDeliveryDeps): Promise<W
   });
   queue.on('error', (err) => logger.warn({ err: err.message }, 'webhook queue error'));
   const relay = startRelay(
-    { sql: db.$client, queue, logger },
+    { sql, queue, logger },
     // An attempt overdue this long may have been lost with Redis' data: the same age after
     // which the job recovery sweep re-enqueues a job BullMQ does not know.
     {
@@ -74,12 +76,12 @@ export async function startWebhookDelivery(deps: WebhookDeliveryDeps): Promise<W
   }
   const agent = createDeliveryAgent({ allowPrivate: config.webhooks.allowPrivateTargets });
   const metrics = deps.metricsRegistry
-    ? createWebhookMetrics(deps.metricsRegistry, { sql: db.$client, logger })
+    ? createWebhookMetrics(deps.metricsRegistry, { sql, logger })
     : NO_WEBHOOK_METRICS;
   const worker = new Worker<DeliveryJobData, DeliveryReturnValue>(
     WEBHOOK_QUEUE,
     createAttemptProcessor({
-      sql: db.$client,
+      sql,
       agent,
       logger,
       metrics,

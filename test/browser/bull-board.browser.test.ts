@@ -7,7 +7,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createNumbers, createTenant } from '../support/factories.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 import { startTestWorker } from '../support/test-worker.ts';
-import { CHROMIUM_ARGS } from './console-harness.ts';
+import { CHROMIUM_ARGS, openPage } from './console-harness.ts';
 
 // Debian's chromium, driven by playwright-core (which downloads no browser of its own).
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -90,15 +90,8 @@ describe('Bull Board in headless Chromium', () => {
       viewport: { width: 1280, height: 900 },
     });
     try {
-      const page = await context.newPage();
-      // Generous for a loaded 2-core CI machine; a healthy run takes about 5 s in all.
-      page.setDefaultTimeout(20_000);
       // The board links a web font; the network is closed, so only our server is reachable.
-      await page.route('**/*', (route) =>
-        new URL(route.request().url()).host === new URL(baseUrl).host
-          ? route.continue()
-          : route.abort(),
-      );
+      const { page } = await openPage(context, baseUrl);
 
       await page.goto(`${baseUrl}/admin/queues`);
       try {

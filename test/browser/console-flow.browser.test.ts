@@ -1,17 +1,17 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type Tenant, type TestApp } from '../support/app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import type { Tenant, TestApp } from '../support/app.ts';
+import type { TestDatabase } from '../support/database.ts';
 import { createCustomer, createNumbers, createTenant } from '../support/factories.ts';
-import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 import { startTestWorker } from '../support/test-worker.ts';
 import {
+  type ConsoleServer,
   expectAccessible,
   HAS_CHROMIUM,
-  launchChromium,
   openPage,
   SKIP_REASON,
   screenshot,
+  startConsoleServer,
 } from './console-harness.ts';
 
 // The operator console's whole flow in Chromium: sign in, find one customer's
@@ -25,8 +25,8 @@ const POLL = { timeout: 30_000 };
 if (!HAS_CHROMIUM) console.warn(`console browser test skipped: ${SKIP_REASON}`);
 
 describe('the operator console in headless Chromium', () => {
+  let server: ConsoleServer | undefined;
   let database: TestDatabase;
-  const prefix = uniquePrefix('console-e2e');
   let app: TestApp;
   let worker: { close(): Promise<void> } | undefined;
   let browser: Browser | undefined;
@@ -36,9 +36,8 @@ describe('the operator console in headless Chromium', () => {
 
   beforeAll(async () => {
     if (!HAS_CHROMIUM) return;
-    database = await createTestDatabase();
-    app = await startTestApp(database, prefix, {}, { worker: false });
-    baseUrl = await app.listen();
+    server = await startConsoleServer('console-e2e', { worker: false });
+    ({ database, app, baseUrl, browser } = server);
     worker = await startTestWorker(app.config, database.db, app.deps.logger);
     tenant = await createTenant(database.db);
     const other = await createCustomer(database.db, tenant.operator.id);
@@ -67,15 +66,11 @@ describe('the operator console in headless Chromium', () => {
       status: 'MarkedForRemoval',
       count: 1200,
     });
-    browser = await launchChromium();
   });
 
   afterAll(async () => {
-    await browser?.close();
     await worker?.close();
-    await app?.close();
-    await database?.drop();
-    await deletePrefix(prefix);
+    await server?.close();
   });
 
   it('signs in, confirms a customer’s numbers, uploads 1,200, cancels one job, signs out', async (ctx) => {

@@ -2,6 +2,9 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { AxeBuilder } from '@axe-core/playwright';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 
 // What the console's browser tests share: Debian's Chromium driven by playwright-core (as the
 // Bull Board test does), a closed network, CSP violations caught, axe-core on every page and
@@ -27,6 +30,41 @@ const SCREENSHOTS = process.env.OCN_DOCS_SCREENSHOTS === '1' ? 'docs/images' : '
 
 export const launchChromium = (): Promise<Browser> =>
   chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+
+export interface ConsoleServer {
+  database: TestDatabase;
+  app: TestApp;
+  baseUrl: string;
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+/**
+ * A console test file's server and browser: its own database and queue prefix, the app
+ * listening on a port (with an in-process worker if `worker`), and Chromium.
+ */
+export async function startConsoleServer(
+  label: string,
+  options: { worker: boolean },
+): Promise<ConsoleServer> {
+  const database = await createTestDatabase();
+  const prefix = uniquePrefix(label);
+  const app = await startTestApp(database, prefix, {}, options);
+  const close = async (browser?: Browser) => {
+    await browser?.close();
+    await app.close();
+    await database.drop();
+    await deletePrefix(prefix);
+  };
+  try {
+    const baseUrl = await app.listen();
+    const browser = await launchChromium();
+    return { database, app, baseUrl, browser, close: () => close(browser) };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
 
 export interface ConsolePage {
   page: Page;

@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type Tenant, type TestApp } from '../support/app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import type { Tenant } from '../support/app.ts';
+import type { TestDatabase } from '../support/database.ts';
 import {
   createApiKey,
   createCustomer,
@@ -10,14 +10,14 @@ import {
   createNumbers,
   createTenant,
 } from '../support/factories.ts';
-import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 import {
+  type ConsoleServer,
   expectAccessible,
   HAS_CHROMIUM,
-  launchChromium,
   openPage,
   SKIP_REASON,
   screenshot,
+  startConsoleServer,
   tabTo,
 } from './console-harness.ts';
 
@@ -31,9 +31,8 @@ const POLL = { timeout: 30_000 };
 if (!HAS_CHROMIUM) console.warn(`console browser test skipped: ${SKIP_REASON}`);
 
 describe('the operator console refuses what it must, in headless Chromium', () => {
+  let server: ConsoleServer | undefined;
   let database: TestDatabase;
-  const prefix = uniquePrefix('console-sec');
-  let app: TestApp;
   let browser: Browser | undefined;
   let baseUrl: string;
   let tenant: Tenant;
@@ -41,9 +40,8 @@ describe('the operator console refuses what it must, in headless Chromium', () =
 
   beforeAll(async () => {
     if (!HAS_CHROMIUM) return;
-    database = await createTestDatabase();
-    app = await startTestApp(database, prefix, {}, { worker: true });
-    baseUrl = await app.listen();
+    server = await startConsoleServer('console-sec', { worker: true });
+    ({ database, baseUrl, browser } = server);
     tenant = await createTenant(database.db);
     await createMarkedNumbers(database.db, tenant, 3);
     // Past one page (50) of the whole inventory, all sorted after the marked ones (+1207…).
@@ -54,15 +52,9 @@ describe('the operator console refuses what it must, in headless Chromium', () =
       e164s: Array.from({ length: 60 }, (_, i) => `+1207555${String(i).padStart(4, '0')}`),
     });
     foreignJobId = (await createMarkedJob(database.db, await createTenant(database.db), 1)).job.id;
-    browser = await launchChromium();
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await database?.drop();
-    await deletePrefix(prefix);
-  });
+  afterAll(async () => server?.close());
 
   const signIn = async (page: import('playwright-core').Page, key: string) => {
     await page.goto(`${baseUrl}/console/sign-in`);

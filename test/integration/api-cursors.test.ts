@@ -91,6 +91,19 @@ describe('items cursors', () => {
     expectInvalidCursor(await get(`${JOBS}/${job}/items?cursor=${cursor}`, beta), 'other operator');
     expectInvalidCursor(await get(`${JOBS}?cursor=${cursor}`), 'other list');
   });
+
+  it("answer another operator's cursor on its job exactly as on a missing job", async () => {
+    const [job] = jobIds;
+    const cursor = await cursorOf(`${JOBS}/${job}/items?limit=1`);
+    const bodies = new Set<string>();
+    for (const id of [job as string, crypto.randomUUID()]) {
+      const res = await get(`${JOBS}/${id}/items?cursor=${cursor}`, beta);
+      expectInvalidCursor(res, id);
+      const { errorTicket: _e, traceId: _t, instance: _i, ...rest } = res.json();
+      bodies.add(JSON.stringify(rest));
+    }
+    expect([...bodies]).toHaveLength(1);
+  });
 });
 
 describe('job list cursors', () => {

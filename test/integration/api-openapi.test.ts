@@ -1,13 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildOpenApiDocument } from '../contract/build-document.ts';
 import { type OpenApiDocument, operationsOf } from '../contract/document.ts';
 import { createResponseValidator } from '../contract/response-validator.ts';
-import { type ApiSuite, closeApiSuite, openApiSuite } from '../support/app.ts';
-import { uniquePrefix } from '../support/redis.ts';
 
 // The OpenAPI document is generated from the routes' zod schemas and says everything the
 // service answers: statuses, headers, media types, errorCodes. (That every answer the tests get
-// matches it is checked on every request: test/contract/checked-inject.ts.)
+// matches it is checked on every request: test/contract/checked-answers.ts.) Its page for people,
+// Swagger UI: api-docs-page.test.ts.
 
 const ACTION = '/api/v3/oc/numbers/action/ready-for-removal';
 const JOB = '/api/v3/oc/numbers/jobs/{jobId}';
@@ -242,20 +241,5 @@ describe('the OpenAPI document', () => {
       },
       basicAuth: expect.objectContaining({ type: 'http', scheme: 'basic' }),
     });
-  });
-});
-
-describe('Swagger UI', () => {
-  const prefix = uniquePrefix('api-oas');
-  let suite: ApiSuite | undefined;
-  beforeAll(async () => {
-    suite = await openApiSuite(prefix, {}, { worker: false });
-  });
-  afterAll(() => closeApiSuite(suite ?? {}, prefix));
-
-  it('is served at /docs', async () => {
-    const res = await suite?.api.app.inject({ method: 'GET', url: '/docs/' });
-    expect(res?.statusCode).toBe(200);
-    expect(res?.headers['content-type']).toMatch(/text\/html/);
   });
 });

@@ -1,44 +1,24 @@
 import { and, eq, inArray } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jobItems, jobs, telephoneNumbers } from '../../src/db/tables.ts';
-import { statusChanges } from '../../src/numbers/status-changes.ts';
-import {
-  type ApiSuite,
-  closeApiSuite,
-  openApiSuite,
-  postJson,
-  startTestApp,
-} from '../support/app.ts';
+import { describe, expect, it } from 'vitest';
+import { jobs, telephoneNumbers } from '../../src/db/tables.ts';
+import { startTestApp, useApiSuite } from '../support/app.ts';
 import { createMarkedNumbers, createTenant, uniqueE164 } from '../support/factories.ts';
 import { createMixedNumbers } from '../support/mixed-numbers.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 import { waitFor } from '../support/wait.ts';
 import { lockNumbers } from '../support/worker-blocker.ts';
 
-// Waiting, async answers and result bodies (docs/api.md) end to end: the real API and a real worker on one database and prefix.
+// Waiting, async answers and result bodies (docs/api.md) end to end: the real API and a real
+// worker on one database and prefix. A client that disconnects: api-disconnect.test.ts.
 
 const URL = '/api/v3/oc/numbers/action/ready-for-removal';
-const CLEAR_URL = '/api/v3/oc/action/clear-removal-status';
-/** Numbers of the disconnect tests' jobs. */
-const COUNT = 50;
-const prefix = uniquePrefix('api-sync');
-// Filled in by beforeAll.
-let { t, api, tenant, auth } = {} as ApiSuite;
-
-beforeAll(async () => {
-  // Chunks of one number make every number its own transaction, so a test can stop a job
-  // between two numbers by holding a lock on one of them.
-  ({ t, api, tenant, auth } = await openApiSuite(prefix, {
-    WORKER_CHUNK_SIZE: '1',
-    SYNC_WAIT_MS: '10000',
-  }));
-});
-afterAll(() => closeApiSuite({ t, api }, prefix));
-
-const marked = (count: number) => createMarkedNumbers(t.db, tenant, count);
+// Chunks of one number make every number its own transaction, so a test can stop a job
+// between two numbers by holding a lock on one of them.
+const suite = useApiSuite('api-sync', { WORKER_CHUNK_SIZE: '1', SYNC_WAIT_MS: '10000' });
+const { marked } = suite;
 
 const submit = (telephoneNumbers: string[], headers: Record<string, string> = {}) =>
-  postJson(api, auth, URL, { telephoneNumbers }, headers);
+  suite.post(URL, { telephoneNumbers }, headers);
 
 describe('synchronous answers (the default, and the result body)', () => {
   it('200 success when every number moved', async () => {
@@ -60,7 +40,7 @@ describe('synchronous answers (the default, and the result body)', () => {
       succeeded: true,
       message: 'Numbers successfully transitioned to ReadyForRemoval status',
     });
-    const rows = await t.db
+    const rows = await suite.t.db
       .select({ status: telephoneNumbers.status, assignable: telephoneNumbers.assignable })
       .from(telephoneNumbers)
       .where(inArray(telephoneNumbers.e164, numbers));
@@ -68,7 +48,7 @@ describe('synchronous answers (the default, and the result body)', () => {
   });
 
   it('200 partialSuccess with every failure, in request order', async () => {
-    const mixed = await createMixedNumbers(t.db, tenant, {
+    const mixed = await createMixedNumbers(suite.t.db, suite.tenant, {
       marked: 1,
       active: 1,
       notOperatorConnect: 1,
@@ -80,7 +60,7 @@ describe('synchronous answers (the default, and the result body)', () => {
       mixed.notOperatorConnect[0],
       mixed.unknown[0],
     ];
-    const [foreign] = await createMarkedNumbers(t.db, await createTenant(t.db), 1);
+    const [foreign] = await createMarkedNumbers(suite.t.db, await createTenant(suite.t.db), 1);
     const res = await submit([
       unknown as string,
       ok as string,
@@ -165,10 +145,10 @@ describe('asynchronous answers', () => {
     });
     expect(job.result).toBeUndefined();
     const ended = await waitFor('the job to end (polled through its Location)', async () => {
-      const poll = await api.app.inject({
+      const poll = await suite.api.app.inject({
         method: 'GET',
         url: res.headers.location as string,
-        headers: auth,
+        headers: suite.auth,
       });
       const body = JSON.parse(poll.body);
       if (body.state === 'queued' || body.state === 'active') {
@@ -193,7 +173,7 @@ describe('asynchronous answers', () => {
 
   it('past the wait bound → 202 with the running job, which goes on and is polled to its end', async () => {
     const numbers = await marked(3);
-    const release = await lockNumbers(t.sql, [numbers[1] as string]);
+    const release = await lockNumbers(suite.t.sql, [numbers[1] as string]);
     const res = await submit(numbers, { prefer: 'wait=1' });
     expect(res.statusCode).toBe(202);
     expect(res.headers['preference-applied']).toBe('wait=1');
@@ -202,129 +182,28 @@ describe('asynchronous answers', () => {
     expect(job.progress).toMatchObject({ requestedCount: 3, processedCount: 1, percent: 33 });
     await release();
     const row = await waitFor('the job to complete', async () => {
-      const [r] = await t.db.select().from(jobs).where(eq(jobs.id, job.jobId));
+      const [r] = await suite.t.db.select().from(jobs).where(eq(jobs.id, job.jobId));
       return r?.state === 'completed' ? r : undefined;
     });
     expect(row.successCount).toBe(3);
   });
 
-  it.each([
-    { operation: 'ready-for-removal', url: URL, moved: 'ReadyForRemoval' },
-    { operation: 'clear-removal-status', url: CLEAR_URL, moved: 'Active' },
-  ] as const)(
-    '$operation: a client that disconnects while waiting cancels its job; the partial result stays on the job',
-    async ({ operation, url, moved }) => {
-      const numbers = await marked(COUNT);
-      const base = await api.listen();
-      const release = await lockNumbers(t.sql, [numbers[2] as string]);
-      const abort = new AbortController();
-      const request = fetch(`${base}${url}`, {
-        method: 'POST',
-        headers: { ...auth, 'content-type': 'application/json' },
-        body: JSON.stringify({ telephoneNumbers: numbers }),
-        signal: abort.signal,
-      }).catch((err: Error) => err);
-      // The worker has done two numbers and waits for the third (locked here).
-      const jobId = await waitFor('the worker to wait at the third number', async () => {
-        const [r] = await t.db
-          .select({ id: jobs.id, processed: jobs.processedCount })
-          .from(jobs)
-          .where(
-            and(
-              eq(jobs.operatorId, tenant.operator.id),
-              eq(jobs.operation, operation),
-              eq(jobs.requestedCount, COUNT),
-              eq(jobs.state, 'active'),
-            ),
-          );
-        if (r?.processed !== 2) return undefined;
-        // …and is inside its third chunk, waiting for the held number's row lock.
-        const [waiting] = await t.sql<{ n: number }[]>`
-          select count(*)::int as n from pg_stat_activity
-          where datname = current_database() and wait_event_type = 'Lock'
-            and query like '%for no key update%'`;
-        return (waiting?.n ?? 0) > 0 ? r.id : undefined;
-      });
-      abort.abort();
-      expect(await request).toBeInstanceOf(Error);
-      // The API's cancel queues behind the worker's chunk for the job (its waiting statement is
-      // lockJob's exclusive advisory lock; a chunk takes it shared).
-      await waitFor('the cancel to queue behind the chunk', async () => {
-        const [r] = await t.sql<{ n: number }[]>`
-          select count(*)::int as n from pg_stat_activity
-          where datname = current_database() and wait_event_type = 'Lock'
-            and query like '%pg_advisory_xact_lock(%'`;
-        return (r?.n ?? 0) >= 1 ? true : undefined;
-      });
-      await release();
-      const row = await waitFor('the job to be cancelled', async () => {
-        const [r] = await t.db.select().from(jobs).where(eq(jobs.id, jobId));
-        return r?.state === 'cancelled' ? r : undefined;
-      });
-      // It lands right after the held chunk: the worker's next chunk queues behind the cancel.
-      const done = row.processedCount;
-      expect(done).toBe(3);
-      expect(row.successCount).toBe(done);
-      expect(row.cancelRequestedAt).not.toBeNull();
-      expect(row.result).toMatchObject({
-        status: 'cancelled',
-        succeeded: false,
-        data: {
-          jobId,
-          requestedCount: COUNT,
-          processedCount: done,
-          successCount: done,
-          failedCount: 0,
-          failures: [],
-        },
-      });
-      // Counts equal the ledger; the numbers after the cut were left untouched.
-      const ledger = await t.db.select().from(jobItems).where(eq(jobItems.jobId, jobId));
-      expect(ledger.map((i) => i.position).sort()).toEqual([...Array(done).keys()]);
-      expect(ledger.filter((i) => i.outcome === 'SUCCEEDED')).toHaveLength(done);
-      // Check once the worker has let go of the job for good (a wrongly resuming worker would
-      // still hold it, or have put it back to wait).
-      await waitFor('the worker to finish with the job', async () => {
-        const state = await api.deps.queue.getJobState(jobId);
-        return state === 'completed' || state === 'failed' || state === 'unknown'
-          ? state
-          : undefined;
-      });
-      const statuses = await t.db
-        .select({ e164: telephoneNumbers.e164, status: telephoneNumbers.status })
-        .from(telephoneNumbers)
-        .where(inArray(telephoneNumbers.e164, numbers));
-      const byNumber = new Map(statuses.map((s) => [s.e164, s.status]));
-      expect(numbers.map((n) => byNumber.get(n))).toEqual(
-        numbers.map((_, i) => (i < done ? moved : 'MarkedForRemoval')),
-      );
-      const [after] = await t.db
-        .select({ processed: jobs.processedCount, state: jobs.state })
-        .from(jobs)
-        .where(eq(jobs.id, jobId));
-      expect(after).toEqual({ processed: done, state: 'cancelled' });
-      const [history] = await t.sql<{ n: number }[]>`
-      select count(*)::int as n from ${statusChanges(t.sql)} c where c.job_id = ${jobId}`;
-      expect(history?.n).toBe(done);
-    },
-  );
-
   it('on shutdown, waiting requests answer 202 with their job at once; the job stays queued', async () => {
     const quiet = uniquePrefix('api-sync-quiet');
-    const other = await startTestApp(t, quiet); // no worker on this queue
+    const other = await startTestApp(suite.t, quiet); // no worker on this queue
     try {
       const started = Date.now();
       const pending = other.app.inject({
         method: 'POST',
         url: URL,
-        headers: auth,
+        headers: suite.auth,
         payload: { telephoneNumbers: [uniqueE164()] },
       });
       await waitFor('a queued job', async () => {
-        const [r] = await t.db
+        const [r] = await suite.t.db
           .select({ id: jobs.id })
           .from(jobs)
-          .where(and(eq(jobs.operatorId, tenant.operator.id), eq(jobs.state, 'queued')));
+          .where(and(eq(jobs.operatorId, suite.tenant.operator.id), eq(jobs.state, 'queued')));
         return r;
       });
       await other.close();

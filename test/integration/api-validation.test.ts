@@ -2,44 +2,19 @@ import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { jobs } from '../../src/db/tables.ts';
 import { useApiSuite } from '../support/app.ts';
-import { createApiKey, uniqueE164 } from '../support/factories.ts';
+import { uniqueE164 } from '../support/factories.ts';
+import { type Answer, postRaw, stableProblem } from '../support/problems.ts';
 
-// Validation and problem details (docs/api.md, "Errors"), through the real app (no worker needed: a
-// rejected request queues nothing).
+// Validation of an operation's request (docs/api.md, "Errors"), through the real app (no worker
+// needed: a rejected request queues nothing). Authentication and what every problem carries:
+// api-problems.test.ts.
 
 const URL = '/api/v3/oc/numbers/action/ready-for-removal';
 const suite = useApiSuite('api-val', {}, { worker: false });
 
-function post(payload: string | object | undefined, headers: Record<string, string> = {}) {
-  return suite.api.app.inject({
-    method: 'POST',
-    url: URL,
-    headers: {
-      ...suite.auth,
-      ...(payload !== undefined && { 'content-type': 'application/json' }),
-      ...headers,
-    },
-    ...(payload !== undefined && {
-      payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
-    }),
-  });
-}
-
-/** The stable part of a problem body, and a check of the parts that vary per answer. */
-function problemOf(res: { statusCode: number; headers: Record<string, unknown>; body: string }) {
-  expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
-  const body = JSON.parse(res.body);
-  expect(body.status).toBe(res.statusCode);
-  expect(body.instance).toBe(URL);
-  expect(body.errorTicket).toMatch(/^ET-[0-9A-F]{12}$/);
-  expect(body.traceId).toMatch(/^[0-9a-f]{32}$/);
-  expect(body.type).toBe(
-    `urn:oc-numbers:problem:${body.errorCode.toLowerCase().replaceAll('_', '-')}`,
-  );
-  expect(res.body).not.toMatch(/at .*\.ts|node_modules|stack/i);
-  const { errorTicket: _t, traceId: _r, type: _y, instance: _i, ...rest } = body;
-  return rest;
-}
+const post = (payload: string | object | undefined, headers: Record<string, string> = {}) =>
+  postRaw(suite, URL, payload, headers);
+const problemOf = (res: Answer) => stableProblem(res, URL);
 
 describe('telephone number validation', () => {
   it("accepts the original doc's examples (possible, not necessarily valid numbers)", async () => {
@@ -200,59 +175,5 @@ describe('body shape', () => {
     const res = await post({ telephoneNumbers: ['+14255551212'], pad: 'x'.repeat(65 * 1024) });
     expect(res.statusCode).toBe(413);
     expect(problemOf(res)).toMatchObject({ errorCode: 'PAYLOAD_TOO_LARGE' });
-  });
-});
-
-describe('authentication and problem details', () => {
-  it('one identical 401 for a missing, unknown, malformed or revoked key', async () => {
-    const revoked = await createApiKey(suite.t.db, suite.tenant.operator.id, { revoked: true });
-    const bodies = [];
-    for (const authorization of [
-      undefined,
-      'Bearer ocn_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
-      'Basic dXNlcjpwYXNz',
-      `Bearer ${revoked.key}`,
-    ]) {
-      const res = await suite.api.app.inject({
-        method: 'POST',
-        url: URL,
-        headers: authorization ? { authorization } : {},
-        payload: { telephoneNumbers: ['+14255551212'] },
-      });
-      expect(res.statusCode).toBe(401);
-      // RFC 6750 §3.1: a bearer credential that was sent and refused is invalid_token.
-      const sentBearer = authorization?.startsWith('Bearer ');
-      expect(res.headers['www-authenticate']).toBe(
-        sentBearer ? 'Bearer error="invalid_token"' : 'Bearer',
-      );
-      bodies.push(problemOf(res));
-    }
-    expect(bodies[0]).toEqual({
-      title: 'Unauthorized',
-      status: 401,
-      detail: 'A valid API key or access token is required',
-      errorCode: 'UNAUTHORIZED',
-    });
-    for (const body of bodies) expect(body).toEqual(bodies[0]);
-  });
-
-  it('takes the traceId from a W3C traceparent header', async () => {
-    const res = await post(
-      { telephoneNumbers: [] },
-      { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' },
-    );
-    expect(JSON.parse(res.body).traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
-  });
-
-  it('gives every error answer its own errorTicket', async () => {
-    const [a, b] = await Promise.all([post('null'), post('null')]);
-    expect(JSON.parse(a?.body ?? '').errorTicket).not.toBe(JSON.parse(b?.body ?? '').errorTicket);
-  });
-
-  it('unknown routes → 404 problem details', async () => {
-    const res = await suite.get('/api/v3/oc/numbers/nope');
-    expect(res.statusCode).toBe(404);
-    expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
-    expect(JSON.parse(res.body)).toMatchObject({ errorCode: 'NOT_FOUND', status: 404 });
   });
 });

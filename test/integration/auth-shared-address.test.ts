@@ -1,12 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateApiKey } from '../../src/keys/api-key.ts';
 import { createLogger } from '../../src/logger.ts';
-import { bearer, startAppWithConfig, startTestApp, type TestApp } from '../support/app.ts';
+import {
+  bearer,
+  randomKey,
+  startAppWithConfig,
+  startTestApp,
+  type TestApp,
+  useAppsDatabase,
+} from '../support/app.ts';
 import { testConfig } from '../support/config.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createApiKey, createTenant } from '../support/factories.ts';
-import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 import { waitFor } from '../support/wait.ts';
 
 // Many clients behind one address (a load balancer with TRUST_PROXY unset, a NAT): one of them
@@ -16,27 +20,13 @@ import { waitFor } from '../support/wait.ts';
 const ACTION = '/api/v3/oc/numbers/action/ready-for-removal';
 const JOBS = '/api/v3/oc/numbers/jobs';
 const SHARED = '10.9.0.1';
-const randomKey = () => generateApiKey().key;
 
-let t: TestDatabase;
-const prefixes: string[] = [];
-const prefix = (label: string) => {
-  const p = uniquePrefix(label);
-  prefixes.push(p);
-  return p;
-};
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(async () => {
-  await t?.drop();
-  await Promise.all(prefixes.map(deletePrefix));
-});
+const t = useAppsDatabase();
 
 describe('one address, many tenants (default budget)', () => {
   let api: TestApp;
   beforeAll(async () => {
-    api = await startTestApp(t, prefix('shared-addr'), { RATE_LIMIT_WINDOW_MS: '600000' });
+    api = await startTestApp(t, t.prefix('shared-addr'), { RATE_LIMIT_WINDOW_MS: '600000' });
   });
   afterAll(async () => api?.close());
 
@@ -83,7 +73,7 @@ describe('one address, many tenants (default budget)', () => {
 describe('the cost of a flood from a spent address', () => {
   let api: TestApp;
   beforeAll(async () => {
-    api = await startTestApp(t, prefix('shared-flood'), {
+    api = await startTestApp(t, t.prefix('shared-flood'), {
       AUTH_FAILURE_LIMIT_MAX: '2',
       RATE_LIMIT_WINDOW_MS: '600000',
     });
@@ -161,7 +151,7 @@ describe('the cost of a flood from a spent address', () => {
 describe('X-Forwarded-For without TRUST_PROXY', () => {
   async function appWithLog(overrides: Record<string, string>) {
     const lines: { level: number; msg: string }[] = [];
-    const config = testConfig(t.url, prefix('xff'), { LOG_LEVEL: 'warn', ...overrides });
+    const config = testConfig(t.url, t.prefix('xff'), { LOG_LEVEL: 'warn', ...overrides });
     const logger = createLogger(config, 'oc-numbers', {
       write: (line: string) => lines.push(JSON.parse(line)),
     });

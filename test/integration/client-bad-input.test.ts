@@ -6,7 +6,7 @@ import { runClient } from '../support/client-run.ts';
 import { createTestDatabase } from '../support/database.ts';
 import { createTenant, uniqueE164 } from '../support/factories.ts';
 import { forTheFile } from '../support/for-the-file.ts';
-import { freePort, startApi } from '../support/processes.ts';
+import { freePort, startService } from '../support/processes.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 import { REDIS_URL } from '../support/services.ts';
 
@@ -18,7 +18,11 @@ const s = forTheFile(
     const db = await createTestDatabase();
     const prefix = uniquePrefix('client-bad');
     const dir = await mkdtemp(join(tmpdir(), 'ocn-client-bad-'));
-    const api = await startApi({ DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: prefix });
+    const api = await startService('api', {
+      DATABASE_URL: db.url,
+      REDIS_URL,
+      QUEUE_PREFIX: prefix,
+    });
     const key = (await createTenant(db.db)).apiKey.key;
     const numbersFile = join(dir, 'numbers.txt');
     await writeFile(numbersFile, `${uniqueE164()}\n${uniqueE164()}\n`);

@@ -1,43 +1,16 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { RejectedRow } from '../../src/numbers/import/row.ts';
-import { type ImportOptions, importNumbers } from '../../src/numbers/import/run.ts';
-import { statusChanges } from '../../src/numbers/status-changes.ts';
 import { inventoryCsv } from '../support/cli-harness.ts';
 import { useTestDatabase } from '../support/database.ts';
 import { createNumbers, createOperator, uniqueE164 } from '../support/factories.ts';
+import { importHelpers } from '../support/import-run.ts';
+
+// The inventory import's rows: what it writes, changes and refuses. The file's own shape (header,
+// empty, malformed CSV): import-file.test.ts.
 
 const t = useTestDatabase();
 
-const slug = () => `op-${randomBytes(4).toString('hex')}`;
-
-async function runImport(csv: string, options: Partial<ImportOptions> = {}) {
-  const rejected: RejectedRow[] = [];
-  const summary = await importNumbers(t.sql, Readable.from([csv]), {
-    phoneValidation: 'possible',
-    onRejected: (r) => rejected.push(r),
-    ...options,
-  });
-  rejected.sort((a, b) => a.line - b.line);
-  return { summary, rejected };
-}
-
-async function numberRow(e164: string) {
-  const [row] = await t.sql`
-    select n.status, n.assignable, o.slug, c.ms_tenant_id::text as tenant, c.operator_connect,
-           n.xmin::text as xmin
-    from telephone_numbers n join operators o on o.id = n.operator_id
-    left join customers c on c.id = n.customer_id where n.e164 = ${e164}`;
-  return row;
-}
-
-async function history(e164: string) {
-  return t.sql`
-    select c.from_status, c.to_status, c.actor, c.job_id from ${statusChanges(t.sql)} c
-    join telephone_numbers n on n.id = c.number_id where n.e164 = ${e164}
-    order by c.changed_at, c.seq`;
-}
+const { slug, runImport, numberRow, history } = importHelpers(t);
 
 describe('numbers import', () => {
   it('imports good rows with operators, customers and a creation history row each', async () => {
@@ -200,53 +173,5 @@ describe('numbers import', () => {
     const { rejected } = await runImport(inventoryCsv([[n, 'MarkedForRemoval', op, '', '']]));
     expect(rejected[0]?.reason).toMatch(/ReadyForRemoval, which is final/);
     expect(await numberRow(n)).toMatchObject({ status: 'ReadyForRemoval', assignable: false });
-  });
-});
-
-describe('numbers import: the file itself', () => {
-  it('accepts the columns in any order', async () => {
-    const [op, n] = [slug(), uniqueE164()];
-    const csv = `operator,operatorConnect,msTenantId,status,telephoneNumber\n${op},,,Active,${n}\n`;
-    expect((await runImport(csv)).summary).toMatchObject({ inserted: 1, rejected: 0 });
-  });
-
-  it.each([
-    ['telephoneNumber,status,operator,msTenantId', /missing column\(s\) operatorConnect/],
-    ['telephoneNumber,status,operator,msTenantId,operatorConnect,extra', /unknown column "extra"/],
-    ['telephoneNumber,status,status,operator,msTenantId,operatorConnect', /"status" appears twice/],
-    [
-      'number,status,operator,msTenantId,operatorConnect',
-      /unknown column "number".*missing column\(s\) telephoneNumber/,
-    ],
-  ])('stops at a bad header: %s', async (header, problem) => {
-    const n = uniqueE164();
-    const { summary } = await runImport(`${header}\n${n},Active,x,,,\n`);
-    expect(summary.aborted).toEqual({ line: 1, reason: expect.stringMatching(problem) });
-    expect(summary.rowsRead).toBe(0);
-    expect(await numberRow(n)).toBeUndefined();
-  });
-
-  it('reports an empty file', async () => {
-    expect((await runImport('')).summary.aborted).toMatchObject({
-      line: 1,
-      reason: expect.stringMatching(/empty/),
-    });
-  });
-
-  it('stops at malformed CSV and keeps the rows before it', async () => {
-    const [op, before, after] = [slug(), uniqueE164(), uniqueE164()];
-    const csv = inventoryCsv([
-      [before, 'Active', op, '', ''],
-      ['"+1206"x', 'Active', op, '', ''],
-      [after, 'Active', op, '', ''],
-    ]);
-    const { summary } = await runImport(csv);
-    expect(summary.aborted).toMatchObject({
-      line: 3,
-      reason: expect.stringMatching(/malformed CSV/),
-    });
-    expect(summary).toMatchObject({ rowsRead: 1, inserted: 1 });
-    expect(await numberRow(before)).toMatchObject({ status: 'Active' });
-    expect(await numberRow(after)).toBeUndefined();
   });
 });

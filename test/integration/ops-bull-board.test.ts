@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { useApiSuite } from '../support/app.ts';
+import { basic, useApiSuite } from '../support/app.ts';
 import { createApiKey } from '../support/factories.ts';
-
-const basic = (user: string, password: string) =>
-  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 describe('Bull Board on the real app', () => {
   // A budget of 1 request per window: the board must not spend or obey it.

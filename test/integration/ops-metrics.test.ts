@@ -6,6 +6,7 @@ import {
   createMetricsRegistry,
   startMetricsServer,
 } from '../../src/metrics/index.ts';
+import { basic } from '../support/app.ts';
 
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createApiKey, createTenant } from '../support/factories.ts';
@@ -13,8 +14,6 @@ import { buildOpsHarness, type OpsHarness } from '../support/ops-harness.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 
 const BASIC = { BULL_BOARD_USER: 'ops', BULL_BOARD_PASSWORD: 's3cret-pass' };
-const basic = (user: string, password: string) =>
-  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 /** The value of one sample line, e.g. `ocn_jobs{state="completed"}`. */
 function sample(text: string, series: string): number | undefined {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { freePort, type ServiceKind, spawnOnPort } from '../support/processes.ts';
+import { freePort, type ServiceKind, spawnService } from '../support/processes.ts';
 import { directDatabaseUrl, REDIS_URL } from '../support/services.ts';
 
 // A newcomer's first `npm start` on a machine without Postgres or Redis: one message on stderr
 // that names the missing store, its URL (password masked) and setting, and how to get it.
 
 async function startFailure(kind: ServiceKind, env: Record<string, string>) {
-  const service = spawnOnPort(kind, env, String(await freePort()));
+  const service = await spawnService(kind, env);
   let stderr = '';
   service.child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEndpoint } from '../../src/webhooks/endpoints.ts';
 import { createMarkedJob, createTenant } from '../support/factories.ts';
+import { type ServiceProcess, startService } from '../support/processes.ts';
 import { type PrivateRedis, startPrivateRedis } from '../support/redis-server.ts';
 import { waitFor } from '../support/wait.ts';
 import {
@@ -8,7 +9,6 @@ import {
   verified,
   type WebhookReceiver,
 } from '../support/webhook-receiver.ts';
-import { spawnWorker, type WorkerProcess } from '../support/worker-process.ts';
 import { createTestQueue, useQueueSuite, waitForJobState } from '../support/worker-queue.ts';
 
 // At least once, never lost, across crashes (docs/reliability.md, "Webhooks"): real worker
@@ -16,7 +16,7 @@ import { createTestQueue, useQueueSuite, waitForJobState } from '../support/work
 // persistence while messages are pending. The delivery row in Postgres is the truth.
 
 const q = useQueueSuite('webhooks-crash');
-const workers: WorkerProcess[] = [];
+const workers: ServiceProcess[] = [];
 let receiver: WebhookReceiver;
 let redis: PrivateRedis;
 
@@ -30,8 +30,8 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-function startWorker(redisUrl = q.config.redisUrl) {
-  const worker = spawnWorker({
+async function startWorker(redisUrl = q.config.redisUrl) {
+  const worker = await startService('worker', {
     DATABASE_URL: q.t.url,
     REDIS_URL: redisUrl,
     QUEUE_PREFIX: q.prefix,
@@ -65,8 +65,7 @@ describe('webhook messages across crashes', () => {
     const { tenant, endpoint } = await tenantWithEndpoint('/killed');
     // The first attempt hangs: the worker has ended the job and is sending its message.
     receiver.script('/killed', (n) => (n === 0 ? 'hang' : { status: 200 }));
-    const first = startWorker();
-    await first.waitForLine('action worker started');
+    const first = await startWorker();
     const { job } = await createMarkedJob(q.t.db, tenant, 3);
     await q.producer.enqueue(job);
     await waitForJobState(q.t.db, job.id, ['completed'], 20_000);
@@ -77,8 +76,7 @@ describe('webhook messages across crashes', () => {
     first.child.kill('SIGKILL');
     expect(await first.exited).toBe('SIGKILL');
 
-    const second = startWorker();
-    await second.waitForLine('action worker started');
+    const second = await startWorker();
     const calls = await waitFor(
       'the message again',
       async () => {
@@ -102,8 +100,7 @@ describe('webhook messages across crashes', () => {
     const { tenant, endpoint } = await tenantWithEndpoint('/redis');
     // The first attempt fails: its retry (5 s later) waits in Redis as a delayed job.
     receiver.script('/redis', (n) => (n === 0 ? { status: 503 } : { status: 200 }));
-    const worker = startWorker(redis.url);
-    await worker.waitForLine('action worker started');
+    const worker = await startWorker(redis.url);
     const producer = createTestQueue({ ...q.config, redisUrl: redis.url });
     try {
       const { job } = await createMarkedJob(q.t.db, tenant, 2);

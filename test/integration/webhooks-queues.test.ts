@@ -5,13 +5,13 @@ import { createRedis } from '../../src/queue/redis.ts';
 import { createEndpoint } from '../../src/webhooks/endpoints.ts';
 import { WEBHOOK_QUEUE } from '../../src/webhooks/queue.ts';
 import { createMarkedJob, createTenant } from '../support/factories.ts';
+import { type ServiceProcess, spawnService } from '../support/processes.ts';
 import { waitFor } from '../support/wait.ts';
 import {
   startWebhookReceiver,
   verified,
   type WebhookReceiver,
 } from '../support/webhook-receiver.ts';
-import { spawnWorker, type WorkerProcess } from '../support/worker-process.ts';
 import { useQueueSuite, waitForJobState } from '../support/worker-queue.ts';
 
 // WORKER_QUEUES (docs/operations.md, "Webhooks"): worker processes that serve the action jobs
@@ -19,7 +19,7 @@ import { useQueueSuite, waitForJobState } from '../support/worker-queue.ts';
 // webhooks only make the attempts. Real `npm run start:worker` processes.
 
 const q = useQueueSuite('webhooks-queues');
-const workers: WorkerProcess[] = [];
+const workers: ServiceProcess[] = [];
 let receiver: WebhookReceiver;
 let connection: ReturnType<typeof createRedis>;
 let deliveries: Queue;
@@ -39,8 +39,8 @@ afterAll(async () => {
   await receiver?.close();
 });
 
-function startWorker(queues: string) {
-  const worker = spawnWorker({
+async function startWorker(queues: string) {
+  const worker = await spawnService('worker', {
     DATABASE_URL: q.t.url,
     REDIS_URL: q.config.redisUrl,
     QUEUE_PREFIX: q.prefix,
@@ -60,7 +60,7 @@ describe('worker processes serving one queue each', () => {
       events: ['job.completed'],
       description: null,
     });
-    const jobs = startWorker('operations');
+    const jobs = await startWorker('operations');
     await jobs.waitForLine('action worker started');
     const { job } = await createMarkedJob(q.t.db, tenant, 2);
     await q.producer.enqueue(job);
@@ -72,7 +72,7 @@ describe('worker processes serving one queue each', () => {
     expect(await deliveries.getWorkersCount()).toBe(0);
     expect(receiver.calls('/apart')).toHaveLength(0);
 
-    const hooks = startWorker('webhooks');
+    const hooks = await startWorker('webhooks');
     await hooks.waitForLine('webhook delivery worker started');
     const call = await waitFor('the message', async () => receiver.calls('/apart')[0]);
     expect(verified(call, endpoint.secret)).toMatchObject({

@@ -2,18 +2,18 @@ import { inArray } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { telephoneNumbers } from '../../src/db/tables.ts';
 import { statusChanges } from '../../src/numbers/status-changes.ts';
+import { type ServiceProcess, startService } from '../support/processes.ts';
 import { waitFor } from '../support/wait.ts';
 import { createHeldJob, waitingBackends } from '../support/worker-blocker.ts';
 import { jobRow, ledgerCounts, recordedOnce } from '../support/worker-jobs.ts';
-import { spawnWorker, type WorkerProcess } from '../support/worker-process.ts';
 import { useQueueSuite, waitForJobState } from '../support/worker-queue.ts';
 
 const q = useQueueSuite('wcrash');
-const workers: WorkerProcess[] = [];
+const workers: ServiceProcess[] = [];
 afterAll(() => Promise.all(workers.map((w) => w.stop())));
 
-function startWorker() {
-  const worker = spawnWorker({
+async function startWorker() {
+  const worker = await startService('worker', {
     DATABASE_URL: q.t.url,
     REDIS_URL: q.config.redisUrl,
     QUEUE_PREFIX: q.prefix,
@@ -30,8 +30,7 @@ describe('a worker process killed with SIGKILL mid-job', () => {
 
     // Two workers (starting one takes seconds on a busy machine); the one that takes the job
     // is killed and the other must finish it.
-    const pair = [startWorker(), startWorker()];
-    await Promise.all(pair.map((w) => w.waitForLine('action worker started')));
+    const pair = await Promise.all([startWorker(), startWorker()]);
     await q.producer.enqueue(row);
     await waitFor('the worker to wait inside the chunk after 300', async () => {
       const { processedCount } = await jobRow(q.t.db, row.id);

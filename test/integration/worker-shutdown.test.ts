@@ -1,13 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { type ServiceProcess, startService } from '../support/processes.ts';
 import { startTestWorker } from '../support/test-worker.ts';
 import { waitFor } from '../support/wait.ts';
 import { createHeldJobs, waitingBackends } from '../support/worker-blocker.ts';
 import { jobRow, ledgerCounts, recordedOnce } from '../support/worker-jobs.ts';
-import { spawnWorker, type WorkerProcess } from '../support/worker-process.ts';
 import { useQueueSuite, waitForJobState } from '../support/worker-queue.ts';
 
 const q = useQueueSuite('wterm', { WORKER_CHUNK_SIZE: '50' });
-let child: WorkerProcess | undefined;
+let child: ServiceProcess | undefined;
 afterAll(() => child?.stop());
 
 describe('SIGTERM to a worker process', () => {
@@ -15,14 +15,13 @@ describe('SIGTERM to a worker process', () => {
     const { jobs, blocker } = await createHeldJobs(q.t, [500, 20], 120);
     const [running, later] = jobs as [(typeof jobs)[0], (typeof jobs)[0]];
 
-    child = spawnWorker({
+    child = await startService('worker', {
       DATABASE_URL: q.t.url,
       REDIS_URL: q.config.redisUrl,
       QUEUE_PREFIX: q.prefix,
       WORKER_CHUNK_SIZE: '50',
       SHUTDOWN_TIMEOUT_MS: '3000',
     });
-    await child.waitForLine('action worker started');
     await q.producer.enqueue(running);
     await waitFor('the worker to be inside the chunk 100..149', async () =>
       (await waitingBackends(q.t.sql, 'oc-numbers-worker')).length > 0 ? true : undefined,

@@ -1,16 +1,15 @@
-import { readFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OpenApiDocument } from '../contract/document.ts';
 import { uniqueE164 } from '../support/factories.ts';
 import { waitForJobsEnded } from '../support/invariants.ts';
-import { idRoutes } from '../support/job-routes.ts';
-import type { ServiceProcess } from '../support/processes.ts';
+import { idRoutes, ODD_IDS } from '../support/job-routes.ts';
+import { rssKiB, type ServiceProcess } from '../support/processes.ts';
 import { bodyLike, numberList } from '../support/scenario/arbitraries.ts';
-import { type Answer, assertProblemAnswers, type Client } from '../support/scenario/http.ts';
-import { type ExpectedAnswer, judgeBody } from '../support/scenario/oracle.ts';
+import { assertProblemAnswers, type Client } from '../support/scenario/http.ts';
+import { type ExpectedAnswer, judgeBody, mismatch, poisoned } from '../support/scenario/oracle.ts';
+import { rawPost } from '../support/scenario/raw-socket.ts';
 import { checkWorld, type Scenario, startScenario } from '../support/scenario/scenario.ts';
 import { ASYNC, ENDPOINT, JOBS, tenantWithNumbers } from '../support/scenario/tenants.ts';
 
@@ -34,9 +33,6 @@ beforeAll(async () => {
   [client] = started.clients;
   key = (await tenantWithNumbers(world.db.db, 1)).key;
 });
-afterAll(async () => {
-  await world?.close();
-});
 
 async function post(body: unknown, raw?: string) {
   const answer = await client.request('POST', ENDPOINT, {
@@ -46,36 +42,6 @@ async function post(body: unknown, raw?: string) {
   });
   if (answer.status === 202) accepted.push((answer.json as { jobId: string }).jobId);
   return answer;
-}
-
-/** Fastify refuses `__proto__` and `constructor.prototype` keys anywhere in a body. */
-function poisoned(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  if (Array.isArray(value)) return value.some(poisoned);
-  const record = value as Record<string, unknown>;
-  if (Object.hasOwn(record, '__proto__')) return true;
-  const ctor = record.constructor;
-  if (Object.hasOwn(record, 'constructor') && typeof ctor === 'object' && ctor !== null) {
-    if (Object.hasOwn(ctor, 'prototype')) return true;
-  }
-  return Object.values(record).some(poisoned);
-}
-
-function mismatch(answer: Answer, expected: ExpectedAnswer): string | undefined {
-  if (answer.status >= 500) return `a ${answer.status}`;
-  if (answer.status !== expected.status)
-    return `status ${answer.status}, expected ${expected.status}`;
-  if (expected.status === 202) return undefined;
-  const body = answer.json as {
-    errorCode?: string;
-    errors?: { index: number; errorCode: string }[];
-  };
-  if (!expected.codes?.includes(body.errorCode ?? '')) return `errorCode ${body.errorCode}`;
-  if (!expected.entries) return undefined;
-  const errors = body.errors ?? [];
-  if (errors.length !== expected.entries.size) return `${errors.length} entry errors`;
-  const wrong = errors.find((e) => !expected.entries?.get(e.index)?.includes(e.errorCode));
-  return wrong ? `entry ${wrong.index}: ${wrong.errorCode}` : undefined;
 }
 
 describe('fuzzing (fast-check) against an independent oracle', () => {
@@ -126,18 +92,20 @@ describe('boundaries and hostile bodies', () => {
       status: 413,
       errorCode: 'PAYLOAD_TOO_LARGE',
     });
-    const chunked = await rawPost(api, Buffer.from(big), { 'transfer-encoding': 'chunked' });
+    const chunked = await rawPost(client, api, key, Buffer.from(big), {
+      'transfer-encoding': 'chunked',
+    });
     expect(chunked.status).toBe(413);
   });
 
   it('never inflates a gzip bomb: refused, and the process stays small', async () => {
-    const rssBefore = rssOf(api.pid);
+    const rssBefore = rssKiB(api.pid);
     const bomb = gzipSync(Buffer.alloc(50 * 1024 * 1024, 0x20)); // 50 MiB of spaces, ~50 KiB
-    const answer = await rawPost(api, bomb, { 'content-encoding': 'gzip' });
+    const answer = await rawPost(client, api, key, bomb, { 'content-encoding': 'gzip' });
     expect(answer.status).toBeGreaterThanOrEqual(400);
     expect(answer.status).toBeLessThan(500);
     expect(answer.headers['content-type']).toMatch(/^application\/problem\+json/);
-    const grewMiB = (rssOf(api.pid) - rssBefore) / 1024;
+    const grewMiB = (rssKiB(api.pid) - rssBefore) / 1024;
     console.info(
       `[figure] gzip bomb (${bomb.length} B → 50 MiB): ${answer.status}, RSS grew ${grewMiB.toFixed(1)} MiB`,
     );
@@ -200,7 +168,7 @@ describe('boundaries and hostile bodies', () => {
       });
       expect({ type, status: answer.status }).toEqual({ type, status: 415 });
     }
-    const none = await rawPost(api, Buffer.from(body), { 'content-type': '' });
+    const none = await rawPost(client, api, key, Buffer.from(body), { 'content-type': '' });
     expect(none.status).toBe(415);
   });
 
@@ -208,23 +176,7 @@ describe('boundaries and hostile bodies', () => {
     const document = (await client.request('GET', '/openapi.json')).json as OpenApiDocument;
     const routes = idRoutes(document);
     expect(routes.length).toBeGreaterThanOrEqual(5);
-    const ids = [
-      'not-a-uuid',
-      '00000000-0000-0000-0000-000000000000',
-      '%00',
-      '..%2F..%2Fetc%2Fpasswd',
-      "1'%20or%20'1'='1",
-      '%7B%7D',
-      'a'.repeat(5000),
-      '6F9619FF-8B86-D011-B42D-00C04FC964FF',
-      '{6f9619ff-8b86-d011-b42d-00c04fc964ff}',
-      '%F0%9F%92%A5',
-      '%E0%A4%A',
-      '%',
-      '-1',
-      '1e999',
-    ];
-    for (const id of ids) {
+    for (const id of ODD_IDS) {
       for (const route of routes) {
         const path = route.path(Object.fromEntries(route.params.map((name) => [name, id])));
         const answer = await client.request(route.method, path, {
@@ -291,61 +243,5 @@ afterAll(async () => {
   console.info(
     `[figure] hostile input: ${client.answers.length} requests, ${accepted.length} accepted jobs ended, 0 5xx`,
   );
+  await world.close();
 }, 90_000);
-
-function rssOf(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(match?.[1] ?? 0);
-}
-
-/** A POST through node:http, for headers fetch will not send (chunked, encodings, none). */
-function rawPost(target: ServiceProcess, body: Buffer, headers: Record<string, string>) {
-  const url = new URL(ENDPOINT, target.url);
-  return new Promise<{
-    status: number;
-    headers: Record<string, string | string[] | undefined>;
-    text: string;
-  }>((resolve, reject) => {
-    const req = httpRequest(url, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${key}`,
-        'content-type': 'application/json',
-        ...(headers['transfer-encoding'] ? {} : { 'content-length': String(body.length) }),
-        ...headers,
-      },
-    });
-    for (const [name, value] of Object.entries(headers)) if (value === '') req.removeHeader(name);
-    req.on('response', (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => {
-        const answer = { status: res.statusCode ?? 0, headers: res.headers, text };
-        client.answers.push({
-          method: 'POST',
-          path: ENDPOINT,
-          status: answer.status,
-          text,
-          headers: new Headers(
-            Object.entries(res.headers).flatMap(([k, v]) =>
-              typeof v === 'string' ? [[k, v] as [string, string]] : [],
-            ),
-          ),
-          json: safeJson(text),
-        });
-        resolve(answer);
-      });
-    });
-    // The server may answer (413) and close before the whole body is written.
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}

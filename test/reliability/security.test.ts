@@ -5,15 +5,23 @@ import type { OpenApiDocument } from '../contract/document.ts';
 import { createApiKey, createNumbers, uniqueE164 } from '../support/factories.ts';
 import { waitForJobsEnded } from '../support/invariants.ts';
 import { idRequests } from '../support/job-routes.ts';
-import { type Answer, assertProblemAnswers, type Client } from '../support/scenario/http.ts';
+import { assertProblemAnswers, type Client, problemShape } from '../support/scenario/http.ts';
 import { lockNumber, workerBackendsWaitingOnLock } from '../support/scenario/row-lock.ts';
 import { checkWorld, type Scenario, startScenario } from '../support/scenario/scenario.ts';
 import { secretsInDatabase, secretsInRedis } from '../support/scenario/secrets.ts';
-import { ASYNC, adminKey, ENDPOINT, JOBS, tenantWithNumbers } from '../support/scenario/tenants.ts';
+import {
+  ASYNC,
+  adminKey,
+  disabledWebhookEndpoint,
+  ENDPOINT,
+  JOBS,
+  tenantWithNumbers,
+} from '../support/scenario/tenants.ts';
 import { waitFor } from '../support/wait.ts';
 
 // Security: tenant isolation, one 401 for every bad key, admin surfaces closed to
 // anonymous and operator callers, helmet headers, and no plaintext key anywhere at rest.
+// (Another operator's cursor: test/integration/api-cursors.test.ts.)
 
 let world: Scenario;
 let client: Client;
@@ -39,41 +47,6 @@ beforeAll(async () => {
   document = (await client.request('GET', '/openapi.json')).json as OpenApiDocument;
 });
 
-/** A problem body without what differs per answer (ticket, trace id, the path itself). */
-function shape(answer: Answer) {
-  const { errorTicket, traceId, instance, ...rest } = answer.json as Record<string, unknown>;
-  return {
-    status: answer.status,
-    type: answer.headers.get('content-type'),
-    authenticate: answer.headers.get('www-authenticate'),
-    body: rest,
-    hasTicket:
-      typeof errorTicket === 'string' &&
-      typeof traceId === 'string' &&
-      typeof instance === 'string',
-  };
-}
-
-/** Every documented route naming a job or a number, once per media type it offers. */
-const idRoutes = (ids: { jobId: string; telephoneNumber: string; endpointId: string }) =>
-  idRequests(document, ids);
-
-/** A webhook endpoint of the operator of `key`, disabled (nothing is ever sent to it). */
-async function webhookEndpointOf(key: string): Promise<string> {
-  const created = await client.request('POST', '/api/v3/oc/webhooks', {
-    key,
-    body: { url: 'https://93.184.216.34/hooks/oc', description: 'isolation probe' },
-  });
-  expect(created.status).toBe(201);
-  const { id } = created.json as { id: string };
-  const disabled = await client.request('PATCH', `/api/v3/oc/webhooks/${id}`, {
-    key,
-    body: { enabled: false },
-  });
-  expect(disabled.status).toBe(200);
-  return id;
-}
-
 describe('tenant isolation', () => {
   it("answers another operator's job and number exactly like missing ones, and leaves them alone", async () => {
     // A's job stops mid-way on a row lock, so B's cancel would have something to cancel.
@@ -88,9 +61,13 @@ describe('tenant isolation', () => {
       await waitFor('the job to wait mid-way', async () =>
         (await workerBackendsWaitingOnLock(world.db.sql)).length > 0 ? true : undefined,
       );
-      const endpointId = await webhookEndpointOf(a.key);
-      const theirs = idRoutes({ jobId, telephoneNumber: a.numbers[0] as string, endpointId });
-      const missing = idRoutes({
+      const endpointId = await disabledWebhookEndpoint(client, a.key);
+      const theirs = idRequests(document, {
+        jobId,
+        telephoneNumber: a.numbers[0] as string,
+        endpointId,
+      });
+      const missing = idRequests(document, {
         jobId: randomUUID(),
         telephoneNumber: uniqueE164(),
         endpointId: randomUUID(),
@@ -101,7 +78,7 @@ describe('tenant isolation', () => {
         const [, absentPath = ''] = missing[i] ?? [];
         const absent = await client.request(method, absentPath, { key: b.key, headers, body });
         expect({ path, status: foreign.status }).toEqual({ path, status: 404 });
-        expect(shape(foreign)).toEqual(shape(absent));
+        expect(problemShape(foreign)).toEqual(problemShape(absent));
       }
       const list = await client.request('GET', `${JOBS}?limit=100`, { key: b.key });
       expect(list.text).not.toContain(jobId);
@@ -154,87 +131,51 @@ describe('tenant isolation', () => {
   });
 });
 
-describe('cursors', () => {
-  it("refuses another operator's cursor alike for its job and a missing one", async () => {
-    const started = await client.request('POST', ENDPOINT, {
-      key: a.key,
-      headers: ASYNC,
-      body: { telephoneNumbers: a.numbers.slice(0, 3) },
-    });
-    const { jobId } = started.json as { jobId: string };
-    await waitForJobsEnded(world.db.sql, [jobId]);
-    const page = await client.request('GET', `${JOBS}/${jobId}/items?limit=1`, { key: a.key });
-    const { nextCursor } = page.json as { nextCursor: string };
-    expect(typeof nextCursor).toBe('string');
-    const shapes = new Set<string>();
-    for (const id of [jobId, randomUUID()]) {
-      const foreign = await client.request('GET', `${JOBS}/${id}/items?cursor=${nextCursor}`, {
-        key: b.key,
-      });
-      expect(foreign.status).toBe(400);
-      shapes.add(JSON.stringify(shape(foreign)));
-    }
-    expect([...shapes]).toHaveLength(1);
-  });
-});
-
 describe('authentication', () => {
   it('gives missing, unknown, malformed and revoked keys one identical 401 on every route', async () => {
     const revoked = (await createApiKey(world.db.db, b.operator.id, { revoked: true })).key;
     const unknown = `ocn_${'A'.repeat(43)}`;
     keysSeen.push(revoked, unknown);
-    const credentials: (string | undefined)[] = [
-      undefined,
-      '',
-      'Bearer',
-      `Bearer ${unknown}`,
-      `Bearer ${revoked}`,
-      `Bearer ${a.key}x`,
-      `Basic ${Buffer.from('ops:board-secret-pass').toString('base64')}`,
-      `Token ${a.key}`,
-      'Bearer \u00e9\u00e9',
+    const refused = 'Bearer error="invalid_token"';
+    // Each credential with the challenge it gets, which says only what the client knows already
+    // (RFC 6750): `Bearer` when no bearer token was sent, `error="invalid_token"` when one was
+    // refused — the same for a key that never existed, a revoked one and a malformed one.
+    const credentials: [string | undefined, string][] = [
+      [undefined, 'Bearer'],
+      ['', 'Bearer'],
+      ['Bearer', 'Bearer'],
+      [`Bearer ${unknown}`, refused],
+      [`Bearer ${revoked}`, refused],
+      [`Bearer ${a.key}x`, refused],
+      [`Basic ${Buffer.from('ops:board-secret-pass').toString('base64')}`, 'Bearer'],
+      [`Token ${a.key}`, 'Bearer'],
+      ['Bearer \u00e9\u00e9', refused],
     ];
     const routes = [
       ['POST', ENDPOINT],
       ['GET', JOBS],
-      ...idRoutes({
+      ...idRequests(document, {
         jobId: randomUUID(),
         telephoneNumber: uniqueE164(),
         endpointId: randomUUID(),
       }).map(([m, p]) => [m, p]),
     ] as const;
-    // One body everywhere; the challenge says only what the client knows already (RFC 6750):
-    // `Bearer` when no bearer token was sent, `error="invalid_token"` when one was refused —
-    // the same for a key that never existed, a revoked one and a malformed one.
+    // One body everywhere.
     const shapes = new Set<string>();
-    const challenges = new Map<string | undefined, Set<string | null>>();
     for (const [method, path] of routes) {
-      for (const authorization of credentials) {
+      for (const [authorization, challenge] of credentials) {
         const answer = await client.request(method, path, {
           headers: authorization === undefined ? {} : { authorization },
           ...(method === 'POST' &&
             path === ENDPOINT && { body: { telephoneNumbers: ['+14255551212'] } }),
         });
         expect(answer.status).toBe(401);
-        const { authenticate, ...rest } = shape(answer);
+        const { authenticate, ...rest } = problemShape(answer);
         shapes.add(JSON.stringify(rest));
-        const seen = challenges.get(authorization) ?? new Set();
-        challenges.set(authorization, seen.add(authenticate));
+        expect({ authorization, authenticate }).toEqual({ authorization, authenticate: challenge });
       }
     }
     expect([...shapes]).toHaveLength(1);
-    const refused = 'Bearer error="invalid_token"';
-    expect(Object.fromEntries([...challenges].map(([c, set]) => [String(c), [...set]]))).toEqual({
-      undefined: ['Bearer'],
-      '': ['Bearer'],
-      Bearer: ['Bearer'],
-      [`Bearer ${unknown}`]: [refused],
-      [`Bearer ${revoked}`]: [refused],
-      [`Bearer ${a.key}x`]: [refused],
-      [`Basic ${Buffer.from('ops:board-secret-pass').toString('base64')}`]: ['Bearer'],
-      [`Token ${a.key}`]: ['Bearer'],
-      'Bearer \u00e9\u00e9': [refused],
-    });
   });
 
   it('closes Bull Board and /metrics to anonymous callers (401) and operator keys (403)', async () => {

@@ -5,6 +5,7 @@ import { closeAppDeps, createAppDeps } from '../../src/api/create-deps.ts';
 import type { AppDeps } from '../../src/api/deps.ts';
 import type { Config } from '../../src/config.ts';
 import type { Env } from '../../src/config-env.ts';
+import { generateApiKey } from '../../src/keys/api-key.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 import { createJobMetricsObserver } from '../../src/metrics/jobs.ts';
 import type { IssuerKeyTimings } from '../../src/oidc/issuer-keys.ts';
@@ -93,6 +94,35 @@ export type Tenant = Awaited<ReturnType<typeof createTenant>>;
 
 /** The Authorization header of a key. */
 export const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+
+/** A Basic Authorization value (the admin pages' password). */
+export const basic = (user: string, password: string) =>
+  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+/** A well-formed API key that no database knows. */
+export const randomKey = () => generateApiKey().key;
+
+/**
+ * For a file that starts several apps of its own: one database for all of them, and a queue
+ * prefix per app (`t.prefix(label)`), every one deleted after the file's tests.
+ */
+export function useAppsDatabase() {
+  const prefixes: string[] = [];
+  return forTheFile(
+    createTestDatabase,
+    async (t) => {
+      await t.drop();
+      await Promise.all(prefixes.map(deletePrefix));
+    },
+    {
+      prefix(label: string) {
+        const prefix = uniquePrefix(label);
+        prefixes.push(prefix);
+        return prefix;
+      },
+    },
+  );
+}
 
 export interface ApiSuite {
   t: TestDatabase;

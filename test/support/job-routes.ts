@@ -9,6 +9,24 @@ import { type OpenApiDocument, operationsOf } from '../contract/document.ts';
 
 export const JOBS = '/api/v3/oc/numbers/jobs';
 
+/** Ids that name nothing: malformed, percent-encoded oddities, traversal, injection, huge. */
+export const ODD_IDS = [
+  'not-a-uuid',
+  '00000000-0000-0000-0000-000000000000',
+  '%00',
+  '..%2F..%2Fetc%2Fpasswd',
+  "1'%20or%20'1'='1",
+  '%7B%7D',
+  'a'.repeat(5000),
+  '6F9619FF-8B86-D011-B42D-00C04FC964FF',
+  '{6f9619ff-8b86-d011-b42d-00c04fc964ff}',
+  '%F0%9F%92%A5',
+  '%E0%A4%A',
+  '%',
+  '-1',
+  '1e999',
+];
+
 /** A valid body for each documented id route that takes one, by operationId. */
 const VALID_BODIES: Readonly<Record<string, unknown>> = {
   updateWebhookEndpoint: { description: 'probe' },

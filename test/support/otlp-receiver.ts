@@ -116,3 +116,27 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     },
   });
 }
+
+/** The spans of one trace, and checks on how they hang together. */
+export function traceOf(receiver: { spans: ReceivedSpan[] }, traceId: string) {
+  const spans = receiver.spans.filter((s) => s.traceId === traceId);
+  const byId = new Map(spans.map((s) => [s.spanId, s]));
+  const parentOf = (span: ReceivedSpan) => byId.get(span.parentSpanId);
+  const one = (what: string, match: (s: ReceivedSpan) => boolean) => {
+    const found = spans.filter(match);
+    if (found.length !== 1) {
+      throw new Error(`${found.length} spans are ${what}: ${spans.map((s) => s.name).join(', ')}`);
+    }
+    return found[0] as ReceivedSpan;
+  };
+  return { spans, byId, parentOf, one };
+}
+
+export type Trace = ReturnType<typeof traceOf>;
+
+/** Walks up from `span` and returns the names of its ancestors, nearest first. */
+export function ancestry(trace: Trace, span: ReceivedSpan): string[] {
+  const names: string[] = [];
+  for (let at = trace.parentOf(span); at; at = trace.parentOf(at)) names.push(at.name);
+  return names;
+}

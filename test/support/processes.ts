@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -59,22 +59,18 @@ const BASE_ENV: Record<string, string> = {
   ...POOLER_ENV,
 };
 
+/**
+ * Starts `kind` of the checkout at `root` (this one unless given) and returns at once, for a
+ * test that watches the start itself (`startService` waits until it is ready). The API and
+ * `main` get a free loopback port.
+ */
 export async function spawnService(
   kind: ServiceKind,
   env: Record<string, string>,
-  root = CHECKOUT,
+  options: { root?: string } = {},
 ): Promise<ServiceProcess> {
-  const port = kind === 'api' ? String(await freePort()) : undefined;
-  return spawnOnPort(kind, env, port, root);
-}
-
-/** Starts `kind` of the checkout at `root` at once; an API needs `port` (spawnService finds one). */
-export function spawnOnPort(
-  kind: ServiceKind,
-  env: Record<string, string>,
-  port?: string,
-  root = CHECKOUT,
-): ServiceProcess {
+  const port = kind === 'worker' ? undefined : String(await freePort());
+  const root = options.root ?? CHECKOUT;
   // Preloaded as the start scripts do (tracing when OTEL_* asks for it); an older checkout
   // (test/upgrade/) may predate it.
   const preload = join(root, 'src/telemetry/register.ts');
@@ -165,22 +161,22 @@ export async function waitUntilReady(api: ServiceProcess, timeoutMs = 90_000): P
  */
 const START_TIMEOUT_MS = 90_000;
 
-export async function startApi(
+/**
+ * Starts `kind` and waits until it is ready: the API's (or `main`'s) `/health/ready` answers
+ * 200, a worker logged its start. A start that fails is killed and throws.
+ */
+export async function startService(
+  kind: ServiceKind,
   env: Record<string, string>,
-  root?: string,
+  options: { root?: string } = {},
 ): Promise<ServiceProcess> {
-  const api = await spawnService('api', env, root);
-  await stopIfFails(api, waitUntilReady(api, START_TIMEOUT_MS));
-  return api;
-}
-
-export async function startWorker(
-  env: Record<string, string>,
-  root?: string,
-): Promise<ServiceProcess> {
-  const worker = await spawnService('worker', env, root);
-  await stopIfFails(worker, worker.waitForLine('action worker started', START_TIMEOUT_MS));
-  return worker;
+  const service = await spawnService(kind, env, options);
+  const ready =
+    kind === 'worker'
+      ? service.waitForLine('action worker started', START_TIMEOUT_MS)
+      : waitUntilReady(service, START_TIMEOUT_MS);
+  await stopIfFails(service, ready);
+  return service;
 }
 
 /** A process that never got ready is killed, so its failure is the only one the file reports. */
@@ -202,4 +198,23 @@ export function holderOf(workers: readonly ServiceProcess[], jobId: string) {
       w.child.signalCode === null &&
       w.lines.some((l) => l.includes('"job started"') && l.includes(jobId)),
   );
+}
+
+/** The JSON log line `message` a process wrote about `jobId`, if any. */
+export function logLineOrNot(process: ServiceProcess, message: string, jobId: string) {
+  const line = process.lines.find((l) => l.includes(`"msg":"${message}"`) && l.includes(jobId));
+  return line ? (JSON.parse(line) as { traceId?: string; spanId?: string }) : undefined;
+}
+
+/** The same, which must be there. */
+export function logLine(process: ServiceProcess, message: string, jobId: string) {
+  const line = logLineOrNot(process, message, jobId);
+  if (!line) throw new Error(`no "${message}" line for ${jobId}`);
+  return line;
+}
+
+/** A process's resident memory (Linux /proc), in KiB. */
+export function rssKiB(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(match?.[1] ?? 0);
 }

@@ -1,31 +1,14 @@
-import type { OtlpReceiver, ReceivedSpan } from '../support/otlp-receiver.ts';
 import type { ServiceProcess } from '../support/processes.ts';
 
-// What tracing-processes.test.ts asks of what the receiver got and what the processes logged.
+// What tracing-processes.test.ts reads of what the processes logged (the trace walking and
+// the one-line lookups are shared: support/otlp-receiver.ts, support/processes.ts).
 
-/** The spans of one trace, and checks on how they hang together. */
-export function traceOf(receiver: OtlpReceiver, traceId: string) {
-  const spans = receiver.spans.filter((s) => s.traceId === traceId);
-  const byId = new Map(spans.map((s) => [s.spanId, s]));
-  const parentOf = (span: ReceivedSpan) => byId.get(span.parentSpanId);
-  const one = (what: string, match: (s: ReceivedSpan) => boolean) => {
-    const found = spans.filter(match);
-    if (found.length !== 1) {
-      throw new Error(`${found.length} spans are ${what}: ${spans.map((s) => s.name).join(', ')}`);
-    }
-    return found[0] as ReceivedSpan;
-  };
-  return { spans, byId, parentOf, one };
-}
-
-export type Trace = ReturnType<typeof traceOf>;
-
-/** Walks up from `span` and returns the names of its ancestors, nearest first. */
-export function ancestry(trace: Trace, span: ReceivedSpan): string[] {
-  const names: string[] = [];
-  for (let at = trace.parentOf(span); at; at = trace.parentOf(at)) names.push(at.name);
-  return names;
-}
+/** Batch processor settings under which spans are exported only when SIGTERM flushes them. */
+export const EXPORT_ONLY_AT_EXIT = {
+  OTEL_BSP_SCHEDULE_DELAY: '600000',
+  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '100000',
+  OTEL_BSP_MAX_QUEUE_SIZE: '100000',
+};
 
 export interface LogLine {
   msg?: string;
@@ -33,17 +16,6 @@ export interface LogLine {
   req?: { url?: string };
   traceId?: string;
   spanId?: string;
-}
-
-export function logLineOrNot(process: ServiceProcess, message: string, jobId: string) {
-  const line = process.lines.find((l) => l.includes(`"msg":"${message}"`) && l.includes(jobId));
-  return line ? (JSON.parse(line) as LogLine) : undefined;
-}
-
-export function logLine(process: ServiceProcess, message: string, jobId: string) {
-  const line = logLineOrNot(process, message, jobId);
-  if (!line) throw new Error(`no "${message}" line for ${jobId}`);
-  return line;
 }
 
 /** Every JSON line the process logged. */

@@ -6,16 +6,18 @@ import { jobs } from '../../src/db/tables.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createMarkedJob, createMarkedNumbers, createTenant } from '../support/factories.ts';
 import {
+  ancestry,
   type OtlpReceiver,
   type ReceivedSpan,
   startOtlpReceiver,
+  traceOf,
 } from '../support/otlp-receiver.ts';
-import { type ServiceProcess, startApi, startWorker } from '../support/processes.ts';
+import { logLine, logLineOrNot, type ServiceProcess, startService } from '../support/processes.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 import { REDIS_URL } from '../support/services.ts';
 import { waitFor } from '../support/wait.ts';
 import { jobRow } from '../support/worker-jobs.ts';
-import { ancestry, jsonBigInt, logLine, logLineOrNot, logLines, traceOf } from './trace-checks.ts';
+import { EXPORT_ONLY_AT_EXIT, jsonBigInt, logLines } from './trace-checks.ts';
 
 // A real API and a real worker process with tracing on (OTLP/HTTP JSON to a receiver this file
 // runs), one sync request with the caller's traceparent and one async job: every span of each
@@ -57,13 +59,11 @@ beforeAll(async () => {
     SYNC_WAIT_MS: '20000',
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-    OTEL_BSP_SCHEDULE_DELAY: '600000',
-    OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '100000',
-    OTEL_BSP_MAX_QUEUE_SIZE: '100000',
+    ...EXPORT_ONLY_AT_EXIT,
   };
   [api, worker] = await Promise.all([
-    startApi({ ...env, OTEL_SERVICE_NAME: 'ocn-api-test' }),
-    startWorker({
+    startService('api', { ...env, OTEL_SERVICE_NAME: 'ocn-api-test' }),
+    startService('worker', {
       ...env,
       OTEL_SERVICE_NAME: 'ocn-worker-test',
       RECOVERY_INTERVAL_MS: '500',

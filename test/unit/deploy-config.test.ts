@@ -1,24 +1,15 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { stringify as stringifyYaml } from 'yaml';
+import { NO_PROMTOOL, PROMTOOL, ROOT, read, run, yamlAt } from '../support/deploy-files.ts';
 
 // The deploy/ files and the compose profile `observability` fit together: there is no Docker
 // engine here to run them, so what refers to what is checked by reading them, and promtool
-// (Debian's `prometheus` package, installed by .ci/run) checks the rules and the config.
+// (Debian's `prometheus` package, installed by .ci/run) checks the config. The alert rules:
+// deploy-alerts.test.ts.
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const run = promisify(execFile);
-const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
-// biome-ignore lint/suspicious/noExplicitAny: parsed YAML, checked field by field below.
-const yamlAt = (path: string): any => parseYaml(read(path), { merge: true });
-
-const PROMTOOL = ['/usr/bin/promtool', '/usr/local/bin/promtool'].find((p) => existsSync(p));
-const NO_PROMTOOL = 'no promtool (apt-get install prometheus; .ci/run installs it)';
 if (!PROMTOOL) console.warn(`deploy-config: promtool checks skipped: ${NO_PROMTOOL}`);
 
 const compose = yamlAt('docker-compose.yml');
@@ -168,87 +159,3 @@ describe('Grafana provisioning (deploy/grafana/provisioning)', () => {
     expect(grafana.environment?.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH).toBe(mounted);
   });
 });
-
-describe('the alert rules (deploy/prometheus/alerts.yml)', () => {
-  interface Rule {
-    alert?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-  }
-  const alerts: Rule[] = yamlAt('deploy/prometheus/alerts.yml')
-    .groups.flatMap((g: { rules: Rule[] }) => g.rules)
-    .filter((r: Rule) => r.alert);
-
-  it('cover what the on-call engineer must hear about', () => {
-    expect(alerts.map((a) => a.alert).sort()).toEqual([
-      'OcnBacklogGrowing',
-      'OcnInstanceDown',
-      'OcnJobsFailing',
-      'OcnNotReady',
-      'OcnOldestQueuedJobTooOld',
-      'OcnServiceUnavailable',
-      'OcnWebhookEndpointDisabled',
-    ]);
-  });
-
-  it('each say what happened and link a runbook section of docs/operations.md', () => {
-    const anchors = new Set(headingsOf(read('docs/operations.md')).map(githubAnchor));
-    for (const alert of alerts) {
-      expect(alert.labels?.severity, alert.alert).toMatch(/^(warning|critical)$/);
-      expect(alert.annotations?.summary, alert.alert).toBeTruthy();
-      expect(alert.annotations?.description, alert.alert).toBeTruthy();
-      const [file, anchor = ''] = (alert.annotations?.runbook ?? '').split('#');
-      expect(file, alert.alert).toBe('docs/operations.md');
-      expect(anchors, alert.alert).toContain(anchor);
-    }
-  });
-
-  it('each have a unit test where they fire and one where they stay silent', () => {
-    const tests = yamlAt('deploy/prometheus/alerts.test.yml').tests.flatMap(
-      (t: { alert_rule_test?: { alertname: string; exp_alerts: unknown[] }[] }) =>
-        t.alert_rule_test ?? [],
-    );
-    for (const { alert } of alerts) {
-      const cases = tests.filter((t: { alertname: string }) => t.alertname === alert);
-      expect(
-        cases.some((t: { exp_alerts: unknown[] }) => t.exp_alerts.length > 0),
-        alert,
-      ).toBe(true);
-      expect(
-        cases.some((t: { exp_alerts: unknown[] }) => t.exp_alerts.length === 0),
-        alert,
-      ).toBe(true);
-    }
-  });
-
-  it.skipIf(!PROMTOOL)('pass promtool check rules and promtool test rules', async () => {
-    const rules = join(ROOT, 'deploy/prometheus/alerts.yml');
-    const check = await run(PROMTOOL as string, ['check', 'rules', rules]);
-    expect(check.stdout).toContain('SUCCESS');
-    const tests = await run(PROMTOOL as string, [
-      'test',
-      'rules',
-      join(ROOT, 'deploy/prometheus/alerts.test.yml'),
-    ]);
-    expect(tests.stdout).toContain('SUCCESS');
-  });
-});
-
-/** The Markdown headings of a document, outside fenced code blocks. */
-function headingsOf(markdown: string): string[] {
-  let fenced = false;
-  const headings: string[] = [];
-  for (const line of markdown.split('\n')) {
-    if (line.startsWith('```')) fenced = !fenced;
-    else if (!fenced && /^#{1,6} /.test(line)) headings.push(line.replace(/^#+ /, ''));
-  }
-  return headings;
-}
-
-/** The anchor GitHub gives a heading: lower case, punctuation dropped, spaces to hyphens. */
-function githubAnchor(heading: string): string {
-  return heading
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
-    .replace(/\s/g, '-');
-}

@@ -11,7 +11,7 @@ import {
 import { readMigrations } from '../../src/db/migrations/files.ts';
 import { dropDatabaseAt } from '../support/database-handle.ts';
 import { assertInvariants, waitForJobsEnded } from '../support/invariants.ts';
-import { type ServiceProcess, startApi, startWorker } from '../support/processes.ts';
+import { type ServiceProcess, startService } from '../support/processes.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 import { databaseUrl, directDatabaseUrl, PG_ADMIN_URL, REDIS_URL } from '../support/services.ts';
 import { waitFor } from '../support/wait.ts';
@@ -69,8 +69,8 @@ beforeAll(async () => {
   // Each kept as soon as it runs, so afterAll stops it even if another failed to start.
   const [created] = await Promise.all([
     inventoryAndKey(),
-    startApi(env, checkout.dir).then((p) => (api = p)),
-    startWorker(env, checkout.dir).then((p) => (worker = p)),
+    startService('api', env, { root: checkout.dir }).then((p) => (api = p)),
+    startService('worker', env, { root: checkout.dir }).then((p) => (worker = p)),
   ]);
   key = created.split('\n')[0] as string;
 }, 240_000);

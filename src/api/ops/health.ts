@@ -33,6 +33,7 @@ export async function readinessChecks(
   deps: Pick<AppDeps, 'db' | 'redis'>,
 ): Promise<Record<'postgres' | 'redis', CheckState>> {
   const [postgres, redis] = await Promise.all([
+    // The probe asks the pool itself, no domain: the one statement a route sends directly.
     probe(() => postgresState(deps.db.$client)),
     probe(async () => {
       await deps.redis.ping();

@@ -22,6 +22,7 @@ export async function registerMetrics(
   app.addHook('onResponse', async (request, reply) => {
     http.observe(request, reply);
   });
+  // The gauges' statements are postgres.js templates (src/metrics/), read at scrape time.
   const sql = deps.db.$client;
   registerStateMetrics(registry, { sql, queue: deps.queue, logger: deps.logger });
   registerBacklogMetrics(registry, {

@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { getNumberWithHistory } from '../../numbers/inventory-queries.ts';
+import type { NumberService } from '../../numbers/service.ts';
 import { principalOf } from '../auth/bearer.ts';
-import type { AppDeps } from '../deps.ts';
 import { notFound } from '../http/problem.ts';
 import { operatorResponseHeaders } from '../openapi/headers.ts';
 import { operatorProblems } from '../openapi/problems.ts';
@@ -15,7 +14,7 @@ import {
 
 // One path segment after /numbers/: the static siblings (jobs, removal-status/…, action/…) win
 // over this parameter in Fastify's router, and a parameter never spans a `/`.
-export function registerNumberRoute(app: FastifyInstance, deps: AppDeps) {
+export function registerNumberRoute(app: FastifyInstance, numbers: NumberService) {
   app.withTypeProvider<ZodTypeProvider>().get(
     '/api/v3/oc/numbers/:telephoneNumber',
     {
@@ -35,11 +34,7 @@ export function registerNumberRoute(app: FastifyInstance, deps: AppDeps) {
     },
     async (request) => {
       const { operatorId } = principalOf(request);
-      const found = await getNumberWithHistory(
-        deps.db.$client,
-        operatorId,
-        request.params.telephoneNumber,
-      );
+      const found = await numbers.get(operatorId, request.params.telephoneNumber);
       if (!found) throw notFound();
       return {
         ...toNumberView(found.number),

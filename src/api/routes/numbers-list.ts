@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { numbersInOrder } from '../../numbers/inventory-queries.ts';
-import { readNumberPage } from '../../numbers/number-page.ts';
+import type { NumberService } from '../../numbers/service.ts';
 import { parseStatusInput } from '../../numbers/status-input.ts';
 import { principalOf } from '../auth/bearer.ts';
 import { createExportSlots, exportSlotsFor } from '../budgets/export-slots.ts';
@@ -25,7 +24,11 @@ import {
 // a statement over 30 s is a fault, not work.
 const CSV_BATCH = { batchSize: 1000, batchTimeoutMs: 30_000 };
 
-export function registerNumbersList(app: FastifyInstance, deps: AppDeps) {
+export function registerNumbersList(
+  app: FastifyInstance,
+  deps: Pick<AppDeps, 'config'>,
+  numbers: NumberService,
+) {
   const exports = createExportSlots({
     perInstance: exportSlotsFor(deps.config.databasePoolMax),
     perOperator: deps.config.exports.perOperatorMax,
@@ -89,12 +92,10 @@ export function registerNumbersList(app: FastifyInstance, deps: AppDeps) {
       const type = negotiateMediaType(request, reply, ['application/json', 'text/csv']);
       if (type === 'text/csv') {
         const release = exports.acquire(operatorId);
-        const lines = await numbersCsv(numbersInOrder(deps.db.$client, filter, CSV_BATCH)).catch(
-          (err: unknown) => {
-            release();
-            throw err;
-          },
-        );
+        const lines = await numbersCsv(numbers.inOrder(filter, CSV_BATCH)).catch((err: unknown) => {
+          release();
+          throw err;
+        });
         // The slot goes back once every row is read, or the download ended early.
         const csv = guardedDownload(lines, reply, deps.config.exports, { onProduced: release });
         return reply
@@ -102,7 +103,7 @@ export function registerNumbersList(app: FastifyInstance, deps: AppDeps) {
           .header('content-disposition', 'attachment; filename="numbers.csv"')
           .send(csv as never); // a stream is piped as is; the schema types JSON only
       }
-      const page = await readNumberPage(deps.db.$client, filter, {
+      const page = await numbers.page(filter, {
         size: PageSize,
         pageNumber: PageNumber,
         after: numberPageCursor.decode(cursor, filter),

@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { removalStatusSummary } from '../../numbers/inventory-queries.ts';
+import type { NumberService } from '../../numbers/service.ts';
 import { principalOf } from '../auth/bearer.ts';
-import type { AppDeps } from '../deps.ts';
 import { operatorResponseHeaders } from '../openapi/headers.ts';
 import { operatorProblems } from '../openapi/problems.ts';
 import { normalizeInventoryQuery } from '../views/inventory-query.ts';
@@ -12,7 +11,7 @@ import {
   SummaryQuery,
 } from '../views/number-schemas.ts';
 
-export function registerRemovalStatusSummary(app: FastifyInstance, deps: AppDeps) {
+export function registerRemovalStatusSummary(app: FastifyInstance, numbers: NumberService) {
   app.withTypeProvider<ZodTypeProvider>().get(
     '/api/v3/oc/numbers/removal-status/summary',
     {
@@ -36,7 +35,7 @@ export function registerRemovalStatusSummary(app: FastifyInstance, deps: AppDeps
     async (request) => {
       const { operatorId } = principalOf(request);
       const { msTenantId } = request.query;
-      const counts = await removalStatusSummary(deps.db.$client, {
+      const counts = await numbers.summary({
         operatorId,
         ...(msTenantId && { msTenantId }),
       });

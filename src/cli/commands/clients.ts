@@ -83,13 +83,9 @@ Options:
   -h, --help  show this help
 `,
   async run(args, ctx) {
-    const { values, positionals } = parseCommandArgs('clients remove', args, {}, true);
-    if (values.help) return printHelp(ctx.io, this.help);
-    const [id, ...extra] = positionals;
-    if (!id) throw new UsageError('the mapping id is required', 'clients remove');
-    if (extra.length > 0) {
-      throw new UsageError(`unexpected argument "${extra[0]}"`, 'clients remove');
-    }
+    const parsed = parseCommandArgs('clients remove', args, {}, 'the mapping id');
+    if (parsed.values.help) return printHelp(ctx.io, this.help);
+    const id = parsed.argument;
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) {
       throw new UsageError(`"${id}" is not a mapping id (a UUID)`, 'clients remove');
     }

@@ -11,19 +11,15 @@ type ClientJobs = typeof import('../client/jobs.ts');
 type JobArgs = ReturnType<typeof withJobId>;
 
 function withJobId(name: string, args: string[], ctx: CliContext, extra = {}) {
-  const parsed = parseCommandArgs(`jobs ${name}`, args, { ...CONNECTION_OPTIONS, ...extra }, true);
-  const [jobId, ...rest] = parsed.positionals;
-  if (!parsed.values.help) {
-    if (!jobId) throw new UsageError('the job id is required', `jobs ${name}`);
-    if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`, `jobs ${name}`);
-  }
+  const flags = { ...CONNECTION_OPTIONS, ...extra };
+  const parsed = parseCommandArgs(`jobs ${name}`, args, flags, 'the job id');
   const values = parsed.values as Record<string, string | boolean | undefined>;
   const options = {
     url: values.url as string | undefined,
     keyFile: values['key-file'] as string | undefined,
     tokenFile: values['token-file'] as string | undefined,
     json: (values.json as boolean | undefined) ?? false,
-    jobId: jobId ?? '',
+    jobId: parsed.argument,
   };
   return { help: values.help === true, values, options, io: clientIo(ctx) };
 }

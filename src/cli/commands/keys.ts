@@ -100,12 +100,9 @@ Options:
   -h, --help  show this help
 `,
   async run(args, ctx) {
-    const { values, positionals } = parseCommandArgs('keys revoke', args, {}, true);
-    if (values.help) return printHelp(ctx.io, this.help);
-    const [prefix, ...extra] = positionals;
-    if (!prefix) throw new UsageError('the key prefix is required', 'keys revoke');
-    if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`, 'keys revoke');
-    return ctx.withDb((db) => keysRevoke({ db, io: ctx.io }, prefix));
+    const parsed = parseCommandArgs('keys revoke', args, {}, 'the key prefix');
+    if (parsed.values.help) return printHelp(ctx.io, this.help);
+    return ctx.withDb((db) => keysRevoke({ db, io: ctx.io }, parsed.argument));
   },
 };
 

@@ -34,19 +34,16 @@ Options:
   -h, --help      show this help
 `,
   async run(args, ctx) {
-    const { values, positionals } = parseCommandArgs(
+    const { values, argument } = parseCommandArgs(
       'numbers import',
       args,
       {
         'batch-size': { type: 'string' },
       },
-      true,
+      'the CSV file',
     );
     if (values.help) return printHelp(ctx.io, this.help);
-    const [file, ...extra] = positionals;
-    if (!file) throw new UsageError('the CSV file is required', 'numbers import');
-    if (extra.length > 0)
-      throw new UsageError(`unexpected argument "${extra[0]}"`, 'numbers import');
+    const file = argument;
     const batchSize = parseBatchSize(values['batch-size']);
     return ctx.withSql((sql, config) =>
       numbersImport(

@@ -44,7 +44,7 @@ ${CONNECTION_HELP} (a summary)
   -h, --help         show this help
 `,
   async run(args, ctx) {
-    const { values, positionals } = parseCommandArgs(
+    const { values, argument } = parseCommandArgs(
       'submit',
       args,
       {
@@ -56,12 +56,10 @@ ${CONNECTION_HELP} (a summary)
         fresh: { type: 'boolean' },
         'batch-timeout': { type: 'string' },
       },
-      true,
+      'the input file (or "-")',
     );
     if (values.help) return printHelp(ctx.io, this.help);
-    const [file, ...extra] = positionals;
-    if (!file) throw new UsageError('the input file (or "-") is required', 'submit');
-    if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`, 'submit');
+    const file = argument;
     const operation = operationNamed(values.operation ?? OPERATION_NAMES[0]);
     if (operation === undefined) {
       throw new UsageError(`--operation must be one of ${OPERATION_NAMES.join(', ')}`, 'submit');

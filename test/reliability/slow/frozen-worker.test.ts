@@ -1,13 +1,11 @@
-import { Queue } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OPERATION_QUEUE } from '../../../src/queue/operation-queue.ts';
+import { describe, expect, it } from 'vitest';
 import { waitForJobsEnded } from '../../support/invariants.ts';
 import type { ServiceProcess } from '../../support/processes.ts';
 import { closeChunkGate } from '../../support/scenario/chunk-gate.ts';
-import { assertProblemAnswers, type Client } from '../../support/scenario/http.ts';
+import type { Client } from '../../support/scenario/http.ts';
 import { countRows, runningWorker, waitUntilHeldAt } from '../../support/scenario/mid-job.ts';
 import { lockNumber } from '../../support/scenario/row-lock.ts';
-import { type Scenario, settleAfterEach, startScenario } from '../../support/scenario/scenario.ts';
+import { type Scenario, useScenario } from '../../support/scenario/scenario.ts';
 import { submitAsync } from '../../support/scenario/submit.ts';
 import { JOBS, tenantWithNumbers } from '../../support/scenario/tenants.ts';
 import { waitFor } from '../../support/wait.ts';
@@ -24,28 +22,16 @@ const CHUNK_IDLE_MS = 5000;
 
 let world: Scenario;
 let client: Client;
-let queue: Queue;
 
-beforeAll(async () => {
-  // The hold point between chunks (tests only), and small chunks.
-  const env = {
-    WORKER_LOCK_DURATION_MS: String(LOCK_MS),
-    WORKER_CHUNK_SIZE: '10',
-    WORKER_TEST_CHUNK_GATE: 'true',
-  };
-  const started = await startScenario('rel-frozen', env, { apis: 1, workers: 2 });
+// The hold point between chunks (tests only), and small chunks.
+const env = {
+  WORKER_LOCK_DURATION_MS: String(LOCK_MS),
+  WORKER_CHUNK_SIZE: '10',
+  WORKER_TEST_CHUNK_GATE: 'true',
+};
+useScenario('rel-frozen', env, { apis: 1, workers: 2 }, (started) => {
   world = started.world;
   [client] = started.clients;
-  queue = new Queue(OPERATION_QUEUE, {
-    connection: { url: world.env.REDIS_URL },
-    prefix: world.prefix,
-  });
-});
-settleAfterEach(() => world);
-afterAll(async () => {
-  assertProblemAnswers(client?.answers ?? []);
-  await queue?.close();
-  await world?.close();
 });
 
 const submit = (numbers: string[], key: string) => submitAsync(client, key, numbers);
@@ -121,7 +107,7 @@ describe('a frozen worker', () => {
       const [job] = await world.db.sql`
         select state, processed_count, success_count from jobs where id = ${jobId}`;
       expect(job).toEqual({ state: 'completed', processed_count: 500, success_count: 500 });
-      expect(await queue.getJobState(jobId)).toBe('completed');
+      expect(await world.queue().getJobState(jobId)).toBe('completed');
       expect(staleFailures(victim, jobId)).toEqual([]);
       expect(await countRows(world, 'history', t.operator.id)).toBe(500);
       console.info(
@@ -172,7 +158,7 @@ describe('a frozen worker', () => {
       // One terminal state in BullMQ: completed by the worker that took it over (it found the job
       // cancelled), or removed by the cancel if it was waiting then; never failed, never running.
       const bullState = await waitFor('BullMQ to settle', async () => {
-        const state = await queue.getJobState(jobId);
+        const state = await world.queue().getJobState(jobId);
         return ['completed', 'unknown'].includes(state) ? state : undefined;
       });
       expect(staleFailures(victim, jobId)).toEqual([]);

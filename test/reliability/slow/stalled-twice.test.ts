@@ -1,14 +1,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OPERATION_QUEUE } from '../../../src/queue/operation-queue.ts';
 import { type ClientRun, runClient } from '../../support/client-run.ts';
-import { assertProblemAnswers, type Client } from '../../support/scenario/http.ts';
-import { countRows, runningWorker, waitUntilHeldAt } from '../../support/scenario/mid-job.ts';
+import type { Client } from '../../support/scenario/http.ts';
+import { countRows, killHolderTwice } from '../../support/scenario/mid-job.ts';
 import { lockNumber } from '../../support/scenario/row-lock.ts';
-import { type Scenario, settleAfterEach, startScenario } from '../../support/scenario/scenario.ts';
+import { type Scenario, useScenario } from '../../support/scenario/scenario.ts';
 import { tenantWithNumbers } from '../../support/scenario/tenants.ts';
 import { waitFor } from '../../support/wait.ts';
 
@@ -20,32 +18,25 @@ import { waitFor } from '../../support/wait.ts';
 
 let world: Scenario;
 let api: Client;
-let queue: Queue;
 let dir: string;
 let run: ClientRun | undefined;
 
-beforeAll(async () => {
-  const env = {
-    WORKER_MAX_STALLED_COUNT: '1',
-    // The sweep records what BullMQ failed; every second here instead of every 30 s.
-    RECOVERY_INTERVAL_MS: '1000',
-    RECOVERY_MIN_AGE_MS: '1000',
-  };
-  const started = await startScenario('rel-stall2', env, { apis: 1, workers: 2 });
+const env = {
+  WORKER_MAX_STALLED_COUNT: '1',
+  // The sweep records what BullMQ failed; every second here instead of every 30 s.
+  RECOVERY_INTERVAL_MS: '1000',
+  RECOVERY_MIN_AGE_MS: '1000',
+};
+useScenario('rel-stall2', env, { apis: 1, workers: 2 }, (started) => {
   world = started.world;
   [api] = started.clients;
-  queue = new Queue(OPERATION_QUEUE, {
-    connection: { url: world.env.REDIS_URL },
-    prefix: world.prefix,
-  });
+});
+beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ocn-stall2-'));
 });
-settleAfterEach(() => world);
+// Before the scenario closes (after-hooks run last registered first): the client goes first.
 afterAll(async () => {
   run?.child.kill('SIGKILL');
-  assertProblemAnswers(api?.answers ?? []);
-  await queue?.close();
-  await world?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -68,14 +59,7 @@ describe('a job that stalls twice (maxStalledCount 1)', () => {
         return job?.id;
       });
 
-      await waitUntilHeldAt(world, jobId, 150);
-      await (await runningWorker(world, jobId)).stop('SIGKILL');
-      const replacement = world.worker();
-      await first.release();
-      await waitUntilHeldAt(world, jobId, 350);
-      await (await runningWorker(world, jobId)).stop('SIGKILL');
-      await replacement;
-      await second.release();
+      await killHolderTwice(world, jobId, { at: 150, lock: first }, { at: 350, lock: second });
 
       // The stalled check fails it in BullMQ; the sweep records that in Postgres.
       const failed = await waitFor(
@@ -87,7 +71,7 @@ describe('a job that stalls twice (maxStalledCount 1)', () => {
         60_000,
       );
       expect(failed).toMatchObject({ id: jobId, processed_count: 350, success_count: 350 });
-      expect(await queue.getJobState(jobId)).toBe('failed');
+      expect(await world.queue().getJobState(jobId)).toBe('failed');
 
       const code = await run.exited;
       const summary = JSON.parse(run.stdout()) as Record<string, unknown>;

@@ -1,9 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitForJobsEnded } from '../../support/invariants.ts';
-import { assertProblemAnswers, type Client } from '../../support/scenario/http.ts';
-import { countRows, runningWorker, waitUntilHeldAt } from '../../support/scenario/mid-job.ts';
+import type { Client } from '../../support/scenario/http.ts';
+import {
+  countRows,
+  killHolderTwice,
+  runningWorker,
+  waitUntilHeldAt,
+} from '../../support/scenario/mid-job.ts';
 import { lockNumber } from '../../support/scenario/row-lock.ts';
-import { type Scenario, settleAfterEach, startScenario } from '../../support/scenario/scenario.ts';
+import { type Scenario, useScenario } from '../../support/scenario/scenario.ts';
 import { submitAsync } from '../../support/scenario/submit.ts';
 import { tenantWithNumbers } from '../../support/scenario/tenants.ts';
 
@@ -14,15 +19,9 @@ import { tenantWithNumbers } from '../../support/scenario/tenants.ts';
 let world: Scenario;
 let client: Client;
 
-beforeAll(async () => {
-  const started = await startScenario('rel-wfault', {}, { apis: 1, workers: 2 });
+useScenario('rel-wfault', {}, { apis: 1, workers: 2 }, (started) => {
   world = started.world;
   [client] = started.clients;
-});
-settleAfterEach(() => world);
-afterAll(async () => {
-  assertProblemAnswers(client?.answers ?? []);
-  await world?.close();
 });
 
 const submit = (numbers: string[], key: string) => submitAsync(client, key, numbers);
@@ -47,14 +46,7 @@ describe('worker faults', () => {
     const second = await lockNumber(world.db.url, t.numbers[350] as string);
     const jobId = await submit(t.numbers, t.key);
     const started = Date.now();
-    await waitUntilHeldAt(world, jobId, 150);
-    await (await runningWorker(world, jobId)).stop('SIGKILL');
-    const replacement = world.worker();
-    await first.release();
-    await waitUntilHeldAt(world, jobId, 350);
-    await (await runningWorker(world, jobId)).stop('SIGKILL');
-    await replacement;
-    await second.release();
+    await killHolderTwice(world, jobId, { at: 150, lock: first }, { at: 350, lock: second });
     await expectCompletedInFull(jobId);
     expect(await countRows(world, 'history', t.operator.id)).toBe(500);
     console.info(

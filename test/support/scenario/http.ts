@@ -131,3 +131,18 @@ export function assertProblemAnswers(answers: readonly Answer[]): void {
     .map(({ a, faults }) => describeAnswer(a, faults));
   if (bad.length > 0) throw new Error(`bad answers:\n${bad.join('\n')}`);
 }
+
+/** A problem body without what differs per answer (ticket, trace id, the path itself). */
+export function problemShape(answer: Answer) {
+  const { errorTicket, traceId, instance, ...rest } = answer.json as Record<string, unknown>;
+  return {
+    status: answer.status,
+    type: answer.headers.get('content-type'),
+    authenticate: answer.headers.get('www-authenticate'),
+    body: rest,
+    hasTicket:
+      typeof errorTicket === 'string' &&
+      typeof traceId === 'string' &&
+      typeof instance === 'string',
+  };
+}

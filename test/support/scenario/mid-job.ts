@@ -18,6 +18,33 @@ export async function waitUntilHeldAt(world: Scenario, jobId: string, processed:
   );
 }
 
+/** A row lock a test holds to stop a job at a position (`lockNumber`), and that position. */
+export interface HeldAt {
+  at: number;
+  lock: { release(): Promise<void> };
+}
+
+/**
+ * SIGKILLs the worker running `jobId` twice: where it waits on `first`, and where the worker
+ * that took it over waits on `second`. A replacement worker starts after the first kill; each
+ * lock is released once its kill is done.
+ */
+export async function killHolderTwice(
+  world: Scenario,
+  jobId: string,
+  first: HeldAt,
+  second: HeldAt,
+) {
+  await waitUntilHeldAt(world, jobId, first.at);
+  await (await runningWorker(world, jobId)).stop('SIGKILL');
+  const replacement = world.worker();
+  await first.lock.release();
+  await waitUntilHeldAt(world, jobId, second.at);
+  await (await runningWorker(world, jobId)).stop('SIGKILL');
+  await replacement;
+  await second.lock.release();
+}
+
 /** The live worker that runs `jobId` (the last one to log its start). */
 export async function runningWorker(world: Scenario, jobId: string): Promise<ServiceProcess> {
   return waitFor(`a live worker to hold ${jobId}`, async () => {

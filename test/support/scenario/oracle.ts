@@ -1,5 +1,6 @@
 import { isPossiblePhoneNumber } from 'libphonenumber-js/max';
 import metadata from 'libphonenumber-js/metadata.max.json';
+import type { Answer } from './http.ts';
 
 // An independent oracle for the E.164 rules of docs/api.md, written from the contract and not from our validator:
 // the E.164 regex, the set of country calling codes in libphonenumber's metadata, and its
@@ -64,4 +65,35 @@ export function judgeBody(body: unknown): ExpectedAnswer {
   });
   if (entries.size > 0) return { status: 400, codes: ['INVALID_TELEPHONE_NUMBERS'], entries };
   return { status: 202 };
+}
+
+/** Fastify refuses `__proto__` and `constructor.prototype` keys anywhere in a body. */
+export function poisoned(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) return value.some(poisoned);
+  const record = value as Record<string, unknown>;
+  if (Object.hasOwn(record, '__proto__')) return true;
+  const ctor = record.constructor;
+  if (Object.hasOwn(record, 'constructor') && typeof ctor === 'object' && ctor !== null) {
+    if (Object.hasOwn(ctor, 'prototype')) return true;
+  }
+  return Object.values(record).some(poisoned);
+}
+
+/** What differs between the API's answer and the oracle's, if anything. */
+export function mismatch(answer: Answer, expected: ExpectedAnswer): string | undefined {
+  if (answer.status >= 500) return `a ${answer.status}`;
+  if (answer.status !== expected.status)
+    return `status ${answer.status}, expected ${expected.status}`;
+  if (expected.status === 202) return undefined;
+  const body = answer.json as {
+    errorCode?: string;
+    errors?: { index: number; errorCode: string }[];
+  };
+  if (!expected.codes?.includes(body.errorCode ?? '')) return `errorCode ${body.errorCode}`;
+  if (!expected.entries) return undefined;
+  const errors = body.errors ?? [];
+  if (errors.length !== expected.entries.size) return `${errors.length} entry errors`;
+  const wrong = errors.find((e) => !expected.entries?.get(e.index)?.includes(e.errorCode));
+  return wrong ? `entry ${wrong.index}: ${wrong.errorCode}` : undefined;
 }

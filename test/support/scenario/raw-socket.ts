@@ -1,6 +1,9 @@
 import { once } from 'node:events';
+import { request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import type { Answer } from './http.ts';
+import type { ServiceProcess } from '../processes.ts';
+import type { Answer, Client } from './http.ts';
+import { ENDPOINT } from './tenants.ts';
 
 // Plain TCP clients for the slow-client scenarios: connections that send nothing, or send a
 // request a byte at a time, where fetch would send it all at once.
@@ -64,4 +67,65 @@ export function parseAnswer(raw: string, method: string, path: string): Answer {
     json = undefined;
   }
   return { method, path, status: Number(statusLine.split(' ')[1]), headers, text, json };
+}
+
+/**
+ * A POST of the operation through node:http, for headers fetch will not send (chunked,
+ * encodings, none); its answer joins `client`'s for the OpenAPI check.
+ */
+export function rawPost(
+  client: Client,
+  target: ServiceProcess,
+  key: string,
+  body: Buffer,
+  headers: Record<string, string>,
+) {
+  const url = new URL(ENDPOINT, target.url);
+  return new Promise<{
+    status: number;
+    headers: Record<string, string | string[] | undefined>;
+    text: string;
+  }>((resolve, reject) => {
+    const req = httpRequest(url, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${key}`,
+        'content-type': 'application/json',
+        ...(headers['transfer-encoding'] ? {} : { 'content-length': String(body.length) }),
+        ...headers,
+      },
+    });
+    for (const [name, value] of Object.entries(headers)) if (value === '') req.removeHeader(name);
+    req.on('response', (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => {
+        const answer = { status: res.statusCode ?? 0, headers: res.headers, text };
+        client.answers.push({
+          method: 'POST',
+          path: ENDPOINT,
+          status: answer.status,
+          text,
+          headers: new Headers(
+            Object.entries(res.headers).flatMap(([k, v]) =>
+              typeof v === 'string' ? [[k, v] as [string, string]] : [],
+            ),
+          ),
+          json: safeJson(text),
+        });
+        resolve(answer);
+      });
+    });
+    // The server may answer (413) and close before the whole body is written.
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,10 +1,12 @@
-import { afterEach } from 'vitest';
+import { Queue } from 'bullmq';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { OPERATION_QUEUE } from '../../../src/queue/operation-queue.ts';
 import { createTestDatabase, type TestDatabase } from '../database.ts';
 import { assertInvariants, waitForJobsEnded } from '../invariants.ts';
-import { type ServiceProcess, startApi, startWorker } from '../processes.ts';
+import { type ServiceProcess, startService } from '../processes.ts';
 import { deletePrefix, uniquePrefix } from '../redis.ts';
 import { REDIS_URL } from '../services.ts';
-import { type Client, createClient } from './http.ts';
+import { assertProblemAnswers, type Client, createClient } from './http.ts';
 import { type ProgressWatch, watchProgress } from './progress-watch.ts';
 
 // One scenario's world: its own database and queue prefix, the processes it started, and
@@ -20,6 +22,8 @@ export interface Scenario {
   progress: ProgressWatch;
   api(extra?: Record<string, string>): Promise<ServiceProcess>;
   worker(extra?: Record<string, string>): Promise<ServiceProcess>;
+  /** BullMQ's side of the scenario's jobs (opened on first use, closed with the scenario). */
+  queue(): Queue;
   /** Every line all processes wrote (for the "no key in logs" check). */
   allLines(): string[];
   close(): Promise<void>;
@@ -40,6 +44,7 @@ export async function createScenario(
   };
   const processes: ServiceProcess[] = [];
   const progress = watchProgress({ sql: db.sql, redisUrl: env.REDIS_URL, prefix });
+  let queue: Queue | undefined;
   return {
     db,
     prefix,
@@ -47,17 +52,22 @@ export async function createScenario(
     processes,
     progress,
     async api(extra = {}) {
-      const api = await startApi({ ...env, ...extra });
+      const api = await startService('api', { ...env, ...extra });
       processes.push(api);
       return api;
     },
     async worker(extra = {}) {
-      const worker = await startWorker({ ...env, ...extra });
+      const worker = await startService('worker', { ...env, ...extra });
       processes.push(worker);
       return worker;
     },
+    queue() {
+      queue ??= new Queue(OPERATION_QUEUE, { connection: { url: REDIS_URL }, prefix });
+      return queue;
+    },
     allLines: () => processes.flatMap((p) => p.lines),
     async close() {
+      await queue?.close();
       await Promise.all(processes.map((p) => p.stop('SIGKILL')));
       await progress.stop();
       await deletePrefix(prefix).catch(() => {});
@@ -111,5 +121,32 @@ export function settleAfterEach(world: () => Scenario, timeoutMs = 60_000): void
   afterEach(async () => {
     await waitForJobsEnded(world().db.sql, undefined, timeoutMs);
     await checkWorld(world());
+  });
+}
+
+/**
+ * A scenario for a whole file, started before its tests (`started` hands the file its world
+ * and clients), settled after each test (`settleAfterEach`), and after the file its clients'
+ * answers checked as problem details where they failed, then closed.
+ */
+export function useScenario<N extends number>(
+  label: string,
+  base: Record<string, string>,
+  counts: { apis: N; workers: number },
+  started: (scenario: Awaited<ReturnType<typeof startScenario<N>>>) => void,
+): void {
+  let opened: Awaited<ReturnType<typeof startScenario<N>>> | undefined;
+  beforeAll(async () => {
+    opened = await startScenario(label, base, counts);
+    started(opened);
+  });
+  settleAfterEach(() => {
+    if (!opened) throw new Error('the scenario did not start');
+    return opened.world;
+  });
+  afterAll(async () => {
+    if (!opened) return;
+    assertProblemAnswers((opened.clients as Client[]).flatMap((c) => c.answers));
+    await opened.world.close();
   });
 }

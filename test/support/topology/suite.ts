@@ -1,5 +1,5 @@
 import { afterAll, beforeAll } from 'vitest';
-import { type ServiceProcess, spawnService, waitUntilReady } from '../processes.ts';
+import { type ServiceProcess, startService } from '../processes.ts';
 import { assertProblemAnswers, type Client, createClient } from '../scenario/http.ts';
 import { createScenario, type Scenario } from '../scenario/scenario.ts';
 import { missingBinaries } from './daemons.ts';
@@ -55,8 +55,9 @@ export function useTopology<D extends { stop(): Promise<void> }>(
 }
 
 /**
- * Starts `apis` API and `workers` worker processes of `world` side by side, allowing a minute
- * each: on a loaded 2-core machine four Node processes starting at once can take over 30 s.
+ * Starts `apis` API and `workers` worker processes of `world` side by side, each allowed
+ * `startService`'s 90 s: on a loaded 2-core machine four Node processes starting at once can
+ * take over 30 s.
  */
 export async function startFleet(
   world: Scenario,
@@ -64,10 +65,8 @@ export async function startFleet(
   env: Record<string, string> = {},
 ): Promise<ServiceProcess[]> {
   const spawnOne = async (kind: 'api' | 'worker') => {
-    const service = await spawnService(kind, { ...world.env, ...env });
+    const service = await startService(kind, { ...world.env, ...env });
     world.processes.push(service);
-    if (kind === 'api') await waitUntilReady(service, 60_000);
-    else await service.waitForLine('action worker started', 60_000);
     return service;
   };
   const apis = Array.from({ length: counts.apis }, () => spawnOne('api'));
