@@ -6,7 +6,7 @@ import { percentile } from '../stats.ts';
 import { formatTable, type Row } from '../table.ts';
 import { type AdmittedLoadResult, benchAdmittedLoad } from './admitted-load.ts';
 
-// `npm run bench -- --parts retention` (never in the default run), SPEC §12 item 5:
+// `npm run bench -- --parts retention` (never in the default run; docs/performance.md, "Retention"):
 // (a) what retention costs the admitted load: the whole global budget offered with retention
 //     off and with it deleting a backlog of old jobs meanwhile (JOB_RETENTION_DAYS=1, the
 //     maintenance task starting within a second), in pairs (off/on, then on/off) so a machine
