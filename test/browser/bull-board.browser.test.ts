@@ -2,10 +2,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATION_QUEUE } from '../../src/queue/operation-queue.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { type TestApp, useAppsDatabase } from '../support/app.ts';
 import { createNumbers, createTenant } from '../support/factories.ts';
-import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 import { startTestWorker } from '../support/test-worker.ts';
 import { CHROMIUM_ARGS, openPage } from './console-harness.ts';
 
@@ -19,8 +17,8 @@ const BOARD_USER = 'board-admin';
 const BOARD_PASSWORD = 'board-e2e-password';
 
 describe('Bull Board in headless Chromium', () => {
-  let database: TestDatabase;
-  const prefix = uniquePrefix('ops-e2e');
+  const database = useAppsDatabase();
+  const prefix = database.prefix('ops-e2e');
   let app: TestApp;
   let worker: { close(): Promise<void> };
   let browser: Browser | undefined;
@@ -29,8 +27,7 @@ describe('Bull Board in headless Chromium', () => {
 
   beforeAll(async () => {
     if (!HAS_CHROMIUM) return;
-    database = await createTestDatabase();
-    app = await startTestApp(database, prefix, {
+    app = await database.app(prefix, {
       BULL_BOARD_USER: BOARD_USER,
       BULL_BOARD_PASSWORD: BOARD_PASSWORD,
     });
@@ -61,9 +58,7 @@ describe('Bull Board in headless Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await app?.close();
-    await worker?.close();
-    await database?.drop();
-    await deletePrefix(prefix);
+    await worker?.close(); // the database after the file (useAppsDatabase)
   });
 
   it('refuses a browser without credentials', async (ctx) => {

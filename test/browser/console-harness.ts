@@ -2,9 +2,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { AxeBuilder } from '@axe-core/playwright';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { openAppsDatabase, type TestApp } from '../support/app.ts';
+import type { TestDatabase } from '../support/database.ts';
 
 // What the console's browser tests share: Debian's Chromium driven by playwright-core (as the
 // Bull Board test does), a closed network, CSP violations caught, axe-core on every page and
@@ -47,14 +46,11 @@ export async function startConsoleServer(
   label: string,
   options: { worker: boolean },
 ): Promise<ConsoleServer> {
-  const database = await createTestDatabase();
-  const prefix = uniquePrefix(label);
-  const app = await startTestApp(database, prefix, {}, options);
+  const database = await openAppsDatabase();
+  const app = await database.app(database.prefix(label), {}, options);
   const close = async (browser?: Browser) => {
     await browser?.close();
-    await app.close();
-    await database.drop();
-    await deletePrefix(prefix);
+    await database.close(); // the app, the database and its queue prefix
   };
   try {
     const baseUrl = await app.listen();

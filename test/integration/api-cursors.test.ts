@@ -1,17 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, closeApiSuite, startTestApp, type TestApp } from '../support/app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bearer, type TestApp, useAppsDatabase } from '../support/app.ts';
 import { createTenant, uniqueE164 } from '../support/factories.ts';
 import { JOBS } from '../support/job-routes.ts';
-import { uniquePrefix } from '../support/redis.ts';
 
 // Pagination cursors are checked strictly and bound to the list they came from: a forged value,
 // or a cursor of another job, filter, operator or route, is a 400 INVALID_CURSOR, never a 500 or
 // a quietly empty page (docs/api.md, "Jobs").
 
 const ACTION = '/api/v3/oc/numbers/action/ready-for-removal';
-const prefix = uniquePrefix('api-cursors');
-let t: TestDatabase;
+const t = useAppsDatabase();
+const prefix = t.prefix('api-cursors');
 let api: TestApp;
 let alpha: { authorization: string };
 let beta: { authorization: string };
@@ -22,9 +20,8 @@ const get = (url: string, auth = alpha) =>
   api.app.inject({ method: 'GET', url, headers: { ...auth } });
 
 beforeAll(async () => {
-  t = await createTestDatabase();
   // No worker: the jobs stay queued, each with its numbers NOT_PROCESSED.
-  api = await startTestApp(t, prefix);
+  api = await t.app(prefix);
   alpha = bearer((await createTenant(t.db)).apiKey.key);
   beta = bearer((await createTenant(t.db)).apiKey.key);
   for (let i = 0; i < 3; i++) {
@@ -37,7 +34,6 @@ beforeAll(async () => {
     jobIds.push(res.json().jobId);
   }
 });
-afterAll(() => closeApiSuite({ t, api }, prefix));
 
 /** The nextCursor of a first page. */
 async function cursorOf(url: string, auth = alpha): Promise<string> {

@@ -2,13 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { toHttpProblem } from '../../src/api/http/error-handler.ts';
 import { fetchedAnswer, validatorOf } from '../contract/checked-answers.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { type TestApp, useAppsDatabase } from '../support/app.ts';
 import { createTenant, uniqueE164 } from '../support/factories.ts';
-import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 import { directDatabaseUrl, PG_POOLER_URL } from '../support/services.ts';
 import { waitFor } from '../support/wait.ts';
 import { holdTransaction } from '../support/worker-blocker.ts';
@@ -20,25 +18,14 @@ import { holdTransaction } from '../support/worker-blocker.ts';
 
 const ENDPOINT = '/api/v3/oc/numbers/action/ready-for-removal';
 const JOBS = '/api/v3/oc/numbers/jobs';
-const prefixes: string[] = [];
-const prefix = () => {
-  const p = uniquePrefix('api-errors');
-  prefixes.push(p);
-  return p;
-};
-let t: TestDatabase;
+const t = useAppsDatabase();
+const prefix = () => t.prefix('api-errors');
 let api: TestApp;
 let key: string;
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  api = await startTestApp(t, prefix(), { SYNC_WAIT_MS: '1000' });
+  api = await t.app(prefix(), { SYNC_WAIT_MS: '1000' });
   key = (await createTenant(t.db)).apiKey.key;
-});
-afterAll(async () => {
-  await api?.close();
-  await t?.drop();
-  await Promise.all(prefixes.map(deletePrefix));
 });
 
 const submit = (app: TestApp, headers: Record<string, string> = {}) =>
@@ -129,7 +116,7 @@ describe('Postgres cannot serve → 503 with Retry-After', () => {
     async () => {
       await t.sql.unsafe(`alter database ${t.name} set default_transaction_read_only = on`);
       // A fresh app: its connections start after the change.
-      const readOnly = await startTestApp(t, prefix());
+      const readOnly = await t.app(prefix());
       try {
         expectUnavailable(await submit(readOnly, { prefer: 'respond-async' }));
       } finally {
@@ -142,7 +129,7 @@ describe('Postgres cannot serve → 503 with Retry-After', () => {
 
 describe('shutting down', () => {
   it('a request that reaches a closing instance gets a 503 problem with Retry-After', async () => {
-    const closing = await startTestApp(t, prefix(), {
+    const closing = await t.app(prefix(), {
       SYNC_WAIT_MS: '60000',
       HTTP_CONNECTION_TIMEOUT_MS: '0',
     });

@@ -3,10 +3,8 @@ import { get as httpGet, type IncomingMessage } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { numbersInOrder } from '../../src/numbers/inventory-queries.ts';
-import { startTestApp } from '../support/app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { useAppsDatabase } from '../support/app.ts';
 import { createTenant } from '../support/factories.ts';
-import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 import { waitFor } from '../support/wait.ts';
 
 // What a CSV export of the number list may hold, and for how long (docs/operations.md, "CSV
@@ -16,8 +14,7 @@ import { waitFor } from '../support/wait.ts';
 const URL = '/api/v3/oc/numbers';
 // About 12 MB of CSV each: far more than a paused reader's socket buffers take in.
 const ROWS = 100_000;
-let t: TestDatabase;
-const prefixes: string[] = [];
+const t = useAppsDatabase();
 let alpha: Awaited<ReturnType<typeof createTenant>>;
 let beta: Awaited<ReturnType<typeof createTenant>>;
 let gamma: Awaited<ReturnType<typeof createTenant>>;
@@ -25,9 +22,7 @@ const open: IncomingMessage[] = [];
 
 /** An app of its own; `close` first drops the downloads still open (they would hold it up). */
 async function app(overrides: Record<string, string> = {}) {
-  const prefix = uniquePrefix('export-limits');
-  prefixes.push(prefix);
-  const started = await startTestApp(t, prefix, overrides);
+  const started = await t.app(t.prefix('export-limits'), overrides);
   const close = async () => {
     for (const response of open.splice(0)) response.destroy();
     await started.close();
@@ -36,7 +31,6 @@ async function app(overrides: Record<string, string> = {}) {
 }
 
 beforeAll(async () => {
-  t = await createTestDatabase();
   [alpha, beta, gamma] = [
     await createTenant(t.db),
     await createTenant(t.db),
@@ -54,9 +48,8 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
+  // Before the apps close and the database goes (useAppsDatabase, after the file).
   for (const response of open) response.destroy();
-  await t?.drop();
-  await Promise.all(prefixes.map(deletePrefix));
 });
 
 function request(base: string, key: string): Promise<IncomingMessage> {

@@ -1,22 +1,20 @@
 import { eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { idempotencyKeys, jobs } from '../../src/db/tables.ts';
-import { type ApiSuite, closeApiSuite, openApiSuite } from '../support/app.ts';
+import { type ApiSuite, useApiSuite } from '../support/app.ts';
 import { createMarkedNumbers, createTenant } from '../support/factories.ts';
-import { uniquePrefix } from '../support/redis.ts';
 import { lockNumbers } from '../support/worker-blocker.ts';
 
 // Idempotency-Key (docs/api.md, "Retry safely"), scoped to the operator, with a real worker.
 
 const URL = '/api/v3/oc/numbers/action/ready-for-removal';
-const prefix = uniquePrefix('api-idem');
-// Filled in by beforeAll.
+const suite = useApiSuite('api-idem');
+// Filled in by beforeAll, once the suite is open.
 let { t, api, tenant, auth } = {} as ApiSuite;
 
-beforeAll(async () => {
-  ({ t, api, tenant, auth } = await openApiSuite(prefix));
+beforeAll(() => {
+  ({ t, api, tenant, auth } = suite);
 });
-afterAll(() => closeApiSuite({ t, api }, prefix));
 
 const marked = (count: number) => createMarkedNumbers(t.db, tenant, count);
 

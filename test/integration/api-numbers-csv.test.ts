@@ -1,10 +1,8 @@
 import { get as httpGet, type IncomingMessage } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { exportSlotsFor } from '../../src/api/budgets/export-slots.ts';
-import { closeApiSuite, startTestApp, type TestApp } from '../support/app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { type TestApp, useAppsDatabase } from '../support/app.ts';
 import { createNumbers, createTenant } from '../support/factories.ts';
-import { uniquePrefix } from '../support/redis.ts';
 import { waitFor } from '../support/wait.ts';
 
 // GET /api/v3/oc/numbers with Accept: text/csv: every number of the filter, streamed in
@@ -15,8 +13,8 @@ const HEADER =
   'telephoneNumber,acquiredNumberStatus,acquiredNumberStatusName,msTenantId,operatorConnect,assignable,confirmedForRemovalAt,updatedAt';
 // More than one cursor batch (1,000 rows), so batches must join up in order.
 const BULK = 2500;
-const prefix = uniquePrefix('api-csv');
-let t: TestDatabase;
+const t = useAppsDatabase();
+const prefix = t.prefix('api-csv');
 let api: TestApp;
 let tenant: Awaited<ReturnType<typeof createTenant>>;
 let big: Awaited<ReturnType<typeof createTenant>>;
@@ -24,9 +22,8 @@ let other: Awaited<ReturnType<typeof createTenant>>;
 let bulk: string[];
 
 beforeAll(async () => {
-  t = await createTestDatabase();
   // One operator may hold every slot here (the per-operator cap: api-export-limits.test.ts).
-  api = await startTestApp(t, prefix, { EXPORTS_PER_OPERATOR_MAX: '10' });
+  api = await t.app(prefix, { EXPORTS_PER_OPERATOR_MAX: '10' });
   [tenant, big, other] = [
     await createTenant(t.db),
     await createTenant(t.db),
@@ -58,7 +55,6 @@ beforeAll(async () => {
     count: BULK,
   });
 });
-afterAll(() => closeApiSuite({ t, api }, prefix));
 
 const csv = (query: string, key = tenant.apiKey.key, accept = 'text/csv') =>
   api.app.inject({

@@ -1,38 +1,29 @@
 import { eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { closeDb } from '../../src/db/client.ts';
 import { jobs } from '../../src/db/tables.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { type TestApp, useAppsDatabase } from '../support/app.ts';
 import { createTenant } from '../support/factories.ts';
-import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 
 // The rate limit (docs/api.md, "Rate limit"): one global budget in Redis, shared by every API instance. Two app instances on
 // one database and prefix stand for two API processes. The window is long so that the test
 // never straddles two windows.
 
 const URL = '/api/v3/oc/numbers/action/ready-for-removal';
-const prefix = uniquePrefix('api-rl');
+const t = useAppsDatabase();
+const prefix = t.prefix('api-rl');
 const settings = { RATE_LIMIT_WINDOW_MS: '600000', AUTH_FAILURE_LIMIT_MAX: '5' };
-let t: TestDatabase;
 let a: TestApp;
 let b: TestApp;
 let operatorId: string;
 let auth: { authorization: string };
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  a = await startTestApp(t, prefix, settings);
-  b = await startTestApp(t, prefix, settings);
+  a = await t.app(prefix, settings);
+  b = await t.app(prefix, settings);
   const tenant = await createTenant(t.db);
   operatorId = tenant.operator.id;
   auth = { authorization: `Bearer ${tenant.apiKey.key}` };
-});
-afterAll(async () => {
-  await a?.close();
-  await b?.close();
-  await t?.drop();
-  await deletePrefix(prefix);
 });
 
 const POLICY = '"global";q=300;w=600, "operator";q=300;w=600';

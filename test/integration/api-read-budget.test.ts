@@ -1,9 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, closeApiSuite, startTestApp, type TestApp } from '../support/app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bearer, type TestApp, useAppsDatabase } from '../support/app.ts';
 import { createMarkedNumbers, createTenant } from '../support/factories.ts';
 import { JOBS } from '../support/job-routes.ts';
-import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 
 // Each operator's read budget (docs/api.md, "Rate limit"): every read route spends one budget
 // of the operator's, shared by the API instances, with the IETF RateLimit fields on every
@@ -13,8 +11,8 @@ import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 const ACTION = '/api/v3/oc/numbers/action/ready-for-removal';
 const MAX = 8;
 const POLICY = `"reads";q=${MAX};w=600`;
-const prefix = uniquePrefix('api-reads');
-let t: TestDatabase;
+const t = useAppsDatabase();
+const prefix = t.prefix('api-reads');
 let a: TestApp;
 let b: TestApp;
 let alpha: Awaited<ReturnType<typeof createTenant>>;
@@ -23,13 +21,12 @@ let jobId: string;
 let number: string;
 
 beforeAll(async () => {
-  t = await createTestDatabase();
   const settings = {
     READ_RATE_LIMIT_OPERATOR_MAX: String(MAX),
     READ_RATE_LIMIT_WINDOW_MS: '600000',
   };
-  a = await startTestApp(t, prefix, settings);
-  b = await startTestApp(t, prefix, settings);
+  a = await t.app(prefix, settings);
+  b = await t.app(prefix, settings);
   [alpha, beta] = [await createTenant(t.db), await createTenant(t.db)];
   [number = ''] = await createMarkedNumbers(t.db, alpha, 1);
   const created = await a.app.inject({
@@ -39,10 +36,6 @@ beforeAll(async () => {
     payload: { telephoneNumbers: [number] },
   });
   jobId = created.json().jobId;
-});
-afterAll(async () => {
-  await b?.close();
-  await closeApiSuite({ t, api: a }, prefix);
 });
 
 const read = (api: TestApp, url: string, key = alpha.apiKey.key, accept = 'application/json') =>
@@ -123,8 +116,7 @@ describe('the read budget', () => {
 
 describe('without Redis', () => {
   it('serves reads without the budget (Postgres is the record)', async () => {
-    const lonePrefix = uniquePrefix('api-reads-noredis');
-    const lone = await startTestApp(t, lonePrefix);
+    const lone = await t.app(t.prefix('api-reads-noredis'));
     try {
       lone.deps.redis.disconnect();
       const res = await read(lone, JOBS, beta.apiKey.key);
@@ -132,7 +124,6 @@ describe('without Redis', () => {
       expect(res.headers.ratelimit).toBeUndefined();
     } finally {
       await lone.close();
-      await deletePrefix(lonePrefix);
     }
   });
 });

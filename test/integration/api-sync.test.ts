@@ -1,10 +1,9 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { jobs, telephoneNumbers } from '../../src/db/tables.ts';
-import { startTestApp, useApiSuite } from '../support/app.ts';
+import { useApiSuite } from '../support/app.ts';
 import { createMarkedNumbers, createTenant, uniqueE164 } from '../support/factories.ts';
 import { createMixedNumbers } from '../support/mixed-numbers.ts';
-import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 import { waitFor } from '../support/wait.ts';
 import { lockNumbers } from '../support/worker-blocker.ts';
 
@@ -189,30 +188,25 @@ describe('asynchronous answers', () => {
   });
 
   it('on shutdown, waiting requests answer 202 with their job at once; the job stays queued', async () => {
-    const quiet = uniquePrefix('api-sync-quiet');
-    const other = await startTestApp(suite.t, quiet); // no worker on this queue
-    try {
-      const started = Date.now();
-      const pending = other.app.inject({
-        method: 'POST',
-        url: URL,
-        headers: suite.auth,
-        payload: { telephoneNumbers: [uniqueE164()] },
-      });
-      await waitFor('a queued job', async () => {
-        const [r] = await suite.t.db
-          .select({ id: jobs.id })
-          .from(jobs)
-          .where(and(eq(jobs.operatorId, suite.tenant.operator.id), eq(jobs.state, 'queued')));
-        return r;
-      });
-      await other.close();
-      const res = await pending;
-      expect(res.statusCode).toBe(202);
-      expect(JSON.parse(res.body).state).toBe('queued');
-      expect(Date.now() - started).toBeLessThan(5000);
-    } finally {
-      await deletePrefix(quiet);
-    }
+    const other = await suite.app('api-sync-quiet'); // no worker on this queue
+    const started = Date.now();
+    const pending = other.app.inject({
+      method: 'POST',
+      url: URL,
+      headers: suite.auth,
+      payload: { telephoneNumbers: [uniqueE164()] },
+    });
+    await waitFor('a queued job', async () => {
+      const [r] = await suite.t.db
+        .select({ id: jobs.id })
+        .from(jobs)
+        .where(and(eq(jobs.operatorId, suite.tenant.operator.id), eq(jobs.state, 'queued')));
+      return r;
+    });
+    await other.close();
+    const res = await pending;
+    expect(res.statusCode).toBe(202);
+    expect(JSON.parse(res.body).state).toBe('queued');
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 });

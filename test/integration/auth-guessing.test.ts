@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDb } from '../../src/db/client.ts';
-import { randomKey, startTestApp, type TestApp, useAppsDatabase } from '../support/app.ts';
+import { randomKey, type TestApp, useAppsDatabase } from '../support/app.ts';
 import { createApiKey, createTenant } from '../support/factories.ts';
 
 // Online guessing of API keys: only failures spend a client's budget. A spent client's
@@ -17,7 +17,7 @@ describe('API keys', () => {
   let api: TestApp;
   let key: string;
   beforeAll(async () => {
-    api = await startTestApp(t, t.prefix('guess-api'), {
+    api = await t.app(t.prefix('guess-api'), {
       AUTH_FAILURE_LIMIT_MAX: '3',
       RATE_LIMIT_WINDOW_MS: '600000',
     });
@@ -56,7 +56,7 @@ describe('API keys', () => {
 
 describe('admin keys', () => {
   it('belong to no operator and cannot call the operator API (403)', async () => {
-    const api = await startTestApp(t, t.prefix('guess-admin-api'));
+    const api = await t.app(t.prefix('guess-admin-api'));
     try {
       const { key } = await createApiKey(t.db, '', { role: 'admin' });
       const headers = { authorization: `Bearer ${key}` };
@@ -98,7 +98,7 @@ describe('behind a proxy (TRUST_PROXY)', () => {
   it.each(['1', '127.0.0.1/32'])(
     'TRUST_PROXY=%s: a client cannot pick its own address to escape its failure budget',
     async (trustProxy) => {
-      const app = await startTestApp(t, t.prefix('guess-proxy'), {
+      const app = await t.app(t.prefix('guess-proxy'), {
         TRUST_PROXY: trustProxy,
         AUTH_FAILURE_LIMIT_MAX: '2',
         RATE_LIMIT_WINDOW_MS: '600000',

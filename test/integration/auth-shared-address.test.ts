@@ -1,14 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.ts';
-import {
-  bearer,
-  randomKey,
-  startAppWithConfig,
-  startTestApp,
-  type TestApp,
-  useAppsDatabase,
-} from '../support/app.ts';
+import { bearer, randomKey, type TestApp, useAppsDatabase } from '../support/app.ts';
 import { testConfig } from '../support/config.ts';
 import { createApiKey, createTenant } from '../support/factories.ts';
 import { waitFor } from '../support/wait.ts';
@@ -26,7 +19,7 @@ const t = useAppsDatabase();
 describe('one address, many tenants (default budget)', () => {
   let api: TestApp;
   beforeAll(async () => {
-    api = await startTestApp(t, t.prefix('shared-addr'), { RATE_LIMIT_WINDOW_MS: '600000' });
+    api = await t.app(t.prefix('shared-addr'), { RATE_LIMIT_WINDOW_MS: '600000' });
   });
   afterAll(async () => api?.close());
 
@@ -73,7 +66,7 @@ describe('one address, many tenants (default budget)', () => {
 describe('the cost of a flood from a spent address', () => {
   let api: TestApp;
   beforeAll(async () => {
-    api = await startTestApp(t, t.prefix('shared-flood'), {
+    api = await t.app(t.prefix('shared-flood'), {
       AUTH_FAILURE_LIMIT_MAX: '2',
       RATE_LIMIT_WINDOW_MS: '600000',
     });
@@ -155,7 +148,7 @@ describe('X-Forwarded-For without TRUST_PROXY', () => {
     const logger = createLogger(config, 'oc-numbers', {
       write: (line: string) => lines.push(JSON.parse(line)),
     });
-    return { api: await startAppWithConfig(config, { logger }), lines };
+    return { api: await t.appWithConfig(config, { logger }), lines };
   }
   const viaProxy = (api: TestApp, headers: Record<string, string> = {}) =>
     api.app.inject({ method: 'GET', url: '/health/live', remoteAddress: '10.0.0.5', headers });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { basic, randomKey, startTestApp, useAppsDatabase } from '../support/app.ts';
+import { basic, randomKey, useAppsDatabase } from '../support/app.ts';
 import { createApiKey, createTenant } from '../support/factories.ts';
 import { buildOpsHarness } from '../support/ops-harness.ts';
 import { startPrivateRedis } from '../support/redis-server.ts';
@@ -18,7 +18,7 @@ describe('without Redis (the process keeps the budget)', () => {
       { BULL_BOARD_USER: 'ops', BULL_BOARD_PASSWORD: 'board-pass', AUTH_FAILURE_LIMIT_MAX: '2' },
       { redisUrl: 'redis://127.0.0.1:1' },
     );
-    const api = await startTestApp(t, t.prefix('guess-noredis-api'), {
+    const api = await t.app(t.prefix('guess-noredis-api'), {
       AUTH_FAILURE_LIMIT_MAX: '2',
     });
     try {

@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.ts';
-import { startAppWithConfig, type Tenant, type TestApp } from '../support/app.ts';
+import { type Tenant, type TestApp, useAppsDatabase } from '../support/app.ts';
 import { testConfig } from '../support/config.ts';
 import { createConsoleClient } from '../support/console-client.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createMarkedNumbers, createTenant } from '../support/factories.ts';
-import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -16,15 +14,14 @@ import { waitFor } from '../support/wait.ts';
 
 type LogLine = Record<string, unknown> & { msg?: string };
 
-const prefix = uniquePrefix('console-errors');
+const database = useAppsDatabase();
+const prefix = database.prefix('console-errors');
 const raw: string[] = [];
 const lines = () => raw.map((l) => JSON.parse(l) as LogLine);
-let database: TestDatabase;
 let proxy: TcpProxy;
 let api: TestApp;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
   // The service reaches Postgres (or its pooler) only through the proxy.
   const direct = new URL(database.url);
   proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
@@ -37,13 +34,11 @@ beforeAll(async () => {
     RATE_LIMIT_OPERATOR_MAX: '1',
   });
   const logger = createLogger(config, 'oc-numbers', { write: (line: string) => raw.push(line) });
-  api = await startAppWithConfig(config, { logger });
+  api = await database.appWithConfig(config, { logger });
 });
 afterAll(async () => {
-  await api?.close();
+  await api?.close(); // before its database proxy goes; the database after the file
   await proxy?.close();
-  await database?.drop();
-  await deletePrefix(prefix);
 });
 
 /** A console user of a fresh operator (its own budgets), signed in. */

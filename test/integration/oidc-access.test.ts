@@ -2,12 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.ts';
 import { addClient, type NewClient } from '../../src/oidc/clients.ts';
-import { closeApiSuite, startAppWithConfig, type Tenant, type TestApp } from '../support/app.ts';
+import { type Tenant, type TestApp, useAppsDatabase } from '../support/app.ts';
 import { testConfig } from '../support/config.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createMarkedJob, createTenant } from '../support/factories.ts';
 import { startTestIssuer, type TestIssuer, type TestKey } from '../support/oidc-issuer.ts';
-import { uniquePrefix } from '../support/redis.ts';
 
 // What a mapped token may reach and what it may not, an issuer that is down, and a
 // flood of forged tokens, on the app with the default key timings (JWKS refetched at most
@@ -15,8 +13,8 @@ import { uniquePrefix } from '../support/redis.ts';
 
 const AUDIENCE = 'api://oc-numbers-access';
 const JOBS = '/api/v3/oc/numbers/jobs';
-const prefix = uniquePrefix('oidc-access');
-let t: TestDatabase;
+const t = useAppsDatabase();
+const prefix = t.prefix('oidc-access');
 let api: TestApp;
 let issuer: TestIssuer;
 let down: TestIssuer;
@@ -28,7 +26,6 @@ const clients = { a: randomUUID(), admin: randomUUID(), down: randomUUID() };
 const logLines: string[] = [];
 
 beforeAll(async () => {
-  t = await createTestDatabase();
   issuer = await startTestIssuer();
   key = await issuer.addKey('RS256');
   down = await startTestIssuer();
@@ -42,7 +39,7 @@ beforeAll(async () => {
     LOG_LEVEL: 'info',
   });
   const logger = createLogger(config, 'oc-numbers', { write: (l: string) => logLines.push(l) });
-  api = await startAppWithConfig(config, { logger });
+  api = await t.appWithConfig(config, { logger });
   tenantA = await createTenant(t.db);
   tenantB = await createTenant(t.db);
   const operatorA = { role: 'operator', operatorSlug: tenantA.operator.slug } as const;
@@ -53,7 +50,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await issuer?.stop();
-  await closeApiSuite({ t, api }, prefix);
 });
 
 const tokenOf = (clientId: string) =>

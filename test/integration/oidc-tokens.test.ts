@@ -4,12 +4,10 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobs } from '../../src/db/tables.ts';
 import { addClient } from '../../src/oidc/clients.ts';
-import { bearer, closeApiSuite, startTestApp, type Tenant, type TestApp } from '../support/app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { bearer, type Tenant, type TestApp, useAppsDatabase } from '../support/app.ts';
 import { createMarkedNumbers, createTenant } from '../support/factories.ts';
 import { hs256WithPublicKey, unsignedToken } from '../support/forged-tokens.ts';
 import { startTestIssuer, type TestIssuer, type TestKey } from '../support/oidc-issuer.ts';
-import { uniquePrefix } from '../support/redis.ts';
 import { waitFor } from '../support/wait.ts';
 
 // OpenID Connect access tokens on the operator API, minted by a real issuer on
@@ -18,8 +16,8 @@ import { waitFor } from '../support/wait.ts';
 const AUDIENCE = 'api://oc-numbers-test';
 const ACTION = '/api/v3/oc/numbers/action/ready-for-removal';
 const JOBS = '/api/v3/oc/numbers/jobs';
-const prefix = uniquePrefix('oidc-tokens');
-let t: TestDatabase;
+const t = useAppsDatabase();
+const prefix = t.prefix('oidc-tokens');
 let api: TestApp;
 let issuer: TestIssuer;
 let rsa: TestKey;
@@ -28,13 +26,11 @@ let tenant: Tenant;
 const clientId = randomUUID();
 
 beforeAll(async () => {
-  t = await createTestDatabase();
   issuer = await startTestIssuer();
   rsa = await issuer.addKey('RS256');
   ec = await issuer.addKey('ES256');
   // Short refresh timings, so a refresh can be watched (the 30 s default: oidc-access.test.ts).
-  api = await startTestApp(
-    t,
+  api = await t.app(
     prefix,
     { OIDC_ISSUERS: `${issuer.url},${issuer.template}`, OIDC_AUDIENCE: AUDIENCE },
     { worker: true, oidcKeyTimings: { cooldownMs: 500, cacheMaxAgeMs: 2000 } },
@@ -45,7 +41,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await issuer?.stop();
-  await closeApiSuite({ t, api }, prefix);
 });
 
 const now = () => Math.floor(Date.now() / 1000);

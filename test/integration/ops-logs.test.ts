@@ -1,34 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.ts';
-import { startAppWithConfig } from '../support/app.ts';
+import { type TestApp, useAppsDatabase } from '../support/app.ts';
 import { testConfig } from '../support/config.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createTenant } from '../support/factories.ts';
-import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 import { startTestWorker } from '../support/test-worker.ts';
 
 type LogLine = Record<string, unknown> & { msg?: string };
 
 describe('request log lines', () => {
-  let database: TestDatabase;
-  const prefix = uniquePrefix('ops-logs');
-  let h: Awaited<ReturnType<typeof startAppWithConfig>>;
+  const database = useAppsDatabase();
+  const prefix = database.prefix('ops-logs');
+  let h: TestApp;
   const raw: string[] = [];
   const lines = () => raw.map((l) => JSON.parse(l) as LogLine);
   let apiKey: string;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
     const config = testConfig(database.url, prefix, { LOG_LEVEL: 'info' });
     const logger = createLogger(config, 'oc-numbers', { write: (line: string) => raw.push(line) });
-    h = await startAppWithConfig(config, { logger });
+    h = await database.appWithConfig(config, { logger });
     apiKey = (await createTenant(database.db)).apiKey.key;
-  });
-  afterAll(async () => {
-    await h?.close();
-    await database?.drop();
-    await deletePrefix(prefix);
   });
 
   it('carry reqId and traceId on every line of a request, errorTicket on error answers, no key or body', async () => {

@@ -1,11 +1,9 @@
 import { inArray, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { jobs } from '../../src/db/tables.ts';
-import { closeApiSuite, startTestApp, type TestApp } from '../support/app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { type TestApp, useAppsDatabase } from '../support/app.ts';
 import { createMarkedNumbers, createTenant } from '../support/factories.ts';
-import { uniquePrefix } from '../support/redis.ts';
 import { waitFor } from '../support/wait.ts';
 
 // The workers' limiter must never delay work the API admitted. The API's fixed window lets
@@ -23,15 +21,13 @@ const BUDGET = 10;
 // still leaves a loaded machine seconds to process 40 one-number jobs.
 const WINDOW_MS = 8000;
 const SYNC_WAIT_MS = 5000;
-const prefix = uniquePrefix('worker-limiter');
-let t: TestDatabase;
+const t = useAppsDatabase();
+const prefix = t.prefix('worker-limiter');
 let api: TestApp;
 let tenant: Awaited<ReturnType<typeof createTenant>>;
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  api = await startTestApp(
-    t,
+  api = await t.app(
     prefix,
     {
       RATE_LIMIT_MAX: String(BUDGET),
@@ -42,7 +38,6 @@ beforeAll(async () => {
   );
   tenant = await createTenant(t.db);
 });
-afterAll(() => closeApiSuite({ t, api }, prefix));
 
 /** Milliseconds left in the API's current rate-limit window, by Redis' clock as the API counts. */
 async function windowLeftMs(): Promise<{ window: number; leftMs: number }> {

@@ -5,9 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { deletePrefix, uniquePrefix } from '../support/redis.ts';
+import { type TestApp, useAppsDatabase } from '../support/app.ts';
 import { servedRoutes } from '../support/scenario/routes.ts';
 
 // Security: the OpenAPI document passes Spectral's OWASP API Security ruleset with no
@@ -22,21 +20,17 @@ const RULESET = fileURLToPath(new URL('../support/scenario/spectral-owasp.mjs', 
 const NOT_OPERATIONS =
   /^(HEAD |[A-Z]+ \/openapi\.json$|[A-Z]+ \/docs|[A-Z]+ \/admin\/queues|[A-Z]+ \/console(\/|$))/;
 
-const prefix = uniquePrefix('rel-oas');
-let database: TestDatabase;
+const database = useAppsDatabase();
+const prefix = database.prefix('rel-oas');
 let api: TestApp;
 let document: { paths: Record<string, Record<string, unknown>> };
 const dir = mkdtempSync(join(tmpdir(), 'ocn-oas-'));
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  api = await startTestApp(database, prefix);
+  api = await database.app(prefix);
   document = (await api.app.inject({ method: 'GET', url: '/openapi.json' })).json();
 });
 afterAll(async () => {
-  await api?.close();
-  await database?.drop();
-  await deletePrefix(prefix);
   rmSync(dir, { recursive: true, force: true });
 });
 

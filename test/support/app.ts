@@ -1,94 +1,20 @@
-import type { FastifyInstance } from 'fastify';
-import type { Registry } from 'prom-client';
-import { buildApp } from '../../src/api/app.ts';
-import { closeAppDeps, createAppDeps } from '../../src/api/create-deps.ts';
-import type { AppDeps } from '../../src/api/deps.ts';
 import type { Config } from '../../src/config.ts';
 import type { Env } from '../../src/config-env.ts';
 import { generateApiKey } from '../../src/keys/api-key.ts';
-import { createLogger, type Logger } from '../../src/logger.ts';
-import { createJobMetricsObserver } from '../../src/metrics/jobs.ts';
-import type { IssuerKeyTimings } from '../../src/oidc/issuer-keys.ts';
-import { createOperationWorker } from '../../workers/create-worker.ts';
-import { checkAnswersOf } from '../contract/checked-answers.ts';
-import { testConfig } from './config.ts';
+import {
+  startAppWithConfig,
+  startTestApp,
+  type TestApp,
+  type TestAppOptions,
+} from './app-start.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 import { createMarkedNumbers, createTenant } from './factories.ts';
 import { forTheFile } from './for-the-file.ts';
 import { deletePrefix, uniquePrefix } from './redis.ts';
 
-export interface TestApp {
-  app: FastifyInstance;
-  deps: AppDeps;
-  config: Config;
-  /** Listens on an ephemeral port (for tests that need a real socket), once; the base URL. */
-  listen(): Promise<string>;
-  close(): Promise<void>;
-}
+export type { TestApp, TestAppOptions } from './app-start.ts';
 
-export interface TestAppOptions {
-  /** Also run a real worker in-process on the same database and prefix. */
-  worker?: boolean;
-  /** A logger of the test's own (to read its lines); else one from the config. */
-  logger?: Logger;
-  /** One registry for the app and the worker's job metrics, as `npm start` has. */
-  metricsRegistry?: Registry;
-  /** Shorter OIDC key refresh timings, so a refresh can be watched without waiting 30 s. */
-  oidcKeyTimings?: Partial<IssuerKeyTimings>;
-}
-
-/** The real API (real deps, own database and queue prefix), ready for `inject` or `listen`. */
-export async function startTestApp(
-  database: TestDatabase,
-  prefix: string,
-  overrides: Partial<Record<keyof Env, string>> = {},
-  options: TestAppOptions = {},
-): Promise<TestApp> {
-  return startAppWithConfig(testConfig(database.url, prefix, overrides), options);
-}
-
-/** The same, for a config the test built itself. */
-export async function startAppWithConfig(
-  config: Config,
-  options: TestAppOptions = {},
-): Promise<TestApp> {
-  const logger = options.logger ?? createLogger(config);
-  const registry = options.metricsRegistry;
-  const deps = {
-    ...(await createAppDeps(config, logger, options.oidcKeyTimings)),
-    metricsRegistry: registry,
-  };
-  const app = await buildApp(deps);
-  await app.ready();
-  const observer = registry && createJobMetricsObserver(registry);
-  const worker = options.worker
-    ? await createOperationWorker({
-        config,
-        db: deps.db,
-        logger,
-        observer,
-        metricsRegistry: registry,
-        recoveryIntervalMs: 0,
-      })
-    : undefined;
-  let listening: Promise<string> | undefined;
-  // Every answer a test gets from `inject` is checked against the app's OpenAPI document.
-  checkAnswersOf(app);
-  return {
-    app,
-    deps,
-    config,
-    listen() {
-      listening ??= app.listen({ host: '127.0.0.1', port: 0 });
-      return listening;
-    },
-    async close() {
-      await worker?.close();
-      await app.close();
-      await closeAppDeps(deps);
-    },
-  };
-}
+type Overrides = Partial<Record<keyof Env, string>>;
 
 export type Tenant = Awaited<ReturnType<typeof createTenant>>;
 
@@ -103,18 +29,58 @@ export const basic = (user: string, password: string) =>
 export const randomKey = () => generateApiKey().key;
 
 /**
- * For a file that starts several apps of its own: one database for all of them, and a queue
- * prefix per app (`t.prefix(label)`), every one deleted after the file's tests.
+ * One database of its own with the apps started on it: a queue prefix per app
+ * (`prefix(label)`), `app(prefix, env?, options?)` to start the real API on them
+ * (`appWithConfig` for a config the test built, e.g. on a proxied database URL). `close()`
+ * closes every app still open, drops the database and deletes the prefixes.
  */
-export function useAppsDatabase() {
+export async function openAppsDatabase() {
+  const prefixes: string[] = [];
+  const apps: TestApp[] = [];
+  const database = await createTestDatabase();
+  const started = async (starting: Promise<TestApp>) => {
+    const app = await starting;
+    apps.push(app);
+    return app;
+  };
+  return {
+    ...database,
+    prefix(label: string) {
+      const prefix = uniquePrefix(label);
+      prefixes.push(prefix);
+      return prefix;
+    },
+    app(prefix: string, overrides: Overrides = {}, options: TestAppOptions = {}) {
+      return started(startTestApp(database, prefix, overrides, options));
+    },
+    appWithConfig(config: Config, options: TestAppOptions = {}) {
+      return started(startAppWithConfig(config, options));
+    },
+    async close() {
+      for (const app of apps.reverse()) await app.close();
+      await database.drop();
+      await Promise.all(prefixes.map(deletePrefix));
+    },
+  };
+}
+
+export type AppsDatabase = Awaited<ReturnType<typeof openAppsDatabase>>;
+
+/**
+ * `openAppsDatabase` for a whole file (the one way a test file starts apps of its own):
+ * opened before its tests, closed after them. `prefix` works from the start, apps from
+ * `beforeAll` on.
+ */
+export function useAppsDatabase(): AppsDatabase {
   const prefixes: string[] = [];
   return forTheFile(
-    createTestDatabase,
-    async (t) => {
-      await t.drop();
+    openAppsDatabase,
+    async (opened) => {
+      await opened.close();
       await Promise.all(prefixes.map(deletePrefix));
     },
     {
+      // Labels taken at load time, before the database exists; deleted after the file.
       prefix(label: string) {
         const prefix = uniquePrefix(label);
         prefixes.push(prefix);
@@ -129,31 +95,6 @@ export interface ApiSuite {
   api: TestApp;
   tenant: Tenant;
   auth: { authorization: string };
-}
-
-/**
- * What most API test files start from: their own database, the real app on it (with an
- * in-process worker unless `worker: false`) and one tenant with its key. Close with
- * `closeApiSuite`.
- */
-export async function openApiSuite(
-  prefix: string,
-  overrides: Partial<Record<keyof Env, string>> = {},
-  options: TestAppOptions = { worker: true },
-): Promise<ApiSuite> {
-  const t = await createTestDatabase();
-  const api = await startTestApp(t, prefix, overrides, options);
-  const tenant = await createTenant(t.db);
-  return { t, api, tenant, auth: bearer(tenant.apiKey.key) };
-}
-
-export async function closeApiSuite(
-  suite: { t?: TestDatabase; api?: TestApp },
-  ...prefixes: string[]
-): Promise<void> {
-  await suite.api?.close();
-  await suite.t?.drop();
-  for (const prefix of prefixes) await deletePrefix(prefix);
 }
 
 /** POSTs a JSON body to the app with the given Authorization (and any other headers). */
@@ -173,24 +114,33 @@ export function postJson(
 }
 
 /**
- * `openApiSuite` for a whole file: opened before its tests, closed after them. The handle
- * carries what most API tests do: make marked numbers of the tenant, and POST or GET as it.
+ * What most API test files start from, for the whole file: their own database, the real app
+ * on it (with an in-process worker unless `worker: false`) and one tenant with its key. The
+ * handle carries what most API tests do: make marked numbers of the tenant, POST or GET as it,
+ * and start another app on the same database (`app(label, env?, options?)`, own queue prefix).
  */
 export function useApiSuite(
   label: string,
-  overrides: Partial<Record<keyof Env, string>> = {},
+  overrides: Overrides = {},
   options: TestAppOptions = { worker: true },
 ) {
-  const prefix = uniquePrefix(label);
+  const t = useAppsDatabase();
+  const prefix = t.prefix(label);
   const suite: ApiSuite & ApiSuiteHelpers = forTheFile(
-    () => openApiSuite(prefix, overrides, options),
-    (opened) => closeApiSuite(opened, prefix),
+    async () => {
+      const api = await t.app(prefix, overrides, options);
+      const tenant = await createTenant(t.db);
+      return { t, api, tenant, auth: bearer(tenant.apiKey.key) };
+    },
+    async () => {}, // closed with the database (useAppsDatabase)
     {
       marked: (count: number) => createMarkedNumbers(suite.t.db, suite.tenant, count),
       post: (url: string, body: unknown, headers: Record<string, string> = {}) =>
         postJson(suite.api, suite.auth, url, body, headers),
       get: (url: string, headers: Record<string, string> = {}) =>
         suite.api.app.inject({ method: 'GET', url, headers: { ...suite.auth, ...headers } }),
+      app: (appLabel: string, env: Overrides = {}, appOptions: TestAppOptions = {}) =>
+        t.app(t.prefix(appLabel), env, appOptions),
     },
   );
   return suite;
@@ -200,4 +150,5 @@ interface ApiSuiteHelpers {
   marked(count: number): Promise<string[]>;
   post(url: string, body: unknown, headers?: Record<string, string>): ReturnType<typeof postJson>;
   get(url: string, headers?: Record<string, string>): ReturnType<typeof postJson>;
+  app(label: string, env?: Overrides, options?: TestAppOptions): Promise<TestApp>;
 }

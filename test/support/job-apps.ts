@@ -1,9 +1,7 @@
 import type { Env } from '../../src/config-env.ts';
-import { bearer, closeApiSuite, startTestApp, type TestApp } from './app.ts';
-import { createTestDatabase } from './database.ts';
+import { bearer, type TestApp, useAppsDatabase } from './app.ts';
 import { createMarkedNumbers, createTenant } from './factories.ts';
 import { forTheFile } from './for-the-file.ts';
-import { uniquePrefix } from './redis.ts';
 
 const ACTION = '/api/v3/oc/numbers/action/ready-for-removal';
 
@@ -14,14 +12,14 @@ const ACTION = '/api/v3/oc/numbers/action/ready-for-removal';
  * key, `otherAuth` another operator's.
  */
 export function useJobApps(label: string, busyEnv: Partial<Record<keyof Env, string>> = {}) {
-  const idlePrefix = uniquePrefix(`${label}-idle`);
-  const busyPrefix = uniquePrefix(`${label}-busy`);
+  const t = useAppsDatabase();
+  const idlePrefix = t.prefix(`${label}-idle`);
+  const busyPrefix = t.prefix(`${label}-busy`);
   const apps = forTheFile(
     async () => {
-      const t = await createTestDatabase();
-      const idle = await startTestApp(t, idlePrefix);
+      const idle = await t.app(idlePrefix);
       const busyOverrides = { WORKER_CHUNK_SIZE: '1', ...busyEnv };
-      const busy = await startTestApp(t, busyPrefix, busyOverrides, { worker: true });
+      const busy = await t.app(busyPrefix, busyOverrides, { worker: true });
       const tenant = await createTenant(t.db);
       const other = await createTenant(t.db);
       return {
@@ -33,10 +31,7 @@ export function useJobApps(label: string, busyEnv: Partial<Record<keyof Env, str
         otherAuth: bearer(other.apiKey.key),
       };
     },
-    async ({ t, idle, busy }) => {
-      await busy.close();
-      await closeApiSuite({ t, api: idle }, idlePrefix, busyPrefix);
-    },
+    async () => {}, // closed with the database (useAppsDatabase)
     {
       marked: (count: number) => createMarkedNumbers(apps.t.db, apps.tenant, count),
       get: (api: TestApp, url: string, headers: Record<string, string> = apps.auth) =>
