@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Webhook } from 'standardwebhooks';
+import { listenOnLoopback } from './loopback.ts';
 
 // A real webhook receiver on 127.0.0.1 (plain http: the services under test run with
 // WEBHOOK_ALLOW_PRIVATE_TARGETS=true). It records every request with its raw body and answers
@@ -57,12 +58,9 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       res.writeHead(answer.status, answer.headers).end();
     });
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new Error('no port');
+  const port = await listenOnLoopback(server);
   return {
-    url: (path) => `http://127.0.0.1:${address.port}${path}`,
+    url: (path) => `http://127.0.0.1:${port}${path}`,
     calls: (path) => calls.filter((c) => c.path === path),
     script: (path, answer) => scripts.set(path, answer),
     open: (path) => held.get(path)?.size ?? 0,
