@@ -1,14 +1,9 @@
 import { Registry } from 'prom-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOperationWorker } from '../../workers/create-worker.ts';
+import { describe, expect, it } from 'vitest';
 import { useApiSuite } from '../support/app.ts';
 import { waitFor } from '../support/wait.ts';
-import {
-  startWebhookReceiver,
-  verified,
-  type WebhookReceiver,
-} from '../support/webhook-receiver.ts';
-import { webhookTenant } from '../support/webhook-tenants.ts';
+import { verified } from '../support/webhook-receiver.ts';
+import { useDeliveringWorker, webhookTenant } from '../support/webhook-tenants.ts';
 
 // Signed webhooks delivered for real (docs/api.md "Webhooks"): the real API and worker, a real
 // receiver on 127.0.0.1 (hence the allow flag) verifying every message with the
@@ -24,23 +19,9 @@ const suite = useApiSuite(
   { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', ...BOARD },
   { worker: false },
 );
-let receiver: WebhookReceiver;
-let worker: Awaited<ReturnType<typeof createOperationWorker>>;
-
-beforeAll(async () => {
-  receiver = await startWebhookReceiver();
-  worker = await createOperationWorker({
-    config: suite.api.config,
-    db: suite.api.deps.db,
-    logger: suite.api.deps.logger,
-    metricsRegistry: registry,
-    recoveryIntervalMs: 0,
-    webhookSchedule: SCHEDULE,
-  });
-});
-afterAll(async () => {
-  await worker?.close();
-  await receiver?.close();
+const receiver = useDeliveringWorker(suite, {
+  metricsRegistry: registry,
+  webhookSchedule: SCHEDULE,
 });
 
 const metric = async (name: string, label: string) =>
