@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { listenOnLoopback } from './loopback.ts';
+import { waitFor } from './wait.ts';
 
 // A real webhook receiver on 127.0.0.1 (plain http: the services under test run with
 // WEBHOOK_ALLOW_PRIVATE_TARGETS=true). It records every request with its raw body and answers
@@ -80,4 +81,22 @@ export function verified(call: ReceivedCall, secret: string): unknown {
     'webhook-timestamp': call.headers['webhook-timestamp'] ?? '',
     'webhook-signature': call.headers['webhook-signature'] ?? '',
   });
+}
+
+/** Waits (as `waitFor`, named `what`) until `path` has had `count` calls or more; answers them. */
+export function callsAtLeast(
+  receiver: WebhookReceiver,
+  path: string,
+  count: number,
+  what: string,
+  timeoutMs?: number,
+): Promise<ReceivedCall[]> {
+  return waitFor(
+    what,
+    async () => {
+      const seen = receiver.calls(path);
+      return seen.length >= count ? seen : undefined;
+    },
+    timeoutMs,
+  );
 }
