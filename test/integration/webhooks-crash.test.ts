@@ -4,12 +4,7 @@ import { createMarkedJob, createTenant } from '../support/factories.ts';
 import { type ServiceProcess, startService } from '../support/processes.ts';
 import { type PrivateRedis, startPrivateRedis } from '../support/redis-server.ts';
 import { waitFor } from '../support/wait.ts';
-import {
-  callsAtLeast,
-  startWebhookReceiver,
-  verified,
-  type WebhookReceiver,
-} from '../support/webhook-receiver.ts';
+import { callsAtLeast, useWebhookReceiver, verified } from '../support/webhook-receiver.ts';
 import { createTestQueue, useQueueSuite, waitForJobState } from '../support/worker-queue.ts';
 
 // At least once, never lost, across crashes (docs/reliability.md, "Webhooks"): real worker
@@ -18,16 +13,14 @@ import { createTestQueue, useQueueSuite, waitForJobState } from '../support/work
 
 const q = useQueueSuite('webhooks-crash');
 const workers: ServiceProcess[] = [];
-let receiver: WebhookReceiver;
+const receiver = useWebhookReceiver();
 let redis: PrivateRedis;
 
 beforeAll(async () => {
-  receiver = await startWebhookReceiver();
   redis = await startPrivateRedis();
 });
 afterAll(async () => {
   await Promise.all(workers.map((w) => w.stop()));
-  await receiver?.close();
   await redis?.stop();
 });
 

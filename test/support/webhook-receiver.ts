@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Webhook } from 'standardwebhooks';
+import { forTheFile } from './for-the-file.ts';
 import { listenOnLoopback } from './loopback.ts';
 import { waitFor } from './wait.ts';
 
@@ -100,3 +101,7 @@ export function callsAtLeast(
     timeoutMs,
   );
 }
+
+/** A receiver for the whole test file: started before its tests, closed after them. */
+export const useWebhookReceiver = (): WebhookReceiver =>
+  forTheFile(startWebhookReceiver, (receiver) => receiver.close());
