@@ -1,14 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OPERATION_QUEUE } from '../../../src/queue/operation-queue.ts';
 import { waitForJobsEnded } from '../../support/invariants.ts';
 import { assertProblemAnswers, type Client } from '../../support/scenario/http.ts';
 import { countRows, runningWorker, waitUntilHeldAt } from '../../support/scenario/mid-job.ts';
+import { withOperationQueue } from '../../support/scenario/operation-queue.ts';
 import { lockNumber } from '../../support/scenario/row-lock.ts';
 import { type Scenario, settleAfterEach, startScenario } from '../../support/scenario/scenario.ts';
 import { ASYNC, ENDPOINT, JOBS, tenantWithNumbers } from '../../support/scenario/tenants.ts';
-import { REDIS_URL } from '../../support/services.ts';
 import { waitFor } from '../../support/wait.ts';
 
 // Cancellation racing with completion (exactly one terminal state, and the answer
@@ -69,22 +67,16 @@ describe('cancellation', () => {
     }
     // Nothing changes afterwards: a cancelled job never resumes, a completed one stays so.
     // Checked once the workers let go of every job (none active, waiting or delayed).
-    const queue = new Queue(OPERATION_QUEUE, {
-      connection: { url: REDIS_URL },
-      prefix: world.prefix,
-    });
-    try {
-      await waitFor(
+    await withOperationQueue(world, (queue) =>
+      waitFor(
         'the workers to let go of every job',
         async () => {
           const counts = await queue.getJobCounts('active', 'waiting', 'delayed', 'prioritized');
           return Object.values(counts).every((n) => n === 0) ? true : undefined;
         },
         45_000,
-      );
-    } finally {
-      await queue.close();
-    }
+      ),
+    );
     const [states] = await world.db.sql<{ cancelled: number; completed: number }[]>`
       select (count(*) filter (where state = 'cancelled'))::int as cancelled,
              (count(*) filter (where state = 'completed'))::int as completed from jobs`;
@@ -120,23 +112,17 @@ describe('cancellation', () => {
     await lock.release();
     const cancel = await cancelling;
     expect(cancel.json).toMatchObject({ state: 'cancelled', progress: { processedCount: 200 } });
-    const queue = new Queue(OPERATION_QUEUE, {
-      connection: { url: REDIS_URL },
-      prefix: world.prefix,
-    });
-    try {
-      // The other worker takes the stalled job over, finds it cancelled and does nothing.
-      await waitFor(
+    // The other worker takes the stalled job over, finds it cancelled and does nothing.
+    await withOperationQueue(world, (queue) =>
+      waitFor(
         'BullMQ to finish the cancelled job',
         async () => {
           const state = await queue.getJobState(jobId);
           return state === 'completed' || state === 'unknown' ? state : undefined;
         },
         45_000,
-      );
-    } finally {
-      await queue.close();
-    }
+      ),
+    );
     const job = await apiA.request('GET', `${JOBS}/${jobId}`, { key: t.key });
     expect(job.json).toMatchObject({
       state: 'cancelled',
