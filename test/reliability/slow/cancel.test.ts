@@ -6,7 +6,8 @@ import { countRows, runningWorker, waitUntilHeldAt } from '../../support/scenari
 import { withOperationQueue } from '../../support/scenario/operation-queue.ts';
 import { lockNumber } from '../../support/scenario/row-lock.ts';
 import { type Scenario, settleAfterEach, startScenario } from '../../support/scenario/scenario.ts';
-import { ASYNC, ENDPOINT, JOBS, tenantWithNumbers } from '../../support/scenario/tenants.ts';
+import { submitAsync } from '../../support/scenario/submit.ts';
+import { JOBS, tenantWithNumbers } from '../../support/scenario/tenants.ts';
 import { waitFor } from '../../support/wait.ts';
 
 // Cancellation racing with completion (exactly one terminal state, and the answer
@@ -34,12 +35,7 @@ describe('cancellation', () => {
     const outcomes = { cancelled: 0, finished: 0 };
     const race = async (i: number) => {
       const numbers = t.numbers.slice(i * 50, (i + 1) * 50);
-      const created = await apiA.request('POST', ENDPOINT, {
-        key: t.key,
-        headers: ASYNC,
-        body: { telephoneNumbers: numbers },
-      });
-      const { jobId } = created.json as { jobId: string };
+      const jobId = await submitAsync(apiA, t.key, numbers);
       await sleep(i % 15);
       const cancel =
         i % 2 === 0
@@ -89,12 +85,7 @@ describe('cancellation', () => {
   it('sent to API process A while worker process B runs the job, and B crashing afterwards', async () => {
     const t = await tenantWithNumbers(world.db.db, 500);
     const lock = await lockNumber(world.db.url, t.numbers[200] as string);
-    const created = await apiB.request('POST', ENDPOINT, {
-      key: t.key,
-      headers: ASYNC,
-      body: { telephoneNumbers: t.numbers },
-    });
-    const { jobId } = created.json as { jobId: string };
+    const jobId = await submitAsync(apiB, t.key, t.numbers);
     await waitUntilHeldAt(world, jobId, 200);
     const holder = await runningWorker(world, jobId);
     // The cancel waits for the jobs row, which the chunk in flight holds: it lands between
