@@ -12,7 +12,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import { createdAt } from '../db/columns.ts';
-import { operators } from '../db/tables.ts';
+import { ownerOperatorId } from '../db/tables.ts';
 
 // The webhook tables (docs/api.md "Webhooks"). A job's ending transaction writes its
 // message and one delivery row per subscribed endpoint (the outbox: a trigger on `jobs`,
@@ -24,9 +24,7 @@ export const webhookEndpoints = pgTable(
   'webhook_endpoints',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    operatorId: uuid('operator_id')
-      .notNull()
-      .references(() => operators.id),
+    operatorId: ownerOperatorId(),
     url: text('url').notNull(),
     events: text('events').array().notNull(),
     description: text('description'),
