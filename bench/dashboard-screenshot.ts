@@ -13,7 +13,7 @@ import { CLEAR_PATH, NumberSupply, READY_PATH, requestLoop, type Tally } from '.
 import { answers, photograph } from './dashboard-photo.ts';
 import { createBenchDatabase } from './database.ts';
 import { createHttpClient } from './http-client.ts';
-import { type NodeChild, spawnNode } from './processes.ts';
+import { benchProcessEnv, type NodeChild, spawnNode } from './processes.ts';
 import { type PrometheusServer, startPrometheus } from './prometheus-server.ts';
 import { newQueuePrefix } from './queue-prefix.ts';
 import { NumberAllocator, seedMarkedNumbers, seedTenant } from './seed.ts';
@@ -45,12 +45,8 @@ try {
   );
   await db.sql`analyze`;
   const env = {
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
+    ...benchProcessEnv({ databaseUrl: db.url, redisUrl: config.redisUrl, queuePrefix }),
     HOST: '127.0.0.1',
-    DATABASE_URL: db.url,
-    REDIS_URL: config.redisUrl,
-    QUEUE_PREFIX: queuePrefix,
     MIGRATE_ON_START: 'false',
   };
   const apiPort = await freePort();

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
+import { listenOnLoopback } from '../test/support/loopback.ts';
 
 /**
  * A local OTLP/HTTP trace receiver that accepts and drops what it gets (counting requests and
@@ -18,12 +19,9 @@ export async function startOtlpSink() {
       response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
     });
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new Error('no port');
+  const port = await listenOnLoopback(server);
   return {
-    endpoint: `http://127.0.0.1:${address.port}`,
+    endpoint: `http://127.0.0.1:${port}`,
     received,
     async close() {
       server.closeAllConnections();

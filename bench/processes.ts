@@ -17,6 +17,25 @@ export interface NodeChild {
 }
 
 /**
+ * What every service or worker process the bench starts is given: the production build's
+ * behaviour, warnings only (logging is not what is measured), the bench's stores, and a queue
+ * prefix of its own.
+ */
+export function benchProcessEnv(stores: {
+  databaseUrl: string;
+  redisUrl: string;
+  queuePrefix: string;
+}) {
+  return {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: stores.databaseUrl,
+    REDIS_URL: stores.redisUrl,
+    QUEUE_PREFIX: stores.queuePrefix,
+  };
+}
+
+/**
  * Runs a project entry point (`src/main.ts`, `workers/…`) on this same Node binary, preloaded
  * as the start scripts preload it (tracing when OTEL_* in `env` asks for it).
  */

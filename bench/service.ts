@@ -2,7 +2,7 @@ import { freePort } from '../test/support/processes.ts';
 import { waitFor } from '../test/support/wait.ts';
 import type { BenchContext } from './context.ts';
 import { createHttpClient } from './http-client.ts';
-import { type NodeChild, spawnNode } from './processes.ts';
+import { benchProcessEnv, type NodeChild, spawnNode } from './processes.ts';
 import { assertNoOpenJobs, chunk, seedMarkedNumbers } from './seed.ts';
 
 export const READY_FOR_REMOVAL_PATH = '/api/v3/oc/numbers/action/ready-for-removal';
@@ -44,13 +44,9 @@ export async function startService(
   await assertNoOpenJobs(ctx.db.sql);
   const port = await freePort();
   const child = spawnNode('src/main.ts', {
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
+    ...benchProcessEnv({ databaseUrl: ctx.db.url, redisUrl: ctx.config.redisUrl, queuePrefix }),
     HOST: '127.0.0.1',
     PORT: String(port),
-    DATABASE_URL: ctx.db.url,
-    REDIS_URL: ctx.config.redisUrl,
-    QUEUE_PREFIX: queuePrefix,
     ...env,
   });
   const baseUrl = `http://127.0.0.1:${port}`;

@@ -9,7 +9,7 @@ import { deletePrefixAt } from '../test/support/redis.ts';
 import { waitFor } from '../test/support/wait.ts';
 import { createBenchDatabase } from './database.ts';
 import { createHttpClient, type HttpAnswer } from './http-client.ts';
-import { type NodeChild, spawnNode } from './processes.ts';
+import { benchProcessEnv, type NodeChild, spawnNode } from './processes.ts';
 import { newQueuePrefix } from './queue-prefix.ts';
 import { chunk, NumberAllocator, seedMarkedNumbers, seedTenant, type Tenant } from './seed.ts';
 import { isFullSuccess, READY_FOR_REMOVAL_PATH } from './service.ts';
@@ -71,12 +71,8 @@ try {
 
   const port = await freePort();
   const env = {
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
+    ...benchProcessEnv({ databaseUrl: db.url, redisUrl: config.redisUrl, queuePrefix: prefix }),
     HOST: '127.0.0.1',
-    DATABASE_URL: db.url,
-    REDIS_URL: config.redisUrl,
-    QUEUE_PREFIX: prefix,
     NODE_OPTIONS: `--import ${new URL('./soak/pool-waits.ts', import.meta.url).pathname}`,
   };
   children.push(spawnNode('src/api/server.ts', { ...env, PORT: String(port) }));

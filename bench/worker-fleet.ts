@@ -3,7 +3,7 @@ import type { Config } from '../src/config.ts';
 import { OPERATION_QUEUE, type OperationJobData } from '../src/queue/operation-queue.ts';
 import { createRedis } from '../src/queue/redis.ts';
 import { waitFor } from '../test/support/wait.ts';
-import { type NodeChild, spawnNode } from './processes.ts';
+import { benchProcessEnv, type NodeChild, spawnNode } from './processes.ts';
 
 export interface FleetOptions {
   config: Config;
@@ -22,11 +22,11 @@ export interface FleetOptions {
 export async function startWorkerFleet(options: FleetOptions) {
   const { config, queuePrefix } = options;
   const env = {
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: options.databaseUrl,
-    REDIS_URL: config.redisUrl,
-    QUEUE_PREFIX: queuePrefix,
+    ...benchProcessEnv({
+      databaseUrl: options.databaseUrl,
+      redisUrl: config.redisUrl,
+      queuePrefix,
+    }),
     WORKER_CONCURRENCY: String(options.concurrency),
     // The worker's global limiter is a product guard, not what is measured here.
     WORKER_LIMITER_MAX: '1000000',

@@ -10,6 +10,7 @@ import { JobInterruptedError, JobNotFoundError } from '../src/jobs/processing.ts
 import type { JobResult } from '../src/jobs/result-schemas.ts';
 import { runJob } from '../src/jobs/run.ts';
 import type { Logger } from '../src/logger.ts';
+import { validJobData } from '../src/queue/job-data.ts';
 import { OperationJobData, type OperationReturnValue } from '../src/queue/operation-queue.ts';
 import { chunkGate } from './chunk-gate.ts';
 import { deferForOutage } from './outage-delay.ts';
@@ -39,12 +40,9 @@ export function createProcessor(deps: ProcessorDeps) {
     token: string | undefined,
     signal: AbortSignal | undefined,
   ): Promise<OperationReturnValue> {
-    // Redis content is untyped even though we wrote it: validate at the boundary.
-    const parsed = OperationJobData.safeParse(job.data);
-    if (!parsed.success) throw new UnrecoverableError(`invalid job data: ${parsed.error.message}`);
+    const { jobId } = validJobData(OperationJobData, job.data);
     const operation = operationNamed(job.name);
     if (!operation) throw new UnrecoverableError(`unknown operation "${job.name}"`);
-    const { jobId } = parsed.data;
     const log = logger.child({ jobId, operation: operation.name, attempt: job.attemptsMade + 1 });
     const progress = createProgressReporter(job, log);
     if (deps.isClosing?.() && token) {

@@ -3,7 +3,7 @@ import { createRedis } from '../../src/queue/redis.ts';
 import { WEBHOOK_QUEUE } from '../../src/webhooks/queue.ts';
 import { waitFor } from '../../test/support/wait.ts';
 import type { BenchContext } from '../context.ts';
-import { type NodeChild, spawnNode } from '../processes.ts';
+import { benchProcessEnv, type NodeChild, spawnNode } from '../processes.ts';
 import { assertNoOpenJobs, chunk, insertJobs, seedMarkedNumbers } from '../seed.ts';
 import { type Spread, spread } from '../stats.ts';
 import { startWorkerFleet } from '../worker-fleet.ts';
@@ -102,11 +102,7 @@ export async function measureDrain(ctx: BenchContext, layout: Layout): Promise<D
 /** A worker process serving the delivery queue only, ready once it listens on it. */
 async function startDeliverer(ctx: BenchContext, queuePrefix: string): Promise<NodeChild> {
   const child = spawnNode('workers/main.ts', {
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: ctx.db.url,
-    REDIS_URL: ctx.config.redisUrl,
-    QUEUE_PREFIX: queuePrefix,
+    ...benchProcessEnv({ databaseUrl: ctx.db.url, redisUrl: ctx.config.redisUrl, queuePrefix }),
     WORKER_QUEUES: 'webhooks',
     ...ALLOW,
   });

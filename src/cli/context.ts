@@ -47,11 +47,7 @@ export function createCliContext(io: CliIo, env?: Record<string, string | undefi
     async withDb(fn) {
       const current = await getConfig();
       const { closeDb, createDb } = await import('../db/client.ts');
-      const db = createDb(current.databaseUrl, {
-        poolMax: 2,
-        applicationName: 'oc-numbers-cli',
-        prepare: current.databasePrepare,
-      });
+      const db = createDb(current.databaseUrl, cliPoolOptions(current));
       try {
         return await fn(db, current);
       } finally {
@@ -61,11 +57,7 @@ export function createCliContext(io: CliIo, env?: Record<string, string | undefi
     async withSql(fn) {
       const current = await getConfig();
       const { createPool } = await import('../db/pool.ts');
-      const sql = createPool(current.databaseUrl, {
-        poolMax: 2,
-        applicationName: 'oc-numbers-cli',
-        prepare: current.databasePrepare,
-      });
+      const sql = createPool(current.databaseUrl, cliPoolOptions(current));
       try {
         return await fn(sql, current);
       } finally {
@@ -73,4 +65,9 @@ export function createCliContext(io: CliIo, env?: Record<string, string | undefi
       }
     },
   };
+}
+
+/** One command at a time needs few connections; the name tells the CLI apart in pg_stat_activity. */
+function cliPoolOptions(config: Config) {
+  return { poolMax: 2, applicationName: 'oc-numbers-cli', prepare: config.databasePrepare };
 }

@@ -1,10 +1,9 @@
 import type { FastifyRequest } from 'fastify';
 import { principalOf } from '../api/auth/bearer.ts';
-import { HttpProblem, serviceUnavailable } from '../api/http/problem.ts';
+import { creationFailure, keyMismatch } from '../api/http/job-creation-problems.ts';
 import { traceIdOf } from '../api/http/trace.ts';
 import type { Operation } from '../domain/operations.ts';
-import { EnqueueError } from '../jobs/create.ts';
-import { IdempotencyKeyBusyError, requestHash } from '../jobs/idempotency.ts';
+import { requestHash } from '../jobs/idempotency.ts';
 import type { JobSummaryRow } from '../jobs/job-view.ts';
 import type { ConsoleContext } from './context.ts';
 
@@ -34,22 +33,11 @@ export async function createConsoleJob(
       },
     });
     if (outcome.kind === 'mismatch') {
-      throw new HttpProblem(
-        422,
-        'IDEMPOTENCY_KEY_MISMATCH',
-        'This form was already sent with other numbers',
-      );
+      throw keyMismatch('This form was already sent with other numbers');
     }
     request.log.info({ jobId: outcome.job.id, console: true }, 'job accepted');
     return outcome.job;
   } catch (err) {
-    if (err instanceof EnqueueError) {
-      request.log.error({ err }, 'job not queued');
-      throw serviceUnavailable('The job queue is unavailable; nothing was processed');
-    }
-    if (err instanceof IdempotencyKeyBusyError) {
-      throw serviceUnavailable('This form is being sent already; retry', 1);
-    }
-    throw err;
+    throw creationFailure(err, request.log, 'This form is being sent already; retry');
   }
 }

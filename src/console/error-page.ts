@@ -1,7 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { toHttpProblem } from '../api/http/error-handler.ts';
-import { buildProblem } from '../api/http/problem.ts';
-import { traceIdOf } from '../api/http/trace.ts';
+import { loggedProblem } from '../api/http/error-handler.ts';
 import { renderPage } from './render.ts';
 
 // Errors in the console are pages: the same mapping as the API's problem details
@@ -19,18 +17,8 @@ const TITLES: Readonly<Record<number, string>> = {
 const CSRF_CODES = new Set(['FST_CSRF_INVALID_TOKEN', 'FST_CSRF_MISSING_SECRET']);
 
 export async function renderErrorPage(err: unknown, request: FastifyRequest, reply: FastifyReply) {
-  const problem = toHttpProblem(err);
-  const body = buildProblem({
-    status: problem.status,
-    code: problem.code,
-    detail: problem.message,
-    instance: request.url.split('?')[0] ?? request.url,
-    traceId: traceIdOf(request.raw),
-    extensions: {},
-  });
-  const fields = { errorTicket: body.errorTicket, errorCode: body.errorCode, status: body.status };
-  if (problem.status >= 500) request.log.error({ ...fields, err }, 'console request failed');
-  else request.log.info(fields, 'console request rejected');
+  // The page shows no extension members: only the detail and the ticket.
+  const { problem, body } = loggedProblem(err, request, 'console request');
   const csrf = CSRF_CODES.has((err as Partial<FastifyError>).code ?? '');
   const detail = csrf
     ? 'The form was out of date or did not come from this console. Go back, reload the page and try again.'

@@ -14,7 +14,7 @@ import type { OperationName } from '../domain/operations.ts';
 import { createdAt } from './columns.ts';
 import { itemOutcome, jobState, numberStatus } from './enums.ts';
 // References only (read when the schema is built, after both modules have loaded).
-import { apiKeys, operators } from './tables.ts';
+import { apiKeys, ownerOperatorId } from './tables.ts';
 
 // A job and what it leaves behind: its ledger (job_items) and its Idempotency-Key records.
 
@@ -22,9 +22,7 @@ export const jobs = pgTable(
   'jobs',
   {
     id: uuid('id').primaryKey(),
-    operatorId: uuid('operator_id')
-      .notNull()
-      .references(() => operators.id),
+    operatorId: ownerOperatorId(),
     apiKeyId: uuid('api_key_id').references(() => apiKeys.id),
     /**
      * `client:<issuer-host>/<client-id>` for a job an OpenID Connect client created (no
@@ -104,9 +102,7 @@ export const jobItems = pgTable(
 export const idempotencyKeys = pgTable(
   'idempotency_keys',
   {
-    operatorId: uuid('operator_id')
-      .notNull()
-      .references(() => operators.id),
+    operatorId: ownerOperatorId(),
     key: text('key').notNull(),
     requestHash: text('request_hash').notNull(),
     jobId: uuid('job_id')

@@ -30,6 +30,16 @@ export const operators = pgTable('operators', {
 });
 
 /**
+ * The operator a row belongs to: required, and one that exists. A function declaration, so
+ * job-tables.ts (re-exported from here, importing this back) can call it while this loads.
+ */
+export function ownerOperatorId() {
+  return uuid('operator_id')
+    .notNull()
+    .references(() => operators.id);
+}
+
+/**
  * Only a SHA-256 of each key is stored; `prefix` lets people tell keys apart. An operator key
  * belongs to its operator; an admin key is a platform role that belongs to no operator (it sees
  * the whole queue and may not call the operator API).
@@ -87,9 +97,7 @@ export const customers = pgTable(
   'customers',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    operatorId: uuid('operator_id')
-      .notNull()
-      .references(() => operators.id),
+    operatorId: ownerOperatorId(),
     msTenantId: uuid('ms_tenant_id').notNull(),
     operatorConnect: boolean('operator_connect').notNull().default(true),
     createdAt: createdAt(),
@@ -106,9 +114,7 @@ export const telephoneNumbers = pgTable(
   {
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
     e164: text('e164').notNull().unique(),
-    operatorId: uuid('operator_id')
-      .notNull()
-      .references(() => operators.id),
+    operatorId: ownerOperatorId(),
     customerId: uuid('customer_id'),
     status: numberStatus('status').notNull(),
     assignable: boolean('assignable').notNull().default(true),

@@ -1,7 +1,7 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { Sql } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
-import { once } from './registry.ts';
+import { once, scrapeFailed } from './registry.ts';
 
 export interface BacklogMetricsDeps {
   sql: Sql;
@@ -27,13 +27,9 @@ export function registerBacklogMetrics(registry: Registry, deps: BacklogMetricsD
         registers: [registry],
         async collect() {
           this.reset();
-          const age = await oldestQueuedAgeSeconds(deps.sql).catch((err: unknown) => {
-            deps.logger.warn(
-              { err, metric: 'ocn_oldest_queued_job_seconds' },
-              'metrics: could not read a gauge at scrape time',
-            );
-            return undefined;
-          });
+          const age = await oldestQueuedAgeSeconds(deps.sql).catch((err: unknown) =>
+            scrapeFailed(deps.logger, 'ocn_oldest_queued_job_seconds', err),
+          );
           if (age !== undefined) this.set(age);
         },
       }),

@@ -1,8 +1,8 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Histogram, type Registry } from 'prom-client';
 import { OPERATION_NAMES } from '../domain/operations.ts';
 import { ITEM_OUTCOMES } from '../domain/statuses.ts';
 import type { JobObserver } from '../jobs/observer.ts';
-import { once } from './registry.ts';
+import { counterFromZero, once } from './registry.ts';
 
 /** The states a job ends in (see `jobEnded`). */
 const TERMINAL_STATES = ['completed', 'cancelled', 'failed'] as const;
@@ -14,27 +14,26 @@ const TERMINAL_STATES = ['completed', 'cancelled', 'failed'] as const;
  * (a series that appears already at 1 shows no increase).
  */
 export function createJobMetricsObserver(registry: Registry): JobObserver {
-  const processed = once(registry, 'ocn_numbers_processed_total', () => {
-    const counter = new Counter({
+  const processed = counterFromZero(
+    registry,
+    {
       name: 'ocn_numbers_processed_total',
       help: 'Telephone numbers processed by this process, by operation and outcome.',
       labelNames: ['operation', 'outcome'],
-      registers: [registry],
-    });
-    for (const operation of OPERATION_NAMES)
-      for (const outcome of ITEM_OUTCOMES) counter.inc({ operation, outcome }, 0);
-    return counter;
-  });
-  const ended = once(registry, 'ocn_jobs_ended_total', () => {
-    const counter = new Counter({
+    },
+    OPERATION_NAMES.flatMap((operation) =>
+      ITEM_OUTCOMES.map((outcome) => ({ operation, outcome })),
+    ),
+  );
+  const ended = counterFromZero(
+    registry,
+    {
       name: 'ocn_jobs_ended_total',
       help: 'Jobs this process saw reach a terminal state, by state.',
       labelNames: ['state'],
-      registers: [registry],
-    });
-    for (const state of TERMINAL_STATES) counter.inc({ state }, 0);
-    return counter;
-  });
+    },
+    TERMINAL_STATES.map((state) => ({ state })),
+  );
   const jobDuration = once(
     registry,
     'ocn_job_duration_seconds',

@@ -3,7 +3,7 @@ import { Gauge, type Registry } from 'prom-client';
 import type { Sql } from '../db/client.ts';
 import { JOB_STATES } from '../domain/statuses.ts';
 import type { Logger } from '../logger.ts';
-import { once } from './registry.ts';
+import { once, scrapeFailed } from './registry.ts';
 
 export interface StateMetricsDeps {
   sql: Sql;
@@ -59,7 +59,7 @@ export function registerStateMetrics(registry: Registry, deps: StateMetricsDeps)
         registers: [registry],
         async collect() {
           this.reset();
-          const rows = await readJobs().catch((err) => warn(deps, 'ocn_jobs', err));
+          const rows = await readJobs().catch((err) => scrapeFailed(deps.logger, 'ocn_jobs', err));
           if (!rows) return;
           for (const state of JOB_STATES) this.set({ state }, 0);
           for (const row of rows) this.set({ state: row.state }, row.jobs);
@@ -78,7 +78,9 @@ export function registerStateMetrics(registry: Registry, deps: StateMetricsDeps)
         registers: [registry],
         async collect() {
           this.reset();
-          const rows = await readJobs().catch((err) => warn(deps, 'ocn_job_numbers', err));
+          const rows = await readJobs().catch((err) =>
+            scrapeFailed(deps.logger, 'ocn_job_numbers', err),
+          );
           if (!rows) return;
           const processed = rows.reduce((n, r) => n + Number(r.processed), 0);
           const succeeded = rows.reduce((n, r) => n + Number(r.succeeded), 0);
@@ -101,17 +103,12 @@ export function registerStateMetrics(registry: Registry, deps: StateMetricsDeps)
           this.reset();
           const counts = await deps.queue
             .getJobCounts(...QUEUE_STATES)
-            .catch((err) => warn(deps, 'ocn_queue_jobs', err));
+            .catch((err) => scrapeFailed(deps.logger, 'ocn_queue_jobs', err));
           if (!counts) return;
           for (const state of QUEUE_STATES) this.set({ state }, counts[state] ?? 0);
         },
       }),
   );
-}
-
-function warn(deps: StateMetricsDeps, metric: string, err: unknown): undefined {
-  deps.logger.warn({ err, metric }, 'metrics: could not read a gauge at scrape time');
-  return undefined;
 }
 
 /** Both Postgres gauges of one scrape share a single query. */

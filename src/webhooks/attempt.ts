@@ -1,7 +1,8 @@
-import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
 import type { Agent } from 'undici';
 import type { Sql } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
+import { validJobData } from '../queue/job-data.ts';
 import { decide, errorOf } from './decide.ts';
 import { messageBody } from './message.ts';
 import type { WebhookMetrics } from './metrics.ts';
@@ -39,9 +40,7 @@ export function createAttemptProcessor(deps: AttemptDeps) {
     token: string | undefined,
     _signal: AbortSignal | undefined,
   ): Promise<DeliveryReturnValue> {
-    const parsed = DeliveryJobData.safeParse(job.data);
-    if (!parsed.success) throw new UnrecoverableError(`invalid job data: ${parsed.error.message}`);
-    const { messageId, endpointId, attempt } = parsed.data;
+    const { messageId, endpointId, attempt } = validJobData(DeliveryJobData, job.data);
     const target = await targets.read(messageId, endpointId);
     // Recorded already (a duplicate of this attempt) or deleted with its endpoint.
     if (target?.state !== 'pending' || target.attempts !== attempt - 1) {

@@ -1,7 +1,7 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import type { Sql } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
-import { once } from '../metrics/registry.ts';
+import { counterFromZero, once, scrapeFailed } from '../metrics/registry.ts';
 
 // The webhook metrics whose names and labels docs/operations.md ("Webhook metrics") fixes and
 // the dashboard and alert rules (deploy/) query. Kept by the workers that deliver.
@@ -22,27 +22,24 @@ export function createWebhookMetrics(
   registry: Registry,
   deps: { sql: Sql; logger: Pick<Logger, 'warn'> },
 ): WebhookMetrics {
-  // Every label value starts at 0, so increase() sees a process's first one too.
-  const deliveries = once(registry, 'ocn_webhook_deliveries_total', () => {
-    const counter = new Counter({
+  const deliveries = counterFromZero(
+    registry,
+    {
       name: 'ocn_webhook_deliveries_total',
       help: 'Webhook delivery attempts by outcome: succeeded (2xx), retrying (a retry is scheduled), failed (the last attempt failed, or 410), disabled (not sent: endpoint disabled).',
       labelNames: ['outcome'],
-      registers: [registry],
-    });
-    for (const outcome of DELIVERY_OUTCOMES) counter.inc({ outcome }, 0);
-    return counter;
-  });
-  const disabled = once(registry, 'ocn_webhook_endpoints_disabled_total', () => {
-    const counter = new Counter({
+    },
+    DELIVERY_OUTCOMES.map((outcome) => ({ outcome })),
+  );
+  const disabled = counterFromZero(
+    registry,
+    {
       name: 'ocn_webhook_endpoints_disabled_total',
       help: 'Webhook endpoints disabled by the service: gone (answered 410), failing (every attempt failed for 5 days).',
       labelNames: ['reason'],
-      registers: [registry],
-    });
-    for (const reason of DISABLE_REASONS) counter.inc({ reason }, 0);
-    return counter;
-  });
+    },
+    DISABLE_REASONS.map((reason) => ({ reason })),
+  );
   once(
     registry,
     'ocn_webhook_oldest_pending_seconds',
@@ -52,13 +49,9 @@ export function createWebhookMetrics(
         help: 'Age of the oldest webhook message not yet delivered to an enabled endpoint; 0 when none.',
         registers: [registry],
         async collect() {
-          const age = await oldestPendingSeconds(deps.sql).catch((err: unknown) => {
-            deps.logger.warn(
-              { err, metric: 'ocn_webhook_oldest_pending_seconds' },
-              'metrics: could not read a gauge at scrape time',
-            );
-            return undefined;
-          });
+          const age = await oldestPendingSeconds(deps.sql).catch((err: unknown) =>
+            scrapeFailed(deps.logger, 'ocn_webhook_oldest_pending_seconds', err),
+          );
           if (age !== undefined) this.set(age);
         },
       }),

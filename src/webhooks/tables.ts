@@ -11,23 +11,20 @@ import {
   timestamp,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { operators } from '../db/tables.ts';
+import { createdAt } from '../db/columns.ts';
+import { ownerOperatorId } from '../db/tables.ts';
 
 // The webhook tables (docs/api.md "Webhooks"). A job's ending transaction writes its
 // message and one delivery row per subscribed endpoint (the outbox: a trigger on `jobs`,
 // drizzle/0006_webhooks.sql); the delivery row is then the truth about that message for that
 // endpoint — its schedule, its last attempt and its state — and BullMQ only carries attempts.
 
-const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
-
 /** An operator's registered endpoint. `secret` signs; `previousSecret` too until it expires. */
 export const webhookEndpoints = pgTable(
   'webhook_endpoints',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    operatorId: uuid('operator_id')
-      .notNull()
-      .references(() => operators.id),
+    operatorId: ownerOperatorId(),
     url: text('url').notNull(),
     events: text('events').array().notNull(),
     description: text('description'),

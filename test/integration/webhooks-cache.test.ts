@@ -1,13 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOperationWorker } from '../../workers/create-worker.ts';
+import { describe, expect, it } from 'vitest';
 import { useApiSuite } from '../support/app.ts';
 import { waitFor } from '../support/wait.ts';
-import {
-  startWebhookReceiver,
-  verified,
-  type WebhookReceiver,
-} from '../support/webhook-receiver.ts';
-import { WEBHOOKS, webhookTenant } from '../support/webhook-tenants.ts';
+import { verified } from '../support/webhook-receiver.ts';
+import { useDeliveringWorker, WEBHOOKS, webhookTenant } from '../support/webhook-tenants.ts';
 
 // A delivering worker keeps endpoints' URLs and secrets in a per-process cache
 // (src/webhooks/target-cache.ts). One worker here, so its cache is warm from the first message
@@ -19,22 +14,7 @@ const suite = useApiSuite(
   { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' },
   { worker: false },
 );
-let receiver: WebhookReceiver;
-let worker: Awaited<ReturnType<typeof createOperationWorker>>;
-
-beforeAll(async () => {
-  receiver = await startWebhookReceiver();
-  worker = await createOperationWorker({
-    config: suite.api.config,
-    db: suite.api.deps.db,
-    logger: suite.api.deps.logger,
-    recoveryIntervalMs: 0,
-  });
-});
-afterAll(async () => {
-  await worker?.close();
-  await receiver?.close();
-});
+const receiver = useDeliveringWorker(suite);
 
 const jobIdOf = (call: { body: string }) =>
   (JSON.parse(call.body) as { data: { jobId: string } }).data.jobId;

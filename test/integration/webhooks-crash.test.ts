@@ -4,11 +4,7 @@ import { createMarkedJob, createTenant } from '../support/factories.ts';
 import { type ServiceProcess, startService } from '../support/processes.ts';
 import { type PrivateRedis, startPrivateRedis } from '../support/redis-server.ts';
 import { waitFor } from '../support/wait.ts';
-import {
-  startWebhookReceiver,
-  verified,
-  type WebhookReceiver,
-} from '../support/webhook-receiver.ts';
+import { callsAtLeast, useWebhookReceiver, verified } from '../support/webhook-receiver.ts';
 import { createTestQueue, useQueueSuite, waitForJobState } from '../support/worker-queue.ts';
 
 // At least once, never lost, across crashes (docs/reliability.md, "Webhooks"): real worker
@@ -17,16 +13,14 @@ import { createTestQueue, useQueueSuite, waitForJobState } from '../support/work
 
 const q = useQueueSuite('webhooks-crash');
 const workers: ServiceProcess[] = [];
-let receiver: WebhookReceiver;
+const receiver = useWebhookReceiver();
 let redis: PrivateRedis;
 
 beforeAll(async () => {
-  receiver = await startWebhookReceiver();
   redis = await startPrivateRedis();
 });
 afterAll(async () => {
   await Promise.all(workers.map((w) => w.stop()));
-  await receiver?.close();
   await redis?.stop();
 });
 
@@ -77,14 +71,7 @@ describe('webhook messages across crashes', () => {
     expect(await first.exited).toBe('SIGKILL');
 
     const second = await startWorker();
-    const calls = await waitFor(
-      'the message again',
-      async () => {
-        const seen = receiver.calls('/killed');
-        return seen.length >= 2 ? seen : undefined;
-      },
-      30_000,
-    );
+    const calls = await callsAtLeast(receiver, '/killed', 2, 'the message again', 30_000);
     expect(new Set(calls.map((c) => c.headers['webhook-id'])).size).toBe(1);
     for (const call of calls)
       expect(verified(call, endpoint.secret)).toMatchObject({ type: 'job.completed' });
@@ -114,12 +101,11 @@ describe('webhook messages across crashes', () => {
         20_000,
       );
       await redis.restart();
-      const calls = await waitFor(
+      const calls = await callsAtLeast(
+        receiver,
+        '/redis',
+        2,
         'the retry after the restart',
-        async () => {
-          const seen = receiver.calls('/redis');
-          return seen.length >= 2 ? seen : undefined;
-        },
         40_000,
       );
       expect(new Set(calls.map((c) => c.headers['webhook-id'])).size).toBe(1);

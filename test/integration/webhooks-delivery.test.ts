@@ -1,14 +1,9 @@
 import { Registry } from 'prom-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOperationWorker } from '../../workers/create-worker.ts';
+import { describe, expect, it } from 'vitest';
 import { useApiSuite } from '../support/app.ts';
 import { waitFor } from '../support/wait.ts';
-import {
-  startWebhookReceiver,
-  verified,
-  type WebhookReceiver,
-} from '../support/webhook-receiver.ts';
-import { webhookTenant } from '../support/webhook-tenants.ts';
+import { callsAtLeast, verified } from '../support/webhook-receiver.ts';
+import { useDeliveringWorker, webhookTenant } from '../support/webhook-tenants.ts';
 
 // Signed webhooks delivered for real (docs/api.md "Webhooks"): the real API and worker, a real
 // receiver on 127.0.0.1 (hence the allow flag) verifying every message with the
@@ -24,23 +19,9 @@ const suite = useApiSuite(
   { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', ...BOARD },
   { worker: false },
 );
-let receiver: WebhookReceiver;
-let worker: Awaited<ReturnType<typeof createOperationWorker>>;
-
-beforeAll(async () => {
-  receiver = await startWebhookReceiver();
-  worker = await createOperationWorker({
-    config: suite.api.config,
-    db: suite.api.deps.db,
-    logger: suite.api.deps.logger,
-    metricsRegistry: registry,
-    recoveryIntervalMs: 0,
-    webhookSchedule: SCHEDULE,
-  });
-});
-afterAll(async () => {
-  await worker?.close();
-  await receiver?.close();
+const receiver = useDeliveringWorker(suite, {
+  metricsRegistry: registry,
+  webhookSchedule: SCHEDULE,
 });
 
 const metric = async (name: string, label: string) =>
@@ -104,14 +85,7 @@ describe('a job that ends', () => {
     receiver.script('/flaky', (n) => (n < 2 ? { status: 500 } : { status: 200 }));
     const { id, secret } = await op.endpoint(receiver, '/flaky');
     await op.runJob(1);
-    const calls = await waitFor(
-      'three attempts',
-      async () => {
-        const seen = receiver.calls('/flaky');
-        return seen.length >= 3 ? seen : undefined;
-      },
-      40_000,
-    );
+    const calls = await callsAtLeast(receiver, '/flaky', 3, 'three attempts', 40_000);
     const ids = new Set(calls.map((c) => c.headers['webhook-id']));
     expect(ids.size).toBe(1);
     for (const call of calls) verified(call, secret);
@@ -139,14 +113,7 @@ describe('a job that ends', () => {
     );
     await op.endpoint(receiver, '/busy');
     await op.runJob(1);
-    const calls = await waitFor(
-      'two attempts',
-      async () => {
-        const seen = receiver.calls('/busy');
-        return seen.length >= 2 ? seen : undefined;
-      },
-      40_000,
-    );
+    const calls = await callsAtLeast(receiver, '/busy', 2, 'two attempts', 40_000);
     expect((calls[1]?.at ?? 0) - (calls[0]?.at ?? 0)).toBeGreaterThanOrEqual(7900);
   });
 
@@ -168,9 +135,7 @@ describe('a job that ends', () => {
       responseStatus: 410,
     });
     const second = await op.runJob(1);
-    await waitFor('the witness to hear of the second job', async () =>
-      receiver.calls('/witness-410').length >= 2 ? true : undefined,
-    );
+    await callsAtLeast(receiver, '/witness-410', 2, 'the witness to hear of the second job');
     expect(receiver.calls('/gone')).toHaveLength(1);
     expect((await op.deliveries(gone.id)).map((d) => d.jobId)).not.toContain(second.jobId);
     expect((await op.deliveries(witness.id)).map((d) => d.jobId)).toContain(second.jobId);
@@ -212,9 +177,7 @@ describe('a job that ends', () => {
     await op.endpoint(receiver, '/beside-hang');
     const jobs = await Promise.all(Array.from({ length: 6 }, () => op.runJob(1)));
     const ended = Date.now();
-    await waitFor('every message at the other endpoint', async () =>
-      receiver.calls('/beside-hang').length >= 6 ? true : undefined,
-    );
+    await callsAtLeast(receiver, '/beside-hang', 6, 'every message at the other endpoint');
     const waitedMs = Date.now() - ended;
     // Well before any hanging attempt could time out: nobody waited for them.
     expect(waitedMs).toBeLessThan(10_000);

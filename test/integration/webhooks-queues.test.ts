@@ -7,11 +7,7 @@ import { WEBHOOK_QUEUE } from '../../src/webhooks/queue.ts';
 import { createMarkedJob, createTenant } from '../support/factories.ts';
 import { type ServiceProcess, spawnService } from '../support/processes.ts';
 import { waitFor } from '../support/wait.ts';
-import {
-  startWebhookReceiver,
-  verified,
-  type WebhookReceiver,
-} from '../support/webhook-receiver.ts';
+import { useWebhookReceiver, verified } from '../support/webhook-receiver.ts';
 import { useQueueSuite, waitForJobState } from '../support/worker-queue.ts';
 
 // WORKER_QUEUES (docs/operations.md, "Webhooks"): worker processes that serve the action jobs
@@ -20,13 +16,12 @@ import { useQueueSuite, waitForJobState } from '../support/worker-queue.ts';
 
 const q = useQueueSuite('webhooks-queues');
 const workers: ServiceProcess[] = [];
-let receiver: WebhookReceiver;
+const receiver = useWebhookReceiver();
 let connection: ReturnType<typeof createRedis>;
 let deliveries: Queue;
 let operations: Queue;
 
 beforeAll(async () => {
-  receiver = await startWebhookReceiver();
   connection = createRedis(q.config.redisUrl, 'bullmq', 'webhooks-queues-test');
   deliveries = new Queue(WEBHOOK_QUEUE, { connection, prefix: q.prefix });
   operations = new Queue(OPERATION_QUEUE, { connection, prefix: q.prefix });
@@ -36,7 +31,6 @@ afterAll(async () => {
   await deliveries?.close();
   await operations?.close();
   await connection?.quit();
-  await receiver?.close();
 });
 
 async function startWorker(queues: string) {

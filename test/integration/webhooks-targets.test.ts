@@ -1,19 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createDeliveryAgent } from '../../src/webhooks/connector.ts';
 import { postMessage } from '../../src/webhooks/send.ts';
 import { checkTargetUrl } from '../../src/webhooks/target.ts';
-import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
+import { useWebhookReceiver } from '../support/webhook-receiver.ts';
 
 // The address rule at delivery time, on the address actually connected to: a URL that passed
 // registration (or was registered with the flag) but now resolves inward — DNS rebinding —
 // is refused by the delivery agent before a byte is sent. A real receiver on 127.0.0.1 and a
 // real name (`localhost`) that resolves to it.
 
-let receiver: WebhookReceiver;
-beforeAll(async () => {
-  receiver = await startWebhookReceiver();
-});
-afterAll(() => receiver?.close());
+const receiver = useWebhookReceiver();
 
 const port = () => new URL(receiver.url('/')).port;
 const message = (url: string) => ({ url, body: '{}', headers: { 'webhook-id': 'x' } });

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitForJobsEnded } from '../support/invariants.ts';
 import type { ServiceProcess } from '../support/processes.ts';
 import { assertProblemAnswers, type Client } from '../support/scenario/http.ts';
 import { lockNumber, workerBackendsWaitingOnLock } from '../support/scenario/row-lock.ts';
-import { checkWorld, type Scenario, startScenario } from '../support/scenario/scenario.ts';
+import { checkWorld, type Scenario, useScenario } from '../support/scenario/scenario.ts';
 import { ENDPOINT, tenantWithNumbers } from '../support/scenario/tenants.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -16,14 +16,10 @@ let apiA: ServiceProcess;
 let apiB: ServiceProcess;
 let client: Client;
 
-beforeAll(async () => {
-  const started = await startScenario('rel-apikill', {}, { apis: 2, workers: 1 });
+useScenario('rel-apikill', {}, { apis: 2, workers: 1 }, (started) => {
   world = started.world;
   [apiA, apiB] = started.apis;
   client = started.clients[1];
-});
-afterAll(async () => {
-  await world?.close();
 });
 
 describe('SIGKILL of the API during a synchronous request', () => {

@@ -9,8 +9,8 @@ import { assertProblemAnswers, type Client, problemShape } from '../support/scen
 import { lockNumber, workerBackendsWaitingOnLock } from '../support/scenario/row-lock.ts';
 import { checkWorld, type Scenario, startScenario } from '../support/scenario/scenario.ts';
 import { secretsInDatabase, secretsInRedis } from '../support/scenario/secrets.ts';
+import { submitAsync } from '../support/scenario/submit.ts';
 import {
-  ASYNC,
   adminKey,
   disabledWebhookEndpoint,
   ENDPOINT,
@@ -51,12 +51,7 @@ describe('tenant isolation', () => {
   it("answers another operator's job and number exactly like missing ones, and leaves them alone", async () => {
     // A's job stops mid-way on a row lock, so B's cancel would have something to cancel.
     const lock = await lockNumber(world.db.url, a.numbers[60] as string);
-    const started = await client.request('POST', ENDPOINT, {
-      key: a.key,
-      headers: ASYNC,
-      body: { telephoneNumbers: a.numbers },
-    });
-    const { jobId } = started.json as { jobId: string };
+    const jobId = await submitAsync(client, a.key, a.numbers);
     try {
       await waitFor('the job to wait mid-way', async () =>
         (await workerBackendsWaitingOnLock(world.db.sql)).length > 0 ? true : undefined,

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitForJobsEnded } from '../support/invariants.ts';
 import { holderOf } from '../support/processes.ts';
 import { assertProblemAnswers, type Client } from '../support/scenario/http.ts';
 import { lockNumber, workerBackendsWaitingOnLock } from '../support/scenario/row-lock.ts';
-import { checkWorld, type Scenario, startScenario } from '../support/scenario/scenario.ts';
+import { checkWorld, type Scenario, useScenario } from '../support/scenario/scenario.ts';
 import { ASYNC, ENDPOINT, JOBS, tenantWithNumbers } from '../support/scenario/tenants.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -13,13 +13,9 @@ import { waitFor } from '../support/wait.ts';
 let world: Scenario;
 let client: Client;
 
-beforeAll(async () => {
-  const started = await startScenario('rel-kill', {}, { apis: 1, workers: 2 });
+useScenario('rel-kill', {}, { apis: 1, workers: 2 }, (started) => {
   world = started.world;
   [client] = started.clients;
-});
-afterAll(async () => {
-  await world?.close();
 });
 
 describe('SIGKILL of a worker at 40 % of a 500-number job', () => {

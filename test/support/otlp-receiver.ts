@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage } from 'node:http';
+import { listenOnLoopback } from './loopback.ts';
 
 // An OTLP/HTTP trace receiver for tests: takes what an SDK exports with
 // OTEL_EXPORTER_OTLP_PROTOCOL=http/json (POST /v1/traces, ExportTraceServiceRequest as JSON,
@@ -103,12 +104,9 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     }
     response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new Error('no port');
+  const port = await listenOnLoopback(server);
   return Object.assign(receiver, {
-    endpoint: `http://127.0.0.1:${address.port}`,
+    endpoint: `http://127.0.0.1:${port}`,
     async close() {
       server.closeAllConnections();
       server.close();

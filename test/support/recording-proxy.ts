@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { listenOnLoopback } from './loopback.ts';
 
 // An HTTP proxy in front of the real API that remembers what the client sent: the headers of
 // a request are the client's business and the service does not log them. Given `tamper`, it
@@ -46,12 +47,9 @@ export async function recordingProxy(target: string, tamper?: Tamper) {
       res.writeHead(502).end();
     }
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new Error('proxy has no port');
+  const port = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${address.port}`,
+    url: `http://127.0.0.1:${port}`,
     requests: () => [...seen],
     posts: () => seen.filter((r) => r.method === 'POST'),
     close: async () => {

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { connect, createServer, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { listenOnLoopback } from './loopback.ts';
 
 // A small TCP proxy on 127.0.0.1 in front of a service (Postgres), to slow it down or cut it
 // off for a while without touching the service itself, which other people are using.
@@ -81,12 +82,9 @@ export async function startTcpProxy(initial: { host: string; port: number }): Pr
     pipe(client, upstream);
     pipe(upstream, client);
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new Error('proxy has no port');
+  const port = await listenOnLoopback(server);
   return {
-    port: address.port,
+    port,
     setDelay: (ms) => {
       delayMs = ms;
     },

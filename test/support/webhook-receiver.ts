@@ -1,6 +1,9 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Webhook } from 'standardwebhooks';
+import { forTheFile } from './for-the-file.ts';
+import { listenOnLoopback } from './loopback.ts';
+import { waitFor } from './wait.ts';
 
 // A real webhook receiver on 127.0.0.1 (plain http: the services under test run with
 // WEBHOOK_ALLOW_PRIVATE_TARGETS=true). It records every request with its raw body and answers
@@ -57,12 +60,9 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       res.writeHead(answer.status, answer.headers).end();
     });
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new Error('no port');
+  const port = await listenOnLoopback(server);
   return {
-    url: (path) => `http://127.0.0.1:${address.port}${path}`,
+    url: (path) => `http://127.0.0.1:${port}${path}`,
     calls: (path) => calls.filter((c) => c.path === path),
     script: (path, answer) => scripts.set(path, answer),
     open: (path) => held.get(path)?.size ?? 0,
@@ -83,3 +83,25 @@ export function verified(call: ReceivedCall, secret: string): unknown {
     'webhook-signature': call.headers['webhook-signature'] ?? '',
   });
 }
+
+/** Waits (as `waitFor`, named `what`) until `path` has had `count` calls or more; answers them. */
+export function callsAtLeast(
+  receiver: WebhookReceiver,
+  path: string,
+  count: number,
+  what: string,
+  timeoutMs?: number,
+): Promise<ReceivedCall[]> {
+  return waitFor(
+    what,
+    async () => {
+      const seen = receiver.calls(path);
+      return seen.length >= count ? seen : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+/** A receiver for the whole test file: started before its tests, closed after them. */
+export const useWebhookReceiver = (): WebhookReceiver =>
+  forTheFile(startWebhookReceiver, (receiver) => receiver.close());

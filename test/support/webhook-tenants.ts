@@ -1,7 +1,13 @@
+import {
+  createOperationWorker,
+  type OperationWorker,
+  type WorkerDeps,
+} from '../../workers/create-worker.ts';
 import type { ApiSuite } from './app.ts';
 import { bearer, postJson } from './app.ts';
 import { createMarkedNumbers, createTenant } from './factories.ts';
-import type { WebhookReceiver } from './webhook-receiver.ts';
+import { forTheFile } from './for-the-file.ts';
+import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.ts';
 
 // A fresh operator per webhook test (its endpoints see only its own jobs), with endpoints on a
 // receiver's paths and a way to run its jobs.
@@ -46,4 +52,37 @@ export async function webhookTenant(suite: Pick<ApiSuite, 't' | 'api'>) {
         type: string;
       }[],
   };
+}
+
+/**
+ * For the file: a receiver, and one in-process worker (the suite's own is off) delivering to it
+ * with `deps` on top of the suite's configuration, database and logger.
+ */
+export function useDeliveringWorker(
+  suite: Pick<ApiSuite, 'api'>,
+  deps: Partial<WorkerDeps> = {},
+): WebhookReceiver {
+  let worker: OperationWorker | undefined;
+  return forTheFile(
+    async () => {
+      const receiver = await startWebhookReceiver();
+      try {
+        worker = await createOperationWorker({
+          config: suite.api.config,
+          db: suite.api.deps.db,
+          logger: suite.api.deps.logger,
+          recoveryIntervalMs: 0,
+          ...deps,
+        });
+      } catch (err) {
+        await receiver.close();
+        throw err;
+      }
+      return receiver;
+    },
+    async (receiver) => {
+      await worker?.close();
+      await receiver.close();
+    },
+  );
 }

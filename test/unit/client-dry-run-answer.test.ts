@@ -5,6 +5,7 @@ import { postBatch } from '../../src/cli/client/batch.ts';
 import { ClientError } from '../../src/cli/client/errors.ts';
 import { createApiClient } from '../../src/cli/client/http.ts';
 import { Pacer } from '../../src/cli/client/pacing.ts';
+import { listenOnLoopback } from '../support/loopback.ts';
 
 // A service that ignores ?dryRun=true answers like a real run: the client must stop rather
 // than poll a job it never meant to create, or report moved numbers as "would succeed".
@@ -20,11 +21,8 @@ beforeAll(async () => {
     res.writeHead(answer.status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(answer.body));
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new Error('no port');
-  baseUrl = `http://127.0.0.1:${address.port}`;
+  const port = await listenOnLoopback(server);
+  baseUrl = `http://127.0.0.1:${port}`;
 });
 afterAll(async () => {
   server.closeAllConnections();

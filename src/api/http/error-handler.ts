@@ -84,8 +84,12 @@ export function toHttpProblem(err: unknown): HttpProblem {
   return new HttpProblem(500, 'INTERNAL_ERROR', 'An unexpected error occurred');
 }
 
-/** Sends problem details for `err`; the log line carries the same errorTicket. */
-export function sendProblem(err: unknown, request: FastifyRequest, reply: FastifyReply) {
+/**
+ * The problem for `err` and its body, logged once (`<subject> failed` at error level for a 5xx,
+ * else `<subject> rejected`) with the body's errorTicket, so support can find one from the other.
+ * The API and the console both answer through it.
+ */
+export function loggedProblem(err: unknown, request: FastifyRequest, subject: string) {
   const problem = toHttpProblem(err);
   const body = buildProblem({
     status: problem.status,
@@ -96,8 +100,14 @@ export function sendProblem(err: unknown, request: FastifyRequest, reply: Fastif
     extensions: problem.extensions,
   });
   const fields = { errorTicket: body.errorTicket, errorCode: body.errorCode, status: body.status };
-  if (problem.status >= 500) request.log.error({ ...fields, err }, 'request failed');
-  else request.log.info(fields, 'request rejected');
+  if (problem.status >= 500) request.log.error({ ...fields, err }, `${subject} failed`);
+  else request.log.info(fields, `${subject} rejected`);
+  return { problem, body, fields };
+}
+
+/** Sends problem details for `err`; the log line carries the same errorTicket. */
+export function sendProblem(err: unknown, request: FastifyRequest, reply: FastifyReply) {
+  const { problem, body, fields } = loggedProblem(err, request, 'request');
   // Serialized here: problem bodies carry extension members no response schema lists.
   const json = serializeProblem(body, (serializeError) =>
     request.log.error({ ...fields, err: serializeError }, 'problem extensions not serialisable'),

@@ -3,16 +3,16 @@ import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-z
 import { z } from 'zod';
 import { BODY_LIMIT_BYTES } from '../../domain/limits.ts';
 import type { Operation } from '../../domain/operations.ts';
-import { EnqueueError } from '../../jobs/create.ts';
-import { IdempotencyKeyBusyError, requestHash } from '../../jobs/idempotency.ts';
+import { requestHash } from '../../jobs/idempotency.ts';
 import { toJobView } from '../../jobs/job-view.ts';
 import { DryRunResultSchema, JobResultSchema, JobSchema } from '../../jobs/result-schemas.ts';
 import type { JobService } from '../../jobs/service.ts';
 import { principalOf } from '../auth/bearer.ts';
 import { type OperationBudget, spendOperationBudget } from '../budgets/operation-budget.ts';
 import type { AppDeps } from '../deps.ts';
+import { creationFailure, keyMismatch } from '../http/job-creation-problems.ts';
 import { parsePrefer } from '../http/prefer.ts';
-import { HttpProblem, serviceUnavailable } from '../http/problem.ts';
+import { HttpProblem } from '../http/problem.ts';
 import { traceIdOf } from '../http/trace.ts';
 import { operatorResponseHeaders } from '../openapi/headers.ts';
 import { bodyProblems, operatorProblems, problem } from '../openapi/problems.ts';
@@ -129,21 +129,14 @@ export function registerOperationRoute(
           }),
         });
       } catch (err) {
-        if (err instanceof EnqueueError) {
-          request.log.error({ err }, 'job not queued');
-          throw serviceUnavailable('The job queue is unavailable; nothing was processed');
-        }
-        if (err instanceof IdempotencyKeyBusyError) {
-          throw serviceUnavailable('Concurrent requests are using this Idempotency-Key; retry', 1);
-        }
-        throw err;
+        throw creationFailure(
+          err,
+          request.log,
+          'Concurrent requests are using this Idempotency-Key; retry',
+        );
       }
       if (outcome.kind === 'mismatch') {
-        throw new HttpProblem(
-          422,
-          'IDEMPOTENCY_KEY_MISMATCH',
-          'This Idempotency-Key was already used with a different request body',
-        );
+        throw keyMismatch('This Idempotency-Key was already used with a different request body');
       }
       const job = outcome.job;
       if (outcome.kind === 'created' && outcome.enqueueError !== undefined) {

@@ -3,6 +3,7 @@ import type { ClientSummary, NewClient } from '../../oidc/clients.ts';
 import type { CliIo } from '../context.ts';
 import { type Command, PROGRAM, parseCommandArgs, printHelp, UsageError } from '../usage.ts';
 import { clientProblems } from './client-mapping-input.ts';
+import { OWNER_OPTIONS, writeTable } from './owner-options.ts';
 
 // As for keys: the database code (and its driver) loads when a command runs, so help and usage
 // errors answer at once.
@@ -31,8 +32,7 @@ Options:
       'clients add',
       args,
       {
-        operator: { type: 'string' },
-        admin: { type: 'boolean' },
+        ...OWNER_OPTIONS,
         issuer: { type: 'string' },
         'client-id': { type: 'string' },
         tenant: { type: 'string' },
@@ -140,10 +140,7 @@ async function clientsList(deps: { db: Database; io: CliIo }, operatorSlug?: str
   const widths = header.map(
     (_, i) => Math.max(...[header, ...rows].map((r) => r[i]?.length ?? 0)) + 2,
   );
-  for (const row of [header, ...rows]) {
-    const cells = row.map((cell, i) => cell.padEnd(widths[i] ?? 0));
-    deps.io.stdout.write(`${cells.join('').trimEnd()}\n`);
-  }
+  writeTable(deps.io.stdout, [header, ...rows], widths);
   return 0;
 }
 

@@ -3,6 +3,7 @@ import type { NewKeyRequest } from '../../keys/create.ts';
 import { operatorSlugProblem } from '../../numbers/operator-slug.ts';
 import type { CliIo } from '../context.ts';
 import { type Command, PROGRAM, parseCommandArgs, printHelp, UsageError } from '../usage.ts';
+import { OWNER_OPTIONS, writeTable } from './owner-options.ts';
 
 // The database code (and its driver) loads when a command runs, so help and usage errors
 // answer at once.
@@ -25,15 +26,7 @@ Options:
   -h, --help         show this help
 `,
   async run(args, ctx) {
-    const { values } = parseCommandArgs(
-      'keys create',
-      args,
-      {
-        operator: { type: 'string' },
-        admin: { type: 'boolean' },
-      },
-      false,
-    );
+    const { values } = parseCommandArgs('keys create', args, OWNER_OPTIONS, false);
     if (values.help) return printHelp(ctx.io, this.help);
     if (values.admin && values.operator !== undefined) {
       throw new UsageError(
@@ -68,12 +61,7 @@ Options:
   -h, --help         show this help
 `,
   async run(args, ctx) {
-    const { values } = parseCommandArgs(
-      'keys list',
-      args,
-      { operator: { type: 'string' }, admin: { type: 'boolean' } },
-      false,
-    );
+    const { values } = parseCommandArgs('keys list', args, OWNER_OPTIONS, false);
     if (values.help) return printHelp(ctx.io, this.help);
     const operator = values.operator;
     if (values.admin && operator !== undefined) {
@@ -145,11 +133,7 @@ async function keysList(deps: { db: Database; io: CliIo }, operatorSlug: string 
     k.createdAt.toISOString(),
     k.revokedAt?.toISOString() ?? '-',
   ]);
-  const widths = [14, 10, 26];
-  for (const row of [['PREFIX', 'ROLE', 'CREATED', 'REVOKED'], ...rows]) {
-    const cells = row.map((cell, i) => cell.padEnd(widths[i] ?? 0));
-    deps.io.stdout.write(`${cells.join('').trimEnd()}\n`);
-  }
+  writeTable(deps.io.stdout, [['PREFIX', 'ROLE', 'CREATED', 'REVOKED'], ...rows], [14, 10, 26]);
   return 0;
 }
 

@@ -1,14 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OPERATION_QUEUE } from '../../../src/queue/operation-queue.ts';
 import { waitForJobsEnded } from '../../support/invariants.ts';
 import { assertProblemAnswers, type Client } from '../../support/scenario/http.ts';
 import { countRows, runningWorker, waitUntilHeldAt } from '../../support/scenario/mid-job.ts';
+import { withOperationQueue } from '../../support/scenario/operation-queue.ts';
 import { lockNumber } from '../../support/scenario/row-lock.ts';
 import { type Scenario, settleAfterEach, startScenario } from '../../support/scenario/scenario.ts';
-import { ASYNC, ENDPOINT, JOBS, tenantWithNumbers } from '../../support/scenario/tenants.ts';
-import { REDIS_URL } from '../../support/services.ts';
+import { submitAsync } from '../../support/scenario/submit.ts';
+import { JOBS, tenantWithNumbers } from '../../support/scenario/tenants.ts';
 import { waitFor } from '../../support/wait.ts';
 
 // Cancellation racing with completion (exactly one terminal state, and the answer
@@ -36,12 +35,7 @@ describe('cancellation', () => {
     const outcomes = { cancelled: 0, finished: 0 };
     const race = async (i: number) => {
       const numbers = t.numbers.slice(i * 50, (i + 1) * 50);
-      const created = await apiA.request('POST', ENDPOINT, {
-        key: t.key,
-        headers: ASYNC,
-        body: { telephoneNumbers: numbers },
-      });
-      const { jobId } = created.json as { jobId: string };
+      const jobId = await submitAsync(apiA, t.key, numbers);
       await sleep(i % 15);
       const cancel =
         i % 2 === 0
@@ -69,22 +63,16 @@ describe('cancellation', () => {
     }
     // Nothing changes afterwards: a cancelled job never resumes, a completed one stays so.
     // Checked once the workers let go of every job (none active, waiting or delayed).
-    const queue = new Queue(OPERATION_QUEUE, {
-      connection: { url: REDIS_URL },
-      prefix: world.prefix,
-    });
-    try {
-      await waitFor(
+    await withOperationQueue(world, (queue) =>
+      waitFor(
         'the workers to let go of every job',
         async () => {
           const counts = await queue.getJobCounts('active', 'waiting', 'delayed', 'prioritized');
           return Object.values(counts).every((n) => n === 0) ? true : undefined;
         },
         45_000,
-      );
-    } finally {
-      await queue.close();
-    }
+      ),
+    );
     const [states] = await world.db.sql<{ cancelled: number; completed: number }[]>`
       select (count(*) filter (where state = 'cancelled'))::int as cancelled,
              (count(*) filter (where state = 'completed'))::int as completed from jobs`;
@@ -97,12 +85,7 @@ describe('cancellation', () => {
   it('sent to API process A while worker process B runs the job, and B crashing afterwards', async () => {
     const t = await tenantWithNumbers(world.db.db, 500);
     const lock = await lockNumber(world.db.url, t.numbers[200] as string);
-    const created = await apiB.request('POST', ENDPOINT, {
-      key: t.key,
-      headers: ASYNC,
-      body: { telephoneNumbers: t.numbers },
-    });
-    const { jobId } = created.json as { jobId: string };
+    const jobId = await submitAsync(apiB, t.key, t.numbers);
     await waitUntilHeldAt(world, jobId, 200);
     const holder = await runningWorker(world, jobId);
     // The cancel waits for the jobs row, which the chunk in flight holds: it lands between
@@ -120,23 +103,17 @@ describe('cancellation', () => {
     await lock.release();
     const cancel = await cancelling;
     expect(cancel.json).toMatchObject({ state: 'cancelled', progress: { processedCount: 200 } });
-    const queue = new Queue(OPERATION_QUEUE, {
-      connection: { url: REDIS_URL },
-      prefix: world.prefix,
-    });
-    try {
-      // The other worker takes the stalled job over, finds it cancelled and does nothing.
-      await waitFor(
+    // The other worker takes the stalled job over, finds it cancelled and does nothing.
+    await withOperationQueue(world, (queue) =>
+      waitFor(
         'BullMQ to finish the cancelled job',
         async () => {
           const state = await queue.getJobState(jobId);
           return state === 'completed' || state === 'unknown' ? state : undefined;
         },
         45_000,
-      );
-    } finally {
-      await queue.close();
-    }
+      ),
+    );
     const job = await apiA.request('GET', `${JOBS}/${jobId}`, { key: t.key });
     expect(job.json).toMatchObject({
       state: 'cancelled',

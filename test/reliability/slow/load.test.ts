@@ -1,11 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OPERATION_QUEUE } from '../../../src/queue/operation-queue.ts';
 import { uniqueE164 } from '../../support/factories.ts';
 import { waitForJobsEnded } from '../../support/invariants.ts';
 import { type Answer, assertProblemAnswers, type Client } from '../../support/scenario/http.ts';
+import { withOperationQueue } from '../../support/scenario/operation-queue.ts';
 import { type Scenario, settleAfterEach, startScenario } from '../../support/scenario/scenario.ts';
 import { ASYNC, ENDPOINT, JOBS, tenantWithNumbers } from '../../support/scenario/tenants.ts';
 import { REDIS_URL } from '../../support/services.ts';
@@ -83,13 +82,10 @@ describe('load', () => {
       { n: number }[]
     >`select count(*)::int as n from jobs where operator_id = ${t.operator.id}`;
     expect(rows?.n).toBe(accepted.length);
-    const queue = new Queue(OPERATION_QUEUE, {
-      connection: { url: REDIS_URL },
-      prefix: world.prefix,
+    const counts = await withOperationQueue(world, async (queue) => {
+      await waitForJobsEnded(world.db.sql, undefined, 60_000);
+      return queue.getJobCounts();
     });
-    await waitForJobsEnded(world.db.sql, undefined, 60_000);
-    const counts = await queue.getJobCounts();
-    await queue.close();
     expect(Object.values(counts).reduce((x, y) => x + y, 0)).toBe(accepted.length);
     console.info(
       `[figure] budget ${BUDGET}/60 s over 2 API processes: ${answers.length} requests from 24 clients → ${accepted.length} accepted, ${limited.length} × 429 (${windows.length} window(s)); jobs rows ${rows?.n}, BullMQ jobs ${accepted.length}`,

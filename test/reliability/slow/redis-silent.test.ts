@@ -51,7 +51,17 @@ async function startJobHeldMidway(world: Scenario) {
   expect(accepted.status).toBe(202);
   const running = (accepted.json as { jobId: string }).jobId;
   await waitUntilHeldAt(world, running, 200);
-  return { client, t, lock, submit, running };
+  /** After the outage: waits for the API to accept a job again (the last 50 numbers), then for it to end. */
+  const newJobEnded = async (what: string) => {
+    const after = await waitFor(what, async () => {
+      const answer = await submit(t.numbers.slice(550, 600));
+      return answer.status === 202 ? answer : undefined;
+    });
+    const newJob = (after.json as { jobId: string }).jobId;
+    await waitForJobsEnded(world.db.sql, [newJob], 60_000);
+    return newJob;
+  };
+  return { client, t, lock, submit, running, newJobEnded };
 }
 
 describe('Redis goes silent, then fails over', () => {
@@ -62,7 +72,7 @@ describe('Redis goes silent, then fails over', () => {
       REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
       WORKER_LOCK_DURATION_MS: String(LOCK_MS),
     });
-    const { client, t, lock, submit, running } = await startJobHeldMidway(world);
+    const { client, t, lock, submit, running, newJobEnded } = await startJobHeldMidway(world);
 
     proxy.silence();
     const silencedAt = Date.now();
@@ -80,12 +90,7 @@ describe('Redis goes silent, then fails over', () => {
     await waitForJobsEnded(world.db.sql, [running], 60_000);
     const ranEndedMs = Date.now() - restoredAt;
     // After the outage the same two worker processes take a new job.
-    const after = await waitFor('the API to accept a job again', async () => {
-      const answer = await submit(t.numbers.slice(550, 600));
-      return answer.status === 202 ? answer : undefined;
-    });
-    const newJob = (after.json as { jobId: string }).jobId;
-    await waitForJobsEnded(world.db.sql, [newJob], 60_000);
+    const newJob = await newJobEnded('the API to accept a job again');
     const takenMs = Date.now() - restoredAt;
 
     expect(during.length).toBeGreaterThan(0);
@@ -126,7 +131,7 @@ describe('Redis goes silent, then fails over', () => {
         RECOVERY_INTERVAL_MS: '2000',
         RECOVERY_MIN_AGE_MS: '2000',
       });
-      const { client, t, lock, submit, running } = await startJobHeldMidway(world);
+      const { client, t, lock, submit, running, newJobEnded } = await startJobHeldMidway(world);
       await waitFor('the replica to be in sync', async () => {
         const info = await admin.info('replication');
         return info.includes('master_link_status:up') ? true : undefined;
@@ -148,12 +153,7 @@ describe('Redis goes silent, then fails over', () => {
         .filter((a) => a.status === 202)
         .map((a) => (a.json as { jobId: string }).jobId);
       await waitForJobsEnded(world.db.sql, accepted202, 60_000);
-      const after = await waitFor('a job accepted after the failover', async () => {
-        const answer = await submit(t.numbers.slice(550, 600));
-        return answer.status === 202 ? answer : undefined;
-      });
-      const newJob = (after.json as { jobId: string }).jobId;
-      await waitForJobsEnded(world.db.sql, [newJob], 60_000);
+      const newJob = await newJobEnded('a job accepted after the failover');
       const doneMs = Date.now() - failedAt;
 
       expect(during.every((d) => [202, 503].includes(d.status))).toBe(true);
