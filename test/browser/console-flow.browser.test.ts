@@ -9,6 +9,7 @@ import {
   expectAccessible,
   HAS_CHROMIUM,
   openPage,
+  POLL,
   SKIP_REASON,
   screenshot,
   startConsoleServer,
@@ -18,9 +19,6 @@ import {
 // MarkedForRemoval numbers, preview, confirm, watch the job end, open a number's history,
 // upload 1,200 numbers and see three jobs end (one cancelled), sign out for good. Every page
 // is checked by axe-core and photographed for docs/console.md.
-
-// Generous for a loaded 2-core machine: the page's own polling answers within a second or two.
-const POLL = { timeout: 30_000 };
 
 if (!HAS_CHROMIUM) console.warn(`console browser test skipped: ${SKIP_REASON}`);
 

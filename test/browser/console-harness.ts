@@ -12,6 +12,9 @@ import type { TestDatabase } from '../support/database.ts';
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const HAS_CHROMIUM = existsSync(CHROMIUM);
 export const SKIP_REASON = `no Chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)`;
+
+/** Generous for a loaded 2-core machine: the page's own polling answers within a second or two. */
+export const POLL = { timeout: 30_000 };
 /** Chromium's flags for every page test (the Bull Board one too); without the background-
  * networking ones it keeps calling home on a closed network. */
 export const CHROMIUM_ARGS = [

@@ -15,6 +15,7 @@ import {
   expectAccessible,
   HAS_CHROMIUM,
   openPage,
+  POLL,
   SKIP_REASON,
   screenshot,
   startConsoleServer,
@@ -24,9 +25,6 @@ import {
 // The console's refusals in Chromium: a wrong key, an admin key, another operator's
 // job, a POST without its CSRF token; the keyboard-only path through sign-in and confirm; and
 // every read with JavaScript off.
-
-// Generous for a loaded 2-core machine: the page's own polling answers within a second or two.
-const POLL = { timeout: 30_000 };
 
 if (!HAS_CHROMIUM) console.warn(`console browser test skipped: ${SKIP_REASON}`);
 
