@@ -21,8 +21,6 @@ const JOBS = Number(process.env.OCN_BENCH_RETENTION_JOBS ?? 8000);
 const CYCLE_JOBS = 3000;
 const ITEMS_PER_JOB = 500;
 const CYCLES = 3;
-/** RETENTION_BATCH_JOBS' default. */
-const BATCH_JOBS = 5;
 const TABLES = ['jobs', 'job_items', 'idempotency_keys', 'number_status_history'] as const;
 
 interface NumberBlock {
@@ -162,7 +160,9 @@ async function measureBloat(
   numbers: NumberBlock,
 ) {
   const { sql } = ctx.db;
-  await deleteAllOld(sql); // what the "on" runs left
+  // The task's own batch size (RETENTION_BATCH_JOBS, as configured for the bench).
+  const batchJobs = ctx.config.retention.batchJobs;
+  await deleteAllOld(sql, batchJobs); // what the "on" runs left
   await sql`vacuum jobs, job_items, idempotency_keys, number_status_history`;
   result.sizesMb.push({ at: 'before the cycles', sizes: await sizesMb(sql) });
   let seconds = 0;
@@ -171,7 +171,7 @@ async function measureBloat(
     await seedOldJobs(ctx, jobs, numbers);
     if (cycle === 1) result.sizesMb.push({ at: 'old jobs seeded', sizes: await sizesMb(sql) });
     const started = performance.now();
-    deleted += await deleteAllOld(sql);
+    deleted += await deleteAllOld(sql, batchJobs);
     seconds += (performance.now() - started) / 1000;
     await sql`vacuum jobs, job_items, idempotency_keys, number_status_history`;
     result.sizesMb.push({ at: `cycle ${cycle}: deleted, vacuumed`, sizes: await sizesMb(sql) });
@@ -180,12 +180,12 @@ async function measureBloat(
   result.deletedLedgerRowsPerSec = Math.round((deleted * ITEMS_PER_JOB) / seconds);
 }
 
-async function deleteAllOld(sql: Sql): Promise<number> {
+async function deleteAllOld(sql: Sql, batchJobs: number): Promise<number> {
   let total = 0;
   for (;;) {
-    const batch = await deleteEndedJobs(sql, 1, BATCH_JOBS);
+    const batch = await deleteEndedJobs(sql, 1, batchJobs);
     total += batch.jobs;
-    if (batch.jobs < BATCH_JOBS) return total;
+    if (batch.jobs < batchJobs) return total;
   }
 }
 
