@@ -10,6 +10,8 @@ export interface NodeChild {
   pid: number;
   /** What the child wrote so far (stdout + stderr), for error messages. */
   output(): string;
+  /** Whether the process has ended. */
+  hasExited(): boolean;
   /** User + system CPU seconds the process (all its threads) has used so far. */
   cpuSeconds(): Promise<number>;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
@@ -64,6 +66,7 @@ export function spawnNode(entry: string, env: Record<string, string>): NodeChild
   return {
     pid,
     output: () => output,
+    hasExited: () => child.exitCode !== null || child.signalCode !== null,
     cpuSeconds: () => processCpuSeconds(pid),
     stop: (graceMs = 10_000) => stopChild(child, exited, graceMs),
   };

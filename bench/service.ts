@@ -42,20 +42,14 @@ export async function startService(
   // under the prefix, and one part's requests must not spend the next part's budget.
   const queuePrefix = `${ctx.queuePrefix}-${name}`;
   await assertNoOpenJobs(ctx.db.sql);
-  const port = await freePort();
-  const child = spawnNode('src/main.ts', {
-    ...benchProcessEnv({ databaseUrl: ctx.db.url, redisUrl: ctx.config.redisUrl, queuePrefix }),
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    ...env,
-  });
-  const baseUrl = `http://127.0.0.1:${port}`;
-  try {
-    await waitFor('the service to be ready', () => isReady(baseUrl), 60_000, 100);
-  } catch (err) {
-    await child.stop();
-    throw new Error(`${(err as Error).message}; its output:\n${child.output()}`);
-  }
+  const { child, baseUrl } = await spawnListening((port) =>
+    spawnNode('src/main.ts', {
+      ...benchProcessEnv({ databaseUrl: ctx.db.url, redisUrl: ctx.config.redisUrl, queuePrefix }),
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      ...env,
+    }),
+  );
   const client = createHttpClient(baseUrl, { authorization: `Bearer ${ctx.tenant.apiKey}` });
   return {
     child,
@@ -67,6 +61,30 @@ export async function startService(
       await child.stop();
     },
   };
+}
+
+/**
+ * Starts `spawn` on a free loopback port until it is ready. A port found free can be taken by
+ * another process before the child binds it (tests run beside the bench): a child that exits
+ * with EADDRINUSE is started again on another port, up to three times.
+ */
+async function spawnListening(spawn: (port: number) => NodeChild) {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const child = spawn(port);
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const ready = await waitFor(
+      'the service to be ready',
+      async () => (child.hasExited() ? false : isReady(baseUrl)),
+      60_000,
+      100,
+    ).catch((err: Error) => err);
+    if (ready === true) return { child, baseUrl };
+    await child.stop();
+    if (ready === false && attempt < 3 && child.output().includes('EADDRINUSE')) continue;
+    const why = ready === false ? 'the service exited before it was ready' : ready.message;
+    throw new Error(`${why}; its output:\n${child.output()}`);
+  }
 }
 
 async function isReady(baseUrl: string): Promise<true | undefined> {
