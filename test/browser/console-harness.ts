@@ -15,7 +15,7 @@ import type { TestDatabase } from '../support/database.ts';
 // Bull Board test does), a closed network, CSP violations caught, axe-core on every page and
 // the screenshots docs/console.md shows.
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const HAS_CHROMIUM = existsSync(CHROMIUM);
 export const SKIP_REASON = `no Chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)`;
 
@@ -23,7 +23,7 @@ export const SKIP_REASON = `no Chromium at ${CHROMIUM} (apt-get install chromium
 export const POLL = { timeout: 30_000 };
 /** Chromium's flags for every page test (the Bull Board one too); without the background-
  * networking ones it keeps calling home on a closed network. */
-export const CHROMIUM_ARGS = [
+const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
