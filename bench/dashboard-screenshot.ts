@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.ts';
-import { freePort } from '../test/support/processes.ts';
+import { freePort } from '../test/support/listening.ts';
 import { deletePrefixAt } from '../test/support/redis.ts';
 import { waitFor } from '../test/support/wait.ts';
 import { consoleFromDashboard } from './dashboard-console.ts';

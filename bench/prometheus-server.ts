@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { freePort } from '../test/support/processes.ts';
+import { freePort } from '../test/support/listening.ts';
 import { waitFor } from '../test/support/wait.ts';
 
 export interface ScrapeJob {

@@ -1,5 +1,4 @@
-import { freePort } from '../test/support/processes.ts';
-import { waitFor } from '../test/support/wait.ts';
+import { startListening } from '../test/support/listening.ts';
 import type { BenchContext } from './context.ts';
 import { createHttpClient } from './http-client.ts';
 import { benchProcessEnv, type NodeChild, spawnNode } from './processes.ts';
@@ -42,14 +41,14 @@ export async function startService(
   // under the prefix, and one part's requests must not spend the next part's budget.
   const queuePrefix = `${ctx.queuePrefix}-${name}`;
   await assertNoOpenJobs(ctx.db.sql);
-  const { child, baseUrl } = await spawnListening((port) =>
+  const spawnOn = (port: number) =>
     spawnNode('src/main.ts', {
       ...benchProcessEnv({ databaseUrl: ctx.db.url, redisUrl: ctx.config.redisUrl, queuePrefix }),
       HOST: '127.0.0.1',
       PORT: String(port),
       ...env,
-    }),
-  );
+    });
+  const { child, baseUrl } = await startListening('service', spawnOn, 60_000);
   const client = createHttpClient(baseUrl, { authorization: `Bearer ${ctx.tenant.apiKey}` });
   return {
     child,
@@ -61,35 +60,6 @@ export async function startService(
       await child.stop();
     },
   };
-}
-
-/**
- * Starts `spawn` on a free loopback port until it is ready. A port found free can be taken by
- * another process before the child binds it (tests run beside the bench): a child that exits
- * with EADDRINUSE is started again on another port, up to three times.
- */
-async function spawnListening(spawn: (port: number) => NodeChild) {
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
-    const child = spawn(port);
-    const baseUrl = `http://127.0.0.1:${port}`;
-    const ready = await waitFor(
-      'the service to be ready',
-      async () => (child.hasExited() ? false : isReady(baseUrl)),
-      60_000,
-      100,
-    ).catch((err: Error) => err);
-    if (ready === true) return { child, baseUrl };
-    await child.stop();
-    if (ready === false && attempt < 3 && child.output().includes('EADDRINUSE')) continue;
-    const why = ready === false ? 'the service exited before it was ready' : ready.message;
-    throw new Error(`${why}; its output:\n${child.output()}`);
-  }
-}
-
-async function isReady(baseUrl: string): Promise<true | undefined> {
-  const answer = await fetch(`${baseUrl}/health/ready`).catch(() => undefined);
-  return answer?.ok || undefined;
 }
 
 /** A 500-number request answered 200 with every number moved. */

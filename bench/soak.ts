@@ -4,7 +4,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../src/config.ts';
 import { OPERATION_QUEUE } from '../src/queue/operation-queue.ts';
-import { freePort } from '../test/support/processes.ts';
+import { freePort } from '../test/support/listening.ts';
 import { deletePrefixAt } from '../test/support/redis.ts';
 import { waitFor } from '../test/support/wait.ts';
 import { createBenchDatabase } from './database.ts';

@@ -11,6 +11,7 @@ import { createNumberService } from '../numbers/service.ts';
 import { tracingOn } from '../telemetry/state.ts';
 import { untracedPath } from '../telemetry/untraced-paths.ts';
 import { registerWebhookRoutes } from '../webhooks/routes.ts';
+import { createWebhookService } from '../webhooks/service.ts';
 import { createAuthHook } from './auth/bearer.ts';
 import { createFailureBudget } from './auth/failure-budget.ts';
 import { createOperationBudget, type OperationBudget } from './budgets/operation-budget.ts';
@@ -97,6 +98,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const jobs = createJobService(deps);
   const numbers = createNumberService(deps);
+  const webhooks = createWebhookService({
+    db: deps.db,
+    targetRules: { allowPrivate: config.webhooks.allowPrivateTargets },
+  });
   // On shutdown, waiting requests answer 202 with their job at once; the job goes on.
   app.addHook('preClose', async () => jobs.releaseAll());
   app.addHook('onClose', async () => jobs.close());
@@ -129,7 +134,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     registerRemovalStatusSummary(api, numbers);
     registerNumbersList(api, deps, numbers);
     registerNumberRoute(api, numbers);
-    registerWebhookRoutes(api, deps);
+    registerWebhookRoutes(api, webhooks);
   });
   // The operator console: HTML pages over the same services and budgets (docs/console.md).
   await registerConsole(app, { deps, jobs, operationBudgets, authFailures });

@@ -14,26 +14,16 @@ const TERMINAL_STATES = ['completed', 'cancelled', 'failed'] as const;
  * (a series that appears already at 1 shows no increase).
  */
 export function createJobMetricsObserver(registry: Registry): JobObserver {
-  const processed = counterFromZero(
-    registry,
-    {
-      name: 'ocn_numbers_processed_total',
-      help: 'Telephone numbers processed by this process, by operation and outcome.',
-      labelNames: ['operation', 'outcome'],
-    },
-    OPERATION_NAMES.flatMap((operation) =>
-      ITEM_OUTCOMES.map((outcome) => ({ operation, outcome })),
-    ),
-  );
-  const ended = counterFromZero(
-    registry,
-    {
-      name: 'ocn_jobs_ended_total',
-      help: 'Jobs this process saw reach a terminal state, by state.',
-      labelNames: ['state'],
-    },
-    TERMINAL_STATES.map((state) => ({ state })),
-  );
+  const processed = counterFromZero(registry, {
+    name: 'ocn_numbers_processed_total',
+    help: 'Telephone numbers processed by this process, by operation and outcome.',
+    labels: { operation: OPERATION_NAMES, outcome: ITEM_OUTCOMES },
+  });
+  const ended = counterFromZero(registry, {
+    name: 'ocn_jobs_ended_total',
+    help: 'Jobs this process saw reach a terminal state, by state.',
+    labels: { state: TERMINAL_STATES },
+  });
   const jobDuration = once(
     registry,
     'ocn_job_duration_seconds',

@@ -18,19 +18,32 @@ export function once<T>(registry: Registry, name: string, create: () => T): T {
 }
 
 /**
- * A counter registered once, with each of `start`'s label combinations at 0 from the first
- * scrape: `increase()` misses the first event of a series that appears already at 1.
+ * A counter registered once, with `labels` (each label and all its values) and every
+ * combination of the values at 0 from the first scrape: `increase()` misses the first event of
+ * a series that appears already at 1.
  */
 export function counterFromZero<L extends string>(
   registry: Registry,
-  config: { name: string; help: string; labelNames: readonly L[] },
-  start: LabelValues<L>[],
+  config: { name: string; help: string; labels: Record<L, readonly string[]> },
 ): Counter<L> {
-  return once(registry, config.name, () => {
-    const counter = new Counter({ ...config, registers: [registry] });
-    for (const labels of start) counter.inc(labels, 0);
+  const { name, help, labels } = config;
+  return once(registry, name, () => {
+    const labelNames = Object.keys(labels) as L[];
+    const counter = new Counter({ name, help, labelNames, registers: [registry] });
+    for (const combination of everyCombination(labels)) counter.inc(combination, 0);
     return counter;
   });
+}
+
+/** Every combination of one value per label, the first label's values outermost. */
+function everyCombination<L extends string>(labels: Record<L, readonly string[]>) {
+  return Object.entries<readonly string[]>(labels).reduce<Record<string, string>[]>(
+    (combinations, [label, values]) =>
+      combinations.flatMap((combination) =>
+        values.map((value) => ({ ...combination, [label]: value })),
+      ),
+    [{}],
+  ) as LabelValues<L>[];
 }
 
 /** A gauge's read failed at scrape time: a warning naming it, and no value (the scrape goes on). */

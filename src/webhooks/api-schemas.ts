@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { queryInt } from '../api/views/job-schemas.ts';
+import { cursorPage, cursorQuery } from '../api/views/job-schemas.ts';
 import { int32, TEXT_MAX, timestamp, uuid } from '../jobs/result-schemas.ts';
 import { WEBHOOK_EVENTS } from './events.ts';
 
@@ -81,16 +81,12 @@ export const WebhookDeliverySchema = z
   })
   .meta({ id: 'WebhookDelivery' });
 
-export const WebhookDeliveryListSchema = z
-  .object({
-    data: z.array(WebhookDeliverySchema).max(100),
-    nextCursor: z.string().max(200).nullable(),
-  })
-  .meta({ id: 'WebhookDeliveryList' });
+export const WebhookDeliveryListSchema = cursorPage(
+  'WebhookDeliveryList',
+  WebhookDeliverySchema,
+  100,
+);
 
 export const EndpointParams = z.object({ endpointId: uuid() });
 
-export const ListDeliveriesQuery = z.strictObject({
-  limit: queryInt(1, 100).prefault(20),
-  cursor: z.string().max(200).optional(),
-});
+export const ListDeliveriesQuery = z.strictObject(cursorQuery(100));

@@ -1,11 +1,8 @@
 import { z } from 'zod';
-import { HttpProblem } from '../api/http/problem.ts';
 import { cursorCodec } from '../api/views/cursor.ts';
 import { UUID_PATTERN } from '../domain/limits.ts';
-import { TargetNotAllowedError } from './addresses.ts';
 import type { EndpointRow } from './endpoints.ts';
 import { WEBHOOK_EVENTS, type WebhookEvent } from './events.ts';
-import { checkTargetUrl, type TargetRules } from './target.ts';
 
 /** The deliveries log: the message id of the last entry of a page. */
 export const deliveriesCursor = cursorCodec('webhook-deliveries', z.string().regex(UUID_PATTERN));
@@ -48,20 +45,6 @@ export function toDeliveryView(row: DeliveryRow) {
     at: row.at.toISOString(),
     nextAttemptAt: row.nextAttemptAt?.toISOString() ?? null,
   };
-}
-
-/** The target rules, as a 400 WEBHOOK_URL_NOT_ALLOWED naming the reason. */
-export async function assertTargetAllowed(url: string, rules: TargetRules): Promise<void> {
-  try {
-    await checkTargetUrl(url, rules);
-  } catch (err) {
-    if (!(err instanceof TargetNotAllowedError)) throw err;
-    throw new HttpProblem(
-      400,
-      'WEBHOOK_URL_NOT_ALLOWED',
-      `The webhook URL is not allowed: ${err.message}`,
-    );
-  }
 }
 
 /** Each event once, in the order of WEBHOOK_EVENTS. */

@@ -1,5 +1,6 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
+import type { EndpointRef } from './endpoints.ts';
 import { webhookDeliveries, webhookEndpoints, webhookMessages } from './tables.ts';
 
 // An endpoint's deliveries log, newest first: one entry per message, showing its last attempt.
@@ -12,10 +13,10 @@ export interface DeliveryLogOptions {
 
 export async function listDeliveries(
   db: Database,
-  target: { operatorId: string; endpointId: string },
+  endpoint: EndpointRef,
   options: DeliveryLogOptions,
 ) {
-  const { operatorId, endpointId } = target;
+  const { operatorId, endpointId } = endpoint;
   const conditions = [
     eq(webhookDeliveries.endpointId, endpointId),
     // The endpoint must be the operator's: a foreign one lists nothing (the route says 404).

@@ -1,14 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { principalOf } from '../api/auth/bearer.ts';
-import type { AppDeps } from '../api/deps.ts';
 import { notFound } from '../api/http/problem.ts';
 import { operatorResponseHeaders } from '../api/openapi/headers.ts';
 import { invalidListQuery, operatorProblems, problem } from '../api/openapi/problems.ts';
 import { EndpointParams, ListDeliveriesQuery, WebhookDeliveryListSchema } from './api-schemas.ts';
 import { deliveriesCursor, toDeliveryView } from './api-views.ts';
-import { listDeliveries } from './delivery-log.ts';
-import { getEndpoint } from './endpoints.ts';
+import type { WebhookService } from './service.ts';
 
 // An endpoint's deliveries log (docs/api.md "Webhooks"): newest first, a cursor bound to the
 // operator and the endpoint.
@@ -19,7 +17,7 @@ const missing = {
   404: problem(404, { description: 'NOT_FOUND: no such endpoint for this operator' }),
 };
 
-export function registerDeliveryLogRoute(app: FastifyInstance, deps: AppDeps) {
+export function registerDeliveryLogRoute(app: FastifyInstance, webhooks: WebhookService) {
   const api = app.withTypeProvider<ZodTypeProvider>();
   const common = { tags: ['webhooks'], security: [{ bearerAuth: [] }] };
   api.get(
@@ -46,11 +44,11 @@ export function registerDeliveryLogRoute(app: FastifyInstance, deps: AppDeps) {
       const { limit, cursor } = request.query;
       const scope = { operatorId, endpointId };
       const afterMessageId = deliveriesCursor.decode(cursor, scope);
-      if (!(await getEndpoint(deps.db, operatorId, endpointId))) throw notFound();
-      const page = await listDeliveries(deps.db, scope, {
+      const page = await webhooks.deliveries(scope, {
         limit,
         ...(afterMessageId && { afterMessageId }),
       });
+      if (!page) throw notFound();
       const last = page.rows.at(-1);
       const nextCursor =
         page.hasMore && last ? deliveriesCursor.encode(last.messageId, scope) : null;

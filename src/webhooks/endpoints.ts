@@ -31,6 +31,12 @@ export type EndpointRow = {
   updatedAt: Date;
 };
 
+/** An endpoint as its operator names it. */
+export interface EndpointRef {
+  operatorId: string;
+  endpointId: string;
+}
+
 export class EndpointLimitError extends Error {
   override name = 'EndpointLimitError';
 }
@@ -42,8 +48,8 @@ export class EndpointLimitError extends Error {
  */
 const nextVersion = sql`greatest(now(), ${webhookEndpoints.updatedAt} + interval '1 microsecond')`;
 
-const scoped = (operatorId: string, id: string) =>
-  and(eq(webhookEndpoints.id, id), eq(webhookEndpoints.operatorId, operatorId));
+const scoped = ({ operatorId, endpointId }: EndpointRef) =>
+  and(eq(webhookEndpoints.id, endpointId), eq(webhookEndpoints.operatorId, operatorId));
 
 /**
  * Creates an endpoint with a new secret, unless the operator has its maximum already. The
@@ -88,8 +94,8 @@ export function listEndpoints(db: Database, operatorId: string): Promise<Endpoin
     .orderBy(asc(webhookEndpoints.createdAt), asc(webhookEndpoints.id));
 }
 
-export async function getEndpoint(db: Database, operatorId: string, id: string) {
-  const [row] = await db.select(viewColumns).from(webhookEndpoints).where(scoped(operatorId, id));
+export async function getEndpoint(db: Database, endpoint: EndpointRef) {
+  const [row] = await db.select(viewColumns).from(webhookEndpoints).where(scoped(endpoint));
   return row;
 }
 
@@ -106,8 +112,7 @@ export interface EndpointChanges {
  */
 export async function updateEndpoint(
   db: Database,
-  operatorId: string,
-  id: string,
+  endpoint: EndpointRef,
   changes: EndpointChanges,
 ): Promise<EndpointRow | undefined> {
   const [row] = await db
@@ -117,22 +122,22 @@ export async function updateEndpoint(
       ...(changes.enabled === true && { disabledReason: null, failingSince: null }),
       updatedAt: nextVersion,
     })
-    .where(scoped(operatorId, id))
+    .where(scoped(endpoint))
     .returning(viewColumns);
   return row;
 }
 
 /** Deletes the endpoint and (cascade) its deliveries. False when there was none. */
-export async function deleteEndpoint(db: Database, operatorId: string, id: string) {
+export async function deleteEndpoint(db: Database, endpoint: EndpointRef) {
   const rows = await db
     .delete(webhookEndpoints)
-    .where(scoped(operatorId, id))
+    .where(scoped(endpoint))
     .returning({ id: webhookEndpoints.id });
   return rows.length > 0;
 }
 
 /** A new secret; the current one goes on signing beside it for PREVIOUS_SECRET_TTL_MS. */
-export async function rotateSecret(db: Database, operatorId: string, id: string) {
+export async function rotateSecret(db: Database, endpoint: EndpointRef) {
   const secret = newSecret();
   const [row] = await db
     .update(webhookEndpoints)
@@ -142,7 +147,7 @@ export async function rotateSecret(db: Database, operatorId: string, id: string)
       secret,
       updatedAt: nextVersion,
     })
-    .where(scoped(operatorId, id))
+    .where(scoped(endpoint))
     .returning(viewColumns);
   return row && { ...row, secret };
 }

@@ -22,24 +22,16 @@ export function createWebhookMetrics(
   registry: Registry,
   deps: { sql: Sql; logger: Pick<Logger, 'warn'> },
 ): WebhookMetrics {
-  const deliveries = counterFromZero(
-    registry,
-    {
-      name: 'ocn_webhook_deliveries_total',
-      help: 'Webhook delivery attempts by outcome: succeeded (2xx), retrying (a retry is scheduled), failed (the last attempt failed, or 410), disabled (not sent: endpoint disabled).',
-      labelNames: ['outcome'],
-    },
-    DELIVERY_OUTCOMES.map((outcome) => ({ outcome })),
-  );
-  const disabled = counterFromZero(
-    registry,
-    {
-      name: 'ocn_webhook_endpoints_disabled_total',
-      help: 'Webhook endpoints disabled by the service: gone (answered 410), failing (every attempt failed for 5 days).',
-      labelNames: ['reason'],
-    },
-    DISABLE_REASONS.map((reason) => ({ reason })),
-  );
+  const deliveries = counterFromZero(registry, {
+    name: 'ocn_webhook_deliveries_total',
+    help: 'Webhook delivery attempts by outcome: succeeded (2xx), retrying (a retry is scheduled), failed (the last attempt failed, or 410), disabled (not sent: endpoint disabled).',
+    labels: { outcome: DELIVERY_OUTCOMES },
+  });
+  const disabled = counterFromZero(registry, {
+    name: 'ocn_webhook_endpoints_disabled_total',
+    help: 'Webhook endpoints disabled by the service: gone (answered 410), failing (every attempt failed for 5 days).',
+    labels: { reason: DISABLE_REASONS },
+  });
   once(
     registry,
     'ocn_webhook_oldest_pending_seconds',

@@ -1,8 +1,7 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf } from '../api/auth/bearer.ts';
-import type { AppDeps } from '../api/deps.ts';
 import { HttpProblem, notFound } from '../api/http/problem.ts';
 import { operatorResponseHeaders } from '../api/openapi/headers.ts';
 import { bodyProblems, operatorProblems, problem } from '../api/openapi/problems.ts';
@@ -14,18 +13,10 @@ import {
   WebhookEndpointSchema,
   WebhookEndpointWithSecretSchema,
 } from './api-schemas.ts';
-import { assertTargetAllowed, eventSet, toEndpointView } from './api-views.ts';
+import { eventSet, toEndpointView } from './api-views.ts';
 import { registerDeliveryLogRoute } from './delivery-routes.ts';
-import {
-  createEndpoint,
-  deleteEndpoint,
-  EndpointLimitError,
-  getEndpoint,
-  listEndpoints,
-  rotateSecret,
-  updateEndpoint,
-} from './endpoints.ts';
 import { MAX_ENDPOINTS_PER_OPERATOR } from './events.ts';
+import type { WebhookService } from './service.ts';
 
 // The endpoint resource (docs/api.md "Webhooks"), in the operator API's scope: the
 // same key authentication, the read budget for its GETs, problem details for every error.
@@ -41,15 +32,22 @@ const notAllowed = problem(400, {
 const missing = {
   404: problem(404, { description: 'NOT_FOUND: no such endpoint for this operator' }),
 };
+const urlNotAllowed = (reason: string) =>
+  new HttpProblem(400, 'WEBHOOK_URL_NOT_ALLOWED', `The webhook URL is not allowed: ${reason}`);
 
-export function registerWebhookRoutes(app: FastifyInstance, deps: AppDeps) {
+/** The endpoint a request names, as its operator's. */
+const endpointOf = (request: FastifyRequest<{ Params: { endpointId: string } }>) => ({
+  operatorId: principalOf(request).operatorId,
+  endpointId: request.params.endpointId,
+});
+
+export function registerWebhookRoutes(app: FastifyInstance, webhooks: WebhookService) {
   const api = app.withTypeProvider<ZodTypeProvider>();
   const common = {
     tags: ['webhooks'],
     security: [{ bearerAuth: [] }],
     ...operatorResponseHeaders(),
   };
-  const rules = { allowPrivate: deps.config.webhooks.allowPrivateTargets };
 
   api.post(
     WEBHOOKS_PATH,
@@ -68,22 +66,18 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: AppDeps) {
       },
     },
     async (request, reply) => {
-      const { operatorId } = principalOf(request);
       const { url, events, description } = request.body;
-      await assertTargetAllowed(url, rules);
-      try {
-        const created = await createEndpoint(deps.db, operatorId, {
-          url,
-          events: eventSet(events),
-          description: description ?? null,
-        });
-        reply.code(201);
-        return { ...toEndpointView(created), secret: created.secret };
-      } catch (err) {
-        if (err instanceof EndpointLimitError)
-          throw new HttpProblem(400, 'WEBHOOK_LIMIT_REACHED', err.message);
-        throw err;
+      const outcome = await webhooks.create(principalOf(request).operatorId, {
+        url,
+        events: eventSet(events),
+        description: description ?? null,
+      });
+      if (outcome.kind === 'target-not-allowed') throw urlNotAllowed(outcome.reason);
+      if (outcome.kind === 'limit-reached') {
+        throw new HttpProblem(400, 'WEBHOOK_LIMIT_REACHED', outcome.message);
       }
+      reply.code(201);
+      return { ...toEndpointView(outcome.endpoint), secret: outcome.endpoint.secret };
     },
   );
 
@@ -98,7 +92,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: AppDeps) {
       },
     },
     async (request) => ({
-      data: (await listEndpoints(deps.db, principalOf(request).operatorId)).map(toEndpointView),
+      data: (await webhooks.list(principalOf(request).operatorId)).map(toEndpointView),
     }),
   );
 
@@ -114,11 +108,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: AppDeps) {
       },
     },
     async (request) => {
-      const row = await getEndpoint(
-        deps.db,
-        principalOf(request).operatorId,
-        request.params.endpointId,
-      );
+      const row = await webhooks.get(endpointOf(request));
       if (!row) throw notFound();
       return toEndpointView(row);
     },
@@ -143,17 +133,16 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: AppDeps) {
       },
     },
     async (request) => {
-      const { operatorId } = principalOf(request);
       const { url, events, enabled, description } = request.body;
-      if (url !== undefined) await assertTargetAllowed(url, rules);
-      const row = await updateEndpoint(deps.db, operatorId, request.params.endpointId, {
+      const outcome = await webhooks.update(endpointOf(request), {
         ...(url !== undefined && { url }),
         ...(events !== undefined && { events: eventSet(events) }),
         ...(enabled !== undefined && { enabled }),
         ...(description !== undefined && { description }),
       });
-      if (!row) throw notFound();
-      return toEndpointView(row);
+      if (outcome.kind === 'target-not-allowed') throw urlNotAllowed(outcome.reason);
+      if (outcome.kind === 'not-found') throw notFound();
+      return toEndpointView(outcome.endpoint);
     },
   );
 
@@ -174,17 +163,12 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: AppDeps) {
       },
     },
     async (request, reply) => {
-      const deleted = await deleteEndpoint(
-        deps.db,
-        principalOf(request).operatorId,
-        request.params.endpointId,
-      );
-      if (!deleted) throw notFound();
+      if (!(await webhooks.remove(endpointOf(request)))) throw notFound();
       return reply.code(204).send(null);
     },
   );
 
-  registerDeliveryLogRoute(app, deps);
+  registerDeliveryLogRoute(app, webhooks);
 
   api.post(
     `${ONE}/rotate-secret`,
@@ -203,11 +187,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: AppDeps) {
       },
     },
     async (request) => {
-      const row = await rotateSecret(
-        deps.db,
-        principalOf(request).operatorId,
-        request.params.endpointId,
-      );
+      const row = await webhooks.rotateSecret(endpointOf(request));
       if (!row) throw notFound();
       return { ...toEndpointView(row), secret: row.secret };
     },

@@ -1,16 +1,14 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATION_QUEUE } from '../../src/queue/operation-queue.ts';
 import { type TestApp, useAppsDatabase } from '../support/app.ts';
 import { createNumbers, createTenant } from '../support/factories.ts';
 import { startTestWorker } from '../support/test-worker.ts';
-import { CHROMIUM_ARGS, openPage } from './console-harness.ts';
+import { HAS_CHROMIUM, launchChromium, openPage, SKIP_REASON } from './console-harness.ts';
 
-// Debian's chromium, driven by playwright-core (which downloads no browser of its own).
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const HAS_CHROMIUM = existsSync(CHROMIUM);
-const SKIP_REASON = `no Chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)`;
+// Debian's chromium, driven by playwright-core (which downloads no browser of its own), as
+// the console's browser tests start it.
 if (!HAS_CHROMIUM) console.warn(`bull-board browser test skipped: ${SKIP_REASON}`);
 const SCREENSHOT = 'test-output/bull-board.png';
 const BOARD_USER = 'board-admin';
@@ -52,7 +50,7 @@ describe('Bull Board in headless Chromium', () => {
     expect(body.status).toBe('success');
     jobId = body.data.jobId;
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

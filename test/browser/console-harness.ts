@@ -1,7 +1,13 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { AxeBuilder } from '@axe-core/playwright';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { expect } from 'vitest';
+import {
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  chromium,
+  type Page,
+} from 'playwright-core';
+import { afterAll, beforeAll, expect, type TestContext } from 'vitest';
 import { openAppsDatabase, type TestApp } from '../support/app.ts';
 import type { TestDatabase } from '../support/database.ts';
 
@@ -9,7 +15,7 @@ import type { TestDatabase } from '../support/database.ts';
 // Bull Board test does), a closed network, CSP violations caught, axe-core on every page and
 // the screenshots docs/console.md shows.
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const HAS_CHROMIUM = existsSync(CHROMIUM);
 export const SKIP_REASON = `no Chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)`;
 
@@ -17,7 +23,7 @@ export const SKIP_REASON = `no Chromium at ${CHROMIUM} (apt-get install chromium
 export const POLL = { timeout: 30_000 };
 /** Chromium's flags for every page test (the Bull Board one too); without the background-
  * networking ones it keeps calling home on a closed network. */
-export const CHROMIUM_ARGS = [
+const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -63,6 +69,45 @@ export async function startConsoleServer(
     await close();
     throw err;
   }
+}
+
+/**
+ * A console test file's server and browser (`startConsoleServer`), started before its tests
+ * and closed after them. Without Chromium nothing starts and every test skips, saying why.
+ */
+export function useConsoleServer(label: string, options: { worker: boolean }) {
+  if (!HAS_CHROMIUM) console.warn(`console browser test skipped: ${SKIP_REASON}`);
+  let server: ConsoleServer | undefined;
+  beforeAll(async () => {
+    if (HAS_CHROMIUM) server = await startConsoleServer(label, options);
+  });
+  afterAll(async () => server?.close());
+  return {
+    /** Undefined only without Chromium. */
+    get server() {
+      return server;
+    },
+    /**
+     * Runs `test` on a page of a new browser context (`openPage`), closed after it. Paths
+     * (`page.goto('/console')`) are relative to the server.
+     */
+    async onPage(
+      ctx: TestContext,
+      contextOptions: BrowserContextOptions,
+      test: (on: ConsolePage & { context: BrowserContext; server: ConsoleServer }) => Promise<void>,
+    ): Promise<void> {
+      if (!server) return ctx.skip(SKIP_REASON);
+      const context = await server.browser.newContext({
+        ...contextOptions,
+        baseURL: server.baseUrl,
+      });
+      try {
+        await test({ ...(await openPage(context, server.baseUrl)), context, server });
+      } finally {
+        await context.close();
+      }
+    },
+  };
 }
 
 export interface ConsolePage {

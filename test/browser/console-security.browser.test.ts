@@ -1,7 +1,6 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Tenant } from '../support/app.ts';
-import type { TestDatabase } from '../support/database.ts';
 import {
   createApiKey,
   createCustomer,
@@ -10,36 +9,20 @@ import {
   createNumbers,
   createTenant,
 } from '../support/factories.ts';
-import {
-  type ConsoleServer,
-  expectAccessible,
-  HAS_CHROMIUM,
-  openPage,
-  POLL,
-  SKIP_REASON,
-  screenshot,
-  startConsoleServer,
-  tabTo,
-} from './console-harness.ts';
+import { expectAccessible, POLL, screenshot, tabTo, useConsoleServer } from './console-harness.ts';
 
 // The console's refusals in Chromium: a wrong key, an admin key, another operator's
 // job, a POST without its CSRF token; the keyboard-only path through sign-in and confirm; and
 // every read with JavaScript off.
 
-if (!HAS_CHROMIUM) console.warn(`console browser test skipped: ${SKIP_REASON}`);
-
 describe('the operator console refuses what it must, in headless Chromium', () => {
-  let server: ConsoleServer | undefined;
-  let database: TestDatabase;
-  let browser: Browser | undefined;
-  let baseUrl: string;
+  const suite = useConsoleServer('console-sec', { worker: true });
   let tenant: Tenant;
   let foreignJobId: string;
 
   beforeAll(async () => {
-    if (!HAS_CHROMIUM) return;
-    server = await startConsoleServer('console-sec', { worker: true });
-    ({ database, baseUrl, browser } = server);
+    if (!suite.server) return;
+    const { database } = suite.server;
     tenant = await createTenant(database.db);
     await createMarkedNumbers(database.db, tenant, 3);
     // Past one page (50) of the whole inventory, all sorted after the marked ones (+1207…).
@@ -52,19 +35,14 @@ describe('the operator console refuses what it must, in headless Chromium', () =
     foreignJobId = (await createMarkedJob(database.db, await createTenant(database.db), 1)).job.id;
   });
 
-  afterAll(async () => server?.close());
-
-  const signIn = async (page: import('playwright-core').Page, key: string) => {
-    await page.goto(`${baseUrl}/console/sign-in`);
+  const signIn = async (page: Page, key: string) => {
+    await page.goto('/console/sign-in');
     await page.getByLabel('API key').fill(key);
     await page.getByRole('button', { name: 'Sign in' }).click();
   };
 
-  it('shows a 401 page for a wrong key and a 403 page for an admin key', async (ctx) => {
-    if (!browser) return ctx.skip(SKIP_REASON);
-    const context = await browser.newContext();
-    try {
-      const { page, cspViolations } = await openPage(context, baseUrl);
+  it('shows a 401 page for a wrong key and a 403 page for an admin key', (ctx) =>
+    suite.onPage(ctx, {}, async ({ page, cspViolations, server }) => {
       const wrong = page.waitForResponse(
         (r) => r.url().endsWith('/console/sign-in') && r.request().method() === 'POST',
       );
@@ -75,7 +53,7 @@ describe('the operator console refuses what it must, in headless Chromium', () =
       await expectAccessible(page, '401 page');
       await screenshot(page, 'error-401');
 
-      const admin = await createApiKey(database.db, tenant.operator.id, { role: 'admin' });
+      const admin = await createApiKey(server.database.db, tenant.operator.id, { role: 'admin' });
       const refused = page.waitForResponse(
         (r) => r.url().endsWith('/console/sign-in') && r.request().method() === 'POST',
       );
@@ -83,95 +61,84 @@ describe('the operator console refuses what it must, in headless Chromium', () =
       expect((await refused).status()).toBe(403);
       await page.getByRole('heading', { name: 'Not allowed' }).waitFor();
       expect(cspViolations).toEqual([]);
-    } finally {
-      await context.close();
-    }
-  });
+    }));
 
-  it("shows a 404 page for another operator's job and refuses a POST without its CSRF token", async (ctx) => {
-    if (!browser) return ctx.skip(SKIP_REASON);
-    const context = await browser.newContext();
-    try {
-      const { page } = await openPage(context, baseUrl);
+  it("shows a 404 page for another operator's job and refuses a POST without its CSRF token", (ctx) =>
+    suite.onPage(ctx, {}, async ({ page, context }) => {
       await signIn(page, tenant.apiKey.key);
       await page.getByRole('heading', { name: 'Overview' }).waitFor();
-      const res = await page.goto(`${baseUrl}/console/jobs/${foreignJobId}`);
+      const res = await page.goto(`/console/jobs/${foreignJobId}`);
       expect(res?.status()).toBe(404);
       await page.getByText('There is no such job').waitFor();
       await expectAccessible(page, '404 page');
       await screenshot(page, 'error-404');
 
       // The browser's own cookie, without the page's token: 403, and nothing was cancelled.
-      const forged = await context.request.post(`${baseUrl}/console/jobs/${foreignJobId}/cancel`, {
+      const forged = await context.request.post(`/console/jobs/${foreignJobId}/cancel`, {
         form: { reason: 'forged' },
         maxRedirects: 0,
       });
       expect(forged.status()).toBe(403);
-      const noToken = await context.request.post(`${baseUrl}/console/sign-out`, {
+      const noToken = await context.request.post('/console/sign-out', {
         maxRedirects: 0,
       });
       expect(noToken.status()).toBe(403);
-      await page.goto(`${baseUrl}/console`);
+      await page.goto('/console');
       await page.getByRole('heading', { name: 'Overview' }).waitFor(); // still signed in
-    } finally {
-      await context.close();
-    }
-  });
+    }));
 
-  it('signs in and confirms with the keyboard alone', async (ctx) => {
-    if (!browser) return ctx.skip(SKIP_REASON);
-    const context = await browser.newContext();
-    try {
-      const { page, cspViolations } = await openPage(context, baseUrl);
-      await page.goto(`${baseUrl}/console/sign-in`);
-      // The key field has the focus on arrival.
-      await page.keyboard.type(tenant.apiKey.key);
-      await page.keyboard.press('Enter');
-      await page.getByRole('heading', { name: 'Overview' }).waitFor();
-      // The per-customer link leads to that customer's MarkedForRemoval numbers.
-      await tabTo(page, new RegExp(tenant.customer.msTenantId));
-      await page.keyboard.press('Enter');
-      await page.getByRole('heading', { name: 'Numbers' }).waitFor();
-      await tabTo(page, /Preview all 3 on this page/);
-      await page.keyboard.press('Enter');
-      await page.getByRole('heading', { name: /Preview/ }).waitFor();
-      await tabTo(page, /Confirm/);
-      await page.keyboard.press('Enter');
-      await expect.poll(() => page.locator('#progress').textContent(), POLL).toContain('completed');
-      expect(await page.locator('#progress').textContent()).toContain('3 succeeded');
-      expect(cspViolations).toEqual([]);
-    } finally {
-      await context.close();
-    }
-  }, 90_000);
+  it(
+    'signs in and confirms with the keyboard alone',
+    (ctx) =>
+      suite.onPage(ctx, {}, async ({ page, cspViolations }) => {
+        await page.goto('/console/sign-in');
+        // The key field has the focus on arrival.
+        await page.keyboard.type(tenant.apiKey.key);
+        await page.keyboard.press('Enter');
+        await page.getByRole('heading', { name: 'Overview' }).waitFor();
+        // The per-customer link leads to that customer's MarkedForRemoval numbers.
+        await tabTo(page, new RegExp(tenant.customer.msTenantId));
+        await page.keyboard.press('Enter');
+        await page.getByRole('heading', { name: 'Numbers' }).waitFor();
+        await tabTo(page, /Preview all 3 on this page/);
+        await page.keyboard.press('Enter');
+        await page.getByRole('heading', { name: /Preview/ }).waitFor();
+        await tabTo(page, /Confirm/);
+        await page.keyboard.press('Enter');
+        await expect
+          .poll(() => page.locator('#progress').textContent(), POLL)
+          .toContain('completed');
+        expect(await page.locator('#progress').textContent()).toContain('3 succeeded');
+        expect(cspViolations).toEqual([]);
+      }),
+    90_000,
+  );
 
-  it('serves every read with JavaScript off', async (ctx) => {
-    if (!browser) return ctx.skip(SKIP_REASON);
-    const context = await browser.newContext({ javaScriptEnabled: false });
-    try {
-      const { page } = await openPage(context, baseUrl);
-      await signIn(page, tenant.apiKey.key);
-      await page.getByRole('heading', { name: 'Overview' }).waitFor();
-      await page.getByRole('link', { name: 'Numbers', exact: true }).click();
-      await page.getByRole('heading', { name: 'Numbers' }).waitFor();
-      // Pages follow the API's cursor, as plain links.
-      expect(await page.locator('#count').textContent()).toBe('63 numbers, page 1 of 2.');
-      await page.getByRole('link', { name: 'Next page' }).click();
-      await page.getByText('63 numbers, page 2 of 2.').waitFor();
-      expect(new URL(page.url()).searchParams.get('cursor')).toBeTruthy();
-      expect(await page.locator('tbody tr').count()).toBe(13);
-      await page.getByRole('link', { name: 'First page' }).click();
-      await page.getByText('63 numbers, page 1 of 2.').waitFor();
-      const number = page.locator('tbody a').first();
-      const e164 = (await number.textContent()) ?? '';
-      await number.click();
-      await page.getByRole('heading', { name: `Number ${e164}` }).waitFor();
-      await page.locator('tbody a').first().click(); // the job of its history
-      await page.getByRole('heading', { name: /^Job/ }).waitFor();
-      await page.getByRole('link', { name: 'Upload' }).click();
-      await page.getByRole('heading', { name: 'Upload numbers' }).waitFor();
-    } finally {
-      await context.close();
-    }
-  }, 60_000);
+  it(
+    'serves every read with JavaScript off',
+    (ctx) =>
+      suite.onPage(ctx, { javaScriptEnabled: false }, async ({ page }) => {
+        await signIn(page, tenant.apiKey.key);
+        await page.getByRole('heading', { name: 'Overview' }).waitFor();
+        await page.getByRole('link', { name: 'Numbers', exact: true }).click();
+        await page.getByRole('heading', { name: 'Numbers' }).waitFor();
+        // Pages follow the API's cursor, as plain links.
+        expect(await page.locator('#count').textContent()).toBe('63 numbers, page 1 of 2.');
+        await page.getByRole('link', { name: 'Next page' }).click();
+        await page.getByText('63 numbers, page 2 of 2.').waitFor();
+        expect(new URL(page.url()).searchParams.get('cursor')).toBeTruthy();
+        expect(await page.locator('tbody tr').count()).toBe(13);
+        await page.getByRole('link', { name: 'First page' }).click();
+        await page.getByText('63 numbers, page 1 of 2.').waitFor();
+        const number = page.locator('tbody a').first();
+        const e164 = (await number.textContent()) ?? '';
+        await number.click();
+        await page.getByRole('heading', { name: `Number ${e164}` }).waitFor();
+        await page.locator('tbody a').first().click(); // the job of its history
+        await page.getByRole('heading', { name: /^Job/ }).waitFor();
+        await page.getByRole('link', { name: 'Upload' }).click();
+        await page.getByRole('heading', { name: 'Upload numbers' }).waitFor();
+      }),
+    60_000,
+  );
 });

@@ -82,7 +82,7 @@ export function findOperation(
 const literalRank = (template: string) =>
   template.split('/').reduce((rank, part) => rank * 2 + (part.startsWith('{') ? 0 : 1), 0);
 
-/** The document the repository publishes (written by `npm run openapi:client`). */
+/** The document the repository publishes (written by `npm run openapi:document`). */
 export function committedDocument(): OpenApiDocument {
   return JSON.parse(readFileSync(new URL('./openapi.json', import.meta.url), 'utf8'));
 }

@@ -8,7 +8,7 @@ import { getJob, listJobItems, readyForRemoval } from './generated/index.ts';
 import type { Job } from './generated/types.gen.ts';
 import { createResponseValidator } from './response-validator.ts';
 
-// The client generated from the committed document (`npm run openapi:client`) works against
+// The client generated from the committed document (generate-client.ts) works against
 // the real app over HTTP, and every answer it gets matches that document.
 
 const suite = useApiSuite('oas-client');

@@ -1,16 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { useApiSuite } from '../support/app.ts';
 import { createApiKey } from '../support/factories.ts';
-import { type Answer, postRaw, stableProblem } from '../support/problems.ts';
+import { useProblemSuite } from '../support/problems.ts';
 
 // Authentication's one 401 and what every problem answer carries (docs/api.md, "Errors"),
 // through the real app (no worker needed: a refused request queues nothing).
 
 const URL = '/api/v3/oc/numbers/action/ready-for-removal';
-const suite = useApiSuite('api-problems', {}, { worker: false });
-const post = (payload: string | object | undefined, headers: Record<string, string> = {}) =>
-  postRaw(suite, URL, payload, headers);
-const problemOf = (res: Answer) => stableProblem(res, URL);
+const { suite, post, problemOf } = useProblemSuite('api-problems', URL);
 
 describe('authentication and problem details', () => {
   it('one identical 401 for a missing, unknown, malformed or revoked key', async () => {

@@ -1,20 +1,15 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { jobs } from '../../src/db/tables.ts';
-import { useApiSuite } from '../support/app.ts';
 import { uniqueE164 } from '../support/factories.ts';
-import { type Answer, postRaw, stableProblem } from '../support/problems.ts';
+import { useProblemSuite } from '../support/problems.ts';
 
 // Validation of an operation's request (docs/api.md, "Errors"), through the real app (no worker
 // needed: a rejected request queues nothing). Authentication and what every problem carries:
 // api-problems.test.ts.
 
 const URL = '/api/v3/oc/numbers/action/ready-for-removal';
-const suite = useApiSuite('api-val', {}, { worker: false });
-
-const post = (payload: string | object | undefined, headers: Record<string, string> = {}) =>
-  postRaw(suite, URL, payload, headers);
-const problemOf = (res: Answer) => stableProblem(res, URL);
+const { suite, post, problemOf } = useProblemSuite('api-val', URL);
 
 describe('telephone number validation', () => {
   it("accepts the original doc's examples (possible, not necessarily valid numbers)", async () => {

@@ -54,27 +54,24 @@ describe('cli process', () => {
     timeout: 120_000,
   }, async () => {
     const [good, fixed] = [uniqueE164(), uniqueE164()];
-    const file = join(dir, 'inventory.csv');
-    await writeFile(
-      file,
-      inventoryCsv([
-        [good, 'Active', 'acme', '', ''],
-        [fixed, 'Gone', 'acme', '', ''],
-      ]),
-    );
-    const first = await run(['numbers', 'import', file]);
+    /** `numbers import` of a file with the good number and `fixed` in `fixedStatus`. */
+    const importWith = async (fixedStatus: string) => {
+      const file = join(dir, 'inventory.csv');
+      await writeFile(
+        file,
+        inventoryCsv([
+          [good, 'Active', 'acme', '', ''],
+          [fixed, fixedStatus, 'acme', '', ''],
+        ]),
+      );
+      return run(['numbers', 'import', file]);
+    };
+    const first = await importWith('Gone');
     expect(first.code).toBe(1);
     expect(first.stderr).toMatch(new RegExp(`^line 3: \\${fixed}: unknown status "Gone"`, 'm'));
     expect(first.stdout).toMatch(/inserted\s+1\n/);
 
-    await writeFile(
-      file,
-      inventoryCsv([
-        [good, 'Active', 'acme', '', ''],
-        [fixed, 'Active', 'acme', '', ''],
-      ]),
-    );
-    const second = await run(['numbers', 'import', file]);
+    const second = await importWith('Active');
     expect(second).toMatchObject({ code: 0, stderr: '' });
     expect(second.stdout).toMatch(/inserted\s+1\n[\s\S]*unchanged\s+1\n/);
   });

@@ -6,7 +6,8 @@ import { runClient } from '../support/client-run.ts';
 import { createTestDatabase } from '../support/database.ts';
 import { createTenant, uniqueE164 } from '../support/factories.ts';
 import { forTheFile } from '../support/for-the-file.ts';
-import { freePort, startService } from '../support/processes.ts';
+import { freePort } from '../support/listening.ts';
+import { startService } from '../support/processes.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 import { REDIS_URL } from '../support/services.ts';
 

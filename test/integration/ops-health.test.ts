@@ -60,21 +60,25 @@ describe('health endpoints', () => {
     }
   });
 
-  it('goes 503 naming Postgres when Postgres is unreachable', async () => {
-    const missing = createDb(databaseUrl('ocn_t_does_not_exist'), { poolMax: 1 });
-    const broken = { ...database, db: missing, sql: missing.$client };
-    const harness = await buildOpsHarness(broken, prefix);
+  /** `/health/ready` of an app whose Postgres pool (one connection) connects to `url`. */
+  async function readinessOver(url: string) {
+    const db = createDb(url, { poolMax: 1 });
+    const harness = await buildOpsHarness({ ...database, db, sql: db.$client }, prefix);
     try {
-      const res = await harness.app.inject({ method: 'GET', url: '/health/ready' });
-      expect(res.statusCode).toBe(503);
-      expect(res.json()).toMatchObject({
-        detail: 'Not ready: postgres unreachable',
-        checks: { postgres: 'down', redis: 'up' },
-      });
+      return await harness.app.inject({ method: 'GET', url: '/health/ready' });
     } finally {
       await harness.close();
-      await closeDb(missing);
+      await closeDb(db);
     }
+  }
+
+  it('goes 503 naming Postgres when Postgres is unreachable', async () => {
+    const res = await readinessOver(databaseUrl('ocn_t_does_not_exist'));
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toMatchObject({
+      detail: 'Not ready: postgres unreachable',
+      checks: { postgres: 'down', redis: 'up' },
+    });
   });
 
   // Staged with ALTER DATABASE, which only new server connections see (none behind a pooler).
@@ -82,13 +86,8 @@ describe('health endpoints', () => {
     await database.sql.unsafe(
       `alter database ${database.name} set default_transaction_read_only = on`,
     );
-    const readOnly = createDb(database.url, { poolMax: 1 });
-    const harness = await buildOpsHarness(
-      { ...database, db: readOnly, sql: readOnly.$client },
-      prefix,
-    );
     try {
-      const res = await harness.app.inject({ method: 'GET', url: '/health/ready' });
+      const res = await readinessOver(database.url);
       expect(res.statusCode).toBe(503);
       expect(res.headers['retry-after']).toBe('5');
       expect(res.json()).toMatchObject({
@@ -96,8 +95,6 @@ describe('health endpoints', () => {
         checks: { postgres: 'read-only', redis: 'up' },
       });
     } finally {
-      await harness.close();
-      await closeDb(readOnly);
       await database.sql.unsafe(
         `alter database ${database.name} reset default_transaction_read_only`,
       );

@@ -23,17 +23,20 @@ describe('request log lines', () => {
     apiKey = (await createTenant(database.db)).apiKey.key;
   });
 
-  it('carry reqId and traceId on every line of a request, errorTicket on error answers, no key or body', async () => {
-    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-    const accepted = await h.app.inject({
+  /** POSTs `telephoneNumbers` for removal with the tenant's key and `headers`. */
+  const submit = (telephoneNumbers: string[], headers: Record<string, string> = {}) =>
+    h.app.inject({
       method: 'POST',
       url: '/api/v3/oc/numbers/action/ready-for-removal',
-      headers: {
-        authorization: `Bearer ${apiKey}`,
-        prefer: 'respond-async',
-        traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
-      },
-      payload: { telephoneNumbers: ['+12065550177', '+12065550178'] },
+      headers: { authorization: `Bearer ${apiKey}`, ...headers },
+      payload: { telephoneNumbers },
+    });
+
+  it('carry reqId and traceId on every line of a request, errorTicket on error answers, no key or body', async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const accepted = await submit(['+12065550177', '+12065550178'], {
+      prefer: 'respond-async',
+      traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
     });
     expect(accepted.statusCode).toBe(202);
     const errors = [
@@ -43,12 +46,7 @@ describe('request log lines', () => {
         url: '/api/v3/oc/numbers/jobs/00000000-0000-4000-8000-000000000000',
         headers: { authorization: `Bearer ${apiKey}` },
       }),
-      await h.app.inject({
-        method: 'POST',
-        url: '/api/v3/oc/numbers/action/ready-for-removal',
-        headers: { authorization: `Bearer ${apiKey}` },
-        payload: { telephoneNumbers: ['not-a-number'] },
-      }),
+      await submit(['not-a-number']),
     ];
 
     const all = lines();
@@ -81,12 +79,7 @@ describe('request log lines', () => {
     const worker = await startTestWorker(h.deps.config, database.db, h.deps.logger);
     try {
       // A job processed end to end, and one whose Postgres row does not exist (it fails).
-      const done = await h.app.inject({
-        method: 'POST',
-        url: '/api/v3/oc/numbers/action/ready-for-removal',
-        headers: { authorization: `Bearer ${apiKey}` },
-        payload: { telephoneNumbers: ['+12065550199'] },
-      });
+      const done = await submit(['+12065550199']);
       expect(done.statusCode).toBe(200);
       const orphanId = randomUUID();
       const orphan = await h.deps.queue.add(
@@ -108,14 +101,8 @@ describe('request log lines', () => {
     const worker = await startTestWorker(h.deps.config, database.db, h.deps.logger);
     try {
       const traceId = '0af7651916cd43dd8448eb211c80319c';
-      const done = await h.app.inject({
-        method: 'POST',
-        url: '/api/v3/oc/numbers/action/ready-for-removal',
-        headers: {
-          authorization: `Bearer ${apiKey}`,
-          traceparent: `00-${traceId}-b7ad6b7169203331-01`,
-        },
-        payload: { telephoneNumbers: ['+12065550188', '+12065550189'] },
+      const done = await submit(['+12065550188', '+12065550189'], {
+        traceparent: `00-${traceId}-b7ad6b7169203331-01`,
       });
       expect(done.statusCode).toBe(200);
       const jobId = done.json().data.jobId as string;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { freePort, type ServiceKind, spawnService } from '../support/processes.ts';
+import { freePort } from '../support/listening.ts';
+import { type ServiceKind, spawnService } from '../support/processes.ts';
 import { directDatabaseUrl, REDIS_URL } from '../support/services.ts';
 
 // A newcomer's first `npm start` on a machine without Postgres or Redis: one message on stderr

@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
 import { MIGRATIONS_FOLDER, migrateDatabase } from '../../src/db/migrate.ts';
+import { generateClient } from '../contract/generate-client.ts';
 import { directDatabaseUrl, PG_ADMIN_URL, REDIS_URL } from './services.ts';
 
 // graphile/worker style: migrate one template database per migration set, then every test
@@ -23,6 +24,8 @@ function templateName(): string {
 const STALE_AFTER_S = 3600;
 
 export default async function setup(project: TestProject): Promise<void> {
+  // Before any file imports it: the contract tests' client, generated from openapi.json.
+  await generateClient();
   const sql = postgres(PG_ADMIN_URL, { max: 1, onnotice: () => {}, connect_timeout: 5 });
   try {
     await sql`select 1`.catch((err: Error) => {

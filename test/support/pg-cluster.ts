@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from './processes.ts';
+import { freePort } from './listening.ts';
 
 // A throwaway PostgreSQL cluster (initdb into a temporary folder, its own loopback port) for the
 // tests that crash or reconfigure the server: the machine's shared Postgres is never touched.

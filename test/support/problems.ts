@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { TestApp } from './app.ts';
+import { type TestApp, useApiSuite } from './app.ts';
 
 // Requests sent as a client would write them, and the problem details they get back.
 
@@ -47,4 +47,18 @@ export function stableProblem(res: Answer, instance: string) {
   expect(res.body).not.toMatch(/at .*\.ts|node_modules|stack/i);
   const { errorTicket: _t, traceId: _r, type: _y, instance: _i, ...rest } = body;
   return rest;
+}
+
+/**
+ * An API suite without a worker (a refused request queues nothing) for the problems that POSTs
+ * to `url` get back: `post` sends a body as `postRaw` does, `problemOf` is `stableProblem`.
+ */
+export function useProblemSuite(label: string, url: string) {
+  const suite = useApiSuite(label, {}, { worker: false });
+  return {
+    suite,
+    post: (payload: string | object | undefined, headers: Record<string, string> = {}) =>
+      postRaw(suite, url, payload, headers),
+    problemOf: (res: Answer) => stableProblem(res, url),
+  };
 }

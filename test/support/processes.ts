@@ -1,10 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { freePort, type ListeningChild, startListening, waitForReady } from './listening.ts';
 import { POOLER_ENV } from './services.ts';
 
 // Real service processes for the reliability suite: the same entry points `npm run start:api`
@@ -21,7 +20,7 @@ const ENTRIES = {
 
 export type ServiceKind = keyof typeof ENTRIES;
 
-export interface ServiceProcess {
+export interface ServiceProcess extends ListeningChild {
   kind: ServiceKind;
   child: ChildProcess;
   pid: number;
@@ -34,18 +33,6 @@ export interface ServiceProcess {
   exited: Promise<number | string>;
   /** Sends `signal` (default SIGKILL) if still running and waits for the exit. */
   stop(signal?: NodeJS.Signals): Promise<number | string>;
-}
-
-/** A loopback port nobody listens on right now: bind port 0, read it, close. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 /** Short lock and stall intervals: a killed worker's job comes back within seconds. */
@@ -62,14 +49,14 @@ const BASE_ENV: Record<string, string> = {
 /**
  * Starts `kind` of the checkout at `root` (this one unless given) and returns at once, for a
  * test that watches the start itself (`startService` waits until it is ready). The API and
- * `main` get a free loopback port.
+ * `main` listen on `port`, else on a port found free.
  */
 export async function spawnService(
   kind: ServiceKind,
   env: Record<string, string>,
-  options: { root?: string } = {},
+  options: { root?: string; port?: number } = {},
 ): Promise<ServiceProcess> {
-  const port = kind === 'worker' ? undefined : String(await freePort());
+  const port = kind === 'worker' ? undefined : String(options.port ?? (await freePort()));
   const root = options.root ?? CHECKOUT;
   // Preloaded as the start scripts do (tracing when OTEL_* asks for it); an older checkout
   // (test/upgrade/) may predate it.
@@ -113,6 +100,8 @@ export async function spawnService(
     lines,
     url: port ? `http://127.0.0.1:${port}` : undefined,
     exited,
+    hasExited: () => !running(),
+    output: () => lines.join('\n'),
     waitForLine(text, timeoutMs = 90_000) {
       const seen = lines.find((line) => line.includes(text));
       if (seen) return Promise.resolve(seen);
@@ -137,21 +126,8 @@ export async function spawnService(
 }
 
 /** Polls `/health/ready` until it answers 200 (Postgres and Redis reachable). */
-export async function waitUntilReady(api: ServiceProcess, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (api.child.exitCode !== null) {
-      throw new Error(`the api exited with ${api.child.exitCode}:\n${api.lines.join('\n')}`);
-    }
-    const ok = await fetch(`${api.url}/health/ready`)
-      .then((r) => r.ok)
-      .catch(() => false);
-    if (ok) return;
-    if (Date.now() > deadline) {
-      throw new Error(`the api was not ready in ${timeoutMs} ms:\n${api.lines.join('\n')}`);
-    }
-    await sleep(100);
-  }
+export function waitUntilReady(api: ServiceProcess, timeoutMs = 90_000): Promise<void> {
+  return waitForReady(api.kind, api, api.url ?? '', timeoutMs);
 }
 
 /**
@@ -163,28 +139,25 @@ const START_TIMEOUT_MS = 90_000;
 
 /**
  * Starts `kind` and waits until it is ready: the API's (or `main`'s) `/health/ready` answers
- * 200, a worker logged its start. A start that fails is killed and throws.
+ * 200 (on another port if the one found free was taken first: `startListening`), a worker
+ * logged its start. A start that fails is killed and throws, so its failure is the only one the
+ * file reports.
  */
 export async function startService(
   kind: ServiceKind,
   env: Record<string, string>,
   options: { root?: string } = {},
 ): Promise<ServiceProcess> {
-  const service = await spawnService(kind, env, options);
-  const ready =
-    kind === 'worker'
-      ? service.waitForLine('action worker started', START_TIMEOUT_MS)
-      : waitUntilReady(service, START_TIMEOUT_MS);
-  await stopIfFails(service, ready);
-  return service;
-}
-
-/** A process that never got ready is killed, so its failure is the only one the file reports. */
-async function stopIfFails(service: ServiceProcess, ready: Promise<unknown>): Promise<void> {
+  if (kind !== 'worker') {
+    const spawnOn = (port: number) => spawnService(kind, env, { ...options, port });
+    return (await startListening(kind, spawnOn, START_TIMEOUT_MS)).child;
+  }
+  const worker = await spawnService(kind, env, options);
   try {
-    await ready;
+    await worker.waitForLine('action worker started', START_TIMEOUT_MS);
+    return worker;
   } catch (err) {
-    await service.stop('SIGKILL');
+    await worker.stop('SIGKILL');
     throw err;
   }
 }
@@ -194,8 +167,7 @@ export function holderOf(workers: readonly ServiceProcess[], jobId: string) {
   return workers.find(
     (w) =>
       w.kind === 'worker' &&
-      w.child.exitCode === null &&
-      w.child.signalCode === null &&
+      !w.hasExited() &&
       w.lines.some((l) => l.includes('"job started"') && l.includes(jobId)),
   );
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { freePort } from './processes.ts';
+import { freePort } from './listening.ts';
 
 // A private redis-server on its own loopback port, without persistence, for the tests that
 // change its policy, kill its clients or restart it: the machine's shared Redis is never

@@ -29,59 +29,55 @@ describe('npm run lint:migrations', () => {
     expect(result.ok).toBe(true);
   });
 
-  it('fails a plain CREATE INDEX on an existing table', async () => {
-    const result = await lint([
-      { name: 'index', sql: 'CREATE INDEX "things_name_idx" ON "things" USING btree ("name");' },
-    ]);
-    expect(result.output).toContain('require-concurrent-index-creation');
+  const check = 'ALTER TABLE "things" ADD CONSTRAINT "things_name_ck" CHECK (length("name") > 0)';
+  it.each([
+    {
+      what: 'a plain CREATE INDEX on an existing table',
+      sql: 'CREATE INDEX "things_name_idx" ON "things" USING btree ("name");',
+      says: 'require-concurrent-index-creation',
+    },
+    {
+      what: 'a CONCURRENTLY migration that could not be run again',
+      sql: 'CREATE INDEX CONCURRENTLY "things_name_idx" ON "things" ("name");',
+      says: 'must be safe to run again',
+    },
+    {
+      what: 'a constraint added without NOT VALID',
+      sql: `${check};`,
+      says: 'constraint-missing-not-valid',
+    },
+    {
+      what: 'a constraint added NOT VALID and validated in the same transaction',
+      sql: `${check} NOT VALID;${BREAK}ALTER TABLE "things" VALIDATE CONSTRAINT "things_name_ck";`,
+      says: 'constraint-missing-not-valid',
+    },
+  ])('fails $what', async ({ sql, says }) => {
+    const result = await lint([{ name: 'change', sql }]);
+    expect(result.output).toContain(says);
     expect(result.ok).toBe(false);
   });
 
-  it('passes indexes built CONCURRENTLY IF NOT EXISTS (outside a transaction)', async () => {
-    const result = await lint([
-      {
-        name: 'index',
-        sql:
-          `CREATE INDEX CONCURRENTLY IF NOT EXISTS "things_name_idx" ON "things" USING btree ("name");${BREAK}` +
-          'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "things_id_name_uq" ON "things" ("id", "name");',
-      },
-    ]);
-    expect(result.output).not.toMatch(/warning/);
-    expect(result.ok).toBe(true);
-  });
-
-  it('fails a CONCURRENTLY migration that could not be run again', async () => {
-    const result = await lint([
-      { name: 'index', sql: 'CREATE INDEX CONCURRENTLY "things_name_idx" ON "things" ("name");' },
-    ]);
-    expect(result.output).toContain('must be safe to run again');
-    expect(result.ok).toBe(false);
-  });
-
-  it('fails a constraint added without NOT VALID, and NOT VALID validated in the same transaction', async () => {
-    const check = 'ALTER TABLE "things" ADD CONSTRAINT "things_name_ck" CHECK (length("name") > 0)';
-    const plain = await lint([{ name: 'check', sql: `${check};` }]);
-    expect(plain.output).toContain('constraint-missing-not-valid');
-    expect(plain.ok).toBe(false);
-    await folder?.remove();
-    const together = await lint([
-      {
-        name: 'check',
-        sql: `${check} NOT VALID;${BREAK}ALTER TABLE "things" VALIDATE CONSTRAINT "things_name_ck";`,
-      },
-    ]);
-    expect(together.output).toContain('constraint-missing-not-valid');
-    expect(together.ok).toBe(false);
-  });
-
-  it('passes NOT VALID and VALIDATE in two migrations', async () => {
-    const result = await lint([
-      {
-        name: 'check',
-        sql: 'ALTER TABLE "things" ADD CONSTRAINT "things_name_ck" CHECK (length("name") > 0) NOT VALID;',
-      },
-      { name: 'validate', sql: 'ALTER TABLE "things" VALIDATE CONSTRAINT "things_name_ck";' },
-    ]);
+  it.each([
+    {
+      what: 'indexes built CONCURRENTLY IF NOT EXISTS (outside a transaction)',
+      migrations: [
+        {
+          name: 'index',
+          sql:
+            `CREATE INDEX CONCURRENTLY IF NOT EXISTS "things_name_idx" ON "things" USING btree ("name");${BREAK}` +
+            'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "things_id_name_uq" ON "things" ("id", "name");',
+        },
+      ],
+    },
+    {
+      what: 'NOT VALID and VALIDATE in two migrations',
+      migrations: [
+        { name: 'check', sql: `${check} NOT VALID;` },
+        { name: 'validate', sql: 'ALTER TABLE "things" VALIDATE CONSTRAINT "things_name_ck";' },
+      ],
+    },
+  ])('passes $what', async ({ migrations }) => {
+    const result = await lint(migrations);
     expect(result.output).not.toMatch(/warning/);
     expect(result.ok).toBe(true);
   });

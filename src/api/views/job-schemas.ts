@@ -44,6 +44,27 @@ export const queryInt = (min: number, max: number) =>
     )
     .meta({ format: 'int32' });
 
+/** The longest cursor a list hands out or takes back. */
+export const MAX_CURSOR_LENGTH = 200;
+
+/**
+ * One page of a list read by cursor: up to `max` entries and the cursor of the next page (null
+ * on the last).
+ */
+export const cursorPage = <T extends z.ZodType>(id: string, entry: T, max: number) =>
+  z
+    .object({
+      data: z.array(entry).max(max),
+      nextCursor: z.string().max(MAX_CURSOR_LENGTH).nullable(),
+    })
+    .meta({ id });
+
+/** The query of a list read by cursor: page size (20 unless given) and the page's cursor. */
+export const cursorQuery = (maxLimit: number) => ({
+  limit: queryInt(1, maxLimit).prefault(20),
+  cursor: z.string().max(MAX_CURSOR_LENGTH).optional(),
+});
+
 export const NumbersBody = z
   .strictObject({
     telephoneNumbers: z
@@ -96,12 +117,7 @@ export const JobListEntrySchema = z
   })
   .meta({ id: 'JobListEntry' });
 
-export const JobListSchema = z
-  .object({
-    data: z.array(JobListEntrySchema).max(100),
-    nextCursor: z.string().max(200).nullable(),
-  })
-  .meta({ id: 'JobList' });
+export const JobListSchema = cursorPage('JobList', JobListEntrySchema, 100);
 
 export const ITEM_FILTERS = [...ITEM_OUTCOMES, 'NOT_PROCESSED'] as const;
 
@@ -116,26 +132,20 @@ export const JobItemSchema = z
   })
   .meta({ id: 'JobItem' });
 
-export const JobItemsSchema = z
-  .object({
-    data: z.array(JobItemSchema).max(500),
-    nextCursor: z.string().max(200).nullable(),
-  })
-  .meta({ id: 'JobItemPage' });
+export const JobItemsSchema = cursorPage('JobItemPage', JobItemSchema, 500);
 
 export const JobParams = z.object({ jobId: uuid() });
 
 export const ListJobsQuery = z.strictObject({
   state: z.enum(JOB_STATES).optional(),
   operation: z.enum(OPERATION_NAMES).optional(),
-  limit: queryInt(1, 100).prefault(20),
-  cursor: z.string().max(200).optional(),
+  ...cursorQuery(100),
 });
 
 export const ListItemsQuery = z.strictObject({
   outcome: z.enum(ITEM_FILTERS).optional(),
   limit: queryInt(1, 500).optional(),
-  cursor: z.string().max(200).optional(),
+  cursor: z.string().max(MAX_CURSOR_LENGTH).optional(),
 });
 
 /** RFC 9457 problem details; extension members depend on the errorCode. */

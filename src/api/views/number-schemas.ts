@@ -5,7 +5,7 @@ import { int32, timestamp } from '../../jobs/result-schemas.ts';
 import { HISTORY_LIMIT } from '../../numbers/inventory-queries.ts';
 import { STATUS_SPELLINGS } from '../../numbers/status-input.ts';
 import { problem } from '../openapi/problems.ts';
-import { queryInt } from './job-schemas.ts';
+import { MAX_CURSOR_LENGTH, queryInt } from './job-schemas.ts';
 
 // Schemas of the inventory reads (summary, list, one number). The response schemas carry an
 // OpenAPI component id, so the document names them and generated clients get readable types.
@@ -13,7 +13,6 @@ import { queryInt } from './job-schemas.ts';
 // maximum.
 
 export const MAX_PAGE_SIZE = 1000;
-const MAX_CURSOR_LENGTH = 200;
 
 const msTenantId = () => z.string().regex(UUID_PATTERN).max(36);
 

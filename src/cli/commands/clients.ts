@@ -1,4 +1,5 @@
 import type { Database } from '../../db/client.ts';
+import { UUID_PATTERN } from '../../domain/limits.ts';
 import type { ClientSummary, NewClient } from '../../oidc/clients.ts';
 import type { CliIo } from '../context.ts';
 import { type Command, PROGRAM, parseCommandArgs, printHelp, UsageError } from '../usage.ts';
@@ -86,7 +87,7 @@ Options:
     const parsed = parseCommandArgs('clients remove', args, {}, 'the mapping id');
     if (parsed.values.help) return printHelp(ctx.io, this.help);
     const id = parsed.argument;
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) {
+    if (!UUID_PATTERN.test(id)) {
       throw new UsageError(`"${id}" is not a mapping id (a UUID)`, 'clients remove');
     }
     return ctx.withDb((db) => clientsRemove({ db, io: ctx.io }, id.toLowerCase()));

@@ -1,4 +1,4 @@
-import { freePort } from '../processes.ts';
+import { freePort } from '../listening.ts';
 
 /** `count` distinct loopback ports nobody listens on right now. */
 export async function freePorts(count: number): Promise<number[]> {
