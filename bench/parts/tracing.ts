@@ -1,5 +1,6 @@
 import type { BenchContext } from '../context.ts';
 import { startOtlpSink } from '../otlp-sink.ts';
+import { baselineRoot } from '../processes.ts';
 import { type RunningService, seedRequestBodies, startService } from '../service.ts';
 import { type Spread, spread } from '../stats.ts';
 import { type BlockSample, measureBlock } from '../tracing/block.ts';
@@ -32,19 +33,25 @@ export interface TracingResult {
   sampledOverOff: Figures;
   /** Per round: the second off service over the first, the same configuration twice (A/A). */
   control: Figures;
+  /**
+   * With OCN_BENCH_BASELINE_ROOT: the baseline tree's service, always-on, in the same rounds;
+   * its ratio to off, and this tree's always-on over it.
+   */
+  baseline?: { on: Figures & Exported; onOverOff: Figures; onOverBaseline: Figures };
   failures: number;
 }
 
-type Mode = 'offA' | 'offB' | 'on' | 'sampled';
+type Mode = 'offA' | 'offB' | 'on' | 'onBase' | 'sampled';
 
 const MODE_ENV: Record<Mode, Record<string, string>> = {
   offA: {},
   offB: {},
   on: { OTEL_TRACES_SAMPLER: 'always_on' },
+  onBase: { OTEL_TRACES_SAMPLER: 'always_on' },
   sampled: { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' },
 };
 /** Even rounds in this order, odd rounds reversed: every mode sits as early as late. */
-const ORDER: Mode[] = ['offA', 'on', 'sampled', 'offB'];
+const MODES: Mode[] = ['offA', 'on', 'onBase', 'sampled', 'offB'];
 
 /**
  * Tracing's price, same run: four services up at once — tracing off twice (the A/A control that
@@ -56,6 +63,8 @@ const ORDER: Mode[] = ['offA', 'on', 'sampled', 'offB'];
  */
 export async function benchTracing(ctx: BenchContext): Promise<TracingResult> {
   const { sizes } = ctx;
+  const base = baselineRoot();
+  const ORDER = MODES.filter((mode) => mode !== 'onBase' || base);
   const rounds = sizes.runs >= 2 ? 2 * Math.floor(sizes.runs / 2) : 1;
   const syncPerBlock = Math.max(sizes.runs >= 2 ? 5 : 1, Math.floor(sizes.httpRequests / 8));
   const jobsPerBlock = sizes.jobsPerRun * 2;
@@ -63,13 +72,17 @@ export async function benchTracing(ctx: BenchContext): Promise<TracingResult> {
   const perService = warmUp + 1 + rounds * (syncPerBlock + jobsPerBlock);
   const bodies = await seedRequestBodies(ctx, ORDER.length * perService);
   const next = (n: number) => bodies.splice(0, n);
-  const sinks = { on: await startOtlpSink(), sampled: await startOtlpSink() };
+  const sinks = {
+    on: await startOtlpSink(),
+    onBase: await startOtlpSink(),
+    sampled: await startOtlpSink(),
+  };
   const services = new Map<Mode, RunningService>();
   const samples = new Map<Mode, BlockSample[]>(ORDER.map((mode) => [mode, []]));
   let failures = 0;
   try {
     for (const mode of ORDER) {
-      const sink = mode === 'on' || mode === 'sampled' ? sinks[mode] : undefined;
+      const sink = mode === 'offA' || mode === 'offB' ? undefined : sinks[mode];
       const env: Record<string, string> = { RATE_LIMIT_MAX: '1000000', ...MODE_ENV[mode] };
       if (sink) {
         Object.assign(env, {
@@ -78,7 +91,8 @@ export async function benchTracing(ctx: BenchContext): Promise<TracingResult> {
           OTEL_SERVICE_NAME: 'oc-numbers-bench',
         });
       }
-      const service = await startService(ctx, `tracing-${mode}`, env);
+      const root = mode === 'onBase' ? base : undefined;
+      const service = await startService(ctx, `tracing-${mode}`, env, root);
       services.set(mode, service);
       // Warm-up: JIT, pools and caches; not counted.
       await measureBlock(ctx, service, next(warmUp), next(1));
@@ -99,8 +113,7 @@ export async function benchTracing(ctx: BenchContext): Promise<TracingResult> {
     }
   } finally {
     await Promise.all([...services.values()].map((s) => s.stop()));
-    await sinks.on.close();
-    await sinks.sampled.close();
+    await Promise.all(Object.values(sinks).map((sink) => sink.close()));
   }
   const of = (mode: Mode) => samples.get(mode) ?? [];
   const offMean = of('offA').map((a, i) => meanSample(a, of('offB')[i] ?? a));
@@ -114,6 +127,13 @@ export async function benchTracing(ctx: BenchContext): Promise<TracingResult> {
     onOverOff: ratios(of('on'), offMean),
     sampledOverOff: ratios(of('sampled'), offMean),
     control: ratios(of('offB'), of('offA')),
+    ...(base && {
+      baseline: {
+        on: { ...figures(of('onBase')), ...exported(sinks.onBase.received) },
+        onOverOff: ratios(of('onBase'), offMean),
+        onOverBaseline: ratios(of('on'), of('onBase')),
+      },
+    }),
     failures,
   };
 }

@@ -74,6 +74,8 @@ export function flatten(r: Results): Record<string, number | undefined> {
     out.tracingCpuMsPerSyncRequestOn = round(on.cpuMsPerRequest.median, 1);
     out.tracingCpuMsPerSyncRequestSampled = round(sampled.cpuMsPerRequest.median, 1);
     out.tracingCpuPerRequestRatio = round(onOverOff.cpuMsPerRequest.median, 3);
+    const b = r.tracing.baseline;
+    if (b) out.tracingCpuPerRequestOverBaseline = round(b.onOverBaseline.cpuMsPerRequest.median, 3);
   }
   return out;
 }

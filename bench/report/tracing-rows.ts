@@ -38,6 +38,18 @@ export function tracingRows({ tracing: t }: Results): Row[] {
       note: ratioNote(t, figure),
     });
   }
+  const b = t.baseline;
+  if (b) {
+    rows.push({ label: 'the baseline tree (OCN_BENCH_BASELINE_ROOT), always-on, same rounds' });
+    for (const figure of Object.keys(LABELS) as (keyof Figures)[]) {
+      rows.push({
+        label: LABELS[figure],
+        value: num(b.on[figure].median),
+        note: `baseline/off ${ratioRange(b.onOverOff[figure])}, this tree's on/baseline ${ratioRange(b.onOverBaseline[figure])}`,
+      });
+    }
+    rows.push({ label: 'exported by the baseline', value: `${num(b.on.exportedKiB)} KiB` });
+  }
   rows.push({
     label: 'exported (always-on / sampled)',
     value: `${num(t.on.exportedKiB)} / ${num(t.sampled.exportedKiB)} KiB`,
