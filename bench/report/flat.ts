@@ -49,6 +49,7 @@ export function flatten(r: Results): Record<string, number | undefined> {
     out.webhookOnOverOff = round(admitted.onOverOff.median, 3);
     out.webhookCpuOnOverOff = round(admitted.cpuOnOverOff.median, 3);
     for (const d of drain) {
+      if (d.baseline) continue;
       const key = d.layout === 'together' ? 'webhookDrainOnOverOff' : 'webhookDrainApartOnOverOff';
       out[key] = round(d.onOverOff.median, 3);
       out[`${key.replace('OnOverOff', '')}CpuOnOverOff`] = round(d.cpuOnOverOff.median, 3);

@@ -44,7 +44,7 @@ export function webhookRows({ webhooks: w }: Results): Row[] {
     },
     ...w.drain.flatMap((d) => [
       {
-        label: `saturated drain, deliveries ${d.layout === 'together' ? 'in the worker process' : 'in a process of their own'}: numbers/s off → on`,
+        label: `saturated drain, deliveries ${d.layout === 'together' ? 'in the worker process' : 'in a process of their own'}${d.baseline ? ', BASELINE tree' : ''}: numbers/s off → on`,
         value: `${range(d.off)} → ${range(d.on)}`,
         note: `${d.off.samples} pairs of ${d.jobsPerRun} jobs`,
       },

@@ -19,6 +19,8 @@ export type Layout = 'together' | 'apart';
 
 export interface DrainResult {
   layout: Layout;
+  /** Measured on the baseline tree (OCN_BENCH_BASELINE_ROOT) rather than this one. */
+  baseline?: true;
   jobsPerRun: number;
   off: Spread;
   on: Spread;
@@ -38,11 +40,16 @@ export interface DrainResult {
   deliveryTailMs: Spread;
 }
 
-export async function measureDrain(ctx: BenchContext, layout: Layout): Promise<DrainResult> {
+export async function measureDrain(
+  ctx: BenchContext,
+  layout: Layout,
+  root?: string,
+): Promise<DrainResult> {
   const { sizes } = ctx;
   await assertNoOpenJobs(ctx.db.sql);
-  const queuePrefix = `${ctx.queuePrefix}-webhooks-${layout}`;
+  const queuePrefix = `${ctx.queuePrefix}-webhooks-${layout}${root ? '-baseline' : ''}`;
   const fleet = await startWorkerFleet({
+    root,
     config: ctx.config,
     databaseUrl: ctx.db.url,
     queuePrefix,
@@ -65,7 +72,7 @@ export async function measureDrain(ctx: BenchContext, layout: Layout): Promise<D
   };
   const tails: number[] = [];
   try {
-    if (layout === 'apart') deliverer = await startDeliverer(ctx, queuePrefix);
+    if (layout === 'apart') deliverer = await startDeliverer(ctx, queuePrefix, root);
     for (let p = 0; p <= pairs; p += 1) {
       const pair: Record<'off' | 'on', number> = { off: 0, on: 0 };
       const pairCpu: Record<'off' | 'on', number> = { off: 0, on: 0 };
@@ -100,7 +107,7 @@ export async function measureDrain(ctx: BenchContext, layout: Layout): Promise<D
         if (p > 0) sequence.push({ side, sample: { perSec: pair[side], cpu: pairCpu[side] } });
       }
       ctx.log(
-        `  drain (${layout}) ${p === 0 ? 'warm-up' : `pair ${p}`}: off ${Math.round(pair.off)}, on ${Math.round(pair.on)} numbers/s; CPU ${pairCpu.off.toFixed(1)} / ${pairCpu.on.toFixed(1)} ms per 1,000`,
+        `  drain (${layout}${root ? ', baseline' : ''}) ${p === 0 ? 'warm-up' : `pair ${p}`}: off ${Math.round(pair.off)}, on ${Math.round(pair.on)} numbers/s; CPU ${pairCpu.off.toFixed(1)} / ${pairCpu.on.toFixed(1)} ms per 1,000`,
       );
       if (p === 0) continue;
       samples.off.push(pair.off);
@@ -116,6 +123,7 @@ export async function measureDrain(ctx: BenchContext, layout: Layout): Promise<D
   }
   return {
     layout,
+    ...(root && { baseline: true as const }),
     jobsPerRun,
     off: spread(samples.off),
     on: spread(samples.on),
@@ -130,12 +138,16 @@ export async function measureDrain(ctx: BenchContext, layout: Layout): Promise<D
 }
 
 /** A worker process serving the delivery queue only, ready once it listens on it. */
-async function startDeliverer(ctx: BenchContext, queuePrefix: string): Promise<NodeChild> {
-  const child = spawnNode('workers/main.ts', {
-    ...benchProcessEnv({ databaseUrl: ctx.db.url, redisUrl: ctx.config.redisUrl, queuePrefix }),
-    WORKER_QUEUES: 'webhooks',
-    ...ALLOW,
-  });
+async function startDeliverer(ctx: BenchContext, queuePrefix: string, root?: string) {
+  const child = spawnNode(
+    'workers/main.ts',
+    {
+      ...benchProcessEnv({ databaseUrl: ctx.db.url, redisUrl: ctx.config.redisUrl, queuePrefix }),
+      WORKER_QUEUES: 'webhooks',
+      ...ALLOW,
+    },
+    root,
+  );
   const connection = createRedis(ctx.config.redisUrl, 'bullmq', 'bench-deliverer');
   const queue = new Queue(WEBHOOK_QUEUE, { connection, prefix: queuePrefix });
   try {

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createEndpointGate, type Release } from '../../src/webhooks/endpoint-gate.ts';
 
 /** Whether `promise` has settled by the time already-queued microtasks have run. */
-async function settled(promise: Promise<unknown>): Promise<boolean> {
+async function settled(promise: Promise<unknown> | undefined): Promise<boolean> {
+  if (!promise) throw new Error('no slot and no wait: refused');
   let done = false;
   void promise.then(() => {
     done = true;
