@@ -8,7 +8,7 @@ import { createEndpointGate } from './endpoint-gate.ts';
 import { messageBody } from './message.ts';
 import type { WebhookMetrics } from './metrics.ts';
 import { DeliveryJobData, type DeliveryReturnValue } from './queue.ts';
-import { recordAttempt, recordSkipped } from './record.ts';
+import { createRecorder, recordSkipped } from './record.ts';
 import { signedHeaders } from './secrets.ts';
 import { postMessage } from './send.ts';
 import { createTargetCache, signersAt } from './target-cache.ts';
@@ -34,11 +34,13 @@ type DeliveryJob = Job<DeliveryJobData, DeliveryReturnValue>;
 
 /**
  * The BullMQ processor of the delivery queue: one attempt of one message to one endpoint, in
- * two statements (read the target, record the outcome).
+ * two statements (read the target, record the outcome; successes recorded together when many
+ * attempts end at once).
  */
 export function createAttemptProcessor(deps: AttemptDeps) {
   const gate = createEndpointGate(deps.perEndpoint);
   const targets = createTargetCache(deps.sql);
+  const recordAttempt = createRecorder(deps.sql);
   return async function deliver(
     job: DeliveryJob,
     token: string | undefined,
@@ -84,7 +86,6 @@ export function createAttemptProcessor(deps: AttemptDeps) {
       const decision = decide(answer, attempt, deps.schedule);
       const responseStatus = answer.kind === 'answered' ? answer.status : null;
       const recorded = await recordAttempt(
-        deps.sql,
         { messageId, endpointId, attempt, responseStatus, error: errorOf(answer) },
         decision,
       );
