@@ -29,6 +29,7 @@ export async function measureBlock(
   let failures = 0;
   const timings: number[] = [];
   const cpu = () => service.child.cpuSeconds();
+  await untilIdle(cpu);
   let stop = await startServiceCpu(ctx, cpu);
   for (const body of sync) {
     const answer = await service.client.post(READY_FOR_REMOVAL_PATH, body);
@@ -39,6 +40,7 @@ export async function measureBlock(
 
   // The backlog: every job accepted first, then the worker's time from the first start to the
   // last finish. Its CPU counts the intake too: the same in every mode.
+  await untilIdle(cpu);
   stop = await startServiceCpu(ctx, cpu);
   const jobIds: string[] = [];
   for (const body of backlog) {
@@ -70,4 +72,21 @@ export async function measureBlock(
     cpuMsPer1000Numbers: (backlogCpu.totalMs * 1000) / span.numbers,
     failures,
   };
+}
+
+/**
+ * Waits until the process used no CPU for 100 ms (at most 3 s): what the previous block left
+ * running (a job's trailing events, a batch of spans being exported) is not counted in the
+ * next one. Without it, a service measured twice in a row (the last turn of one round, the
+ * first of the next) was charged for its own tail.
+ */
+async function untilIdle(cpuSeconds: () => Promise<number>): Promise<void> {
+  const deadline = performance.now() + 3000;
+  let before = await cpuSeconds();
+  while (performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const now = await cpuSeconds();
+    if (now === before) return;
+    before = now;
+  }
 }
