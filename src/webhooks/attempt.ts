@@ -5,7 +5,6 @@ import type { Logger } from '../logger.ts';
 import { validJobData } from '../queue/job-data.ts';
 import { decide, errorOf } from './decide.ts';
 import { createEndpointGate } from './endpoint-gate.ts';
-import { messageBody } from './message.ts';
 import type { WebhookMetrics } from './metrics.ts';
 import { DeliveryJobData, type DeliveryReturnValue } from './queue.ts';
 import { createRecorder, recordSkipped } from './record.ts';
@@ -75,7 +74,7 @@ export function createAttemptProcessor(deps: AttemptDeps) {
           deps.metrics.delivered('disabled');
         return { outcome: 'disabled', responseStatus: null };
       }
-      const body = messageBody(target.message);
+      const { body } = target;
       const at = new Date();
       const headers = signedHeaders(messageId, at, body, signersAt(target.endpoint, at));
       const answer = await postMessage(

@@ -1,10 +1,11 @@
 import { Webhook } from 'standardwebhooks';
 import type { Sql } from '../db/client.ts';
 import { batched } from './batched.ts';
-import type { StoredMessage } from './message.ts';
+import { messageBody } from './message.ts';
 
 // What one attempt needs from Postgres, in one statement (shared by the attempts starting
-// together), with a per-process cache of what rarely or never changes. A message never changes after the outbox wrote it. An endpoint's
+// together), with a per-process cache of what rarely or never changes. A message never changes
+// after the outbox wrote it: its body is built once and kept. An endpoint's
 // URL and secrets are kept under its version, `updated_at` in microseconds, which every change
 // of them moves strictly forward (endpoints.ts): the statement sends the version this process
 // knows and gets the URL and secrets back only when they changed. What decides whether to send
@@ -27,7 +28,8 @@ export interface AttemptTarget {
   attempts: number;
   enabled: boolean;
   endpoint: EndpointTarget;
-  message: StoredMessage;
+  /** The message's body, the same bytes for every attempt and endpoint (message.ts). */
+  body: string;
 }
 
 /** Entries kept per kind; the oldest goes first (both are cheap to read again). */
@@ -84,7 +86,7 @@ async function readRows(sql: Sql, asks: Ask[]): Promise<(Row | undefined)[]> {
 export function createTargetCache(sql: Sql) {
   const readRow = batched((asks: Ask[]) => readRows(sql, asks));
   const endpoints = new Map<string, EndpointTarget>();
-  const messages = new Map<string, StoredMessage>();
+  const bodies = new Map<string, string>();
   const remember = <T>(map: Map<string, T>, key: string, value: T) => {
     map.delete(key);
     map.set(key, value);
@@ -94,12 +96,12 @@ export function createTargetCache(sql: Sql) {
     /** The attempt's target, or undefined when its delivery (or endpoint) is gone. */
     async read(messageId: string, endpointId: string): Promise<AttemptTarget | undefined> {
       const known = endpoints.get(endpointId);
-      const knownMessage = messages.get(messageId);
+      const knownBody = bodies.get(messageId);
       const row = await readRow({
         messageId,
         endpointId,
         knownVersion: known?.version ?? null,
-        needMessage: !knownMessage,
+        needMessage: knownBody === undefined,
       });
       if (!row) {
         endpoints.delete(endpointId);
@@ -116,18 +118,20 @@ export function createTargetCache(sql: Sql) {
         };
         remember(endpoints, endpointId, endpoint);
       }
-      let message = knownMessage;
-      if (!message && row.type !== null && row.data !== null && row.createdAt !== null) {
-        message = { messageId, type: row.type, data: row.data, createdAt: row.createdAt };
-        remember(messages, messageId, message);
+      let body = knownBody;
+      if (body === undefined && row.type !== null && row.data !== null && row.createdAt !== null) {
+        body = messageBody({ messageId, type: row.type, data: row.data, createdAt: row.createdAt });
+        remember(bodies, messageId, body);
       }
-      if (!endpoint || !message) throw new Error('webhook target read returned no endpoint');
+      if (!endpoint || body === undefined) {
+        throw new Error('webhook target read returned no endpoint or message');
+      }
       return {
         state: row.state,
         attempts: row.attempts,
         enabled: row.enabled,
         endpoint,
-        message,
+        body,
       };
     },
   };
