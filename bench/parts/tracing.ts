@@ -64,13 +64,13 @@ const MODES: Mode[] = ['offA', 'on', 'onBase', 'sampled', 'offB'];
 export async function benchTracing(ctx: BenchContext): Promise<TracingResult> {
   const { sizes } = ctx;
   const base = baselineRoot();
-  const ORDER = MODES.filter((mode) => mode !== 'onBase' || base);
+  const modes = MODES.filter((mode) => mode !== 'onBase' || base);
   const rounds = sizes.runs >= 2 ? 2 * Math.floor(sizes.runs / 2) : 1;
   const syncPerBlock = Math.max(sizes.runs >= 2 ? 5 : 1, Math.floor(sizes.httpRequests / 8));
   const jobsPerBlock = sizes.jobsPerRun * 2;
   const warmUp = sizes.httpWarmup;
   const perService = warmUp + 1 + rounds * (syncPerBlock + jobsPerBlock);
-  const bodies = await seedRequestBodies(ctx, ORDER.length * perService);
+  const bodies = await seedRequestBodies(ctx, modes.length * perService);
   const next = (n: number) => bodies.splice(0, n);
   const sinks = {
     on: await startOtlpSink(),
@@ -78,10 +78,10 @@ export async function benchTracing(ctx: BenchContext): Promise<TracingResult> {
     sampled: await startOtlpSink(),
   };
   const services = new Map<Mode, RunningService>();
-  const samples = new Map<Mode, BlockSample[]>(ORDER.map((mode) => [mode, []]));
+  const samples = new Map<Mode, BlockSample[]>(modes.map((mode) => [mode, []]));
   let failures = 0;
   try {
-    for (const mode of ORDER) {
+    for (const mode of modes) {
       const sink = mode === 'offA' || mode === 'offB' ? undefined : sinks[mode];
       const env: Record<string, string> = { RATE_LIMIT_MAX: '1000000', ...MODE_ENV[mode] };
       if (sink) {
@@ -98,14 +98,14 @@ export async function benchTracing(ctx: BenchContext): Promise<TracingResult> {
       await measureBlock(ctx, service, next(warmUp), next(1));
     }
     for (let round = 0; round < rounds; round += 1) {
-      const order = round % 2 === 0 ? ORDER : [...ORDER].reverse();
+      const order = round % 2 === 0 ? modes : [...modes].reverse();
       for (const mode of order) {
         const service = services.get(mode) as RunningService;
         const sample = await measureBlock(ctx, service, next(syncPerBlock), next(jobsPerBlock));
         failures += sample.failures;
         samples.get(mode)?.push(sample);
       }
-      const line = ORDER.map((mode) => {
+      const line = modes.map((mode) => {
         const s = samples.get(mode)?.at(-1) as BlockSample;
         return `${mode} ${Math.round(s.numbersPerSec)}/s p50 ${s.syncP50Ms.toFixed(1)} cpu ${s.cpuMsPerRequest.toFixed(1)}`;
       });
