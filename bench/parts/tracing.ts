@@ -50,14 +50,19 @@ const MODE_ENV: Record<Mode, Record<string, string>> = {
   onBase: { OTEL_TRACES_SAMPLER: 'always_on' },
   sampled: { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' },
 };
-/** Even rounds in this order, odd rounds reversed: every mode sits as early as late. */
+/**
+ * Round r starts r places further down this list (a rotation): every mode takes every place in
+ * turn, and every service idles the same number of turns between two of its own. (Reversing
+ * every other round ran the services at the ends twice in a row, warm, and the ones in the
+ * middle never.)
+ */
 const MODES: Mode[] = ['offA', 'on', 'onBase', 'sampled', 'offB'];
 
 /**
  * Tracing's price, same run: four services up at once — tracing off twice (the A/A control that
  * shows the noise floor), always-on, and sampled one in ten, the traced ones exporting OTLP/HTTP
- * protobuf to receivers in the bench process — taking turns in rounds (off A, on, sampled,
- * off B, then the reverse), one working while the others idle. Each turn is a block of
+ * protobuf to receivers in the bench process — taking turns in rounds, the order rotated by one
+ * place each round, one working while the others idle. Each turn is a block of
  * sequential sync requests, then a backlog of async jobs; every figure is compared within its
  * round, so a machine getting busier or quieter between rounds cancels out.
  */
@@ -98,7 +103,7 @@ export async function benchTracing(ctx: BenchContext): Promise<TracingResult> {
       await measureBlock(ctx, service, next(warmUp), next(1));
     }
     for (let round = 0; round < rounds; round += 1) {
-      const order = round % 2 === 0 ? modes : [...modes].reverse();
+      const order = [...modes.slice(round % modes.length), ...modes.slice(0, round % modes.length)];
       for (const mode of order) {
         const service = services.get(mode) as RunningService;
         const sample = await measureBlock(ctx, service, next(syncPerBlock), next(jobsPerBlock));
