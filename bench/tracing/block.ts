@@ -75,10 +75,9 @@ export async function measureBlock(
 }
 
 /**
- * Waits until the process used no CPU for 100 ms (at most 3 s): what the previous block left
- * running (a job's trailing events, a batch of spans being exported) is not counted in the
- * next one. Without it, a service measured twice in a row (the last turn of one round, the
- * first of the next) was charged for its own tail.
+ * Waits until the process used no CPU for 100 ms (at most 3 s): what a previous block left
+ * running (a job's trailing events, a batch of spans being exported) is not counted in this
+ * one.
  */
 async function untilIdle(cpuSeconds: () => Promise<number>): Promise<void> {
   const deadline = performance.now() + 3000;
