@@ -4,8 +4,9 @@ import { processCpuSeconds } from './processes.ts';
 /**
  * CPU used by the Postgres backends of the bench database, read from /proc (possible because
  * Postgres runs on this machine): either the service's connections or the bench's own
- * (application_name 'oc-numbers-bench'). WAL writer, checkpointer and other shared
- * background processes are not counted.
+ * (application_name 'oc-numbers-bench'). Client backends only: autovacuum working on the
+ * freshly seeded tables, the WAL writer, the checkpointer and other shared background processes
+ * are not counted.
  */
 export class PostgresCpu {
   readonly #sql: Sql;
@@ -34,7 +35,8 @@ export class PostgresCpu {
     const bench = this.#whose === 'bench';
     const rows = await this.#sql<{ pid: number }[]>`
       select pid from pg_stat_activity
-      where datname = current_database() and (application_name = 'oc-numbers-bench') = ${bench}`;
+      where datname = current_database() and backend_type = 'client backend'
+        and (application_name = 'oc-numbers-bench') = ${bench}`;
     const out = new Map<number, number>();
     for (const { pid } of rows) {
       const seconds = await processCpuSeconds(pid).catch(() => undefined);

@@ -39,9 +39,10 @@ export function benchProcessEnv(stores: {
 
 /**
  * Runs a project entry point (`src/main.ts`, `workers/…`) on this same Node binary, preloaded
- * as the start scripts preload it (tracing when OTEL_* in `env` asks for it).
+ * as the start scripts preload it (tracing when OTEL_* in `env` asks for it). `root` is the
+ * tree it runs from: this one, or a baseline's (`OCN_BENCH_BASELINE_ROOT`) measured beside it.
  */
-export function spawnNode(entry: string, env: Record<string, string>): NodeChild {
+export function spawnNode(entry: string, env: Record<string, string>, root = ROOT): NodeChild {
   // OCN_BENCH_CPU_PROF_DIR=<dir>: each child writes a V8 CPU profile there when it exits.
   const profileDir = process.env.OCN_BENCH_CPU_PROF_DIR;
   const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
@@ -49,7 +50,7 @@ export function spawnNode(entry: string, env: Record<string, string>): NodeChild
     process.execPath,
     [...profile, '--import', './src/telemetry/register.ts', entry],
     {
-      cwd: ROOT,
+      cwd: root,
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -81,6 +82,15 @@ async function stopChild(child: ChildProcess, exited: Promise<void>, graceMs: nu
 }
 
 /** utime + stime from /proc/<pid>/stat (fields 14 and 15; the comm field may hold spaces). */
+/**
+ * `OCN_BENCH_BASELINE_ROOT=<dir>`: another tree of the project (e.g. `git archive main` unpacked,
+ * with a `node_modules` link) whose service the parts that support it measure beside this
+ * tree's, in the same rounds: a change's before and after in one run, on one machine's noise.
+ */
+export function baselineRoot(): string | undefined {
+  return process.env.OCN_BENCH_BASELINE_ROOT || undefined;
+}
+
 export async function processCpuSeconds(pid: number): Promise<number> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

@@ -36,18 +36,23 @@ export async function startService(
   ctx: BenchContext,
   name: string,
   env: Record<string, string>,
+  root?: string,
 ): Promise<RunningService> {
   // A prefix per service: BullMQ's limiter and the rate-limit window are counters in Redis
   // under the prefix, and one part's requests must not spend the next part's budget.
   const queuePrefix = `${ctx.queuePrefix}-${name}`;
   await assertNoOpenJobs(ctx.db.sql);
   const spawnOn = (port: number) =>
-    spawnNode('src/main.ts', {
-      ...benchProcessEnv({ databaseUrl: ctx.db.url, redisUrl: ctx.config.redisUrl, queuePrefix }),
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      ...env,
-    });
+    spawnNode(
+      'src/main.ts',
+      {
+        ...benchProcessEnv({ databaseUrl: ctx.db.url, redisUrl: ctx.config.redisUrl, queuePrefix }),
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        ...env,
+      },
+      root,
+    );
   const { child, baseUrl } = await startListening('service', spawnOn, 60_000);
   const client = createHttpClient(baseUrl, { authorization: `Bearer ${ctx.tenant.apiKey}` });
   return {

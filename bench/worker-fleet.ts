@@ -13,6 +13,8 @@ export interface FleetOptions {
   concurrency: number;
   /** More settings for the worker processes. */
   env?: Record<string, string>;
+  /** The tree the workers run from (a baseline's); this one by default. */
+  root?: string | undefined;
 }
 
 /**
@@ -33,7 +35,7 @@ export async function startWorkerFleet(options: FleetOptions) {
     ...options.env,
   };
   const children: NodeChild[] = Array.from({ length: options.processes }, () =>
-    spawnNode('workers/main.ts', env),
+    spawnNode('workers/main.ts', env, options.root),
   );
   const connection = createRedis(config.redisUrl, 'bullmq', 'bench-fleet');
   const queue = new Queue<OperationJobData>(OPERATION_QUEUE, {

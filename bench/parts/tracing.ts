@@ -1,181 +1,163 @@
-import { waitFor } from '../../test/support/wait.ts';
 import type { BenchContext } from '../context.ts';
 import { startOtlpSink } from '../otlp-sink.ts';
-import {
-  isFullSuccess,
-  READY_FOR_REMOVAL_PATH,
-  seedRequestBodies,
-  startService,
-} from '../service.ts';
-import { percentile, type Spread, spread } from '../stats.ts';
+import { baselineRoot } from '../processes.ts';
+import { type RunningService, seedRequestBodies, startService } from '../service.ts';
+import { type Spread, spread } from '../stats.ts';
+import { type BlockSample, measureBlock } from '../tracing/block.ts';
 
-export interface TracingModeResult {
-  /** Numbers/s the worker moved over a backlog of async jobs, one figure per service start. */
-  numbersPerSec: Spread;
-  /** p50 of sequential synchronous 500-number requests, one figure per service start. */
-  syncP50Ms: Spread;
-  /** Service CPU ms per synchronous request. */
-  cpuMsPerRequest: Spread;
-}
+/** What each service start is measured on, per block (one figure per block). */
+const FIGURES = [
+  'syncP50Ms',
+  'cpuMsPerRequest',
+  'nodeCpuMsPerRequest',
+  'numbersPerSec',
+  'cpuMsPer1000Numbers',
+] as const;
+type Figure = (typeof FIGURES)[number];
+export type Figures = Record<Figure, Spread>;
 
-type Exported = TracingModeResult & { exportRequests: number; exportedKiB: number };
+type Exported = { exportRequests: number; exportedKiB: number };
 
 export interface TracingResult {
-  off: TracingModeResult;
+  rounds: number;
+  syncPerBlock: number;
+  jobsPerBlock: number;
+  /** The two services with tracing off, every block pooled. */
+  off: Figures;
   /** Every trace recorded and exported (always-on sampler). */
-  on: Exported;
+  on: Figures & Exported;
   /** One trace in ten recorded and exported (parentbased_traceidratio, 0.1). */
-  sampled: Exported;
-  jobsPerRun: number;
-  syncRequests: number;
+  sampled: Figures & Exported;
+  /** Per round: on over the mean of the round's two off blocks. */
+  onOverOff: Figures;
+  sampledOverOff: Figures;
+  /** Per round: the second off service over the first, the same configuration twice (A/A). */
+  control: Figures;
+  /**
+   * With OCN_BENCH_BASELINE_ROOT: the baseline tree's service, always-on, in the same rounds;
+   * its ratio to off, and this tree's always-on over it.
+   */
+  baseline?: { on: Figures & Exported; onOverOff: Figures; onOverBaseline: Figures };
   failures: number;
 }
 
-type Mode = 'off' | 'on' | 'sampled';
-
-const SAMPLED_RATIO = '0.1';
+type Mode = 'offA' | 'offB' | 'on' | 'onBase' | 'sampled';
 
 const MODE_ENV: Record<Mode, Record<string, string>> = {
-  off: {},
+  offA: {},
+  offB: {},
   on: { OTEL_TRACES_SAMPLER: 'always_on' },
-  sampled: {
-    OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
-    OTEL_TRACES_SAMPLER_ARG: SAMPLED_RATIO,
-  },
+  onBase: { OTEL_TRACES_SAMPLER: 'always_on' },
+  sampled: { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' },
 };
-interface Sample {
-  numbersPerSec: number;
-  syncP50Ms: number;
-  cpuMsPerRequest: number;
-  exportRequests: number;
-  exportedBytes: number;
-}
+/**
+ * Round r starts r places further down this list (a rotation): every mode takes every place in
+ * turn, and every service idles the same number of turns between two of its own. (Reversing
+ * every other round ran the services at the ends twice in a row, warm, and the ones in the
+ * middle never.)
+ */
+const MODES: Mode[] = ['offA', 'on', 'onBase', 'sampled', 'offB'];
 
 /**
- * Tracing's price, same run: the one-process service started with tracing off, on (always-on
- * sampler) and sampled (one trace in ten), OTLP/HTTP protobuf to a local receiver, in the order
- * off, on, sampled, sampled, on, off so that a machine getting busier or quieter weighs on all
- * alike. Each start measures sync request latency, then the worker's throughput over a backlog
- * of async jobs.
+ * Tracing's price, same run: four services up at once — tracing off twice (the A/A control that
+ * shows the noise floor), always-on, and sampled one in ten, the traced ones exporting OTLP/HTTP
+ * protobuf to receivers in the bench process — taking turns in rounds, the order rotated by one
+ * place each round, one working while the others idle. Each turn is a block of
+ * sequential sync requests, then a backlog of async jobs; every figure is compared within its
+ * round, so a machine getting busier or quieter between rounds cancels out.
  */
 export async function benchTracing(ctx: BenchContext): Promise<TracingResult> {
-  const sink = await startOtlpSink();
-  const jobsPerRun = ctx.sizes.jobsPerRun * 2;
-  const syncRequests = Math.max(1, Math.floor(ctx.sizes.httpRequests / 2));
-  // A single run (the smoke test's sizes) starts each mode once.
-  const order: Mode[] =
-    ctx.sizes.runs >= 2
-      ? ['off', 'on', 'sampled', 'sampled', 'on', 'off']
-      : ['off', 'on', 'sampled'];
-  const samples: Record<Mode, Sample[]> = { off: [], on: [], sampled: [] };
+  const { sizes } = ctx;
+  const base = baselineRoot();
+  const modes = MODES.filter((mode) => mode !== 'onBase' || base);
+  const rounds = sizes.runs >= 2 ? 2 * Math.floor(sizes.runs / 2) : 1;
+  const syncPerBlock = Math.max(sizes.runs >= 2 ? 5 : 1, Math.floor(sizes.httpRequests / 8));
+  const jobsPerBlock = sizes.jobsPerRun * 2;
+  const warmUp = sizes.httpWarmup;
+  const perService = warmUp + 1 + rounds * (syncPerBlock + jobsPerBlock);
+  const bodies = await seedRequestBodies(ctx, modes.length * perService);
+  const next = (n: number) => bodies.splice(0, n);
+  const sinks = {
+    on: await startOtlpSink(),
+    onBase: await startOtlpSink(),
+    sampled: await startOtlpSink(),
+  };
+  const services = new Map<Mode, RunningService>();
+  const samples = new Map<Mode, BlockSample[]>(modes.map((mode) => [mode, []]));
   let failures = 0;
   try {
-    for (const [i, mode] of order.entries()) {
+    for (const mode of modes) {
+      const sink = mode === 'offA' || mode === 'offB' ? undefined : sinks[mode];
       const env: Record<string, string> = { RATE_LIMIT_MAX: '1000000', ...MODE_ENV[mode] };
-      if (mode !== 'off') {
+      if (sink) {
         Object.assign(env, {
           OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
           OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
           OTEL_SERVICE_NAME: 'oc-numbers-bench',
         });
       }
-      const before = { ...sink.received };
-      const measured = await measureOnce(ctx, `tracing-${mode}-${i}`, env, {
-        jobsPerRun,
-        syncRequests,
-        onFailure: () => {
-          failures += 1;
-        },
+      const root = mode === 'onBase' ? base : undefined;
+      const service = await startService(ctx, `tracing-${mode}`, env, root);
+      services.set(mode, service);
+      // Warm-up: JIT, pools and caches; not counted.
+      await measureBlock(ctx, service, next(warmUp), next(1));
+    }
+    for (let round = 0; round < rounds; round += 1) {
+      const order = [...modes.slice(round % modes.length), ...modes.slice(0, round % modes.length)];
+      for (const mode of order) {
+        const service = services.get(mode) as RunningService;
+        const sample = await measureBlock(ctx, service, next(syncPerBlock), next(jobsPerBlock));
+        failures += sample.failures;
+        samples.get(mode)?.push(sample);
+      }
+      const line = modes.map((mode) => {
+        const s = samples.get(mode)?.at(-1) as BlockSample;
+        return `${mode} ${Math.round(s.numbersPerSec)}/s p50 ${s.syncP50Ms.toFixed(1)} cpu ${s.cpuMsPerRequest.toFixed(1)}`;
       });
-      // The service flushed its last spans when it stopped: they count for this start.
-      const sample = {
-        ...measured,
-        exportRequests: sink.received.requests - before.requests,
-        exportedBytes: sink.received.bytes - before.bytes,
-      };
-      samples[mode].push(sample);
-      ctx.log(
-        `  tracing ${mode}: ${Math.round(sample.numbersPerSec)} numbers/s, sync p50 ${sample.syncP50Ms.toFixed(1)} ms`,
-      );
+      ctx.log(`  tracing round ${round + 1}: ${line.join('; ')}`);
     }
   } finally {
-    await sink.close();
+    await Promise.all([...services.values()].map((s) => s.stop()));
+    await Promise.all(Object.values(sinks).map((sink) => sink.close()));
   }
+  const of = (mode: Mode) => samples.get(mode) ?? [];
+  const offMean = of('offA').map((a, i) => meanSample(a, of('offB')[i] ?? a));
   return {
-    off: summary(samples.off),
-    on: exported(samples.on),
-    sampled: exported(samples.sampled),
-    jobsPerRun,
-    syncRequests,
+    rounds,
+    syncPerBlock,
+    jobsPerBlock,
+    off: figures([...of('offA'), ...of('offB')]),
+    on: { ...figures(of('on')), ...exported(sinks.on.received) },
+    sampled: { ...figures(of('sampled')), ...exported(sinks.sampled.received) },
+    onOverOff: ratios(of('on'), offMean),
+    sampledOverOff: ratios(of('sampled'), offMean),
+    control: ratios(of('offB'), of('offA')),
+    ...(base && {
+      baseline: {
+        on: { ...figures(of('onBase')), ...exported(sinks.onBase.received) },
+        onOverOff: ratios(of('onBase'), offMean),
+        onOverBaseline: ratios(of('on'), of('onBase')),
+      },
+    }),
     failures,
   };
 }
 
-function exported(samples: Sample[]): Exported {
-  return {
-    ...summary(samples),
-    exportRequests: samples.reduce((sum, s) => sum + s.exportRequests, 0),
-    exportedKiB: Math.round(samples.reduce((sum, s) => sum + s.exportedBytes, 0) / 1024),
-  };
-}
+const exported = (received: { requests: number; bytes: number }): Exported => ({
+  exportRequests: received.requests,
+  exportedKiB: Math.round(received.bytes / 1024),
+});
 
-function summary(samples: Sample[]): TracingModeResult {
-  return {
-    numbersPerSec: spread(samples.map((s) => s.numbersPerSec)),
-    syncP50Ms: spread(samples.map((s) => s.syncP50Ms)),
-    cpuMsPerRequest: spread(samples.map((s) => s.cpuMsPerRequest)),
-  };
-}
+const figures = (blocks: BlockSample[]): Figures =>
+  Object.fromEntries(FIGURES.map((f) => [f, spread(blocks.map((b) => b[f]))])) as Figures;
 
-async function measureOnce(
-  ctx: BenchContext,
-  name: string,
-  env: Record<string, string>,
-  plan: { jobsPerRun: number; syncRequests: number; onFailure: () => void },
-): Promise<Omit<Sample, 'exportRequests' | 'exportedBytes'>> {
-  const warmup = ctx.sizes.httpWarmup;
-  const bodies = await seedRequestBodies(ctx, warmup + plan.syncRequests + plan.jobsPerRun);
-  const service = await startService(ctx, name, env);
-  try {
-    const timings: number[] = [];
-    let cpuBefore = 0;
-    for (const [i, body] of bodies.slice(0, warmup + plan.syncRequests).entries()) {
-      if (i === warmup) cpuBefore = await service.child.cpuSeconds();
-      const answer = await service.client.post(READY_FOR_REMOVAL_PATH, body);
-      if (!isFullSuccess(answer, body.telephoneNumbers.length)) plan.onFailure();
-      if (i >= warmup) timings.push(answer.ms);
-    }
-    const cpuMs = ((await service.child.cpuSeconds()) - cpuBefore) * 1000;
+const ratios = (over: BlockSample[], under: BlockSample[]): Figures =>
+  Object.fromEntries(
+    FIGURES.map((f) => [f, spread(over.map((b, i) => b[f] / (under[i]?.[f] ?? Number.NaN)))]),
+  ) as Figures;
 
-    // The backlog: every job accepted first, then the worker's time from the first start to
-    // the last finish, as Postgres recorded them.
-    const jobIds: string[] = [];
-    for (const body of bodies.slice(warmup + plan.syncRequests)) {
-      const answer = await service.client.post(READY_FOR_REMOVAL_PATH, body, {
-        prefer: 'respond-async',
-      });
-      if (answer.status !== 202) plan.onFailure();
-      else jobIds.push((JSON.parse(answer.body) as { jobId: string }).jobId);
-    }
-    const span = await waitFor(
-      'the backlog to be processed',
-      async () => {
-        const [row] = await ctx.db.sql<{ done: number; seconds: number; numbers: number }[]>`
-          select count(*) filter (where state = 'completed')::int as done,
-                 extract(epoch from max(finished_at) - min(started_at))::float8 as seconds,
-                 sum(processed_count)::int as numbers
-          from jobs where id = any(${jobIds}::uuid[])`;
-        return row && row.done === jobIds.length ? row : undefined;
-      },
-      120_000,
-      50,
-    );
-    return {
-      numbersPerSec: span.numbers / span.seconds,
-      syncP50Ms: percentile(timings, 50),
-      cpuMsPerRequest: cpuMs / plan.syncRequests,
-    };
-  } finally {
-    await service.stop();
-  }
-}
+const meanSample = (a: BlockSample, b: BlockSample): BlockSample =>
+  ({
+    ...Object.fromEntries(FIGURES.map((f) => [f, (a[f] + b[f]) / 2])),
+    failures: 0,
+  }) as BlockSample;

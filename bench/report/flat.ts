@@ -49,8 +49,10 @@ export function flatten(r: Results): Record<string, number | undefined> {
     out.webhookOnOverOff = round(admitted.onOverOff.median, 3);
     out.webhookCpuOnOverOff = round(admitted.cpuOnOverOff.median, 3);
     for (const d of drain) {
+      if (d.baseline) continue;
       const key = d.layout === 'together' ? 'webhookDrainOnOverOff' : 'webhookDrainApartOnOverOff';
       out[key] = round(d.onOverOff.median, 3);
+      out[`${key.replace('OnOverOff', '')}CpuOnOverOff`] = round(d.cpuOnOverOff.median, 3);
     }
   }
   if (r.scaling) {
@@ -62,14 +64,19 @@ export function flatten(r: Results): Record<string, number | undefined> {
     }
   }
   if (r.tracing) {
-    const { on, off } = r.tracing;
+    const { on, off, sampled, onOverOff, control } = r.tracing;
     out.tracingOffNumbersPerSec = round(off.numbersPerSec.median);
     out.tracingOnNumbersPerSec = round(on.numbersPerSec.median);
-    out.tracingThroughputRatio = round(on.numbersPerSec.median / off.numbersPerSec.median, 3);
-    out.tracingSyncP50Ratio = round(on.syncP50Ms.median / off.syncP50Ms.median, 3);
+    out.tracingThroughputRatio = round(onOverOff.numbersPerSec.median, 3);
+    out.tracingSyncP50Ratio = round(onOverOff.syncP50Ms.median, 3);
+    out.tracingControlThroughputRatio = round(control.numbersPerSec.median, 3);
+    out.tracingControlSyncP50Ratio = round(control.syncP50Ms.median, 3);
     out.tracingCpuMsPerSyncRequestOff = round(off.cpuMsPerRequest.median, 1);
     out.tracingCpuMsPerSyncRequestOn = round(on.cpuMsPerRequest.median, 1);
-    out.tracingCpuMsPerSyncRequestSampled = round(r.tracing.sampled.cpuMsPerRequest.median, 1);
+    out.tracingCpuMsPerSyncRequestSampled = round(sampled.cpuMsPerRequest.median, 1);
+    out.tracingCpuPerRequestRatio = round(onOverOff.cpuMsPerRequest.median, 3);
+    const b = r.tracing.baseline;
+    if (b) out.tracingCpuPerRequestOverBaseline = round(b.onOverBaseline.cpuMsPerRequest.median, 3);
   }
   return out;
 }

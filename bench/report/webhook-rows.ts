@@ -26,7 +26,7 @@ export function webhookRows({ webhooks: w }: Results): Row[] {
     {
       label: 'admitted load: on / off numbers/s (pairs)',
       value: ratioRange(a.onOverOff),
-      note: 'target ≥ 0.95',
+      note: `target ≥ 0.95; A/A (same side twice) ${ratioRange(a.control)}`,
     },
     {
       label: 'admitted load: request p50 / p99, off → on',
@@ -38,20 +38,25 @@ export function webhookRows({ webhooks: w }: Results): Row[] {
       value: `${range(a.off.jobRunMs)} → ${range(a.on.jobRunMs)} ms`,
     },
     {
-      label: 'admitted load: service CPU ms per 1,000 numbers, off → on',
+      label: 'admitted load: CPU ms (service + Postgres) per 1,000 numbers, off → on',
       value: `${range(a.off.cpuMsPer1000Numbers)} → ${range(a.on.cpuMsPer1000Numbers)}`,
-      note: `on / off per pair ${ratioRange(a.cpuOnOverOff)}`,
+      note: `on / off per pair ${ratioRange(a.cpuOnOverOff)}; A/A ${ratioRange(a.cpuControl)}`,
     },
     ...w.drain.flatMap((d) => [
       {
-        label: `saturated drain, deliveries ${d.layout === 'together' ? 'in the worker process' : 'in a process of their own'}: numbers/s off → on`,
+        label: `saturated drain, deliveries ${d.layout === 'together' ? 'in the worker process' : 'in a process of their own'}${d.baseline ? ', BASELINE tree' : ''}: numbers/s off → on`,
         value: `${range(d.off)} → ${range(d.on)}`,
         note: `${d.off.samples} pairs of ${d.jobsPerRun} jobs`,
       },
       {
         label: `saturated drain (${d.layout}): on / off (pairs)`,
         value: ratioRange(d.onOverOff),
-        note: `last delivery ${num(d.deliveryTailMs.median)} ms after the last job`,
+        note: `A/A ${ratioRange(d.control)}; last delivery ${num(d.deliveryTailMs.median)} ms after the last job`,
+      },
+      {
+        label: `saturated drain (${d.layout}): CPU ms (workers + Postgres) per 1,000 numbers, off → on`,
+        value: `${range(d.cpuOff)} → ${range(d.cpuOn)}`,
+        note: `on / off ${ratioRange(d.cpuOnOverOff)}; A/A ${ratioRange(d.cpuControl)}`,
       },
     ]),
   ];

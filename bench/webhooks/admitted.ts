@@ -8,12 +8,14 @@ import {
   seedRequestBodies,
   startService,
 } from '../service.ts';
+import { startServiceCpu } from '../service-cpu.ts';
 import { type Latency, latency, type Spread, spread } from '../stats.ts';
 import {
   ALLOW,
   ENDPOINTS,
   jobEndToArrivalMs,
   receivedSince,
+  sameSideRatios,
   setEnabled,
   sidesOfPair,
 } from './common.ts';
@@ -29,7 +31,10 @@ export interface AdmittedSide {
   requestMs: Latency;
   /** Median job run time (startedAt → finishedAt) per run. */
   jobRunMs: Spread;
-  /** The service process's CPU per 1,000 numbers moved, deliveries included (on). */
+  /**
+   * CPU per 1,000 numbers moved, deliveries included (on): the service process and its
+   * Postgres backends.
+   */
   cpuMsPer1000Numbers: Spread;
   /** Requests that did not answer 200 with every number moved. */
   failures: number;
@@ -44,6 +49,9 @@ export interface AdmittedResult {
   /** on / off per pair: numbers/s, and service CPU per 1,000 numbers. */
   onOverOff: Spread;
   cpuOnOverOff: Spread;
+  /** The A/A control: the same side run twice in a row, later over earlier (numbers/s, CPU). */
+  control: Spread;
+  cpuControl: Spread;
   /** From the job's finishedAt (in the message) to the receiver, every on-run pooled. */
   deliveryMs: Latency;
   delivered: number;
@@ -83,6 +91,7 @@ export async function measureAdmitted(
   });
   const samples = { off: [] as RunSample[], on: [] as RunSample[] };
   const ratios = { throughput: [] as number[], cpu: [] as number[] };
+  const sequence: { side: 'off' | 'on'; sample: RunSample }[] = [];
   try {
     const next = (n: number) => bodies.splice(0, n);
     await run(ctx, service, receiver, 'on', next(warmUp), intervalMs);
@@ -92,6 +101,7 @@ export async function measureAdmitted(
         const sample = await run(ctx, service, receiver, side, next(perRun), intervalMs);
         pair[side] = sample;
         samples[side].push(sample);
+        sequence.push({ side, sample });
       }
       const { off, on } = pair as Record<'off' | 'on', RunSample>;
       ratios.throughput.push(on.numbersPerSec / off.numbersPerSec);
@@ -112,6 +122,8 @@ export async function measureAdmitted(
     on: side(samples.on),
     onOverOff: spread(ratios.throughput),
     cpuOnOverOff: spread(ratios.cpu),
+    control: spread(sameSideRatios(sequence, (s) => s.numbersPerSec)),
+    cpuControl: spread(sameSideRatios(sequence, (s) => s.cpuMsPer1000Numbers)),
     deliveryMs: latency(deliveredMs),
     delivered: deliveredMs.length,
     expected: samples.on.reduce((n, s) => n + s.expected, 0),
@@ -141,7 +153,7 @@ async function run(
   await setEnabled(ctx, which === 'on');
   const wallStart = Date.now();
   const [clock] = await ctx.db.sql<{ now: Date }[]>`select now()`;
-  const cpuBefore = await service.child.cpuSeconds();
+  const stopCpu = await startServiceCpu(ctx, () => service.child.cpuSeconds());
   const started = performance.now();
   const answers = await Promise.all(
     bodies.map(async (body, i) => {
@@ -159,7 +171,7 @@ async function run(
     60_000,
     20,
   ).catch((err: Error) => ctx.log(`  ${err.message}`));
-  const cpuSeconds = (await service.child.cpuSeconds()) - cpuBefore;
+  const cpu = await stopCpu();
   const [jobs] = await ctx.db.sql<{ ms: number | null }[]>`
     select percentile_cont(0.5) within group (
              order by extract(epoch from finished_at - started_at) * 1000)::float8 as ms
@@ -169,7 +181,7 @@ async function run(
     numbersPerSec: moved / seconds,
     requestMs: answers.map((a) => a.ms),
     jobRunMs: jobs?.ms ?? Number.NaN,
-    cpuMsPer1000Numbers: moved ? (cpuSeconds * 1e6) / moved : Number.NaN,
+    cpuMsPer1000Numbers: moved ? (cpu.totalMs * 1000) / moved : Number.NaN,
     failures: answers.length - succeeded,
     deliveredMs: jobEndToArrivalMs(receivedSince(receiver, wallStart)),
     expected,

@@ -41,3 +41,22 @@ export const jobEndToArrivalMs = (calls: readonly { body: string; at: number }[]
 /** Off then on, then on then off, …: neither side always runs on the warmer cache. */
 export const sidesOfPair = (pair: number) =>
   pair % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const);
+
+/**
+ * The A/A control: in the off/on, on/off, … sequence the same side runs twice in a row at every
+ * pair boundary; the later run over the earlier one, per such boundary, is what the same
+ * configuration measured twice differs by — the noise floor the on/off ratios are read against.
+ */
+export function sameSideRatios<T>(
+  sequence: readonly { side: 'off' | 'on'; sample: T }[],
+  value: (sample: T) => number,
+): number[] {
+  const out: number[] = [];
+  for (let i = 1; i < sequence.length; i += 1) {
+    const [before, after] = [sequence[i - 1], sequence[i]];
+    if (before && after && before.side === after.side) {
+      out.push(value(after.sample) / value(before.sample));
+    }
+  }
+  return out;
+}

@@ -5,9 +5,10 @@ import { waitFor } from '../../test/support/wait.ts';
 import type { BenchContext } from '../context.ts';
 import { benchProcessEnv, type NodeChild, spawnNode } from '../processes.ts';
 import { assertNoOpenJobs, chunk, insertJobs, seedMarkedNumbers } from '../seed.ts';
+import { startServiceCpu } from '../service-cpu.ts';
 import { type Spread, spread } from '../stats.ts';
 import { startWorkerFleet } from '../worker-fleet.ts';
-import { ALLOW, pendingDeliveries, setEnabled, sidesOfPair } from './common.ts';
+import { ALLOW, pendingDeliveries, sameSideRatios, setEnabled, sidesOfPair } from './common.ts';
 
 // The webhooks on a saturated worker: a backlog of jobs drained by one worker process
 // (workers/main.ts, concurrency 4) as fast as it goes, endpoints off and on, interleaved. Two
@@ -18,20 +19,37 @@ export type Layout = 'together' | 'apart';
 
 export interface DrainResult {
   layout: Layout;
+  /** Measured on the baseline tree (OCN_BENCH_BASELINE_ROOT) rather than this one. */
+  baseline?: true;
   jobsPerRun: number;
   off: Spread;
   on: Spread;
   /** on / off per pair. */
   onOverOff: Spread;
+  /**
+   * CPU per 1,000 numbers, the deliveries included: the worker process(es) and their Postgres
+   * backends, from the first job's enqueue to the last delivery.
+   */
+  cpuOff: Spread;
+  cpuOn: Spread;
+  cpuOnOverOff: Spread;
+  /** The A/A control: the same side run twice in a row, later over earlier (numbers/s, CPU). */
+  control: Spread;
+  cpuControl: Spread;
   /** From the last job's end to the last delivery, per on-run. */
   deliveryTailMs: Spread;
 }
 
-export async function measureDrain(ctx: BenchContext, layout: Layout): Promise<DrainResult> {
+export async function measureDrain(
+  ctx: BenchContext,
+  layout: Layout,
+  root?: string,
+): Promise<DrainResult> {
   const { sizes } = ctx;
   await assertNoOpenJobs(ctx.db.sql);
-  const queuePrefix = `${ctx.queuePrefix}-webhooks-${layout}`;
+  const queuePrefix = `${ctx.queuePrefix}-webhooks-${layout}${root ? '-baseline' : ''}`;
   const fleet = await startWorkerFleet({
+    root,
     config: ctx.config,
     databaseUrl: ctx.db.url,
     queuePrefix,
@@ -45,11 +63,19 @@ export async function measureDrain(ctx: BenchContext, layout: Layout): Promise<D
   const jobsPerRun = Math.max(8, 10 * sizes.scalingJobs);
   const pairs = Math.min(4, sizes.runs);
   const samples = { off: [] as number[], on: [] as number[], ratio: [] as number[] };
+  const cpu = { off: [] as number[], on: [] as number[], ratio: [] as number[] };
+  const sequence: { side: 'off' | 'on'; sample: { perSec: number; cpu: number } }[] = [];
+  const processCpu = async () => {
+    const children = deliverer ? [...fleet.children, deliverer] : fleet.children;
+    const seconds = await Promise.all(children.map((c) => c.cpuSeconds()));
+    return seconds.reduce((a, b) => a + b, 0);
+  };
   const tails: number[] = [];
   try {
-    if (layout === 'apart') deliverer = await startDeliverer(ctx, queuePrefix);
+    if (layout === 'apart') deliverer = await startDeliverer(ctx, queuePrefix, root);
     for (let p = 0; p <= pairs; p += 1) {
       const pair: Record<'off' | 'on', number> = { off: 0, on: 0 };
+      const pairCpu: Record<'off' | 'on', number> = { off: 0, on: 0 };
       for (const side of sidesOfPair(p)) {
         await setEnabled(ctx, side === 'on');
         const numbers = await seedMarkedNumbers(
@@ -64,6 +90,7 @@ export async function measureDrain(ctx: BenchContext, layout: Layout): Promise<D
           chunk(numbers, sizes.jobSize),
           'queued',
         );
+        const stopCpu = await startServiceCpu(ctx, processCpu);
         const started = process.hrtime.bigint();
         await fleet.runAll(ids.map((jobId) => ({ jobId, operatorId: ctx.tenant.operatorId })));
         const ended = process.hrtime.bigint();
@@ -76,14 +103,19 @@ export async function measureDrain(ctx: BenchContext, layout: Layout): Promise<D
           20,
         );
         if (side === 'on' && p > 0) tails.push(Number(process.hrtime.bigint() - ended) / 1e6);
+        pairCpu[side] = ((await stopCpu()).totalMs * 1000) / numbers.length;
+        if (p > 0) sequence.push({ side, sample: { perSec: pair[side], cpu: pairCpu[side] } });
       }
       ctx.log(
-        `  drain (${layout}) ${p === 0 ? 'warm-up' : `pair ${p}`}: off ${Math.round(pair.off)}, on ${Math.round(pair.on)} numbers/s`,
+        `  drain (${layout}${root ? ', baseline' : ''}) ${p === 0 ? 'warm-up' : `pair ${p}`}: off ${Math.round(pair.off)}, on ${Math.round(pair.on)} numbers/s; CPU ${pairCpu.off.toFixed(1)} / ${pairCpu.on.toFixed(1)} ms per 1,000`,
       );
       if (p === 0) continue;
       samples.off.push(pair.off);
       samples.on.push(pair.on);
       samples.ratio.push(pair.on / pair.off);
+      cpu.off.push(pairCpu.off);
+      cpu.on.push(pairCpu.on);
+      cpu.ratio.push(pairCpu.on / pairCpu.off);
     }
   } finally {
     await deliverer?.stop();
@@ -91,21 +123,31 @@ export async function measureDrain(ctx: BenchContext, layout: Layout): Promise<D
   }
   return {
     layout,
+    ...(root && { baseline: true as const }),
     jobsPerRun,
     off: spread(samples.off),
     on: spread(samples.on),
     onOverOff: spread(samples.ratio),
+    cpuOff: spread(cpu.off),
+    cpuOn: spread(cpu.on),
+    cpuOnOverOff: spread(cpu.ratio),
+    control: spread(sameSideRatios(sequence, (s) => s.perSec)),
+    cpuControl: spread(sameSideRatios(sequence, (s) => s.cpu)),
     deliveryTailMs: spread(tails),
   };
 }
 
 /** A worker process serving the delivery queue only, ready once it listens on it. */
-async function startDeliverer(ctx: BenchContext, queuePrefix: string): Promise<NodeChild> {
-  const child = spawnNode('workers/main.ts', {
-    ...benchProcessEnv({ databaseUrl: ctx.db.url, redisUrl: ctx.config.redisUrl, queuePrefix }),
-    WORKER_QUEUES: 'webhooks',
-    ...ALLOW,
-  });
+async function startDeliverer(ctx: BenchContext, queuePrefix: string, root?: string) {
+  const child = spawnNode(
+    'workers/main.ts',
+    {
+      ...benchProcessEnv({ databaseUrl: ctx.db.url, redisUrl: ctx.config.redisUrl, queuePrefix }),
+      WORKER_QUEUES: 'webhooks',
+      ...ALLOW,
+    },
+    root,
+  );
   const connection = createRedis(ctx.config.redisUrl, 'bullmq', 'bench-deliverer');
   const queue = new Queue(WEBHOOK_QUEUE, { connection, prefix: queuePrefix });
   try {

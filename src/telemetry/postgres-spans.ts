@@ -20,10 +20,13 @@ interface QueryMessage {
 const tracer = trace.getTracer('oc-numbers/postgres');
 const spans = new WeakMap<object, Span>();
 
-// Transaction control and the SET LOCAL timeouts come with every chunk and tell nothing its
-// `chunk` span (which spans the transaction) does not: no span of their own, three fewer per
-// chunk, which is most of what tracing a request costs (docs/performance.md, "Tracing").
-const BOOKKEEPING = /^\s*(?:begin|commit|rollback|savepoint|release|select set_config\()/i;
+// Transaction control, the SET LOCAL timeouts and a chunk's shared advisory lock on its job
+// (sent in the same round trip as the row lock after it: its time is the row lock's) come with
+// every chunk and tell nothing its `chunk` span (which spans the transaction) does not: no span
+// of their own, four fewer per chunk (docs/performance.md, "Tracing"). A cancel's exclusive
+// lock, which waits for the chunk in flight, keeps its span.
+const BOOKKEEPING =
+  /^\s*(?:begin|commit|rollback|savepoint|release|select set_config\(|select pg_advisory_xact_lock_shared\()/i;
 
 export function subscribePostgresSpans(): void {
   dc.tracingChannel<string, QueryMessage>('postgres:query').subscribe({

@@ -4,10 +4,10 @@ import type { Sql } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import { validJobData } from '../queue/job-data.ts';
 import { decide, errorOf } from './decide.ts';
-import { messageBody } from './message.ts';
+import { createEndpointGate } from './endpoint-gate.ts';
 import type { WebhookMetrics } from './metrics.ts';
 import { DeliveryJobData, type DeliveryReturnValue } from './queue.ts';
-import { recordAttempt, recordSkipped } from './record.ts';
+import { createRecorder, recordSkipped } from './record.ts';
 import { signedHeaders } from './secrets.ts';
 import { postMessage } from './send.ts';
 import { createTargetCache, signersAt } from './target-cache.ts';
@@ -20,7 +20,10 @@ export interface AttemptDeps {
   /** The waits between attempts (events.ts RETRY_SCHEDULE_MS; tests may pass a shorter one). */
   schedule: readonly number[];
   timeoutMs: number;
-  /** Attempts to one endpoint this process makes at once; more wait their turn in the queue. */
+  /**
+   * Attempts to one endpoint this process makes at once; as many more wait for a slot here,
+   * any beyond that their turn in the queue (endpoint-gate.ts).
+   */
   perEndpoint: number;
   /** A retry was scheduled: the relay should hand it over. */
   onRetryScheduled: () => void;
@@ -30,44 +33,48 @@ type DeliveryJob = Job<DeliveryJobData, DeliveryReturnValue>;
 
 /**
  * The BullMQ processor of the delivery queue: one attempt of one message to one endpoint, in
- * two statements (read the target, record the outcome).
+ * two statements (read the target, record the outcome; successes recorded together when many
+ * attempts end at once).
  */
 export function createAttemptProcessor(deps: AttemptDeps) {
-  const inFlight = new Map<string, number>();
+  const gate = createEndpointGate(deps.perEndpoint);
   const targets = createTargetCache(deps.sql);
+  const recordAttempt = createRecorder(deps.sql);
   return async function deliver(
     job: DeliveryJob,
     token: string | undefined,
     _signal: AbortSignal | undefined,
   ): Promise<DeliveryReturnValue> {
     const { messageId, endpointId, attempt } = validJobData(DeliveryJobData, job.data);
-    const target = await targets.read(messageId, endpointId);
-    // Recorded already (a duplicate of this attempt) or deleted with its endpoint.
-    if (target?.state !== 'pending' || target.attempts !== attempt - 1) {
-      return { outcome: 'stale', responseStatus: null };
-    }
-    if (!target.enabled) {
-      if (
-        await recordSkipped(deps.sql, {
-          messageId,
-          endpointId,
-          attempt,
-          error: 'endpoint disabled',
-        })
-      )
-        deps.metrics.delivered('disabled');
-      return { outcome: 'disabled', responseStatus: null };
-    }
-    // A slow endpoint holds at most `perEndpoint` of this worker's slots; its other messages
-    // wait in the queue (not spending an attempt) while other endpoints' go ahead.
-    const busy = inFlight.get(endpointId) ?? 0;
-    if (busy >= deps.perEndpoint && token) {
+    // A slow endpoint holds a bounded share of this worker's slots; its further messages wait
+    // in the queue (not spending an attempt) while other endpoints' go ahead. Checked before
+    // anything is read: a job put back costs no statement. Without a lock token (called
+    // directly, not by a BullMQ worker) the job cannot be put back: it takes a slot anyway.
+    const slot = gate.enter(endpointId, token === undefined);
+    if (!slot) {
       await job.moveToDelayed(Date.now() + 500 + Math.random() * 1000, token);
       throw new DelayedError();
     }
-    inFlight.set(endpointId, busy + 1);
+    const release = await slot;
     try {
-      const body = messageBody(target.message);
+      const target = await targets.read(messageId, endpointId);
+      // Recorded already (a duplicate of this attempt) or deleted with its endpoint.
+      if (target?.state !== 'pending' || target.attempts !== attempt - 1) {
+        return { outcome: 'stale', responseStatus: null };
+      }
+      if (!target.enabled) {
+        if (
+          await recordSkipped(deps.sql, {
+            messageId,
+            endpointId,
+            attempt,
+            error: 'endpoint disabled',
+          })
+        )
+          deps.metrics.delivered('disabled');
+        return { outcome: 'disabled', responseStatus: null };
+      }
+      const { body } = target;
       const at = new Date();
       const headers = signedHeaders(messageId, at, body, signersAt(target.endpoint, at));
       const answer = await postMessage(
@@ -78,7 +85,6 @@ export function createAttemptProcessor(deps: AttemptDeps) {
       const decision = decide(answer, attempt, deps.schedule);
       const responseStatus = answer.kind === 'answered' ? answer.status : null;
       const recorded = await recordAttempt(
-        deps.sql,
         { messageId, endpointId, attempt, responseStatus, error: errorOf(answer) },
         decision,
       );
@@ -105,9 +111,7 @@ export function createAttemptProcessor(deps: AttemptDeps) {
       );
       return { outcome, responseStatus };
     } finally {
-      const left = (inFlight.get(endpointId) ?? 1) - 1;
-      if (left === 0) inFlight.delete(endpointId);
-      else inFlight.set(endpointId, left);
+      release();
     }
   };
 }

@@ -1,12 +1,13 @@
 import type { Sql } from '../db/client.ts';
+import { batched } from './batched.ts';
 import type { Decision } from './decide.ts';
 import { FAILING_DISABLES_AFTER_MS } from './events.ts';
 
 // Records an attempt in Postgres, the truth about every delivery: the delivery row and its
-// endpoint's health in one statement (one round trip, atomic without a transaction block).
-// Each statement names the attempt it records
-// (`attempts = attempt - 1`, still pending): a second delivery of the same BullMQ job (a
-// stalled worker's) records nothing twice.
+// endpoint's health in one statement (one round trip, atomic without a transaction block; the
+// successes of attempts ending together share one). Each statement names the attempt it
+// records (`attempts = attempt - 1`, still pending): a second delivery of the same BullMQ job
+// (a stalled worker's) records nothing twice.
 
 export interface AttemptRecord {
   messageId: string;
@@ -23,13 +24,14 @@ export interface Recorded {
   disabled?: 'gone' | 'failing';
 }
 
-export async function recordAttempt(
-  sql: Sql,
-  rec: AttemptRecord,
-  decision: Decision,
-): Promise<Recorded> {
-  if (decision.kind === 'succeeded') return recordSuccess(sql, rec);
-  return recordFailure(sql, rec, decision);
+/**
+ * Records attempts for one delivering process: failures one statement each, successes (the
+ * common case, and many at once when the worker is saturated) batched (batched.ts).
+ */
+export function createRecorder(sql: Sql) {
+  const success = batched((recs: AttemptRecord[]) => recordSuccesses(sql, recs));
+  return (rec: AttemptRecord, decision: Decision): Promise<Recorded> =>
+    decision.kind === 'succeeded' ? success(rec) : recordFailure(sql, rec, decision);
 }
 
 /**
@@ -84,24 +86,37 @@ async function recordFailure(
 }
 
 /**
- * The common case in one statement (one round trip, atomic without a transaction block): the
- * delivery succeeded, and its endpoint's failure streak, if any, ends.
+ * Successful attempts in one statement (one round trip and one commit, atomic without a
+ * transaction block): each delivery succeeded, and its endpoint's failure streak, if any, ends.
+ * Each row names its attempt (`attempts = attempt - 1`, still pending), so what another
+ * delivery of the same attempt recorded first is not recorded again; of two deliveries of one
+ * attempt in the same batch, only the first counts.
  */
-async function recordSuccess(sql: Sql, rec: AttemptRecord): Promise<Recorded> {
-  const [row] = await sql<{ applied: number }[]>`
-    with delivered as (
-      update webhook_deliveries set
-        state = 'succeeded', attempts = ${rec.attempt}, last_attempt_at = now(),
-        response_status = ${rec.responseStatus}, error = null, next_attempt_at = null,
+async function recordSuccesses(sql: Sql, recs: AttemptRecord[]): Promise<Recorded[]> {
+  const rows = await sql<{ messageId: string; endpointId: string; attempt: number }[]>`
+    with v as (
+      select * from unnest(${recs.map((r) => r.messageId)}::uuid[],
+                           ${recs.map((r) => r.endpointId)}::uuid[],
+                           ${recs.map((r) => r.attempt)}::int[],
+                           ${recs.map((r) => r.responseStatus)}::int[])
+        as v(message_id, endpoint_id, attempt, response_status)),
+    delivered as (
+      update webhook_deliveries d set
+        state = 'succeeded', attempts = v.attempt, last_attempt_at = now(),
+        response_status = v.response_status, error = null, next_attempt_at = null,
         relayed_at = null
-      where message_id = ${rec.messageId} and endpoint_id = ${rec.endpointId}
-        and attempts = ${rec.attempt - 1} and state = 'pending'
-      returning endpoint_id),
+      from v
+      where d.message_id = v.message_id and d.endpoint_id = v.endpoint_id
+        and d.attempts = v.attempt - 1 and d.state = 'pending'
+      returning d.message_id, d.endpoint_id, v.attempt),
     healthy as (
       update webhook_endpoints set failing_since = null
       where id in (select endpoint_id from delivered) and failing_since is not null)
-    select count(*)::int as applied from delivered`;
-  return { applied: (row?.applied ?? 0) > 0 };
+    select message_id as "messageId", endpoint_id as "endpointId", attempt from delivered`;
+  const key = (r: { messageId: string; endpointId: string; attempt: number }) =>
+    `${r.messageId} ${r.endpointId} ${r.attempt}`;
+  const applied = new Set(rows.map(key));
+  return recs.map((r) => ({ applied: applied.delete(key(r)) }));
 }
 
 /** A delivery not sent because its endpoint is disabled: it ends failed. */

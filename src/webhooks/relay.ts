@@ -1,5 +1,6 @@
 import type { Sql } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
+import { outsideTrace } from '../telemetry/outside-trace.ts';
 import { DELIVERY_JOB_OPTIONS, type DeliveryQueue, deliveryJobId } from './queue.ts';
 
 // The relay hands the outbox's attempts to BullMQ. A delivery row whose `relayed_at` is null
@@ -115,7 +116,7 @@ export function startRelay(
       return;
     }
     lastStart = performance.now();
-    running = pass()
+    running = outsideTrace(pass)
       .catch((err: unknown) =>
         deps.logger.warn({ err }, 'webhook relay failed; the next pass retries'),
       )

@@ -1,9 +1,11 @@
 import { Webhook } from 'standardwebhooks';
 import type { Sql } from '../db/client.ts';
-import type { StoredMessage } from './message.ts';
+import { batched } from './batched.ts';
+import { messageBody } from './message.ts';
 
-// What one attempt needs from Postgres, in one statement, with a per-process cache of what
-// rarely or never changes. A message never changes after the outbox wrote it. An endpoint's
+// What one attempt needs from Postgres, in one statement (shared by the attempts starting
+// together), with a per-process cache of what rarely or never changes. A message never changes
+// after the outbox wrote it: its body is built once and kept. An endpoint's
 // URL and secrets are kept under its version, `updated_at` in microseconds, which every change
 // of them moves strictly forward (endpoints.ts): the statement sends the version this process
 // knows and gets the URL and secrets back only when they changed. What decides whether to send
@@ -26,7 +28,8 @@ export interface AttemptTarget {
   attempts: number;
   enabled: boolean;
   endpoint: EndpointTarget;
-  message: StoredMessage;
+  /** The message's body, the same bytes for every attempt and endpoint (message.ts). */
+  body: string;
 }
 
 /** Entries kept per kind; the oldest goes first (both are cheap to read again). */
@@ -46,9 +49,44 @@ interface Row {
   createdAt: Date | null;
 }
 
+interface Ask {
+  messageId: string;
+  endpointId: string;
+  knownVersion: string | null;
+  needMessage: boolean;
+}
+
+/**
+ * The rows of attempts starting together, in one statement (batched.ts): under a saturated
+ * worker one round trip for a burst. Each row answers its own ask, in order.
+ */
+async function readRows(sql: Sql, asks: Ask[]): Promise<(Row | undefined)[]> {
+  const rows = await sql<(Row & { i: number })[]>`
+    select v.i::int as i, d.state, d.attempts, e.enabled, ver.version,
+           fresh.url, fresh.secret, fresh.previous_secret as "previousSecret",
+           (extract(epoch from fresh.previous_secret_expires_at) * 1000)::float8
+             as "previousUntilMs",
+           m.type, m.data, m.created_at as "createdAt"
+    from unnest(${asks.map((a) => a.messageId)}::uuid[], ${asks.map((a) => a.endpointId)}::uuid[],
+                ${asks.map((a) => a.knownVersion)}::text[], ${asks.map((a) => a.needMessage)}::bool[])
+         with ordinality as v(message_id, endpoint_id, known_version, need_message, i)
+    join webhook_deliveries d on d.message_id = v.message_id and d.endpoint_id = v.endpoint_id
+    join webhook_endpoints e on e.id = d.endpoint_id
+    cross join lateral (
+      select (extract(epoch from e.updated_at) * 1000000)::bigint::text as version) ver
+    left join lateral (
+      select e.url, e.secret, e.previous_secret, e.previous_secret_expires_at
+      where ver.version is distinct from v.known_version) fresh on true
+    left join webhook_messages m on m.id = d.message_id and v.need_message`;
+  const byAsk: (Row | undefined)[] = asks.map(() => undefined);
+  for (const { i, ...row } of rows) byAsk[i - 1] = row;
+  return byAsk;
+}
+
 export function createTargetCache(sql: Sql) {
+  const readRow = batched((asks: Ask[]) => readRows(sql, asks));
   const endpoints = new Map<string, EndpointTarget>();
-  const messages = new Map<string, StoredMessage>();
+  const bodies = new Map<string, string>();
   const remember = <T>(map: Map<string, T>, key: string, value: T) => {
     map.delete(key);
     map.set(key, value);
@@ -58,22 +96,13 @@ export function createTargetCache(sql: Sql) {
     /** The attempt's target, or undefined when its delivery (or endpoint) is gone. */
     async read(messageId: string, endpointId: string): Promise<AttemptTarget | undefined> {
       const known = endpoints.get(endpointId);
-      const knownMessage = messages.get(messageId);
-      const [row] = await sql<Row[]>`
-        select d.state, d.attempts, e.enabled, v.version,
-               fresh.url, fresh.secret, fresh.previous_secret as "previousSecret",
-               (extract(epoch from fresh.previous_secret_expires_at) * 1000)::float8
-                 as "previousUntilMs",
-               m.type, m.data, m.created_at as "createdAt"
-        from webhook_deliveries d
-        join webhook_endpoints e on e.id = d.endpoint_id
-        cross join lateral (
-          select (extract(epoch from e.updated_at) * 1000000)::bigint::text as version) v
-        left join lateral (
-          select e.url, e.secret, e.previous_secret, e.previous_secret_expires_at
-          where v.version is distinct from ${known?.version ?? null}::text) fresh on true
-        left join webhook_messages m on m.id = d.message_id and ${!knownMessage}::boolean
-        where d.message_id = ${messageId} and d.endpoint_id = ${endpointId}`;
+      const knownBody = bodies.get(messageId);
+      const row = await readRow({
+        messageId,
+        endpointId,
+        knownVersion: known?.version ?? null,
+        needMessage: knownBody === undefined,
+      });
       if (!row) {
         endpoints.delete(endpointId);
         return undefined;
@@ -89,18 +118,20 @@ export function createTargetCache(sql: Sql) {
         };
         remember(endpoints, endpointId, endpoint);
       }
-      let message = knownMessage;
-      if (!message && row.type !== null && row.data !== null && row.createdAt !== null) {
-        message = { messageId, type: row.type, data: row.data, createdAt: row.createdAt };
-        remember(messages, messageId, message);
+      let body = knownBody;
+      if (body === undefined && row.type !== null && row.data !== null && row.createdAt !== null) {
+        body = messageBody({ messageId, type: row.type, data: row.data, createdAt: row.createdAt });
+        remember(bodies, messageId, body);
       }
-      if (!endpoint || !message) throw new Error('webhook target read returned no endpoint');
+      if (!endpoint || body === undefined) {
+        throw new Error('webhook target read returned no endpoint or message');
+      }
       return {
         state: row.state,
         attempts: row.attempts,
         enabled: row.enabled,
         endpoint,
-        message,
+        body,
       };
     },
   };

@@ -1,0 +1,40 @@
+// Adaptive batching for statements many attempts make at once: a call made while none is in
+// flight runs at once, alone; calls made while one is in flight wait for it and then go
+// together, in one statement. Idle, nothing waits longer than before; saturated, a burst of
+// attempts costs one round trip and one commit instead of one each.
+
+interface Waiting<I, O> {
+  item: I;
+  resolve: (value: O) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * `run` gets the items of one batch and answers with one result per item, in order. A batch
+ * that fails fails every call in it (each caller's own error handling, e.g. BullMQ's retry of
+ * the job, takes over).
+ */
+export function batched<I, O>(run: (items: I[]) => Promise<O[]>, maxBatch = 250) {
+  const queue: Waiting<I, O>[] = [];
+  let running = false;
+  const drain = async () => {
+    running = true;
+    while (queue.length > 0) {
+      const batch = queue.splice(0, maxBatch);
+      try {
+        const results = await run(batch.map((w) => w.item));
+        batch.forEach((w, i) => {
+          w.resolve(results[i] as O);
+        });
+      } catch (err) {
+        for (const w of batch) w.reject(err);
+      }
+    }
+    running = false;
+  };
+  return (item: I): Promise<O> =>
+    new Promise<O>((resolve, reject) => {
+      queue.push({ item, resolve, reject });
+      if (!running) void drain();
+    });
+}

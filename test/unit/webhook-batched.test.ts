@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { batched } from '../../src/webhooks/batched.ts';
+
+describe('adaptive batching of a statement', () => {
+  it('runs a lone call at once, and the calls made meanwhile together after it', async () => {
+    const batches: number[][] = [];
+    let finish: () => void = () => {};
+    const call = batched(async (items: number[]) => {
+      batches.push(items);
+      if (batches.length === 1) await new Promise<void>((resolve) => (finish = resolve));
+      return items.map((n) => n * 10);
+    });
+    const first = call(1);
+    const later = [call(2), call(3), call(4)];
+    expect(batches).toEqual([[1]]);
+    finish();
+    expect(await first).toBe(10);
+    expect(await Promise.all(later)).toEqual([20, 30, 40]);
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+  });
+
+  it('fails every call of a failed batch, and goes on with the next', async () => {
+    let fail = true;
+    const call = batched(async (items: string[]) => {
+      if (fail) {
+        fail = false;
+        throw new Error('database away');
+      }
+      return items;
+    }, 2);
+    const results = await Promise.allSettled([call('a'), call('b'), call('c')]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
+    expect(await call('d')).toBe('d');
+  });
+});
