@@ -92,7 +92,10 @@ describe('the operator console refuses what it must, in headless Chromium', () =
     (ctx) =>
       suite.onPage(ctx, {}, async ({ page, cspViolations }) => {
         await page.goto('/console/sign-in');
-        // The key field has the focus on arrival.
+        // The key field has the focus on arrival. Chromium applies `autofocus` when it next
+        // renders, which on a loaded machine can come after the load event `goto` waits for:
+        // keys typed before it are lost, so wait for the focus (never arriving fails the test).
+        await page.waitForFunction('document.activeElement?.id === "apiKey"');
         await page.keyboard.type(tenant.apiKey.key);
         await page.keyboard.press('Enter');
         await page.getByRole('heading', { name: 'Overview' }).waitFor();
@@ -134,7 +137,9 @@ describe('the operator console refuses what it must, in headless Chromium', () =
         const e164 = (await number.textContent()) ?? '';
         await number.click();
         await page.getByRole('heading', { name: `Number ${e164}` }).waitFor();
-        await page.locator('tbody a').first().click(); // the job of its history
+        // The job of its history: the keyboard test above confirmed the first page's marked
+        // numbers (tests in a file run in order), so this fails with it if that one failed.
+        await page.locator('tbody a').first().click();
         await page.getByRole('heading', { name: /^Job/ }).waitFor();
         await page.getByRole('link', { name: 'Upload' }).click();
         await page.getByRole('heading', { name: 'Upload numbers' }).waitFor();
