@@ -14,7 +14,7 @@ import { waitFor } from '../support/wait.ts';
 // part; and a number another writer inserts meanwhile is reported, not lost or doubled.
 
 const t = useTestDatabase();
-const { slug, runImport, numberRow } = importHelpers(t);
+const { slug, runImport, numberRow, history } = importHelpers(t);
 
 /** `count` fresh numbers, as many of each part as of the other (counts a multiple of the parts). */
 function numbersOfEveryPart(count: number) {
@@ -111,5 +111,39 @@ describe('numbers import: parts merged at once', () => {
       await writer`rollback`.catch(() => {});
       writer.release();
     }
+  });
+
+  it("reads a number's creation from the number itself, as it read the history row before", async () => {
+    const op = slug();
+    const [fresh, old] = [uniqueE164(), uniqueE164()];
+    await runImport(
+      inventoryCsv([
+        [fresh, 'Active', op, '', ''],
+        [old, 'Active', op, '', ''],
+      ]),
+    );
+    // `old` as a number created before migration 0011: a history row, no imported_status.
+    await t.sql`
+      with n as (update telephone_numbers set imported_status = null where e164 = ${old}
+                 returning id, created_at)
+      insert into number_status_history (number_id, from_status, to_status, actor, changed_at)
+      select id, null, 'Active', 'import', created_at from n`;
+    await runImport(
+      inventoryCsv([
+        [fresh, 'MarkedForRemoval', op, '', ''],
+        [old, 'MarkedForRemoval', op, '', ''],
+      ]),
+    );
+    const [stored] = await t.sql<{ n: number }[]>`
+      select count(*)::int as n from number_status_history h join telephone_numbers n on n.id = h.number_id
+      where n.e164 = ${fresh} and h.from_status is null`;
+    expect(stored?.n).toBe(0);
+    const expected = [
+      { from_status: null, to_status: 'Active', actor: 'import', job_id: null },
+      { from_status: 'Active', to_status: 'MarkedForRemoval', actor: 'import', job_id: null },
+    ];
+    expect(await history(fresh)).toEqual(expected);
+    expect(await history(old)).toEqual(expected);
+    await assertInvariants(t.sql);
   });
 });
