@@ -64,18 +64,21 @@ END $$;--> statement-breakpoint
 CREATE TRIGGER "telephone_numbers_references_insert" AFTER INSERT ON "telephone_numbers"
   REFERENCING NEW TABLE AS new_numbers
   FOR EACH STATEMENT EXECUTE FUNCTION "telephone_numbers_check_references"();--> statement-breakpoint
--- An update is checked only where it moves a number to another operator or customer (as a
--- foreign key is): a status change locks nothing more than it did.
+-- An update is checked only where it changes a reference's key, and only that reference (as a
+-- foreign key is): a status change, or a customer cleared, locks nothing more than it did.
 CREATE FUNCTION "telephone_numbers_check_references_row"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM 1 FROM "operators" o WHERE o."id" = NEW."operator_id" FOR KEY SHARE;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'telephone number % names an operator (%) that does not exist',
-      NEW."e164", NEW."operator_id"
-      USING ERRCODE = 'foreign_key_violation',
-        CONSTRAINT = 'telephone_numbers_operator_id_operators_id_fk', TABLE = 'telephone_numbers';
+  IF OLD."operator_id" IS DISTINCT FROM NEW."operator_id" THEN
+    PERFORM 1 FROM "operators" o WHERE o."id" = NEW."operator_id" FOR KEY SHARE;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'telephone number % names an operator (%) that does not exist',
+        NEW."e164", NEW."operator_id"
+        USING ERRCODE = 'foreign_key_violation',
+          CONSTRAINT = 'telephone_numbers_operator_id_operators_id_fk', TABLE = 'telephone_numbers';
+    END IF;
   END IF;
-  IF NEW."customer_id" IS NOT NULL THEN
+  IF NEW."customer_id" IS NOT NULL AND (OLD."customer_id", OLD."operator_id")
+      IS DISTINCT FROM (NEW."customer_id", NEW."operator_id") THEN
     PERFORM 1 FROM "customers" c
       WHERE c."id" = NEW."customer_id" AND c."operator_id" = NEW."operator_id" FOR KEY SHARE;
     IF NOT FOUND THEN
