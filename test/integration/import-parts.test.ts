@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { IMPORT_PARTS, importPartOf } from '../../src/numbers/import/contract.ts';
+import { importNumbers } from '../../src/numbers/import/run.ts';
 import { inventoryCsv } from '../support/cli-harness.ts';
 import { useTestDatabase } from '../support/database.ts';
 import { createOperator, uniqueE164 } from '../support/factories.ts';
@@ -145,5 +147,21 @@ describe('numbers import: parts merged at once', () => {
     expect(await history(fresh)).toEqual(expected);
     expect(await history(old)).toEqual(expected);
     await assertInvariants(t.sql);
+  });
+
+  it('gives its connections back when the file fails half-way, every part COPY open', async () => {
+    const op = slug();
+    const n = numbersOfEveryPart(4000);
+    const csv = inventoryCsv(n.map((e164) => [e164, 'Active', op, '', '']));
+    async function* broken() {
+      yield csv.slice(0, csv.length / 2);
+      throw new Error('disk gone');
+    }
+    await expect(
+      importNumbers(t.sql, Readable.from(broken()), { phoneValidation: 'possible' }),
+    ).rejects.toThrow('disk gone');
+    // Nothing was merged, and the same pool serves the next import.
+    const again = await runImport(csv);
+    expect(again.summary).toMatchObject({ inserted: 4000, rejected: 0 });
   });
 });

@@ -34,6 +34,8 @@ export async function mergeStaged(
   part: number,
   chunkSize: number,
   onRejected: (rejected: RejectedRow) => void,
+  /** Stops before the next chunk when another part has failed (its error is the import's). */
+  stopped: () => boolean = () => false,
 ): Promise<MergeTotals> {
   await createChunkTable(conn);
   const totals: MergeTotals = {
@@ -46,6 +48,7 @@ export async function mergeStaged(
   };
   let after: string | null = null;
   for (;;) {
+    if (stopped()) return totals;
     const upTo = await timed('chunkEnd', () => chunkEnd(conn, after, chunkSize));
     const chunk = await withTransientRetry(() => mergeChunk(conn, part, after, upTo));
     totals.inserted += chunk.inserted;

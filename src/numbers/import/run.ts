@@ -12,7 +12,7 @@ import {
   type ImportRow,
   type RejectedRow,
 } from './row.ts';
-import { type Conn, openStaging } from './staging.ts';
+import { type Conn, openStaging, type Staging } from './staging.ts';
 
 export interface ImportOptions {
   phoneValidation: PhoneValidation;
@@ -70,10 +70,11 @@ export async function importNumbers(
     options.onRejected?.(rejected);
   };
   const conns: Conn[] = [];
+  let stagings: Staging[] = [];
   const started = performance.now();
   try {
     for (let part = 0; part < IMPORT_PARTS; part++) conns.push(await sql.reserve());
-    const stagings = await Promise.all(conns.map((conn) => openStaging(conn)));
+    stagings = await Promise.all(conns.map((conn) => openStaging(conn)));
     const flags = createCustomerFlags();
     let positions: ColumnPositions | undefined;
     try {
@@ -107,10 +108,21 @@ export async function importNumbers(
     await timed('stage-index', () => Promise.all(stagings.map((staging) => staging.finish())));
     stepTimings?.set('stage', (performance.now() - started) / 1000);
     const batchSize = options.batchSize ?? DEFAULT_IMPORT_BATCH_SIZE;
-    // Each part's chunks are about batchSize rows of that part.
-    const parts = await Promise.all(
-      conns.map((conn, part) => mergeStaged(conn, part, batchSize, reject)),
+    // Each part's chunks are about batchSize rows of that part. A part that fails stops the
+    // others at their next chunk; the connections are released only once none is in use.
+    let failed = false;
+    const settled = await Promise.allSettled(
+      conns.map((conn, part) =>
+        mergeStaged(conn, part, batchSize, reject, () => failed).catch((err: unknown) => {
+          failed = true;
+          throw err;
+        }),
+      ),
     );
+    const parts = settled.map((outcome) => {
+      if (outcome.status === 'rejected') throw outcome.reason;
+      return outcome.value;
+    });
     for (const totals of parts) {
       summary.inserted += totals.inserted;
       summary.updated += totals.updated;
@@ -128,6 +140,8 @@ export async function importNumbers(
     }
   } finally {
     source.destroy();
+    // A part's COPY still open (another part's failed) would hold its connection.
+    for (const staging of stagings) staging.abort();
     for (const conn of conns) {
       await conn`drop table if exists import_rows, import_chunk`.catch(() => undefined);
       conn.release();
