@@ -15,15 +15,19 @@ import { formatTable, type Row } from '../table.ts';
 // customers; OCN_BENCH_SCALE_LEDGER, default 20,000,000 ledger rows over 40,000 jobs) beside
 // the same figures on a 100,000-number inventory, each in a database of its own, in one run.
 // Prints the table and writes bench/results-scale.json.
+// OCN_BENCH_SCALE_ONLY=import measures only the import (re-import of the seeded inventory, then
+// the first load into an empty database) at OCN_BENCH_SCALE_NUMBERS, without the ledger, the
+// reads or the 100k comparison, and writes bench/results-scale-import.json: minutes, not an hour.
 
 const RESULTS = fileURLToPath(new URL('../results-scale.json', import.meta.url));
+const RESULTS_IMPORT = fileURLToPath(new URL('../results-scale-import.json', import.meta.url));
 const MAKE_CSV = fileURLToPath(new URL('../make-inventory-csv.ts', import.meta.url));
 
 function sizeOf(numbers: number, ledgerRows: number): ScaleSize {
   return { numbers, customers: 1000, ledgerRows, jobs: Math.max(1, Math.round(ledgerRows / 500)) };
 }
 
-async function measureOne(ctx: BenchContext, size: ScaleSize, runs: number) {
+async function measureOne(ctx: BenchContext, size: ScaleSize, runs: number, importOnly = false) {
   const db = await createSiblingDatabase(ctx.db, ctx.config.databaseUrl, `s${size.numbers}`);
   const seedStarted = performance.now();
   ctx.log(`seeding ${size.numbers} numbers, ${size.ledgerRows} ledger rows in ${db.name}`);
@@ -48,18 +52,22 @@ async function measureOne(ctx: BenchContext, size: ScaleSize, runs: number) {
     const imported = await measureImport(csv, db.url);
     figures.reimportRowsPerSec = imported.rowsPerSec;
     figures.reimportPeakRssMb = imported.peakRssMb;
+    ctx.log(`re-import: ${imported.rowsPerSec} rows/s, ${imported.peakRssMb} MB`);
+    if (importOnly) await db.drop();
     // The first load of that inventory, into an empty database: every row inserted.
     const empty = await createSiblingDatabase(ctx.db, ctx.config.databaseUrl, `f${size.numbers}`);
     try {
       const first = await measureImport(csv, empty.url);
       figures.firstImportRowsPerSec = first.rowsPerSec;
       figures.firstImportPeakRssMb = first.peakRssMb;
+      ctx.log(`first load: ${first.rowsPerSec} rows/s, ${first.peakRssMb} MB\n${first.output}`);
     } finally {
       await empty.drop();
     }
   } finally {
     await rm(csv, { force: true });
   }
+  if (importOnly) return figures;
   const sub = { ...ctx, db, tenant };
   const service = await startService(sub, `scale${size.numbers}`, {
     RATE_LIMIT_MAX: '100000',
@@ -79,6 +87,16 @@ export async function benchScale(ctx: BenchContext) {
   const numbers = Number(process.env.OCN_BENCH_SCALE_NUMBERS ?? 5_000_000);
   const ledger = Number(process.env.OCN_BENCH_SCALE_LEDGER ?? 20_000_000);
   const runs = ctx.sizes.runs;
+  if (process.env.OCN_BENCH_SCALE_ONLY === 'import') {
+    const figures = await measureOne(ctx, sizeOf(numbers, 0), runs, true);
+    process.stdout.write(`${JSON.stringify(figures)}\n`);
+    const result = { runs, importOnly: true, big: { numbers, ledgerRows: 0, ...figures } };
+    await writeFile(
+      RESULTS_IMPORT,
+      `${JSON.stringify({ at: new Date().toISOString(), ...result }, null, 2)}\n`,
+    );
+    return result;
+  }
   const small = await measureOne(ctx, sizeOf(100_000, 400_000), runs);
   const big = await measureOne(ctx, sizeOf(numbers, ledger), runs);
   const rows: Row[] = [{ label: `100k numbers / 400k ledger rows vs ${numbers} / ${ledger}` }];

@@ -101,7 +101,17 @@ export function measureImport(file: string, databaseUrl: string) {
       const child = spawn(
         '/usr/bin/time',
         ['-f', 'peak-rss-kb %M', process.execPath, 'src/cli/index.ts', 'numbers', 'import', file],
-        { cwd: ROOT, env: { PATH: process.env.PATH ?? '', DATABASE_URL: databaseUrl } },
+        {
+          cwd: ROOT,
+          env: {
+            PATH: process.env.PATH ?? '',
+            DATABASE_URL: databaseUrl,
+            // The seconds per step on stderr (src/numbers/import/merge.ts), when asked for.
+            ...(process.env.OCN_IMPORT_TIMINGS
+              ? { OCN_IMPORT_TIMINGS: process.env.OCN_IMPORT_TIMINGS }
+              : {}),
+          },
+        },
       );
       let output = '';
       child.stdout.on('data', (c: Buffer) => (output += c.toString()));

@@ -1,5 +1,6 @@
 import type { Config } from '../config.ts';
 import type { Database, Sql } from '../db/client.ts';
+import { IMPORT_PARTS } from '../numbers/import/contract.ts';
 
 /** Where a command writes: process.stdout/stderr in the real CLI, a buffer in tests. */
 export interface Output {
@@ -67,7 +68,14 @@ export function createCliContext(io: CliIo, env?: Record<string, string | undefi
   };
 }
 
-/** One command at a time needs few connections; the name tells the CLI apart in pg_stat_activity. */
+/**
+ * One command at a time needs few connections: `numbers import` holds one per part
+ * (IMPORT_PARTS) for its whole run. The name tells the CLI apart in pg_stat_activity.
+ */
 function cliPoolOptions(config: Config) {
-  return { poolMax: 2, applicationName: 'oc-numbers-cli', prepare: config.databasePrepare };
+  return {
+    poolMax: Math.max(2, IMPORT_PARTS),
+    applicationName: 'oc-numbers-cli',
+    prepare: config.databasePrepare,
+  };
 }

@@ -30,7 +30,7 @@ ReadyForRemoval are rejected. Importing the same file again changes nothing.
 Exit code: 0 all rows imported, 1 some rows rejected or the file unreadable, 2 usage.
 
 Options:
-  --batch-size N  staged rows merged per transaction (default ${DEFAULT_IMPORT_BATCH_SIZE})
+  --batch-size N  staged rows of a part merged per transaction (default ${DEFAULT_IMPORT_BATCH_SIZE})
   -h, --help      show this help
 `,
   async run(args, ctx) {

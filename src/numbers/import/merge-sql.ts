@@ -101,24 +101,23 @@ export async function upsertCustomers(sql: Tx): Promise<{ created: number; updat
 }
 
 /**
- * Inserts the new numbers in E.164 order, each with its first history row; one inserted
- * meanwhile by someone else is marked raced. Returns how many were inserted.
+ * Inserts the new numbers in E.164 order; one inserted meanwhile by someone else is marked
+ * raced. A number's creation is its own first history entry (imported_status, at created_at:
+ * status-changes.ts), so no history row is written. Returns how many were inserted.
  */
 export async function insertNumbers(sql: Tx): Promise<number> {
   const [row] = await sql<{ inserted: number }[]>`
     with written as (
-      insert into telephone_numbers (e164, operator_id, customer_id, status, assignable)
-      select k.e164, o.id, c.id, k.status, k.status <> 'ReadyForRemoval'
+      insert into telephone_numbers
+        (e164, operator_id, customer_id, status, assignable, imported_status)
+      select k.e164, o.id, c.id, k.status, k.status <> 'ReadyForRemoval', k.status
       from import_chunk k
       join operators o on o.slug = k.operator_slug
       left join customers c on c.operator_id = o.id and c.ms_tenant_id = k.ms_tenant_id
       where k.verdict = 'insert'
       order by k.e164
       on conflict (e164) do nothing
-      returning id, e164, status
-    ), history as (
-      insert into number_status_history (number_id, from_status, to_status, actor)
-      select id, null, status, 'import' from written
+      returning e164
     ), raced as (
       update import_chunk k set verdict = 'raced'
       where k.verdict = 'insert' and not exists (select 1 from written w where w.e164 = k.e164)

@@ -1,12 +1,18 @@
 import type { Readable } from 'node:stream';
 import type { Sql } from '../../db/client.ts';
 import type { PhoneValidation } from '../e164.ts';
-import { DEFAULT_IMPORT_BATCH_SIZE } from './contract.ts';
+import { DEFAULT_IMPORT_BATCH_SIZE, IMPORT_PARTS, importPartOf } from './contract.ts';
 import { csvRecords, MalformedCsvError } from './csv-records.ts';
 import { createCustomerFlags } from './customer-flags.ts';
-import { mergeStaged } from './merge.ts';
-import { type ColumnPositions, checkHeader, checkRow, type RejectedRow } from './row.ts';
-import { openStaging } from './staging.ts';
+import { mergeStaged, stepTimings, timed } from './merge.ts';
+import {
+  type ColumnPositions,
+  checkHeader,
+  checkRow,
+  type ImportRow,
+  type RejectedRow,
+} from './row.ts';
+import { type Conn, openStaging, type Staging } from './staging.ts';
 
 export interface ImportOptions {
   phoneValidation: PhoneValidation;
@@ -31,11 +37,13 @@ export interface ImportSummary {
 }
 
 /**
- * Imports an inventory CSV (docs/cli.md) in two steps on one connection:
+ * Imports an inventory CSV (docs/cli.md) in two steps on IMPORT_PARTS connections, each for its
+ * part of the numbers (their last digit; a number's lines all fall in one part):
  * 1. stage: the file is streamed, each line validated on its own (and against its customer's
- *    other lines), and the valid ones COPYed into a temporary table as they come;
- * 2. merge: the staged rows are merged into the inventory set-based, a range of numbers per
- *    transaction (merge.ts): duplicates, another operator's numbers and changes
+ *    other lines), and the valid ones COPYed into a temporary table of their part's connection
+ *    as they come;
+ * 2. merge: the parts are merged at once, each into the inventory set-based, a range of its
+ *    numbers per transaction (merge.ts): duplicates, another operator's numbers and changes
  *    away from ReadyForRemoval are rejected there, new numbers inserted, changed ones updated,
  *    each status change with its history row.
  * Memory stays flat whatever the file's size. Only rows that differ are written, so importing
@@ -61,14 +69,17 @@ export async function importNumbers(
     summary.rejected++;
     options.onRejected?.(rejected);
   };
-  const conn = await sql.reserve();
+  const conns: Conn[] = [];
+  let stagings: Staging[] = [];
+  const started = performance.now();
   try {
-    const staging = await openStaging(conn);
+    for (let part = 0; part < IMPORT_PARTS; part++) conns.push(await sql.reserve());
+    stagings = await Promise.all(conns.map((conn) => openStaging(conn)));
     const flags = createCustomerFlags();
     let positions: ColumnPositions | undefined;
     try {
       reading: for await (const records of csvRecords(source)) {
-        const valid = [];
+        const valid: ImportRow[][] = conns.map(() => []);
         for (const { line, fields } of records) {
           if (!positions) {
             const header = checkHeader(fields);
@@ -83,9 +94,9 @@ export async function importNumbers(
           const checked = checkRow(fields, positions, line, options.phoneValidation);
           const problem = checked.ok ? flags.check(checked.row) : checked.rejected;
           if (problem) reject(problem);
-          else if (checked.ok) valid.push(checked.row);
+          else if (checked.ok) valid[importPartOf(checked.row.e164)]?.push(checked.row);
         }
-        await staging.write(valid);
+        await Promise.all(stagings.map((staging, part) => staging.write(valid[part] ?? [])));
       }
     } catch (err) {
       if (!(err instanceof MalformedCsvError)) throw err;
@@ -94,13 +105,47 @@ export async function importNumbers(
     if (!positions && !summary.aborted) {
       summary.aborted = { line: 1, reason: 'the file is empty: a header line is required' };
     }
-    await staging.finish();
-    const totals = await mergeStaged(conn, options.batchSize ?? DEFAULT_IMPORT_BATCH_SIZE, reject);
-    Object.assign(summary, totals);
+    await timed('stage-index', () => Promise.all(stagings.map((staging) => staging.finish())));
+    stepTimings?.set('stage', (performance.now() - started) / 1000);
+    const batchSize = options.batchSize ?? DEFAULT_IMPORT_BATCH_SIZE;
+    // Each part's chunks are about batchSize rows of that part. A part that fails stops the
+    // others at their next chunk; the connections are released only once none is in use.
+    let failed = false;
+    const settled = await Promise.allSettled(
+      conns.map((conn, part) =>
+        mergeStaged(conn, part, batchSize, reject, () => failed).catch((err: unknown) => {
+          failed = true;
+          throw err;
+        }),
+      ),
+    );
+    const parts = settled.map((outcome) => {
+      if (outcome.status === 'rejected') throw outcome.reason;
+      return outcome.value;
+    });
+    for (const totals of parts) {
+      summary.inserted += totals.inserted;
+      summary.updated += totals.updated;
+      summary.unchanged += totals.unchanged;
+      summary.operatorsCreated.push(...totals.operatorsCreated);
+      summary.customersCreated += totals.customersCreated;
+      summary.customersUpdated += totals.customersUpdated;
+    }
+    summary.operatorsCreated.sort();
+    if (stepTimings) {
+      stepTimings.set('total', (performance.now() - started) / 1000);
+      process.stderr.write(
+        `import timings (s): ${[...stepTimings].map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}\n`,
+      );
+    }
   } finally {
     source.destroy();
-    await conn`drop table if exists import_rows, import_chunk`.catch(() => undefined);
-    conn.release();
+    // A part's COPY still open (another part's failed) would hold its connection.
+    for (const staging of stagings) staging.abort();
+    for (const conn of conns) {
+      await conn`drop table if exists import_rows, import_chunk`.catch(() => undefined);
+      conn.release();
+    }
   }
   return summary;
 }

@@ -14,6 +14,8 @@ export interface Staging {
   write(rows: readonly ImportRow[]): Promise<void>;
   /** Ends the COPY and indexes the rows for the merge; returns how many were staged. */
   finish(): Promise<number>;
+  /** Cancels a COPY not finished (the import failed), so the connection can be used again. */
+  abort(): void;
 }
 
 export async function openStaging(conn: Conn): Promise<Staging> {
@@ -31,6 +33,7 @@ export async function openStaging(conn: Conn): Promise<Staging> {
   });
   ended.catch(() => {});
   let staged = 0;
+  let ending = false;
   return {
     async write(rows) {
       if (rows.length === 0) return;
@@ -43,7 +46,12 @@ export async function openStaging(conn: Conn): Promise<Staging> {
       staged += rows.length;
       if (!copy.write(text)) await Promise.race([once(copy, 'drain'), ended]);
     },
+    abort() {
+      if (!ending) copy.destroy(new Error('import stopped'));
+      ending = true;
+    },
     async finish() {
+      ending = true;
       copy.end();
       await ended;
       // One sort for the whole file: chunks are ranges of this index, and a number's lines
