@@ -43,6 +43,8 @@ export async function deleteEndedJobs(
 ): Promise<RetentionBatch> {
   const ops = Object.values(OPERATIONS);
   return sql.begin(async (tx) => {
+    // Names the transaction in pg_stat_activity (and the bench's wait sampling, bench/pg-waits.ts).
+    await tx`set local application_name = 'ocn-retention'`;
     const doomed = await tx<{ id: string }[]>`
       select id from jobs
       where state in ('completed', 'cancelled', 'failed')
