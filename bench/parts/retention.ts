@@ -20,7 +20,9 @@ import { type AdmittedLoadResult, benchAdmittedLoad } from './admitted-load.ts';
 // (b) what it leaves behind: cycles of "a backlog of old jobs arrives, retention deletes it,
 //     a plain VACUUM (what autovacuum does) runs", with the tables' sizes after each cycle.
 //     Space reused shows as sizes that stop growing after the first cycle.
-// OCN_BENCH_RETENTION_ON_ENV="K=V,K=V" adds settings to the "on" service (a pacing to compare).
+// OCN_BENCH_RETENTION_ON_ENV="K=V,K=V;K=V" gives settings to the "on" service: each variant
+// (`;`-separated) is an arm of its own, measured in the same rounds (pacings side by side).
+// OCN_BENCH_RETENTION_CYCLES=0 leaves out (b).
 
 const ROUNDS = Number(process.env.OCN_BENCH_RETENTION_ROUNDS ?? 4);
 const LOAD_SECONDS = Number(process.env.OCN_BENCH_RETENTION_LOAD_S ?? 30);
@@ -28,18 +30,22 @@ const LOAD_SECONDS = Number(process.env.OCN_BENCH_RETENTION_LOAD_S ?? 30);
 const BACKLOG = Number(process.env.OCN_BENCH_RETENTION_JOBS ?? 3000);
 const CYCLE_JOBS = 2000;
 const ITEMS_PER_JOB = 500;
-const CYCLES = 3;
+const CYCLES = Number(process.env.OCN_BENCH_RETENTION_CYCLES ?? 3);
 const TABLES = ['jobs', 'job_items', 'idempotency_keys', 'number_status_history'] as const;
-const ARMS = ['off A', 'off B', 'on'] as const;
-type Arm = (typeof ARMS)[number];
+type Arm = string;
 
-const onEnv = (): Record<string, string> =>
-  Object.fromEntries(
-    (process.env.OCN_BENCH_RETENTION_ON_ENV ?? '')
-      .split(',')
-      .filter((kv) => kv.includes('='))
-      .map((kv) => [kv.slice(0, kv.indexOf('=')).trim(), kv.slice(kv.indexOf('=') + 1).trim()]),
-  );
+/** The "on" arms: one per variant of OCN_BENCH_RETENTION_ON_ENV, named by its settings. */
+const onVariants = (): { arm: Arm; env: Record<string, string> }[] =>
+  (process.env.OCN_BENCH_RETENTION_ON_ENV ?? '').split(';').map((variant) => {
+    const env = Object.fromEntries(
+      variant
+        .split(',')
+        .filter((kv) => kv.includes('='))
+        .map((kv) => [kv.slice(0, kv.indexOf('=')).trim(), kv.slice(kv.indexOf('=') + 1).trim()]),
+    );
+    const settings = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+    return { arm: settings.length ? `on (${settings.join(' ')})` : 'on', env };
+  });
 
 interface NumberBlock {
   ids: string[];
@@ -72,14 +78,11 @@ export interface RetentionResult {
   loadSeconds: number;
   backlogJobs: number;
   ledgerRowsPerJob: number;
-  onEnv: Record<string, string>;
+  onVariants: { arm: Arm; env: Record<string, string> }[];
   runs: Omit<ArmRun, 'latenciesMs'>[];
   arms: ArmSummary[];
-  /** Per round, each over the round's "off A": B/A is the A/A control. */
-  ratios: Record<
-    'aa' | 'onOff',
-    { p50: number[]; p95: number[]; p99: number[]; numbersPerSec: number[] }
-  >;
+  /** Per arm but "off A", per round, over the round's "off A": "off B" is the A/A control. */
+  ratios: Record<Arm, { p50: number[]; p95: number[]; p99: number[]; numbersPerSec: number[] }>;
   /** Retention alone, in-process: ended jobs and ledger rows deleted per second. */
   deletedJobsPerSec: number;
   deletedLedgerRowsPerSec: number;
@@ -154,48 +157,46 @@ export async function benchRetention(ctx: BenchContext): Promise<RetentionResult
   const rows = await sql<{ id: string; e164: string }[]>`
     select id, e164 from telephone_numbers where e164 = any(${block}) order by e164`;
   const numbers = { ids: rows.map((r) => r.id), e164s: rows.map((r) => r.e164) };
+  const variants = onVariants();
+  const arms: Arm[] = ['off A', 'off B', ...variants.map((v) => v.arm)];
   const result: RetentionResult = {
     rounds,
     loadSeconds,
     backlogJobs: backlog,
     ledgerRowsPerJob: ITEMS_PER_JOB,
-    onEnv: onEnv(),
+    onVariants: variants,
     runs: [],
     arms: [],
-    ratios: {
-      aa: { p50: [], p95: [], p99: [], numbersPerSec: [] },
-      onOff: { p50: [], p95: [], p99: [], numbersPerSec: [] },
-    },
+    ratios: Object.fromEntries(
+      arms.slice(1).map((arm) => [arm, { p50: [], p95: [], p99: [], numbersPerSec: [] }]),
+    ),
     deletedJobsPerSec: 0,
     deletedLedgerRowsPerSec: 0,
     batchMs: { p50: 0, max: 0 },
     sizesMb: [],
   };
-  const latencies: Record<Arm, number[]> = { 'off A': [], 'off B': [], on: [] };
-  const waits: Record<Arm, { samples: number; counts: WaitCounts }> = {
-    'off A': { samples: 0, counts: {} },
-    'off B': { samples: 0, counts: {} },
-    on: { samples: 0, counts: {} },
-  };
+  const latencies = new Map(arms.map((arm) => [arm, [] as number[]]));
+  const waits = new Map(arms.map((arm) => [arm, { samples: 0, counts: {} as WaitCounts }]));
   const runArm = async (arm: Arm, round: number): Promise<ArmRun> => {
     const before = await oldJobsLeft(sql);
     ctx.log(`round ${round + 1}/${rounds}: admitted load, retention ${arm}`);
+    const variant = variants.find((v) => v.arm === arm);
     const sampler = sampleWaits(sql);
     const r = await benchAdmittedLoad(ctx, {
-      name: `ret-${arm.replace(' ', '')}${round}`,
+      name: `ret-${arms.indexOf(arm)}-${round}`,
       loadSeconds,
       keepLatencies: true,
-      env:
-        arm === 'on'
-          ? { JOB_RETENTION_DAYS: '1', MAINTENANCE_INTERVAL_MS: '1000', ...result.onEnv }
-          : {},
+      env: variant
+        ? { JOB_RETENTION_DAYS: '1', MAINTENANCE_INTERVAL_MS: '1000', ...variant.env }
+        : {},
     });
     const w = await sampler.stop();
-    waits[arm].samples += w.samples;
-    addCounts(waits[arm].counts, w.counts);
+    const armWaits = waits.get(arm) ?? { samples: 0, counts: {} };
+    armWaits.samples += w.samples;
+    addCounts(armWaits.counts, w.counts);
     const deleted = before - (await oldJobsLeft(sql));
     const { latenciesMs, ...rest } = r;
-    latencies[arm].push(...(latenciesMs ?? []));
+    latencies.get(arm)?.push(...(latenciesMs ?? []));
     const run = {
       ...rest,
       arm,
@@ -214,34 +215,34 @@ export async function benchRetention(ctx: BenchContext): Promise<RetentionResult
       await seedOldJobs(ctx, backlog - left, numbers);
       await sql`vacuum analyze jobs, job_items, idempotency_keys`;
     }
-    const order = ARMS.map((_, i) => ARMS[(i + round) % ARMS.length] as Arm);
-    const byArm = {} as Record<Arm, ArmRun>;
-    for (const arm of order) byArm[arm] = await runArm(arm, round);
-    const a = byArm['off A'];
-    for (const [key, other] of [
-      ['aa', byArm['off B']],
-      ['onOff', byArm.on],
-    ] as const) {
-      result.ratios[key].p50.push(other.latencyMs.p50 / a.latencyMs.p50);
-      result.ratios[key].p95.push(other.latencyMs.p95 / a.latencyMs.p95);
-      result.ratios[key].p99.push(other.latencyMs.p99 / a.latencyMs.p99);
-      result.ratios[key].numbersPerSec.push(other.numbersPerSec / a.numbersPerSec);
+    const order = arms.map((_, i) => arms[(i + round) % arms.length] as Arm);
+    const byArm = new Map<Arm, ArmRun>();
+    for (const arm of order) byArm.set(arm, await runArm(arm, round));
+    const a = byArm.get('off A') as ArmRun;
+    for (const arm of arms.slice(1)) {
+      const other = byArm.get(arm) as ArmRun;
+      const ratios = result.ratios[arm] as RetentionResult['ratios'][Arm];
+      ratios.p50.push(other.latencyMs.p50 / a.latencyMs.p50);
+      ratios.p95.push(other.latencyMs.p95 / a.latencyMs.p95);
+      ratios.p99.push(other.latencyMs.p99 / a.latencyMs.p99);
+      ratios.numbersPerSec.push(other.numbersPerSec / a.numbersPerSec);
     }
   }
-  for (const arm of ARMS) {
+  for (const arm of arms) {
     const runs = result.runs.filter((r) => r.arm === arm);
+    const armWaits = waits.get(arm) ?? { samples: 0, counts: {} };
     const perSample: WaitCounts = {};
-    for (const [k, v] of Object.entries(waits[arm].counts)) {
-      perSample[k] = Math.round((v / Math.max(1, waits[arm].samples)) * 1000) / 1000;
+    for (const [k, v] of Object.entries(armWaits.counts)) {
+      perSample[k] = Math.round((v / Math.max(1, armWaits.samples)) * 1000) / 1000;
     }
     result.arms.push({
       arm,
-      latencyMs: latency(latencies[arm]),
+      latencyMs: latency(latencies.get(arm) ?? []),
       numbersPerSec: runs.reduce((s, r) => s + r.numbersPerSec, 0) / runs.length,
       waitsPerSample: perSample,
     });
   }
-  await measureBloat(ctx, result, Math.min(backlog, CYCLE_JOBS), numbers);
+  if (CYCLES > 0) await measureBloat(ctx, result, Math.min(backlog, CYCLE_JOBS), numbers);
   printTable(result);
   return result;
 }
@@ -292,42 +293,39 @@ function printTable(r: RetentionResult) {
   const list = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(', ');
   const range = (xs: number[]) =>
     `median ${percentile(xs, 50).toFixed(2)}, ${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
-  const settings = Object.entries(r.onEnv)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(' ');
   const rows: Row[] = [
     {
-      label: `admitted load, ${r.rounds} rounds of ${r.loadSeconds} s per arm; retention deleting a backlog of ${r.backlogJobs} old jobs${settings ? ` (${settings})` : ''}`,
+      label: `admitted load, ${r.rounds} rounds of ${r.loadSeconds} s per arm; retention deleting a backlog of ${r.backlogJobs} old jobs`,
     },
     ...r.arms.map((a) => ({
       label: `${a.arm}: p50 / p95 / p99 ms (pooled), numbers/s`,
       value: `${ms(a.latencyMs.p50)} / ${ms(a.latencyMs.p95)} / ${ms(a.latencyMs.p99)}, ${a.numbersPerSec.toFixed(0)}`,
       note: `${a.latencyMs.samples} requests`,
     })),
-    { label: 'per round, over the round\'s "off A"' },
-    ...(['p50', 'p95', 'p99', 'numbersPerSec'] as const).flatMap((k) => [
-      {
-        label: `A/A (off B / off A) ${k}`,
-        value: list(r.ratios.aa[k]),
-        note: range(r.ratios.aa[k]),
-      },
-      { label: `on / off A ${k}`, value: list(r.ratios.onOff[k]), note: range(r.ratios.onOff[k]) },
-    ]),
-    {
-      label: 'old jobs deleted per s during each "on" run',
+    { label: 'per round, over the round\'s "off A" ("off B": the A/A control)' },
+    ...(['p50', 'p95', 'p99', 'numbersPerSec'] as const).flatMap((k) =>
+      Object.entries(r.ratios).map(([arm, ratios]) => ({
+        label: `${arm} / off A, ${k}`,
+        value: list(ratios[k]),
+        note: range(ratios[k]),
+      })),
+    ),
+    ...r.onVariants.map((v) => ({
+      label: `old jobs deleted per s during each "${v.arm}" run`,
       value: r.runs
-        .filter((x) => x.arm === 'on')
+        .filter((x) => x.arm === v.arm)
         .map((x) => x.deletedPerSec.toFixed(1))
         .join(', '),
-    },
+    })),
     {
       label: 'load average at the end of each run',
-      value: r.runs.map((x) => `${x.arm.replace('off ', '')}${x.loadAverage.toFixed(1)}`).join(' '),
+      value: r.runs.map((x) => `${x.arm.slice(0, 5).trim()}:${x.loadAverage.toFixed(1)}`).join(' '),
     },
     { label: 'active backends per 100 ms sample (role: wait), top entries per arm' },
     ...r.arms.map((a) => ({
       label: a.arm,
-      value: Object.entries(a.waitsPerSample)
+      value: '',
+      note: Object.entries(a.waitsPerSample)
         .sort((x, y) => y[1] - x[1])
         .slice(0, 8)
         .map(([k, v]) => `${k} ${v.toFixed(2)}`)
