@@ -16,8 +16,8 @@ import { formatTable, type Row } from '../table.ts';
 //   no counters     — as "same customer" with the counter triggers disabled (a reference: what
 //                     the worker would do without them; the counts are rebuilt afterwards).
 
-const ROUNDS = Number(process.env.OCN_BENCH_COUNTERS_ROUNDS ?? 5);
-const JOB_NUMBERS = 5000;
+const ROUNDS = Number(process.env.OCN_BENCH_COUNTERS_ROUNDS ?? 7);
+const JOB_NUMBERS = Number(process.env.OCN_BENCH_COUNTERS_JOB_NUMBERS ?? 25_000);
 const SCENARIOS = ['same customer', 'two customers', 'no counters'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
@@ -31,8 +31,9 @@ export interface CountersResult {
     numbersPerSec: number[];
     /** Every chunk transaction's time, pooled over the rounds. */
     chunkMs: Latency;
-    /** Counter-row lock waits seen per round (pg_locks sampled every 20 ms). */
+    /** Lock waits seen (ungranted pg_locks of the bench database, sampled every 20 ms). */
     lockWaitSamples: number;
+    samples: number;
   }[];
 }
 
@@ -58,6 +59,11 @@ export async function benchCounters(ctx: BenchContext): Promise<CountersResult> 
     'no counters': [],
   };
   const lockWaits: Record<Scenario, number> = {
+    'same customer': 0,
+    'two customers': 0,
+    'no counters': 0,
+  };
+  const samples: Record<Scenario, number> = {
     'same customer': 0,
     'two customers': 0,
     'no counters': 0,
@@ -93,6 +99,7 @@ export async function benchCounters(ctx: BenchContext): Promise<CountersResult> 
           select count(*)::int as n from pg_locks l join pg_stat_activity a using (pid)
           where not l.granted and a.datname = current_database()`;
         lockWaits[scenario] += row?.n ?? 0;
+        samples[scenario] += 1;
         await new Promise((r) => setTimeout(r, 20));
       }
     })();
@@ -108,6 +115,12 @@ export async function benchCounters(ctx: BenchContext): Promise<CountersResult> 
         ),
       );
       perSec[scenario].push((2 * jobNumbers) / ((performance.now() - started) / 1000));
+      const [moved] = await sql<{ n: number }[]>`
+        select count(*)::int as n from job_items
+        where job_id = any(${ids}::uuid[]) and outcome = 'SUCCEEDED'`;
+      if (moved?.n !== 2 * jobNumbers) {
+        throw new Error(`${scenario}: ${moved?.n} of ${2 * jobNumbers} numbers moved`);
+      }
     } finally {
       sampling = false;
       await sampler;
@@ -131,6 +144,7 @@ export async function benchCounters(ctx: BenchContext): Promise<CountersResult> 
     chunks[s] = [];
     perSec[s] = [];
     lockWaits[s] = 0;
+    samples[s] = 0;
   }
   for (let round = 0; round < rounds; round++) {
     const order = SCENARIOS.map((_, i) => SCENARIOS[(i + round) % SCENARIOS.length] as Scenario);
@@ -150,6 +164,7 @@ export async function benchCounters(ctx: BenchContext): Promise<CountersResult> 
       numbersPerSec: perSec[scenario],
       chunkMs: latency(chunks[scenario]),
       lockWaitSamples: lockWaits[scenario],
+      samples: samples[scenario],
     })),
   };
   printTable(result);
@@ -170,7 +185,7 @@ function printTable(r: CountersResult) {
       {
         label: `${s.scenario}: chunk ms p50 / p95 / p99`,
         value: `${s.chunkMs.p50.toFixed(1)} / ${s.chunkMs.p95.toFixed(1)} / ${s.chunkMs.p99.toFixed(1)}`,
-        note: `${s.chunkMs.samples} chunks; lock waits seen in ${s.lockWaitSamples} samples`,
+        note: `${s.chunkMs.samples} chunks; ${s.lockWaitSamples} lock waits in ${s.samples} samples`,
       },
     ]),
   ];
