@@ -24,8 +24,10 @@ import { type AdmittedLoadResult, benchAdmittedLoad } from './admitted-load.ts';
 // (`;`-separated) is an arm of its own, measured in the same rounds (pacings side by side).
 // OCN_BENCH_RETENTION_CYCLES=0 leaves out (b).
 
-const ROUNDS = Number(process.env.OCN_BENCH_RETENTION_ROUNDS ?? 4);
-const LOAD_SECONDS = Number(process.env.OCN_BENCH_RETENTION_LOAD_S ?? 30);
+const ROUNDS = Number(process.env.OCN_BENCH_RETENTION_ROUNDS ?? 6);
+const LOAD_SECONDS = Number(process.env.OCN_BENCH_RETENTION_LOAD_S ?? 25);
+// Requests sent in a run's first seconds are not counted (see runArm).
+const WARMUP_SECONDS = 2;
 // The backlog kept before each round: more than an "on" run can delete at any pacing measured.
 const BACKLOG = Number(process.env.OCN_BENCH_RETENTION_JOBS ?? 3000);
 const CYCLE_JOBS = 2000;
@@ -79,7 +81,8 @@ export interface RetentionResult {
   backlogJobs: number;
   ledgerRowsPerJob: number;
   onVariants: { arm: Arm; env: Record<string, string> }[];
-  runs: Omit<ArmRun, 'latenciesMs'>[];
+  /** Each run's figures; latencyMs and latenciesMs without the warm-up's requests. */
+  runs: ArmRun[];
   arms: ArmSummary[];
   /** Per arm but "off A", per round, over the round's "off A": "off B" is the A/A control. */
   ratios: Record<Arm, { p50: number[]; p95: number[]; p99: number[]; numbersPerSec: number[] }>;
@@ -195,10 +198,16 @@ export async function benchRetention(ctx: BenchContext): Promise<RetentionResult
     armWaits.samples += w.samples;
     addCounts(armWaits.counts, w.counts);
     const deleted = before - (await oldJobsLeft(sql));
-    const { latenciesMs, ...rest } = r;
-    latencies.get(arm)?.push(...(latenciesMs ?? []));
+    // The first requests meet a cold service (its first connections, code not yet compiled):
+    // the slowest request of a run was often the first, in every arm. They are left out.
+    const warm = (r.latenciesMs ?? []).slice(
+      Math.ceil((WARMUP_SECONDS * r.requestsPerMinute) / 60),
+    );
+    latencies.get(arm)?.push(...warm);
     const run = {
-      ...rest,
+      ...r,
+      latencyMs: latency(warm),
+      latenciesMs: warm.map((x) => Math.round(x * 10) / 10),
       arm,
       round,
       loadAverage: loadavg()[0] ?? Number.NaN,
