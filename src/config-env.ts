@@ -87,6 +87,8 @@ const EnvSchema = z.object({
   JOB_RETENTION_DAYS: int(0, 0),
   MAINTENANCE_INTERVAL_MS: int(1000, 15 * 60 * 1000),
   RETENTION_BATCH_JOBS: int(1, 5).pipe(z.number().max(1000)),
+  // Retention's pace: ended jobs deleted per second at most (workers/maintenance.ts).
+  RETENTION_JOBS_PER_SECOND: int(1, 20).pipe(z.number().max(10_000)),
   WORKER_CONCURRENCY: int(1, 4),
   // Unset: sized from the API budgets (see config-worker-limiter.ts).
   WORKER_LIMITER_MAX: optionalInt(1),

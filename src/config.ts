@@ -49,6 +49,7 @@ function toConfig(env: ParsedEnv) {
       jobRetentionDays: env.JOB_RETENTION_DAYS,
       maintenanceIntervalMs: env.MAINTENANCE_INTERVAL_MS,
       batchJobs: env.RETENTION_BATCH_JOBS,
+      jobsPerSecond: env.RETENTION_JOBS_PER_SECOND,
     },
     worker: {
       concurrency: env.WORKER_CONCURRENCY,

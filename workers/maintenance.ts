@@ -10,16 +10,16 @@ import type { RedisClient } from '../src/queue/redis.ts';
 // `maintenance` job on its own queue; every worker process upserts the same scheduler and
 // listens, and BullMQ hands each job to one of them, so the task runs on one worker at a time.
 // It purges expired Idempotency-Key records and, with JOB_RETENTION_DAYS set, jobs that ended
-// longer ago than that (src/jobs/retention.ts), a small batch per transaction with a pause of
-// PAUSE_FACTOR times the batch's time after each: at most a fifth of one connection's time.
-// Measured (docs/performance.md, "Retention"): batches of 20 jobs with an equal pause put
-// +33–166 % on the admitted load's p99; the smaller, sparser batches still delete ended jobs
-// several times faster than the whole admitted budget can create them.
+// longer ago than that (src/jobs/retention.ts), a small batch per transaction, paced to
+// RETENTION_JOBS_PER_SECOND: after a batch of n jobs the next starts n / rate seconds after it
+// began. A rate, not a duty cycle: what retention takes from the machine is fixed by the
+// setting, whether its batches are fast (a quiet machine) or slow (a busy one); a duty cycle
+// took a fifth of a connection whatever the load, and more jobs per second the quieter it was.
+// Measured: docs/performance.md, "Retention under the admitted load".
 
 export const MAINTENANCE_QUEUE = 'maintenance';
 const SCHEDULER_ID = 'maintenance';
 const KEYS_PER_BATCH = 1000;
-const PAUSE_FACTOR = 4;
 
 export interface MaintenanceDeps {
   config: Config;
@@ -42,7 +42,8 @@ export async function runMaintenance(deps: Omit<MaintenanceDeps, 'connection'>) 
     totals.items += batch.items;
     totals.historyKept += batch.historyKept;
     if (batch.jobs < config.retention.batchJobs) break;
-    await sleep(PAUSE_FACTOR * (performance.now() - started));
+    const due = started + (batch.jobs * 1000) / config.retention.jobsPerSecond;
+    await sleep(Math.max(0, due - performance.now()));
   }
   return totals;
 }

@@ -28,6 +28,8 @@ export interface AdmittedLoadResult {
   backlogWhenNonZero: [number, number, number][];
   /** The five slowest requests: when they were sent and how long they took. */
   slowest: { sentAtSeconds: number; ms: number }[];
+  /** Every request's time (ms) in sending order: only when the run asked (`keepLatencies`). */
+  latenciesMs?: number[];
   /** Jobs not completed in Postgres once the last answer came back. */
   unfinishedJobs: number;
   serviceCpuMsPer1000Numbers: number;
@@ -42,12 +44,18 @@ export interface AdmittedLoadResult {
  */
 export async function benchAdmittedLoad(
   ctx: BenchContext,
-  run: { name?: string; env?: Record<string, string> } = {},
+  run: {
+    name?: string;
+    env?: Record<string, string>;
+    /** Overrides `sizes.loadSeconds` (the retention part's shorter rounds). */
+    loadSeconds?: number;
+    keepLatencies?: boolean;
+  } = {},
 ): Promise<AdmittedLoadResult> {
   const { sizes, config } = ctx;
   const perMinute = (config.rateLimit.max * 60_000) / config.rateLimit.windowMs;
   const intervalMs = 60_000 / perMinute;
-  const count = Math.floor((sizes.loadSeconds * 1000) / intervalMs);
+  const count = Math.floor(((run.loadSeconds ?? sizes.loadSeconds) * 1000) / intervalMs);
   const bodies = await seedRequestBodies(ctx, count);
   const service = await startService(ctx, run.name ?? 'load', {
     RATE_LIMIT_MAX: String(config.rateLimit.max),
@@ -93,7 +101,7 @@ export async function benchAdmittedLoad(
     const [unfinished] = await ctx.db.sql<{ n: number }[]>`
       select count(*)::int as n from jobs
       where state in ('queued', 'active') and created_at >= ${clock?.now ?? new Date(0)}`;
-    return summarize({
+    const summary = summarize({
       intervalMs,
       answers,
       seconds,
@@ -104,6 +112,7 @@ export async function benchAdmittedLoad(
       unfinished: unfinished?.n ?? 0,
       jobSize: sizes.jobSize,
     });
+    return run.keepLatencies ? { ...summary, latenciesMs: answers.map((a) => a.ms) } : summary;
   } finally {
     clearInterval(sampler);
     await queue.close();

@@ -1,6 +1,7 @@
 import type { BenchContext } from '../context.ts';
 import { benchAdmittedLoad } from './admitted-load.ts';
 import { benchBounds } from './bounds.ts';
+import { benchCounters } from './counters.ts';
 import { benchEndToEnd } from './end-to-end.ts';
 import { benchLevers } from './levers.ts';
 import { benchOidc } from './oidc.ts';
@@ -81,6 +82,11 @@ export const PARTS = {
     title: 'retention deleting old jobs under the admitted load; table sizes over cycles',
     onlyWhenNamed: true,
     measure: benchRetention,
+  },
+  counters: {
+    title: 'exact counters: two jobs at once on the same customer vs on two customers',
+    onlyWhenNamed: true,
+    measure: benchCounters,
   },
 } satisfies Record<string, Part>;
 

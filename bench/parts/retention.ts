@@ -1,27 +1,53 @@
+import { loadavg } from 'node:os';
 import type { Sql } from '../../src/db/client.ts';
 import { deleteEndedJobs } from '../../src/jobs/retention.ts';
 import type { BenchContext } from '../context.ts';
+import { addCounts, sampleWaits, type WaitCounts } from '../pg-waits.ts';
 import { seedMarkedNumbers } from '../seed.ts';
-import { percentile } from '../stats.ts';
+import { type Latency, latency, percentile } from '../stats.ts';
 import { formatTable, type Row } from '../table.ts';
 import { type AdmittedLoadResult, benchAdmittedLoad } from './admitted-load.ts';
 
 // `npm run bench -- --parts retention` (never in the default run; docs/performance.md, "Retention"):
-// (a) what retention costs the admitted load: the whole global budget offered with retention
-//     off and with it deleting a backlog of old jobs meanwhile (JOB_RETENTION_DAYS=1, the
-//     maintenance task starting within a second), in pairs (off/on, then on/off) so a machine
-//     getting busier or quieter weighs on both alike;
+// (a) what retention costs the admitted load, decidable above the bench's own noise: rounds of
+//     three services, each offered the whole global budget for LOAD_SECONDS — retention off
+//     twice (A and B: the A/A control, the same configuration measured twice) and on, deleting
+//     a backlog of old jobs meanwhile (JOB_RETENTION_DAYS=1, the task starting within a
+//     second) — in an order rotated every round, so no arm always comes first or last. Per
+//     round, on/A and B/A share their denominator: if retention costs nothing, the two ratios
+//     are draws from the same spread. pg_stat_activity is sampled meanwhile (bench/pg-waits.ts)
+//     to show what the backends wait on with retention on and off.
 // (b) what it leaves behind: cycles of "a backlog of old jobs arrives, retention deletes it,
 //     a plain VACUUM (what autovacuum does) runs", with the tables' sizes after each cycle.
 //     Space reused shows as sizes that stop growing after the first cycle.
+// OCN_BENCH_RETENTION_ON_ENV="K=V,K=V;K=V" gives settings to the "on" service: each variant
+// (`;`-separated) is an arm of its own, measured in the same rounds (pacings side by side).
+// OCN_BENCH_RETENTION_CYCLES=0 leaves out (b).
 
-// Enough old jobs that retention deletes for the whole load window (about 90 jobs/s here
-// with its pauses), and fewer for the size cycles, which only need the space to be reused.
-const JOBS = Number(process.env.OCN_BENCH_RETENTION_JOBS ?? 8000);
-const CYCLE_JOBS = 3000;
+const ROUNDS = Number(process.env.OCN_BENCH_RETENTION_ROUNDS ?? 6);
+const LOAD_SECONDS = Number(process.env.OCN_BENCH_RETENTION_LOAD_S ?? 25);
+// Requests sent in a run's first seconds are not counted (see runArm).
+const WARMUP_SECONDS = 2;
+// The backlog kept before each round: more than an "on" run can delete at any pacing measured.
+const BACKLOG = Number(process.env.OCN_BENCH_RETENTION_JOBS ?? 3000);
+const CYCLE_JOBS = 2000;
 const ITEMS_PER_JOB = 500;
-const CYCLES = 3;
+const CYCLES = Number(process.env.OCN_BENCH_RETENTION_CYCLES ?? 3);
 const TABLES = ['jobs', 'job_items', 'idempotency_keys', 'number_status_history'] as const;
+type Arm = string;
+
+/** The "on" arms: one per variant of OCN_BENCH_RETENTION_ON_ENV, named by its settings. */
+const onVariants = (): { arm: Arm; env: Record<string, string> }[] =>
+  (process.env.OCN_BENCH_RETENTION_ON_ENV ?? '').split(';').map((variant) => {
+    const env = Object.fromEntries(
+      variant
+        .split(',')
+        .filter((kv) => kv.includes('='))
+        .map((kv) => [kv.slice(0, kv.indexOf('=')).trim(), kv.slice(kv.indexOf('=') + 1).trim()]),
+    );
+    const settings = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+    return { arm: settings.length ? `on (${settings.join(' ')})` : 'on', env };
+  });
 
 interface NumberBlock {
   ids: string[];
@@ -30,18 +56,41 @@ interface NumberBlock {
 
 type Sizes = Record<(typeof TABLES)[number], number>;
 
+interface ArmRun extends AdmittedLoadResult {
+  arm: Arm;
+  round: number;
+  /** 1-minute load average when the run ended. */
+  loadAverage: number;
+  /** Old jobs retention deleted during the run (0 when off) and per second of load. */
+  oldJobsDeleted: number;
+  deletedPerSec: number;
+}
+
+interface ArmSummary {
+  arm: Arm;
+  /** Over every request of the arm's runs, pooled. */
+  latencyMs: Latency;
+  numbersPerSec: number;
+  /** Per 100 ms sample: active backends by role and wait (bench/pg-waits.ts). */
+  waitsPerSample: WaitCounts;
+}
+
 export interface RetentionResult {
-  oldJobs: number;
+  rounds: number;
+  loadSeconds: number;
+  backlogJobs: number;
   ledgerRowsPerJob: number;
-  off: AdmittedLoadResult[];
-  on: (AdmittedLoadResult & { oldJobsDeleted: number })[];
-  /** on / off per pair: p50, p99 and numbers/s. */
-  p50Ratio: number[];
-  p99Ratio: number[];
-  throughputRatio: number[];
+  onVariants: { arm: Arm; env: Record<string, string> }[];
+  /** Each run's figures; latencyMs and latenciesMs without the warm-up's requests. */
+  runs: ArmRun[];
+  arms: ArmSummary[];
+  /** Per arm but "off A", per round, over the round's "off A": "off B" is the A/A control. */
+  ratios: Record<Arm, { p50: number[]; p95: number[]; p99: number[]; numbersPerSec: number[] }>;
   /** Retention alone, in-process: ended jobs and ledger rows deleted per second. */
   deletedJobsPerSec: number;
   deletedLedgerRowsPerSec: number;
+  /** Retention alone: one batch's time (ms), median and slowest. */
+  batchMs: { p50: number; max: number };
   /** Total relation sizes (MB) after seeding and after each delete + VACUUM cycle. */
   sizesMb: { at: string; sizes: Sizes }[];
 }
@@ -103,51 +152,106 @@ const oldJobsLeft = async (sql: Sql) =>
 
 export async function benchRetention(ctx: BenchContext): Promise<RetentionResult> {
   const { sql } = ctx.db;
-  const jobs = ctx.sizes.runs <= 2 ? Math.min(JOBS, 300) : JOBS;
+  const quick = ctx.sizes.runs <= 2;
+  const rounds = quick ? 1 : ROUNDS;
+  const loadSeconds = quick ? ctx.sizes.loadSeconds : LOAD_SECONDS;
+  const backlog = quick ? 300 : BACKLOG;
   const block = await seedMarkedNumbers(sql, ctx.numbers, ctx.tenant, ITEMS_PER_JOB);
   const rows = await sql<{ id: string; e164: string }[]>`
     select id, e164 from telephone_numbers where e164 = any(${block}) order by e164`;
   const numbers = { ids: rows.map((r) => r.id), e164s: rows.map((r) => r.e164) };
+  const variants = onVariants();
+  const arms: Arm[] = ['off A', 'off B', ...variants.map((v) => v.arm)];
   const result: RetentionResult = {
-    oldJobs: jobs,
+    rounds,
+    loadSeconds,
+    backlogJobs: backlog,
     ledgerRowsPerJob: ITEMS_PER_JOB,
-    off: [],
-    on: [],
-    p50Ratio: [],
-    p99Ratio: [],
-    throughputRatio: [],
+    onVariants: variants,
+    runs: [],
+    arms: [],
+    ratios: Object.fromEntries(
+      arms.slice(1).map((arm) => [arm, { p50: [], p95: [], p99: [], numbersPerSec: [] }]),
+    ),
     deletedJobsPerSec: 0,
     deletedLedgerRowsPerSec: 0,
+    batchMs: { p50: 0, max: 0 },
     sizesMb: [],
   };
-  const runOff = async (i: number) => {
-    ctx.log(`admitted load, retention off (${i})`);
-    const r = await benchAdmittedLoad(ctx, { name: `ret-off${i}` });
-    result.off.push(r);
-    return r;
-  };
-  const runOn = async (i: number) => {
-    await seedOldJobs(ctx, jobs, numbers);
-    await sql`vacuum analyze jobs, job_items, idempotency_keys`;
-    const oldBefore = await oldJobsLeft(sql);
-    ctx.log(`admitted load, retention deleting ${oldBefore} old jobs meanwhile (${i})`);
+  const latencies = new Map(arms.map((arm) => [arm, [] as number[]]));
+  const waits = new Map(arms.map((arm) => [arm, { samples: 0, counts: {} as WaitCounts }]));
+  const runArm = async (arm: Arm, round: number): Promise<ArmRun> => {
+    const before = await oldJobsLeft(sql);
+    ctx.log(`round ${round + 1}/${rounds}: admitted load, retention ${arm}`);
+    const variant = variants.find((v) => v.arm === arm);
+    const sampler = sampleWaits(sql);
     const r = await benchAdmittedLoad(ctx, {
-      name: `ret-on${i}`,
-      env: { JOB_RETENTION_DAYS: '1', MAINTENANCE_INTERVAL_MS: '1000' },
+      name: `ret-${arms.indexOf(arm)}-${round}`,
+      loadSeconds,
+      keepLatencies: true,
+      env: variant
+        ? { JOB_RETENTION_DAYS: '1', MAINTENANCE_INTERVAL_MS: '1000', ...variant.env }
+        : {},
     });
-    const entry = { ...r, oldJobsDeleted: oldBefore - (await oldJobsLeft(sql)) };
-    result.on.push(entry);
-    return entry;
+    const w = await sampler.stop();
+    const armWaits = waits.get(arm) ?? { samples: 0, counts: {} };
+    armWaits.samples += w.samples;
+    addCounts(armWaits.counts, w.counts);
+    const deleted = before - (await oldJobsLeft(sql));
+    // The first requests meet a cold service (its first connections, code not yet compiled):
+    // the slowest request of a run was often the first, in every arm. They are left out.
+    const warm = (r.latenciesMs ?? []).slice(
+      Math.ceil((WARMUP_SECONDS * r.requestsPerMinute) / 60),
+    );
+    latencies.get(arm)?.push(...warm);
+    const run = {
+      ...r,
+      latencyMs: latency(warm),
+      latenciesMs: warm.map((x) => Math.round(x * 10) / 10),
+      arm,
+      round,
+      loadAverage: loadavg()[0] ?? Number.NaN,
+      oldJobsDeleted: deleted,
+      deletedPerSec: deleted / r.seconds,
+    };
+    result.runs.push(run);
+    return run;
   };
-  for (let i = 0; i < 2; i++) {
-    const first = i === 0 ? await runOff(i) : undefined;
-    const on = await runOn(i);
-    const off = first ?? (await runOff(i));
-    result.p50Ratio.push(on.latencyMs.p50 / off.latencyMs.p50);
-    result.p99Ratio.push(on.latencyMs.p99 / off.latencyMs.p99);
-    result.throughputRatio.push(on.numbersPerSec / off.numbersPerSec);
+  for (let round = 0; round < rounds; round++) {
+    // Top the backlog up at the start of the round, whichever arm comes first.
+    const left = await oldJobsLeft(sql);
+    if (left < backlog) {
+      await seedOldJobs(ctx, backlog - left, numbers);
+      await sql`vacuum analyze jobs, job_items, idempotency_keys`;
+    }
+    const order = arms.map((_, i) => arms[(i + round) % arms.length] as Arm);
+    const byArm = new Map<Arm, ArmRun>();
+    for (const arm of order) byArm.set(arm, await runArm(arm, round));
+    const a = byArm.get('off A') as ArmRun;
+    for (const arm of arms.slice(1)) {
+      const other = byArm.get(arm) as ArmRun;
+      const ratios = result.ratios[arm] as RetentionResult['ratios'][Arm];
+      ratios.p50.push(other.latencyMs.p50 / a.latencyMs.p50);
+      ratios.p95.push(other.latencyMs.p95 / a.latencyMs.p95);
+      ratios.p99.push(other.latencyMs.p99 / a.latencyMs.p99);
+      ratios.numbersPerSec.push(other.numbersPerSec / a.numbersPerSec);
+    }
   }
-  await measureBloat(ctx, result, Math.min(jobs, CYCLE_JOBS), numbers);
+  for (const arm of arms) {
+    const runs = result.runs.filter((r) => r.arm === arm);
+    const armWaits = waits.get(arm) ?? { samples: 0, counts: {} };
+    const perSample: WaitCounts = {};
+    for (const [k, v] of Object.entries(armWaits.counts)) {
+      perSample[k] = Math.round((v / Math.max(1, armWaits.samples)) * 1000) / 1000;
+    }
+    result.arms.push({
+      arm,
+      latencyMs: latency(latencies.get(arm) ?? []),
+      numbersPerSec: runs.reduce((s, r) => s + r.numbersPerSec, 0) / runs.length,
+      waitsPerSample: perSample,
+    });
+  }
+  if (CYCLES > 0) await measureBloat(ctx, result, Math.min(backlog, CYCLE_JOBS), numbers);
   printTable(result);
   return result;
 }
@@ -167,54 +271,78 @@ async function measureBloat(
   result.sizesMb.push({ at: 'before the cycles', sizes: await sizesMb(sql) });
   let seconds = 0;
   let deleted = 0;
+  const batchMs: number[] = [];
   for (let cycle = 1; cycle <= CYCLES; cycle++) {
     await seedOldJobs(ctx, jobs, numbers);
     if (cycle === 1) result.sizesMb.push({ at: 'old jobs seeded', sizes: await sizesMb(sql) });
     const started = performance.now();
-    deleted += await deleteAllOld(sql, batchJobs);
+    deleted += await deleteAllOld(sql, batchJobs, batchMs);
     seconds += (performance.now() - started) / 1000;
     await sql`vacuum jobs, job_items, idempotency_keys, number_status_history`;
     result.sizesMb.push({ at: `cycle ${cycle}: deleted, vacuumed`, sizes: await sizesMb(sql) });
   }
   result.deletedJobsPerSec = Math.round(deleted / seconds);
   result.deletedLedgerRowsPerSec = Math.round((deleted * ITEMS_PER_JOB) / seconds);
+  result.batchMs = { p50: percentile(batchMs, 50), max: Math.max(...batchMs) };
 }
 
-async function deleteAllOld(sql: Sql, batchJobs: number): Promise<number> {
+async function deleteAllOld(sql: Sql, batchJobs: number, batchMs: number[] = []): Promise<number> {
   let total = 0;
   for (;;) {
+    const started = performance.now();
     const batch = await deleteEndedJobs(sql, 1, batchJobs);
+    batchMs.push(performance.now() - started);
     total += batch.jobs;
     if (batch.jobs < batchJobs) return total;
   }
 }
 
 function printTable(r: RetentionResult) {
-  const med = (values: number[]) => percentile(values, 50).toFixed(2);
+  const ms = (x: number) => x.toFixed(0);
+  const list = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(', ');
+  const range = (xs: number[]) =>
+    `median ${percentile(xs, 50).toFixed(2)}, ${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
   const rows: Row[] = [
-    { label: `admitted load with retention deleting ${r.oldJobs} old jobs vs off` },
     {
-      label: 'on / off, p50 latency (per pair)',
-      value: r.p50Ratio.map((x) => x.toFixed(2)).join(', '),
-      note: `median ${med(r.p50Ratio)}`,
+      label: `admitted load, ${r.rounds} rounds of ${r.loadSeconds} s per arm; retention deleting a backlog of ${r.backlogJobs} old jobs`,
     },
+    ...r.arms.map((a) => ({
+      label: `${a.arm}: p50 / p95 / p99 ms (pooled), numbers/s`,
+      value: `${ms(a.latencyMs.p50)} / ${ms(a.latencyMs.p95)} / ${ms(a.latencyMs.p99)}, ${a.numbersPerSec.toFixed(0)}`,
+      note: `${a.latencyMs.samples} requests`,
+    })),
+    { label: 'per round, over the round\'s "off A" ("off B": the A/A control)' },
+    ...(['p50', 'p95', 'p99', 'numbersPerSec'] as const).flatMap((k) =>
+      Object.entries(r.ratios).map(([arm, ratios]) => ({
+        label: `${arm} / off A, ${k}`,
+        value: list(ratios[k]),
+        note: range(ratios[k]),
+      })),
+    ),
+    ...r.onVariants.map((v) => ({
+      label: `old jobs deleted per s during each "${v.arm}" run`,
+      value: r.runs
+        .filter((x) => x.arm === v.arm)
+        .map((x) => x.deletedPerSec.toFixed(1))
+        .join(', '),
+    })),
     {
-      label: 'on / off, p99 latency (per pair)',
-      value: r.p99Ratio.map((x) => x.toFixed(2)).join(', '),
-      note: `median ${med(r.p99Ratio)}`,
+      label: 'load average at the end of each run',
+      value: r.runs.map((x) => `${x.arm.slice(0, 5).trim()}:${x.loadAverage.toFixed(1)}`).join(' '),
     },
+    { label: 'active backends per 100 ms sample (role: wait), top entries per arm' },
+    ...r.arms.map((a) => ({
+      label: a.arm,
+      value: '',
+      note: Object.entries(a.waitsPerSample)
+        .sort((x, y) => y[1] - x[1])
+        .slice(0, 8)
+        .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+        .join('; '),
+    })),
     {
-      label: 'on / off, numbers/s (per pair)',
-      value: r.throughputRatio.map((x) => x.toFixed(2)).join(', '),
-      note: `median ${med(r.throughputRatio)}`,
-    },
-    {
-      label: 'old jobs deleted during each "on" run',
-      value: r.on.map((o) => o.oldJobsDeleted).join(', '),
-    },
-    {
-      label: 'retention alone: jobs / ledger rows deleted per s',
-      value: `${r.deletedJobsPerSec} / ${r.deletedLedgerRowsPerSec}`,
+      label: 'retention alone: jobs / ledger rows deleted per s; batch ms p50 / max',
+      value: `${r.deletedJobsPerSec} / ${r.deletedLedgerRowsPerSec}; ${r.batchMs.p50.toFixed(1)} / ${r.batchMs.max.toFixed(1)}`,
     },
     { label: `total sizes, MB (${TABLES.join(', ')})` },
     ...r.sizesMb.map((s) => ({ label: s.at, value: TABLES.map((t) => s.sizes[t]).join(' / ') })),

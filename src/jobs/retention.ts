@@ -43,6 +43,12 @@ export async function deleteEndedJobs(
 ): Promise<RetentionBatch> {
   const ops = Object.values(OPERATIONS);
   return sql.begin(async (tx) => {
+    // Names the transaction in pg_stat_activity (and the bench's wait sampling,
+    // bench/pg-waits.ts), and commits without waiting for the WAL flush: a delete lost in a
+    // crash is redone by the next pass (the jobs are still there and still old), and the
+    // service's own commits no longer queue behind retention's flushes.
+    await tx`select set_config('application_name', 'ocn-retention', true),
+                    set_config('synchronous_commit', 'off', true)`;
     const doomed = await tx<{ id: string }[]>`
       select id from jobs
       where state in ('completed', 'cancelled', 'failed')

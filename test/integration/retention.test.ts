@@ -66,6 +66,25 @@ describe('retention', () => {
     await assertInvariants(t.sql);
   });
 
+  it('paces the batches to RETENTION_JOBS_PER_SECOND', async () => {
+    const tenant = await createTenant(t.db);
+    for (let i = 0; i < 6; i++) await endedJob(tenant, 10);
+    // Batches of 2 at 4 jobs/s: each starts half a second after the one before, and the
+    // third (full) batch is followed by its pause too before the empty fourth.
+    const config = testConfig(t.url, 'unused', {
+      JOB_RETENTION_DAYS: '7',
+      RETENTION_BATCH_JOBS: '2',
+      RETENTION_JOBS_PER_SECOND: '4',
+    });
+    const logger = createLogger(config);
+    const started = performance.now();
+    const totals = await runMaintenance({ config, sql: t.sql, logger, isClosing: () => false });
+    expect(totals).toMatchObject({ jobs: 6, items: 30 });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(1450);
+    expect(config.retention.jobsPerSecond).toBe(4);
+    expect(testConfig(t.url, 'unused').retention.jobsPerSecond).toBe(20);
+  });
+
   it('finds expired keys and old jobs by index, not by reading the whole tables', async () => {
     const tenant = await createTenant(t.db);
     await endedJob(tenant, 10);

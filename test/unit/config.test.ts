@@ -100,3 +100,15 @@ describe('WORKER_TEST_CHUNK_GATE', () => {
     ).toBe(true);
   });
 });
+
+describe('RETENTION_JOBS_PER_SECOND', () => {
+  it('defaults to 20 jobs a second and takes 1 to 10,000', () => {
+    expect(loadConfig({}).retention.jobsPerSecond).toBe(20);
+    expect(loadConfig({ RETENTION_JOBS_PER_SECOND: '5' }).retention.jobsPerSecond).toBe(5);
+    for (const value of ['0', '10001']) {
+      expect(problemsOf({ RETENTION_JOBS_PER_SECOND: value }).join('\n')).toContain(
+        'RETENTION_JOBS_PER_SECOND:',
+      );
+    }
+  });
+});
