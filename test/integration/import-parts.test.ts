@@ -8,7 +8,7 @@ import { useTestDatabase } from '../support/database.ts';
 import { createOperator, uniqueE164 } from '../support/factories.ts';
 import { importHelpers } from '../support/import-run.ts';
 import { assertInvariants } from '../support/invariants.ts';
-import { waitFor } from '../support/wait.ts';
+import { waitForLockWait } from '../support/lock-waits.ts';
 
 // The import merges its parts (a number's last digit, contract.ts) on connections of their own
 // at once. What each line gets must not depend on that: duplicates and rejected lines keep their
@@ -83,16 +83,10 @@ describe('numbers import: parts merged at once', () => {
         values (${contested}, ${operator.id}, 'MarkedForRemoval')`;
       const importing = runImport(inventoryCsv(n.map((e164) => [e164, 'Active', op, '', ''])));
       // The import's insert of the contested number waits for the writer's transaction.
-      await waitFor(
+      await waitForLockWait(
+        t.sql,
         'the import to wait for the writer',
-        async () => {
-          const waiting = await t.sql`
-            select 1 from pg_stat_activity
-            where datname = current_database() and wait_event_type = 'Lock'
-              and query like '%insert into telephone_numbers%'`;
-          return waiting.length > 0 ? true : undefined;
-        },
-        10_000,
+        '%insert into telephone_numbers%',
       );
       await writer`commit`;
       const { summary, rejected } = await importing;

@@ -3,7 +3,7 @@ import { READY_FOR_REMOVAL } from '../../src/domain/operations.ts';
 import { runJob } from '../../src/jobs/run.ts';
 import { useTestDatabase } from '../support/database.ts';
 import { createMarkedJob, createMarkedNumbers, createTenant } from '../support/factories.ts';
-import { waitFor } from '../support/wait.ts';
+import { onTwoConnections, waitForLockWait } from '../support/lock-waits.ts';
 
 // The ledger's references to jobs and numbers are kept by triggers, not foreign keys
 // (migration 0003, docs/architecture.md "Integrity"). Each case tries to break them the way a
@@ -89,9 +89,7 @@ describe('ledger references', () => {
     const { job, numbers } = await createMarkedJob(t.db, await createTenant(t.db), 1);
     const e164 = numbers[0] as string;
     const numberId = await numberIdOf(e164);
-    const writer = await t.sql.reserve();
-    const deleter = await t.sql.reserve();
-    try {
+    await onTwoConnections(t.sql, async (writer, deleter) => {
       await writer`begin`;
       // Names the number without holding it: the trigger must share-lock it.
       await writer`
@@ -101,26 +99,14 @@ describe('ledger references', () => {
         () => 'deleted',
         (err: { code?: string }) => err.code,
       );
-      // Found by its statement, not its backend id: behind a transaction pooler a reserved
-      // connection's statements may run on different server connections.
-      await waitFor(
+      await waitForLockWait(
+        t.sql,
         'the delete to wait for the ledger writer',
-        async () => {
-          const waiting = await t.sql`
-            select 1 from pg_stat_activity
-            where datname = current_database() and wait_event_type = 'Lock'
-              and query like 'delete from telephone_numbers%'`;
-          return waiting.length > 0 ? true : undefined;
-        },
-        10_000,
+        'delete from telephone_numbers%',
       );
       await writer`commit`;
       expect(await deleting).toBe('23503');
-    } finally {
-      await writer`rollback`.catch(() => {});
-      writer.release();
-      deleter.release();
-    }
+    });
   });
 
   it('lets the chunks of a job record the numbers they hold', async () => {

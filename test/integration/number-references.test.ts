@@ -10,7 +10,7 @@ import {
   createTenant,
   uniqueE164,
 } from '../support/factories.ts';
-import { waitFor } from '../support/wait.ts';
+import { onTwoConnections, waitForLockWait } from '../support/lock-waits.ts';
 
 // The inventory's three references are kept by triggers, once per statement, not by foreign
 // keys (migration 0010, docs/architecture.md "Integrity"). Each is tried both ways a foreign key
@@ -147,9 +147,7 @@ describe('inventory references', () => {
   it('makes a delete that races an insert naming the row wait, then refuses it', async () => {
     const { operator } = await createTenant(t.db);
     const customer = await createCustomer(t.db, operator.id);
-    const writer = await t.sql.reserve();
-    const deleter = await t.sql.reserve();
-    try {
+    await onTwoConnections(t.sql, async (writer, deleter) => {
       await writer`begin`;
       // Names the customer without holding it: the trigger must KEY SHARE-lock it.
       await writer`
@@ -159,32 +157,16 @@ describe('inventory references', () => {
         () => 'deleted',
         (err: unknown) => errorCode(err),
       );
-      await waitFor(
-        'the delete to wait for the writer',
-        async () => {
-          const waiting = await t.sql`
-            select 1 from pg_stat_activity
-            where datname = current_database() and wait_event_type = 'Lock'
-              and query like 'delete from customers%'`;
-          return waiting.length > 0 ? true : undefined;
-        },
-        10_000,
-      );
+      await waitForLockWait(t.sql, 'the delete to wait for the writer', 'delete from customers%');
       await writer`commit`;
       expect(await deleting).toBe('23503');
-    } finally {
-      await writer`rollback`.catch(() => {});
-      writer.release();
-      deleter.release();
-    }
+    });
   });
 
   it('makes an insert that races the delete of the row it names wait, then refuses it', async () => {
     const { operator } = await createTenant(t.db);
     const customer = await createCustomer(t.db, operator.id);
-    const deleter = await t.sql.reserve();
-    const writer = await t.sql.reserve();
-    try {
+    await onTwoConnections(t.sql, async (deleter, writer) => {
       await deleter`begin`;
       await deleter`delete from customers where id = ${customer.id}`;
       const inserting = writer`
@@ -193,16 +175,10 @@ describe('inventory references', () => {
         () => 'inserted',
         (err: unknown) => err,
       );
-      await waitFor(
+      await waitForLockWait(
+        t.sql,
         'the insert to wait for the deleter',
-        async () => {
-          const waiting = await t.sql`
-            select 1 from pg_stat_activity
-            where datname = current_database() and wait_event_type = 'Lock'
-              and query like '%insert into telephone_numbers%'`;
-          return waiting.length > 0 ? true : undefined;
-        },
-        10_000,
+        '%insert into telephone_numbers%',
       );
       await deleter`commit`;
       const err = await inserting;
@@ -210,10 +186,6 @@ describe('inventory references', () => {
       // The service's error classes treat it as a foreign key's error: not transient.
       expect(dbErrorClass(err)).toBeUndefined();
       expect(isTransientDbError(err)).toBe(false);
-    } finally {
-      await deleter`rollback`.catch(() => {});
-      deleter.release();
-      writer.release();
-    }
+    });
   });
 });
