@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { READY_FOR_REMOVAL } from '../../src/domain/operations.ts';
 import { runJob } from '../../src/jobs/run.ts';
 import { useTestDatabase } from '../support/database.ts';
-import { createMarkedJob, createMarkedNumbers, createTenant } from '../support/factories.ts';
+import {
+  createMarkedJob,
+  createMarkedNumbers,
+  createTenant,
+  numberIdOf,
+} from '../support/factories.ts';
 import { onTwoConnections, waitForLockWait } from '../support/lock-waits.ts';
 
 // The ledger's references to jobs and numbers are kept by triggers, not foreign keys
@@ -12,18 +17,10 @@ import { onTwoConnections, waitForLockWait } from '../support/lock-waits.ts';
 
 const t = useTestDatabase();
 
-const numberIdOf = async (e164: string) => {
-  const [row] = await t.sql<
-    { id: string }[]
-  >`select id from telephone_numbers where e164 = ${e164}`;
-  if (!row) throw new Error(`no number ${e164}`);
-  return row.id;
-};
-
 /** A job with one ledger row naming its first number, written as a test, not by a chunk. */
 async function jobWithOneLedgerRow() {
   const { job, numbers } = await createMarkedJob(t.db, await createTenant(t.db), 2);
-  const numberId = await numberIdOf(numbers[0] as string);
+  const numberId = await numberIdOf(t.db, numbers[0] as string);
   await t.sql`
     insert into job_items (job_id, position, telephone_number, number_id, outcome)
     values (${job.id}, 0, ${numbers[0] as string}, ${numberId}, 'INVALID_STATUS')`;
@@ -60,7 +57,7 @@ describe('ledger references', () => {
       referenceViolation,
     );
     // The job's second number is named by no ledger row.
-    const unreferenced = await numberIdOf(numbers[1] as string);
+    const unreferenced = await numberIdOf(t.db, numbers[1] as string);
     const [gone] = await t.sql`
       with d as (delete from telephone_numbers where id = ${unreferenced} returning 1)
       select count(*)::int as n from d`;
@@ -69,7 +66,7 @@ describe('ledger references', () => {
 
   it('refuses deletes under a transaction-wide snapshot, which could miss a concurrent ledger row', async () => {
     const [number] = await createMarkedNumbers(t.db, await createTenant(t.db), 1);
-    const id = await numberIdOf(number as string);
+    const id = await numberIdOf(t.db, number as string);
     await expect(
       t.sql.begin(
         'isolation level repeatable read',
@@ -88,7 +85,7 @@ describe('ledger references', () => {
   it('makes a delete that races a ledger insert wait, then refuses it', async () => {
     const { job, numbers } = await createMarkedJob(t.db, await createTenant(t.db), 1);
     const e164 = numbers[0] as string;
-    const numberId = await numberIdOf(e164);
+    const numberId = await numberIdOf(t.db, e164);
     await onTwoConnections(t.sql, async (writer, deleter) => {
       await writer`begin`;
       // Names the number without holding it: the trigger must share-lock it.

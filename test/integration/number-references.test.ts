@@ -8,6 +8,7 @@ import {
   createNumbers,
   createOperator,
   createTenant,
+  numberIdOf,
   uniqueE164,
 } from '../support/factories.ts';
 import { onTwoConnections, waitForLockWait } from '../support/lock-waits.ts';
@@ -24,14 +25,6 @@ const CUSTOMER_FK = 'telephone_numbers_customer_fk';
 const HISTORY_FK = 'number_status_history_number_id_telephone_numbers_id_fk';
 const violation = (constraint: string) => ({ code: '23503', constraint_name: constraint });
 
-const numberIdOf = async (e164: string) => {
-  const [row] = await t.sql<
-    { id: string }[]
-  >`select id from telephone_numbers where e164 = ${e164}`;
-  if (!row) throw new Error(`no number ${e164}`);
-  return row.id;
-};
-
 /** A number of a customer, with a history row; the operator has nothing else (no key). */
 async function numberWithHistory(options: { customer?: boolean } = {}) {
   const operator = await createOperator(t.db);
@@ -41,7 +34,7 @@ async function numberWithHistory(options: { customer?: boolean } = {}) {
     customerId: options.customer === false ? null : customer.id,
     status: 'Active',
   });
-  const id = await numberIdOf(e164 as string);
+  const id = await numberIdOf(t.db, e164 as string);
   await t.sql`
     insert into number_status_history (number_id, from_status, to_status, actor)
     values (${id}, null, 'Active', 'import')`;

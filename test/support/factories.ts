@@ -85,6 +85,15 @@ export async function createNumbers(db: Database, spec: NumbersSpec): Promise<st
   return e164s;
 }
 
+/** The id of the number `e164` (text, as postgres.js returns a bigint); fails if there is none. */
+export async function numberIdOf(db: Database, e164: string): Promise<string> {
+  const [row] = await db.$client<
+    { id: string }[]
+  >`select id from telephone_numbers where e164 = ${e164}`;
+  if (!row) throw new Error(`no number ${e164}`);
+  return row.id;
+}
+
 /** An operator with one Operator Connect customer and a key: the usual starting point. */
 export async function createTenant(db: Database) {
   const operator = await createOperator(db);
