@@ -13,6 +13,7 @@ import {
 } from './merge-sql.ts';
 import type { RejectedRow } from './row.ts';
 import type { Conn } from './staging.ts';
+import { timed } from './timings.ts';
 
 export interface MergeTotals {
   inserted: number;
@@ -60,20 +61,6 @@ export async function mergeStaged(
     for (const refused of chunk.verdicts.refused) onRejected(rejection(refused));
     if (upTo === null) return totals;
     after = upTo;
-  }
-}
-
-/** OCN_IMPORT_TIMINGS=1: the seconds spent in each step, summed over the chunks, on stderr at the end. */
-export const stepTimings =
-  process.env.OCN_IMPORT_TIMINGS === '1' ? new Map<string, number>() : undefined;
-
-export async function timed<T>(step: string, fn: () => Promise<T>): Promise<T> {
-  if (!stepTimings) return fn();
-  const started = performance.now();
-  try {
-    return await fn();
-  } finally {
-    stepTimings.set(step, (stepTimings.get(step) ?? 0) + (performance.now() - started) / 1000);
   }
 }
 

@@ -4,7 +4,7 @@ import type { PhoneValidation } from '../e164.ts';
 import { DEFAULT_IMPORT_BATCH_SIZE, IMPORT_PARTS, importPartOf } from './contract.ts';
 import { csvRecords, MalformedCsvError } from './csv-records.ts';
 import { createCustomerFlags } from './customer-flags.ts';
-import { mergeStaged, stepTimings, timed } from './merge.ts';
+import { mergeStaged } from './merge.ts';
 import {
   type ColumnPositions,
   checkHeader,
@@ -13,6 +13,7 @@ import {
   type RejectedRow,
 } from './row.ts';
 import { type Conn, openStaging, type Staging } from './staging.ts';
+import { reportTimings, setTiming, timed } from './timings.ts';
 
 export interface ImportOptions {
   phoneValidation: PhoneValidation;
@@ -106,7 +107,7 @@ export async function importNumbers(
       summary.aborted = { line: 1, reason: 'the file is empty: a header line is required' };
     }
     await timed('stage-index', () => Promise.all(stagings.map((staging) => staging.finish())));
-    stepTimings?.set('stage', (performance.now() - started) / 1000);
+    setTiming('stage', (performance.now() - started) / 1000);
     const batchSize = options.batchSize ?? DEFAULT_IMPORT_BATCH_SIZE;
     // Each part's chunks are about batchSize rows of that part. A part that fails stops the
     // others at their next chunk; the connections are released only once none is in use.
@@ -132,12 +133,8 @@ export async function importNumbers(
       summary.customersUpdated += totals.customersUpdated;
     }
     summary.operatorsCreated.sort();
-    if (stepTimings) {
-      stepTimings.set('total', (performance.now() - started) / 1000);
-      process.stderr.write(
-        `import timings (s): ${[...stepTimings].map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}\n`,
-      );
-    }
+    setTiming('total', (performance.now() - started) / 1000);
+    reportTimings();
   } finally {
     source.destroy();
     // A part's COPY still open (another part's failed) would hold its connection.
