@@ -9,6 +9,8 @@ import { ATTEMPT_TIMEOUT_MS } from './events.ts';
 // identity use the original host). A name that resolved to a public address at registration
 // and to 127.0.0.1 now (DNS rebinding) is refused here, before any byte is sent.
 
+const SAFETY_NET_MS = 5_000;
+
 export interface DeliveryAgentOptions {
   /** WEBHOOK_ALLOW_PRIVATE_TARGETS: connect wherever the name resolves. */
   allowPrivate: boolean;
@@ -44,7 +46,11 @@ export function createDeliveryAgent(options: DeliveryAgentOptions): Agent {
     // One endpoint's connections never starve another's: undici pools per origin.
     connections: 8,
     keepAliveTimeout: 10_000,
-    headersTimeout: ATTEMPT_TIMEOUT_MS,
-    bodyTimeout: ATTEMPT_TIMEOUT_MS,
+    // The attempt's own abort signal (send.ts) is its clock. undici's timers run on a coarse
+    // tick that can fire up to half a second early, so at the same 15 s they raced the signal
+    // and the delivery log read "Headers Timeout Error" or "no answer within 15 s" by chance;
+    // behind the signal they are only a safety net.
+    headersTimeout: ATTEMPT_TIMEOUT_MS + SAFETY_NET_MS,
+    bodyTimeout: ATTEMPT_TIMEOUT_MS + SAFETY_NET_MS,
   });
 }

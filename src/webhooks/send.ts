@@ -38,10 +38,17 @@ export async function postMessage(
       retryAfterMs: retryAfterMs(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter),
     };
   } catch (err) {
-    if (signal.aborted)
+    if (signal.aborted || isUndiciTimeout(err))
       return { kind: 'no-answer', error: `no answer within ${timeoutMs / 1000} s` };
     return { kind: 'no-answer', error: describeError(err).slice(0, 500) };
   }
+}
+
+// undici's own header and body timers stand behind the signal (connector.ts); should one still
+// fire first, the attempt ran out of time all the same and is logged as such.
+function isUndiciTimeout(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
 }
 
 /** Retry-After as delay-seconds or an HTTP-date (RFC 9110 §10.2.3); undefined if neither. */

@@ -1,3 +1,4 @@
+import { Agent } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { createDeliveryAgent } from '../../src/webhooks/connector.ts';
 import { postMessage } from '../../src/webhooks/send.ts';
@@ -56,6 +57,25 @@ describe('the delivery agent', () => {
       expect(receiver.calls('/elsewhere')).toEqual([]);
     } finally {
       await agent.close();
+    }
+  });
+
+  it('logs a hanging endpoint as out of time, whichever clock runs out first', async () => {
+    receiver.script('/hang', () => 'hang');
+    const delivery = createDeliveryAgent({ allowPrivate: true });
+    // undici's header timer first, as its coarse tick can make it at the same timeout.
+    const early = new Agent({ headersTimeout: 200 });
+    try {
+      expect(await postMessage(delivery, message(receiver.url('/hang')), 300)).toEqual({
+        kind: 'no-answer',
+        error: 'no answer within 0.3 s',
+      });
+      expect(await postMessage(early, message(receiver.url('/hang')), 5000)).toEqual({
+        kind: 'no-answer',
+        error: 'no answer within 5 s',
+      });
+    } finally {
+      await Promise.all([delivery.destroy(), early.destroy()]);
     }
   });
 });
