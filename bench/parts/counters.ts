@@ -7,27 +7,30 @@ import { formatTable, type Row } from '../table.ts';
 
 // `npm run bench -- --parts counters` (never in the default run; docs/performance.md,
 // "Exact counters"): what the per-(operator, customer, status) counters cost the worker when
-// two jobs run at once. The counters (drizzle/0005_number_counts.sql) are updated by statement
-// triggers in every chunk's transaction; two chunks of the same customer update the same
-// counter rows, so the second waits for the first to commit, while two customers' chunks touch
-// different rows. Three scenarios in rounds, the order rotated each round:
-//   same customer   — two jobs of one customer, in flight together;
-//   two customers   — one job each of two customers of the operator;
-//   no counters     — as "same customer" with the counter triggers disabled (a reference: what
-//                     the worker would do without them; the counts are rebuilt afterwards).
+// several jobs run at once — as many as a worker runs (WORKER_CONCURRENCY, 4 by default;
+// OCN_BENCH_COUNTERS_JOBS overrides). The counters (drizzle/0005_number_counts.sql) are updated
+// by statement triggers in every chunk's transaction; chunks of the same customer update the
+// same counter rows, so each waits for the one before to commit, while different customers'
+// chunks touch different rows. Three scenarios in rounds, the order rotated each round:
+//   same customer      — every job of one customer, in flight together;
+//   a customer each    — one job each of as many customers of the operator;
+//   no counters        — as "same customer" with the counter triggers disabled (a reference:
+//                        what the worker would do without them; the counts are rebuilt after).
 
 const ROUNDS = Number(process.env.OCN_BENCH_COUNTERS_ROUNDS ?? 7);
 const JOB_NUMBERS = Number(process.env.OCN_BENCH_COUNTERS_JOB_NUMBERS ?? 25_000);
-const SCENARIOS = ['same customer', 'two customers', 'no counters'] as const;
+const SCENARIOS = ['same customer', 'a customer each', 'no counters'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 export interface CountersResult {
   rounds: number;
+  /** Jobs in flight together in every scenario. */
+  jobs: number;
   jobNumbers: number;
   chunkSize: number;
   scenarios: {
     scenario: Scenario;
-    /** numbers/s of the two jobs together, one per round. */
+    /** numbers/s of the jobs together, one per round. */
     numbersPerSec: number[];
     /** Every chunk transaction's time, pooled over the rounds. */
     chunkMs: Latency;
@@ -43,29 +46,30 @@ export async function benchCounters(ctx: BenchContext): Promise<CountersResult> 
   const rounds = quick ? 1 : ROUNDS;
   const jobNumbers = quick ? 1000 : JOB_NUMBERS;
   const chunkSize = ctx.config.worker.chunkSize;
-  const [second] = await sql<{ id: string }[]>`
+  const jobs = Number(process.env.OCN_BENCH_COUNTERS_JOBS ?? ctx.config.worker.concurrency);
+  const others = await sql<{ id: string }[]>`
     insert into customers (operator_id, ms_tenant_id, operator_connect)
-    values (${ctx.tenant.operatorId}, gen_random_uuid(), true) returning id`;
-  if (!second) throw new Error('second customer not seeded');
-  const customers = [ctx.tenant.customerId, second.id];
+    select ${ctx.tenant.operatorId}, gen_random_uuid(), true from generate_series(2, ${jobs})
+    returning id`;
+  const customers = [ctx.tenant.customerId, ...others.map((c) => c.id)];
   const chunks: Record<Scenario, number[]> = {
     'same customer': [],
-    'two customers': [],
+    'a customer each': [],
     'no counters': [],
   };
   const perSec: Record<Scenario, number[]> = {
     'same customer': [],
-    'two customers': [],
+    'a customer each': [],
     'no counters': [],
   };
   const lockWaits: Record<Scenario, number> = {
     'same customer': 0,
-    'two customers': 0,
+    'a customer each': 0,
     'no counters': 0,
   };
   const samples: Record<Scenario, number> = {
     'same customer': 0,
-    'two customers': 0,
+    'a customer each': 0,
     'no counters': 0,
   };
   const observer = (scenario: Scenario) => ({
@@ -75,7 +79,7 @@ export async function benchCounters(ctx: BenchContext): Promise<CountersResult> 
     jobEnded: () => {},
   });
   const runScenario = async (scenario: Scenario) => {
-    const owners = scenario === 'two customers' ? customers : [customers[0], customers[0]];
+    const owners = scenario === 'a customer each' ? customers : customers.map(() => customers[0]);
     const lists = [];
     for (const customerId of owners) {
       lists.push(
@@ -114,12 +118,12 @@ export async function benchCounters(ctx: BenchContext): Promise<CountersResult> 
           ),
         ),
       );
-      perSec[scenario].push((2 * jobNumbers) / ((performance.now() - started) / 1000));
+      perSec[scenario].push((jobs * jobNumbers) / ((performance.now() - started) / 1000));
       const [moved] = await sql<{ n: number }[]>`
         select count(*)::int as n from job_items
         where job_id = any(${ids}::uuid[]) and outcome = 'SUCCEEDED'`;
-      if (moved?.n !== 2 * jobNumbers) {
-        throw new Error(`${scenario}: ${moved?.n} of ${2 * jobNumbers} numbers moved`);
+      if (moved?.n !== jobs * jobNumbers) {
+        throw new Error(`${scenario}: ${moved?.n} of ${jobs * jobNumbers} numbers moved`);
       }
     } finally {
       sampling = false;
@@ -157,6 +161,7 @@ export async function benchCounters(ctx: BenchContext): Promise<CountersResult> 
   }
   const result: CountersResult = {
     rounds,
+    jobs,
     jobNumbers,
     chunkSize,
     scenarios: SCENARIOS.map((scenario) => ({
@@ -174,7 +179,7 @@ export async function benchCounters(ctx: BenchContext): Promise<CountersResult> 
 function printTable(r: CountersResult) {
   const rows: Row[] = [
     {
-      label: `two jobs of ${r.jobNumbers} numbers at once, chunks of ${r.chunkSize}, ${r.rounds} rounds`,
+      label: `${r.jobs} jobs of ${r.jobNumbers} numbers at once, chunks of ${r.chunkSize}, ${r.rounds} rounds`,
     },
     ...r.scenarios.flatMap((s) => [
       {

@@ -84,7 +84,7 @@ export const PARTS = {
     measure: benchRetention,
   },
   counters: {
-    title: 'exact counters: two jobs at once on the same customer vs on two customers',
+    title: "exact counters: a worker's jobs at once on the same customer vs a customer each",
     onlyWhenNamed: true,
     measure: benchCounters,
   },
