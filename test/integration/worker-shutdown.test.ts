@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type ServiceProcess, startService } from '../support/processes.ts';
 import { startTestWorker } from '../support/test-worker.ts';
 import { waitFor } from '../support/wait.ts';
-import { createHeldJobs, waitingBackends } from '../support/worker-blocker.ts';
+import { blockedBy, createHeldJobs } from '../support/worker-blocker.ts';
 import { jobRow, ledgerCounts, recordedOnce } from '../support/worker-jobs.ts';
 import { useQueueSuite, waitForJobState } from '../support/worker-queue.ts';
 
@@ -23,18 +23,25 @@ describe('SIGTERM to a worker process', () => {
       SHUTDOWN_TIMEOUT_MS: '3000',
     });
     await q.producer.enqueue(running);
-    await waitFor('the worker to be inside the chunk 100..149', async () =>
-      (await waitingBackends(q.t.sql, 'oc-numbers-worker')).length > 0 ? true : undefined,
-    );
+    // Two chunks committed and the third waiting for the held number: only then is SIGTERM
+    // sent while the job runs (a worker not yet running it would close at once, and never
+    // reach "asking running jobs to stop").
+    await waitFor('the worker to be inside the chunk 100..149', async () => {
+      const { processedCount } = await jobRow(q.t.db, running.id);
+      const waiting = await blockedBy(q.t.sql, 'oc-numbers-worker', blocker.pid);
+      return processedCount === 100 && waiting.length > 0 ? true : undefined;
+    });
 
+    // Each step bounded well inside the test's own timeout, so a step that never comes fails
+    // by its name, with the worker's output (waitForLine prints it).
     child.child.kill('SIGTERM');
-    await child.waitForLine('"msg":"shutting down"');
+    await child.waitForLine('"msg":"shutting down"', 10_000);
     await q.producer.enqueue(later);
     // Past half the deadline the job is asked to stop after the chunk it is in.
-    await child.waitForLine('asking running jobs to stop');
+    await child.waitForLine('asking running jobs to stop', 10_000);
     await blocker.release();
+    await child.waitForLine('"msg":"stopped"', 10_000);
     expect(await child.exited).toBe(0);
-    expect(child.lines.some((l) => l.includes('"msg":"stopped"'))).toBe(true);
 
     // Checkpointed: the chunk in flight committed, the job went back to the queue without
     // spending an attempt, and the job enqueued after SIGTERM was not taken.

@@ -13,8 +13,12 @@ export async function blockNumber(databaseUrl: string, e164: string) {
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   const reserved = await sql.reserve();
   await reserved`begin`;
-  await reserved`select id from telephone_numbers where e164 = ${e164} for update`;
+  const [held] = await reserved<{ pid: number }[]>`
+    select pg_backend_pid() as pid from telephone_numbers where e164 = ${e164} for update`;
+  if (!held) throw new Error(`no number ${e164} to hold`);
   return {
+    /** The holding backend: `blockedBy` finds who waits for it. */
+    pid: held.pid,
     /** Lets the waiting chunk go on. */
     async release() {
       await reserved`rollback`;
@@ -22,6 +26,18 @@ export async function blockNumber(databaseUrl: string, e164: string) {
       await sql.end({ timeout: 5 });
     },
   };
+}
+
+/**
+ * The pids of backends of `applicationName` waiting for a lock that backend `holderPid` holds
+ * (a blocker's `pid`): unlike `waitingBackends`, no other lock wait of the same application
+ * (a ledger page, another job's row) passes for the one the test set up.
+ */
+export async function blockedBy(sql: postgres.Sql, applicationName: string, holderPid: number) {
+  const rows = await sql<{ pid: number }[]>`
+    select pid from pg_stat_activity
+    where application_name = ${applicationName} and ${holderPid}::int = any(pg_blocking_pids(pid))`;
+  return rows.map((r) => r.pid);
 }
 
 /** The pids of backends of `applicationName` waiting on a row lock. */
