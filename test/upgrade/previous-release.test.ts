@@ -24,7 +24,9 @@ import { startTraffic } from './traffic.ts';
 // database, and after. The previous release is set up as it was deployed: its migrations,
 // then an inventory and a key through its own CLI, then its own API and worker processes.
 
-const NUMBERS = Array.from({ length: 3000 }, (_, i) => `+1425${String(5_000_000 + i)}`);
+// Two paced lanes (traffic.ts) send at most 160 numbers/s: 24,000 last 150 s, longer than the
+// test may take, so the traffic runs through every phase however long the migration waits.
+const NUMBERS = Array.from({ length: 24_000 }, (_, i) => `+1425${String(5_000_000 + i)}`);
 
 const name = `ocn_t_${Math.floor(Date.now() / 1000)}_${randomBytes(4).toString('hex')}`;
 const prefix = uniquePrefix('upgrade');
@@ -114,10 +116,13 @@ describe('an upgrade under load', () => {
       0,
     );
     const traffic = startTraffic(api?.url as string, key, NUMBERS);
-    // Waits for `count` jobs the client saw end after `since`, or for its first failure.
+    // Waits for `count` jobs the client saw end after `since`, or for its first failure, or
+    // for its last number (the checks after the traffic name either).
     const jobsEnded = (what: string, since: number, count = 5) =>
       waitFor(`${count} jobs ${what}`, async () =>
-        traffic.endedAfter(since) >= count || traffic.failures.length > 0 ? true : undefined,
+        traffic.endedAfter(since) >= count || traffic.failures.length > 0 || traffic.exhausted()
+          ? true
+          : undefined,
       );
     try {
       await jobsEnded('before the migration', 0);

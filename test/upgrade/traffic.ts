@@ -5,9 +5,12 @@ import { ASYNC, ENDPOINT, JOBS } from '../support/scenario/tenants.ts';
 // A client's steady use of the API while the schema changes under it: `lanes` loops, each
 // sending 20 fresh numbers at a time with an Idempotency-Key, by turns waiting for the answer
 // (200) or respond-async (202) and then polling the job until it ends, as the bulk client does.
-// Every answer is kept with its time; anything but the expected answer is a failure.
+// Every answer is kept with its time; anything but the expected answer is a failure. A lane
+// starts at most one job per JOB_GAP_MS, so the numbers last a known time, not however fast an
+// idle machine answers: a migration slowed by a busy machine must not outlast the traffic.
 
 const PER_JOB = 20;
+const JOB_GAP_MS = 250;
 
 export interface Exchange {
   what: string;
@@ -64,9 +67,12 @@ export function startTraffic(baseUrl: string, key: string, numbers: string[], la
   async function lane(): Promise<void> {
     while (!stopped && next * PER_JOB < numbers.length) {
       const n = next++;
+      const started = Date.now();
       await oneJob(n, numbers.slice(n * PER_JOB, (n + 1) * PER_JOB)).catch((err: Error) =>
         note(`request #${n}`, 0, err.message, false),
       );
+      const rest = JOB_GAP_MS - (Date.now() - started);
+      if (rest > 0 && !stopped) await sleep(rest);
     }
   }
 
