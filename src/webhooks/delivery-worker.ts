@@ -4,8 +4,8 @@ import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import { createRedis } from '../queue/redis.ts';
-import { createAttemptProcessor } from './attempt.ts';
 import { createDeliveryAgent } from './connector.ts';
+import { createDeliveryProcessor } from './delivery-job.ts';
 import { ATTEMPT_TIMEOUT_MS, RETRY_SCHEDULE_MS } from './events.ts';
 import { createWebhookMetrics, NO_WEBHOOK_METRICS } from './metrics.ts';
 import { type DeliveryJobData, type DeliveryReturnValue, WEBHOOK_QUEUE } from './queue.ts';
@@ -80,7 +80,7 @@ export async function startWebhookDelivery(deps: WebhookDeliveryDeps): Promise<W
     : NO_WEBHOOK_METRICS;
   const worker = new Worker<DeliveryJobData, DeliveryReturnValue>(
     WEBHOOK_QUEUE,
-    createAttemptProcessor({
+    createDeliveryProcessor({
       sql,
       agent,
       logger,

@@ -1,7 +1,13 @@
 import type { Sql } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import { outsideTrace } from '../telemetry/outside-trace.ts';
-import { DELIVERY_JOB_OPTIONS, type DeliveryQueue, deliveryJobId } from './queue.ts';
+import {
+  DELIVERY_JOB_OPTIONS,
+  type DeliveryJobData,
+  type DeliveryQueue,
+  deliveryJobId,
+  MAX_ATTEMPTS_PER_JOB,
+} from './queue.ts';
 
 // The relay hands the outbox's attempts to BullMQ. A delivery row whose `relayed_at` is null
 // has an attempt nobody handed over yet (a new message, or a retry just scheduled): the relay
@@ -9,10 +15,15 @@ import { DELIVERY_JOB_OPTIONS, type DeliveryQueue, deliveryJobId } from './queue
 // then stamps the row. A crash between the two only means the next pass adds it again, and
 // BullMQ keeps one job per id: the row is the truth, the queue a carrier. The sweep covers a
 // Redis that lost its data: an attempt overdue by `lostAfterMs` goes back to the relay.
+// The attempts one pass finds due now for the same endpoint go in one job (up to
+// MAX_ATTEMPTS_PER_JOB), an attempt due later (a retry) alone with its delay. Should the pass
+// after a crash group them otherwise (more rows due by then), an attempt may be in two jobs:
+// whichever runs second finds it recorded and skips it, or, running at the same moment, sends
+// it twice with the same webhook-id — at least once, as after any crash.
 
 const PAGE = 500;
 
-interface DueAttempt {
+export interface DueAttempt {
   messageId: string;
   endpointId: string;
   attempts: number;
@@ -28,22 +39,15 @@ export async function relayPending(sql: Sql, queue: DeliveryQueue): Promise<numb
              greatest(0, ceil(extract(epoch from next_attempt_at - now()) * 1000))::int as "delayMs"
       from webhook_deliveries
       where state = 'pending' and relayed_at is null
-      order by next_attempt_at
+      order by next_attempt_at, endpoint_id, message_id
       limit ${PAGE}`;
     if (due.length === 0) return relayed;
     await queue.addBulk(
-      due.map((row) => {
-        const data = {
-          messageId: row.messageId,
-          endpointId: row.endpointId,
-          attempt: row.attempts + 1,
-        };
-        return {
-          name: 'deliver',
-          data,
-          opts: { ...DELIVERY_JOB_OPTIONS, jobId: deliveryJobId(data), delay: row.delayMs },
-        };
-      }),
+      jobsOf(due).map(({ data, delayMs }) => ({
+        name: 'deliver',
+        data,
+        opts: { ...DELIVERY_JOB_OPTIONS, jobId: deliveryJobId(data), delay: delayMs },
+      })),
     );
     // Only the attempt that was handed over: a row that moved on meanwhile stays unrelayed.
     await sql`
@@ -55,6 +59,34 @@ export async function relayPending(sql: Sql, queue: DeliveryQueue): Promise<numb
     relayed += due.length;
     if (due.length < PAGE) return relayed;
   }
+}
+
+/**
+ * The jobs for a page of due attempts: those due now grouped by endpoint, in the page's order,
+ * at most MAX_ATTEMPTS_PER_JOB a job (so a big burst still makes several jobs, which the
+ * endpoint's slots run side by side); each attempt due later in a job of its own.
+ */
+export function jobsOf(due: readonly DueAttempt[]): { data: DeliveryJobData; delayMs: number }[] {
+  const jobs: { data: DeliveryJobData; delayMs: number }[] = [];
+  const open = new Map<string, DeliveryJobData>();
+  for (const row of due) {
+    const attempt = { messageId: row.messageId, attempt: row.attempts + 1 };
+    if (row.delayMs > 0) {
+      jobs.push({
+        data: { endpointId: row.endpointId, attempts: [attempt] },
+        delayMs: row.delayMs,
+      });
+      continue;
+    }
+    let job = open.get(row.endpointId);
+    if (!job || job.attempts.length >= MAX_ATTEMPTS_PER_JOB) {
+      job = { endpointId: row.endpointId, attempts: [] };
+      open.set(row.endpointId, job);
+      jobs.push({ data: job, delayMs: 0 });
+    }
+    job.attempts.push(attempt);
+  }
+  return jobs;
 }
 
 /** Attempts overdue by `lostAfterMs` are handed over again (their BullMQ job may be gone). */

@@ -1,0 +1,87 @@
+import { DelayedError, type Job } from 'bullmq';
+import { validJobData } from '../queue/job-data.ts';
+import { type AttemptDeps, createAttempt } from './attempt.ts';
+import { createEndpointGate, type Release } from './endpoint-gate.ts';
+import { type AttemptOutcome, DeliveryJobData, type DeliveryReturnValue } from './queue.ts';
+import { createTargetCache } from './target-cache.ts';
+
+// The BullMQ processor of the delivery queue: one job, the attempts of one endpoint that the
+// relay found due together (queue.ts). Their targets are read in one statement when the job
+// starts; an attempt sends on that read only while it is fresh — under READ_FRESH_MS old and no
+// attempt of the job having failed since (a 410 or a five-day streak disables the endpoint,
+// and the next attempt must see it) — and reads its own target again otherwise.
+
+const READ_FRESH_MS = 1000;
+
+type DeliveryJob = Job<DeliveryJobData, DeliveryReturnValue>;
+
+export function createDeliveryProcessor(deps: AttemptDeps) {
+  const gate = createEndpointGate(deps.perEndpoint);
+  const targets = createTargetCache(deps.sql);
+  const attemptOnce = createAttempt(deps);
+  return async function deliver(
+    job: DeliveryJob,
+    token: string | undefined,
+    _signal: AbortSignal | undefined,
+  ): Promise<DeliveryReturnValue> {
+    const { endpointId, attempts } = validJobData(DeliveryJobData, job.data);
+    // A slow endpoint holds a bounded share of this worker's slots; its further jobs wait in
+    // the queue (not spending an attempt) while other endpoints' go ahead. Checked before
+    // anything is read: a job put back costs no statement. Without a lock token (called
+    // directly, not by a BullMQ worker) the job cannot be put back: it takes a slot anyway.
+    const slot = gate.enter(endpointId, token === undefined);
+    if (!slot) {
+      await job.moveToDelayed(Date.now() + 500 + Math.random() * 1000, token);
+      throw new DelayedError();
+    }
+    const first = await slot;
+    let read: Awaited<ReturnType<typeof targets.readAll>>;
+    try {
+      read = await targets.readAll(
+        endpointId,
+        attempts.map((a) => a.messageId),
+      );
+    } catch (err) {
+      first();
+      throw err;
+    }
+    const readAt = performance.now();
+    let trusted = true;
+    let failure: unknown;
+    const outcomes: AttemptOutcome[] = [];
+    let next = 0;
+    // Each lane holds one of the endpoint's slots and makes the job's attempts one after
+    // another; a job takes as many lanes as the endpoint has slots free, so a burst to a slow
+    // endpoint still goes out side by side, within WEBHOOK_ENDPOINT_CONCURRENCY.
+    const lane = async (release: Release) => {
+      try {
+        for (let i = next++; i < attempts.length; i = next++) {
+          const item = attempts[i] as (typeof attempts)[number];
+          try {
+            const fresh = trusted && performance.now() - readAt < READ_FRESH_MS;
+            const target = fresh ? read[i] : await targets.read(item.messageId, endpointId);
+            const outcome = await attemptOnce(endpointId, item, target);
+            if (outcome.outcome !== 'succeeded' && outcome.outcome !== 'stale') trusted = false;
+            outcomes.push(outcome);
+          } catch (err) {
+            // The others still go; the job fails after them, and its retry skips what is
+            // recorded (each attempt is recorded only while still pending at its number).
+            trusted = false;
+            failure ??= err;
+          }
+        }
+      } finally {
+        release();
+      }
+    };
+    const lanes = [lane(first)];
+    while (lanes.length < attempts.length) {
+      const extra = gate.tryEnter(endpointId);
+      if (!extra) break;
+      lanes.push(lane(extra));
+    }
+    await Promise.all(lanes);
+    if (failure !== undefined) throw failure;
+    return { attempts: outcomes };
+  };
+}
