@@ -7,11 +7,10 @@ import { createTargetCache } from './target-cache.ts';
 
 // The BullMQ processor of the delivery queue: one job, the attempts of one endpoint that the
 // relay found due together (queue.ts). Their targets are read in one statement when the job
-// starts; an attempt sends on that read only while it is fresh — under READ_FRESH_MS old and no
-// attempt of the job having failed since (a 410 or a five-day streak disables the endpoint,
-// and the next attempt must see it) — and reads its own target again otherwise.
-
-const READ_FRESH_MS = 1000;
+// starts, and the attempts that start then (one per slot the job holds) send on that read; an
+// attempt that starts later, after another's answer, reads its own target first (shared with
+// whatever reads run beside it): a change of the endpoint — disabled, deleted, a new URL or
+// secret, a 410 just recorded — applies from the next attempt on, as docs/api.md promises.
 
 type DeliveryJob = Job<DeliveryJobData, DeliveryReturnValue>;
 
@@ -45,8 +44,6 @@ export function createDeliveryProcessor(deps: AttemptDeps) {
       first();
       throw err;
     }
-    const readAt = performance.now();
-    let trusted = true;
     let failure: unknown;
     const outcomes: AttemptOutcome[] = [];
     let next = 0;
@@ -55,18 +52,15 @@ export function createDeliveryProcessor(deps: AttemptDeps) {
     // endpoint still goes out side by side, within WEBHOOK_ENDPOINT_CONCURRENCY.
     const lane = async (release: Release) => {
       try {
-        for (let i = next++; i < attempts.length; i = next++) {
+        let fresh = true;
+        for (let i = next++; i < attempts.length; i = next++, fresh = false) {
           const item = attempts[i] as (typeof attempts)[number];
           try {
-            const fresh = trusted && performance.now() - readAt < READ_FRESH_MS;
             const target = fresh ? read[i] : await targets.read(item.messageId, endpointId);
-            const outcome = await attemptOnce(endpointId, item, target);
-            if (outcome.outcome !== 'succeeded' && outcome.outcome !== 'stale') trusted = false;
-            outcomes.push(outcome);
+            outcomes.push(await attemptOnce(endpointId, item, target));
           } catch (err) {
             // The others still go; the job fails after them, and its retry skips what is
             // recorded (each attempt is recorded only while still pending at its number).
-            trusted = false;
             failure ??= err;
           }
         }
