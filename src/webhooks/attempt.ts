@@ -22,6 +22,8 @@ export interface AttemptDeps {
    * here, any beyond that their turn in the queue (endpoint-gate.ts).
    */
   perEndpoint: number;
+  /** Delivery jobs this process runs at once (WEBHOOK_DELIVERY_CONCURRENCY), see delivery-job.ts. */
+  concurrency: number;
   /** A retry was scheduled: the relay should hand it over. */
   onRetryScheduled: () => void;
 }

@@ -18,6 +18,10 @@ export function createDeliveryProcessor(deps: AttemptDeps) {
   const gate = createEndpointGate(deps.perEndpoint);
   const targets = createTargetCache(deps.sql);
   const attemptOnce = createAttempt(deps);
+  // Attempts in flight in this process: a job adds a lane only while they are fewer than
+  // WEBHOOK_DELIVERY_CONCURRENCY, so side-by-side attempts never go far past that bound (each
+  // running job has one lane; at most `concurrency` jobs run).
+  let inFlight = 0;
   return async function deliver(
     job: DeliveryJob,
     token: string | undefined,
@@ -48,9 +52,11 @@ export function createDeliveryProcessor(deps: AttemptDeps) {
     const outcomes: AttemptOutcome[] = [];
     let next = 0;
     // Each lane holds one of the endpoint's slots and makes the job's attempts one after
-    // another; a job takes as many lanes as the endpoint has slots free, so a burst to a slow
-    // endpoint still goes out side by side, within WEBHOOK_ENDPOINT_CONCURRENCY.
+    // another; a job takes as many lanes as the endpoint has slots free (and the process room),
+    // so a burst to a slow endpoint still goes out side by side, within
+    // WEBHOOK_ENDPOINT_CONCURRENCY.
     const lane = async (release: Release) => {
+      inFlight += 1;
       try {
         let fresh = true;
         for (let i = next++; i < attempts.length; i = next++, fresh = false) {
@@ -65,11 +71,12 @@ export function createDeliveryProcessor(deps: AttemptDeps) {
           }
         }
       } finally {
+        inFlight -= 1;
         release();
       }
     };
     const lanes = [lane(first)];
-    while (lanes.length < attempts.length) {
+    while (lanes.length < attempts.length && inFlight < deps.concurrency) {
       const extra = gate.tryEnter(endpointId);
       if (!extra) break;
       lanes.push(lane(extra));

@@ -88,6 +88,7 @@ export async function startWebhookDelivery(deps: WebhookDeliveryDeps): Promise<W
       schedule: deps.schedule ?? RETRY_SCHEDULE_MS,
       timeoutMs: ATTEMPT_TIMEOUT_MS,
       perEndpoint: config.webhooks.perEndpoint,
+      concurrency: config.webhooks.concurrency,
       onRetryScheduled: relay.wake,
     }),
     {
