@@ -25,8 +25,14 @@ export interface WebhookDeliveryDeps {
   deliver?: boolean;
 }
 
-/** Passes of the relay start at least this far apart (relay.ts). */
+/**
+ * Passes of the relay start at least this far apart, and at least RELAY_BUSY_GAP_MS apart
+ * after a pass that found several messages (relay.ts): under a saturated worker that puts
+ * several attempts in each delivery job (docs/performance.md, "Webhooks" has what it saved),
+ * for at most 150 ms more before a busy outbox's message is handed over.
+ */
 const RELAY_MIN_GAP_MS = 50;
+const RELAY_BUSY_GAP_MS = 200;
 
 export interface WebhookDelivery {
   /** Undefined in a process that does not deliver. */
@@ -61,6 +67,7 @@ export async function startWebhookDelivery(deps: WebhookDeliveryDeps): Promise<W
       intervalMs: config.webhooks.relayIntervalMs,
       lostAfterMs: config.worker.recoveryMinAgeMs,
       minGapMs: RELAY_MIN_GAP_MS,
+      busyGapMs: RELAY_BUSY_GAP_MS,
     },
   );
   if (deps.deliver === false) {

@@ -66,6 +66,42 @@ export function deliveryJobId(job: DeliveryJobData): string {
   return `wh.${job.endpointId}.${job.attempts.length}.${digest.digest('hex').slice(0, 32)}`;
 }
 
+/** An unrelayed attempt as the relay reads it (relay.ts). */
+export interface DueAttempt {
+  messageId: string;
+  endpointId: string;
+  attempts: number;
+  delayMs: number;
+}
+
+/**
+ * The jobs for a page of due attempts: those due now grouped by endpoint, in the page's order,
+ * at most MAX_ATTEMPTS_PER_JOB a job (so a big burst still makes several jobs, which the
+ * endpoint's slots run side by side); each attempt due later in a job of its own.
+ */
+export function jobsOf(due: readonly DueAttempt[]): { data: DeliveryJobData; delayMs: number }[] {
+  const jobs: { data: DeliveryJobData; delayMs: number }[] = [];
+  const open = new Map<string, DeliveryJobData>();
+  for (const row of due) {
+    const attempt = { messageId: row.messageId, attempt: row.attempts + 1 };
+    if (row.delayMs > 0) {
+      jobs.push({
+        data: { endpointId: row.endpointId, attempts: [attempt] },
+        delayMs: row.delayMs,
+      });
+      continue;
+    }
+    let job = open.get(row.endpointId);
+    if (!job || job.attempts.length >= MAX_ATTEMPTS_PER_JOB) {
+      job = { endpointId: row.endpointId, attempts: [] };
+      open.set(row.endpointId, job);
+      jobs.push({ data: job, delayMs: 0 });
+    }
+    job.attempts.push(attempt);
+  }
+  return jobs;
+}
+
 /**
  * An attempt's outcome is recorded in Postgres by the attempt itself; BullMQ retries only a
  * job that could not record some attempt (the database away), and the retry skips the attempts

@@ -3,10 +3,10 @@ import type { Logger } from '../logger.ts';
 import { outsideTrace } from '../telemetry/outside-trace.ts';
 import {
   DELIVERY_JOB_OPTIONS,
-  type DeliveryJobData,
   type DeliveryQueue,
+  type DueAttempt,
   deliveryJobId,
-  MAX_ATTEMPTS_PER_JOB,
+  jobsOf,
 } from './queue.ts';
 
 // The relay hands the outbox's attempts to BullMQ. A delivery row whose `relayed_at` is null
@@ -23,16 +23,13 @@ import {
 
 const PAGE = 500;
 
-export interface DueAttempt {
-  messageId: string;
-  endpointId: string;
-  attempts: number;
-  delayMs: number;
-}
-
-/** Hands every unrelayed attempt to the queue; returns how many. */
-export async function relayPending(sql: Sql, queue: DeliveryQueue): Promise<number> {
+/** Hands every unrelayed attempt to the queue; returns how many, and of how many messages. */
+export async function relayPending(
+  sql: Sql,
+  queue: DeliveryQueue,
+): Promise<{ relayed: number; messages: number }> {
   let relayed = 0;
+  const messages = new Set<string>();
   for (;;) {
     const due = await sql<DueAttempt[]>`
       select message_id as "messageId", endpoint_id as "endpointId", attempts,
@@ -41,7 +38,8 @@ export async function relayPending(sql: Sql, queue: DeliveryQueue): Promise<numb
       where state = 'pending' and relayed_at is null
       order by next_attempt_at, endpoint_id, message_id
       limit ${PAGE}`;
-    if (due.length === 0) return relayed;
+    if (due.length === 0) return { relayed, messages: messages.size };
+    for (const row of due) messages.add(row.messageId);
     await queue.addBulk(
       jobsOf(due).map(({ data, delayMs }) => ({
         name: 'deliver',
@@ -57,36 +55,8 @@ export async function relayPending(sql: Sql, queue: DeliveryQueue): Promise<numb
       where d.message_id = v.message_id and d.endpoint_id = v.endpoint_id
         and d.attempts = v.attempts and d.state = 'pending' and d.relayed_at is not distinct from null`;
     relayed += due.length;
-    if (due.length < PAGE) return relayed;
+    if (due.length < PAGE) return { relayed, messages: messages.size };
   }
-}
-
-/**
- * The jobs for a page of due attempts: those due now grouped by endpoint, in the page's order,
- * at most MAX_ATTEMPTS_PER_JOB a job (so a big burst still makes several jobs, which the
- * endpoint's slots run side by side); each attempt due later in a job of its own.
- */
-export function jobsOf(due: readonly DueAttempt[]): { data: DeliveryJobData; delayMs: number }[] {
-  const jobs: { data: DeliveryJobData; delayMs: number }[] = [];
-  const open = new Map<string, DeliveryJobData>();
-  for (const row of due) {
-    const attempt = { messageId: row.messageId, attempt: row.attempts + 1 };
-    if (row.delayMs > 0) {
-      jobs.push({
-        data: { endpointId: row.endpointId, attempts: [attempt] },
-        delayMs: row.delayMs,
-      });
-      continue;
-    }
-    let job = open.get(row.endpointId);
-    if (!job || job.attempts.length >= MAX_ATTEMPTS_PER_JOB) {
-      job = { endpointId: row.endpointId, attempts: [] };
-      open.set(row.endpointId, job);
-      jobs.push({ data: job, delayMs: 0 });
-    }
-    job.attempts.push(attempt);
-  }
-  return jobs;
 }
 
 /** Attempts overdue by `lostAfterMs` are handed over again (their BullMQ job may be gone). */
@@ -109,12 +79,20 @@ export interface RelayOptions {
    * the messages of many (one select, one addBulk, one update) instead of one pass each.
    */
   minGapMs: number;
+  /**
+   * And at least this far apart after a pass that found more than one message: jobs end
+   * faster than passes run (a saturated worker), and a longer wait puts more of an endpoint's
+   * attempts in one delivery job, whose BullMQ round trips are most of what an attempt costs
+   * (docs/performance.md, "Webhooks"). A quiet outbox (one job's message a pass) keeps
+   * `minGapMs`.
+   */
+  busyGapMs: number;
 }
 
 /**
  * Runs the relay every `intervalMs` and whenever `wake()` is called (this process ended a job
- * or scheduled a retry), never two passes at once nor two starts within `minGapMs`; the sweep
- * runs at most every ten intervals.
+ * or scheduled a retry), never two passes at once nor two starts within `minGapMs`
+ * (`busyGapMs` after a busy pass); the sweep runs at most every ten intervals.
  */
 export function startRelay(
   deps: { sql: Sql; queue: DeliveryQueue; logger: Pick<Logger, 'warn'> },
@@ -125,13 +103,14 @@ export function startRelay(
   let gap: NodeJS.Timeout | undefined;
   let lastStart = Number.NEGATIVE_INFINITY;
   let lastSweep = Number.NEGATIVE_INFINITY;
+  let busy = false;
   const pass = async () => {
     // The sweep every ten intervals, however often jobs ending here wake the relay.
     if (performance.now() - lastSweep >= 10 * options.intervalMs) {
       lastSweep = performance.now();
       await reclaimLostAttempts(deps.sql, options.lostAfterMs);
     }
-    await relayPending(deps.sql, deps.queue);
+    busy = (await relayPending(deps.sql, deps.queue)).messages > 1;
   };
   const wake = () => {
     if (running) {
@@ -139,7 +118,7 @@ export function startRelay(
       return;
     }
     if (gap) return;
-    const wait = lastStart + options.minGapMs - performance.now();
+    const wait = lastStart + (busy ? options.busyGapMs : options.minGapMs) - performance.now();
     if (wait > 0) {
       gap = setTimeout(() => {
         gap = undefined;

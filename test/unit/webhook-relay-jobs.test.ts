@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DeliveryJobData, deliveryJobId, MAX_ATTEMPTS_PER_JOB } from '../../src/webhooks/queue.ts';
-import { type DueAttempt, jobsOf } from '../../src/webhooks/relay.ts';
+import {
+  DeliveryJobData,
+  type DueAttempt,
+  deliveryJobId,
+  jobsOf,
+  MAX_ATTEMPTS_PER_JOB,
+} from '../../src/webhooks/queue.ts';
 
 // What the relay hands to the delivery queue (src/webhooks/relay.ts, queue.ts): the attempts
 // due now of one endpoint in one job, at most MAX_ATTEMPTS_PER_JOB each; a retry due later
