@@ -19,8 +19,8 @@ export function createDeliveryProcessor(deps: AttemptDeps) {
   const targets = createTargetCache(deps.sql);
   const attemptOnce = createAttempt(deps);
   // Attempts in flight in this process: a job adds a lane only while they are fewer than
-  // WEBHOOK_DELIVERY_CONCURRENCY, so side-by-side attempts never go far past that bound (each
-  // running job has one lane; at most `concurrency` jobs run).
+  // WEBHOOK_DELIVERY_CONCURRENCY. Each running job has its first lane whatever the count (at
+  // most `concurrency` jobs run), so attempts in flight stay under twice that bound.
   let inFlight = 0;
   return async function deliver(
     job: DeliveryJob,
