@@ -12,7 +12,8 @@ interface Waiting<I, O> {
 /**
  * `run` gets the items of one batch and answers with one result per item, in order. A batch
  * that fails fails every call in it (each caller's own error handling, e.g. BullMQ's retry of
- * the job, takes over).
+ * the job, takes over). `call.all(items)` asks for several items at once: they go in the same
+ * batch (up to `maxBatch`), as a delivery job's messages should.
  */
 export function batched<I, O>(run: (items: I[]) => Promise<O[]>, maxBatch = 250) {
   const queue: Waiting<I, O>[] = [];
@@ -32,9 +33,19 @@ export function batched<I, O>(run: (items: I[]) => Promise<O[]>, maxBatch = 250)
     }
     running = false;
   };
-  return (item: I): Promise<O> =>
+  const enqueue = (item: I) =>
     new Promise<O>((resolve, reject) => {
       queue.push({ item, resolve, reject });
-      if (!running) void drain();
     });
+  const call = (item: I): Promise<O> => {
+    const result = enqueue(item);
+    if (!running) void drain();
+    return result;
+  };
+  call.all = (items: readonly I[]): Promise<O[]> => {
+    const results = Promise.all(items.map(enqueue));
+    if (!running) void drain();
+    return results;
+  };
+  return call;
 }

@@ -4,8 +4,8 @@ import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import { createRedis } from '../queue/redis.ts';
-import { createAttemptProcessor } from './attempt.ts';
 import { createDeliveryAgent } from './connector.ts';
+import { createDeliveryProcessor } from './delivery-job.ts';
 import { ATTEMPT_TIMEOUT_MS, RETRY_SCHEDULE_MS } from './events.ts';
 import { createWebhookMetrics, NO_WEBHOOK_METRICS } from './metrics.ts';
 import { type DeliveryJobData, type DeliveryReturnValue, WEBHOOK_QUEUE } from './queue.ts';
@@ -25,8 +25,14 @@ export interface WebhookDeliveryDeps {
   deliver?: boolean;
 }
 
-/** Passes of the relay start at least this far apart (relay.ts). */
+/**
+ * Passes of the relay start at least this far apart, and at least RELAY_BUSY_GAP_MS apart
+ * after a pass that found several messages (relay.ts): under a saturated worker that puts
+ * several attempts in each delivery job (docs/performance.md, "Webhooks" has what it saved),
+ * for at most 150 ms more before a busy outbox's message is handed over.
+ */
 const RELAY_MIN_GAP_MS = 50;
+const RELAY_BUSY_GAP_MS = 200;
 
 export interface WebhookDelivery {
   /** Undefined in a process that does not deliver. */
@@ -61,6 +67,7 @@ export async function startWebhookDelivery(deps: WebhookDeliveryDeps): Promise<W
       intervalMs: config.webhooks.relayIntervalMs,
       lostAfterMs: config.worker.recoveryMinAgeMs,
       minGapMs: RELAY_MIN_GAP_MS,
+      busyGapMs: RELAY_BUSY_GAP_MS,
     },
   );
   if (deps.deliver === false) {
@@ -80,7 +87,7 @@ export async function startWebhookDelivery(deps: WebhookDeliveryDeps): Promise<W
     : NO_WEBHOOK_METRICS;
   const worker = new Worker<DeliveryJobData, DeliveryReturnValue>(
     WEBHOOK_QUEUE,
-    createAttemptProcessor({
+    createDeliveryProcessor({
       sql,
       agent,
       logger,
@@ -88,6 +95,7 @@ export async function startWebhookDelivery(deps: WebhookDeliveryDeps): Promise<W
       schedule: deps.schedule ?? RETRY_SCHEDULE_MS,
       timeoutMs: ATTEMPT_TIMEOUT_MS,
       perEndpoint: config.webhooks.perEndpoint,
+      concurrency: config.webhooks.concurrency,
       onRetryScheduled: relay.wake,
     }),
     {

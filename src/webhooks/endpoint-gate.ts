@@ -2,7 +2,8 @@
 // waiting here for one of those slots; beyond that the caller puts the job back in the queue.
 // Waiting here costs nothing while the endpoint answers quickly (a burst of one endpoint's
 // messages goes out as fast as its slots free up), while a slow or dead endpoint holds at most
-// 2 × `limit` of the worker's slots: everyone else's messages go ahead.
+// 2 × `limit` of the worker's slots: everyone else's messages go ahead. A job carrying several
+// attempts (queue.ts) enters once, and takes more slots only as `tryEnter` finds them free.
 
 export type Release = () => void;
 
@@ -42,6 +43,16 @@ export function createEndpointGate(limit: number) {
       if (gate.waiting.length >= limit) return undefined;
       const waiting = gate.waiting;
       return new Promise((resolve) => waiting.push(resolve));
+    },
+    /**
+     * Another slot for a job that holds one already, only if one is free now and nobody waits
+     * for it: extra slots never queue ahead of other jobs.
+     */
+    tryEnter(endpointId: string): Release | undefined {
+      const gate = gates.get(endpointId);
+      if (!gate || gate.running >= limit || gate.waiting.length > 0) return undefined;
+      gate.running += 1;
+      return releaser(endpointId, gate);
     },
   };
 }

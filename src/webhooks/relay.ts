@@ -1,7 +1,13 @@
 import type { Sql } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import { outsideTrace } from '../telemetry/outside-trace.ts';
-import { DELIVERY_JOB_OPTIONS, type DeliveryQueue, deliveryJobId } from './queue.ts';
+import {
+  DELIVERY_JOB_OPTIONS,
+  type DeliveryQueue,
+  type DueAttempt,
+  deliveryJobId,
+  jobsOf,
+} from './queue.ts';
 
 // The relay hands the outbox's attempts to BullMQ. A delivery row whose `relayed_at` is null
 // has an attempt nobody handed over yet (a new message, or a retry just scheduled): the relay
@@ -9,41 +15,37 @@ import { DELIVERY_JOB_OPTIONS, type DeliveryQueue, deliveryJobId } from './queue
 // then stamps the row. A crash between the two only means the next pass adds it again, and
 // BullMQ keeps one job per id: the row is the truth, the queue a carrier. The sweep covers a
 // Redis that lost its data: an attempt overdue by `lostAfterMs` goes back to the relay.
+// The attempts one pass finds due now for the same endpoint go in one job (up to
+// MAX_ATTEMPTS_PER_JOB), an attempt due later (a retry) alone with its delay. Should the pass
+// after a crash group them otherwise (more rows due by then), an attempt may be in two jobs:
+// whichever runs second finds it recorded and skips it, or, running at the same moment, sends
+// it twice with the same webhook-id — at least once, as after any crash.
 
 const PAGE = 500;
 
-interface DueAttempt {
-  messageId: string;
-  endpointId: string;
-  attempts: number;
-  delayMs: number;
-}
-
-/** Hands every unrelayed attempt to the queue; returns how many. */
-export async function relayPending(sql: Sql, queue: DeliveryQueue): Promise<number> {
+/** Hands every unrelayed attempt to the queue; returns how many, and of how many messages. */
+export async function relayPending(
+  sql: Sql,
+  queue: DeliveryQueue,
+): Promise<{ relayed: number; messages: number }> {
   let relayed = 0;
+  const messages = new Set<string>();
   for (;;) {
     const due = await sql<DueAttempt[]>`
       select message_id as "messageId", endpoint_id as "endpointId", attempts,
              greatest(0, ceil(extract(epoch from next_attempt_at - now()) * 1000))::int as "delayMs"
       from webhook_deliveries
       where state = 'pending' and relayed_at is null
-      order by next_attempt_at
+      order by next_attempt_at, endpoint_id, message_id
       limit ${PAGE}`;
-    if (due.length === 0) return relayed;
+    if (due.length === 0) return { relayed, messages: messages.size };
+    for (const row of due) messages.add(row.messageId);
     await queue.addBulk(
-      due.map((row) => {
-        const data = {
-          messageId: row.messageId,
-          endpointId: row.endpointId,
-          attempt: row.attempts + 1,
-        };
-        return {
-          name: 'deliver',
-          data,
-          opts: { ...DELIVERY_JOB_OPTIONS, jobId: deliveryJobId(data), delay: row.delayMs },
-        };
-      }),
+      jobsOf(due).map(({ data, delayMs }) => ({
+        name: 'deliver',
+        data,
+        opts: { ...DELIVERY_JOB_OPTIONS, jobId: deliveryJobId(data), delay: delayMs },
+      })),
     );
     // Only the attempt that was handed over: a row that moved on meanwhile stays unrelayed.
     await sql`
@@ -53,7 +55,7 @@ export async function relayPending(sql: Sql, queue: DeliveryQueue): Promise<numb
       where d.message_id = v.message_id and d.endpoint_id = v.endpoint_id
         and d.attempts = v.attempts and d.state = 'pending' and d.relayed_at is not distinct from null`;
     relayed += due.length;
-    if (due.length < PAGE) return relayed;
+    if (due.length < PAGE) return { relayed, messages: messages.size };
   }
 }
 
@@ -77,12 +79,20 @@ export interface RelayOptions {
    * the messages of many (one select, one addBulk, one update) instead of one pass each.
    */
   minGapMs: number;
+  /**
+   * And at least this far apart after a pass that found more than one message: jobs end
+   * faster than passes run (a saturated worker), and a longer wait puts more of an endpoint's
+   * attempts in one delivery job, whose BullMQ round trips are most of what an attempt costs
+   * (docs/performance.md, "Webhooks"). A quiet outbox (one job's message a pass) keeps
+   * `minGapMs`.
+   */
+  busyGapMs: number;
 }
 
 /**
  * Runs the relay every `intervalMs` and whenever `wake()` is called (this process ended a job
- * or scheduled a retry), never two passes at once nor two starts within `minGapMs`; the sweep
- * runs at most every ten intervals.
+ * or scheduled a retry), never two passes at once nor two starts within `minGapMs`
+ * (`busyGapMs` after a busy pass); the sweep runs at most every ten intervals.
  */
 export function startRelay(
   deps: { sql: Sql; queue: DeliveryQueue; logger: Pick<Logger, 'warn'> },
@@ -93,13 +103,14 @@ export function startRelay(
   let gap: NodeJS.Timeout | undefined;
   let lastStart = Number.NEGATIVE_INFINITY;
   let lastSweep = Number.NEGATIVE_INFINITY;
+  let busy = false;
   const pass = async () => {
     // The sweep every ten intervals, however often jobs ending here wake the relay.
     if (performance.now() - lastSweep >= 10 * options.intervalMs) {
       lastSweep = performance.now();
       await reclaimLostAttempts(deps.sql, options.lostAfterMs);
     }
-    await relayPending(deps.sql, deps.queue);
+    busy = (await relayPending(deps.sql, deps.queue)).messages > 1;
   };
   const wake = () => {
     if (running) {
@@ -107,7 +118,7 @@ export function startRelay(
       return;
     }
     if (gap) return;
-    const wait = lastStart + options.minGapMs - performance.now();
+    const wait = lastStart + (busy ? options.busyGapMs : options.minGapMs) - performance.now();
     if (wait > 0) {
       gap = setTimeout(() => {
         gap = undefined;

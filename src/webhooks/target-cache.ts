@@ -92,47 +92,63 @@ export function createTargetCache(sql: Sql) {
     map.set(key, value);
     if (map.size > MAX_ENTRIES) map.delete(map.keys().next().value as string);
   };
+  /** A row read for an attempt, as its target (the cache updated from what the row brought). */
+  const targetOf = (
+    messageId: string,
+    endpointId: string,
+    /** What the cache held when the row was asked for (its version went with the ask). */
+    known: EndpointTarget | undefined,
+    row: Row | undefined,
+  ): AttemptTarget | undefined => {
+    if (!row) {
+      endpoints.delete(endpointId);
+      return undefined;
+    }
+    let endpoint = known;
+    const cached = endpoints.get(endpointId);
+    // Several rows of one read bring the same new version: one decoding of the secrets.
+    if (cached && cached.version === row.version) endpoint = cached;
+    else if (row.url !== null && row.secret !== null) {
+      endpoint = {
+        version: row.version,
+        url: row.url,
+        signer: new Webhook(row.secret),
+        previousSigner: row.previousSecret ? new Webhook(row.previousSecret) : null,
+        previousUntil: row.previousUntilMs ?? 0,
+      };
+      remember(endpoints, endpointId, endpoint);
+    }
+    let body = bodies.get(messageId);
+    if (body === undefined && row.type !== null && row.data !== null && row.createdAt !== null) {
+      body = messageBody({ messageId, type: row.type, data: row.data, createdAt: row.createdAt });
+      remember(bodies, messageId, body);
+    }
+    if (!endpoint || body === undefined) {
+      throw new Error('webhook target read returned no endpoint or message');
+    }
+    return { state: row.state, attempts: row.attempts, enabled: row.enabled, endpoint, body };
+  };
+  const askFor = (messageId: string, endpointId: string, known: EndpointTarget | undefined) => ({
+    messageId,
+    endpointId,
+    knownVersion: known?.version ?? null,
+    needMessage: !bodies.has(messageId),
+  });
   return {
     /** The attempt's target, or undefined when its delivery (or endpoint) is gone. */
     async read(messageId: string, endpointId: string): Promise<AttemptTarget | undefined> {
       const known = endpoints.get(endpointId);
-      const knownBody = bodies.get(messageId);
-      const row = await readRow({
-        messageId,
-        endpointId,
-        knownVersion: known?.version ?? null,
-        needMessage: knownBody === undefined,
-      });
-      if (!row) {
-        endpoints.delete(endpointId);
-        return undefined;
-      }
-      let endpoint = known;
-      if (row.url !== null && row.secret !== null) {
-        endpoint = {
-          version: row.version,
-          url: row.url,
-          signer: new Webhook(row.secret),
-          previousSigner: row.previousSecret ? new Webhook(row.previousSecret) : null,
-          previousUntil: row.previousUntilMs ?? 0,
-        };
-        remember(endpoints, endpointId, endpoint);
-      }
-      let body = knownBody;
-      if (body === undefined && row.type !== null && row.data !== null && row.createdAt !== null) {
-        body = messageBody({ messageId, type: row.type, data: row.data, createdAt: row.createdAt });
-        remember(bodies, messageId, body);
-      }
-      if (!endpoint || body === undefined) {
-        throw new Error('webhook target read returned no endpoint or message');
-      }
-      return {
-        state: row.state,
-        attempts: row.attempts,
-        enabled: row.enabled,
-        endpoint,
-        body,
-      };
+      const row = await readRow(askFor(messageId, endpointId, known));
+      return targetOf(messageId, endpointId, known, row);
+    },
+    /** The targets of one endpoint's messages, read together (one statement). */
+    async readAll(
+      endpointId: string,
+      messageIds: readonly string[],
+    ): Promise<(AttemptTarget | undefined)[]> {
+      const known = endpoints.get(endpointId);
+      const rows = await readRow.all(messageIds.map((m) => askFor(m, endpointId, known)));
+      return messageIds.map((m, i) => targetOf(m, endpointId, known, rows[i]));
     },
   };
 }

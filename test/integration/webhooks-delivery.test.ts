@@ -215,6 +215,10 @@ describe('a job that ends', () => {
     const queue = res.json().queues.find((q: { name: string }) => q.name === 'webhook-deliveries');
     expect(queue?.displayName).toBe('Webhook deliveries');
     expect(queue?.jobs.length).toBeGreaterThan(0);
-    expect(queue?.jobs[0].id).toMatch(/^wh\.[0-9a-f-]{36}\.[0-9a-f-]{36}\.\d+$/);
+    // One attempt (wh.<message>.<endpoint>.<attempt>) or several of one endpoint
+    // (wh.<endpoint>.<count>.<digest>).
+    expect(queue?.jobs[0].id).toMatch(
+      /^wh\.(?:[0-9a-f-]{36}\.[0-9a-f-]{36}\.\d+|[0-9a-f-]{36}\.\d+\.[0-9a-f]{32})$/,
+    );
   });
 });

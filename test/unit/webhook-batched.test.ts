@@ -32,4 +32,18 @@ describe('adaptive batching of a statement', () => {
     expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
     expect(await call('d')).toBe('d');
   });
+
+  it('puts the items of one `all` call in the same batch', async () => {
+    const batches: number[][] = [];
+    const call = batched(async (items: number[]) => {
+      batches.push(items);
+      return items.map((n) => -n);
+    });
+    expect(await call.all([1, 2, 3])).toEqual([-1, -2, -3]);
+    const alone = call(4);
+    const together = call.all([5, 6]);
+    expect(await alone).toBe(-4);
+    expect(await together).toEqual([-5, -6]);
+    expect(batches).toEqual([[1, 2, 3], [4], [5, 6]]);
+  });
 });

@@ -43,4 +43,19 @@ describe('the per-endpoint gate of the delivering worker', () => {
     (await waiter)();
     expect(await settled(gate.enter('a') as Promise<Release>)).toBe(false);
   });
+
+  it('gives a job holding a slot another only while one is free and nobody waits', async () => {
+    const gate = createEndpointGate(2);
+    const held = await gate.enter('a');
+    const extra = gate.tryEnter('a');
+    expect(extra).toBeDefined();
+    expect(gate.tryEnter('a')).toBeUndefined();
+    const waiter = gate.enter('a') as Promise<Release>;
+    extra?.();
+    // The freed slot went to the waiting job, not to another extra one.
+    expect(await settled(waiter)).toBe(true);
+    expect(gate.tryEnter('a')).toBeUndefined();
+    held?.();
+    expect(gate.tryEnter('a')).toBeDefined();
+  });
 });

@@ -31,8 +31,8 @@ export async function registerBullBoard(
         'One job per operation request; the job name is its operation (ready for removal, clear removal status).',
     });
     queue.setFormatter('name', readableJobName);
-    // The webhook delivery queue (src/webhooks/): one job per attempt of one message to one
-    // endpoint, on a connection of its own (the workers own the queue).
+    // The webhook delivery queue (src/webhooks/): one job per attempt, or per few attempts of
+    // one endpoint due together, on a connection of its own (the workers own the queue).
     const boardRedis = createRedis(deps.config.redis, 'bullmq', 'ocn-api-board');
     boardRedis.on('error', () => {}); // the board's reads fail while Redis is away; nothing else
     const deliveryQueue = new Queue(WEBHOOK_QUEUE, {
@@ -47,7 +47,7 @@ export async function registerBullBoard(
       readOnlyMode: false,
       displayName: 'Webhook deliveries',
       description:
-        'One job per attempt of a signed message to an endpoint (job id wh.<message>.<endpoint>.<attempt>); Postgres keeps each delivery (GET …/webhooks/{id}/deliveries).',
+        'Attempts of signed messages to one endpoint: one per job (id wh.<message>.<endpoint>.<attempt>), or up to 10 due together (id wh.<endpoint>.<count>.<digest>; the job data lists them). Postgres keeps each delivery (GET …/webhooks/{id}/deliveries).',
     });
     createBullBoard({
       queues: [queue, deliveries],
