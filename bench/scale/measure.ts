@@ -106,7 +106,7 @@ export function measureImport(file: string, databaseUrl: string) {
           env: {
             PATH: process.env.PATH ?? '',
             DATABASE_URL: databaseUrl,
-            // The seconds per step on stderr (src/numbers/import/merge.ts), when asked for.
+            // The seconds per step on stderr (src/numbers/import/timings.ts), when asked for.
             ...(process.env.OCN_IMPORT_TIMINGS
               ? { OCN_IMPORT_TIMINGS: process.env.OCN_IMPORT_TIMINGS }
               : {}),
