@@ -137,6 +137,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     registerWebhookRoutes(api, webhooks);
   });
   // The operator console: HTML pages over the same services and budgets (docs/console.md).
-  await registerConsole(app, { deps, jobs, operationBudgets, authFailures });
+  await registerConsole(app, { deps, jobs, numbers, operationBudgets, authFailures });
   return app;
 }

@@ -3,7 +3,6 @@ import { principalOf } from '../../api/auth/bearer.ts';
 import { notFound } from '../../api/http/problem.ts';
 import { toNumberView, toStatusChangeView } from '../../api/views/number-rows.ts';
 import { E164_PATTERN } from '../../domain/limits.ts';
-import { getNumberWithHistory } from '../../numbers/inventory-queries.ts';
 import type { ConsoleContext } from '../context.ts';
 import { renderPage } from '../render.ts';
 
@@ -13,7 +12,7 @@ export function registerNumberPage(app: FastifyInstance, ctx: ConsoleContext) {
     const { operatorId } = principalOf(request);
     const { telephoneNumber } = request.params as { telephoneNumber: string };
     const found = E164_PATTERN.test(telephoneNumber)
-      ? await getNumberWithHistory(ctx.deps.db.$client, operatorId, telephoneNumber)
+      ? await ctx.numbers.get(operatorId, telephoneNumber)
       : undefined;
     if (!found) throw notFound('There is no such number in your inventory');
     return renderPage(request, reply, 'number', {

@@ -9,7 +9,6 @@ import { parseNumbersBody } from '../../api/views/numbers-body.ts';
 import { UUID_PATTERN } from '../../domain/limits.ts';
 import { OPERATIONS } from '../../domain/operations.ts';
 import { NUMBER_STATUSES } from '../../domain/statuses.ts';
-import { readNumberPage } from '../../numbers/number-page.ts';
 import { parseStatusInput } from '../../numbers/status-input.ts';
 import type { ConsoleContext } from '../context.ts';
 import { createConsoleJob } from '../create-job.ts';
@@ -23,7 +22,6 @@ export const PAGE_SIZE = 50;
  * creates the job. Both spend the operation's action budget, as the API's POSTs do.
  */
 export function registerNumbersPages(app: FastifyInstance, ctx: ConsoleContext) {
-  const sql = ctx.deps.db.$client;
   const phoneValidation = ctx.deps.config.phoneValidation;
 
   app.get('/numbers', async (request, reply) => {
@@ -41,7 +39,7 @@ export function registerNumbersPages(app: FastifyInstance, ctx: ConsoleContext) 
     const filter = { operatorId, ...(msTenantId && { msTenantId }), ...(status && { status }) };
     // The API's list, with its keyset cursor: the next page costs the same at any depth.
     const cursor = text(query.cursor);
-    const found = await readNumberPage(sql, filter, {
+    const found = await ctx.numbers.page(filter, {
       size: PAGE_SIZE,
       pageNumber: 1,
       after: numberPageCursor.decode(cursor, filter),

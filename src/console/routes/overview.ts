@@ -4,8 +4,6 @@ import { principalOf } from '../../api/auth/bearer.ts';
 import { cursorCodec } from '../../api/views/cursor.ts';
 import { UUID_PATTERN } from '../../domain/limits.ts';
 import { toJobView } from '../../jobs/job-view.ts';
-import { removalStatusSummary } from '../../numbers/inventory-queries.ts';
-import { removalSummaryByCustomer } from '../../numbers/number-counts.ts';
 import type { ConsoleContext } from '../context.ts';
 import { text } from '../forms.ts';
 import { renderPage } from '../render.ts';
@@ -27,13 +25,12 @@ const customersCursor = cursorCodec(
 export function registerOverview(app: FastifyInstance, ctx: ConsoleContext) {
   app.get('/', async (request, reply) => {
     const { operatorId } = principalOf(request);
-    const sql = ctx.deps.db.$client;
     const query = request.query as Record<string, unknown>;
     const cursor = text(query.customers);
     const at = customersCursor.decode(cursor, { operatorId });
     const [summary, customers, recent] = await Promise.all([
-      removalStatusSummary(sql, { operatorId }),
-      removalSummaryByCustomer(sql, operatorId, {
+      ctx.numbers.summary({ operatorId }),
+      ctx.numbers.summaryByCustomer(operatorId, {
         limit: CUSTOMERS_SHOWN,
         ...(at && { after: { marked: at.m, msTenantId: at.t } }),
       }),
