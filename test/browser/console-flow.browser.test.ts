@@ -1,8 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tenant } from '../support/app.ts';
+import {
+  expectAccessible,
+  POLL,
+  screenshot,
+  useConsoleServer,
+} from '../support/console-harness.ts';
 import { createCustomer, createNumbers, createTenant } from '../support/factories.ts';
 import { startTestWorker } from '../support/test-worker.ts';
-import { expectAccessible, POLL, screenshot, useConsoleServer } from './console-harness.ts';
 
 // The operator console's whole flow in Chromium: sign in, find one customer's
 // MarkedForRemoval numbers, preview, confirm, watch the job end, open a number's history,

@@ -2,6 +2,13 @@ import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Tenant } from '../support/app.ts';
 import {
+  expectAccessible,
+  POLL,
+  screenshot,
+  tabTo,
+  useConsoleServer,
+} from '../support/console-harness.ts';
+import {
   createApiKey,
   createCustomer,
   createMarkedJob,
@@ -9,7 +16,6 @@ import {
   createNumbers,
   createTenant,
 } from '../support/factories.ts';
-import { expectAccessible, POLL, screenshot, tabTo, useConsoleServer } from './console-harness.ts';
 
 // The console's refusals in Chromium: a wrong key, an admin key, another operator's
 // job, a POST without its CSRF token; the keyboard-only path through sign-in and confirm; and

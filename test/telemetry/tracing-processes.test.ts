@@ -15,9 +15,9 @@ import {
 import { logLine, logLineOrNot, type ServiceProcess, startService } from '../support/processes.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 import { REDIS_URL } from '../support/services.ts';
+import { EXPORT_ONLY_AT_EXIT, jsonBigInt, logLines } from '../support/trace-checks.ts';
 import { waitFor } from '../support/wait.ts';
 import { jobRow } from '../support/worker-jobs.ts';
-import { EXPORT_ONLY_AT_EXIT, jsonBigInt, logLines } from './trace-checks.ts';
 
 // A real API and a real worker process with tracing on (OTLP/HTTP JSON to a receiver this file
 // runs), one sync request with the caller's traceparent and one async job: every span of each

@@ -14,18 +14,20 @@ import { assertInvariants, waitForJobsEnded } from '../support/invariants.ts';
 import { type ServiceProcess, startService } from '../support/processes.ts';
 import { deletePrefix, uniquePrefix } from '../support/redis.ts';
 import { databaseUrl, directDatabaseUrl, PG_ADMIN_URL, REDIS_URL } from '../support/services.ts';
+import { checkOut, oldCli, previousReleaseRef } from '../support/upgrade/previous-release.ts';
+import { startTraffic } from '../support/upgrade/traffic.ts';
 import { waitFor } from '../support/wait.ts';
-import { checkOut, oldCli, previousReleaseRef } from './previous-release.ts';
-import { startTraffic } from './traffic.ts';
 
 // Expand/contract, tested (docs/operations.md, "Migrations on a running service"): the API and
-// worker of the previous release (previous-release.ts says which commit that is) serve a
-// client without a single failed request while this checkout's new migrations run on their
-// database, and after. The previous release is set up as it was deployed: its migrations,
-// then an inventory and a key through its own CLI, then its own API and worker processes.
+// worker of the previous release (test/support/upgrade/previous-release.ts says which commit
+// that is) serve a client without a single failed request while this checkout's new migrations
+// run on their database, and after. The previous release is set up as it was deployed: its
+// migrations, then an inventory and a key through its own CLI, then its own API and worker
+// processes.
 
-// Two paced lanes (traffic.ts) send at most 160 numbers/s: 24,000 last 150 s, longer than the
-// test may take, so the traffic runs through every phase however long the migration waits.
+// Two paced lanes (test/support/upgrade/traffic.ts) send at most 160 numbers/s: 24,000 last
+// 150 s, longer than the test may take, so the traffic runs through every phase however long
+// the migration waits.
 const NUMBERS = Array.from({ length: 24_000 }, (_, i) => `+1425${String(5_000_000 + i)}`);
 
 const name = `ocn_t_${Math.floor(Date.now() / 1000)}_${randomBytes(4).toString('hex')}`;

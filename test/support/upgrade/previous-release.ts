@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { MIGRATIONS_FOLDER } from '../../src/db/migrate.ts';
-import { readMigrations } from '../../src/db/migrations/files.ts';
+import { MIGRATIONS_FOLDER } from '../../../src/db/migrate.ts';
+import { readMigrations } from '../../../src/db/migrations/files.ts';
 
 // The previous release, checked out beside this one for the upgrade test (docs/operations.md,
 // "Migrations on a running service"). Which commit that is:
@@ -16,7 +16,7 @@ import { readMigrations } from '../../src/db/migrations/files.ts';
 // So the test always runs the code that was live before the newest migrations against them.
 
 const run = promisify(execFile);
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 async function git(...args: string[]): Promise<string> {
   try {

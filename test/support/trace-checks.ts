@@ -1,4 +1,4 @@
-import type { ServiceProcess } from '../support/processes.ts';
+import type { ServiceProcess } from './processes.ts';
 
 // What tracing-processes.test.ts reads of what the processes logged (the trace walking and
 // the one-line lookups are shared: support/otlp-receiver.ts, support/processes.ts).

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createClient } from '../support/scenario/http.ts';
-import { ASYNC, ENDPOINT, JOBS } from '../support/scenario/tenants.ts';
+import { createClient } from '../scenario/http.ts';
+import { ASYNC, ENDPOINT, JOBS } from '../scenario/tenants.ts';
 
 // A client's steady use of the API while the schema changes under it: `lanes` loops, each
 // sending 20 fresh numbers at a time with an Idempotency-Key, by turns waiting for the answer

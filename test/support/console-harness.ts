@@ -8,8 +8,8 @@ import {
   type Page,
 } from 'playwright-core';
 import { afterAll, beforeAll, expect, type TestContext } from 'vitest';
-import { openAppsDatabase, type TestApp } from '../support/app.ts';
-import type { TestDatabase } from '../support/database.ts';
+import { openAppsDatabase, type TestApp } from './app.ts';
+import type { TestDatabase } from './database.ts';
 
 // What the console's browser tests share: Debian's Chromium driven by playwright-core (as the
 // Bull Board test does), a closed network, CSP violations caught, axe-core on every page and
