@@ -4,10 +4,10 @@
  * `Retry-After`; API keys keep working.
  */
 export class IssuerUnavailableError extends Error {
+  override name = 'IssuerUnavailableError';
   readonly retryAfterS: number;
   constructor(issuer: string, retryAfterS: number, options?: { cause?: unknown }) {
     super(`OpenID Connect issuer ${issuer} is unavailable`, options);
-    this.name = 'IssuerUnavailableError';
     this.retryAfterS = retryAfterS;
   }
 }
