@@ -113,7 +113,7 @@ const EnvSchema = z.object({
   HTTP_CONNECTION_TIMEOUT_MS: int(0, 60_000),
   // Worker-only processes serve /metrics and /health/live on this port when set.
   WORKER_METRICS_PORT: optionalInt(1, 65535),
-  // Which queues a worker-only process serves (docs/operations.md, "Webhooks"): the action
+  // Which queues a worker-only process serves (docs/operations.md, "Webhooks"): the operation
   // jobs, the webhook deliveries, or both, so the two can be scaled apart.
   WORKER_QUEUES: z
     .string()

@@ -17,9 +17,9 @@ export interface ServeDeps {
 }
 
 /**
- * What a worker-only process runs, by WORKER_QUEUES: the action jobs (with the relay that hands
+ * What a worker-only process runs, by WORKER_QUEUES: the operation jobs (with the relay that hands
  * their messages over), the webhook deliveries, or both — so deliveries can run in processes of
- * their own and be scaled apart from the action jobs (docs/operations.md, "Webhooks").
+ * their own and be scaled apart from the operation jobs (docs/operations.md, "Webhooks").
  */
 export async function serveQueues(deps: ServeDeps): Promise<{ close(): Promise<void> }> {
   const { config } = deps;
@@ -27,7 +27,7 @@ export async function serveQueues(deps: ServeDeps): Promise<{ close(): Promise<v
   if (config.workerQueues.includes('operations')) {
     return createOperationWorker({ ...deps, deliverWebhooks: webhooks });
   }
-  // Deliveries only: the same Redis rule as the action worker (an evicted attempt is late).
+  // Deliveries only: the same Redis rule as the operation worker (an evicted attempt is late).
   const probe = createRedis(config.redis, 'bullmq', 'oc-numbers-webhooks-check');
   try {
     await assertNoEviction(probe);

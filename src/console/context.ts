@@ -13,7 +13,7 @@ export interface ConsoleContext {
   deps: Pick<AppDeps, 'config' | 'redis' | 'keys'>;
   jobs: JobService;
   numbers: NumberService;
-  /** The action budgets the API's action routes spend (same Redis counters). */
+  /** The operation budgets the API's operation routes spend (same Redis counters). */
   operationBudgets: Record<OperationName, OperationBudget>;
   /** The API's failed-authentication budget (same instance, same per-address counters). */
   authFailures: FailureBudget;

@@ -8,7 +8,7 @@ import type { JobSummaryRow } from '../jobs/job-view.ts';
 import type { ConsoleContext } from './context.ts';
 
 /**
- * Creates a job through the API's JobService, as the action route does, always with an
+ * Creates a job through the API's JobService, as the operation route does, always with an
  * Idempotency-Key: a form posted twice (a double click, a reload) gets the one job. The same
  * failures map to the same problems as in the API (src/api/routes/operation.ts).
  */

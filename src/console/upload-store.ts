@@ -10,7 +10,7 @@ export interface Upload extends UploadPlan {
   operatorId: string;
   createdAt: string;
   jobIds: (string | null)[];
-  /** Epoch ms before which the action budget refused the next batch. */
+  /** Epoch ms before which the operation budget refused the next batch. */
   waitUntil?: number;
 }
 

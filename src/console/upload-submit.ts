@@ -6,7 +6,7 @@ import type { Upload, UploadStore } from './upload-store.ts';
 
 /**
  * Submits the upload's batches that have no job yet, one job each, each spending the
- * operation's action budget like an API request; the first refusal stops the round and records
+ * operation's budget like an API request; the first refusal stops the round and records
  * when to try again (the page then waits that long and posts again, or offers a button). Each
  * batch has its own Idempotency-Key, so two rounds at once still make one job per batch.
  */

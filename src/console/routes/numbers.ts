@@ -19,7 +19,7 @@ export const PAGE_SIZE = 50;
 
 /**
  * The numbers: filter (customer, status), page, select; preview is the API's dry run, confirm
- * creates the job. Both spend the operation's action budget, as the API's POSTs do.
+ * creates the job. Both spend the operation's budget, as the API's POSTs do.
  */
 export function registerNumbersPages(app: FastifyInstance, ctx: ConsoleContext) {
   const phoneValidation = ctx.deps.config.phoneValidation;
@@ -114,7 +114,7 @@ export function registerNumbersPages(app: FastifyInstance, ctx: ConsoleContext) 
   );
 }
 
-/** The action budget of the operation the form names, spent before the numbers are read. */
+/** The budget of the operation the form names, spent before the numbers are read. */
 function spendFor(ctx: ConsoleContext) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const body = request.body as Record<string, unknown> | undefined;

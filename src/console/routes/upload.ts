@@ -13,7 +13,7 @@ import { submitPendingBatches } from '../upload-submit.ts';
 
 /**
  * Upload: a CSV or a list (file or pasted), checked and previewed, then submitted as jobs of at
- * most 500 paced by the action budget, with their progress on one page.
+ * most 500 paced by the operation budget, with their progress on one page.
  */
 export function registerUploadPages(app: FastifyInstance, ctx: ConsoleContext) {
   const { config, redis } = ctx.deps;
