@@ -24,9 +24,9 @@ export const numberCounts = pgTable(
 );
 
 /**
- * Data backfills that run after a migration, on a live service, in small steps
- * (src/db/migrations/backfills.ts): a row once one has completed. Until then the readers that
- * depend on it take the slow exact path.
+ * Data backfills that run after a migration, on a live service, in small steps (as
+ * src/db/migrations/number-counts-backfill.ts): a row once one has completed. Until then the
+ * readers that depend on it take the slow exact path.
  */
 export const schemaBackfills = pgTable('schema_backfills', {
   name: text('name').primaryKey(),
