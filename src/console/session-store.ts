@@ -6,7 +6,7 @@ import type { RedisClient } from '../queue/redis.ts';
 // A key expires by itself: at the idle end, or at the absolute end if that is sooner, so a
 // session nobody signs out of leaves nothing behind.
 
-/** What a console session holds once signed in (SessionData in session-types.ts). */
+/** What a console session holds once signed in (fastify's `Session`, extended in session.ts). */
 export interface SessionTimes {
   /** Epoch ms of the sign-in; absent before it (a sign-in page's CSRF secret only). */
   signedInAt?: number;

@@ -16,9 +16,9 @@ import {
 import { ERROR_CODES, MAX_PROBLEM_ERRORS } from '../http/problem.ts';
 
 // Request, parameter and problem schemas of the API, and the job lists; the job shapes are in
-// jobs/schemas.ts, the problem answers of each operation in openapi-problems.ts.
+// jobs/result-schemas.ts, the problem answers of each operation in api/openapi/problems.ts.
 // They type the handlers, serialize the answers and generate the OpenAPI document (one
-// source). Operation bodies are checked by validation/numbers-body.ts, which reports every
+// source). Operation bodies are checked by views/numbers-body.ts, which reports every
 // problem at once; their schema here documents them.
 
 const E164_EXAMPLE = '+14255551212';
