@@ -5,9 +5,9 @@ import { createMarkedJob, createTenant } from '../support/factories.ts';
 import { createScenario, type Scenario } from '../support/scenario/scenario.ts';
 import { waitFor } from '../support/wait.ts';
 
-// The progress watch every scenario runs (support/progress-watch.ts) must see what it promises
-// to see: Postgres progress going back, BullMQ ahead of Postgres, a completed job's counts that
-// differ. Staged by hand on a job no worker runs.
+// The progress watch every scenario runs (support/scenario/progress-watch.ts) must see what it
+// promises to see: Postgres progress going back, BullMQ ahead of Postgres, a completed job's
+// counts that differ. Staged by hand on a job no worker runs.
 
 let world: Scenario;
 let redis: Redis;
