@@ -3,7 +3,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATION_QUEUE } from '../../src/queue/operation-queue.ts';
 import { type TestApp, useAppsDatabase } from '../support/app.ts';
-import { HAS_CHROMIUM, launchChromium, openPage, SKIP_REASON } from '../support/console-harness.ts';
+import { HAS_CHROMIUM, launchChromium, openPage, SKIP_REASON } from '../support/browser.ts';
 import { createNumbers, createTenant } from '../support/factories.ts';
 import { startTestWorker } from '../support/test-worker.ts';
 

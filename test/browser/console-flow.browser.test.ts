@@ -1,11 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tenant } from '../support/app.ts';
-import {
-  expectAccessible,
-  POLL,
-  screenshot,
-  useConsoleServer,
-} from '../support/console-harness.ts';
+import { expectAccessible, POLL, screenshot, useConsoleServer } from '../support/browser.ts';
 import { createCustomer, createNumbers, createTenant } from '../support/factories.ts';
 import { startTestWorker } from '../support/test-worker.ts';
 

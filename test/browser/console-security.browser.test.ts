@@ -1,13 +1,7 @@
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Tenant } from '../support/app.ts';
-import {
-  expectAccessible,
-  POLL,
-  screenshot,
-  tabTo,
-  useConsoleServer,
-} from '../support/console-harness.ts';
+import { expectAccessible, POLL, screenshot, tabTo, useConsoleServer } from '../support/browser.ts';
 import {
   createApiKey,
   createCustomer,
