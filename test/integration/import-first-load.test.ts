@@ -126,6 +126,30 @@ describe('numbers import: a first load', () => {
     expect((await indexesOf(loaded.sql)).map((x) => x.oid)).toEqual(after.map((x) => x.oid));
   });
 
+  it('loads a file that lists every number once as merging would', async () => {
+    const [loaded, merged] = [await emptyDatabase(), await emptyDatabase()];
+    const before = await indexesOf(loaded.sql);
+    const [op, tenant] = [slug(), randomUUID()];
+    const csv = inventoryCsv(
+      Array.from({ length: 30 }, (_, i) => [
+        uniqueE164(),
+        i % 3 === 0 ? 'ReadyForRemoval' : 'Active',
+        op,
+        i % 2 === 0 ? tenant : '',
+        i % 2 === 0 ? 'false' : '',
+      ]),
+    );
+    const first = await runImport(loaded.sql, csv);
+    expect(first).toEqual(await runImport(merged.sql, csv, { firstLoad: false }));
+    expect(first.summary).toMatchObject({ inserted: 30, rejected: 0, customersCreated: 1 });
+    expect(await inventoryOf(loaded.sql)).toEqual(await inventoryOf(merged.sql));
+    const after = await indexesOf(loaded.sql);
+    expect(after.filter((x) => before.some((y) => y.oid === x.oid)).map((x) => x.name)).toEqual([
+      'telephone_numbers_pkey',
+    ]);
+    await assertInvariants(loaded.sql);
+  });
+
   it('merges instead when another writer holds the numbers table past the wait', async () => {
     const t = await emptyDatabase();
     const before = await indexesOf(t.sql);

@@ -2,8 +2,8 @@ import type { Conn } from './staging.ts';
 
 // The statements of a first load (first-load.ts): the whole staged file into an inventory with
 // no numbers, in the transaction that holds the numbers table. With no numbers, every line is
-// new but a later line of a number already listed; so, once those are set aside, each
-// statement is one pass over the staged rows instead of a chunk at a time.
+// new but a later line of a number already listed; so, once those are set aside (if there are
+// any), each statement is one pass over the staged rows instead of a chunk at a time.
 
 /**
  * Moves the later lines of every number listed more than once from import_rows to
@@ -28,32 +28,41 @@ export function duplicateBatches(conn: Conn, size: number) {
     select line, e164, first_line as "firstLine" from import_duplicates order by line`.cursor(size);
 }
 
+/**
+ * The file's (operator, customer) pairs, one pass over the staged rows, into import_owners:
+ * operators and customers are made from these few rows instead of from every line. Every
+ * staged line of a customer has the same operatorConnect (customer-flags.ts rejected the
+ * others), so any line's value is the customer's.
+ */
+export async function collectOwners(conn: Conn): Promise<void> {
+  await conn`drop table if exists import_owners`;
+  await conn`
+    create temporary table import_owners as
+    select operator_slug, ms_tenant_id, bool_and(operator_connect) as operator_connect
+    from import_rows group by operator_slug, ms_tenant_id`;
+}
+
 /** Creates the operators the file names; returns the slugs created. */
 export async function ensureFileOperators(conn: Conn): Promise<string[]> {
   const rows = await conn<{ slug: string }[]>`
     insert into operators (slug)
-    select distinct operator_slug from import_rows order by 1
+    select distinct operator_slug from import_owners order by 1
     on conflict (slug) do nothing
     returning slug`;
   return rows.map((r) => r.slug);
 }
 
-/**
- * Creates the file's customers and sets operator_connect where it differs. Every staged line
- * of a customer has the same operatorConnect (customer-flags.ts rejected the others), so any
- * line's value is the customer's.
- */
+/** Creates the file's customers and sets operator_connect where it differs. */
 export async function upsertFileCustomers(
   conn: Conn,
 ): Promise<{ created: number; updated: number }> {
   const [counts] = await conn<{ created: number; updated: number }[]>`
     with written as (
       insert into customers as c (operator_id, ms_tenant_id, operator_connect)
-      select o.id, r.ms_tenant_id, bool_and(r.operator_connect)
-      from import_rows r join operators o on o.slug = r.operator_slug
-      where r.ms_tenant_id is not null
-      group by o.id, r.ms_tenant_id
-      order by o.id, r.ms_tenant_id
+      select o.id, w.ms_tenant_id, w.operator_connect
+      from import_owners w join operators o on o.slug = w.operator_slug
+      where w.ms_tenant_id is not null
+      order by o.id, w.ms_tenant_id
       on conflict (operator_id, ms_tenant_id) do update
         set operator_connect = excluded.operator_connect
         where c.operator_connect <> excluded.operator_connect
@@ -89,7 +98,8 @@ export interface SecondaryIndex {
 /**
  * Drops every index of the numbers table but its primary key (a unique constraint with its
  * index) and returns their definitions, read from the catalog, so restoreIndexes builds the
- * very same ones again: whatever the migrations made them, nothing here repeats them.
+ * very same ones again: whatever the migrations made them, nothing here repeats them. The
+ * constraints come first: a duplicate fails their build before the others are built.
  */
 export async function dropSecondaryIndexes(conn: Conn): Promise<SecondaryIndex[]> {
   const indexes = await conn<SecondaryIndex[]>`
@@ -100,7 +110,7 @@ export async function dropSecondaryIndexes(conn: Conn): Promise<SecondaryIndex[]
     join pg_class x on x.oid = i.indexrelid
     left join pg_constraint c on c.conindid = i.indexrelid and c.conrelid = i.indrelid
     where i.indrelid = 'telephone_numbers'::regclass and not i.indisprimary
-    order by x.relname`;
+    order by c.oid is null, x.relname`;
   for (const index of indexes) {
     if (index.constraintDef === null) await conn`drop index ${conn(index.name)}`;
     else await conn`alter table telephone_numbers drop constraint ${conn(index.name)}`;

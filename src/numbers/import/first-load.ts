@@ -1,10 +1,12 @@
 import { errorCode } from '../../errors.ts';
 import {
+  collectOwners,
   dropSecondaryIndexes,
   duplicateBatches,
   ensureFileOperators,
   insertFileNumbers,
   restoreIndexes,
+  type SecondaryIndex,
   setDuplicatesAside,
   upsertFileCustomers,
 } from './first-load-sql.ts';
@@ -57,22 +59,24 @@ export async function firstLoad(
       await conn`rollback`;
       return undefined;
     }
-    const duplicates = await timed('first-load-duplicates', () => setDuplicatesAside(conn));
-    const operatorsCreated = await timed('operators', () => ensureFileOperators(conn));
-    const customers = await timed('customers', () => upsertFileCustomers(conn));
     const indexes = await dropSecondaryIndexes(conn);
-    const inserted = await timed('insert', () => insertFileNumbers(conn));
     await conn.unsafe(`set local maintenance_work_mem = '${INDEX_BUILD_MEMORY}'`);
-    await timed('first-load-indexes', () => restoreIndexes(conn, indexes));
+    // Most files list every number once: they are loaded as they are, and the unique index's
+    // build (a sort it makes anyway) finds out. Only a file with a number listed twice pays for
+    // finding its later lines, and loads again without them.
+    await conn`savepoint as_staged`;
+    let duplicates = 0;
+    let loaded = await loadStaged(conn, indexes).catch(async (err: unknown) => {
+      if (errorCode(err) !== '23505') throw err;
+      await conn`rollback to savepoint as_staged`;
+      return undefined;
+    });
+    if (!loaded) {
+      duplicates = await timed('first-load-duplicates', () => setDuplicatesAside(conn));
+      loaded = await loadStaged(conn, indexes);
+    }
     await timed('commit', () => conn`commit`);
-    totals = {
-      inserted,
-      updated: 0,
-      unchanged: 0,
-      operatorsCreated,
-      customersCreated: customers.created,
-      customersUpdated: customers.updated,
-    };
+    totals = loaded;
     if (duplicates === 0) return totals;
   } catch (err) {
     await conn`rollback`.catch(() => undefined);
@@ -84,6 +88,23 @@ export async function firstLoad(
     for (const d of batch) onRejected(rejection({ ...d, verdict: 'duplicate', status: '' }));
   }
   return totals;
+}
+
+/** Operators, customers and numbers from import_rows, then the table's indexes again. */
+async function loadStaged(conn: Conn, indexes: readonly SecondaryIndex[]): Promise<MergeTotals> {
+  await timed('owners', () => collectOwners(conn));
+  const operatorsCreated = await timed('operators', () => ensureFileOperators(conn));
+  const customers = await timed('customers', () => upsertFileCustomers(conn));
+  const inserted = await timed('insert', () => insertFileNumbers(conn));
+  await timed('first-load-indexes', () => restoreIndexes(conn, indexes));
+  return {
+    inserted,
+    updated: 0,
+    unchanged: 0,
+    operatorsCreated,
+    customersCreated: customers.created,
+    customersUpdated: customers.updated,
+  };
 }
 
 /**

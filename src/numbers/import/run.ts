@@ -142,7 +142,7 @@ export async function importNumbers(
     // A part's COPY still open (another part's failed) would hold its connection.
     for (const staging of stagings) staging.abort();
     for (const conn of conns) {
-      await conn`drop table if exists import_rows, import_chunk, import_duplicates`.catch(
+      await conn`drop table if exists import_rows, import_chunk, import_duplicates, import_owners`.catch(
         () => undefined,
       );
       conn.release();
