@@ -18,10 +18,10 @@ export interface CsvRecord {
 
 /** The rest of the file cannot be read: a syntax error in the record starting at `line`. */
 export class MalformedCsvError extends Error {
+  override name = 'MalformedCsvError';
   readonly line: number;
   constructor(line: number, message: string) {
     super(`malformed CSV: ${message}`);
-    this.name = 'MalformedCsvError';
     this.line = line;
   }
 }

@@ -21,7 +21,7 @@ export async function createChunkTable(sql: Tx): Promise<void> {
   await sql`drop table if exists import_chunk`;
   await sql`
     create temporary table import_chunk (
-      line integer not null, e164 text not null, status number_status not null,
+      line integer not null, e164 text collate "C" not null, status number_status not null,
       operator_slug text not null, ms_tenant_id uuid, operator_connect boolean not null,
       first_line integer not null, number_id bigint, current_status number_status,
       verdict text not null

@@ -25,14 +25,14 @@ export interface MergeTotals {
 }
 
 /**
- * Merges the staged rows of one part (contract.ts) into the inventory in chunks of about
- * `chunkSize` rows, each one transaction, in E.164 order. A chunk is a range of the part's
- * numbers, so every line of a number falls in one chunk, and what each line gets does not
- * depend on where the chunks end.
+ * Merges the staged rows of `parts` (contract.ts; one part, or all when one connection staged
+ * the whole file) into the inventory in chunks of about `chunkSize` rows, each one transaction,
+ * in E.164 order. A chunk is a range of the staged numbers, so every line of a number falls in
+ * one chunk, and what each line gets does not depend on where the chunks end.
  */
 export async function mergeStaged(
   conn: Conn,
-  part: number,
+  parts: readonly number[],
   chunkSize: number,
   onRejected: (rejected: RejectedRow) => void,
   /** Stops before the next chunk when another part has failed (its error is the import's). */
@@ -51,7 +51,7 @@ export async function mergeStaged(
   for (;;) {
     if (stopped()) return totals;
     const upTo = await timed('chunkEnd', () => chunkEnd(conn, after, chunkSize));
-    const chunk = await withTransientRetry(() => mergeChunk(conn, part, after, upTo));
+    const chunk = await withTransientRetry(() => mergeChunk(conn, parts, after, upTo));
     totals.inserted += chunk.inserted;
     totals.updated += chunk.updated;
     totals.unchanged += chunk.verdicts.counts.get('unchanged') ?? 0;
@@ -64,15 +64,23 @@ export async function mergeStaged(
   }
 }
 
-async function mergeChunk(conn: Conn, part: number, after: string | null, upTo: string | null) {
+async function mergeChunk(
+  conn: Conn,
+  parts: readonly number[],
+  after: string | null,
+  upTo: string | null,
+) {
   await conn`begin`;
   try {
     // Losing the last commits in a crash loses nothing: the import is run again. Not waiting
     // for each chunk's WAL flush keeps the disk out of the loop.
     await conn`set local synchronous_commit = off`;
     // One importer at a time per part, so two imports of overlapping files cannot race on the
-    // same rows (the parts of two imports are the same: contract.ts).
-    await conn`select pg_advisory_xact_lock(hashtext('oc-numbers:import'), ${part}::int)`;
+    // same rows (the parts of two imports are the same: contract.ts). Several parts are locked
+    // in their order, so two chunks never wait for each other's.
+    for (const part of parts) {
+      await conn`select pg_advisory_xact_lock(hashtext('oc-numbers:import'), ${part}::int)`;
+    }
     await timed('classify', () => classifyChunk(conn, after, upTo));
     const operatorsCreated = await timed('operators', () => ensureOperators(conn));
     const customers = await timed('customers', () => upsertCustomers(conn));
@@ -95,7 +103,7 @@ const REASONS: Partial<Record<Verdict, (r: ChunkVerdicts['refused'][number]) => 
   raced: () => 'changed by another process during the import; import again',
 };
 
-function rejection(r: ChunkVerdicts['refused'][number]): RejectedRow {
+export function rejection(r: ChunkVerdicts['refused'][number]): RejectedRow {
   const reason = REASONS[r.verdict]?.(r) ?? r.verdict;
   return { line: r.line, telephoneNumber: r.e164, reason };
 }

@@ -4,7 +4,8 @@ import type { PhoneValidation } from '../e164.ts';
 import { DEFAULT_IMPORT_BATCH_SIZE, IMPORT_PARTS, importPartOf } from './contract.ts';
 import { csvRecords, MalformedCsvError } from './csv-records.ts';
 import { createCustomerFlags } from './customer-flags.ts';
-import { mergeStaged } from './merge.ts';
+import { firstLoad, inventoryIsEmpty } from './first-load.ts';
+import { type MergeTotals, mergeStaged } from './merge.ts';
 import {
   type ColumnPositions,
   checkHeader,
@@ -21,6 +22,11 @@ export interface ImportOptions {
   batchSize?: number;
   /** Called for every rejected row as soon as it is known (not necessarily in line order). */
   onRejected?: (rejected: RejectedRow) => void;
+  /**
+   * Whether a file imported into an inventory with no numbers may be loaded as a first load
+   * (first-load.ts) instead of merged; the same outcome either way. Default true.
+   */
+  firstLoad?: boolean;
 }
 
 export interface ImportSummary {
@@ -47,6 +53,8 @@ export interface ImportSummary {
  *    numbers per transaction (merge.ts): duplicates, another operator's numbers and changes
  *    away from ReadyForRemoval are rejected there, new numbers inserted, changed ones updated,
  *    each status change with its history row.
+ * Into an inventory with no numbers, one connection stages the whole file and loads it in one
+ * transaction instead (first-load.ts), or merges it if another writer got there first.
  * Memory stays flat whatever the file's size. Only rows that differ are written, so importing
  * the same file again writes nothing, and an import that stopped half-way is finished by
  * running it again.
@@ -74,8 +82,13 @@ export async function importNumbers(
   let stagings: Staging[] = [];
   const started = performance.now();
   try {
-    for (let part = 0; part < IMPORT_PARTS; part++) conns.push(await sql.reserve());
+    conns.push(await sql.reserve());
+    // A hint: firstLoad checks again under its lock.
+    const firstLoadHint = options.firstLoad !== false && (await inventoryIsEmpty(conns[0] as Conn));
+    const stagingCount = firstLoadHint ? 1 : IMPORT_PARTS;
+    while (conns.length < stagingCount) conns.push(await sql.reserve());
     stagings = await Promise.all(conns.map((conn) => openStaging(conn)));
+    const stagingOf = (e164: string) => (stagingCount === 1 ? 0 : importPartOf(e164));
     const flags = createCustomerFlags();
     let positions: ColumnPositions | undefined;
     try {
@@ -95,7 +108,7 @@ export async function importNumbers(
           const checked = checkRow(fields, positions, line, options.phoneValidation);
           const problem = checked.ok ? flags.check(checked.row) : checked.rejected;
           if (problem) reject(problem);
-          else if (checked.ok) valid[importPartOf(checked.row.e164)]?.push(checked.row);
+          else if (checked.ok) valid[stagingOf(checked.row.e164)]?.push(checked.row);
         }
         await Promise.all(stagings.map((staging, part) => staging.write(valid[part] ?? [])));
       }
@@ -106,24 +119,13 @@ export async function importNumbers(
     if (!positions && !summary.aborted) {
       summary.aborted = { line: 1, reason: 'the file is empty: a header line is required' };
     }
-    await timed('stage-index', () => Promise.all(stagings.map((staging) => staging.finish())));
-    setTiming('stage', (performance.now() - started) / 1000);
-    const batchSize = options.batchSize ?? DEFAULT_IMPORT_BATCH_SIZE;
-    // Each part's chunks are about batchSize rows of that part. A part that fails stops the
-    // others at their next chunk; the connections are released only once none is in use.
-    let failed = false;
-    const settled = await Promise.allSettled(
-      conns.map((conn, part) =>
-        mergeStaged(conn, part, batchSize, reject, () => failed).catch((err: unknown) => {
-          failed = true;
-          throw err;
-        }),
-      ),
+    const staged = await timed('stage-index', () =>
+      Promise.all(stagings.map((staging) => staging.finish())),
     );
-    const parts = settled.map((outcome) => {
-      if (outcome.status === 'rejected') throw outcome.reason;
-      return outcome.value;
-    });
+    setTiming('stage', (performance.now() - started) / 1000);
+    const loaded =
+      firstLoadHint && (staged[0] ?? 0) > 0 ? await firstLoad(conns[0] as Conn, reject) : undefined;
+    const parts = loaded ? [loaded] : await mergeAll(conns, options.batchSize, reject);
     for (const totals of parts) {
       summary.inserted += totals.inserted;
       summary.updated += totals.updated;
@@ -140,9 +142,39 @@ export async function importNumbers(
     // A part's COPY still open (another part's failed) would hold its connection.
     for (const staging of stagings) staging.abort();
     for (const conn of conns) {
-      await conn`drop table if exists import_rows, import_chunk`.catch(() => undefined);
+      await conn`drop table if exists import_rows, import_chunk, import_duplicates, import_owners`.catch(
+        () => undefined,
+      );
       conn.release();
     }
   }
   return summary;
+}
+
+/**
+ * Merges each connection's staging at once: a connection per part, or one that staged every
+ * part. A part that fails stops the others at their next chunk; the connections are released
+ * only once none is in use.
+ */
+async function mergeAll(
+  conns: readonly Conn[],
+  batchSize = DEFAULT_IMPORT_BATCH_SIZE,
+  reject: (rejected: RejectedRow) => void,
+): Promise<MergeTotals[]> {
+  const allParts = Array.from({ length: IMPORT_PARTS }, (_, part) => part);
+  let failed = false;
+  const settled = await Promise.allSettled(
+    conns.map((conn, i) =>
+      mergeStaged(conn, conns.length === 1 ? allParts : [i], batchSize, reject, () => failed).catch(
+        (err: unknown) => {
+          failed = true;
+          throw err;
+        },
+      ),
+    ),
+  );
+  return settled.map((outcome) => {
+    if (outcome.status === 'rejected') throw outcome.reason;
+    return outcome.value;
+  });
 }

@@ -24,7 +24,7 @@ export async function openStaging(conn: Conn): Promise<Staging> {
   await conn`drop table if exists import_rows`;
   await conn`
     create temporary table import_rows (
-      line integer not null, e164 text not null, status number_status not null,
+      line integer not null, e164 text collate "C" not null, status number_status not null,
       operator_slug text not null, ms_tenant_id uuid, operator_connect boolean not null)`;
   const copy: Writable = await conn`copy import_rows from stdin`.writable();
   const ended = new Promise<void>((resolve, reject) => {
