@@ -1,3 +1,4 @@
+import { insertNumbersOf, insertOperators, upsertCustomerRows } from './merge-sql.ts';
 import type { Conn } from './staging.ts';
 
 // The statements of a first load (first-load.ts): the whole staged file into an inventory with
@@ -43,47 +44,24 @@ export async function collectOwners(conn: Conn): Promise<void> {
 }
 
 /** Creates the operators the file names; returns the slugs created. */
-export async function ensureFileOperators(conn: Conn): Promise<string[]> {
-  const rows = await conn<{ slug: string }[]>`
-    insert into operators (slug)
-    select distinct operator_slug from import_owners order by 1
-    on conflict (slug) do nothing
-    returning slug`;
-  return rows.map((r) => r.slug);
+export function ensureFileOperators(conn: Conn): Promise<string[]> {
+  return insertOperators(conn, conn`select distinct operator_slug from import_owners`);
 }
 
 /** Creates the file's customers and sets operator_connect where it differs. */
-export async function upsertFileCustomers(
-  conn: Conn,
-): Promise<{ created: number; updated: number }> {
-  const [counts] = await conn<{ created: number; updated: number }[]>`
-    with written as (
-      insert into customers as c (operator_id, ms_tenant_id, operator_connect)
-      select o.id, w.ms_tenant_id, w.operator_connect
-      from import_owners w join operators o on o.slug = w.operator_slug
-      where w.ms_tenant_id is not null
-      order by o.id, w.ms_tenant_id
-      on conflict (operator_id, ms_tenant_id) do update
-        set operator_connect = excluded.operator_connect
-        where c.operator_connect <> excluded.operator_connect
-      returning (xmax = 0) as created
-    )
-    select count(*) filter (where created)::int as created,
-           count(*) filter (where not created)::int as updated
-    from written`;
-  return counts ?? { created: 0, updated: 0 };
+export function upsertFileCustomers(conn: Conn): Promise<{ created: number; updated: number }> {
+  return upsertCustomerRows(
+    conn,
+    conn`select o.id, w.ms_tenant_id, w.operator_connect
+         from import_owners w join operators o on o.slug = w.operator_slug
+         where w.ms_tenant_id is not null
+         order by o.id, w.ms_tenant_id`,
+  );
 }
 
-/** Inserts every staged number, in E.164 order, as merge-sql.ts's insertNumbers does. */
+/** Inserts every staged number, in E.164 order. */
 export async function insertFileNumbers(conn: Conn): Promise<number> {
-  const written = await conn`
-    insert into telephone_numbers
-      (e164, operator_id, customer_id, status, assignable, imported_status)
-    select r.e164, o.id, c.id, r.status, r.status <> 'ReadyForRemoval', r.status
-    from import_rows r
-    join operators o on o.slug = r.operator_slug
-    left join customers c on c.operator_id = o.id and c.ms_tenant_id = r.ms_tenant_id
-    order by r.e164`;
+  const written = await conn`${insertNumbersOf(conn, 'import_rows')} order by s.e164`;
   return written.count;
 }
 

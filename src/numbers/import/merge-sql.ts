@@ -71,24 +71,49 @@ export async function classifyChunk(sql: Tx, after: string | null, upTo: string 
 }
 
 /** Creates the operators new numbers name; returns the slugs created. */
-export async function ensureOperators(sql: Tx): Promise<string[]> {
+export function ensureOperators(sql: Tx): Promise<string[]> {
+  return insertOperators(
+    sql,
+    sql`select distinct operator_slug from import_chunk where verdict = 'insert'`,
+  );
+}
+
+/** Creates the operators whose slugs `slugs` selects, in slug order; returns those created. */
+export async function insertOperators(
+  sql: Tx,
+  slugs: postgres.PendingQuery<postgres.Row[]>,
+): Promise<string[]> {
   const rows = await sql<{ slug: string }[]>`
-    insert into operators (slug)
-    select distinct operator_slug from import_chunk where verdict = 'insert' order by 1
+    insert into operators (slug) ${slugs} order by 1
     on conflict (slug) do nothing
     returning slug`;
   return rows.map((r) => r.slug);
 }
 
 /** Creates the customers of accepted rows and sets operator_connect where it differs. */
-export async function upsertCustomers(sql: Tx): Promise<{ created: number; updated: number }> {
+export function upsertCustomers(sql: Tx): Promise<{ created: number; updated: number }> {
+  return upsertCustomerRows(
+    sql,
+    sql`select distinct on (o.id, k.ms_tenant_id) o.id, k.ms_tenant_id, k.operator_connect
+        from import_chunk k join operators o on o.slug = k.operator_slug
+        where k.verdict in ('insert', 'update', 'unchanged') and k.ms_tenant_id is not null
+        order by o.id, k.ms_tenant_id, k.line`,
+  );
+}
+
+/**
+ * Creates the customers `rows` selects (operator_id, ms_tenant_id, operator_connect) and sets
+ * operator_connect where it differs; counts both. The merge and a first load (first-load-sql.ts)
+ * each select their own rows.
+ */
+export async function upsertCustomerRows(
+  sql: Tx,
+  rows: postgres.PendingQuery<postgres.Row[]>,
+): Promise<{ created: number; updated: number }> {
   const [counts] = await sql<{ created: number; updated: number }[]>`
     with written as (
       insert into customers as c (operator_id, ms_tenant_id, operator_connect)
-      select distinct on (o.id, k.ms_tenant_id) o.id, k.ms_tenant_id, k.operator_connect
-      from import_chunk k join operators o on o.slug = k.operator_slug
-      where k.verdict in ('insert', 'update', 'unchanged') and k.ms_tenant_id is not null
-      order by o.id, k.ms_tenant_id, k.line
+      ${rows}
       on conflict (operator_id, ms_tenant_id) do update
         set operator_connect = excluded.operator_connect
         where c.operator_connect <> excluded.operator_connect
@@ -108,14 +133,9 @@ export async function upsertCustomers(sql: Tx): Promise<{ created: number; updat
 export async function insertNumbers(sql: Tx): Promise<number> {
   const [row] = await sql<{ inserted: number }[]>`
     with written as (
-      insert into telephone_numbers
-        (e164, operator_id, customer_id, status, assignable, imported_status)
-      select k.e164, o.id, c.id, k.status, k.status <> 'ReadyForRemoval', k.status
-      from import_chunk k
-      join operators o on o.slug = k.operator_slug
-      left join customers c on c.operator_id = o.id and c.ms_tenant_id = k.ms_tenant_id
-      where k.verdict = 'insert'
-      order by k.e164
+      ${insertNumbersOf(sql, 'import_chunk')}
+      where s.verdict = 'insert'
+      order by s.e164
       on conflict (e164) do nothing
       returning e164
     ), raced as (
@@ -124,6 +144,21 @@ export async function insertNumbers(sql: Tx): Promise<number> {
     )
     select count(*)::int as inserted from written`;
   return row?.inserted ?? 0;
+}
+
+/**
+ * The insert of the numbers of the staged lines in `table` (import_chunk, or import_rows for a
+ * first load: first-load-sql.ts), as `s`; the caller adds which lines and their order. With
+ * their operator and customer; assignable unless ReadyForRemoval.
+ */
+export function insertNumbersOf(sql: Tx, table: 'import_chunk' | 'import_rows') {
+  return sql`
+    insert into telephone_numbers
+      (e164, operator_id, customer_id, status, assignable, imported_status)
+    select s.e164, o.id, c.id, s.status, s.status <> 'ReadyForRemoval', s.status
+    from ${sql(table)} s
+    join operators o on o.slug = s.operator_slug
+    left join customers c on c.operator_id = o.id and c.ms_tenant_id = s.ms_tenant_id`;
 }
 
 /**
