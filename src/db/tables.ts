@@ -112,6 +112,8 @@ export const telephoneNumbers = pgTable(
   'telephone_numbers',
   {
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    // Collation "C" (migrations 0012, 0013; Drizzle cannot declare it): numbers compare as
+    // bytes, docs/architecture.md "Numbers compare as bytes".
     e164: text('e164').notNull().unique(),
     // Its operator (operators.id) and customer ((customers.id, customers.operator_id): a number's
     // customer is always its operator's) are checked by triggers, once per statement, instead of
