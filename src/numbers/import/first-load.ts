@@ -26,8 +26,9 @@ import { timed } from './timings.ts';
 export const FIRST_LOAD_LOCK_TIMEOUT_MS = 2_000;
 
 /**
- * Memory for each index build: a sort of the loaded numbers in memory instead of on disk for
- * an inventory of millions. Postgres' default (64 MB) is sized for VACUUM beside the workload.
+ * Memory for the index builds' sorts, for this transaction only: Postgres' default (64 MB) is
+ * sized for VACUUM running beside the workload, and sorting millions of numbers in it takes more
+ * runs on disk.
  */
 const INDEX_BUILD_MEMORY = '256MB';
 
