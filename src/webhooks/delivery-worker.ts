@@ -33,6 +33,13 @@ export interface WebhookDeliveryDeps {
  */
 const RELAY_MIN_GAP_MS = 50;
 const RELAY_BUSY_GAP_MS = 200;
+/**
+ * Statements recording successful attempts start at least this far apart (record.ts): a lone
+ * success is recorded at once, a saturated worker's in one statement per 200 ms instead of one
+ * per few attempts — at the price of a crash window as long (a success sent but not yet
+ * recorded is sent again, with the same webhook-id: at least once).
+ */
+const SUCCESS_RECORD_GAP_MS = 200;
 
 export interface WebhookDelivery {
   /** Undefined in a process that does not deliver. */
@@ -97,6 +104,7 @@ export async function startWebhookDelivery(deps: WebhookDeliveryDeps): Promise<W
       perEndpoint: config.webhooks.perEndpoint,
       concurrency: config.webhooks.concurrency,
       onRetryScheduled: relay.wake,
+      successRecordGapMs: SUCCESS_RECORD_GAP_MS,
     }),
     {
       connection,
