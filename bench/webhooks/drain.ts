@@ -77,7 +77,8 @@ export async function measureDrain(
   // Seconds of work per run on a quiet machine (a 500-number job takes about 15 ms there), so
   // the deliveries reach their steady state within the run rather than trailing after it.
   const jobsPerRun = Math.max(8, 10 * sizes.scalingJobs);
-  const pairs = Math.min(4, sizes.runs);
+  // OCN_BENCH_WEBHOOKS_PAIRS: more pairs, for a median that a noisy machine moves less.
+  const pairs = Number(process.env.OCN_BENCH_WEBHOOKS_PAIRS ?? Math.min(4, sizes.runs));
   const samples = { off: [] as number[], on: [] as number[], ratio: [] as number[] };
   const cpu = { off: [] as number[], on: [] as number[], ratio: [] as number[] };
   const sequence: { side: 'off' | 'on'; sample: { perSec: number; cpu: number } }[] = [];
