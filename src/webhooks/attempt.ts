@@ -28,7 +28,7 @@ export interface AttemptDeps {
   onRetryScheduled: () => void;
   /**
    * Statements recording successes start at least this far apart (record.ts): a saturated
-   * worker records the successes of this long in one statement. 0 in tests that count them.
+   * worker records the successes of this long in one statement (delivery-worker.ts: 200 ms).
    */
   successRecordGapMs: number;
 }

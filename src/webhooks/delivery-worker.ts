@@ -36,8 +36,9 @@ const RELAY_BUSY_GAP_MS = 200;
 /**
  * Statements recording successful attempts start at least this far apart (record.ts): a lone
  * success is recorded at once, a saturated worker's in one statement per 200 ms instead of one
- * per few attempts — at the price of a crash window as long (a success sent but not yet
- * recorded is sent again, with the same webhook-id: at least once).
+ * per few attempts — at the price of a crash window up to as much longer (a success sent but
+ * not yet recorded is sent again, with the same webhook-id: at least once). What a statement
+ * costs: docs/performance.md, "Webhooks".
  */
 const SUCCESS_RECORD_GAP_MS = 200;
 
