@@ -44,10 +44,12 @@ export function flatten(r: Results): Record<string, number | undefined> {
   }
   if (r.webhooks) {
     const { admitted, drain } = r.webhooks;
-    out.webhookDeliveryP50Ms = round(admitted.deliveryMs.p50, 1);
-    out.webhookDeliveryP99Ms = round(admitted.deliveryMs.p99, 1);
-    out.webhookOnOverOff = round(admitted.onOverOff.median, 3);
-    out.webhookCpuOnOverOff = round(admitted.cpuOnOverOff.median, 3);
+    if (admitted) {
+      out.webhookDeliveryP50Ms = round(admitted.deliveryMs.p50, 1);
+      out.webhookDeliveryP99Ms = round(admitted.deliveryMs.p99, 1);
+      out.webhookOnOverOff = round(admitted.onOverOff.median, 3);
+      out.webhookCpuOnOverOff = round(admitted.cpuOnOverOff.median, 3);
+    }
     for (const d of drain) {
       if (d.baseline) continue;
       const key = d.layout === 'together' ? 'webhookDrainOnOverOff' : 'webhookDrainApartOnOverOff';

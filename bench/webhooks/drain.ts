@@ -8,7 +8,14 @@ import { assertNoOpenJobs, chunk, insertJobs, seedMarkedNumbers } from '../seed.
 import { startServiceCpu } from '../service-cpu.ts';
 import { type Spread, spread } from '../stats.ts';
 import { startWorkerFleet } from '../worker-fleet.ts';
-import { ALLOW, pendingDeliveries, sameSideRatios, setEnabled, sidesOfPair } from './common.ts';
+import {
+  ALLOW,
+  ENDPOINTS,
+  pendingDeliveries,
+  sameSideRatios,
+  setEnabled,
+  sidesOfPair,
+} from './common.ts';
 
 // The webhooks on a saturated worker: a backlog of jobs drained by one worker process
 // (workers/main.ts, concurrency 4) as fast as it goes, endpoints off and on, interleaved. Two
@@ -38,7 +45,16 @@ export interface DrainResult {
   cpuControl: Spread;
   /** From the last job's end to the last delivery, per on-run. */
   deliveryTailMs: Spread;
+  /**
+   * Where the on-runs' extra CPU went, per delivery (on − off, per pair, over the pair's
+   * deliveries): the worker process(es), their Postgres backends, Redis (its whole server:
+   * other users of it count too) and the bench's own process (the receiver answering).
+   */
+  extraPerDelivery: Record<CpuPart, Spread>;
 }
+
+type CpuPart = 'worker' | 'postgres' | 'redis' | 'bench';
+const CPU_PARTS: readonly CpuPart[] = ['worker', 'postgres', 'redis', 'bench'];
 
 export async function measureDrain(
   ctx: BenchContext,
@@ -61,7 +77,8 @@ export async function measureDrain(
   // Seconds of work per run on a quiet machine (a 500-number job takes about 15 ms there), so
   // the deliveries reach their steady state within the run rather than trailing after it.
   const jobsPerRun = Math.max(8, 10 * sizes.scalingJobs);
-  const pairs = Math.min(4, sizes.runs);
+  // OCN_BENCH_WEBHOOKS_PAIRS: more pairs, for a median that a noisy machine moves less.
+  const pairs = Number(process.env.OCN_BENCH_WEBHOOKS_PAIRS ?? Math.min(4, sizes.runs));
   const samples = { off: [] as number[], on: [] as number[], ratio: [] as number[] };
   const cpu = { off: [] as number[], on: [] as number[], ratio: [] as number[] };
   const sequence: { side: 'off' | 'on'; sample: { perSec: number; cpu: number } }[] = [];
@@ -71,11 +88,17 @@ export async function measureDrain(
     return seconds.reduce((a, b) => a + b, 0);
   };
   const tails: number[] = [];
+  const extra = Object.fromEntries(CPU_PARTS.map((k) => [k, [] as number[]])) as Record<
+    CpuPart,
+    number[]
+  >;
+  const redis = createRedis(ctx.config.redisUrl, 'bullmq', 'bench-redis-cpu');
   try {
     if (layout === 'apart') deliverer = await startDeliverer(ctx, queuePrefix, root);
     for (let p = 0; p <= pairs; p += 1) {
       const pair: Record<'off' | 'on', number> = { off: 0, on: 0 };
       const pairCpu: Record<'off' | 'on', number> = { off: 0, on: 0 };
+      const parts = {} as Record<'off' | 'on', Record<CpuPart, number>>;
       for (const side of sidesOfPair(p)) {
         await setEnabled(ctx, side === 'on');
         const numbers = await seedMarkedNumbers(
@@ -91,6 +114,7 @@ export async function measureDrain(
           'queued',
         );
         const stopCpu = await startServiceCpu(ctx, processCpu);
+        const [redisBefore, benchBefore] = [await redisCpuMs(redis), process.cpuUsage()];
         const started = process.hrtime.bigint();
         await fleet.runAll(ids.map((jobId) => ({ jobId, operatorId: ctx.tenant.operatorId })));
         const ended = process.hrtime.bigint();
@@ -103,7 +127,15 @@ export async function measureDrain(
           20,
         );
         if (side === 'on' && p > 0) tails.push(Number(process.hrtime.bigint() - ended) / 1e6);
-        pairCpu[side] = ((await stopCpu()).totalMs * 1000) / numbers.length;
+        const used = await stopCpu();
+        const benchUsed = process.cpuUsage(benchBefore);
+        parts[side] = {
+          worker: used.nodeMs,
+          postgres: used.postgresMs,
+          redis: (await redisCpuMs(redis)) - redisBefore,
+          bench: (benchUsed.user + benchUsed.system) / 1000,
+        };
+        pairCpu[side] = (used.totalMs * 1000) / numbers.length;
         if (p > 0) sequence.push({ side, sample: { perSec: pair[side], cpu: pairCpu[side] } });
       }
       ctx.log(
@@ -116,8 +148,15 @@ export async function measureDrain(
       cpu.off.push(pairCpu.off);
       cpu.on.push(pairCpu.on);
       cpu.ratio.push(pairCpu.on / pairCpu.off);
+      // Each run moves the same numbers; 'on' makes one delivery per job and endpoint.
+      const deliveries = jobsPerRun * ENDPOINTS;
+      for (const k of CPU_PARTS) extra[k].push((parts.on[k] - parts.off[k]) / deliveries);
+      ctx.log(
+        `    extra CPU per delivery: ${CPU_PARTS.map((k) => `${k} ${(((parts.on[k] ?? 0) - (parts.off[k] ?? 0)) / deliveries).toFixed(2)}`).join(', ')} ms`,
+      );
     }
   } finally {
+    await redis.quit();
     await deliverer?.stop();
     await fleet.close();
   }
@@ -134,7 +173,18 @@ export async function measureDrain(
     control: spread(sameSideRatios(sequence, (s) => s.perSec)),
     cpuControl: spread(sameSideRatios(sequence, (s) => s.cpu)),
     deliveryTailMs: spread(tails),
+    extraPerDelivery: Object.fromEntries(CPU_PARTS.map((k) => [k, spread(extra[k])])) as Record<
+      CpuPart,
+      Spread
+    >,
   };
+}
+
+/** Redis' own CPU so far (INFO cpu: the server's user + system seconds), in ms. */
+async function redisCpuMs(redis: ReturnType<typeof createRedis>): Promise<number> {
+  const info = await redis.info('cpu');
+  const field = (name: string) => Number(new RegExp(`${name}:([0-9.]+)`).exec(info)?.[1] ?? 0);
+  return (field('used_cpu_user') + field('used_cpu_sys')) * 1000;
 }
 
 /** A worker process serving the delivery queue only, ready once it listens on it. */

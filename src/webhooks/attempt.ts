@@ -26,26 +26,39 @@ export interface AttemptDeps {
   concurrency: number;
   /** A retry was scheduled: the relay should hand it over. */
   onRetryScheduled: () => void;
+  /**
+   * Statements recording successes start at least this far apart (record.ts): a saturated
+   * worker records the successes of this long in one statement (delivery-worker.ts: 200 ms).
+   */
+  successRecordGapMs: number;
+}
+
+/**
+ * What an attempt's lane gets back once the attempt no longer needs the endpoint: sent and, if
+ * it failed, recorded. A success is recorded later, with the others of its batch; `outcome`
+ * settles once it is.
+ */
+export interface AttemptMade {
+  outcome: Promise<AttemptOutcome>;
 }
 
 /**
  * One attempt of one message to one endpoint, on the target read for it (delivery-job.ts):
  * skipped if that attempt is no longer pending (recorded already, or deleted with its
  * endpoint), failed without sending if the endpoint is disabled, else signed, sent and its
- * outcome recorded in one statement (successes recorded together when many end at once).
+ * outcome recorded in one statement. A failure is recorded before the lane goes on (its 410 or
+ * retry must be seen by the next attempt); a success goes in the next statement recording
+ * successes, shared with those ending meanwhile, while the lane goes on.
  */
 export function createAttempt(deps: AttemptDeps) {
-  const recordAttempt = createRecorder(deps.sql);
+  const recordAttempt = createRecorder(deps.sql, { successGapMs: deps.successRecordGapMs });
   return async function attemptOnce(
     endpointId: string,
     { messageId, attempt }: { messageId: string; attempt: number },
     target: AttemptTarget | undefined,
-  ): Promise<AttemptOutcome> {
+  ): Promise<AttemptMade> {
     const done = (outcome: AttemptOutcome['outcome'], responseStatus: number | null = null) => ({
-      messageId,
-      attempt,
-      outcome,
-      responseStatus,
+      outcome: Promise.resolve({ messageId, attempt, outcome, responseStatus }),
     });
     if (target?.state !== 'pending' || target.attempts !== attempt - 1) return done('stale');
     if (!target.enabled) {
@@ -68,27 +81,36 @@ export function createAttempt(deps: AttemptDeps) {
     );
     const decision = decide(answer, attempt, deps.schedule);
     const responseStatus = answer.kind === 'answered' ? answer.status : null;
-    const recorded = await recordAttempt(
+    const recording = recordAttempt(
       { messageId, endpointId, attempt, responseStatus, error: errorOf(answer) },
       decision,
-    );
-    if (!recorded.applied) return done('stale', responseStatus);
-    if (recorded.disabled) deps.metrics.endpointDisabled(recorded.disabled);
-    const outcome =
-      decision.kind === 'gone' ? 'failed' : decision.kind === 'retry' ? 'retrying' : decision.kind;
-    deps.metrics.delivered(outcome);
-    if (decision.kind === 'retry') deps.onRetryScheduled();
-    deps.logger.info(
-      {
-        messageId,
-        endpointId,
-        attempt,
-        outcome,
-        responseStatus,
-        error: errorOf(answer) ?? undefined,
-      },
-      'webhook attempt',
-    );
-    return done(outcome, responseStatus);
+    ).then((recorded): AttemptOutcome => {
+      if (!recorded.applied) return { messageId, attempt, outcome: 'stale', responseStatus };
+      if (recorded.disabled) deps.metrics.endpointDisabled(recorded.disabled);
+      const outcome =
+        decision.kind === 'gone'
+          ? 'failed'
+          : decision.kind === 'retry'
+            ? 'retrying'
+            : decision.kind;
+      deps.metrics.delivered(outcome);
+      if (decision.kind === 'retry') deps.onRetryScheduled();
+      deps.logger.info(
+        {
+          messageId,
+          endpointId,
+          attempt,
+          outcome,
+          responseStatus,
+          error: errorOf(answer) ?? undefined,
+        },
+        'webhook attempt',
+      );
+      return { messageId, attempt, outcome, responseStatus };
+    });
+    if (decision.kind !== 'succeeded') await recording;
+    // The lane takes it up after its own await; until then a failed statement is not unhandled.
+    recording.catch(() => {});
+    return { outcome: recording };
   };
 }

@@ -1,7 +1,10 @@
 // Adaptive batching for statements many attempts make at once: a call made while none is in
 // flight runs at once, alone; calls made while one is in flight wait for it and then go
 // together, in one statement. Idle, nothing waits longer than before; saturated, a burst of
-// attempts costs one round trip and one commit instead of one each.
+// attempts costs one round trip and one commit instead of one each. With `minGapMs`, batches
+// also start at least that far apart: a lone call after a quiet spell still runs at once, but
+// a steady stream waits up to `minGapMs` and goes in fewer, larger statements (a statement's
+// Postgres CPU is mostly its own, whatever its rows: docs/performance.md, "Webhooks").
 
 interface Waiting<I, O> {
   item: I;
@@ -15,12 +18,16 @@ interface Waiting<I, O> {
  * the job, takes over). `call.all(items)` asks for several items at once: they go in the same
  * batch (up to `maxBatch`), as a delivery job's messages should.
  */
-export function batched<I, O>(run: (items: I[]) => Promise<O[]>, maxBatch = 250) {
+export function batched<I, O>(run: (items: I[]) => Promise<O[]>, maxBatch = 250, minGapMs = 0) {
   const queue: Waiting<I, O>[] = [];
   let running = false;
+  let lastStart = Number.NEGATIVE_INFINITY;
   const drain = async () => {
     running = true;
     while (queue.length > 0) {
+      const wait = lastStart + minGapMs - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      lastStart = performance.now();
       const batch = queue.splice(0, maxBatch);
       try {
         const results = await run(batch.map((w) => w.item));

@@ -50,6 +50,8 @@ export function createDeliveryProcessor(deps: AttemptDeps) {
     }
     let failure: unknown;
     const outcomes: AttemptOutcome[] = [];
+    // Successes are recorded after their lane went on (attempt.ts); the job ends once all are.
+    const recordings: Promise<void>[] = [];
     let next = 0;
     // Each lane holds one of the endpoint's slots and makes the job's attempts one after
     // another; a job takes as many lanes as the endpoint has slots free (and the process room),
@@ -63,7 +65,17 @@ export function createDeliveryProcessor(deps: AttemptDeps) {
           const item = attempts[i] as (typeof attempts)[number];
           try {
             const target = fresh ? read[i] : await targets.read(item.messageId, endpointId);
-            outcomes.push(await attemptOnce(endpointId, item, target));
+            const made = await attemptOnce(endpointId, item, target);
+            recordings.push(
+              made.outcome.then(
+                (outcome) => {
+                  outcomes.push(outcome);
+                },
+                (err: unknown) => {
+                  failure ??= err;
+                },
+              ),
+            );
           } catch (err) {
             // The others still go; the job fails after them, and its retry skips what is
             // recorded (each attempt is recorded only while still pending at its number).
@@ -82,6 +94,7 @@ export function createDeliveryProcessor(deps: AttemptDeps) {
       lanes.push(lane(extra));
     }
     await Promise.all(lanes);
+    await Promise.all(recordings);
     if (failure !== undefined) throw failure;
     return { attempts: outcomes };
   };

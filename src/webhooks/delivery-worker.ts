@@ -33,6 +33,14 @@ export interface WebhookDeliveryDeps {
  */
 const RELAY_MIN_GAP_MS = 50;
 const RELAY_BUSY_GAP_MS = 200;
+/**
+ * Statements recording successful attempts start at least this far apart (record.ts): a lone
+ * success is recorded at once, a saturated worker's in one statement per 200 ms instead of one
+ * per few attempts — at the price of a crash window up to as much longer (a success sent but
+ * not yet recorded is sent again, with the same webhook-id: at least once). What a statement
+ * costs: docs/performance.md, "Webhooks".
+ */
+const SUCCESS_RECORD_GAP_MS = 200;
 
 export interface WebhookDelivery {
   /** Undefined in a process that does not deliver. */
@@ -97,6 +105,7 @@ export async function startWebhookDelivery(deps: WebhookDeliveryDeps): Promise<W
       perEndpoint: config.webhooks.perEndpoint,
       concurrency: config.webhooks.concurrency,
       onRetryScheduled: relay.wake,
+      successRecordGapMs: SUCCESS_RECORD_GAP_MS,
     }),
     {
       connection,

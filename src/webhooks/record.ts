@@ -26,10 +26,15 @@ export interface Recorded {
 
 /**
  * Records attempts for one delivering process: failures one statement each, successes (the
- * common case, and many at once when the worker is saturated) batched (batched.ts).
+ * common case, and many at once when the worker is saturated) batched (batched.ts), their
+ * statements at least `successGapMs` apart.
  */
-export function createRecorder(sql: Sql) {
-  const success = batched((recs: AttemptRecord[]) => recordSuccesses(sql, recs));
+export function createRecorder(sql: Sql, options: { successGapMs?: number } = {}) {
+  const success = batched(
+    (recs: AttemptRecord[]) => recordSuccesses(sql, recs),
+    250,
+    options.successGapMs ?? 0,
+  );
   return (rec: AttemptRecord, decision: Decision): Promise<Recorded> =>
     decision.kind === 'succeeded' ? success(rec) : recordFailure(sql, rec, decision);
 }

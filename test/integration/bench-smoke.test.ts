@@ -73,8 +73,8 @@ describe('npm run bench (smoke, tiny sizes)', () => {
     expect(results.e2e?.failures).toBe(0);
     expect(results.load?.succeeded).toBe(results.load?.requests);
     expect(results.load?.unfinishedJobs).toBe(0);
-    expect(results.webhooks?.admitted.delivered).toBe(results.webhooks?.admitted.expected);
-    expect(results.webhooks?.admitted.expected).toBeGreaterThan(0);
+    expect(results.webhooks?.admitted?.delivered).toBe(results.webhooks?.admitted?.expected);
+    expect(results.webhooks?.admitted?.expected).toBeGreaterThan(0);
     expect(results.webhooks?.drain.map((d) => d.layout)).toEqual(['together', 'apart']);
     expect(flat.webhookOnOverOff).toBeGreaterThan(0);
     expect(flat.webhookDrainApartOnOverOff).toBeGreaterThan(0);

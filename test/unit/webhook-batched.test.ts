@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { batched } from '../../src/webhooks/batched.ts';
+import { waitFor } from '../support/wait.ts';
 
 describe('adaptive batching of a statement', () => {
   it('runs a lone call at once, and the calls made meanwhile together after it', async () => {
@@ -45,5 +46,30 @@ describe('adaptive batching of a statement', () => {
     expect(await alone).toBe(-4);
     expect(await together).toEqual([-5, -6]);
     expect(batches).toEqual([[1, 2, 3], [4], [5, 6]]);
+  });
+
+  it('starts batches at least minGapMs apart, and a lone call after a quiet spell at once', async () => {
+    const starts: { items: number[]; at: number }[] = [];
+    const call = batched(
+      async (items: number[]) => {
+        starts.push({ items, at: performance.now() });
+        return items;
+      },
+      250,
+      100,
+    );
+    expect(await call(1)).toBe(1);
+    // Made after the first batch ended but within its gap: they wait for the gap, together.
+    const later = [call(2), call(3)];
+    expect(starts).toHaveLength(1);
+    expect(await Promise.all(later)).toEqual([2, 3]);
+    const [first, second] = starts;
+    expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(99);
+    await waitFor('the gap over', async () =>
+      performance.now() - (second?.at ?? 0) >= 100 ? true : undefined,
+    );
+    const lone = call(4);
+    expect(starts.map((s) => s.items)).toEqual([[1], [2, 3], [4]]);
+    expect(await lone).toBe(4);
   });
 });
