@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchContext } from '../context.ts';
 import { createSiblingDatabase } from '../database.ts';
-import { measureImport, measureReads, measureSync, type ScaleFigures } from '../scale/measure.ts';
+import {
+  measureImport,
+  measureReads,
+  measureSyncTogether,
+  type ScaleFigures,
+  type SyncTarget,
+  syncTarget,
+} from '../scale/measure.ts';
 import { type ScaleSize, seedScale } from '../scale/seed.ts';
 import { startService } from '../service.ts';
 import { formatTable, type Row } from '../table.ts';
@@ -27,7 +34,19 @@ function sizeOf(numbers: number, ledgerRows: number): ScaleSize {
   return { numbers, customers: 1000, ledgerRows, jobs: Math.max(1, Math.round(ledgerRows / 500)) };
 }
 
-async function measureOne(ctx: BenchContext, size: ScaleSize, runs: number, importOnly = false) {
+interface Measured {
+  figures: ScaleFigures;
+  /** The inventory's service, still running for the sync requests (measureSyncTogether). */
+  sync?: SyncTarget;
+  close(): Promise<void>;
+}
+
+async function measureOne(
+  ctx: BenchContext,
+  size: ScaleSize,
+  runs: number,
+  importOnly = false,
+): Promise<Measured> {
   const db = await createSiblingDatabase(ctx.db, ctx.config.databaseUrl, `s${size.numbers}`);
   const seedStarted = performance.now();
   ctx.log(`seeding ${size.numbers} numbers, ${size.ledgerRows} ledger rows in ${db.name}`);
@@ -67,28 +86,34 @@ async function measureOne(ctx: BenchContext, size: ScaleSize, runs: number, impo
   } finally {
     await rm(csv, { force: true });
   }
-  if (importOnly) return figures;
+  if (importOnly) return { figures, close: async () => {} };
   const sub = { ...ctx, db, tenant };
   const service = await startService(sub, `scale${size.numbers}`, {
     RATE_LIMIT_MAX: '100000',
     READ_RATE_LIMIT_OPERATOR_MAX: '100000',
   });
+  const close = async () => {
+    await service.stop();
+    await db.drop();
+  };
   try {
     Object.assign(figures, await measureReads(service, size, tenant.operatorId, runs));
-    figures.sync500P50Ms = await measureSync(service, db.sql, Math.max(5, runs * 2));
-  } finally {
-    await service.stop();
+    return { figures, sync: await syncTarget(service, db.sql, SYNC_REQUESTS), close };
+  } catch (err) {
+    await close();
+    throw err;
   }
-  await db.drop();
-  return figures;
 }
+
+/** Sync requests per inventory, taking turns with the other's. */
+const SYNC_REQUESTS = 30;
 
 export async function benchScale(ctx: BenchContext) {
   const numbers = Number(process.env.OCN_BENCH_SCALE_NUMBERS ?? 5_000_000);
   const ledger = Number(process.env.OCN_BENCH_SCALE_LEDGER ?? 20_000_000);
   const runs = ctx.sizes.runs;
   if (process.env.OCN_BENCH_SCALE_ONLY === 'import') {
-    const figures = await measureOne(ctx, sizeOf(numbers, 0), runs, true);
+    const { figures } = await measureOne(ctx, sizeOf(numbers, 0), runs, true);
     process.stdout.write(`${JSON.stringify(figures)}\n`);
     const result = { runs, importOnly: true, big: { numbers, ledgerRows: 0, ...figures } };
     await writeFile(
@@ -97,8 +122,30 @@ export async function benchScale(ctx: BenchContext) {
     );
     return result;
   }
-  const small = await measureOne(ctx, sizeOf(100_000, 400_000), runs);
-  const big = await measureOne(ctx, sizeOf(numbers, ledger), runs);
+  // The small inventory's service waits while the big one is seeded: the two take turns at the
+  // sync requests at the end, in the same minutes of the machine.
+  const measuredSmall = await measureOne(ctx, sizeOf(100_000, 400_000), runs);
+  let small: ScaleFigures;
+  let big: ScaleFigures;
+  try {
+    const measuredBig = await measureOne(ctx, sizeOf(numbers, ledger), runs);
+    try {
+      small = measuredSmall.figures;
+      big = measuredBig.figures;
+      if (measuredSmall.sync && measuredBig.sync) {
+        const [smallP50, bigP50] = await measureSyncTogether([
+          measuredSmall.sync,
+          measuredBig.sync,
+        ]);
+        small.sync500P50Ms = smallP50 ?? 0;
+        big.sync500P50Ms = bigP50 ?? 0;
+      }
+    } finally {
+      await measuredBig.close();
+    }
+  } finally {
+    await measuredSmall.close();
+  }
   const rows: Row[] = [{ label: `100k numbers / 400k ledger rows vs ${numbers} / ${ledger}` }];
   for (const [name, value] of Object.entries(big)) {
     const before = small[name] ?? 0;

@@ -76,7 +76,13 @@ export async function measureReads(
 }
 
 /** p50 of synchronous 500-number requests over Marked numbers of Operator Connect customers. */
-export async function measureSync(service: RunningService, sql: Sql, requests: number) {
+/** A service and the 500-number bodies its sync requests send (the highest marked numbers). */
+export interface SyncTarget {
+  service: RunningService;
+  bodies: { telephoneNumbers: string[] }[];
+}
+
+export async function syncTarget(service: RunningService, sql: Sql, requests: number) {
   const numbers = await sql<{ e164: string }[]>`
     select n.e164 from telephone_numbers n join customers c on c.id = n.customer_id
     where n.status = 'MarkedForRemoval' and c.operator_connect
@@ -84,14 +90,26 @@ export async function measureSync(service: RunningService, sql: Sql, requests: n
   const bodies = Array.from({ length: requests + 3 }, (_, i) => ({
     telephoneNumbers: numbers.slice(i * 500, (i + 1) * 500).map((n) => n.e164),
   }));
-  const times: number[] = [];
-  for (const [i, body] of bodies.entries()) {
-    const started = performance.now();
-    const answer = await service.client.post(READY_FOR_REMOVAL_PATH, body);
-    if (answer.status !== 200) throw new Error(`sync request answered ${answer.status}`);
-    if (i >= 3) times.push(performance.now() - started); // three to warm up
+  return { service, bodies } satisfies SyncTarget;
+}
+
+/**
+ * The p50 of each target's sync 500-number requests, the targets taking turns request by
+ * request (three each first, to warm up): whatever else loads the machine meanwhile weighs on
+ * every target alike, so their ratio is the tables' doing.
+ */
+export async function measureSyncTogether(targets: readonly SyncTarget[]): Promise<number[]> {
+  const times: number[][] = targets.map(() => []);
+  const rounds = Math.min(...targets.map((t) => t.bodies.length));
+  for (let i = 0; i < rounds; i++) {
+    for (const [k, { service, bodies }] of targets.entries()) {
+      const started = performance.now();
+      const answer = await service.client.post(READY_FOR_REMOVAL_PATH, bodies[i]);
+      if (answer.status !== 200) throw new Error(`sync request answered ${answer.status}`);
+      if (i >= 3) times[k]?.push(performance.now() - started);
+    }
   }
-  return Math.round(percentile(times, 50) * 10) / 10;
+  return times.map((t) => Math.round(percentile(t, 50) * 10) / 10);
 }
 
 /** `numbers import` of `file` by the CLI: rows/s and the process's peak RSS in MB. */
