@@ -12,6 +12,7 @@ const FIGURES = [
   'nodeCpuMsPerRequest',
   'numbersPerSec',
   'cpuMsPer1000Numbers',
+  'nodeCpuMsPer1000Numbers',
 ] as const;
 type Figure = (typeof FIGURES)[number];
 export type Figures = Record<Figure, Spread>;

@@ -9,6 +9,7 @@ const LABELS: Record<keyof Figures, string> = {
   nodeCpuMsPerRequest: '  of it the service process, ms',
   numbersPerSec: 'worker numbers/s over a backlog',
   cpuMsPer1000Numbers: 'CPU per 1,000 backlog numbers (service + Postgres), ms',
+  nodeCpuMsPer1000Numbers: '  of it the service process, ms',
 };
 
 const ratioRange = (s: Spread) =>

@@ -17,6 +17,8 @@ export interface BlockSample {
   numbersPerSec: number;
   /** Service process + its Postgres backends, per 1,000 numbers of the backlog. */
   cpuMsPer1000Numbers: number;
+  /** The service process alone, per 1,000 numbers of the backlog (what tracing adds to). */
+  nodeCpuMsPer1000Numbers: number;
   failures: number;
 }
 
@@ -70,6 +72,7 @@ export async function measureBlock(
     nodeCpuMsPerRequest: syncCpu.nodeMs / sync.length,
     numbersPerSec: span.numbers / span.seconds,
     cpuMsPer1000Numbers: (backlogCpu.totalMs * 1000) / span.numbers,
+    nodeCpuMsPer1000Numbers: (backlogCpu.nodeMs * 1000) / span.numbers,
     failures,
   };
 }

@@ -82,7 +82,9 @@ function queueForJob(sql: Sql, jobId: string, options: { operatorId?: string; ah
 }
 
 function lockJobRow(sql: Sql, jobId: string, options: { durable: boolean; operatorId?: string }) {
+  // The name opens the text: a traced chunk's span is named after it (telemetry/postgres-spans.ts).
   return sql<(RawTimestamps<LockedJob> & { commitMode?: string })[]>`
+    /* ocn: lock job */
     select id, operator_id as "operatorId", operation, state, requested_count as "requestedCount",
            processed_count as "processedCount", success_count as "successCount",
            trace_id as "traceId", created_at as "createdAt", started_at as "startedAt",

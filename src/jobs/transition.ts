@@ -53,7 +53,9 @@ export async function transitionChunk(
   job: { jobId: string; size: number; operation: Operation },
 ): Promise<ChunkOutcome | undefined> {
   const op = job.operation;
+  // The name opens the text: a traced chunk's span is named after it (telemetry/postgres-spans.ts).
   const rows = await sql<ChunkRow[]>`
+    /* ocn: chunk statement */
     with job as materialized (
       select id, operator_id, processed_count as start,
              telephone_numbers[processed_count + 1 : processed_count + ${job.size}::int] as slice

@@ -1,4 +1,5 @@
-import { type Span, SpanStatusCode, trace } from '@opentelemetry/api';
+import { type Attributes, type Span, SpanStatusCode, trace } from '@opentelemetry/api';
+import { ITEM_OUTCOMES, type ItemOutcome } from '../domain/statuses.ts';
 import type { ChunkStep } from '../jobs/processing.ts';
 import { tracingOn } from './state.ts';
 
@@ -44,15 +45,24 @@ export function tracedChunk(input: ChunkSpanInput, run: () => Promise<ChunkStep>
 }
 
 function describeStep(span: Span, step: ChunkStep): void {
-  span.setAttribute('ocn.chunk.step', step.kind);
   if (step.kind === 'ended') {
-    span.setAttribute('ocn.job.state', step.state);
+    span.setAttributes({ 'ocn.chunk.step': step.kind, 'ocn.job.state': step.state });
     return;
   }
-  span.setAttribute('ocn.chunk.processed', step.chunk.processed);
-  span.setAttribute('ocn.chunk.succeeded', step.chunk.succeeded);
-  for (const [outcome, count] of Object.entries(step.chunk.byOutcome)) {
-    span.setAttribute(`ocn.chunk.outcome.${outcome}`, count);
+  const { chunk } = step;
+  // One call, one object: each setAttribute checks its value and the span's limits again.
+  const attributes: Attributes = {
+    'ocn.chunk.step': step.kind,
+    'ocn.chunk.processed': chunk.processed,
+    'ocn.chunk.succeeded': chunk.succeeded,
+    'ocn.job.processed_count': chunk.processedCount,
+  };
+  for (const [outcome, count] of Object.entries(chunk.byOutcome)) {
+    attributes[OUTCOME_KEYS[outcome as ItemOutcome]] = count;
   }
-  span.setAttribute('ocn.job.processed_count', step.chunk.processedCount);
+  span.setAttributes(attributes);
 }
+
+const OUTCOME_KEYS = Object.fromEntries(
+  ITEM_OUTCOMES.map((outcome) => [outcome, `ocn.chunk.outcome.${outcome}`]),
+) as Record<ItemOutcome, string>;

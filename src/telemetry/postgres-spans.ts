@@ -1,5 +1,5 @@
 import dc from 'node:diagnostics_channel';
-import { type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { type Attributes, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 
 // postgres.js has no OpenTelemetry instrumentation, but (since 4.0) it publishes every query
 // on the `postgres:query` tracing channel; `start` runs in the caller's async context, so a
@@ -15,10 +15,14 @@ interface QueryMessage {
   command?: string;
   count?: number | null;
   error?: { code?: string; name?: string; message?: string };
+  /** The span of this query, kept on postgres.js's own message (no side table to clean up). */
+  [SPAN]?: Span | undefined;
+  [NAMED_SPAN]?: boolean;
 }
 
+const SPAN = Symbol('ocn.span');
+const NAMED_SPAN = Symbol('ocn.span.named');
 const tracer = trace.getTracer('oc-numbers/postgres');
-const spans = new WeakMap<object, Span>();
 
 // Transaction control, the SET LOCAL timeouts and a chunk's shared advisory lock on its job
 // (sent in the same round trip as the row lock after it: its time is the row lock's) come with
@@ -28,41 +32,57 @@ const spans = new WeakMap<object, Span>();
 const BOOKKEEPING =
   /^\s*(?:begin|commit|rollback|savepoint|release|select set_config\(|select pg_advisory_xact_lock_shared\()/i;
 
+// The statements every chunk runs open with a name, `/* ocn: <summary> */` (the chunk statement
+// is 2,691 characters, the row lock 600): their spans carry it as `db.query.summary` and as
+// their name, not the text, which the name finds in src/ and which is the same in every chunk.
+// Recording it cost more than any other part of a job's spans: held by every span until the
+// batch is exported, written byte by byte into the export (docs/performance.md, "Tracing").
+const NAMED = /^\s*\/\* ocn: ([^*]+?) \*\//;
+
 export function subscribePostgresSpans(): void {
   dc.tracingChannel<string, QueryMessage>('postgres:query').subscribe({
     start(message) {
       // No parent, no span: pool warm-ups and the like are not part of any request. A parent
       // the sampler left out (not recording) would only get a child that is left out too.
-      if (!trace.getActiveSpan()?.isRecording() || BOOKKEEPING.test(message.query ?? '')) return;
-      spans.set(
-        message,
-        tracer.startSpan(`postgresql ${message.database ?? ''}`.trim(), {
-          kind: SpanKind.CLIENT,
-          attributes: {
-            'db.system.name': 'postgresql',
-            'db.namespace': message.database ?? '',
-            'db.query.text': message.query ?? '',
-          },
-        }),
-      );
+      if (!trace.getActiveSpan()?.isRecording()) return;
+      const query = message.query ?? '';
+      if (BOOKKEEPING.test(query)) return;
+      const database = message.database ?? '';
+      const summary = NAMED.exec(query)?.[1];
+      const attributes: Attributes = {
+        'db.system.name': 'postgresql',
+        'db.namespace': database,
+      };
+      if (summary) attributes['db.query.summary'] = summary;
+      else attributes['db.query.text'] = query;
+      message[NAMED_SPAN] = summary !== undefined;
+      message[SPAN] = tracer.startSpan(summary ?? `postgresql ${database}`.trim(), {
+        kind: SpanKind.CLIENT,
+        attributes,
+      });
     },
     error(message) {
-      const span = spans.get(message);
+      const span = message[SPAN];
       if (!span || !message.error) return;
       span.setStatus({ code: SpanStatusCode.ERROR, message: message.error.message ?? '' });
       span.setAttribute('error.type', message.error.code ?? message.error.name ?? 'Error');
     },
     asyncEnd(message) {
-      const span = spans.get(message);
+      const span = message[SPAN];
       if (!span) return;
-      spans.delete(message);
+      message[SPAN] = undefined;
+      const attributes: Attributes = {};
       if (message.command) {
-        span.updateName(`${message.command} ${message.database ?? ''}`.trim());
-        span.setAttribute('db.operation.name', message.command);
+        // A named statement keeps its name; another is named after its command.
+        if (!message[NAMED_SPAN]) {
+          span.updateName(`${message.command} ${message.database ?? ''}`.trim());
+        }
+        attributes['db.operation.name'] = message.command;
       }
-      if (message.count != null) span.setAttribute('db.response.returned_rows', message.count);
-      if (message.host) span.setAttribute('server.address', message.host);
-      if (message.port) span.setAttribute('server.port', message.port);
+      if (message.count != null) attributes['db.response.returned_rows'] = message.count;
+      if (message.host) attributes['server.address'] = message.host;
+      if (message.port) attributes['server.port'] = message.port;
+      span.setAttributes(attributes);
       span.end();
     },
     end() {},

@@ -160,10 +160,26 @@ describe('tracing on, across real API and worker processes', () => {
     for (const chunk of chunks) {
       expect(chunk.parentSpanId).toBe(process.spanId);
       expect(chunk.attributes).toMatchObject({ 'ocn.job.id': syncJobId, 'ocn.chunk.size': CHUNK });
-      // Its SQL runs inside it: the chunk statement among them.
+      // Its SQL runs inside it: the row lock and the chunk statement, named by their summary
+      // (the same constant text in every chunk is not recorded again).
       const sql = trace.spans.filter((s) => s.parentSpanId === chunk.spanId);
-      expect(sql.some((s) => s.attributes['db.system.name'] === 'postgresql')).toBe(true);
+      for (const summary of ['lock job', 'chunk statement']) {
+        const named = sql.find((s) => s.name === summary);
+        expect(named?.attributes).toMatchObject({
+          'db.system.name': 'postgresql',
+          'db.query.summary': summary,
+          'db.operation.name': 'SELECT',
+          'db.response.returned_rows': 1,
+        });
+        expect(named?.attributes).not.toHaveProperty('db.query.text');
+      }
     }
+    // Any other statement carries its text, with placeholders: the job's insert.
+    const insert = trace.one(
+      'the job insert',
+      (s) => s.attributes['db.operation.name'] === 'INSERT',
+    );
+    expect(insert.attributes['db.query.text']).toMatch(/^insert into "jobs" .*\$1/);
     const last = chunks.at(-1) as ReceivedSpan;
     expect(last.attributes).toMatchObject({
       'ocn.chunk.step': 'completed',
