@@ -53,8 +53,11 @@ describe('the relay’s passes', () => {
         passes.length >= 3 ? true : undefined,
       );
       const [first = 0, second = 0, third = 0] = passes;
-      expect(second - first).toBeGreaterThanOrEqual(999);
-      expect(third - second).toBeGreaterThanOrEqual(19);
+      // The gaps are measured from each pass's start, these times at its select a moment later,
+      // and Node's timers fire on a millisecond clock: a few milliseconds either way (a run
+      // read 998.77 against a bound of 999).
+      expect(second - first).toBeGreaterThanOrEqual(990);
+      expect(third - second).toBeGreaterThanOrEqual(15);
       expect(third - second).toBeLessThan(second - first);
     } finally {
       await relay.stop();
