@@ -1,13 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Sql } from '../../src/db/client.ts';
-import type { RejectedRow } from '../../src/numbers/import/row.ts';
-import { type ImportOptions, importNumbers } from '../../src/numbers/import/run.ts';
-import { statusChanges } from '../../src/numbers/status-changes.ts';
+import type { ImportOptions } from '../../src/numbers/import/run.ts';
 import { inventoryCsv } from '../support/cli-harness.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { createOperator, uniqueE164 } from '../support/factories.ts';
+import { importHelpers, indexesOf, inventoryOf } from '../support/import-run.ts';
 import { assertInvariants } from '../support/invariants.ts';
 import { waitForLockWait } from '../support/lock-waits.ts';
 import { waitFor } from '../support/wait.ts';
@@ -29,45 +27,8 @@ async function emptyDatabase() {
   return t;
 }
 
-async function runImport(
-  sql: Sql,
-  source: Readable | string,
-  options: Partial<ImportOptions> = {},
-) {
-  const rejected: RejectedRow[] = [];
-  const summary = await importNumbers(
-    sql,
-    typeof source === 'string' ? Readable.from([source]) : source,
-    { phoneValidation: 'possible', onRejected: (r) => rejected.push(r), ...options },
-  );
-  return { summary, rejected: rejected.sort((a, b) => a.line - b.line) };
-}
-
-/** The numbers table's indexes: name, definition and identity (a rebuilt index is a new one). */
-async function indexesOf(sql: Sql) {
-  return sql<{ name: string; def: string; oid: string }[]>`
-    select c.relname as name, pg_get_indexdef(i.indexrelid) as def, i.indexrelid::text as oid
-    from pg_index i join pg_class c on c.oid = i.indexrelid
-    where i.indrelid = 'telephone_numbers'::regclass order by c.relname`;
-}
-
-/** What an import leaves: every number with its operator, customer, history and the counters. */
-async function inventoryOf(sql: Sql) {
-  const numbers = await sql`
-    select n.e164, o.slug, c.ms_tenant_id::text as tenant, c.operator_connect, n.status,
-           n.assignable, n.imported_status
-    from telephone_numbers n join operators o on o.id = n.operator_id
-    left join customers c on c.id = n.customer_id order by n.e164`;
-  const history = await sql`
-    select n.e164, h.from_status, h.to_status, h.actor from ${statusChanges(sql)} h
-    join telephone_numbers n on n.id = h.number_id order by n.e164, h.changed_at, h.seq`;
-  const counts = await sql`
-    select o.slug, c.ms_tenant_id::text as tenant, k.status, k.count::int
-    from number_counts k join operators o on o.id = k.operator_id
-    left join customers c on c.id = k.customer_id
-    where k.count <> 0 order by 1, 2, 3`;
-  return { numbers, history, counts };
-}
+const runImport = (t: TestDatabase, source: Readable | string, options?: Partial<ImportOptions>) =>
+  importHelpers(t).runImport(source, options);
 
 const slug = () => `op-${randomBytes(4).toString('hex')}`;
 
@@ -98,8 +59,8 @@ describe('numbers import: a first load', () => {
     const [loaded, merged] = [await emptyDatabase(), await emptyDatabase()];
     const before = await indexesOf(loaded.sql);
     const csv = mixedFile();
-    const first = await runImport(loaded.sql, csv);
-    const merging = await runImport(merged.sql, csv, { firstLoad: false });
+    const first = await runImport(loaded, csv);
+    const merging = await runImport(merged, csv, { firstLoad: false });
     expect(first).toEqual(merging);
     expect(first.summary).toMatchObject({ rowsRead: 12, inserted: 7, rejected: 5 });
     expect(first.rejected.map((r) => [r.line, r.reason.split(':')[0]])).toEqual([
@@ -121,7 +82,7 @@ describe('numbers import: a first load', () => {
     expect((await indexesOf(merged.sql)).map((x) => x.oid)).toEqual(before.map((x) => x.oid));
     await assertInvariants(loaded.sql);
     // Importing the same file again merges (the table has numbers) and writes nothing.
-    const again = await runImport(loaded.sql, csv);
+    const again = await runImport(loaded, csv);
     expect(again.summary).toMatchObject({ inserted: 0, updated: 0, unchanged: 7, rejected: 5 });
     expect((await indexesOf(loaded.sql)).map((x) => x.oid)).toEqual(after.map((x) => x.oid));
   });
@@ -139,8 +100,8 @@ describe('numbers import: a first load', () => {
         i % 2 === 0 ? 'false' : '',
       ]),
     );
-    const first = await runImport(loaded.sql, csv);
-    expect(first).toEqual(await runImport(merged.sql, csv, { firstLoad: false }));
+    const first = await runImport(loaded, csv);
+    expect(first).toEqual(await runImport(merged, csv, { firstLoad: false }));
     expect(first.summary).toMatchObject({ inserted: 30, rejected: 0, customersCreated: 1 });
     expect(await inventoryOf(loaded.sql)).toEqual(await inventoryOf(merged.sql));
     const after = await indexesOf(loaded.sql);
@@ -159,10 +120,7 @@ describe('numbers import: a first load', () => {
     try {
       await holder`begin`;
       await holder`lock table telephone_numbers in share mode`;
-      const importing = runImport(
-        t.sql,
-        inventoryCsv(n.map((e164) => [e164, 'Active', op, '', ''])),
-      );
+      const importing = runImport(t, inventoryCsv(n.map((e164) => [e164, 'Active', op, '', ''])));
       // Past its wait for the table, the import merges: its insert queues behind the holder.
       await waitForLockWait(t.sql, 'the merge to wait', '%insert into telephone_numbers%', 20_000);
       await holder`commit`;
@@ -182,7 +140,7 @@ describe('numbers import: a first load', () => {
     const [op, other] = [slug(), slug()];
     const n = Array.from({ length: 6 }, uniqueE164);
     const file = new PassThrough();
-    const importing = runImport(t.sql, file);
+    const importing = runImport(t, file);
     file.write(inventoryCsv(n.slice(0, 3).map((e164) => [e164, 'Active', op, '', ''])));
     // The import found the table empty and is staging the file on one connection.
     await waitFor('the import to stage', async () => {
@@ -225,7 +183,7 @@ describe('numbers import: a first load', () => {
       await locker`begin`;
       await locker`select 1 from operators where id = ${operator.id} for update`;
       const importing = runImport(
-        t.sql,
+        t,
         inventoryCsv(Array.from({ length: 50 }, () => [uniqueE164(), 'Active', op, '', ''])),
       );
       const failed = importing.then(
