@@ -10,7 +10,7 @@ import {
   setDuplicatesAside,
   upsertFileCustomers,
 } from './first-load-sql.ts';
-import { type MergeTotals, rejection } from './merge.ts';
+import { duplicateRejection, type MergeTotals } from './merge.ts';
 import type { RejectedRow } from './row.ts';
 import type { Conn } from './staging.ts';
 import { timed } from './timings.ts';
@@ -86,7 +86,7 @@ export async function firstLoad(
   // Reported once committed, as a merge chunk's refusals are; streamed, so a file of one number
   // listed millions of times still takes no memory.
   for await (const batch of duplicateBatches(conn, REPORT_BATCH)) {
-    for (const d of batch) onRejected(rejection({ ...d, verdict: 'duplicate', status: '' }));
+    for (const d of batch) onRejected(duplicateRejection(d));
   }
   return totals;
 }

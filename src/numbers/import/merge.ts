@@ -96,14 +96,26 @@ async function mergeChunk(
 }
 
 const REASONS: Partial<Record<Verdict, (r: ChunkVerdicts['refused'][number]) => string>> = {
-  duplicate: (r) => `duplicate: the number is already on line ${r.firstLine}`,
+  duplicate: (r) => duplicateReason(r.firstLine),
   foreign: () => 'the number belongs to another operator; an import never moves numbers',
   final: (r) =>
     `the number is ReadyForRemoval, which is final; the import cannot make it ${r.status}`,
   raced: () => 'changed by another process during the import; import again',
 };
 
-export function rejection(r: ChunkVerdicts['refused'][number]): RejectedRow {
+function rejection(r: ChunkVerdicts['refused'][number]): RejectedRow {
   const reason = REASONS[r.verdict]?.(r) ?? r.verdict;
   return { line: r.line, telephoneNumber: r.e164, reason };
+}
+
+const duplicateReason = (firstLine: number) =>
+  `duplicate: the number is already on line ${firstLine}`;
+
+/** A later line of a number already listed on `firstLine` (a first load finds these itself). */
+export function duplicateRejection(d: {
+  line: number;
+  e164: string;
+  firstLine: number;
+}): RejectedRow {
+  return { line: d.line, telephoneNumber: d.e164, reason: duplicateReason(d.firstLine) };
 }
