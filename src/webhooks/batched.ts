@@ -25,8 +25,12 @@ export function batched<I, O>(run: (items: I[]) => Promise<O[]>, maxBatch = 250,
   const drain = async () => {
     running = true;
     while (queue.length > 0) {
-      const wait = lastStart + minGapMs - performance.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      // A loop, not one timer: Node's timers count whole milliseconds and may fire a fraction
+      // of one early against performance.now(), which would break the promised gap.
+      for (let wait = lastStart + minGapMs - performance.now(); wait > 0; ) {
+        await new Promise((resolve) => setTimeout(resolve, Math.ceil(wait)));
+        wait = lastStart + minGapMs - performance.now();
+      }
       lastStart = performance.now();
       const batch = queue.splice(0, maxBatch);
       try {
