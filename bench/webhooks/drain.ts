@@ -76,7 +76,10 @@ export async function measureDrain(
   let deliverer: NodeChild | undefined;
   // Seconds of work per run on a quiet machine (a 500-number job takes about 15 ms there), so
   // the deliveries reach their steady state within the run rather than trailing after it.
-  const jobsPerRun = Math.max(8, 10 * sizes.scalingJobs);
+  // OCN_BENCH_WEBHOOKS_JOBS: longer runs, which the machine's minute-to-minute swings move less.
+  const jobsPerRun = Number(
+    process.env.OCN_BENCH_WEBHOOKS_JOBS ?? Math.max(8, 10 * sizes.scalingJobs),
+  );
   // OCN_BENCH_WEBHOOKS_PAIRS: more pairs, for a median that a noisy machine moves less.
   const pairs = Number(process.env.OCN_BENCH_WEBHOOKS_PAIRS ?? Math.min(4, sizes.runs));
   const samples = { off: [] as number[], on: [] as number[], ratio: [] as number[] };
