@@ -47,7 +47,10 @@ function printReport(document: Document): void {
   const m = document.machine;
   process.stdout.write(
     `\n${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, PostgreSQL ${m.postgres}; ` +
-      `load average ${m.loadAverage.join(' ')} before, ${m.loadAverageAfter.join(' ')} after\n`,
+      `load average ${m.loadAverage.join(' ')} before, ${m.loadAverageAfter.join(' ')} after` +
+      (m.referenceMs
+        ? `; reference work ${m.referenceMs.nodeLoop} ms (Node loop), ${m.referenceMs.postgresSeries} ms (Postgres series)\n`
+        : '\n'),
   );
   process.stdout.write(`\n${formatTable(buildRows(document.details), values.markdown)}\n`);
 }
@@ -68,7 +71,7 @@ const parts = selected.filter(isPartName);
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
 const started = Date.now();
-const machineBefore = await machineInfo(config.databaseUrl);
+const machineBefore = await machineInfo(config.databaseUrl, { reference: true });
 const db = await createBenchDatabase(config.databaseUrl);
 const schemaSql = values['schema-sql'];
 if (schemaSql) await db.sql.unsafe(schemaSql);
