@@ -190,7 +190,7 @@ export async function measureDrain(
  * first touch of rows just seeded (hint bits, the visibility map: what autovacuum does to rows
  * in production long before a job reads them), and the first change of each page after a
  * checkpoint (a full-page image in the WAL), which a checkpoint started by the WAL's volume puts
- * in some runs and not others. The same for both sides, so it moves no run's ratio by design.
+ * in some runs and not others. Both sides get it alike.
  */
 async function settle(ctx: BenchContext): Promise<void> {
   await ctx.db.sql`vacuum (analyze)`;

@@ -27,7 +27,7 @@ export const FIRST_LOAD_LOCK_TIMEOUT_MS = 2_000;
 
 /**
  * Memory for the index builds' sorts, for this transaction only, whatever the server's setting.
- * More is not faster: at 5M numbers the builds took 15.3–18.4 s with 64 MB and 18.9–24.2 s with
+ * More is not faster: at 5M numbers the builds took 14.1–18.4 s with 64 MB and 18.9–24.2 s with
  * 256 MB (32 MB: 24.1 s), in interleaved loads on one machine (docs/performance.md, "The first
  * load"). Why was not measured (smaller sort runs fit the CPU's caches better, a known effect).
  */
