@@ -18,7 +18,10 @@ interface Waiting<I, O> {
  * the job, takes over). `call.all(items)` asks for several items at once: they go in the same
  * batch (up to `maxBatch`), as a delivery job's messages should.
  */
-export function batched<I, O>(run: (items: I[]) => Promise<O[]>, maxBatch = 250, minGapMs = 0) {
+export function batched<I, O>(
+  run: (items: I[]) => Promise<O[]>,
+  { maxBatch = 250, minGapMs = 0 }: { maxBatch?: number; minGapMs?: number } = {},
+) {
   const queue: Waiting<I, O>[] = [];
   let running = false;
   let lastStart = Number.NEGATIVE_INFINITY;

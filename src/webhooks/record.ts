@@ -30,11 +30,9 @@ export interface Recorded {
  * statements at least `successGapMs` apart.
  */
 export function createRecorder(sql: Sql, options: { successGapMs?: number } = {}) {
-  const success = batched(
-    (recs: AttemptRecord[]) => recordSuccesses(sql, recs),
-    250,
-    options.successGapMs ?? 0,
-  );
+  const success = batched((recs: AttemptRecord[]) => recordSuccesses(sql, recs), {
+    minGapMs: options.successGapMs ?? 0,
+  });
   return (rec: AttemptRecord, decision: Decision): Promise<Recorded> =>
     decision.kind === 'succeeded' ? success(rec) : recordFailure(sql, rec, decision);
 }

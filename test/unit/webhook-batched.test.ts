@@ -22,13 +22,16 @@ describe('adaptive batching of a statement', () => {
 
   it('fails every call of a failed batch, and goes on with the next', async () => {
     let fail = true;
-    const call = batched(async (items: string[]) => {
-      if (fail) {
-        fail = false;
-        throw new Error('database away');
-      }
-      return items;
-    }, 2);
+    const call = batched(
+      async (items: string[]) => {
+        if (fail) {
+          fail = false;
+          throw new Error('database away');
+        }
+        return items;
+      },
+      { maxBatch: 2 },
+    );
     const results = await Promise.allSettled([call('a'), call('b'), call('c')]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
     expect(await call('d')).toBe('d');
@@ -55,8 +58,7 @@ describe('adaptive batching of a statement', () => {
         starts.push({ items, at: performance.now() });
         return items;
       },
-      250,
-      100,
+      { minGapMs: 100 },
     );
     expect(await call(1)).toBe(1);
     // Made after the first batch ended but within its gap: they wait for the gap, together.
