@@ -38,8 +38,8 @@ const VERIFY_EVERY = 25;
  * (and, with OCN_BENCH_BASELINE_ROOT, the baseline tree's drain after this tree's).
  * OCN_BENCH_WEBHOOKS_ONLY=drain runs only (b) with the deliveries in the worker's process (and
  * the baseline's): a lever on the drain measured in a third of the time.
- * OCN_BENCH_WEBHOOKS_PAIRS: the drain's pairs (4 by default); OCN_BENCH_WEBHOOKS_JOBS: its jobs per run
- * (240 by default).
+ * OCN_BENCH_WEBHOOKS_PAIRS: the drain's pairs (4 by default); OCN_BENCH_WEBHOOKS_JOBS: its
+ * jobs per run (240 by default).
  */
 export async function benchWebhooks(ctx: BenchContext): Promise<WebhooksResult> {
   const receiver = await startWebhookReceiver();

@@ -75,13 +75,16 @@ export async function measureReads(
   return figures;
 }
 
-/** p50 of synchronous 500-number requests over Marked numbers of Operator Connect customers. */
 /** A service and the 500-number bodies its sync requests send (the highest marked numbers). */
 export interface SyncTarget {
   service: RunningService;
   bodies: { telephoneNumbers: string[] }[];
 }
 
+/**
+ * The bodies of `requests` synchronous 500-number requests (and three to warm up) over Marked
+ * numbers of Operator Connect customers, for measureSyncTogether.
+ */
 export async function syncTarget(service: RunningService, sql: Sql, requests: number) {
   const numbers = await sql<{ e164: string }[]>`
     select n.e164 from telephone_numbers n join customers c on c.id = n.customer_id
