@@ -154,9 +154,10 @@ export async function measureDrain(
       cpu.ratio.push(pairCpu.on / pairCpu.off);
       // Each run moves the same numbers; 'on' makes one delivery per job and endpoint.
       const deliveries = jobsPerRun * ENDPOINTS;
-      for (const k of CPU_PARTS) extra[k].push((parts.on[k] - parts.off[k]) / deliveries);
+      const perDelivery = CPU_PARTS.map((k) => (parts.on[k] - parts.off[k]) / deliveries);
+      CPU_PARTS.forEach((k, i) => extra[k].push(perDelivery[i] ?? 0));
       ctx.log(
-        `    extra CPU per delivery: ${CPU_PARTS.map((k) => `${k} ${(((parts.on[k] ?? 0) - (parts.off[k] ?? 0)) / deliveries).toFixed(2)}`).join(', ')} ms`,
+        `    extra CPU per delivery: ${CPU_PARTS.map((k, i) => `${k} ${(perDelivery[i] ?? 0).toFixed(2)}`).join(', ')} ms`,
       );
     }
   } finally {
