@@ -155,7 +155,7 @@ export async function measureDrain(
       // Each run moves the same numbers; 'on' makes one delivery per job and endpoint.
       const deliveries = jobsPerRun * ENDPOINTS;
       const perDelivery = CPU_PARTS.map((k) => (parts.on[k] - parts.off[k]) / deliveries);
-      CPU_PARTS.forEach((k, i) => extra[k].push(perDelivery[i] ?? 0));
+      for (const [i, k] of CPU_PARTS.entries()) extra[k].push(perDelivery[i] ?? 0);
       ctx.log(
         `    extra CPU per delivery: ${CPU_PARTS.map((k, i) => `${k} ${(perDelivery[i] ?? 0).toFixed(2)}`).join(', ')} ms`,
       );
